@@ -1,0 +1,70 @@
+# Aftercare: the commands a newcomer needs. `make run` and `make test` do everything else.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+RASA      := $(VENV)/bin/rasa
+STAMP     := $(VENV)/.installed
+MODEL     := models/aftercare.tar.gz
+STORE     ?= demo
+TRAIN_INPUTS := $(shell find data -name '*.yml' -not -path 'data/policy/*') domain.yml config.yml
+
+export PYTHONDONTWRITEBYTECODE := 1
+export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help install run test train shell demo-orders seed bench lint validate nlu-gate stories-test pytest clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt scripts/bootstrap.sh
+	@scripts/bootstrap.sh
+
+install: $(STAMP) ## Create .venv (Python 3.10) and install pinned dependencies
+
+$(MODEL): $(TRAIN_INPUTS) | $(STAMP)
+	$(RASA) train --out models --fixed-model-name aftercare
+
+train: $(MODEL) ## Train the model when data, domain or config changed
+
+var/commerce-$(STORE).db: | $(STAMP)
+	@mkdir -p var
+	$(PY) -m commerce.seed --store $(STORE) --db sqlite:///var/commerce-$(STORE).db
+
+seed: var/commerce-$(STORE).db ## Build the demo store (STORE=demo) if it is missing
+
+run: $(STAMP) $(MODEL) seed ## Set up what is missing, then start everything on localhost
+	COMMERCE_DB_URL=$${COMMERCE_DB_URL:-sqlite:///var/commerce-$(STORE).db} $(PY) -m stack run
+
+shell: $(STAMP) ## Chat in the terminal with the running stack (start it with make run)
+	$(PY) -m stack shell
+
+demo-orders: seed ## One JSON line per sample order, covering every order state
+	@$(PY) -m commerce.demo_orders --db sqlite:///var/commerce-$(STORE).db
+
+lint: $(STAMP) ## ruff (lint + format) and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy actions channels guardrails commerce stores stack
+
+validate: $(STAMP) ## rasa data validate
+	$(RASA) data validate --fail-on-warnings
+
+nlu-gate: $(MODEL) ## Intent macro-F1 on held-out shopper messages; fails below the gate
+	$(PY) scripts/nlu_gate.py --model $(MODEL)
+
+stories-test: $(MODEL) ## Test stories, failing on any prediction error
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+pytest: $(STAMP) $(MODEL) seed
+	$(PY) -m pytest
+
+test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)
+
+bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
+	$(PY) -m benchmarks.run
+
+clean: ## Remove built models, databases and results (keeps .venv)
+	rm -rf models var results

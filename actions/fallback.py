@@ -1,0 +1,40 @@
+"""What the bot does when it does not understand: rephrase once, then offer a person."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def _fallbacks_in_a_row(tracker: Tracker) -> int:
+    """How many of the latest user messages in a row the NLU did not understand."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent != FALLBACK_INTENT:
+            break
+        count += 1
+    return count
+
+
+class ActionNluFallback(Action):
+    """First miss: ask to rephrase. Second miss in a row: offer a person."""
+
+    def name(self) -> str:
+        return "action_nlu_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if _fallbacks_in_a_row(tracker) >= 2:
+            dispatcher.utter_message(response="utter_offer_human_after_fallback")
+        else:
+            dispatcher.utter_message(response="utter_please_rephrase")
+        # Forget the misunderstood message so it does not steer the dialogue or a form.
+        return [UserUtteranceReverted()]

@@ -1,0 +1,43 @@
+"""Shopper identity handed over by a channel that already knows who the shopper is.
+
+A logged-in shop signs a short-lived JWT (HS256) naming its customer and passes it in the
+message metadata as ``customer_token``. Only a token with a valid signature and expiry is
+believed; anything else is ignored and the shopper verifies as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import jwt
+
+DEFAULT_SECRET = "dev-identity-secret"  # local development only; set AFTERCARE_IDENTITY_SECRET
+AUDIENCE = "aftercare"
+
+
+def identity_secret() -> str:
+    """The shared secret between the shop and the assistant."""
+    return os.environ.get("AFTERCARE_IDENTITY_SECRET", DEFAULT_SECRET)
+
+
+def sign_customer_token(customer_id: str, secret: str, ttl_s: int = 3600) -> str:
+    """Issue a token for ``customer_id`` (what a merchant's site does for a logged-in shopper)."""
+    now = int(time.time())
+    return jwt.encode(
+        {"sub": customer_id, "aud": AUDIENCE, "iat": now, "exp": now + ttl_s},
+        secret,
+        algorithm="HS256",
+    )
+
+
+def customer_from_token(token: object, secret: str) -> str | None:
+    """The customer id in a valid token, or None for a missing, forged or expired one."""
+    if not isinstance(token, str) or not token:
+        return None
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], audience=AUDIENCE)
+    except jwt.PyJWTError:
+        return None
+    subject = claims.get("sub")
+    return subject if isinstance(subject, str) and subject else None

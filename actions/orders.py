@@ -1,0 +1,280 @@
+"""Where is my order: pick the order, verify the shopper, answer from live backend data.
+
+Privacy rule of this flow: nothing about an order is said before the shopper has proven a
+second factor (the e-mail or ZIP on the order), and an unknown order number gets exactly the
+same reply as a wrong answer, so the bot cannot be used to probe which orders exist.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.policy import describe_remedies, load_policy
+from actions.services.commerce import (
+    BackendUnavailable,
+    CommerceError,
+    Order,
+    client_from_env,
+)
+from actions.support import apologise_backend_down, support_contact
+
+FORM = "order_status_form"
+ORDER_REF = re.compile(r"(?i)(?:\bAC[\s-]?|#|\b)(\d{6})\b")
+LOCKED = "locked"
+UNAVAILABLE = "unavailable"
+
+STATUS_WORDS = {
+    "shipped": "on its way",
+    "in_transit": "in transit",
+    "out_for_delivery": "out for delivery today",
+}
+
+
+def normalise_order_ref(text: str) -> str | None:
+    """Find an order number in what the shopper typed and write it the canonical way."""
+    match = ORDER_REF.search(text or "")
+    return f"AC-{match.group(1)}" if match else None
+
+
+def _failed(tracker: Tracker) -> int:
+    return int(tracker.get_slot("failed_verifications") or 0)
+
+
+class ActionAskOrderId(Action):
+    """Asks which order; a shopper the channel already identified picks from their orders."""
+
+    def name(self) -> str:
+        return "action_ask_order_id"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        customer_id = tracker.get_slot("customer_id")
+        if customer_id:
+            try:
+                orders = await client_from_env().recent_orders(customer_id, limit=5)
+            except CommerceError:
+                orders = []
+            if orders:
+                buttons = [
+                    {
+                        "title": f"{o.order_id} · {o.first_item_name}"
+                        + (f" +{o.item_count - 1}" if o.item_count > 1 else "")
+                        + f" · {o.placed_at:%b %d}",
+                        "payload": f'/inform{{"order_id":"{o.order_id}"}}',
+                    }
+                    for o in orders
+                ]
+                dispatcher.utter_message(response="utter_ask_order_id_from_recent", buttons=buttons)
+                return []
+        dispatcher.utter_message(response="utter_ask_order_id")
+        return []
+
+
+class ValidateOrderStatusForm(FormValidationAction):
+    """Checks the order number's shape and the shopper's second factor."""
+
+    def name(self) -> str:
+        return "validate_order_status_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Ends the form at once while lookups are blocked (locked out or backend down)."""
+        if tracker.get_slot("lookup_blocked"):
+            return []
+        return domain_slots
+
+    async def validate_order_id(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accepts any well-formed order number; whether it exists is not revealed here."""
+        if _failed(tracker) >= load_policy().verification.max_failed_attempts:
+            return {"order_id": None, "lookup_blocked": LOCKED}
+        order_ref = normalise_order_ref(str(slot_value or ""))
+        if order_ref is None:
+            dispatcher.utter_message(response="utter_order_id_invalid")
+            return {"order_id": None}
+        customer_id = tracker.get_slot("customer_id")
+        if customer_id and await self._belongs_to(order_ref, customer_id):
+            # Already verified in this conversation (or by the channel): no second question.
+            return {"order_id": order_ref, "order_verified": True}
+        answer = _second_factor_in(tracker)
+        if answer:
+            # "AC-104233, jane@example.com": both factors in one message.
+            return await self._check_answer(order_ref, answer, dispatcher, tracker)
+        return {"order_id": order_ref}
+
+    @staticmethod
+    async def _belongs_to(order_ref: str, customer_id: str) -> bool:
+        try:
+            order = await client_from_env().get_order(order_ref)
+        except CommerceError:
+            # Unknown order or a hiccup: fall back to asking the second factor.
+            return False
+        return order.customer_id == customer_id
+
+    async def validate_order_verified(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Checks the e-mail or ZIP against the order; the answer itself is never kept."""
+        if slot_value is True:
+            return {"order_verified": True}
+        if "order_id" in _entity_names(tracker) and not _second_factor_in(tracker):
+            # A corrected order number, not an answer: validate_order_id deals with it.
+            return {"order_verified": None}
+        order_ref = tracker.get_slot("order_id") or ""
+        return await self._check_answer(order_ref, str(slot_value or ""), dispatcher, tracker)
+
+    async def _check_answer(
+        self, order_ref: str, answer: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        try:
+            verification = await client_from_env().verify_order(order_ref, answer.strip())
+        except BackendUnavailable:
+            return {"order_verified": None, "lookup_blocked": UNAVAILABLE}
+        except CommerceError:
+            verification = None
+        known_customer = tracker.get_slot("customer_id")
+        if verification is None or (known_customer and verification.customer_id != known_customer):
+            # One conversation serves one shopper: someone else's order fails the same way.
+            return self._verification_failed(dispatcher, tracker)
+        return {
+            "order_verified": True,
+            "order_id": verification.order_id,
+            "customer_id": verification.customer_id,
+        }
+
+    @staticmethod
+    def _verification_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        failed = _failed(tracker) + 1
+        if failed >= load_policy().verification.max_failed_attempts:
+            return {
+                "order_verified": None,
+                "failed_verifications": failed,
+                "lookup_blocked": LOCKED,
+            }
+        dispatcher.utter_message(response="utter_verification_failed")
+        return {"order_id": None, "order_verified": None, "failed_verifications": failed}
+
+
+def _entity_names(tracker: Tracker) -> set[str]:
+    return {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+
+
+def _second_factor_in(tracker: Tracker) -> str | None:
+    """An e-mail or ZIP code the shopper typed in the latest message, if any."""
+    for name in ("email", "postcode"):
+        value = next(tracker.get_latest_entity_values(name), None)
+        if value:
+            return str(value)
+    return None
+
+
+class ActionOrderStatus(Action):
+    """Answers with the order's live status, tracking and ETA once the shopper is verified."""
+
+    def name(self) -> str:
+        return "action_order_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset: list[EventType] = [SlotSet("order_id", None), SlotSet("order_verified", None)]
+        blocked = tracker.get_slot("lookup_blocked")
+        if blocked == LOCKED:
+            dispatcher.utter_message(response="utter_lookup_locked", **support_contact())
+            return reset
+        if blocked == UNAVAILABLE:
+            apologise_backend_down(dispatcher)
+            return [*reset, SlotSet("lookup_blocked", None)]
+        order_ref = tracker.get_slot("order_id")
+        if tracker.get_slot("order_verified") is not True or not order_ref:
+            return reset
+        try:
+            order = await client_from_env().get_order(order_ref)
+        except CommerceError:
+            apologise_backend_down(dispatcher)
+            return reset
+        response, variables = describe_order(order)
+        dispatcher.utter_message(response=response, **variables)
+        return [
+            *reset,
+            SlotSet("last_order_id", order.order_id),
+            SlotSet("order_status", order.status),
+            SlotSet("customer_id", order.customer_id),
+        ]
+
+
+def _day(value: date | datetime | None) -> str:
+    return f"{value:%A, %B} {value.day}" if value else "not known yet"
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value:%b} {value.day}, {value:%H:%M}" if value else "an unknown time"
+
+
+def describe_order(order: Order) -> tuple[str, dict[str, Any]]:
+    """Pick the response for the order's status and the values it needs."""
+    variables: dict[str, Any] = {
+        "order_id": order.order_id,
+        "placed_date": _day(order.placed_at),
+        "status_words": STATUS_WORDS.get(order.status, order.status.replace("_", " ")),
+    }
+    ship = order.shipment
+    if ship is not None:
+        event = ship.latest_event
+        variables.update(
+            carrier=ship.carrier,
+            tracking_number=ship.tracking_number,
+            eta=_day(ship.estimated_delivery_date or ship.promised_delivery_date),
+            promised_date=_day(ship.promised_delivery_date),
+            delivered_date=_day(ship.delivered_at),
+            event_description=event.description if event else "label created",
+            event_location=f" ({event.location})" if event and event.location else "",
+            event_time=_when(event.timestamp if event else ship.shipped_at),
+        )
+    status = order.status
+    if status in ("pending", "paid", "packed", "cancelled"):
+        return f"utter_order_status_{status}", variables
+    if ship is not None and status in STATUS_WORDS:
+        return "utter_order_status_in_motion", variables
+    if ship is not None and status in ("delayed", "lost", "delivered"):
+        if status != "delivered":
+            shipping = load_policy().shipping
+            remedies = shipping.delayed.remedies if status == "delayed" else shipping.lost.remedies
+            variables["remedies"] = describe_remedies(list(remedies))
+            variables.update(support_contact())
+        return f"utter_order_status_{status}", variables
+    if status == "return_requested" and order.returns:
+        latest = order.returns[-1]
+        variables.update(rma_id=latest.rma_id, return_status=latest.status.replace("_", " "))
+        return "utter_order_status_return_requested", variables
+    if status == "refunded" and order.refunds:
+        refund = order.refunds[-1]
+        variables.update(
+            refund_amount=f"{refund.amount:.2f} {order.currency}",
+            refund_method=refund.method.replace("_", " "),
+            refund_date=_day(refund.processed_at or refund.created_at),
+        )
+        return "utter_order_status_refunded", variables
+    return "utter_order_status_unknown", variables

@@ -1,0 +1,101 @@
+"""Merchant policy as validated data.
+
+The policy file (``data/policy/<merchant>.yml``, chosen by ``MERCHANT_POLICY``) is the single
+place a rule is written. Actions read rules from the :class:`MerchantPolicy` returned by
+:func:`load_policy`; a missing or malformed file is an error at start, never a silent default.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Extra, Field, validator
+
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "policy" / "demo.yml"
+
+
+class Remedy(str, Enum):
+    """What the merchant offers when a parcel goes wrong."""
+
+    wait = "wait"
+    reship = "reship"
+    refund = "refund"
+    handoff = "handoff"
+
+
+REMEDY_WORDS = {
+    Remedy.wait: "wait for the new delivery date",
+    Remedy.reship: "have a replacement sent at no cost",
+    Remedy.refund: "get a full refund",
+    Remedy.handoff: "talk to one of our team",
+}
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class Support(_Strict):
+    email: str
+    hours: str
+
+
+class Verification(_Strict):
+    max_failed_attempts: int = Field(ge=1, le=20)
+
+
+class DelayedShipping(_Strict):
+    remedies: list[Remedy] = Field(min_items=1)
+    lost_after_days: int = Field(ge=1)
+
+
+class LostShipping(_Strict):
+    remedies: list[Remedy] = Field(min_items=1)
+
+
+class Shipping(_Strict):
+    delayed: DelayedShipping
+    lost: LostShipping
+
+
+class MerchantPolicy(_Strict):
+    """One merchant's rules."""
+
+    merchant_name: str
+    currency: str = Field(regex=r"^[A-Z]{3}$")
+    support: Support
+    verification: Verification
+    shipping: Shipping
+
+    @validator("merchant_name")
+    def _not_blank(cls, value: str) -> str:  # noqa: N805 - pydantic validator
+        if not value.strip():
+            raise ValueError("merchant_name must not be blank")
+        return value
+
+
+def describe_remedies(remedies: list[Remedy]) -> str:
+    """Render remedies as one English phrase: "a, b or c"."""
+    words = [REMEDY_WORDS[r] for r in remedies]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def parse_policy(path: Path) -> MerchantPolicy:
+    """Read and validate a policy file; raises on any problem."""
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: a policy file must be a mapping")
+    return MerchantPolicy.parse_obj(raw)
+
+
+@cache
+def load_policy(path: str | None = None) -> MerchantPolicy:
+    """The merchant policy named by ``MERCHANT_POLICY`` (default: the demo store's)."""
+    return parse_policy(Path(path or os.environ.get("MERCHANT_POLICY") or DEFAULT_POLICY_PATH))

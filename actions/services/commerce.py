@@ -1,0 +1,408 @@
+"""The one door from the assistant to the merchant's commerce platform.
+
+Actions never speak HTTP or SQL themselves: they call a :class:`CommerceClient`. The reference
+implementation, :class:`HttpCommerceClient`, talks to the bundled commerce backend
+(``docs/commerce-api.md``); a merchant on another platform implements the same interface and
+registers it in :func:`client_from_env`. Nothing here imports rasa_sdk, so the client is usable
+(and testable) outside the action server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "http://127.0.0.1:8060"
+DEFAULT_API_TOKEN = "dev-commerce-token"  # local development only; set COMMERCE_API_TOKEN
+
+
+class CommerceError(Exception):
+    """Base class of every error the commerce client raises."""
+
+
+class OrderNotFound(CommerceError):
+    """The order reference matches no order."""
+
+
+class CustomerNotFound(CommerceError):
+    """The customer id or e-mail matches no customer."""
+
+
+class VerificationFailed(CommerceError):
+    """Unknown order or wrong second factor: deliberately indistinguishable."""
+
+
+class BackendUnavailable(CommerceError):
+    """The backend could not be reached, timed out, or failed on its side."""
+
+
+class BadRequest(CommerceError):
+    """The backend rejected the request as malformed (a bug on our side, or bad input)."""
+
+
+@dataclass(frozen=True)
+class TrackingEvent:
+    """One scan or status update from the carrier."""
+
+    timestamp: datetime
+    status: str
+    description: str
+    location: str | None
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """The parcel of an order once it has been handed to a carrier."""
+
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None
+    status: str
+    shipped_at: datetime | None
+    promised_delivery_date: date | None
+    estimated_delivery_date: date | None
+    delivered_at: datetime | None
+    events: tuple[TrackingEvent, ...] = ()
+
+    @property
+    def latest_event(self) -> TrackingEvent | None:
+        """The newest tracking event (events arrive oldest first)."""
+        return self.events[-1] if self.events else None
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One product variant on an order."""
+
+    line_id: int
+    product_id: str
+    sku: str
+    product_name: str
+    category: str
+    options: dict[str, str]
+    quantity: int
+    unit_price: float
+    final_sale: bool
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money going back to the shopper."""
+
+    refund_id: str
+    amount: float
+    method: str
+    status: str
+    created_at: datetime | None
+    processed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReturnRequest:
+    """A return merchandise authorisation (RMA)."""
+
+    rma_id: str
+    status: str
+    created_at: datetime | None
+    resolution: str | None
+    line_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order as the assistant needs it, after the shopper is verified."""
+
+    order_id: str
+    customer_id: str
+    status: str
+    placed_at: datetime
+    currency: str
+    total: float
+    lines: tuple[OrderLine, ...]
+    shipping_postcode: str | None
+    shipment: Shipment | None
+    returns: tuple[ReturnRequest, ...] = ()
+    refunds: tuple[Refund, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """A line in a shopper's order history."""
+
+    order_id: str
+    status: str
+    placed_at: datetime
+    total: float
+    currency: str
+    item_count: int
+    first_item_name: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Proof that the shopper knows the second factor of an order."""
+
+    order_id: str
+    customer_id: str
+
+
+class CommerceClient(Protocol):
+    """What the assistant needs from a commerce platform.
+
+    Implement this to connect Aftercare to another order system.
+    """
+
+    async def get_order(self, order_ref: str) -> Order:
+        """Fetch an order by the shopper's loosely typed reference."""
+        ...
+
+    async def verify_order(self, order_ref: str, answer: str) -> Verification:
+        """Check an e-mail or postcode against an order; raises VerificationFailed."""
+        ...
+
+    async def recent_orders(self, customer_id: str, limit: int = 5) -> list[OrderSummary]:
+        """The customer's newest orders, newest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Connection settings, read from the environment by :func:`client_from_env`."""
+
+    base_url: str = DEFAULT_API_URL
+    token: str = DEFAULT_API_TOKEN
+    timeout_s: float = 3.0
+    retries: int = 2
+    backoff_s: float = 0.15
+
+
+@dataclass
+class HttpCommerceClient:
+    """:class:`CommerceClient` over the reference backend's HTTP API.
+
+    Reads are idempotent and retried with jittered exponential backoff on connection errors
+    and 5xx answers. A timeout is not retried: a slow backend only gets slower under retries,
+    and the shopper should hear an apology within ``timeout_s``. Verification is a POST but
+    has no side effect on the backend, so it is retried the same way.
+    """
+
+    settings: ClientSettings = field(default_factory=ClientSettings)
+    _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
+
+    async def _get_session(self) -> aiohttp.ClientSession:
+        # One pooled session per client, created on first use inside the running loop
+        # (creating it at import time would bind it to no loop).
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                base_url=self.settings.base_url,
+                headers={"Authorization": f"Bearer {self.settings.token}"},
+                timeout=aiohttp.ClientTimeout(total=self.settings.timeout_s),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Release pooled connections."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        session = await self._get_session()
+        attempts = self.settings.retries + 1
+        for attempt in range(attempts):
+            try:
+                async with session.request(method, path, json=json, params=params) as resp:
+                    if resp.status >= 500:
+                        raise BackendUnavailable(f"{method} {path}: HTTP {resp.status}")
+                    body = await resp.json(content_type=None)
+                    return resp.status, body if isinstance(body, dict) else {}
+            except asyncio.TimeoutError as exc:
+                raise BackendUnavailable(f"{method} {path}: timed out") from exc
+            except (aiohttp.ClientError, BackendUnavailable, ValueError) as exc:
+                if attempt + 1 >= attempts:
+                    raise BackendUnavailable(f"{method} {path}: {exc!r}") from exc
+                delay = self.settings.backoff_s * (2**attempt) * (1 + random.random())
+                logger.warning("commerce backend %s %s failed (%r); retrying", method, path, exc)
+                await asyncio.sleep(delay)
+        raise BackendUnavailable(f"{method} {path}: no attempt made")  # pragma: no cover
+
+    @staticmethod
+    def _raise_for(status: int, body: dict[str, Any]) -> None:
+        if status < 400:
+            return
+        code = (body.get("error") or {}).get("code", "")
+        if status == 401:
+            raise BackendUnavailable("commerce backend rejected our credentials")
+        if code == "verification_failed":
+            raise VerificationFailed()
+        if code == "order_not_found":
+            raise OrderNotFound()
+        if code == "customer_not_found":
+            raise CustomerNotFound()
+        raise BadRequest(f"HTTP {status}: {code}")
+
+    async def get_order(self, order_ref: str) -> Order:
+        """See :meth:`CommerceClient.get_order`."""
+        status, body = await self._request("GET", f"/api/v1/orders/{_path_part(order_ref)}")
+        if status == 404:
+            raise OrderNotFound()
+        self._raise_for(status, body)
+        return parse_order(body)
+
+    async def verify_order(self, order_ref: str, answer: str) -> Verification:
+        """See :meth:`CommerceClient.verify_order`."""
+        ref = _path_part(order_ref)
+        if not ref or not answer.strip():
+            raise VerificationFailed()
+        status, body = await self._request(
+            "POST", f"/api/v1/orders/{ref}/verify", json={"answer": answer.strip()}
+        )
+        if status in (404, 422):
+            raise VerificationFailed()
+        self._raise_for(status, body)
+        return Verification(order_id=body["order_id"], customer_id=body["customer_id"])
+
+    async def recent_orders(self, customer_id: str, limit: int = 5) -> list[OrderSummary]:
+        """See :meth:`CommerceClient.recent_orders`."""
+        status, body = await self._request(
+            "GET",
+            f"/api/v1/customers/{_path_part(customer_id)}/orders",
+            params={"limit": str(limit)},
+        )
+        self._raise_for(status, body)
+        return [
+            OrderSummary(
+                order_id=o["order_id"],
+                status=o["status"],
+                placed_at=_dt(o["placed_at"]) or datetime.min,
+                total=float(o["total"]),
+                currency=o.get("currency", "USD"),
+                item_count=int(o.get("item_count", 0)),
+                first_item_name=o.get("first_item_name", ""),
+            )
+            for o in body.get("orders", [])
+        ]
+
+
+def _path_part(value: str) -> str:
+    """Keep a shopper-typed reference safe inside a URL path."""
+    return "".join(ch for ch in value if ch.isalnum() or ch == "-")[:64]
+
+
+def _dt(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def parse_order(body: dict[str, Any]) -> Order:
+    """Turn the backend's order JSON into an :class:`Order`."""
+    ship = body.get("shipment")
+    shipment = None
+    if ship:
+        shipment = Shipment(
+            carrier=ship["carrier"],
+            tracking_number=ship["tracking_number"],
+            tracking_url=ship.get("tracking_url"),
+            status=ship.get("status", ""),
+            shipped_at=_dt(ship.get("shipped_at")),
+            promised_delivery_date=_d(ship.get("promised_delivery_date")),
+            estimated_delivery_date=_d(ship.get("estimated_delivery_date")),
+            delivered_at=_dt(ship.get("delivered_at")),
+            events=tuple(
+                TrackingEvent(
+                    timestamp=_dt(e["timestamp"]) or datetime.min,
+                    status=e.get("status", ""),
+                    description=e.get("description", ""),
+                    location=e.get("location"),
+                )
+                for e in ship.get("events", [])
+            ),
+        )
+    return Order(
+        order_id=body["order_id"],
+        customer_id=body["customer_id"],
+        status=body["status"],
+        placed_at=_dt(body["placed_at"]) or datetime.min,
+        currency=body.get("currency", "USD"),
+        total=float(body.get("total", 0.0)),
+        lines=tuple(
+            OrderLine(
+                line_id=int(li["line_id"]),
+                product_id=li["product_id"],
+                sku=li["sku"],
+                product_name=li["product_name"],
+                category=li.get("category", ""),
+                options=dict(li.get("options") or {}),
+                quantity=int(li.get("quantity", 1)),
+                unit_price=float(li.get("unit_price", 0.0)),
+                final_sale=bool(li.get("final_sale", False)),
+            )
+            for li in body.get("lines", [])
+        ),
+        shipping_postcode=(body.get("shipping_address") or {}).get("postcode"),
+        shipment=shipment,
+        returns=tuple(
+            ReturnRequest(
+                rma_id=r["rma_id"],
+                status=r.get("status", ""),
+                created_at=_dt(r.get("created_at")),
+                resolution=r.get("resolution"),
+                line_ids=tuple(r.get("line_ids", [])),
+            )
+            for r in body.get("returns", [])
+        ),
+        refunds=tuple(
+            Refund(
+                refund_id=r["refund_id"],
+                amount=float(r.get("amount", 0.0)),
+                method=r.get("method", ""),
+                status=r.get("status", ""),
+                created_at=_dt(r.get("created_at")),
+                processed_at=_dt(r.get("processed_at")),
+            )
+            for r in body.get("refunds", [])
+        ),
+    )
+
+
+_client: CommerceClient | None = None
+
+
+def client_from_env() -> CommerceClient:
+    """The process-wide client, built on first use from environment variables.
+
+    ``COMMERCE_API_URL``, ``COMMERCE_API_TOKEN``, ``COMMERCE_TIMEOUT_S`` and
+    ``COMMERCE_RETRIES`` configure it. Built lazily so importing actions does no work.
+    """
+    global _client
+    if _client is None:
+        _client = HttpCommerceClient(
+            ClientSettings(
+                base_url=os.environ.get("COMMERCE_API_URL", DEFAULT_API_URL),
+                token=os.environ.get("COMMERCE_API_TOKEN", DEFAULT_API_TOKEN),
+                timeout_s=float(os.environ.get("COMMERCE_TIMEOUT_S", "3.0")),
+                retries=int(os.environ.get("COMMERCE_RETRIES", "2")),
+            )
+        )
+    return _client

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Creates .venv in place with a Python 3.10 and installs the pinned dependency set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then
+  python=$(scripts/find-python.sh)
+  echo "Creating .venv with $python"
+  rm -rf .venv
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade "pip==26.3"
+.venv/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+touch .venv/.installed
+echo "Dependencies installed in .venv"

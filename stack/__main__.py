@@ -1,0 +1,93 @@
+"""``python -m stack run|shell|check``: what the Makefile's run and shell targets call."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from actions.policy import load_policy
+from stack.processes import VENV_BIN, Stack, StackError
+from stack.settings import ROOT, stack_env
+
+BANNER = """
+Aftercare is running.
+  REST:       curl -s -X POST {rest} -H 'Content-Type: application/json' \\
+                -d '{{"sender": "me", "message": "where is my order?"}}'
+  Terminal:   make shell
+  HTTP API:   http://127.0.0.1:{rasa_port}/  (token: RASA_AUTH_TOKEN, default for local use only)
+  Web chat:   socket.io on http://127.0.0.1:{rasa_port}/socket.io
+  Backend:    http://127.0.0.1:{commerce_port}/openapi.json
+  Demo orders to try: make demo-orders
+  Logs:       var/log/
+Press Ctrl+C to stop.
+"""
+
+
+def check() -> None:
+    """Fail before starting anything when configuration is broken (fail closed)."""
+    env = stack_env()
+    os.environ.setdefault("MERCHANT_POLICY", env["MERCHANT_POLICY"])
+    policy = load_policy()
+    print(f"policy ok: {policy.merchant_name}")
+
+
+def run() -> int:
+    """Start the stack and keep it up until interrupted."""
+    check()
+    stack = Stack()
+    print("Starting backend, action server and Rasa server (Rasa takes about a minute)...")
+    try:
+        stack.start()
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        BANNER.format(
+            rest=stack.rest_url,
+            rasa_port=stack.env["RASA_PORT"],
+            commerce_port=stack.env["COMMERCE_PORT"],
+        )
+    )
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        while not stopping:
+            for service in stack.services:
+                if service.process is not None and service.process.poll() is not None:
+                    print(f"error: {service.name} stopped; see {service.log_path}", file=sys.stderr)
+                    stopping = True
+            time.sleep(1)
+    finally:
+        stack.stop()
+    return 0
+
+
+def shell() -> int:
+    """A terminal conversation against the running stack's REST channel."""
+    env = stack_env()
+    url = f"http://127.0.0.1:{env['RASA_PORT']}"
+    return subprocess.call([str(VENV_BIN / "python"), "-m", "stack.chat", url], cwd=ROOT, env=env)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m stack")
+    parser.add_argument("command", choices=["run", "shell", "check"])
+    args = parser.parse_args()
+    if args.command == "check":
+        check()
+        return 0
+    return run() if args.command == "run" else shell()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

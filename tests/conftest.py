@@ -1,0 +1,36 @@
+"""Shared fixtures: the repository root and a freshly seeded commerce database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2026-11-20"  # fixed so the seeded store, and every test on it, is the same each run
+
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+
+def seed_store(db_url: str) -> list[dict[str, str]]:
+    """Build the demo store in ``db_url`` and return its sample orders (one per line)."""
+    subprocess.run(
+        [sys.executable, "-m", "commerce.seed", "--db", db_url, "--as-of", AS_OF],
+        check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "commerce.demo_orders", "--db", db_url],
+        check=True, cwd=ROOT, capture_output=True, text=True,
+    ).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[dict[str, str]]]:
+    """A demo store built once per test session (read-only tests share it)."""
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'commerce.db'}"
+    return db_url, seed_store(db_url)

@@ -1,0 +1,85 @@
+"""The whole stack, started once for the end-to-end tests, exactly as ``make run`` starts it."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+
+from stack.processes import Stack
+from tests.conftest import ROOT
+
+MODEL = ROOT / "models" / "aftercare.tar.gz"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def stack(
+    seeded_store: tuple[str, list[dict[str, str]]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
+    tmp = tmp_path_factory.mktemp("stack")
+    rasa, actions, commerce = _free_port(), _free_port(), _free_port()
+    overrides = {
+        "RASA_PORT": str(rasa),
+        "ACTION_PORT": str(actions),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions}/webhook",
+        "COMMERCE_PORT": str(commerce),
+        "COMMERCE_API_URL": f"http://127.0.0.1:{commerce}",
+        "COMMERCE_DB_URL": seeded_store[0],
+        "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
+        "COMMERCE_TIMEOUT_S": "2",
+    }
+    with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
+        yield running
+
+
+@dataclass
+class Chat:
+    """One shopper talking to the REST channel."""
+
+    url: str
+    sender: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:12]}")
+    metadata: dict[str, Any] | None = None
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        """Send a message; return the bot's messages."""
+        body: dict[str, Any] = {"sender": self.sender, "message": text}
+        if self.metadata is not None:
+            body["metadata"] = self.metadata
+        resp = requests.post(self.url, json=body, timeout=30)
+        assert resp.status_code == 200, resp.text
+        messages: list[dict[str, Any]] = resp.json()
+        return messages
+
+    def text(self, message: str) -> str:
+        """Send a message; return the bot's reply texts joined."""
+        return "\n".join(m.get("text", "") for m in self.say(message))
+
+
+@pytest.fixture
+def chat(stack: Stack) -> Chat:
+    return Chat(stack.rest_url)
+
+
+@pytest.fixture
+def demo_orders(seeded_store: tuple[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    return seeded_store[1]
+
+
+def order_in(demo_orders: list[dict[str, str]], status: str, index: int = 0) -> dict[str, str]:
+    """A sample order in ``status``."""
+    matches = [o for o in demo_orders if o["status"] == status]
+    assert len(matches) > index, f"demo store has no order #{index} in {status}"
+    return matches[index]

@@ -1,0 +1,163 @@
+"""Where is my order, end to end: REST channel → Rasa → action server → commerce backend."""
+
+from __future__ import annotations
+
+import requests
+
+from actions.identity import sign_customer_token
+from stack.processes import Stack
+from tests.e2e.conftest import Chat, order_in
+
+
+def backend_order(stack: Stack, order_id: str) -> dict:
+    """The order as the backend has it right now, for comparing with what the bot said."""
+    resp = requests.get(
+        f"{stack.env['COMMERCE_API_URL']}/api/v1/orders/{order_id}",
+        headers={"Authorization": f"Bearer {stack.env['COMMERCE_API_TOKEN']}"},
+        timeout=5,
+    )
+    resp.raise_for_status()
+    return resp.json()
+
+
+def verify(chat: Chat, order_id: str, answer: str) -> str:
+    """Ask where the order is, give its number and the second factor; return the answer."""
+    assert "order number" in chat.text("where is my order?").lower()
+    assert "e-mail" in chat.text(order_id).lower()
+    return chat.text(answer)
+
+
+def test_when_shopper_verifies_by_email_then_live_tracking_event_is_shown(
+    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "in_transit")
+    reply = verify(chat, order["order_id"], order["email"])
+    live = backend_order(stack, order["order_id"])
+    latest = live["shipment"]["events"][-1]
+    assert live["shipment"]["tracking_number"] in reply
+    assert live["shipment"]["carrier"] in reply
+    assert latest["description"] in reply
+    assert "Expected delivery" in reply
+
+
+def test_when_shopper_verifies_by_zip_code_then_order_is_answered(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "out_for_delivery")
+    reply = verify(chat, order["order_id"], f"zip is {order['postcode']}")
+    assert order["order_id"] in reply
+    assert "out for delivery" in reply
+
+
+def test_when_order_id_and_email_come_together_then_no_second_question(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "shipped")
+    reply = chat.text(f"where is order {order['order_id']}? my email is {order['email']}")
+    assert order["order_id"] in reply
+    assert "tracking number" in reply
+
+
+def test_when_order_is_unknown_or_answer_wrong_then_replies_are_identical(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "delivered")
+    wrong_answer = verify(chat, order["order_id"], "not.me@example.com")
+    unknown_order = Chat(chat.url)
+    unknown_reply = verify(unknown_order, "AC-999999", order["email"])
+    assert wrong_answer == unknown_reply
+    assert order["order_id"] not in wrong_answer
+
+
+def test_when_verification_fails_five_times_then_lookups_stop_and_a_person_is_offered(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "paid")
+    assert "order number" in chat.text("where's my package")
+    for attempt in range(5):
+        chat.text(order["order_id"])
+        reply = chat.text(f"wrong{attempt}@example.com")
+    assert "security" in reply and "@" in reply  # locked, with the team's contact
+    # Even the right answer is refused now.
+    reply = chat.text(f"where is {order['order_id']} my email is {order['email']}")
+    assert "security" in reply
+    assert "placed" not in reply
+
+
+def test_when_shopper_asks_about_a_second_order_of_theirs_then_no_reverification(
+    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    first = order_in(demo_orders, "delivered")
+    verify(chat, first["order_id"], first["email"])
+    token_chat_orders = requests.get(
+        f"{stack.env['COMMERCE_API_URL']}/api/v1/customers/{first['customer_id']}/orders",
+        headers={"Authorization": f"Bearer {stack.env['COMMERCE_API_TOKEN']}"},
+        params={"limit": "10"},
+        timeout=5,
+    ).json()["orders"]
+    other = next(o for o in token_chat_orders if o["order_id"] != first["order_id"])
+    reply = chat.text(f"and what about order {other['order_id']}?")
+    assert other["order_id"] in reply
+    assert "e-mail" not in reply.lower()
+
+
+def test_when_second_order_belongs_to_someone_else_then_it_is_refused(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    mine = order_in(demo_orders, "delivered")
+    theirs = next(o for o in demo_orders if o["customer_id"] != mine["customer_id"])
+    verify(chat, mine["order_id"], mine["email"])
+    chat.text(f"what about {theirs['order_id']}")
+    reply = chat.text(theirs["email"])
+    assert theirs["order_id"] not in reply
+    assert "couldn't match" in reply
+
+
+def test_when_shipment_is_delayed_then_bot_apologises_and_states_policy_options(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "delayed")
+    reply = verify(chat, order["order_id"], order["email"])
+    assert "sorry" in reply.lower()
+    assert "new estimate" in reply
+    assert "talk to one of our team" in reply
+
+
+def test_when_shipment_is_lost_then_bot_offers_reship_or_refund(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "lost")
+    reply = verify(chat, order["order_id"], order["postcode"])
+    assert "replacement" in reply and "refund" in reply
+
+
+def test_when_channel_signs_the_shopper_then_recent_orders_are_offered_as_buttons(
+    stack: Stack, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "in_transit")
+    token = sign_customer_token(order["customer_id"], stack.env["AFTERCARE_IDENTITY_SECRET"])
+    chat = Chat(stack.rest_url, metadata={"customer_token": token})
+    messages = chat.say("where is my stuff")
+    buttons = [b for m in messages for b in m.get("buttons", [])]
+    assert any(order["order_id"] in b["payload"] for b in buttons)
+    pick = next(b for b in buttons if order["order_id"] in b["payload"])
+    reply = chat.text(pick["payload"])
+    assert "tracking number" in reply  # no e-mail asked: the channel vouched for the shopper
+
+
+def test_when_identity_token_is_forged_then_it_is_ignored(
+    stack: Stack, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "in_transit")
+    forged = sign_customer_token(order["customer_id"], "not-the-secret")
+    chat = Chat(stack.rest_url, metadata={"customer_token": forged})
+    messages = chat.say("where is my order")
+    assert not any(m.get("buttons") for m in messages)
+    assert "order number" in " ".join(m.get("text", "") for m in messages)
+
+
+def test_when_shopper_changes_their_mind_mid_lookup_then_bot_lets_go(chat: Chat) -> None:
+    chat.text("where is my order")
+    reply = chat.text("never mind")
+    assert "No problem" in reply
+    assert "order" in chat.text("hello").lower()  # greeted normally, no lookup pending
