@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -24,7 +24,10 @@ def _fallbacks_in_a_row(tracker: Tracker) -> int:
 
 
 class ActionNluFallback(Action):
-    """First miss: ask to rephrase. Second miss in a row: offer a person."""
+    """First miss: ask to rephrase. Second miss in a row: offer a person.
+
+    A message that was not understood but carries an order number starts the order lookup.
+    """
 
     def name(self) -> str:
         return "action_nlu_fallback"
@@ -32,6 +35,9 @@ class ActionNluFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if next(tracker.get_latest_entity_values("order_id"), None):
+            # Not sure what was asked, but an order number was given: look that order up.
+            return [FollowupAction("order_status_form")]
         if _fallbacks_in_a_row(tracker) >= 2:
             dispatcher.utter_message(response="utter_offer_human_after_fallback")
         else:

@@ -12,7 +12,7 @@ import time
 
 import jwt
 
-DEFAULT_SECRET = "dev-identity-secret"  # local development only; set AFTERCARE_IDENTITY_SECRET
+DEFAULT_SECRET = "dev-identity-secret-for-local-use-only"  # local development only; set AFTERCARE_IDENTITY_SECRET
 AUDIENCE = "aftercare"
 
 

@@ -149,7 +149,7 @@ def test_when_identity_token_is_forged_then_it_is_ignored(
     stack: Stack, demo_orders: list[dict[str, str]]
 ) -> None:
     order = order_in(demo_orders, "in_transit")
-    forged = sign_customer_token(order["customer_id"], "not-the-secret")
+    forged = sign_customer_token(order["customer_id"], "an-attacker-guessing-the-shared-secret")
     chat = Chat(stack.rest_url, metadata={"customer_token": forged})
     messages = chat.say("where is my order")
     assert not any(m.get("buttons") for m in messages)

@@ -1,0 +1,40 @@
+"""Serve the commerce backend: `python -m commerce` (settings from COMMERCE_* variables)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import pydantic
+from aiohttp import web
+
+from commerce.app import SchemaMissing, create_app
+from commerce.config import DEFAULT_API_TOKEN, CommerceConfig
+
+logger = logging.getLogger("commerce")
+
+
+def main() -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        config = CommerceConfig.from_env()
+    except pydantic.ValidationError as error:
+        logger.error("Invalid COMMERCE_* settings:\n%s", error)
+        return 2
+    if config.api_token == DEFAULT_API_TOKEN:
+        logger.warning(
+            "Using the local development token; set COMMERCE_API_TOKEN outside your machine."
+        )
+    logger.info("Commerce backend on %s (store: %s)", config.base_url, config.db_url)
+    try:
+        web.run_app(create_app(config), host=config.host, port=config.port, print=None)
+    except SchemaMissing as error:
+        logger.error("%s", error)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Settings of the commerce backend, read from the environment and validated once at start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, validator
+
+DEFAULT_DB_URL = "sqlite:///var/commerce.db"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8060
+# Local development only: anyone who reads this repository knows it. Set COMMERCE_API_TOKEN
+# to a real secret wherever the service is reachable by anything but your own machine.
+DEFAULT_API_TOKEN = "dev-commerce-token"
+
+
+class CommerceConfig(BaseModel):
+    """Validated settings; a typo or an empty value fails at start instead of at first use.
+
+    Attributes:
+        db_url: SQLAlchemy URL of the store. A relative SQLite path is relative to the
+            working directory (the repository root when started through make).
+        host: Interface to bind.
+        port: TCP port to bind.
+        api_token: Bearer token every `/api/v1` request must carry.
+        max_body_bytes: Largest request body accepted; the API's bodies are tiny, so
+            anything bigger is refused with 413 before it is parsed.
+    """
+
+    db_url: str = DEFAULT_DB_URL
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    api_token: str = DEFAULT_API_TOKEN
+    max_body_bytes: int = 16 * 1024
+
+    class Config:
+        extra = "forbid"
+        allow_mutation = False
+
+    @validator("db_url", "host", "api_token")
+    def _not_blank(cls, value: str) -> str:  # noqa: N805 - pydantic validators are classmethods
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @validator("port")
+    def _valid_port(cls, value: int) -> int:  # noqa: N805
+        if not 0 < value < 65536:
+            raise ValueError("must be between 1 and 65535")
+        return value
+
+    @validator("max_body_bytes")
+    def _positive_body_limit(cls, value: int) -> int:  # noqa: N805
+        if value < 1024:
+            raise ValueError("must be at least 1024 bytes")
+        return value
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> CommerceConfig:
+        """Build settings from `COMMERCE_*` environment variables, defaults for unset ones.
+
+        Args:
+            environ: Mapping to read instead of `os.environ` (tests pass their own).
+
+        Raises:
+            pydantic.ValidationError: A variable is set to an invalid value.
+        """
+        env = os.environ if environ is None else environ
+        names = {
+            "db_url": "COMMERCE_DB_URL",
+            "host": "COMMERCE_HOST",
+            "port": "COMMERCE_PORT",
+            "api_token": "COMMERCE_API_TOKEN",
+            "max_body_bytes": "COMMERCE_MAX_BODY_BYTES",
+        }
+        values: dict[str, Any] = {field: env[name] for field, name in names.items() if name in env}
+        return cls(**values)
+
+    @property
+    def base_url(self) -> str:
+        """The URL the service answers on, for logs and for clients started alongside."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"

@@ -1,0 +1,1 @@
+"""Generators of the deterministic demo store; `commerce.seed` writes what they build."""

@@ -1,0 +1,47 @@
+"""Normalised lookup keys for the loose references shoppers type.
+
+The seeder stores these keys next to the raw values and the repository normalises the
+shopper's input the same way, so a lookup is one indexed equality match instead of a scan
+with SQL string functions. Both sides must use these functions; that is the whole point.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NON_ALNUM = re.compile(r"[^A-Z0-9]")
+_NON_DIGIT = re.compile(r"\D")
+_US_ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def order_ref_key(reference: str) -> str:
+    """Normalise an order reference as the contract says.
+
+    Upper-cases and drops everything but letters and digits, so `ac-104233`, `AC 104233`
+    and `AC-104233` all become `AC104233`, and `#104233` becomes `104233`.
+    """
+    return _NON_ALNUM.sub("", reference.upper())
+
+
+def order_digits_key(order_id: str) -> str:
+    """The digits of an order id, matched when a shopper typed only the number."""
+    return _NON_DIGIT.sub("", order_id)
+
+
+def email_key(email: str) -> str:
+    """E-mail addresses compare case-insensitively once surrounding spaces are trimmed."""
+    return email.strip().lower()
+
+
+def postcode_key(postcode: str) -> str:
+    """Normalise a postcode: spaces ignored, upper-cased, a US ZIP+4 cut to its five digits.
+
+    Non-US postcodes keep all their letters and digits (`SW1A 1AA` becomes `SW1A1AA`), so
+    the function stays correct if the store ever ships abroad.
+    """
+    compact = _WHITESPACE.sub("", postcode).upper()
+    zip_match = _US_ZIP.match(compact)
+    if zip_match:
+        return zip_match.group(1)
+    return compact

@@ -1,0 +1,1 @@
+"""Custom NLU pipeline components referenced from config.yml."""

@@ -1,0 +1,63 @@
+"""JSON shapes: money with two decimals, UTC times with a Z, strict query parsing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from commerce.api import BadRequest, dumps, iso_date, iso_time, money, parse_limit
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"),
+    [(11800, "118.00"), (12345, "123.45"), (5, "0.05"), (0, "0.00"), (545, "5.45")],
+)
+def test_when_money_is_encoded_then_it_keeps_two_decimals(cents: int, text: str) -> None:
+    assert dumps({"total": money(cents)}) == f'{{"total": {text}}}'
+    assert json.loads(dumps(money(cents))) == cents / 100
+
+
+def test_when_a_document_is_encoded_then_it_is_valid_json_with_the_same_content() -> None:
+    value = {
+        "a": [1, 2.5, True, False, None, 'ü "quoted"'],
+        "b": {"nested": Decimal("3.10")},
+        "c": (),
+    }
+
+    assert json.loads(dumps(value)) == {
+        "a": [1, 2.5, True, False, None, 'ü "quoted"'],
+        "b": {"nested": 3.1},
+        "c": [],
+    }
+
+
+def test_when_an_unknown_type_is_encoded_then_it_is_refused() -> None:
+    with pytest.raises(TypeError):
+        dumps({"when": dt.date(2026, 1, 1)})
+
+
+def test_when_times_are_encoded_then_they_are_utc_with_a_z() -> None:
+    naive = dt.datetime(2026, 11, 20, 14, 3, 7, 123)
+    aware = dt.datetime(2026, 11, 20, 9, 3, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+
+    assert iso_time(naive) == "2026-11-20T14:03:07Z"
+    assert iso_time(aware) == "2026-11-20T14:03:00Z"
+    assert iso_time(None) is None
+    assert iso_date(dt.date(2026, 11, 24)) == "2026-11-24"
+    assert iso_date(None) is None
+
+
+@pytest.mark.parametrize(("raw", "limit"), [(None, 5), ("1", 1), ("50", 50), (" 7 ", 7)])
+def test_when_limit_is_a_whole_number_then_it_is_parsed(raw: str | None, limit: int) -> None:
+    assert parse_limit(raw) == limit
+
+
+@pytest.mark.parametrize("raw", ["", "abc", "5.0", "-1", "1e3", "0x10", "9999999"])
+def test_when_limit_is_not_a_whole_number_then_it_is_a_422(raw: str) -> None:
+    with pytest.raises(BadRequest) as caught:
+        parse_limit(raw)
+
+    assert (caught.value.status, caught.value.code) == (422, "invalid_request")

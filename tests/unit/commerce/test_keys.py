@@ -1,0 +1,65 @@
+"""Normalised lookup keys: order references, e-mails and postcodes as shoppers type them."""
+
+from __future__ import annotations
+
+import pytest
+
+from commerce.keys import email_key, order_digits_key, order_ref_key, postcode_key
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("AC-104233", "AC104233"),
+        ("ac104233", "AC104233"),
+        ("ac-104233", "AC104233"),
+        (" AC 104233 ", "AC104233"),
+        ("#104233", "104233"),
+        ("104233", "104233"),
+        ("AC_104.233", "AC104233"),
+        ("", ""),
+        ("#-", ""),
+    ],
+)
+def test_when_reference_is_typed_loosely_then_it_normalises_to_letters_and_digits(
+    typed: str, key: str
+) -> None:
+    assert order_ref_key(typed) == key
+
+
+def test_when_order_id_has_a_prefix_then_its_digits_key_keeps_only_the_number() -> None:
+    assert order_digits_key("AC-104233") == "104233"
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("Jane.Doe@Example.com", "jane.doe@example.com"),
+        ("  jane.doe@example.com\n", "jane.doe@example.com"),
+        ("", ""),
+    ],
+)
+def test_when_email_differs_in_case_or_spaces_then_its_key_is_the_same(
+    typed: str, key: str
+) -> None:
+    assert email_key(typed) == key
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("94107", "94107"),
+        (" 94107 ", "94107"),
+        ("94107-1234", "94107"),
+        ("941071234", "94107"),
+        ("94107 - 1234", "94107"),
+        ("9 4 1 0 7", "94107"),
+        ("sw1a 1aa", "SW1A1AA"),
+        ("9410", "9410"),
+        ("", ""),
+    ],
+)
+def test_when_postcode_has_spaces_or_zip_plus_four_then_it_compares_on_five_digits(
+    typed: str, key: str
+) -> None:
+    assert postcode_key(typed) == key

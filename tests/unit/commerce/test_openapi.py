@@ -1,0 +1,93 @@
+"""The OpenAPI document: valid references, and every route of the service documented."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from commerce.app import create_app
+from commerce.config import CommerceConfig
+from commerce.models import ORDER_STATUSES
+from commerce.openapi import build_openapi
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if "$ref" in node else []
+        return found + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
+
+
+def test_when_built_then_the_document_is_openapi_3_and_plain_json() -> None:
+    document = build_openapi()
+
+    assert document["openapi"].startswith("3.0.")
+    assert json.loads(json.dumps(document)) == document
+
+
+def test_when_built_then_every_reference_resolves() -> None:
+    document = build_openapi()
+    schemas = document["components"]["schemas"]
+
+    refs = _refs(document)
+    assert refs
+    for ref in refs:
+        assert ref.startswith("#/components/schemas/")
+        assert ref.rsplit("/", 1)[1] in schemas, ref
+
+
+def test_when_the_app_is_built_then_every_route_is_documented_and_nothing_else() -> None:
+    app = create_app(CommerceConfig(db_url="sqlite://"))
+    document = build_openapi()
+    registered = {
+        (route.resource.canonical, route.method.lower())
+        for route in app.router.routes()
+        if route.method != "HEAD" and route.resource is not None
+    }
+    documented = {
+        (path, method) for path, operations in document["paths"].items() for method in operations
+    }
+
+    assert registered == documented
+    assert len(registered) == 8
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/orders/{ref}",
+        "/api/v1/orders/{ref}/verify",
+        "/api/v1/customers",
+        "/api/v1/customers/{customer_id}",
+        "/api/v1/customers/{customer_id}/orders",
+        "/api/v1/products/{product_id}",
+    ],
+)
+def test_when_a_route_needs_the_token_then_the_document_says_so_and_lists_401(path: str) -> None:
+    document = build_openapi()
+    (operation,) = document["paths"][path].values()
+
+    assert operation["security"] == [{"bearerAuth": []}]
+    assert "401" in operation["responses"]
+    assert all(code.startswith(("2", "4")) for code in operation["responses"])
+
+
+def test_when_health_or_the_document_itself_is_fetched_then_no_token_is_needed() -> None:
+    paths = build_openapi()["paths"]
+
+    assert paths["/health"]["get"]["security"] == []
+    assert paths["/openapi.json"]["get"]["security"] == []
+
+
+def test_when_statuses_are_documented_then_they_are_exactly_the_contract_statuses() -> None:
+    schemas = build_openapi()["components"]["schemas"]
+
+    assert schemas["OrderStatus"]["enum"] == list(ORDER_STATUSES)
+
+
+def test_when_built_with_a_server_url_then_it_is_advertised() -> None:
+    assert build_openapi("http://127.0.0.1:8060")["servers"] == [{"url": "http://127.0.0.1:8060"}]
