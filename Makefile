@@ -47,7 +47,7 @@ demo-orders: seed ## One JSON line per sample order, covering every order state
 lint: $(STAMP) ## ruff (lint + format) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy actions channels guardrails commerce stores stack
+	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components
 
 validate: $(STAMP) ## rasa data validate
 	$(RASA) data validate --fail-on-warnings
@@ -58,7 +58,7 @@ nlu-gate: $(MODEL) ## Intent macro-F1 on held-out shopper messages; fails below 
 stories-test: $(MODEL) ## Test stories, failing on any prediction error
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-pytest: $(STAMP) $(MODEL) seed
+pytest: $(STAMP) $(MODEL)
 	$(PY) -m pytest
 
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)

@@ -12,7 +12,8 @@ import time
 
 import jwt
 
-DEFAULT_SECRET = "dev-identity-secret-for-local-use-only"  # local development only; set AFTERCARE_IDENTITY_SECRET
+# Local development only: production sets AFTERCARE_IDENTITY_SECRET.
+DEFAULT_SECRET = "dev-identity-secret-for-local-use-only"
 AUDIENCE = "aftercare"
 
 

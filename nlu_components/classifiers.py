@@ -28,9 +28,7 @@ logger = logging.getLogger(__name__)
 VOCABULARY_FEATURIZER = "vocabulary_featurizer"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class RobustLogisticRegressionClassifier(LogisticRegressionClassifier):
     """``LogisticRegressionClassifier`` that says "no intent" instead of raising or guessing."""
 

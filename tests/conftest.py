@@ -20,11 +20,16 @@ def seed_store(db_url: str) -> list[dict[str, str]]:
     """Build the demo store in ``db_url`` and return its sample orders (one per line)."""
     subprocess.run(
         [sys.executable, "-m", "commerce.seed", "--db", db_url, "--as-of", AS_OF],
-        check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
     )
     out = subprocess.run(
         [sys.executable, "-m", "commerce.demo_orders", "--db", db_url],
-        check=True, cwd=ROOT, capture_output=True, text=True,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     ).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 

@@ -54,7 +54,9 @@ def test_when_shopper_fails_to_be_understood_twice_then_a_person_is_offered(chat
 def test_http_api_needs_the_token(stack: Stack, chat: Chat) -> None:
     chat.say("hello")
     base = f"http://127.0.0.1:{stack.env['RASA_PORT']}"
-    assert requests.get(f"{base}/conversations/{chat.sender}/tracker", timeout=10).status_code == 401
+    assert (
+        requests.get(f"{base}/conversations/{chat.sender}/tracker", timeout=10).status_code == 401
+    )
     ok = requests.get(
         f"{base}/conversations/{chat.sender}/tracker",
         params={"token": stack.env["RASA_AUTH_TOKEN"]},

@@ -53,9 +53,14 @@ SHIP = Shipment(
     estimated_delivery_date=date(2026, 11, 17),
     delivered_at=None,
     events=(
-        TrackingEvent(datetime(2026, 11, 11, 8, 0, tzinfo=timezone.utc), "label", "Label created", None),
         TrackingEvent(
-            datetime(2026, 11, 12, 6, 40, tzinfo=timezone.utc), "in_transit", "Departed facility", "Oakland, CA"
+            datetime(2026, 11, 11, 8, 0, tzinfo=timezone.utc), "label", "Label created", None
+        ),
+        TrackingEvent(
+            datetime(2026, 11, 12, 6, 40, tzinfo=timezone.utc),
+            "in_transit",
+            "Departed facility",
+            "Oakland, CA",
         ),
     ),
 )
@@ -91,8 +96,14 @@ def test_when_order_has_not_shipped_then_no_tracking_is_promised(status: str) ->
 
 
 def test_when_refunded_then_amount_and_method_are_given() -> None:
-    refund = Refund("RF-1", 42.0, "original_payment", "processed", None,
-                    datetime(2026, 11, 15, tzinfo=timezone.utc))
+    refund = Refund(
+        "RF-1",
+        42.0,
+        "original_payment",
+        "processed",
+        None,
+        datetime(2026, 11, 15, tzinfo=timezone.utc),
+    )
     response, values = describe_order(_order("refunded", SHIP, refunds=(refund,)))
     assert response == "utter_order_status_refunded"
     assert values["refund_amount"] == "42.00 USD"
