@@ -14,6 +14,8 @@ def _fallbacks_in_a_row(tracker: Tracker) -> int:
     """How many of the latest user messages in a row the NLU did not understand."""
     count = 0
     for event in reversed(tracker.events):
+        if event.get("event") in ("session_started", "restart"):
+            break  # a new session starts the count afresh
         if event.get("event") != "user":
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")

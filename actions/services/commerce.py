@@ -203,7 +203,6 @@ class HttpCommerceClient:
         # (creating it at import time would bind it to no loop).
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                base_url=self.settings.base_url,
                 headers={"Authorization": f"Bearer {self.settings.token}"},
                 timeout=aiohttp.ClientTimeout(total=self.settings.timeout_s),
             )
@@ -227,7 +226,10 @@ class HttpCommerceClient:
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
             try:
-                async with session.request(method, path, json=json, params=params) as resp:
+                # Joined here, not via ClientSession(base_url=...), so a base URL with a path
+                # prefix (behind a reverse proxy) works too.
+                url = self.settings.base_url.rstrip("/") + path
+                async with session.request(method, url, json=json, params=params) as resp:
                     if resp.status >= 500:
                         raise BackendUnavailable(f"{method} {path}: HTTP {resp.status}")
                     body = await resp.json(content_type=None)
