@@ -47,7 +47,7 @@ demo-orders: seed ## One JSON line per sample order, covering every order state
 lint: $(STAMP) ## ruff (lint + format) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components
+	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components benchmarks
 
 validate: $(STAMP) ## rasa data validate
 	$(RASA) data validate --fail-on-warnings
@@ -64,7 +64,7 @@ pytest: $(STAMP) $(MODEL)
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)
 
 bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run --train
 
 clean: ## Remove built models, databases and results (keeps .venv)
 	rm -rf models var results

@@ -305,6 +305,7 @@ async def test_production_lock_store_is_shared_by_instances(
     second = LockStore.create(endpoints.lock_store)
     assert isinstance(first, RedisLockStore) and isinstance(second, RedisLockStore)
     assert first.red is not second.red
+    assert first.key_prefix == "lock:"  # endpoints.yml sets no key_prefix: keys are lock:<id>
 
     conversation_id = f"{RUN}-locked"
     order: list[str] = []
@@ -394,53 +395,45 @@ async def test_no_broker(load_endpoints: LoadEndpoints, backend: str) -> None:
     assert await EventBroker.create(endpoints.event_broker) is None
 
 
-async def test_unknown_backend_gives_no_broker_with_a_warning(
-    load_endpoints: LoadEndpoints, caplog: pytest.LogCaptureFixture
+async def test_when_backend_is_misspelt_then_the_server_refuses_to_start(
+    load_endpoints: LoadEndpoints,
 ) -> None:
-    """Documented in docs/operations.md: a misspelt backend is not fatal, only logged.
-
-    Rasa's loader turns an unknown broker type into "no broker" with a WARNING, and the
-    server starts without publishing anything. Fails if that ever becomes silent.
-    """
     endpoints = load_endpoints({"EVENT_BROKER": "rabbitmq"})
-    with caplog.at_level(logging.WARNING, logger="rasa.core.brokers.broker"):
-        broker = await EventBroker.create(endpoints.event_broker)
-    assert broker is None
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    assert any("'rabbitmq' could not be found" in w for w in warnings), warnings
-
-
-# --- product bugs, pinned until fixed (strict: a fix makes these fail until unmarked) --------
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: EVENT_BROKER=pika without EVENT_BROKER_URL gives no broker, only a warning "
-    "that 'stores.brokers.SelectableEventBroker' could not be found",
-)
-async def test_pika_without_url_fails_loudly(load_endpoints: LoadEndpoints) -> None:
-    endpoints = load_endpoints({"EVENT_BROKER": "pika"})
-    with pytest.raises(Exception):  # noqa: B017 - any error will do, as long as it is raised
+    with pytest.raises(ValueError, match="unknown EVENT_BROKER 'rabbitmq'"):
         await EventBroker.create(endpoints.event_broker)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="bug: SelectableEventBroker passes username/password/queues to every backend; "
-    "SQLEventBroker and FileEventBroker reject them with TypeError",
-)
-@pytest.mark.parametrize("backend", ["sql", "file"])
-async def test_documented_backends_can_be_built(
+async def test_when_pika_has_no_url_then_the_server_refuses_to_start(
     load_endpoints: LoadEndpoints,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    backend: str,
 ) -> None:
-    monkeypatch.chdir(tmp_path)  # the file broker writes rasa_event.log to the working dir
+    endpoints = load_endpoints({"EVENT_BROKER": "pika"})
+    with pytest.raises(ValueError, match="EVENT_BROKER_URL"):
+        await EventBroker.create(endpoints.event_broker)
+
+
+async def test_sql_broker_records_events_in_its_database(
+    load_endpoints: LoadEndpoints, tmp_path: Path
+) -> None:
     endpoints = load_endpoints(
-        {"EVENT_BROKER": backend, "EVENT_BROKER_URL": f"sqlite:///{tmp_path / 'events.db'}"}
+        {"EVENT_BROKER": "sql", "EVENT_BROKER_URL": f"sqlite:///{tmp_path / 'events.db'}"}
     )
     broker = await EventBroker.create(endpoints.event_broker)
     assert broker is not None
+    broker.publish({"event": "user", "sender_id": "s1", "text": "hi", "timestamp": 1.0})
     await broker.close()
+    import sqlite3
+
+    rows = sqlite3.connect(tmp_path / "events.db").execute("select data from events").fetchall()
+    assert any('"text": "hi"' in r[0] for r in rows)
+
+
+async def test_file_broker_writes_to_the_configured_path(
+    load_endpoints: LoadEndpoints, tmp_path: Path
+) -> None:
+    target = tmp_path / "events.log"
+    endpoints = load_endpoints({"EVENT_BROKER": "file", "EVENT_BROKER_URL": str(target)})
+    broker = await EventBroker.create(endpoints.event_broker)
+    assert broker is not None
+    broker.publish({"event": "user", "sender_id": "s1", "text": "hi"})
+    await broker.close()
+    assert '"text": "hi"' in target.read_text()
