@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -421,8 +421,6 @@ async def test_sql_broker_records_events_in_its_database(
     assert broker is not None
     broker.publish({"event": "user", "sender_id": "s1", "text": "hi", "timestamp": 1.0})
     await broker.close()
-    import sqlite3
-
     rows = sqlite3.connect(tmp_path / "events.db").execute("select data from events").fetchall()
     assert any('"text": "hi"' in r[0] for r in rows)
 
