@@ -11,7 +11,7 @@ import time
 
 from actions.policy import load_policy
 from stack.processes import VENV_BIN, Stack, StackError
-from stack.settings import ROOT, stack_env
+from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env
 
 BANNER = """
 Aftercare is running.
@@ -27,12 +27,26 @@ Press Ctrl+C to stop.
 """
 
 
+SECRETS = ("RASA_AUTH_TOKEN", "COMMERCE_API_TOKEN", "AFTERCARE_IDENTITY_SECRET")
+
+
+def public_defaults_in_use(env: dict[str, str]) -> list[str]:
+    """Secrets still set to the values everyone can read in stack/defaults.env."""
+    defaults = read_env_file(DEFAULTS_FILE)
+    return [name for name in SECRETS if env.get(name) == defaults.get(name)]
+
+
 def check() -> None:
     """Fail before starting anything when configuration is broken (fail closed)."""
     env = stack_env()
     os.environ.setdefault("MERCHANT_POLICY", env["MERCHANT_POLICY"])
     policy = load_policy()
     print(f"policy ok: {policy.merchant_name}")
+    exposed = public_defaults_in_use(env)
+    if exposed and env.get("AFTERCARE_ENV") == "production":
+        raise SystemExit(f"refusing to start in production with public default secrets: {exposed}")
+    if exposed:
+        print(f"note: local-only default secrets in use ({', '.join(exposed)})")
 
 
 def run() -> int:
