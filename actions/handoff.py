@@ -17,7 +17,6 @@ HOLDING_INTENTS = frozenset(
         "change_address",
         "start_return",
         "refund_status",
-        "refund_policy",
         "recommend_products",
     }
 )

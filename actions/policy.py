@@ -64,6 +64,80 @@ class Shipping(_Strict):
     lost: LostShipping
 
 
+class Resolution(str, Enum):
+    """How a return is settled."""
+
+    refund = "refund"
+    store_credit = "store_credit"
+    exchange = "exchange"
+
+
+class RefundMethod(str, Enum):
+    """Where refund money goes."""
+
+    original_payment = "original_payment"
+    gift_card = "gift_card"
+
+
+ORDER_STATES = frozenset(
+    {
+        "pending",
+        "paid",
+        "packed",
+        "shipped",
+        "in_transit",
+        "delayed",
+        "out_for_delivery",
+        "delivered",
+        "lost",
+        "cancelled",
+        "return_requested",
+        "exchange_requested",
+        "refunded",
+    }
+)
+
+
+class Returns(_Strict):
+    window_days: int = Field(ge=0)
+    final_sale_categories: list[str]
+    resolutions: list[Resolution] = Field(min_items=1)
+    free_return_shipping: bool
+
+
+class Refunds(_Strict):
+    # Refund method → how long the money takes to arrive, in the shopper's words.
+    methods: dict[RefundMethod, str]
+    shipping_cost_refunded: bool
+
+    @validator("methods")
+    def _at_least_one(cls, value: dict[RefundMethod, str]) -> dict[RefundMethod, str]:  # noqa: N805
+        if not value:
+            raise ValueError("at least one refund method is needed")
+        return value
+
+
+class Changes(_Strict):
+    """Order states in which each change is allowed."""
+
+    cancel: list[str]
+    change_address: list[str]
+    change_items: list[str]
+    change_payment_method: list[str]
+
+    @validator("*", each_item=True)
+    def _known_state(cls, value: str) -> str:  # noqa: N805 - pydantic validator
+        if value not in ORDER_STATES:
+            raise ValueError(f"unknown order state {value!r}")
+        return value
+
+
+class Claims(_Strict):
+    human_above_value: float = Field(ge=0)
+    max_claims: int = Field(ge=0)
+    claims_window_days: int = Field(ge=1)
+
+
 class MerchantPolicy(_Strict):
     """One merchant's rules."""
 
@@ -72,6 +146,10 @@ class MerchantPolicy(_Strict):
     support: Support
     verification: Verification
     shipping: Shipping
+    returns: Returns
+    refunds: Refunds
+    changes: Changes
+    claims: Claims
 
     @validator("merchant_name")
     def _not_blank(cls, value: str) -> str:  # noqa: N805 - pydantic validator

@@ -1,0 +1,140 @@
+"""Refund and return rules, answered from the merchant's policy file.
+
+The same ``MerchantPolicy`` the checks read is the only source of these answers, so what the
+bot says about the rules cannot drift from what it enforces.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.policy import MerchantPolicy, RefundMethod, Resolution, load_policy
+
+RESOLUTION_WORDS = {
+    Resolution.refund: "a refund",
+    Resolution.store_credit: "store credit",
+    Resolution.exchange: "an exchange for another size or colour",
+}
+REFUND_METHOD_WORDS = {
+    RefundMethod.original_payment: "to your original payment method",
+    RefundMethod.gift_card: "to a gift card",
+}
+# Words that show which rule a question is about; the rule asked about is answered first.
+TOPICS = {
+    "window": (
+        "how many days",
+        "how long do i have",
+        "how long have i",
+        "days",
+        "weeks",
+        "window",
+        "deadline",
+        "too late",
+        "time limit",
+        "still return",
+    ),
+    "final_sale": (
+        "sale",
+        "final",
+        "underwear",
+        "swim",
+        "bikini",
+        "beauty",
+        "makeup",
+        "hygiene",
+        "opened",
+        "used",
+        "gift cards",
+        "return a gift card",
+    ),
+    "resolutions": ("exchange", "swap", "store credit", "voucher"),
+    "return_shipping": (
+        "free",
+        "postage",
+        "shipping cost",
+        "label",
+        "pay for return",
+        "pay to return",
+        "return shipping",
+    ),
+    "refund_methods": (
+        "refund take",
+        "refunds take",
+        "refund to",
+        "money back",
+        "paypal",
+        "card",
+        "bank",
+        "how long for a refund",
+        "how long does a refund",
+        "how long do refunds",
+        "get my money",
+    ),
+}
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def policy_answers(policy: MerchantPolicy) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each rule as (response name, template values), keyed by topic."""
+    returns, refunds = policy.returns, policy.refunds
+    answers: dict[str, tuple[str, dict[str, str]]] = {}
+    if returns.window_days >= 3650:
+        answers["window"] = ("utter_policy_no_window", {})
+    else:
+        answers["window"] = ("utter_policy_window", {"window_days": str(returns.window_days)})
+    if returns.final_sale_categories:
+        categories = [c.replace("_", " ") for c in returns.final_sale_categories]
+        answers["final_sale"] = ("utter_policy_final_sale", {"categories": _join(categories)})
+    answers["resolutions"] = (
+        "utter_policy_resolutions",
+        {"resolutions": _join([RESOLUTION_WORDS[r] for r in returns.resolutions])},
+    )
+    answers["return_shipping"] = (
+        "utter_policy_return_shipping_free"
+        if returns.free_return_shipping
+        else "utter_policy_return_shipping_paid",
+        {},
+    )
+    methods = [f"{REFUND_METHOD_WORDS[m]} ({when})" for m, when in refunds.methods.items()]
+    answers["refund_methods"] = (
+        "utter_policy_refund_methods"
+        if refunds.shipping_cost_refunded
+        else "utter_policy_refund_methods_no_shipping",
+        {"refund_methods": _join(methods)},
+    )
+    return answers
+
+
+def topic_order(text: str) -> list[str]:
+    """Topics mentioned in the question first, the rest in their usual order."""
+    lowered = text.lower()
+    first_mention: dict[str, int] = {}
+    for topic, words in TOPICS.items():
+        positions = [lowered.find(w) for w in words if w in lowered]
+        if positions:
+            first_mention[topic] = min(positions)
+    asked = sorted(first_mention, key=first_mention.__getitem__)
+    return asked + [t for t in TOPICS if t not in asked]
+
+
+class ActionRefundPolicy(Action):
+    """Answers a question about return and refund rules, the asked-about rule first."""
+
+    def name(self) -> str:
+        return "action_refund_policy"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        answers = policy_answers(load_policy())
+        for topic in topic_order(tracker.latest_message.get("text") or ""):
+            if topic in answers:
+                response, values = answers[topic]
+                dispatcher.utter_message(response=response, **values)
+        return []

@@ -1,0 +1,29 @@
+"""Questions about the rules are answered from the merchant's policy file, over REST."""
+
+from __future__ import annotations
+
+from actions.policy import DEFAULT_POLICY_PATH, parse_policy
+from tests.e2e.conftest import Chat
+
+
+def test_when_shopper_asks_about_the_return_window_then_the_policy_window_is_stated_first(
+    chat: Chat,
+) -> None:
+    policy = parse_policy(DEFAULT_POLICY_PATH)
+    messages = [m["text"] for m in chat.say("how many days do i have to return stuff?")]
+    assert f"within {policy.returns.window_days} days of delivery" in messages[0]
+    assert any("final sale" in m for m in messages)  # the other rules follow
+
+
+def test_when_shopper_asks_about_sale_underwear_then_final_sale_comes_first(chat: Chat) -> None:
+    messages = [m["text"] for m in chat.say("can i send back underwear i bought?")]
+    assert "final sale" in messages[0] and "underwear" in messages[0]
+
+
+def test_when_a_rules_question_interrupts_a_lookup_then_the_lookup_carries_on(
+    chat: Chat,
+) -> None:
+    chat.text("where is my order")
+    reply = chat.text("wait, are returns free?")
+    assert "free" in reply and "label" in reply
+    assert "order number" in reply  # asks for the order number again

@@ -1,0 +1,63 @@
+"""Answers about the rules come from the policy file, the rule asked about first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions.policy import DEFAULT_POLICY_PATH, MerchantPolicy, parse_policy
+from actions.refunds import policy_answers, topic_order
+
+TAU_POLICY = DEFAULT_POLICY_PATH.parent / "tau-bench.yml"
+
+
+@pytest.mark.parametrize(
+    ("question", "first_topic"),
+    [
+        ("how many days do i have to send stuff back", "window"),
+        ("can i return a bikini i bought on sale", "final_sale"),
+        ("can i swap for a bigger size instead", "resolutions"),
+        ("do i have to pay postage for returns", "return_shipping"),
+        ("how long does a refund take to hit my paypal", "refund_methods"),
+        ("refund to my card or gift card?", "refund_methods"),
+        ("is underwear returnable and how many days do i get", "final_sale"),
+        ("what's your returns policy", "window"),  # nothing specific: the usual order
+    ],
+)
+def test_the_rule_asked_about_comes_first(question: str, first_topic: str) -> None:
+    assert topic_order(question)[0] == first_topic
+
+
+def test_demo_answers_state_the_demo_rules() -> None:
+    answers = policy_answers(parse_policy(DEFAULT_POLICY_PATH))
+    assert answers["window"] == ("utter_policy_window", {"window_days": "30"})
+    assert answers["final_sale"][1]["categories"] == "beauty, underwear, swimwear or gift cards"
+    assert "store credit" in answers["resolutions"][1]["resolutions"]
+    assert answers["refund_methods"] == (
+        "utter_policy_refund_methods_no_shipping",
+        {
+            "refund_methods": "to your original payment method (5 to 7 business days)"
+            " or to a gift card (immediately)"
+        },
+    )
+
+
+def test_tau_bench_answers_state_its_rules() -> None:
+    answers = policy_answers(parse_policy(TAU_POLICY))
+    assert answers["window"] == ("utter_policy_no_window", {})
+    assert "final_sale" not in answers  # nothing is final sale there
+    assert "store credit" not in answers["resolutions"][1]["resolutions"]
+
+
+def test_when_the_policy_changes_the_answer_changes(tmp_path: Path) -> None:
+    data = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    data["returns"]["window_days"] = 60
+    data["refunds"]["shipping_cost_refunded"] = True
+    path = tmp_path / "p.yml"
+    path.write_text(yaml.safe_dump(data))
+    policy: MerchantPolicy = parse_policy(path)
+    answers = policy_answers(policy)
+    assert answers["window"][1] == {"window_days": "60"}
+    assert answers["refund_methods"][0] == "utter_policy_refund_methods"
