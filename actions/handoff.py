@@ -16,7 +16,6 @@ HOLDING_INTENTS = frozenset(
         "cancel_order",
         "change_address",
         "start_return",
-        "refund_status",
         "recommend_products",
     }
 )

@@ -215,14 +215,69 @@ class ActionOrderStatus(Action):
         except CommerceError:
             apologise_backend_down(dispatcher)
             return reset
-        response, variables = describe_order(order)
-        dispatcher.utter_message(response=response, **variables)
+        if lookup_purpose(tracker) == "refund_status":
+            for response, variables in describe_refunds(order):
+                dispatcher.utter_message(response=response, **variables)
+        else:
+            response, variables = describe_order(order)
+            dispatcher.utter_message(response=response, **variables)
         return [
             *reset,
             SlotSet("last_order_id", order.order_id),
             SlotSet("order_status", order.status),
             SlotSet("customer_id", order.customer_id),
         ]
+
+
+PURPOSE_INTENTS = ("order_status", "refund_status")
+
+
+def lookup_purpose(tracker: Tracker) -> str:
+    """Why the shopper wanted this order: their latest order or refund question.
+
+    Derived from the conversation itself, so a shopper who switches from "where is it" to
+    "where's my refund" in the middle of a lookup gets the refund answer.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent in PURPOSE_INTENTS:
+                return str(intent)
+    return "order_status"
+
+
+def describe_refunds(order: Order) -> list[tuple[str, dict[str, Any]]]:
+    """What to say about the money coming back on an order, newest refund first."""
+    base: dict[str, Any] = {
+        "order_id": order.order_id,
+        "status_words": STATUS_WORDS.get(order.status, order.status.replace("_", " ")),
+    }
+    if not order.refunds:
+        if order.status == "return_requested" and order.returns:
+            return [("utter_refund_after_return", {**base, "rma_id": order.returns[-1].rma_id})]
+        return [("utter_no_refund", base)]
+    timings = load_policy().refunds.methods
+    said: list[tuple[str, dict[str, Any]]] = []
+    for refund in reversed(order.refunds):
+        values = {
+            **base,
+            "refund_amount": f"{refund.amount:.2f} {order.currency}",
+            "refund_method": refund.method.replace("_", " "),
+            "refund_date": _day(refund.processed_at or refund.created_at),
+            "processing_time": _processing_time(refund.method, timings),
+        }
+        done = refund.status == "processed"
+        said.append(("utter_refund_processed" if done else "utter_refund_pending", values))
+    return said
+
+
+def _processing_time(method: str, timings: dict[Any, str]) -> str:
+    for key, when in timings.items():
+        if getattr(key, "value", key) == method:
+            return when
+    return "a few business days"
 
 
 def _day(value: date | datetime | None) -> str:

@@ -77,6 +77,7 @@ class RefundMethod(str, Enum):
 
     original_payment = "original_payment"
     gift_card = "gift_card"
+    store_credit = "store_credit"
 
 
 ORDER_STATES = frozenset(

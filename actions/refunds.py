@@ -21,6 +21,7 @@ RESOLUTION_WORDS = {
 REFUND_METHOD_WORDS = {
     RefundMethod.original_payment: "to your original payment method",
     RefundMethod.gift_card: "to a gift card",
+    RefundMethod.store_credit: "as store credit",
 }
 # Words that show which rule a question is about; the rule asked about is answered first.
 TOPICS = {

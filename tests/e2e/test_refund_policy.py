@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actions.policy import DEFAULT_POLICY_PATH, parse_policy
-from tests.e2e.conftest import Chat
+from tests.e2e.conftest import Chat, order_in
 
 
 def test_when_shopper_asks_about_the_return_window_then_the_policy_window_is_stated_first(
@@ -27,3 +27,23 @@ def test_when_a_rules_question_interrupts_a_lookup_then_the_lookup_carries_on(
     reply = chat.text("wait, are returns free?")
     assert "free" in reply and "label" in reply
     assert "order number" in reply  # asks for the order number again
+
+
+def test_when_shopper_asks_where_their_refund_is_then_the_refund_is_stated(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "refunded")
+    assert "order number" in chat.text("i still haven't got my refund").lower()
+    chat.text(order["order_id"])
+    reply = chat.text(order["email"])
+    assert "refund of" in reply and order["order_id"] in reply
+    assert "business days" in reply or "immediately" in reply
+
+
+def test_when_order_has_no_refund_then_shopper_hears_so(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "in_transit")
+    chat.text(f"where is the refund for {order['order_id']}")
+    reply = chat.text(order["postcode"])
+    assert "no refund" in reply and "in transit" in reply

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from actions.orders import describe_order, normalise_order_ref
+from actions.orders import describe_order, describe_refunds, normalise_order_ref
 from actions.services.commerce import Order, Refund, ReturnRequest, Shipment, TrackingEvent
 
 
@@ -115,3 +115,38 @@ def test_when_return_is_open_then_rma_is_given() -> None:
     response, values = describe_order(_order("return_requested", SHIP, returns=(rma,)))
     assert response == "utter_order_status_return_requested"
     assert values["rma_id"] == "RMA-7"
+
+
+def test_when_refund_is_processed_then_amount_method_date_and_bank_time_are_given() -> None:
+    refund = Refund(
+        "RF-1",
+        42.0,
+        "original_payment",
+        "processed",
+        None,
+        datetime(2026, 11, 15, tzinfo=timezone.utc),
+    )
+    [(response, values)] = describe_refunds(_order("refunded", SHIP, refunds=(refund,)))
+    assert response == "utter_refund_processed"
+    assert values["refund_amount"] == "42.00 USD"
+    assert values["processing_time"] == "5 to 7 business days"  # from the demo policy
+
+
+def test_when_refund_is_pending_then_shopper_hears_it_is_on_its_way() -> None:
+    refund = Refund("RF-2", 10.0, "store_credit", "pending", datetime(2026, 11, 20), None)
+    [(response, values)] = describe_refunds(_order("cancelled", refunds=(refund,)))
+    assert response == "utter_refund_pending"
+    assert values["processing_time"] == "immediately"
+
+
+def test_when_return_is_open_without_refund_then_refund_waits_for_the_items() -> None:
+    rma = ReturnRequest("RMA-9", "requested", None, "refund", (1,))
+    [(response, values)] = describe_refunds(_order("return_requested", SHIP, returns=(rma,)))
+    assert response == "utter_refund_after_return"
+    assert values["rma_id"] == "RMA-9"
+
+
+def test_when_there_is_no_refund_then_the_order_state_is_given() -> None:
+    [(response, values)] = describe_refunds(_order("in_transit", SHIP))
+    assert response == "utter_no_refund"
+    assert values["status_words"] == "in transit"

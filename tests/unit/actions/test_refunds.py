@@ -39,7 +39,7 @@ def test_demo_answers_state_the_demo_rules() -> None:
         "utter_policy_refund_methods_no_shipping",
         {
             "refund_methods": "to your original payment method (5 to 7 business days)"
-            " or to a gift card (immediately)"
+            " or as store credit (immediately)"
         },
     )
 
