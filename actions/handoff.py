@@ -13,7 +13,6 @@ from actions.support import support_contact
 HOLDING_INTENTS = frozenset(
     {
         "delivery_problem",
-        "cancel_order",
         "change_address",
         "start_return",
         "recommend_products",

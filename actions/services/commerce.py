@@ -45,6 +45,15 @@ class BackendUnavailable(CommerceError):
     """The backend could not be reached, timed out, or failed on its side."""
 
 
+class ChangeRefused(CommerceError):
+    """The backend refused a change (wrong order state, bad address, already returned...)."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
 class BadRequest(CommerceError):
     """The backend rejected the request as malformed (a bug on our side, or bad input)."""
 
@@ -173,6 +182,10 @@ class CommerceClient(Protocol):
         """The customer's newest orders, newest first."""
         ...
 
+    async def cancel_order(self, order_ref: str, reason: str, idempotency_key: str) -> Order:
+        """Cancel an order that has not shipped; raises ChangeRefused otherwise."""
+        ...
+
 
 @dataclass(frozen=True)
 class ClientSettings:
@@ -221,6 +234,7 @@ class HttpCommerceClient:
         *,
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, Any]]:
         session = await self._get_session()
         attempts = self.settings.retries + 1
@@ -229,7 +243,9 @@ class HttpCommerceClient:
                 # Joined here, not via ClientSession(base_url=...), so a base URL with a path
                 # prefix (behind a reverse proxy) works too.
                 url = self.settings.base_url.rstrip("/") + path
-                async with session.request(method, url, json=json, params=params) as resp:
+                async with session.request(
+                    method, url, json=json, params=params, headers=headers
+                ) as resp:
                     if resp.status >= 500:
                         raise BackendUnavailable(f"{method} {path}: HTTP {resp.status}")
                     body = await resp.json(content_type=None)
@@ -300,6 +316,31 @@ class HttpCommerceClient:
             )
             for o in body.get("orders", [])
         ]
+
+    async def cancel_order(self, order_ref: str, reason: str, idempotency_key: str) -> Order:
+        """See :meth:`CommerceClient.cancel_order`.
+
+        Safe to retry: the idempotency key makes a repeated request a replay, never a second
+        cancellation or refund.
+        """
+        body = await self._change(
+            f"/api/v1/orders/{_path_part(order_ref)}/cancel", {"reason": reason}, idempotency_key
+        )
+        return parse_order(body)
+
+    async def _change(
+        self, path: str, body: dict[str, Any], idempotency_key: str
+    ) -> dict[str, Any]:
+        status, answer = await self._request(
+            "POST", path, json=body, headers={"Idempotency-Key": idempotency_key}
+        )
+        if status in (409, 422):
+            error = answer.get("error") or {}
+            raise ChangeRefused(error.get("code", "refused"), error.get("message", ""))
+        if status == 404:
+            raise OrderNotFound()
+        self._raise_for(status, answer)
+        return answer
 
 
 def _path_part(value: str) -> str:

@@ -6,8 +6,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from actions.orders import describe_order, describe_refunds, normalise_order_ref
+from actions.orders import describe_order, describe_refunds
 from actions.services.commerce import Order, Refund, ReturnRequest, Shipment, TrackingEvent
+from actions.verification import normalise_order_ref
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,255 @@
+"""Cancel an order: pick and verify it, check the policy, ask why, confirm, then cancel.
+
+Nothing changes before the shopper has seen exactly what will happen and said yes. The
+backend call carries an idempotency key derived from the conversation and the order, so a
+repeated or retried confirmation never cancels or refunds twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.orders import STATUS_WORDS
+from actions.policy import RefundMethod, load_policy
+from actions.services.commerce import (
+    BackendUnavailable,
+    ChangeRefused,
+    CommerceError,
+    Order,
+    client_from_env,
+)
+from actions.support import apologise_backend_down, support_contact
+from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
+
+REASONS = {
+    "no_longer_needed": (
+        "no longer need",
+        "don't need",
+        "dont need",
+        "changed my mind",
+        "don't want",
+        "dont want",
+        "not needed",
+        "found it cheaper",
+    ),
+    "ordered_by_mistake": (
+        "mistake",
+        "by accident",
+        "accidentally",
+        "wrong",
+        "twice",
+        "duplicate",
+        "didn't mean",
+        "didnt mean",
+    ),
+}
+SHIPPED = frozenset({"shipped", "in_transit", "delayed", "out_for_delivery", "delivered", "lost"})
+CHANGE_SLOTS = ("order_id", "order_verified", "cancel_reason", "cancel_confirmed", "change_blocked")
+
+
+def reason_code(text: str) -> str:
+    """Map the shopper's own words (or a button's code) to a cancellation reason code."""
+    lowered = text.strip().lower()
+    if lowered in REASONS or lowered == "other":
+        return lowered
+    for code, words in REASONS.items():
+        if any(w in lowered for w in words):
+            return code
+    return "other"
+
+
+def _words(status: str) -> str:
+    return STATUS_WORDS.get(status, status.replace("_", " "))
+
+
+class ValidateCancelOrderForm(OrderVerification, FormValidationAction):
+    """Verifies the order, then checks the merchant allows cancelling it in its state."""
+
+    def name(self) -> str:
+        return "validate_cancel_order_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Ends the form when lookups are blocked or the policy refuses the cancellation."""
+        if tracker.get_slot("change_blocked"):
+            return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+
+    async def validate_order_id(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        result = await super().validate_order_id(slot_value, dispatcher, tracker, domain)
+        return await self._with_policy_check(result, dispatcher, tracker)
+
+    async def validate_order_verified(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        result = await super().validate_order_verified(slot_value, dispatcher, tracker, domain)
+        return await self._with_policy_check(result, dispatcher, tracker)
+
+    @staticmethod
+    async def _with_policy_check(
+        result: dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """Once the shopper is verified, refuse early if the order can no longer be cancelled."""
+        if result.get("order_verified") is not True:
+            return result
+        order_ref = result.get("order_id") or tracker.get_slot("order_id")
+        try:
+            order = await client_from_env().get_order(order_ref)
+        except CommerceError:
+            return {**result, "lookup_blocked": UNAVAILABLE}
+        if order.status in load_policy().changes.cancel:
+            return result
+        refuse_cancellation(dispatcher, order)
+        return {**result, "change_blocked": "cancel_not_allowed"}
+
+    async def validate_cancel_reason(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"cancel_reason": reason_code(str(slot_value or ""))}
+
+    async def validate_cancel_confirmed(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"cancel_confirmed": slot_value is True or str(slot_value).lower() == "true"}
+
+
+def refuse_cancellation(dispatcher: CollectingDispatcher, order: Order) -> None:
+    """Say why this order cannot be cancelled, and what the shopper can do instead."""
+    if order.status == "cancelled":
+        dispatcher.utter_message(response="utter_cancel_already_cancelled", order_id=order.order_id)
+    elif order.status in SHIPPED:
+        dispatcher.utter_message(
+            response="utter_cancel_too_late_shipped",
+            order_id=order.order_id,
+            status_words=_words(order.status),
+            window_days=str(load_policy().returns.window_days),
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_cancel_not_allowed",
+            order_id=order.order_id,
+            status_words=_words(order.status),
+            **support_contact(),
+        )
+
+
+class ActionAskCancelConfirmed(Action):
+    """Lists exactly what the cancellation will do, then asks for an explicit yes."""
+
+    def name(self) -> str:
+        return "action_ask_cancel_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
+        except CommerceError:
+            apologise_backend_down(dispatcher)
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        items = ", ".join(f"{li.quantity} × {li.product_name}" for li in order.lines[:4])
+        if len(order.lines) > 4:
+            items += f" and {len(order.lines) - 4} more"
+        timing = load_policy().refunds.methods.get(RefundMethod.original_payment, "")
+        dispatcher.utter_message(
+            response="utter_ask_cancel_confirmed",
+            order_id=order.order_id,
+            items=items,
+            total=f"{order.total:.2f} {order.currency}",
+            refund_timing=timing or "a few business days",
+            buttons=[
+                {"title": "Yes, cancel it", "payload": "/affirm"},
+                {"title": "No, keep it", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+class ActionCancelOrder(Action):
+    """Cancels the order once the shopper said yes; says nothing changed otherwise."""
+
+    def name(self) -> str:
+        return "action_cancel_order"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_SLOTS]
+        blocked = tracker.get_slot("lookup_blocked")
+        if blocked == LOCKED:
+            dispatcher.utter_message(response="utter_lookup_locked", **support_contact())
+            return reset
+        if blocked == UNAVAILABLE:
+            apologise_backend_down(dispatcher)
+            return [*reset, SlotSet("lookup_blocked", None)]
+        order_ref = tracker.get_slot("order_id")
+        if tracker.get_slot("change_blocked") or not order_ref:
+            return reset
+        if tracker.get_slot("cancel_confirmed") is not True:
+            dispatcher.utter_message(response="utter_nothing_changed")
+            return reset
+        key = f"{tracker.sender_id}:{order_ref}:cancel"
+        try:
+            order = await client_from_env().cancel_order(
+                order_ref, tracker.get_slot("cancel_reason") or "other", key
+            )
+        except ChangeRefused:
+            dispatcher.utter_message(response="utter_cancel_not_possible_now", order_id=order_ref)
+            return reset
+        except (BackendUnavailable, CommerceError):
+            apologise_backend_down(dispatcher)
+            return reset
+        refunded = sum(r.amount for r in order.refunds)
+        timing = load_policy().refunds.methods.get(RefundMethod.original_payment, "")
+        dispatcher.utter_message(
+            response="utter_order_cancelled" if refunded else "utter_order_cancelled_no_charge",
+            order_id=order.order_id,
+            refund_amount=f"{refunded:.2f} {order.currency}",
+            refund_timing=timing or "a few business days",
+        )
+        return [
+            *reset,
+            SlotSet("last_order_id", order.order_id),
+            SlotSet("order_status", order.status),
+        ]
+
+
+class ActionForgetChange(Action):
+    """The shopper backed out of a change: say nothing changed and forget its details."""
+
+    def name(self) -> str:
+        return "action_forget_change"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_nothing_changed")
+        return [SlotSet(name, None) for name in CHANGE_SLOTS]

@@ -1,0 +1,145 @@
+"""Picking an order and proving it is yours: shared by every flow that touches an order.
+
+Privacy rule: nothing about an order is said before the shopper has proven a second factor
+(the e-mail or ZIP on the order), and an unknown order number gets exactly the same reply as
+a wrong answer, so the bot cannot be used to probe which orders exist.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.policy import load_policy
+from actions.services.commerce import BackendUnavailable, CommerceError, client_from_env
+
+ORDER_REF = re.compile(r"(?i)(?:\bAC[\s-]?|#|\b)(\d{6})\b")
+LOCKED = "locked"
+UNAVAILABLE = "unavailable"
+
+
+def normalise_order_ref(text: str) -> str | None:
+    """Find an order number in what the shopper typed and write it the canonical way."""
+    match = ORDER_REF.search(text or "")
+    return f"AC-{match.group(1)}" if match else None
+
+
+def _failed(tracker: Tracker) -> int:
+    return int(tracker.get_slot("failed_verifications") or 0)
+
+
+class OrderVerification:
+    """Validators shared by every form that starts by picking and verifying an order.
+
+    Mixed into a ``FormValidationAction`` whose form requires ``order_id`` and
+    ``order_verified``; the form ends at once while lookups are blocked.
+    """
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Ends the form at once while lookups are blocked (locked out or backend down)."""
+        if tracker.get_slot("lookup_blocked"):
+            return []
+        return domain_slots
+
+    async def validate_order_id(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Accepts any well-formed order number; whether it exists is not revealed here."""
+        if _failed(tracker) >= load_policy().verification.max_failed_attempts:
+            return {"order_id": None, "lookup_blocked": LOCKED}
+        order_ref = normalise_order_ref(str(slot_value or ""))
+        if order_ref is None:
+            dispatcher.utter_message(response="utter_order_id_invalid")
+            return {"order_id": None}
+        customer_id = tracker.get_slot("customer_id")
+        if customer_id and await self._belongs_to(order_ref, customer_id):
+            # Already verified in this conversation (or by the channel): no second question.
+            return {"order_id": order_ref, "order_verified": True}
+        answer = _second_factor_in(tracker)
+        if answer:
+            # "AC-104233, jane@example.com": both factors in one message.
+            return await self._check_answer(order_ref, answer, dispatcher, tracker)
+        return {"order_id": order_ref}
+
+    @staticmethod
+    async def _belongs_to(order_ref: str, customer_id: str) -> bool:
+        try:
+            order = await client_from_env().get_order(order_ref)
+        except CommerceError:
+            # Unknown order or a hiccup: fall back to asking the second factor.
+            return False
+        return order.customer_id == customer_id
+
+    async def validate_order_verified(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Checks the e-mail or ZIP against the order; the answer itself is never kept."""
+        if slot_value is True:
+            return {"order_verified": True}
+        if "order_id" in _entity_names(tracker) and not _second_factor_in(tracker):
+            # A corrected order number, not an answer: validate_order_id deals with it.
+            return {"order_verified": None}
+        order_ref = tracker.get_slot("order_id") or ""
+        return await self._check_answer(order_ref, str(slot_value or ""), dispatcher, tracker)
+
+    async def _check_answer(
+        self, order_ref: str, answer: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        try:
+            verification = await client_from_env().verify_order(order_ref, answer.strip())
+        except BackendUnavailable:
+            return {"order_verified": None, "lookup_blocked": UNAVAILABLE}
+        except CommerceError:
+            verification = None
+        known_customer = tracker.get_slot("customer_id")
+        if verification is None or (known_customer and verification.customer_id != known_customer):
+            # One conversation serves one shopper: someone else's order fails the same way.
+            return self._verification_failed(dispatcher, tracker)
+        return {
+            "order_verified": True,
+            "order_id": verification.order_id,
+            "customer_id": verification.customer_id,
+        }
+
+    @staticmethod
+    def _verification_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        failed = _failed(tracker) + 1
+        if failed >= load_policy().verification.max_failed_attempts:
+            return {
+                "order_verified": None,
+                "failed_verifications": failed,
+                "lookup_blocked": LOCKED,
+            }
+        dispatcher.utter_message(response="utter_verification_failed")
+        return {"order_id": None, "order_verified": None, "failed_verifications": failed}
+
+
+def _entity_names(tracker: Tracker) -> set[str]:
+    return {e.get("entity") for e in tracker.latest_message.get("entities") or []}
+
+
+def _second_factor_in(tracker: Tracker) -> str | None:
+    """An e-mail or ZIP code the shopper typed in the latest message, if any."""
+    for name in ("email", "postcode"):
+        value = next(tracker.get_latest_entity_values(name), None)
+        if value:
+            return str(value)
+    return None
