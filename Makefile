@@ -29,8 +29,9 @@ $(MODEL): $(TRAIN_INPUTS) | $(STAMP)
 
 train: $(MODEL) ## Train the model when data, domain or config changed
 
-var/commerce-$(STORE).db: | $(STAMP)
+var/commerce-$(STORE).db: commerce/models.py commerce/seed.py $(wildcard commerce/demo/*.py) | $(STAMP)
 	@mkdir -p var
+	rm -f var/commerce-$(STORE).db
 	$(PY) -m commerce.seed --store $(STORE) --db sqlite:///var/commerce-$(STORE).db
 
 seed: var/commerce-$(STORE).db ## Build the demo store (STORE=demo) if it is missing

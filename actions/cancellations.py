@@ -49,6 +49,7 @@ REASONS = {
     ),
 }
 SHIPPED = frozenset({"shipped", "in_transit", "delayed", "out_for_delivery", "delivered", "lost"})
+BACKED_OUT = "backed_out"
 CHANGE_SLOTS = ("order_id", "order_verified", "cancel_reason", "cancel_confirmed", "change_blocked")
 
 
@@ -61,6 +62,28 @@ def reason_code(text: str) -> str:
         if any(w in lowered for w in words):
             return code
     return "other"
+
+
+BACK_OUT_WORDS = (
+    "forget it",
+    "never mind",
+    "nevermind",
+    "nvm",
+    "don't cancel",
+    "dont cancel",
+    "keep it",
+    "leave it",
+    "changed my mind about cancel",
+)
+BACK_OUT_REPLIES = frozenset({"no", "nope", "nah", "no thanks", "no thank you", "stop"})
+
+
+def is_backing_out(text: str) -> bool:
+    """True when the answer to "why cancel?" is really "don't cancel"."""
+    lowered = " ".join(text.lower().replace("!", " ").replace(".", " ").split())
+    if reason_code(lowered) != "other":
+        return False  # "no, I don't need it" is a reason
+    return lowered in BACK_OUT_REPLIES or any(w in lowered for w in BACK_OUT_WORDS)
 
 
 def _words(status: str) -> str:
@@ -129,7 +152,11 @@ class ValidateCancelOrderForm(OrderVerification, FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        return {"cancel_reason": reason_code(str(slot_value or ""))}
+        """Any answer is a reason, except "no" / "forget it" / "keep it", which backs out."""
+        text = str(slot_value or "")
+        if is_backing_out(text):
+            return {"cancel_reason": None, "change_blocked": BACKED_OUT}
+        return {"cancel_reason": reason_code(text)}
 
     async def validate_cancel_confirmed(
         self,
@@ -211,9 +238,10 @@ class ActionCancelOrder(Action):
             apologise_backend_down(dispatcher)
             return [*reset, SlotSet("lookup_blocked", None)]
         order_ref = tracker.get_slot("order_id")
-        if tracker.get_slot("change_blocked") or not order_ref:
+        blocked_change = tracker.get_slot("change_blocked")
+        if (blocked_change and blocked_change != BACKED_OUT) or not order_ref:
             return reset
-        if tracker.get_slot("cancel_confirmed") is not True:
+        if blocked_change == BACKED_OUT or tracker.get_slot("cancel_confirmed") is not True:
             dispatcher.utter_message(response="utter_nothing_changed")
             return reset
         key = f"{tracker.sender_id}:{order_ref}:cancel"
