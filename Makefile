@@ -29,7 +29,7 @@ $(MODEL): $(TRAIN_INPUTS) | $(STAMP)
 
 train: $(MODEL) ## Train the model when data, domain or config changed
 
-var/commerce-$(STORE).db: commerce/models.py commerce/seed.py $(wildcard commerce/demo/*.py) | $(STAMP)
+var/commerce-$(STORE).db: commerce/models.py commerce/seed.py commerce/tau_bench.py $(wildcard commerce/demo/*.py) | $(STAMP)
 	@mkdir -p var
 	rm -f var/commerce-$(STORE).db
 	$(PY) -m commerce.seed --store $(STORE) --db sqlite:///var/commerce-$(STORE).db

@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.changes import BACKED_OUT, CHANGE_SLOTS, is_backing_out
 from actions.orders import STATUS_WORDS
 from actions.policy import RefundMethod, load_policy
 from actions.services.commerce import (
@@ -49,8 +50,6 @@ REASONS = {
     ),
 }
 SHIPPED = frozenset({"shipped", "in_transit", "delayed", "out_for_delivery", "delivered", "lost"})
-BACKED_OUT = "backed_out"
-CHANGE_SLOTS = ("order_id", "order_verified", "cancel_reason", "cancel_confirmed", "change_blocked")
 
 
 def reason_code(text: str) -> str:
@@ -62,28 +61,6 @@ def reason_code(text: str) -> str:
         if any(w in lowered for w in words):
             return code
     return "other"
-
-
-BACK_OUT_WORDS = (
-    "forget it",
-    "never mind",
-    "nevermind",
-    "nvm",
-    "don't cancel",
-    "dont cancel",
-    "keep it",
-    "leave it",
-    "changed my mind about cancel",
-)
-BACK_OUT_REPLIES = frozenset({"no", "nope", "nah", "no thanks", "no thank you", "stop"})
-
-
-def is_backing_out(text: str) -> bool:
-    """True when the answer to "why cancel?" is really "don't cancel"."""
-    lowered = " ".join(text.lower().replace("!", " ").replace(".", " ").split())
-    if reason_code(lowered) != "other":
-        return False  # "no, I don't need it" is a reason
-    return lowered in BACK_OUT_REPLIES or any(w in lowered for w in BACK_OUT_WORDS)
 
 
 def _words(status: str) -> str:
@@ -268,16 +245,3 @@ class ActionCancelOrder(Action):
             SlotSet("last_order_id", order.order_id),
             SlotSet("order_status", order.status),
         ]
-
-
-class ActionForgetChange(Action):
-    """The shopper backed out of a change: say nothing changed and forget its details."""
-
-    def name(self) -> str:
-        return "action_forget_change"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_nothing_changed")
-        return [SlotSet(name, None) for name in CHANGE_SLOTS]

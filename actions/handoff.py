@@ -14,7 +14,6 @@ HOLDING_INTENTS = frozenset(
     {
         "delivery_problem",
         "change_address",
-        "start_return",
         "recommend_products",
     }
 )

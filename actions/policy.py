@@ -122,6 +122,7 @@ class Changes(_Strict):
     """Order states in which each change is allowed."""
 
     cancel: list[str]
+    return_items: list[str]
     change_address: list[str]
     change_items: list[str]
     change_payment_method: list[str]

@@ -3,6 +3,11 @@
 Handlers parse and validate input, call the repository, and turn its domain errors into
 status codes; this is the only module that knows both. The serialisers below are the
 contract: change a key here and the assistant's client breaks.
+
+Every change (`POST` other than verify) follows one path: the `Idempotency-Key` header is
+checked, the body parsed into the typed inputs of `commerce.changes` (shape errors are
+`422 invalid_request`), and the repository applies the change and stores the rendered
+answer with the key in one transaction; a replay comes back with `Idempotent-Replayed`.
 """
 
 from __future__ import annotations
@@ -10,17 +15,49 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 
+from commerce.changes import (
+    ClaimInput,
+    ItemSwap,
+    ReturnInput,
+    ReturnOutcome,
+    validate_address,
+)
+from commerce.errors import (
+    AlreadyClaimed,
+    AlreadyReturned,
+    CommerceError,
+    CustomerNotFound,
+    IdempotencyKeyReused,
+    InsufficientGiftCardBalance,
+    InvalidAddress,
+    InvalidArgument,
+    InvalidItemChange,
+    InvalidOrderState,
+    InvalidPaymentMethod,
+    OrderNotFound,
+    OutOfStock,
+    ProductNotFound,
+    UnknownLine,
+    VerificationFailed,
+)
+from commerce.idempotency import Answer, IdempotentRequest, body_hash
 from commerce.models import (
+    CANCEL_REASONS,
+    CLAIM_KINDS,
+    CLAIM_REMEDIES,
+    RETURN_RESOLUTIONS,
+    Claim,
     Customer,
     Order,
     OrderLine,
     Payment,
+    PaymentMethod,
     Product,
     ProductVariant,
     Refund,
@@ -29,20 +66,20 @@ from commerce.models import (
     TrackingEvent,
 )
 from commerce.openapi import build_openapi
-from commerce.repository import (
-    CommerceRepository,
-    CustomerNotFound,
-    InvalidArgument,
-    OrderNotFound,
-    ProductNotFound,
-    VerificationFailed,
-)
+from commerce.repository import CommerceRepository
 
 REPOSITORY_KEY = web.AppKey("repository", CommerceRepository)
 OPENAPI_KEY = web.AppKey("openapi", dict)
 
 DEFAULT_ORDER_LIST_LIMIT = 5
+DEFAULT_CLAIM_DAYS = 90
 _UNSIGNED_INT = re.compile(r"^[0-9]{1,6}$")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_IDEMPOTENCY_KEY = re.compile(r"^[\x20-\x7e]{1,100}$")
+MAX_REASON_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 2000
+MAX_LINES_PER_REQUEST = 50
 
 
 # --- JSON encoding -------------------------------------------------------------------
@@ -205,6 +242,7 @@ def serialize_order(order: Order) -> dict[str, Any]:
         "order_id": order.id,
         "customer_id": order.customer_id,
         "status": order.status,
+        "items_modified": bool(order.items_modified),
         "placed_at": iso_time(order.placed_at),
         "currency": order.currency,
         "subtotal": money(order.subtotal_cents),
@@ -248,6 +286,53 @@ def serialize_customer(customer: Customer) -> dict[str, Any]:
         "email": customer.email,
         "phone": customer.phone,
         "postcode": customer.postcode,
+    }
+
+
+def serialize_method_ref(method: PaymentMethod) -> dict[str, Any]:
+    return {"payment_method_id": method.id, "type": method.type, "label": method.label}
+
+
+def serialize_payment_method(method: PaymentMethod) -> dict[str, Any]:
+    """A stored method; gift cards add their spendable `balance`."""
+    shape = serialize_method_ref(method)
+    if method.type == "gift_card":
+        shape["balance"] = money(method.gift_card_balance_cents or 0)
+    return shape
+
+
+def serialize_customer_refund(refund: Refund) -> dict[str, Any]:
+    return {**serialize_refund(refund), "order_id": refund.order_id}
+
+
+def serialize_claim(claim: Claim) -> dict[str, Any]:
+    return {
+        "claim_id": claim.id,
+        "order_id": claim.order_id,
+        "kind": claim.kind,
+        "remedy": claim.remedy,
+        "amount": money(claim.amount_cents),
+        "status": claim.status,
+        "line_ids": sorted(item.order_line.line_no for item in claim.lines),
+        "created_at": iso_time(claim.created_at),
+    }
+
+
+def serialize_return_request(outcome: ReturnOutcome) -> dict[str, Any]:
+    """The answer to a new return: the Return shape plus money, exchanges and next steps."""
+    rma = outcome.rma
+    return {
+        **serialize_return(rma),
+        "order_id": outcome.order.id,
+        "order_status": outcome.order.status,
+        "refund_amount": money(rma.refund_amount_cents),
+        "refund_to": serialize_method_ref(rma.refund_method) if rma.refund_method else None,
+        "exchanges": [
+            {"line_id": item.order_line.line_no, "new_sku": item.exchange_sku}
+            for item in sorted(rma.lines, key=lambda item: item.order_line.line_no)
+            if item.exchange_sku is not None
+        ],
+        "instructions": outcome.instructions,
     }
 
 
@@ -314,6 +399,114 @@ def parse_limit(raw: str | None) -> int:
     return int(raw.strip())
 
 
+def parse_days(raw: str | None) -> int:
+    """`days` as an integer; range checks belong to the repository."""
+    if raw is None:
+        return DEFAULT_CLAIM_DAYS
+    if not _UNSIGNED_INT.match(raw.strip()):
+        raise BadRequest(422, "invalid_request", "days must be an integer between 1 and 3650.")
+    return int(raw.strip())
+
+
+def idempotency_key(request: web.Request) -> str:
+    """The `Idempotency-Key` header: 1 to 100 printable ASCII characters.
+
+    Raises:
+        BadRequest: 422 `idempotency_key_required` when missing or blank,
+            422 `invalid_idempotency_key` when too long or not printable ASCII.
+    """
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if not key:
+        raise BadRequest(
+            422,
+            "idempotency_key_required",
+            f"Changes need an {IDEMPOTENCY_HEADER} header (1 to 100 printable ASCII characters).",
+        )
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise BadRequest(
+            422,
+            "invalid_idempotency_key",
+            f"{IDEMPOTENCY_HEADER} must be 1 to 100 printable ASCII characters.",
+        )
+    return key
+
+
+def _invalid(message: str) -> BadRequest:
+    return BadRequest(422, "invalid_request", message)
+
+
+def _text(body: Mapping[str, Any], field: str, *, limit: int, required: bool = True) -> str | None:
+    value = body.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid(f"{field} must be a non-empty string.")
+    if len(value) > limit:
+        raise _invalid(f"{field} must be at most {limit} characters.")
+    return value.strip()
+
+
+def _choice(body: Mapping[str, Any], field: str, choices: tuple[str, ...]) -> str:
+    value = body.get(field)
+    if value not in choices:
+        raise _invalid(f"{field} must be one of: {', '.join(choices)}.")
+    return str(value)
+
+
+def _line_id(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**6:
+        raise _invalid(f"{where} must be a positive integer.")
+    return value
+
+
+def _line_ids(body: Mapping[str, Any]) -> tuple[int, ...]:
+    raw = body.get("line_ids")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_LINES_PER_REQUEST:
+        raise _invalid(f"line_ids must be a list of 1 to {MAX_LINES_PER_REQUEST} line ids.")
+    ids = tuple(_line_id(value, "each of line_ids") for value in raw)
+    if len(set(ids)) != len(ids):
+        raise _invalid("line_ids must not repeat a line.")
+    return ids
+
+
+def _swaps(raw: Any, field: str) -> tuple[ItemSwap, ...]:
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_LINES_PER_REQUEST:
+        raise _invalid(f"{field} must be a list of 1 to {MAX_LINES_PER_REQUEST} changes.")
+    swaps = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise _invalid(f"each of {field} must be an object with line_id and new_sku.")
+        line_id = _line_id(item.get("line_id"), f"{field}[].line_id")
+        new_sku = _text(item, "new_sku", limit=64)
+        swaps.append(ItemSwap(line_id=line_id, new_sku=str(new_sku)))
+    if len({swap.line_id for swap in swaps}) != len(swaps):
+        raise _invalid(f"{field} must not change a line twice.")
+    return tuple(swaps)
+
+
+def parse_return(body: Mapping[str, Any]) -> ReturnInput:
+    line_ids = _line_ids(body)
+    reason = str(_text(body, "reason", limit=MAX_REASON_LENGTH))
+    resolution = _choice(body, "resolution", RETURN_RESOLUTIONS)
+    method = _text(body, "payment_method_id", limit=64, required=False)
+    exchanges: tuple[ItemSwap, ...] = ()
+    if resolution == "exchange":
+        exchanges = _swaps(body.get("exchanges"), "exchanges")
+        if {swap.line_id for swap in exchanges} != set(line_ids):
+            raise _invalid("exchanges must name a new_sku for every line in line_ids.")
+    elif body.get("exchanges") not in (None, []):
+        raise _invalid("exchanges are only for resolution exchange.")
+    return ReturnInput(line_ids, reason, resolution, method, exchanges)
+
+
+def parse_claim(body: Mapping[str, Any]) -> ClaimInput:
+    kind = _choice(body, "kind", CLAIM_KINDS)
+    line_ids = _line_ids(body)
+    remedy = _choice(body, "remedy", CLAIM_REMEDIES)
+    description = _text(body, "description", limit=MAX_DESCRIPTION_LENGTH, required=False)
+    return ClaimInput(kind, line_ids, remedy, description)
+
+
 # --- Handlers ------------------------------------------------------------------------
 
 
@@ -363,14 +556,30 @@ async def get_customer(request: web.Request) -> web.Response:
 
 
 async def find_customer(request: web.Request) -> web.Response:
+    """By `email`, or by `name` (full name) and `postcode`: τ-bench's two ways in."""
     email = request.query.get("email", "")
-    if not email.strip():
-        return error_response(422, "invalid_request", "The email query parameter is required.")
-    try:
-        customer = await request.app[REPOSITORY_KEY].find_customer_by_email(email)
-    except CustomerNotFound:
-        return error_response(404, "customer_not_found", "No customer has this e-mail address.")
-    return json_response(serialize_customer(customer))
+    name = request.query.get("name", "")
+    postcode = request.query.get("postcode", "")
+    repository = request.app[REPOSITORY_KEY]
+    if email.strip() and not (name.strip() or postcode.strip()):
+        try:
+            customer = await repository.find_customer_by_email(email)
+        except CustomerNotFound:
+            return error_response(404, "customer_not_found", "No customer has this e-mail address.")
+        return json_response(serialize_customer(customer))
+    if name.strip() and postcode.strip() and not email.strip():
+        try:
+            customer = await repository.find_customer_by_name(name, postcode)
+        except (CustomerNotFound, InvalidArgument):
+            return error_response(
+                404, "customer_not_found", "No customer has this name and postcode."
+            )
+        return json_response(serialize_customer(customer))
+    return error_response(
+        422,
+        "invalid_request",
+        "Give either the email query parameter, or both name and postcode.",
+    )
 
 
 async def list_customer_orders(request: web.Request) -> web.Response:
@@ -388,12 +597,182 @@ async def list_customer_orders(request: web.Request) -> web.Response:
     return json_response({"orders": [serialize_order_summary(order) for order in orders]})
 
 
+async def list_customer_payment_methods(request: web.Request) -> web.Response:
+    try:
+        methods = await request.app[REPOSITORY_KEY].list_customer_payment_methods(
+            request.match_info["customer_id"]
+        )
+    except CustomerNotFound:
+        return error_response(404, "customer_not_found", "No customer has this id.")
+    return json_response({"payment_methods": [serialize_payment_method(m) for m in methods]})
+
+
+async def list_customer_refunds(request: web.Request) -> web.Response:
+    try:
+        refunds = await request.app[REPOSITORY_KEY].list_customer_refunds(
+            request.match_info["customer_id"]
+        )
+    except CustomerNotFound:
+        return error_response(404, "customer_not_found", "No customer has this id.")
+    return json_response({"refunds": [serialize_customer_refund(r) for r in refunds]})
+
+
+async def list_customer_claims(request: web.Request) -> web.Response:
+    try:
+        days = parse_days(request.query.get("days"))
+        claims = await request.app[REPOSITORY_KEY].list_customer_claims(
+            request.match_info["customer_id"], days
+        )
+    except BadRequest as error:
+        return error_response(error.status, error.code, error.message)
+    except InvalidArgument as error:
+        return error_response(422, "invalid_request", f"{error}.")
+    except CustomerNotFound:
+        return error_response(404, "customer_not_found", "No customer has this id.")
+    return json_response({"claims": [serialize_claim(claim) for claim in claims]})
+
+
 async def get_product(request: web.Request) -> web.Response:
     try:
         product = await request.app[REPOSITORY_KEY].get_product(request.match_info["product_id"])
     except ProductNotFound:
         return error_response(404, "product_not_found", "No product has this id.")
     return json_response(serialize_product(product))
+
+
+# --- Changes -------------------------------------------------------------------------
+
+_CHANGE_ERRORS: dict[type[CommerceError], tuple[int, str]] = {
+    InvalidOrderState: (409, "invalid_order_state"),
+    AlreadyReturned: (409, "already_returned"),
+    AlreadyClaimed: (409, "already_claimed"),
+    OutOfStock: (409, "out_of_stock"),
+    IdempotencyKeyReused: (409, "idempotency_key_reused"),
+    InvalidAddress: (422, "invalid_address"),
+    InvalidPaymentMethod: (422, "invalid_payment_method"),
+    InsufficientGiftCardBalance: (422, "insufficient_gift_card_balance"),
+    InvalidItemChange: (422, "invalid_item_change"),
+    UnknownLine: (422, "unknown_line"),
+}
+
+
+def _change_error(error: CommerceError) -> web.Response:
+    if isinstance(error, OrderNotFound):
+        return error_response(404, "order_not_found", "No order matches this reference.")
+    for kind, (status, code) in _CHANGE_ERRORS.items():
+        if isinstance(error, kind):
+            return error_response(status, code, str(error))
+    raise error
+
+
+def _answer_response(answer: Answer) -> web.Response:
+    response = web.Response(text=answer.body, status=answer.status, content_type="application/json")
+    if answer.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _order_answer(order: Order) -> Answer:
+    return Answer(200, dumps(serialize_order(order)))
+
+
+def _return_answer(outcome: ReturnOutcome) -> Answer:
+    return Answer(201, dumps(serialize_return_request(outcome)))
+
+
+def _claim_answer(claim: Claim) -> Answer:
+    return Answer(201, dumps(serialize_claim(claim)))
+
+
+ChangeRunner = Callable[
+    [CommerceRepository, IdempotentRequest, str, dict[str, Any]], Awaitable[Answer]
+]
+
+
+async def _apply_change(request: web.Request, run: ChangeRunner) -> web.Response:
+    """The path every change takes: key, body, idempotent apply, answer or domain error.
+
+    `run` parses the body (raising `BadRequest`) and calls one repository change.
+    """
+    reference = request.match_info["ref"]
+    try:
+        key = idempotency_key(request)
+        body = await read_json_object(request)
+    except BadRequest as error:
+        return error_response(error.status, error.code, error.message)
+    resource = request.match_info.route.resource
+    template = resource.canonical if resource is not None else request.path
+    ticket = IdempotentRequest(
+        key=key, route=f"{request.method} {template}", body_hash=body_hash(body)
+    )
+    try:
+        answer = await run(request.app[REPOSITORY_KEY], ticket, reference, body)
+    except BadRequest as error:
+        return error_response(error.status, error.code, error.message)
+    except CommerceError as error:
+        return _change_error(error)
+    return _answer_response(answer)
+
+
+async def cancel_order(request: web.Request) -> web.Response:
+    async def run(
+        repo: CommerceRepository, ticket: IdempotentRequest, ref: str, body: dict[str, Any]
+    ) -> Answer:
+        reason = _choice(body, "reason", CANCEL_REASONS)
+        return await repo.cancel_order(ticket, ref, reason, _order_answer)
+
+    return await _apply_change(request, run)
+
+
+async def change_address(request: web.Request) -> web.Response:
+    async def run(
+        repo: CommerceRepository, ticket: IdempotentRequest, ref: str, body: dict[str, Any]
+    ) -> Answer:
+        raw = body.get("address")
+        if not isinstance(raw, dict):
+            raise _invalid("address must be an object.")
+        return await repo.change_address(ticket, ref, validate_address(raw), _order_answer)
+
+    return await _apply_change(request, run)
+
+
+async def change_payment_method(request: web.Request) -> web.Response:
+    async def run(
+        repo: CommerceRepository, ticket: IdempotentRequest, ref: str, body: dict[str, Any]
+    ) -> Answer:
+        method = str(_text(body, "payment_method_id", limit=64))
+        return await repo.change_payment_method(ticket, ref, method, _order_answer)
+
+    return await _apply_change(request, run)
+
+
+async def change_items(request: web.Request) -> web.Response:
+    async def run(
+        repo: CommerceRepository, ticket: IdempotentRequest, ref: str, body: dict[str, Any]
+    ) -> Answer:
+        swaps = _swaps(body.get("changes"), "changes")
+        method = str(_text(body, "payment_method_id", limit=64))
+        return await repo.change_items(ticket, ref, swaps, method, _order_answer)
+
+    return await _apply_change(request, run)
+
+
+async def request_return(request: web.Request) -> web.Response:
+    async def run(
+        repo: CommerceRepository, ticket: IdempotentRequest, ref: str, body: dict[str, Any]
+    ) -> Answer:
+        return await repo.request_return(ticket, ref, parse_return(body), _return_answer)
+
+    return await _apply_change(request, run)
+
+
+async def file_claim(request: web.Request) -> web.Response:
+    async def run(
+        repo: CommerceRepository, ticket: IdempotentRequest, ref: str, body: dict[str, Any]
+    ) -> Answer:
+        return await repo.file_claim(ticket, ref, parse_claim(body), _claim_answer)
+
+    return await _apply_change(request, run)
 
 
 API_PREFIX = "/api/v1"
@@ -406,7 +785,17 @@ def setup_routes(app: web.Application, *, server_url: str | None = None) -> None
     app.router.add_get("/openapi.json", openapi_document)
     app.router.add_get(f"{API_PREFIX}/orders/{{ref}}", get_order)
     app.router.add_post(f"{API_PREFIX}/orders/{{ref}}/verify", verify_order)
+    app.router.add_post(f"{API_PREFIX}/orders/{{ref}}/cancel", cancel_order)
+    app.router.add_post(f"{API_PREFIX}/orders/{{ref}}/address", change_address)
+    app.router.add_post(f"{API_PREFIX}/orders/{{ref}}/payment-method", change_payment_method)
+    app.router.add_post(f"{API_PREFIX}/orders/{{ref}}/items", change_items)
+    app.router.add_post(f"{API_PREFIX}/orders/{{ref}}/returns", request_return)
+    app.router.add_post(f"{API_PREFIX}/orders/{{ref}}/claims", file_claim)
     app.router.add_get(f"{API_PREFIX}/customers", find_customer)
     app.router.add_get(f"{API_PREFIX}/customers/{{customer_id}}", get_customer)
     app.router.add_get(f"{API_PREFIX}/customers/{{customer_id}}/orders", list_customer_orders)
+    customer = f"{API_PREFIX}/customers/{{customer_id}}"
+    app.router.add_get(f"{customer}/payment-methods", list_customer_payment_methods)
+    app.router.add_get(f"{customer}/refunds", list_customer_refunds)
+    app.router.add_get(f"{customer}/claims", list_customer_claims)
     app.router.add_get(f"{API_PREFIX}/products/{{product_id}}", get_product)

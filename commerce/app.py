@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -12,12 +13,13 @@ from aiohttp.typedefs import Handler, Middleware
 from commerce.api import API_PREFIX, REPOSITORY_KEY, error_response, setup_routes
 from commerce.config import CommerceConfig
 from commerce.db import Database
-from commerce.repository import CommerceRepository
+from commerce.repository import CommerceRepository, utc_now
 
 logger = logging.getLogger(__name__)
 
 CONFIG_KEY = web.AppKey("config", CommerceConfig)
 DATABASE_KEY = web.AppKey("database", Database)
+CLOCK_KEY: web.AppKey[Callable[[], dt.datetime]] = web.AppKey("clock")
 
 _HTTP_ERROR_CODES = {
     400: "bad_request",
@@ -96,26 +98,32 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         if not database.has_schema():
             raise SchemaMissing(
-                f"{config.db_url} has no commerce tables; run `python -m commerce.seed` first."
+                f"{config.db_url} has no commerce tables, or tables of an older version; "
+                "run `python -m commerce.seed` first."
             )
         app[DATABASE_KEY] = database
-        app[REPOSITORY_KEY] = CommerceRepository(database)
+        app[REPOSITORY_KEY] = CommerceRepository(database, clock=app[CLOCK_KEY])
         yield
     finally:
         database.close()
 
 
-def create_app(config: CommerceConfig) -> web.Application:
+def create_app(
+    config: CommerceConfig, *, clock: Callable[[], dt.datetime] = utc_now
+) -> web.Application:
     """Build the service; the database opens on startup and closes on cleanup.
 
     Args:
         config: Validated settings (see `CommerceConfig.from_env`).
+        clock: The time stamped on new returns, claims, payments and refunds (naive UTC);
+            tests pin it to the seeded store's day.
     """
     app = web.Application(
         middlewares=[error_middleware, auth_middleware(config.api_token)],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG_KEY] = config
+    app[CLOCK_KEY] = clock
     setup_routes(app, server_url=config.base_url)
     app.cleanup_ctx.append(_database_ctx)
     return app

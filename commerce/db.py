@@ -5,12 +5,18 @@ drive SQLite here. Instead each unit of database work is a plain synchronous fun
 receives a `Session`; `Database.run` executes it on a small dedicated thread pool so the
 event loop never blocks on I/O. Swapping in `create_async_engine` later changes this module
 and the repository only.
+
+Changes run with `write=True`. On SQLite they are serialised by a lock in the process:
+SQLite allows one writer anyway, and two threads that both read and then try to write
+would otherwise deadlock on its file lock and fail with "database is locked" instead of
+waiting. Other databases need no lock; row locks and unique keys do that job.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -73,13 +79,16 @@ class Database:
 
     Args:
         url: SQLAlchemy database URL.
-        max_workers: Threads for database work; SQLite serialises writers anyway, and the
-            API only reads, so a handful is plenty.
+        max_workers: Threads for database work; SQLite serialises writers anyway, and most
+            requests only read, so a handful is plenty.
     """
 
     def __init__(self, url: str, *, max_workers: int = 4) -> None:
         self.url = url
         self.engine = create_engine_for(url)
+        self._write_lock: threading.Lock | None = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else None
+        )
         self._sessions = sessionmaker(bind=self.engine, future=True, expire_on_commit=False)
         self._executor = ThreadPoolExecutor(
             max_workers=max_workers, thread_name_prefix="commerce-db"
@@ -94,14 +103,26 @@ class Database:
         with self._sessions() as session:
             return work(session)
 
-    async def run(self, work: Callable[[Session], T]) -> T:
+    def run_write_sync(self, work: Callable[[Session], T]) -> T:
+        """Run `work`, which writes and commits itself, in a fresh session on this thread."""
+        if self._write_lock is None:
+            return self.run_sync(work)
+        with self._write_lock:
+            return self.run_sync(work)
+
+    async def run(self, work: Callable[[Session], T], *, write: bool = False) -> T:
         """Run `work` in a fresh session on the database thread pool.
 
         Whatever `work` returns must be fully loaded before the session closes: ORM objects
         come back detached, so relationships have to be eager-loaded inside `work`.
+
+        Args:
+            work: The unit of work; it commits itself if it writes.
+            write: True for work that writes (serialised on SQLite, see the module notes).
         """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.run_sync, work)
+        runner = self.run_write_sync if write else self.run_sync
+        return await loop.run_in_executor(self._executor, runner, work)
 
     def create_schema(self) -> None:
         Base.metadata.create_all(self.engine)
@@ -110,9 +131,19 @@ class Database:
         Base.metadata.drop_all(self.engine)
 
     def has_schema(self) -> bool:
-        """True when every table of the models exists."""
-        existing = set(inspect(self.engine).get_table_names())
-        return set(Base.metadata.tables) <= existing
+        """True when every table and column of the models exists.
+
+        A store seeded by an older version lacks the newer tables or columns; it has to be
+        seeded again rather than fail on the first request that needs them.
+        """
+        inspector = inspect(self.engine)
+        existing = set(inspector.get_table_names())
+        if not set(Base.metadata.tables) <= existing:
+            return False
+        return all(
+            set(table.columns.keys()) <= {column["name"] for column in inspector.get_columns(name)}
+            for name, table in Base.metadata.tables.items()
+        )
 
     def close(self) -> None:
         """Stop the worker threads and close pooled connections."""

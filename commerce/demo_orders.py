@@ -1,8 +1,13 @@
 """Print sample orders for demos and manual tests: `python -m commerce.demo_orders [--db URL]`.
 
-One JSON object per line, several per order status and every status covered, with what a
-tester needs to walk through verification in a conversation: the order id, the customer's
-e-mail and the shipping postcode (either answers the verification question).
+One JSON object per line, several per order status, with what a tester needs to walk
+through verification in a conversation: the order id, the customer's e-mail and the shipping
+postcode (either answers the verification question), and the name for τ-bench's
+name-plus-ZIP check.
+
+The generated demo store has every status, so a missing one is an error there; τ-bench's
+store has only the statuses its data maps to (pending, shipped, delivered, cancelled), so
+there the samples cover what is present.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sqlalchemy.orm import Session
 from commerce.config import CommerceConfig
 from commerce.db import Database, sqlite_path
 from commerce.models import ORDER_STATUSES, Order
-from commerce.repository import sample_orders
+from commerce.repository import sample_orders, store_kind
 
 PER_STATUS = 3
 
@@ -64,6 +69,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             )
             return 1
         records = database.run_sync(lambda session: demo_order_records(session, args.per_status))
+        kind = database.run_sync(store_kind)
     finally:
         database.close()
 
@@ -73,7 +79,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     except BrokenPipeError:  # piped into `head`; not an error
         return 0
     missing = sorted(set(ORDER_STATUSES) - {record["status"] for record in records})
-    if missing:
+    if not records or (missing and kind in (None, "demo")):
         print(f"The store has no orders with status: {', '.join(missing)}", file=sys.stderr)
         return 1
     return 0

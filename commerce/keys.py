@@ -45,3 +45,12 @@ def postcode_key(postcode: str) -> str:
     if zip_match:
         return zip_match.group(1)
     return compact
+
+
+def name_key(full_name: str) -> str:
+    """A full name as typed compares case-insensitively with runs of spaces collapsed.
+
+    `Noah  Brown`, ` noah brown ` and `NOAH BROWN` all become `noah brown`; the seeders
+    store the key of `first_name + " " + last_name`.
+    """
+    return _WHITESPACE.sub(" ", full_name).strip().casefold()

@@ -7,8 +7,13 @@ Decisions worth knowing before changing anything here:
 - Times are naive `DateTime` values that always mean UTC (SQLite has no time zones).
 - Order lines copy the product name, category, options, price and final-sale flag at the
   time of purchase: a later catalogue change must not rewrite what a shopper bought.
-- Lookup keys (`ref_key`, `ref_digits`, `email_key`, `*_postcode_key`) hold the normalised
-  forms produced by `commerce.keys`, indexed, so a loose reference is one equality match.
+- Lookup keys (`ref_key`, `ref_digits`, `email_key`, `name_key`, `*postcode_key`) hold the
+  normalised forms produced by `commerce.keys`, indexed, so a loose reference is one equality
+  match.
+- Ids are whatever the source store uses (`AC-104233` and `C-10023` in the demo store,
+  `#W2378156` and `noah_brown_6181` from τ-bench): nothing may parse them.
+- Gift-card balances are what can be spent now: a payment on a gift card debits it when the
+  payment is created, a void or a refund to it credits it when it happens.
 
 Classic `Column` declarations with `Mapped[...]` annotations: SQLAlchemy 1.4 maps the
 columns and the annotations document the Python types for readers and type checkers.
@@ -47,6 +52,7 @@ ORDER_STATUSES = (
     "lost",
     "cancelled",
     "return_requested",
+    "exchange_requested",
     "refunded",
 )
 """Every order status of the contract, in the order an order usually moves through them."""
@@ -65,9 +71,34 @@ PAYMENT_METHOD_TYPES = ("credit_card", "paypal", "gift_card")
 PAYMENT_STATUSES = ("authorized", "captured", "voided", "refunded", "partially_refunded")
 RETURN_STATUSES = ("requested", "approved", "received", "closed")
 RETURN_RESOLUTIONS = ("refund", "exchange", "store_credit")
-REFUND_METHODS = ("original_payment", "store_credit")
+REFUND_METHODS = ("original_payment", "store_credit", "other_payment_method")
+"""Where a refund goes: a method that paid the order, a gift card that did not (store credit),
+or another of the shopper's methods (an item-change difference refunded elsewhere)."""
 REFUND_STATUSES = ("pending", "processed")
 CARRIERS = ("UPS", "USPS", "FedEx")
+CANCEL_REASONS = ("no_longer_needed", "ordered_by_mistake", "other")
+CLAIM_KINDS = ("damaged", "missing", "wrong_item", "not_received")
+CLAIM_REMEDIES = ("reship", "refund")
+CLAIM_STATUSES = ("open", "resolved")
+"""A reship claim stays `open` until a replacement leaves; a refund claim is `resolved` at
+once (its refund has its own status)."""
+
+NOT_SHIPPED_STATUSES = frozenset({"pending", "paid", "packed"})
+"""Before the parcel leaves: the order can still be cancelled or re-addressed."""
+SHIPPED_STATUSES = frozenset(
+    {
+        "shipped",
+        "in_transit",
+        "delayed",
+        "out_for_delivery",
+        "lost",
+        "delivered",
+        "return_requested",
+        "exchange_requested",
+        "refunded",
+    }
+)
+"""The parcel has left the warehouse (and may have arrived): claims are possible."""
 
 
 class Customer(Base):
@@ -75,17 +106,19 @@ class Customer(Base):
 
     __tablename__ = "customers"
 
-    id: Mapped[str] = Column(String(8), primary_key=True)  # C-12345
+    id: Mapped[str] = Column(String(64), primary_key=True)  # C-12345, noah_brown_6181
     first_name: Mapped[str] = Column(String(80), nullable=False)
     last_name: Mapped[str] = Column(String(80), nullable=False)
+    name_key: Mapped[str] = Column(String(161), nullable=False, index=True)
     email: Mapped[str] = Column(String(254), nullable=False)
     email_key: Mapped[str] = Column(String(254), nullable=False, unique=True, index=True)
-    phone: Mapped[str] = Column(String(32), nullable=False)
+    phone: Mapped[str | None] = Column(String(32))  # τ-bench shoppers have none
     line1: Mapped[str] = Column(String(120), nullable=False)
     line2: Mapped[str | None] = Column(String(120))
     city: Mapped[str] = Column(String(80), nullable=False)
     region: Mapped[str] = Column(String(8), nullable=False)
     postcode: Mapped[str] = Column(String(16), nullable=False)
+    postcode_key: Mapped[str] = Column(String(16), nullable=False, index=True)
     country: Mapped[str] = Column(String(2), nullable=False, default="US")
     created_at: Mapped[dt.datetime] = Column(DateTime, nullable=False)
 
@@ -104,7 +137,7 @@ class PaymentMethod(Base):
 
     __tablename__ = "payment_methods"
 
-    id: Mapped[str] = Column(String(16), primary_key=True)  # PM-123456
+    id: Mapped[str] = Column(String(40), primary_key=True)  # PM-123456, credit_card_9513926
     customer_id: Mapped[str] = Column(ForeignKey("customers.id"), nullable=False, index=True)
     type: Mapped[str] = Column(String(16), nullable=False)
     brand: Mapped[str | None] = Column(String(24))
@@ -123,7 +156,7 @@ class PaymentMethod(Base):
         if self.type == "credit_card":
             return f"{self.brand} ending {self.last4}"
         if self.type == "gift_card":
-            return f"Gift card ending {self.last4}"
+            return f"Gift card ending {self.last4}" if self.last4 else "Gift card"
         if self.type == "paypal" and self.paypal_email:
             local, _, domain = self.paypal_email.partition("@")
             return f"PayPal ({local[:1]}***@{domain})"
@@ -135,7 +168,7 @@ class Product(Base):
 
     __tablename__ = "products"
 
-    id: Mapped[str] = Column(String(8), primary_key=True)  # P-1042
+    id: Mapped[str] = Column(String(32), primary_key=True)  # P-1042, 9523456873
     name: Mapped[str] = Column(String(120), nullable=False)
     category: Mapped[str] = Column(String(40), nullable=False, index=True)
     description: Mapped[str] = Column(Text, nullable=False)
@@ -168,13 +201,15 @@ class Order(Base):
 
     __tablename__ = "orders"
 
-    id: Mapped[str] = Column(String(16), primary_key=True)  # AC-104233
+    id: Mapped[str] = Column(String(16), primary_key=True)  # AC-104233, #W2378156
     ref_key: Mapped[str] = Column(String(16), nullable=False, unique=True, index=True)
     ref_digits: Mapped[str] = Column(String(16), nullable=False, index=True)
     customer_id: Mapped[str] = Column(ForeignKey("customers.id"), nullable=False, index=True)
     status: Mapped[str] = Column(String(20), nullable=False, index=True)
     placed_at: Mapped[dt.datetime] = Column(DateTime, nullable=False, index=True)
     cancelled_at: Mapped[dt.datetime | None] = Column(DateTime)
+    cancel_reason: Mapped[str | None] = Column(String(40))
+    items_modified: Mapped[bool] = Column(Boolean, nullable=False, default=False)
     currency: Mapped[str] = Column(String(3), nullable=False, default="USD")
     subtotal_cents: Mapped[int] = Column(Integer, nullable=False)
     shipping_cost_cents: Mapped[int] = Column(Integer, nullable=False)
@@ -204,7 +239,10 @@ class Order(Base):
         "ReturnRequest", back_populates="order", order_by="ReturnRequest.created_at"
     )
     refunds: Mapped[list[Refund]] = relationship(
-        "Refund", back_populates="order", order_by="Refund.created_at"
+        "Refund", back_populates="order", order_by="Refund.created_at, Refund.id"
+    )
+    claims: Mapped[list[Claim]] = relationship(
+        "Claim", back_populates="order", order_by="Claim.created_at"
     )
 
 
@@ -234,7 +272,7 @@ class Payment(Base):
 
     __tablename__ = "payments"
 
-    id: Mapped[str] = Column(String(16), primary_key=True)  # PAY-12345678
+    id: Mapped[str] = Column(String(32), primary_key=True)  # PAY-12345678
     order_id: Mapped[str] = Column(ForeignKey("orders.id"), nullable=False, index=True)
     payment_method_id: Mapped[str] = Column(ForeignKey("payment_methods.id"), nullable=False)
     amount_cents: Mapped[int] = Column(Integer, nullable=False)
@@ -243,6 +281,7 @@ class Payment(Base):
 
     order: Mapped[Order] = relationship(Order, back_populates="payments")
     method: Mapped[PaymentMethod] = relationship(PaymentMethod)
+    refunds: Mapped[list[Refund]] = relationship("Refund", back_populates="payment")
 
 
 class Shipment(Base):
@@ -301,14 +340,19 @@ class ReturnRequest(Base):
 
     __tablename__ = "returns"
 
-    id: Mapped[str] = Column(String(16), primary_key=True)  # RMA-123456
+    id: Mapped[str] = Column(String(24), primary_key=True)  # RMA-123456
     order_id: Mapped[str] = Column(ForeignKey("orders.id"), nullable=False, index=True)
     status: Mapped[str] = Column(String(20), nullable=False)
     resolution: Mapped[str] = Column(String(20), nullable=False)
     reason: Mapped[str] = Column(String(200), nullable=False)
     created_at: Mapped[dt.datetime] = Column(DateTime, nullable=False)
+    # What goes back to the shopper once the parcel arrives, and where; the refund row
+    # itself is written then (see `Refund`).
+    refund_amount_cents: Mapped[int] = Column(Integer, nullable=False, default=0)
+    refund_payment_method_id: Mapped[str | None] = Column(ForeignKey("payment_methods.id"))
 
     order: Mapped[Order] = relationship(Order, back_populates="returns")
+    refund_method: Mapped[PaymentMethod | None] = relationship(PaymentMethod)
     lines: Mapped[list[ReturnLine]] = relationship(
         "ReturnLine", back_populates="return_request", order_by="ReturnLine.order_line_id"
     )
@@ -322,19 +366,66 @@ class ReturnLine(Base):
     return_id: Mapped[str] = Column(ForeignKey("returns.id"), primary_key=True)
     order_line_id: Mapped[int] = Column(ForeignKey("order_lines.id"), primary_key=True)
     quantity: Mapped[int] = Column(Integer, nullable=False)
+    exchange_sku: Mapped[str | None] = Column(ForeignKey("product_variants.sku"))
 
     return_request: Mapped[ReturnRequest] = relationship(ReturnRequest, back_populates="lines")
     order_line: Mapped[OrderLine] = relationship(OrderLine)
 
 
+class Claim(Base):
+    """A problem reported with a parcel that left: damaged, missing, wrong or never arrived.
+
+    `customer_id` is copied from the order so that a shopper's recent claims (a fraud
+    signal) are one indexed query.
+    """
+
+    __tablename__ = "claims"
+
+    id: Mapped[str] = Column(String(24), primary_key=True)  # CL-12345678
+    order_id: Mapped[str] = Column(ForeignKey("orders.id"), nullable=False, index=True)
+    customer_id: Mapped[str] = Column(ForeignKey("customers.id"), nullable=False, index=True)
+    kind: Mapped[str] = Column(String(20), nullable=False)
+    remedy: Mapped[str] = Column(String(20), nullable=False)
+    status: Mapped[str] = Column(String(20), nullable=False)
+    description: Mapped[str | None] = Column(Text)
+    amount_cents: Mapped[int] = Column(Integer, nullable=False)
+    created_at: Mapped[dt.datetime] = Column(DateTime, nullable=False, index=True)
+
+    order: Mapped[Order] = relationship(Order, back_populates="claims")
+    lines: Mapped[list[ClaimLine]] = relationship(
+        "ClaimLine", back_populates="claim", order_by="ClaimLine.order_line_id"
+    )
+
+
+class ClaimLine(Base):
+    """Which order line a claim is about."""
+
+    __tablename__ = "claim_lines"
+
+    claim_id: Mapped[str] = Column(ForeignKey("claims.id"), primary_key=True)
+    order_line_id: Mapped[int] = Column(ForeignKey("order_lines.id"), primary_key=True)
+    quantity: Mapped[int] = Column(Integer, nullable=False)
+
+    claim: Mapped[Claim] = relationship(Claim, back_populates="lines")
+    order_line: Mapped[OrderLine] = relationship(OrderLine)
+
+
 class Refund(Base):
-    """Money given back, for a return or a cancellation after capture."""
+    """Money given back: for a return, a cancellation, a claim or a cheaper item change.
+
+    `payment_method_id` is where the money went; `payment_id` is the payment it gives back,
+    when it gives back one (a refund to a gift card that did not pay the order gives back
+    none), so that what a payment still holds is its amount minus its refunds.
+    """
 
     __tablename__ = "refunds"
 
-    id: Mapped[str] = Column(String(16), primary_key=True)  # RF-123456
+    id: Mapped[str] = Column(String(24), primary_key=True)  # RF-123456
     order_id: Mapped[str] = Column(ForeignKey("orders.id"), nullable=False, index=True)
     return_id: Mapped[str | None] = Column(ForeignKey("returns.id"))
+    claim_id: Mapped[str | None] = Column(ForeignKey("claims.id"))
+    payment_id: Mapped[str | None] = Column(ForeignKey("payments.id"), index=True)
+    payment_method_id: Mapped[str | None] = Column(ForeignKey("payment_methods.id"))
     amount_cents: Mapped[int] = Column(Integer, nullable=False)
     method: Mapped[str] = Column(String(20), nullable=False)
     status: Mapped[str] = Column(String(20), nullable=False)
@@ -342,3 +433,32 @@ class Refund(Base):
     processed_at: Mapped[dt.datetime | None] = Column(DateTime)
 
     order: Mapped[Order] = relationship(Order, back_populates="refunds")
+    payment: Mapped[Payment | None] = relationship(Payment, back_populates="refunds")
+
+
+class IdempotencyRecord(Base):
+    """The first successful answer to a change, kept so that a retry replays it.
+
+    The key is the primary key: a duplicate that races the first request fails to insert
+    and replays the committed answer instead of changing anything twice. `request_hash`
+    covers the order reference and the body, so the same key with another request is told
+    apart from a retry.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = Column(String(100), primary_key=True)
+    route: Mapped[str] = Column(String(120), nullable=False)
+    request_hash: Mapped[str] = Column(String(64), nullable=False)
+    status: Mapped[int | None] = Column(Integer)  # null only inside the creating transaction
+    response_body: Mapped[str | None] = Column(Text)
+    created_at: Mapped[dt.datetime] = Column(DateTime, nullable=False)
+
+
+class StoreInfo(Base):
+    """Facts about the loaded store (`store`: demo or tau-bench, `as_of`, `source`)."""
+
+    __tablename__ = "store_info"
+
+    key: Mapped[str] = Column(String(40), primary_key=True)
+    value: Mapped[str] = Column(String(400), nullable=False)

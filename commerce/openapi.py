@@ -11,7 +11,11 @@ import copy
 from typing import Any
 
 from commerce.models import (
+    CANCEL_REASONS,
     CARRIERS,
+    CLAIM_KINDS,
+    CLAIM_REMEDIES,
+    CLAIM_STATUSES,
     ORDER_STATUSES,
     PAYMENT_METHOD_TYPES,
     PAYMENT_STATUSES,
@@ -68,6 +72,43 @@ MONEY: Schema = {
 TIMESTAMP = _string("ISO 8601 time in UTC.", format="date-time", example="2026-11-20T14:03:00Z")
 DATE = _string("Calendar date.", format="date", example="2026-11-24")
 FREE_FORM_STRINGS: Schema = {"type": "object", "additionalProperties": {"type": "string"}}
+LINE_ID: Schema = {"type": "integer", "minimum": 1}
+LINE_IDS: Schema = {"type": "array", "items": LINE_ID, "minItems": 1, "maxItems": 50}
+PAYMENT_METHOD_ID = _string("One of the customer's payment methods.", example="PM-482913")
+
+
+def _request(properties: dict[str, Schema], required: list[str], description: str) -> Schema:
+    """A request body: unknown keys are ignored by the service, so they are allowed."""
+    return {
+        "type": "object",
+        "description": description,
+        "required": required,
+        "properties": properties,
+    }
+
+
+RETURN_PROPERTIES: dict[str, Schema] = {
+    "rma_id": _string(example="RMA-300512"),
+    "status": _enum(RETURN_STATUSES),
+    "created_at": TIMESTAMP,
+    "resolution": _enum(RETURN_RESOLUTIONS),
+    "line_ids": {"type": "array", "items": LINE_ID},
+    "reason": _string(example="too small"),
+}
+REFUND_PROPERTIES: dict[str, Schema] = {
+    "refund_id": _string(example="RF-700231"),
+    "amount": MONEY,
+    "method": _enum(
+        REFUND_METHODS,
+        "`original_payment`: a method that paid the order; `store_credit`: a gift card that "
+        "did not; `other_payment_method`: another of the shopper's methods.",
+    ),
+    "status": _enum(
+        REFUND_STATUSES, "A refund to a gift card is `processed` at once, others `pending`."
+    ),
+    "created_at": TIMESTAMP,
+    "processed_at": _nullable(TIMESTAMP),
+}
 
 
 def _schemas() -> dict[str, Schema]:
@@ -149,33 +190,18 @@ def _schemas() -> dict[str, Schema]:
             },
             "The parcel handed to the carrier.",
         ),
-        "Return": _object(
-            {
-                "rma_id": _string(example="RMA-300512"),
-                "status": _enum(RETURN_STATUSES),
-                "created_at": TIMESTAMP,
-                "resolution": _enum(RETURN_RESOLUTIONS),
-                "line_ids": {"type": "array", "items": {"type": "integer", "minimum": 1}},
-                "reason": _string(example="too small"),
-            },
-            "A return merchandise authorisation (RMA).",
-        ),
-        "Refund": _object(
-            {
-                "refund_id": _string(example="RF-700231"),
-                "amount": MONEY,
-                "method": _enum(REFUND_METHODS),
-                "status": _enum(REFUND_STATUSES),
-                "created_at": TIMESTAMP,
-                "processed_at": _nullable(TIMESTAMP),
-            }
-        ),
+        "Return": _object(RETURN_PROPERTIES, "A return merchandise authorisation (RMA)."),
+        "Refund": _object(REFUND_PROPERTIES),
         "OrderStatus": _enum(ORDER_STATUSES),
         "Order": _object(
             {
                 "order_id": _string(example="AC-104233"),
                 "customer_id": _string(example="C-10023"),
                 "status": _ref("OrderStatus"),
+                "items_modified": {
+                    "type": "boolean",
+                    "description": "The items were changed once; a second change is refused.",
+                },
                 "placed_at": TIMESTAMP,
                 "currency": _string(example="USD"),
                 "subtotal": MONEY,
@@ -233,9 +259,147 @@ def _schemas() -> dict[str, Schema]:
                 "customer_id": _string(example="C-10023"),
                 "name": _string(),
                 "email": _string(format="email"),
-                "phone": _string(),
+                "phone": _nullable(_string("null when the store does not know it (τ-bench).")),
                 "postcode": _string(example="94107"),
             }
+        ),
+        "PaymentMethod": {
+            "type": "object",
+            "required": ["payment_method_id", "type", "label"],
+            "properties": {
+                "payment_method_id": _string(example="credit_card_9513926"),
+                "type": _enum(PAYMENT_METHOD_TYPES),
+                "label": _string("Safe to show the shopper.", example="Visa ending 4242"),
+                "balance": {**MONEY, "description": "Gift cards only: what can be spent now."},
+            },
+            "additionalProperties": False,
+        },
+        "PaymentMethodList": _object(
+            {"payment_methods": {"type": "array", "items": _ref("PaymentMethod")}},
+            "The default method first.",
+        ),
+        "CustomerRefund": _object(
+            {**REFUND_PROPERTIES, "order_id": _string(example="#W2378156")},
+            "A refund with the order it belongs to.",
+        ),
+        "RefundList": _object(
+            {"refunds": {"type": "array", "items": _ref("CustomerRefund")}}, "Newest first."
+        ),
+        "Claim": _object(
+            {
+                "claim_id": _string(example="CL-40213377"),
+                "order_id": _string(example="AC-104233"),
+                "kind": _enum(CLAIM_KINDS),
+                "remedy": _enum(CLAIM_REMEDIES),
+                "amount": {**MONEY, "description": "Value of the claimed lines."},
+                "status": _enum(
+                    CLAIM_STATUSES,
+                    "`open` until a reshipment leaves; `resolved` once refunded.",
+                ),
+                "line_ids": {"type": "array", "items": LINE_ID},
+                "created_at": TIMESTAMP,
+            },
+            "A problem reported with a parcel.",
+        ),
+        "ClaimList": _object(
+            {"claims": {"type": "array", "items": _ref("Claim")}}, "Newest first."
+        ),
+        "ItemSwap": _object(
+            {"line_id": LINE_ID, "new_sku": _string("Another variant of the line's product.")}
+        ),
+        "ReturnRequest": _object(
+            {
+                **RETURN_PROPERTIES,
+                "order_id": _string(example="AC-104233"),
+                "order_status": _ref("OrderStatus"),
+                "refund_amount": {
+                    **MONEY,
+                    "description": "What goes back to the shopper once the parcel arrives "
+                    "(for an exchange: a cheaper replacement's difference; 0.00 otherwise).",
+                },
+                "refund_to": {
+                    "allOf": [_ref("PaymentMethodRef")],
+                    "nullable": True,
+                    "description": "Where the refund goes; null when nothing is refunded.",
+                },
+                "exchanges": {"type": "array", "items": _ref("ItemSwap")},
+                "instructions": _string(
+                    "What the shopper does next (label, drop-off within 14 days) and when the "
+                    "money or the replacement follows; ready to show."
+                ),
+            },
+            "A new RMA.",
+        ),
+        "NewAddress": {
+            "type": "object",
+            "required": ["name", "line1", "city", "region", "postcode", "country"],
+            "properties": {
+                "name": _string(maxLength=160),
+                "line1": _string(maxLength=120),
+                "line2": _nullable(_string(maxLength=120)),
+                "city": _string(maxLength=80),
+                "region": _string("Two-letter US state code.", example="CA"),
+                "postcode": _string(
+                    "A US ZIP or ZIP+4.", pattern="^[0-9]{5}(-[0-9]{4})?$", example="94107"
+                ),
+                "country": _string("`US` (`USA` is accepted).", example="US"),
+            },
+        },
+        "CancelRequest": _request(
+            {"reason": _enum(CANCEL_REASONS)}, ["reason"], "Why the shopper cancels."
+        ),
+        "AddressChangeRequest": _request(
+            {"address": _ref("NewAddress")}, ["address"], "The new shipping address."
+        ),
+        "PaymentMethodChangeRequest": _request(
+            {"payment_method_id": PAYMENT_METHOD_ID},
+            ["payment_method_id"],
+            "The method that pays the whole order from now on.",
+        ),
+        "ItemChangeRequest": _request(
+            {
+                "changes": {
+                    "type": "array",
+                    "items": _ref("ItemSwap"),
+                    "minItems": 1,
+                    "maxItems": 50,
+                },
+                "payment_method_id": PAYMENT_METHOD_ID,
+            },
+            ["changes", "payment_method_id"],
+            "Every item change at once; the price difference is settled through "
+            "`payment_method_id`.",
+        ),
+        "ReturnCreateRequest": _request(
+            {
+                "line_ids": LINE_IDS,
+                "reason": _string(maxLength=200, example="too small"),
+                "resolution": _enum(RETURN_RESOLUTIONS),
+                "payment_method_id": {
+                    **PAYMENT_METHOD_ID,
+                    "description": "refund: the original method (the default) or a gift card "
+                    "of the customer; store_credit: a gift card (default: the customer's, or a "
+                    "new one); exchange: settles a price difference (required if there is "
+                    "one).",
+                },
+                "exchanges": {
+                    "type": "array",
+                    "items": _ref("ItemSwap"),
+                    "description": "exchange only: a new SKU for every line in line_ids.",
+                },
+            },
+            ["line_ids", "reason", "resolution"],
+            "Lines to send back and what the shopper wants instead.",
+        ),
+        "ClaimCreateRequest": _request(
+            {
+                "kind": _enum(CLAIM_KINDS),
+                "line_ids": LINE_IDS,
+                "remedy": _enum(CLAIM_REMEDIES),
+                "description": _string(maxLength=2000),
+            },
+            ["kind", "line_ids", "remedy"],
+            "What went wrong with which lines, and the remedy the shopper accepted.",
         ),
         "Variant": _object(
             {
@@ -275,8 +439,10 @@ def _error(description: str) -> Schema:
     return _json("Error", description)
 
 
-def _responses(ok: Schema, errors: dict[str, str], secured: bool = True) -> Schema:
-    responses: Schema = {"200": ok}
+def _responses(
+    ok: Schema, errors: dict[str, str], secured: bool = True, ok_status: str = "200"
+) -> Schema:
+    responses: Schema = {ok_status: ok}
     if secured:
         responses["401"] = _error("Missing or wrong bearer token (`unauthorized`).")
     for status, description in errors.items():
@@ -297,12 +463,170 @@ def _path_param(name: str, description: str, example: str) -> Schema:
 
 ORDER_REF = _path_param(
     "ref",
-    "Order reference as the shopper typed it (`AC-104233`, `ac104233`, `#104233` URL-encoded, "
-    "`104233`). Upper-cased and stripped to letters and digits, then matched against the order "
-    "id, or, when only digits remain, against the digits of the order id.",
+    "Order reference as the shopper typed it (`AC-104233`, `ac104233`, `#104233` URL-encoded "
+    "as `%23104233`, `104233`; τ-bench's `#W2378156`, `W2378156`, `w2378156`). Upper-cased and "
+    "stripped to letters and digits, then matched against the order id, or, when only digits "
+    "remain, against the digits of the order id.",
     "AC-104233",
 )
-CUSTOMER_ID = _path_param("customer_id", "Customer id.", "C-10023")
+CUSTOMER_ID = _path_param(
+    "customer_id", "Customer id (`C-10023`, τ-bench's `noah_brown_6181`).", "C-10023"
+)
+IDEMPOTENCY_KEY: Schema = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "Identifies this change. Repeating a request with the same key and body "
+    "replays the first answer (header `Idempotent-Replayed: true`) and changes nothing; the "
+    "same key with another request is `409 idempotency_key_reused`.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[ -~]+$"},
+    "example": "3f0c5a4e-2b51-4d7f-9a39-6a3a4b9e1c20",
+}
+REPLAYED_HEADER: Schema = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer of an earlier request with the "
+        "same key; absent on the first answer.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+CHANGE_ERRORS = {
+    "400": "The body is not valid JSON (`invalid_json`).",
+    "404": "No order matches (`order_not_found`).",
+    "413": "The body is too large (`payload_too_large`).",
+}
+
+
+def _change(
+    operation_id: str,
+    summary: str,
+    description: str,
+    request_schema: str,
+    ok: tuple[str, str, str],
+    conflicts: list[str],
+    invalid: list[str],
+) -> Schema:
+    """A change: idempotency key, JSON body, success answer and the refusals it can give."""
+    status, schema_name, ok_description = ok
+    answer = _json(schema_name, ok_description)
+    answer["headers"] = REPLAYED_HEADER
+    conflict = ["the key was used for another request (`idempotency_key_reused`)", *conflicts]
+    unprocessable = [
+        "the Idempotency-Key header is missing (`idempotency_key_required`) or is not 1 to 100 "
+        "printable ASCII characters (`invalid_idempotency_key`)",
+        "the body does not have the documented shape (`invalid_request`)",
+        *invalid,
+    ]
+    errors = {
+        **CHANGE_ERRORS,
+        "409": "Refused: " + "; ".join(conflict) + ".",
+        "422": "Refused: " + "; ".join(unprocessable) + ".",
+    }
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": description,
+            "security": [{"bearerAuth": []}],
+            "parameters": [ORDER_REF, IDEMPOTENCY_KEY],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref(request_schema)}},
+            },
+            "responses": _responses(answer, dict(sorted(errors.items())), ok_status=status),
+        }
+    }
+
+
+BAD_STATE = "the order's status does not allow it (`invalid_order_state`, with the status)"
+BAD_METHOD = (
+    "the payment method is not the customer's or cannot be used here (`invalid_payment_method`)"
+)
+BAD_GIFT_CARD = "a gift card does not cover the charge (`insufficient_gift_card_balance`)"
+BAD_ITEMS = [
+    "a line id is not a line of the order (`unknown_line`)",
+    "a new SKU is unknown, of another product, or the current one (`invalid_item_change`)",
+]
+NO_STOCK = "a new SKU is out of stock (`out_of_stock`)"
+
+
+def _change_paths() -> dict[str, Schema]:
+    orders = "/api/v1/orders/{ref}"
+    order_answer = ("200", "Order", "The order after the change.")
+    return {
+        f"{orders}/cancel": _change(
+            "cancelOrder",
+            "Cancel an order that has not shipped.",
+            "Only `pending`, `paid` or `packed` orders. Authorised payments are voided; captured "
+            "ones are refunded to their method (gift card: `processed` at once, others "
+            "`pending`).",
+            "CancelRequest",
+            order_answer,
+            [BAD_STATE],
+            [],
+        ),
+        f"{orders}/address": _change(
+            "changeShippingAddress",
+            "Send an order that has not shipped to another address.",
+            "Only `pending`, `paid` or `packed` orders.",
+            "AddressChangeRequest",
+            order_answer,
+            [BAD_STATE],
+            [
+                "the address is not a US address with a ZIP (`12345` or `12345-6789`) and a "
+                "two-letter state, or a field is missing (`invalid_address`)"
+            ],
+        ),
+        f"{orders}/payment-method": _change(
+            "changePaymentMethod",
+            "Pay a pending order with another of the customer's methods.",
+            "Only `pending` orders. What the old methods hold is voided or refunded and the "
+            "new method pays the same amount.",
+            "PaymentMethodChangeRequest",
+            order_answer,
+            [BAD_STATE],
+            [BAD_METHOD + ", or the order is already paid with it", BAD_GIFT_CARD],
+        ),
+        f"{orders}/items": _change(
+            "changeItems",
+            "Change items of a pending order to other variants of the same products, once.",
+            "Only `pending` orders whose items were not changed before; afterwards "
+            "`items_modified` is true. The price difference is charged to, or refunded "
+            "through, `payment_method_id`.",
+            "ItemChangeRequest",
+            order_answer,
+            [BAD_STATE + ", or the items were already changed once", NO_STOCK],
+            [*BAD_ITEMS, BAD_METHOD, BAD_GIFT_CARD],
+        ),
+        f"{orders}/returns": _change(
+            "requestReturn",
+            "Return delivered lines for a refund, store credit or an exchange.",
+            "Only `delivered` orders; the order becomes `return_requested` (or "
+            "`exchange_requested`). The refund is issued when the parcel arrives; a dearer "
+            "exchange is charged now.",
+            "ReturnCreateRequest",
+            ("201", "ReturnRequest", "The new RMA, with the refund amount and instructions."),
+            [
+                "a line is already in a return, or was refunded by a claim (`already_returned`)",
+                BAD_STATE,
+                NO_STOCK,
+            ],
+            [*BAD_ITEMS, BAD_METHOD, BAD_GIFT_CARD],
+        ),
+        f"{orders}/claims": _change(
+            "fileClaim",
+            "Report a damaged, missing or wrong item, or a parcel that never arrived.",
+            "Only orders that have shipped. The `refund` remedy refunds the lines' value to "
+            "the payments at once (gift card `processed`, others `pending`).",
+            "ClaimCreateRequest",
+            ("201", "Claim", "The recorded claim."),
+            [
+                BAD_STATE,
+                "a line is already in a claim (`already_claimed`)",
+                "a line is in a return (`already_returned`)",
+            ],
+            [BAD_ITEMS[0]],
+        ),
+    }
 
 
 def _paths() -> dict[str, Schema]:
@@ -367,22 +691,40 @@ def _paths() -> dict[str, Schema]:
         },
         "/api/v1/customers": {
             "get": {
-                "operationId": "findCustomerByEmail",
-                "summary": "Find a customer by e-mail (case-insensitive, trimmed).",
+                "operationId": "findCustomer",
+                "summary": "Find a customer by e-mail, or by full name and postcode.",
+                "description": "Give `email` alone (case-insensitive, trimmed), or `name` and "
+                "`postcode` together (name case-insensitive with spaces collapsed, postcode "
+                "compared like verification); τ-bench's two ways to authenticate a shopper.",
                 "security": secured,
                 "parameters": [
                     {
                         "name": "email",
                         "in": "query",
-                        "required": True,
+                        "required": False,
                         "schema": {"type": "string", "format": "email"},
-                    }
+                    },
+                    {
+                        "name": "name",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "example": "Noah Brown",
+                    },
+                    {
+                        "name": "postcode",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "example": "80279",
+                    },
                 ],
                 "responses": _responses(
                     _json("Customer", "The customer."),
                     {
-                        "404": "No customer has this e-mail (`customer_not_found`).",
-                        "422": "`email` is missing or empty (`invalid_request`).",
+                        "404": "No customer (or more than one) matches " "(`customer_not_found`).",
+                        "422": "Neither `email` alone nor `name` with `postcode` was given "
+                        "(`invalid_request`).",
                     },
                 ),
             }
@@ -422,6 +764,60 @@ def _paths() -> dict[str, Schema]:
                 ),
             }
         },
+        "/api/v1/customers/{customer_id}/payment-methods": {
+            "get": {
+                "operationId": "listCustomerPaymentMethods",
+                "summary": "The customer's stored payment methods, gift cards with balance.",
+                "security": secured,
+                "parameters": [CUSTOMER_ID],
+                "responses": _responses(
+                    _json("PaymentMethodList", "The payment methods."),
+                    {"404": "No customer has this id (`customer_not_found`)."},
+                ),
+            }
+        },
+        "/api/v1/customers/{customer_id}/refunds": {
+            "get": {
+                "operationId": "listCustomerRefunds",
+                "summary": "Every refund on the customer's orders, newest first.",
+                "security": secured,
+                "parameters": [CUSTOMER_ID],
+                "responses": _responses(
+                    _json("RefundList", "The refunds."),
+                    {"404": "No customer has this id (`customer_not_found`)."},
+                ),
+            }
+        },
+        "/api/v1/customers/{customer_id}/claims": {
+            "get": {
+                "operationId": "listCustomerClaims",
+                "summary": "The customer's claims of the last `days` days, newest first.",
+                "description": "For the assistant's fraud signal (many recent claims).",
+                "security": secured,
+                "parameters": [
+                    CUSTOMER_ID,
+                    {
+                        "name": "days",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 3650,
+                            "default": 90,
+                        },
+                    },
+                ],
+                "responses": _responses(
+                    _json("ClaimList", "The claims."),
+                    {
+                        "404": "No customer has this id (`customer_not_found`).",
+                        "422": "`days` is not an integer in 1..3650 (`invalid_request`).",
+                    },
+                ),
+            }
+        },
+        **_change_paths(),
         "/api/v1/products/{product_id}": {
             "get": {
                 "operationId": "getProduct",
@@ -448,8 +844,10 @@ def build_openapi(server_url: str | None = None) -> dict[str, Any]:
         "info": {
             "title": "Aftercare reference commerce backend",
             "version": API_VERSION,
-            "description": "Orders, customers and products of the demo store, as described "
-            "in docs/commerce-api.md. Every /api/v1 route needs a bearer token. Errors are "
+            "description": "Orders, customers and products of the store (the generated demo "
+            "store or τ-bench's retail store), as described in docs/commerce-api.md, and the "
+            "post-purchase changes. Every /api/v1 route needs a bearer token; every change "
+            "needs an Idempotency-Key. Errors are "
             '`{"error": {"code", "message"}}` with a 4xx status; an unknown route answers '
             "`404 not_found` and a wrong method `405 method_not_allowed`.",
             "license": {"name": "Apache-2.0"},

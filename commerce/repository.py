@@ -1,56 +1,70 @@
-"""Queries behind the API, and the domain errors they raise.
+"""Queries and units of work behind the API.
 
-Handlers never see SQL and this module never sees HTTP: it raises `OrderNotFound`,
-`VerificationFailed`, ... and `commerce.api` decides which status code each one becomes.
-Every method returns fully loaded, detached ORM objects (see `Database.run`).
+Handlers never see SQL and this module never sees HTTP: it raises the domain errors of
+`commerce.errors` (re-exported here) and `commerce.api` decides which status code each one
+becomes. Reads return fully loaded, detached ORM objects (see `Database.run`). Changes load
+and lock the order, apply a rule of `commerce.changes`, and commit together with their
+idempotency record (`commerce.idempotency`), all in one transaction.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Select
 
+from commerce import changes
 from commerce.db import Database
-from commerce.keys import email_key, order_ref_key, postcode_key
+from commerce.errors import (
+    CommerceError,
+    CustomerNotFound,
+    InvalidArgument,
+    OrderNotFound,
+    ProductNotFound,
+    VerificationFailed,
+)
+from commerce.idempotency import Answer, IdempotentRequest, run_once
+from commerce.keys import email_key, name_key, order_ref_key, postcode_key
 from commerce.models import (
+    Claim,
+    ClaimLine,
     Customer,
     Order,
     Payment,
+    PaymentMethod,
     Product,
+    Refund,
     ReturnLine,
     ReturnRequest,
     Shipment,
+    StoreInfo,
 )
 
+__all__ = [
+    "CommerceError",
+    "CommerceRepository",
+    "CustomerNotFound",
+    "InvalidArgument",
+    "OrderNotFound",
+    "ProductNotFound",
+    "VerificationFailed",
+]
+
 MAX_ORDER_LIST_LIMIT = 50
+MAX_CLAIM_DAYS = 3650
+
+T = TypeVar("T")
+Clock = Callable[[], dt.datetime]
 
 
-class CommerceError(Exception):
-    """Base of the domain errors the HTTP layer maps to responses."""
-
-
-class OrderNotFound(CommerceError):
-    """No order matches the reference."""
-
-
-class VerificationFailed(CommerceError):
-    """The order is unknown or the answer does not match it; deliberately indistinguishable."""
-
-
-class CustomerNotFound(CommerceError):
-    """No customer has this id or e-mail."""
-
-
-class ProductNotFound(CommerceError):
-    """No product has this id."""
-
-
-class InvalidArgument(CommerceError):
-    """A caller passed a value outside what the query accepts."""
+def utc_now() -> dt.datetime:
+    """The time as the store keeps it: naive UTC, to the second."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def _order_query() -> Select:
@@ -66,13 +80,31 @@ def _order_query() -> Select:
     )
 
 
-def find_order(session: Session, reference: str) -> Order:
+def _order_for_change_query() -> Select:
+    """An order with what the rules and the books need, its row locked for the transaction."""
+    return (
+        _order_query()
+        .options(
+            selectinload(Order.payments).selectinload(Payment.refunds),
+            selectinload(Order.customer).selectinload(Customer.payment_methods),
+            selectinload(Order.returns).selectinload(ReturnRequest.refund_method),
+            selectinload(Order.claims).selectinload(Claim.lines).selectinload(ClaimLine.order_line),
+        )
+        .with_for_update()
+    )
+
+
+def find_order(session: Session, reference: str, *, for_change: bool = False) -> Order:
     """Find an order by a loosely typed reference, as the contract's "Order references".
 
-    A reference with letters is compared with the normalised order id (`AC104233`); one of
-    digits only is compared with the digits of the order id (`104233`). When digits alone
-    match more than one order (possible once ids with other prefixes exist), the reference
-    is ambiguous and treated as unknown rather than guessing.
+    A reference with letters is compared with the normalised order id (`AC104233`,
+    `W2378156` for τ-bench's `#W2378156`); one of digits only is compared with the digits of
+    the order id (`104233`). When digits alone match more than one order, the reference is
+    ambiguous and treated as unknown rather than guessing.
+
+    Args:
+        for_change: Also load payments' refunds, the customer's payment methods and the
+            claims, and lock the order's row until the transaction ends.
 
     Raises:
         OrderNotFound: Nothing, or more than one order, matches.
@@ -80,14 +112,23 @@ def find_order(session: Session, reference: str) -> Order:
     key = order_ref_key(reference)
     if not key:
         raise OrderNotFound(reference)
+    query = _order_for_change_query() if for_change else _order_query()
     if key.isdigit():
-        query = _order_query().where(Order.ref_digits == key)
+        query = query.where(Order.ref_digits == key)
     else:
-        query = _order_query().where(Order.ref_key == key)
+        query = query.where(Order.ref_key == key)
     orders = session.execute(query.limit(2)).scalars().unique().all()
     if len(orders) != 1:
         raise OrderNotFound(reference)
     return orders[0]
+
+
+def reload_order(session: Session, order_id: str) -> Order:
+    """The order as it is now in this transaction, every relationship loaded afresh."""
+    session.flush()
+    query = _order_query().where(Order.id == order_id).execution_options(populate_existing=True)
+    order: Order = session.execute(query).scalars().one()
+    return order
 
 
 def _matches(candidate: str, expected: str) -> bool:
@@ -132,11 +173,20 @@ def verify_order(session: Session, reference: str, answer: str) -> Order:
 
 
 def get_customer(session: Session, customer_id: str) -> Customer:
-    """Raises: CustomerNotFound."""
-    customer = session.get(Customer, customer_id.strip().upper())
-    if customer is None:
-        raise CustomerNotFound(customer_id)
-    return customer
+    """A customer by id; the id is tried as typed, then upper-cased, then lower-cased.
+
+    Demo ids are upper case (`C-10023`), τ-bench ids lower case (`noah_brown_6181`), and
+    people type either way.
+
+    Raises:
+        CustomerNotFound: No customer has this id.
+    """
+    typed = customer_id.strip()
+    for candidate in dict.fromkeys((typed, typed.upper(), typed.lower())):
+        customer = session.get(Customer, candidate) if candidate else None
+        if customer is not None:
+            return customer
+    raise CustomerNotFound(customer_id)
 
 
 def find_customer_by_email(session: Session, email: str) -> Customer:
@@ -206,15 +256,99 @@ def sample_orders(session: Session, statuses: Sequence[str], per_status: int) ->
     return picked
 
 
+def find_customer_by_name(session: Session, full_name: str, postcode: str) -> Customer:
+    """Find a customer by full name and the postcode of their address (τ-bench's check).
+
+    Names compare case-insensitively with spaces collapsed, postcodes as in verification.
+    Two customers with the same name and postcode make the answer ambiguous: treated as
+    unknown rather than guessed.
+
+    Raises:
+        InvalidArgument: The name or the postcode is empty.
+        CustomerNotFound: No customer, or more than one, matches.
+    """
+    name, code = name_key(full_name), postcode_key(postcode)
+    if not name or not code:
+        raise InvalidArgument("name and postcode must not be empty")
+    query = (
+        select(Customer).where(Customer.name_key == name, Customer.postcode_key == code).limit(2)
+    )
+    found = session.execute(query).scalars().all()
+    if len(found) != 1:
+        raise CustomerNotFound(full_name)
+    return found[0]
+
+
+def list_customer_payment_methods(session: Session, customer_id: str) -> list[PaymentMethod]:
+    """The customer's stored payment methods, the default first.
+
+    Raises:
+        CustomerNotFound.
+    """
+    customer = get_customer(session, customer_id)
+    query = (
+        select(PaymentMethod)
+        .where(PaymentMethod.customer_id == customer.id)
+        .order_by(PaymentMethod.is_default.desc(), PaymentMethod.id)
+    )
+    return list(session.execute(query).scalars().all())
+
+
+def list_customer_refunds(session: Session, customer_id: str) -> list[Refund]:
+    """Every refund on the customer's orders, newest first.
+
+    Raises:
+        CustomerNotFound.
+    """
+    customer = get_customer(session, customer_id)
+    query = (
+        select(Refund)
+        .join(Order, Refund.order_id == Order.id)
+        .where(Order.customer_id == customer.id)
+        .order_by(Refund.created_at.desc(), Refund.id.desc())
+    )
+    return list(session.execute(query).scalars().all())
+
+
+def list_customer_claims(
+    session: Session, customer_id: str, days: int, now: dt.datetime
+) -> list[Claim]:
+    """The customer's claims of the last `days` days, newest first, with their lines.
+
+    Raises:
+        InvalidArgument: `days` is outside 1..3650.
+        CustomerNotFound.
+    """
+    if not 1 <= days <= MAX_CLAIM_DAYS:
+        raise InvalidArgument(f"days must be between 1 and {MAX_CLAIM_DAYS}")
+    customer = get_customer(session, customer_id)
+    since = now - dt.timedelta(days=days)
+    query = (
+        select(Claim)
+        .where(Claim.customer_id == customer.id, Claim.created_at >= since)
+        .options(selectinload(Claim.lines).selectinload(ClaimLine.order_line))
+        .order_by(Claim.created_at.desc(), Claim.id.desc())
+    )
+    return list(session.execute(query).scalars().all())
+
+
+def store_kind(session: Session) -> str | None:
+    """`demo` or `tau-bench` as the seeder recorded it; None when nothing was recorded."""
+    info = session.get(StoreInfo, "store")
+    return info.value if info is not None else None
+
+
 class CommerceRepository:
-    """Async façade over the query functions, for the HTTP handlers.
+    """Async façade over the query functions and the changes, for the HTTP handlers.
 
     Args:
         database: Where the work runs.
+        clock: The store's time for new records (naive UTC); tests pin it.
     """
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
         self._database = database
+        self._clock = clock
 
     async def get_order(self, reference: str) -> Order:
         return await self._database.run(lambda s: find_order(s, reference))
@@ -228,8 +362,125 @@ class CommerceRepository:
     async def find_customer_by_email(self, email: str) -> Customer:
         return await self._database.run(lambda s: find_customer_by_email(s, email))
 
+    async def find_customer_by_name(self, full_name: str, postcode: str) -> Customer:
+        return await self._database.run(lambda s: find_customer_by_name(s, full_name, postcode))
+
     async def list_customer_orders(self, customer_id: str, limit: int) -> list[Order]:
         return await self._database.run(lambda s: list_customer_orders(s, customer_id, limit))
 
+    async def list_customer_payment_methods(self, customer_id: str) -> list[PaymentMethod]:
+        return await self._database.run(lambda s: list_customer_payment_methods(s, customer_id))
+
+    async def list_customer_refunds(self, customer_id: str) -> list[Refund]:
+        return await self._database.run(lambda s: list_customer_refunds(s, customer_id))
+
+    async def list_customer_claims(self, customer_id: str, days: int) -> list[Claim]:
+        now = self._clock()
+        return await self._database.run(lambda s: list_customer_claims(s, customer_id, days, now))
+
     async def get_product(self, product_id: str) -> Product:
         return await self._database.run(lambda s: get_product(s, product_id))
+
+    # --- changes ---------------------------------------------------------------------
+
+    async def _change(
+        self,
+        request: IdempotentRequest,
+        reference: str,
+        apply: Callable[[Session, Order, dt.datetime], T],
+        render: Callable[[T], Answer],
+    ) -> Answer:
+        """Load and lock the order, apply a change, render and store the answer, commit.
+
+        A domain error raised by `apply` rolls everything back, the idempotency key too.
+        """
+        now = self._clock()
+
+        def work(session: Session) -> Answer:
+            order = find_order(session, reference, for_change=True)
+            return run_once(
+                session, request, order.id, now, lambda: render(apply(session, order, now))
+            )
+
+        return await self._database.run(work, write=True)
+
+    async def cancel_order(
+        self,
+        request: IdempotentRequest,
+        reference: str,
+        reason: str,
+        render: Callable[[Order], Answer],
+    ) -> Answer:
+        def apply(session: Session, order: Order, now: dt.datetime) -> Order:
+            changes.cancel(order, reason, session, now)
+            return reload_order(session, order.id)
+
+        return await self._change(request, reference, apply, render)
+
+    async def change_address(
+        self,
+        request: IdempotentRequest,
+        reference: str,
+        address: changes.NewAddress,
+        render: Callable[[Order], Answer],
+    ) -> Answer:
+        def apply(session: Session, order: Order, now: dt.datetime) -> Order:
+            changes.change_address(order, address)
+            return reload_order(session, order.id)
+
+        return await self._change(request, reference, apply, render)
+
+    async def change_payment_method(
+        self,
+        request: IdempotentRequest,
+        reference: str,
+        payment_method_id: str,
+        render: Callable[[Order], Answer],
+    ) -> Answer:
+        def apply(session: Session, order: Order, now: dt.datetime) -> Order:
+            changes.change_payment_method(order, payment_method_id, session, now)
+            return reload_order(session, order.id)
+
+        return await self._change(request, reference, apply, render)
+
+    async def change_items(
+        self,
+        request: IdempotentRequest,
+        reference: str,
+        swaps: Sequence[changes.ItemSwap],
+        payment_method_id: str,
+        render: Callable[[Order], Answer],
+    ) -> Answer:
+        def apply(session: Session, order: Order, now: dt.datetime) -> Order:
+            changes.change_items(order, swaps, payment_method_id, session, now)
+            return reload_order(session, order.id)
+
+        return await self._change(request, reference, apply, render)
+
+    async def request_return(
+        self,
+        request: IdempotentRequest,
+        reference: str,
+        details: changes.ReturnInput,
+        render: Callable[[changes.ReturnOutcome], Answer],
+    ) -> Answer:
+        def apply(session: Session, order: Order, now: dt.datetime) -> changes.ReturnOutcome:
+            outcome = changes.request_return(order, details, session, now)
+            session.flush()
+            return outcome
+
+        return await self._change(request, reference, apply, render)
+
+    async def file_claim(
+        self,
+        request: IdempotentRequest,
+        reference: str,
+        details: changes.ClaimInput,
+        render: Callable[[Claim], Answer],
+    ) -> Answer:
+        def apply(session: Session, order: Order, now: dt.datetime) -> Claim:
+            claim = changes.file_claim(order, details, session, now)
+            session.flush()
+            return claim
+
+        return await self._change(request, reference, apply, render)

@@ -157,6 +157,15 @@ class OrderSummary:
 
 
 @dataclass(frozen=True)
+class ReturnCreated:
+    """A new return (RMA), with what the shopper has to do next."""
+
+    rma_id: str
+    refund_amount: float
+    instructions: str
+
+
+@dataclass(frozen=True)
 class Verification:
     """Proof that the shopper knows the second factor of an order."""
 
@@ -184,6 +193,17 @@ class CommerceClient(Protocol):
 
     async def cancel_order(self, order_ref: str, reason: str, idempotency_key: str) -> Order:
         """Cancel an order that has not shipped; raises ChangeRefused otherwise."""
+        ...
+
+    async def create_return(
+        self,
+        order_ref: str,
+        line_ids: list[int],
+        reason: str,
+        resolution: str,
+        idempotency_key: str,
+    ) -> ReturnCreated:
+        """Open a return for delivered lines; raises ChangeRefused when not allowed."""
         ...
 
 
@@ -327,6 +347,26 @@ class HttpCommerceClient:
             f"/api/v1/orders/{_path_part(order_ref)}/cancel", {"reason": reason}, idempotency_key
         )
         return parse_order(body)
+
+    async def create_return(
+        self,
+        order_ref: str,
+        line_ids: list[int],
+        reason: str,
+        resolution: str,
+        idempotency_key: str,
+    ) -> ReturnCreated:
+        """See :meth:`CommerceClient.create_return`. Safe to retry (idempotency key)."""
+        body = await self._change(
+            f"/api/v1/orders/{_path_part(order_ref)}/returns",
+            {"line_ids": line_ids, "reason": reason, "resolution": resolution},
+            idempotency_key,
+        )
+        return ReturnCreated(
+            rma_id=body["rma_id"],
+            refund_amount=float(body.get("refund_amount") or 0.0),
+            instructions=body.get("instructions", ""),
+        )
 
     async def _change(
         self, path: str, body: dict[str, Any], idempotency_key: str

@@ -44,6 +44,7 @@ STATUS_SHARES = {
     "lost": 0.004,
     "cancelled": 0.03,
     "return_requested": 0.012,
+    "exchange_requested": 0.006,
     "refunded": 0.05,
 }
 MIN_PER_STATUS = 3
@@ -55,7 +56,7 @@ UNSHIPPED_WINDOWS_HOURS = {
     "packed": (8, 40),
     "cancelled": (2, 24 * 365),
 }
-RETURN_STATUSES = frozenset({"return_requested", "refunded"})
+RETURN_STATUSES = frozenset({"return_requested", "exchange_requested", "refunded"})
 TABLES = (
     "customers",
     "payment_methods",
@@ -69,6 +70,8 @@ TABLES = (
     "returns",
     "return_lines",
     "refunds",
+    "claims",
+    "claim_lines",
 )
 
 
@@ -153,6 +156,8 @@ class StoreBuilder:
         self._popularity: list[float] = []
         self._returnable: list[Row] = []
         self._returnable_popularity: list[float] = []
+        self._exchangeable: list[Row] = []
+        self._exchangeable_popularity: list[float] = []
         self._variants: dict[str, list[Row]] = {}
         self._customers: list[Row] = []
         self._customer_weights: list[float] = []
@@ -169,6 +174,11 @@ class StoreBuilder:
         returnable = [i for i, p in enumerate(catalog.products) if not p["final_sale"]]
         self._returnable = [catalog.products[i] for i in returnable]
         self._returnable_popularity = cumulative([catalog.popularity[i] for i in returnable])
+        exchangeable = [
+            i for i in returnable if len(catalog.variants_by_product[catalog.products[i]["id"]]) > 1
+        ]
+        self._exchangeable = [catalog.products[i] for i in exchangeable]
+        self._exchangeable_popularity = cumulative([catalog.popularity[i] for i in exchangeable])
 
         customers = build_customers(self.rng, self.fake, self.size.customers, self.as_of.year)
         self._customers = customers.rows
@@ -190,7 +200,10 @@ class StoreBuilder:
 
     def _plan(self, seq: int, status: str) -> _Plan:
         customer = self._weighted(self._customers, self._customer_weights)
-        lines = self._lines(returnable_only=status in RETURN_STATUSES)
+        lines = self._lines(
+            returnable_only=status in RETURN_STATUSES,
+            exchangeable_only=status == "exchange_requested",
+        )
         subtotal = sum(line.amount_cents for line in lines)
         expedited = self.rng.random() < 0.1
         if expedited:
@@ -222,10 +235,15 @@ class StoreBuilder:
             self._return(plan, refunded=status == "refunded")
         return plan
 
-    def _lines(self, returnable_only: bool) -> list[_Line]:
-        """One to four different products; orders headed for a return skip final-sale items."""
-        products = self._returnable if returnable_only else self._products
-        weights = self._returnable_popularity if returnable_only else self._popularity
+    def _lines(self, returnable_only: bool, exchangeable_only: bool = False) -> list[_Line]:
+        """One to four different products; orders headed for a return skip final-sale items,
+        and those headed for an exchange take products that come in more than one variant."""
+        if exchangeable_only:
+            products, weights = self._exchangeable, self._exchangeable_popularity
+        elif returnable_only:
+            products, weights = self._returnable, self._returnable_popularity
+        else:
+            products, weights = self._products, self._popularity
         count = self.rng.choices((1, 2, 3, 4), (55, 28, 12, 5))[0]
         picked: list[Row] = []
         for _ in range(count * 3):
@@ -306,7 +324,10 @@ class StoreBuilder:
             created = max(min(created, minute(self.now - hours(rng, 96, 192))), delivered + HOUR)
             status = "received"
         else:
-            resolution = rng.choices(("refund", "exchange", "store_credit"), (70, 20, 10))[0]
+            if plan.status == "exchange_requested":
+                resolution = "exchange"
+            else:
+                resolution = rng.choices(("refund", "store_credit"), (85, 15))[0]
             latest = min(30 * 24.0, (self.now - HOUR - delivered) / HOUR)
             created = minute(delivered + hours(rng, min(6.0, latest), latest))
             status = "requested" if rng.random() < 0.65 else "approved"
@@ -316,7 +337,18 @@ class StoreBuilder:
             "reason": reason,
             "created_at": created,
             "lines": [(number, plan.lines[number - 1].quantity) for number in line_numbers],
+            "exchange_skus": {},
+            "refund_cents": sum(line.amount_cents for line in returned),
         }
+        if resolution == "exchange":
+            plan.rma["refund_cents"] = 0
+            for number in line_numbers:
+                line = plan.lines[number - 1]
+                others = [
+                    v for v in self._variants[line.product["id"]] if v["sku"] != line.variant["sku"]
+                ]
+                in_stock = [v for v in others if v["stock"] > 0] or others
+                plan.rma["exchange_skus"][number] = rng.choice(in_stock)["sku"]
         if not refunded:
             return
         amount = sum(line.amount_cents for line in returned)
@@ -327,6 +359,7 @@ class StoreBuilder:
         processed_at = processed if processed < self.now else None
         if processed_at is not None:
             plan.rma["status"] = "closed"
+        plan.rma["refund_cents"] = amount
         plan.refund = {
             "amount_cents": amount,
             "method": "store_credit" if resolution == "store_credit" else "original_payment",
@@ -353,6 +386,40 @@ class StoreBuilder:
             return [(primary, total)]
         return [(primary, gift_part), (others[0], total - gift_part)]
 
+    def _gift_card_id(self, plan: _Plan) -> str | None:
+        methods = self._methods[plan.customer["id"]]
+        return next((m["id"] for m in methods if m["type"] == "gift_card"), None)
+
+    def _refund_method_id(self, plan: _Plan, resolution: str, payments: list[Row]) -> str | None:
+        """Where an RMA's money goes: the card or PayPal that paid (a gift card only if it paid
+        alone, as `_payments` sends partial refunds to the card), or a gift card for credit."""
+        if resolution == "store_credit":
+            return self._gift_card_id(plan)
+        if resolution == "exchange" or not payments:
+            return None
+        paying = [p for p in payments if p["payment_method_id"] not in self._gift_card_ids(plan)]
+        return str((paying or payments)[0]["payment_method_id"])
+
+    def _gift_card_ids(self, plan: _Plan) -> set[str]:
+        return {m["id"] for m in self._methods[plan.customer["id"]] if m["type"] == "gift_card"}
+
+    def _refunded_payment(self, plan: _Plan, payments: list[Row]) -> Row | None:
+        """The one payment a seeded refund gives back, when there is exactly one.
+
+        Store credit gives back no payment; a partial refund goes to the card (see
+        `_payments`); a full refund of a split payment gives back both, so none is linked
+        (both payments are marked refunded, which is what the books read).
+        """
+        if plan.refund is None or plan.refund["method"] == "store_credit":
+            return None
+        if len(payments) == 1:
+            return payments[0]
+        if plan.payment_status == "partially_refunded":
+            card = next((p for p in payments if p["status"] == "partially_refunded"), None)
+            if card is not None and card["amount_cents"] >= plan.refund["amount_cents"]:
+                return card
+        return None
+
     # --- rows ------------------------------------------------------------------------
 
     def _emit(self, plans: list[_Plan]) -> None:
@@ -378,6 +445,8 @@ class StoreBuilder:
                     "status": plan.status,
                     "placed_at": plan.placed_at,
                     "cancelled_at": plan.cancelled_at,
+                    "cancel_reason": None,
+                    "items_modified": False,
                     "currency": "USD",
                     "subtotal_cents": plan.total_cents - plan.shipping_cents,
                     "shipping_cost_cents": plan.shipping_cents,
@@ -413,6 +482,7 @@ class StoreBuilder:
                         "final_sale": line.product["final_sale"],
                     }
                 )
+            payments: list[Row] = []
             for method, amount in self._payments(plan):
                 status = plan.payment_status
                 if status == "partially_refunded" and method["type"] == "gift_card":
@@ -421,7 +491,7 @@ class StoreBuilder:
                 while payment_id in payment_ids:
                     payment_id = f"PAY-{rng.randint(10**7, 10**8 - 1)}"
                 payment_ids.add(payment_id)
-                self.rows["payments"].append(
+                payments.append(
                     {
                         "id": payment_id,
                         "order_id": order_id,
@@ -431,6 +501,7 @@ class StoreBuilder:
                         "created_at": plan.placed_at,
                     }
                 )
+            self.rows["payments"].extend(payments)
             if plan.timeline is not None and plan.carrier is not None:
                 shipment_id += 1
                 timeline = plan.timeline
@@ -474,6 +545,10 @@ class StoreBuilder:
                         "resolution": plan.rma["resolution"],
                         "reason": plan.rma["reason"],
                         "created_at": plan.rma["created_at"],
+                        "refund_amount_cents": plan.rma["refund_cents"],
+                        "refund_payment_method_id": self._refund_method_id(
+                            plan, plan.rma["resolution"], payments
+                        ),
                     }
                 )
                 for number, quantity in plan.rma["lines"]:
@@ -482,15 +557,24 @@ class StoreBuilder:
                             "return_id": rma_id,
                             "order_line_id": line_ids[number],
                             "quantity": quantity,
+                            "exchange_sku": plan.rma["exchange_skus"].get(number),
                         }
                     )
             if plan.refund is not None:
                 refund_number += rng.randint(1, 5)
+                paid_back = self._refunded_payment(plan, payments)
                 self.rows["refunds"].append(
                     {
                         "id": f"RF-{refund_number}",
                         "order_id": order_id,
                         "return_id": rma_id,
+                        "claim_id": None,
+                        "payment_id": paid_back["id"] if paid_back else None,
+                        "payment_method_id": (
+                            paid_back["payment_method_id"]
+                            if paid_back
+                            else self._refund_method_id(plan, "store_credit", payments)
+                        ),
                         "amount_cents": plan.refund["amount_cents"],
                         "method": plan.refund["method"],
                         "status": "processed" if plan.refund["processed_at"] else "pending",

@@ -10,7 +10,7 @@ from typing import Any
 from faker import Faker
 
 from commerce.demo import data
-from commerce.keys import email_key
+from commerce.keys import email_key, name_key, postcode_key
 
 Row = dict[str, Any]
 
@@ -143,6 +143,7 @@ def build_customers(rng: random.Random, fake: Faker, count: int, year: int) -> C
             "id": f"C-{number}",
             "first_name": first,
             "last_name": last,
+            "name_key": name_key(f"{first} {last}"),
             "email": email,
             "email_key": email_key(email),
             "phone": f"({where['area']}) 555-01{rng.randint(0, 99):02d}",
@@ -151,6 +152,7 @@ def build_customers(rng: random.Random, fake: Faker, count: int, year: int) -> C
             "city": where["city"],
             "region": where["region"],
             "postcode": postcode,
+            "postcode_key": postcode_key(postcode),
             "country": "US",
             "created_at": None,
             "_zone": where["zone"],

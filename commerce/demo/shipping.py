@@ -23,16 +23,18 @@ SHIPMENT_STATUS_OF_ORDER = {
     "delivered": "delivered",
     "lost": "lost",
     "return_requested": "delivered",
+    "exchange_requested": "delivered",
     "refunded": "delivered",
 }
 """Order statuses that have a shipment, and the shipment's own status for each."""
 
-DELIVERED_STATUSES = frozenset({"delivered", "return_requested", "refunded"})
+DELIVERED_STATUSES = frozenset({"delivered", "return_requested", "exchange_requested", "refunded"})
 
 # Hours before now that an order of a finished status was placed (min, max).
 PLACED_WINDOWS_HOURS = {
     "delivered": (96, 24 * 365),
     "return_requested": (24 * 6, 24 * 30),
+    "exchange_requested": (24 * 6, 24 * 30),
     "refunded": (24 * 20, 24 * 365),
     "lost": (24 * 12, 24 * 100),
 }

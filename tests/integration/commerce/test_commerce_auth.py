@@ -12,6 +12,13 @@ API_ROUTES = [
     ("GET", "/api/v1/customers/C-10001"),
     ("GET", "/api/v1/customers/C-10001/orders"),
     ("GET", "/api/v1/products/P-1001"),
+    ("GET", "/api/v1/customers/C-10001/payment-methods"),
+    ("GET", "/api/v1/customers/C-10001/refunds"),
+    ("GET", "/api/v1/customers/C-10001/claims"),
+    *(
+        ("POST", f"/api/v1/orders/AC-100001/{action}")
+        for action in ("cancel", "address", "payment-method", "items", "returns", "claims")
+    ),
     ("GET", "/api/v1/no-such-route"),
 ]
 

@@ -117,6 +117,20 @@ async def test_when_store_was_never_seeded_then_the_service_refuses_to_start(
     await server.close()
 
 
+async def test_when_store_was_seeded_by_an_older_version_then_the_service_refuses_to_start(
+    store_url: str,
+) -> None:
+    old = Database(store_url, max_workers=1)
+    with old.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE orders DROP COLUMN items_modified"))
+    old.close()
+    server = TestServer(create_app(CommerceConfig(db_url=store_url, api_token="t")))
+
+    with pytest.raises(SchemaMissing, match="older version"):
+        await server.start_server()
+    await server.close()
+
+
 async def test_when_the_backend_itself_breaks_then_a_500_reveals_nothing(
     client: TestClient,
     auth: dict[str, str],

@@ -13,8 +13,9 @@ from commerce.db import Database
 from commerce.models import Order
 
 ORDER_KEYS = {
-    "order_id", "customer_id", "status", "placed_at", "currency", "subtotal", "shipping_cost",
-    "total", "lines", "shipping_address", "payments", "shipment", "returns", "refunds",
+    "order_id", "customer_id", "status", "items_modified", "placed_at", "currency", "subtotal",
+    "shipping_cost", "total", "lines", "shipping_address", "payments", "shipment", "returns",
+    "refunds",
 }  # fmt: skip
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 

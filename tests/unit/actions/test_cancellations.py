@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from actions.cancellations import is_backing_out, reason_code
+from actions.cancellations import reason_code
+from actions.changes import is_backing_out
 
 
 @pytest.mark.parametrize(

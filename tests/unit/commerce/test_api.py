@@ -7,8 +7,21 @@ import json
 from decimal import Decimal
 
 import pytest
+from aiohttp.test_utils import make_mocked_request
 
-from commerce.api import BadRequest, dumps, iso_date, iso_time, money, parse_limit
+from commerce.api import (
+    BadRequest,
+    dumps,
+    idempotency_key,
+    iso_date,
+    iso_time,
+    money,
+    parse_claim,
+    parse_days,
+    parse_limit,
+    parse_return,
+)
+from commerce.changes import ClaimInput, ItemSwap, ReturnInput
 
 
 @pytest.mark.parametrize(
@@ -59,5 +72,77 @@ def test_when_limit_is_a_whole_number_then_it_is_parsed(raw: str | None, limit: 
 def test_when_limit_is_not_a_whole_number_then_it_is_a_422(raw: str) -> None:
     with pytest.raises(BadRequest) as caught:
         parse_limit(raw)
+
+    assert (caught.value.status, caught.value.code) == (422, "invalid_request")
+
+
+@pytest.mark.parametrize(("raw", "days"), [(None, 90), ("1", 1), ("3650", 3650)])
+def test_when_days_is_a_whole_number_then_it_is_parsed(raw: str | None, days: int) -> None:
+    assert parse_days(raw) == days
+
+
+@pytest.mark.parametrize(
+    ("headers", "outcome"),
+    [
+        ({"Idempotency-Key": "abc-123"}, "abc-123"),
+        ({"Idempotency-Key": "  spaced key  "}, "spaced key"),
+        ({"Idempotency-Key": "k" * 100}, "k" * 100),
+        ({}, "idempotency_key_required"),
+        ({"Idempotency-Key": ""}, "idempotency_key_required"),
+        ({"Idempotency-Key": "k" * 101}, "invalid_idempotency_key"),
+        ({"Idempotency-Key": "tab\there"}, "invalid_idempotency_key"),
+    ],
+)
+def test_when_the_idempotency_key_is_read_then_only_printable_ascii_up_to_100_passes(
+    headers: dict[str, str], outcome: str
+) -> None:
+    request = make_mocked_request("POST", "/api/v1/orders/AC-1/cancel", headers=headers)
+
+    if outcome.startswith(("idempotency", "invalid")):
+        with pytest.raises(BadRequest) as caught:
+            idempotency_key(request)
+        assert (caught.value.status, caught.value.code) == (422, outcome)
+    else:
+        assert idempotency_key(request) == outcome
+
+
+def test_when_a_return_body_is_parsed_then_it_becomes_typed_input() -> None:
+    body = {
+        "line_ids": [2, 1],
+        "reason": " too small ",
+        "resolution": "exchange",
+        "exchanges": [{"line_id": 1, "new_sku": "A"}, {"line_id": 2, "new_sku": " B "}],
+        "payment_method_id": "gift_card_1",
+    }
+
+    assert parse_return(body) == ReturnInput(
+        line_ids=(2, 1),
+        reason="too small",
+        resolution="exchange",
+        payment_method_id="gift_card_1",
+        exchanges=(ItemSwap(1, "A"), ItemSwap(2, "B")),
+    )
+
+
+def test_when_a_claim_body_is_parsed_then_it_becomes_typed_input() -> None:
+    body = {"kind": "missing", "line_ids": [3], "remedy": "reship"}
+
+    assert parse_claim(body) == ClaimInput("missing", (3,), "reship", None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"line_ids": [1], "reason": "x", "resolution": "exchange",
+         "exchanges": [{"line_id": 2, "new_sku": "A"}]},
+        {"line_ids": [1] * 2, "reason": "x", "resolution": "refund"},
+        {"line_ids": list(range(1, 52)), "reason": "x", "resolution": "refund"},
+        {"line_ids": [1], "reason": "x" * 201, "resolution": "refund"},
+        {"line_ids": [0], "reason": "x", "resolution": "refund"},
+    ],
+)  # fmt: skip
+def test_when_a_return_body_breaks_the_shape_then_it_is_a_422(body: dict) -> None:
+    with pytest.raises(BadRequest) as caught:
+        parse_return(body)
 
     assert (caught.value.status, caught.value.code) == (422, "invalid_request")

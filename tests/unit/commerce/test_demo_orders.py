@@ -26,11 +26,13 @@ def _records(db_url: str) -> list[dict[str, str]]:
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
-def test_when_store_is_seeded_then_samples_cover_all_twelve_statuses(demo_store_url: str) -> None:
+def test_when_store_is_seeded_then_samples_cover_all_thirteen_statuses(
+    demo_store_url: str,
+) -> None:
     records = _records(demo_store_url)
     per_status = Counter(record["status"] for record in records)
 
-    assert set(per_status) == set(ORDER_STATUSES) and len(per_status) == 12
+    assert set(per_status) == set(ORDER_STATUSES) and len(per_status) == 13
     assert min(per_status.values()) >= 2
     assert all(set(record) >= REQUIRED for record in records)
     assert len({record["order_id"] for record in records}) == len(records)
@@ -81,3 +83,19 @@ def test_when_store_has_no_orders_then_it_reports_the_missing_statuses(
 
     assert main(["--db", empty_db.url], out=out) == 1
     assert "no orders with status" in capsys.readouterr().err
+
+
+def test_when_the_store_is_tau_bench_then_samples_cover_the_statuses_it_has(
+    tau_store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = _records(tau_store_url)
+
+    assert {record["status"] for record in records} == {
+        "pending",
+        "shipped",
+        "delivered",
+        "cancelled",
+    }
+    assert all(record["order_id"].startswith("#W") for record in records)
+    assert all(set(record) >= REQUIRED for record in records)
+    assert capsys.readouterr().err == ""

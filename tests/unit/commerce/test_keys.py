@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commerce.keys import email_key, order_digits_key, order_ref_key, postcode_key
+from commerce.keys import email_key, name_key, order_digits_key, order_ref_key, postcode_key
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,9 @@ from commerce.keys import email_key, order_digits_key, order_ref_key, postcode_k
         ("#104233", "104233"),
         ("104233", "104233"),
         ("AC_104.233", "AC104233"),
+        ("#W2378156", "W2378156"),
+        ("w2378156", "W2378156"),
+        (" #w 2378156", "W2378156"),
         ("", ""),
         ("#-", ""),
     ],
@@ -63,3 +66,15 @@ def test_when_postcode_has_spaces_or_zip_plus_four_then_it_compares_on_five_digi
     typed: str, key: str
 ) -> None:
     assert postcode_key(typed) == key
+
+
+@pytest.mark.parametrize(
+    "typed", ["Noah Brown", "noah brown", "  NOAH   Brown ", "Noah\tBrown", "noah brown\n"]
+)
+def test_when_a_full_name_is_typed_loosely_then_it_normalises_to_one_key(typed: str) -> None:
+    assert name_key(typed) == "noah brown"
+
+
+def test_when_names_differ_in_more_than_case_and_spacing_then_their_keys_differ() -> None:
+    assert name_key("Noah Brown") != name_key("Noah Browne")
+    assert name_key("") == ""

@@ -12,6 +12,8 @@ from commerce.config import CommerceConfig
 from commerce.models import ORDER_STATUSES
 from commerce.openapi import build_openapi
 
+CHANGES = ("cancel", "address", "payment-method", "items", "returns", "claims")
+
 
 def _refs(node: Any) -> list[str]:
     if isinstance(node, dict):
@@ -53,7 +55,7 @@ def test_when_the_app_is_built_then_every_route_is_documented_and_nothing_else()
     }
 
     assert registered == documented
-    assert len(registered) == 8
+    assert len(registered) == 17
 
 
 @pytest.mark.parametrize(
@@ -64,7 +66,11 @@ def test_when_the_app_is_built_then_every_route_is_documented_and_nothing_else()
         "/api/v1/customers",
         "/api/v1/customers/{customer_id}",
         "/api/v1/customers/{customer_id}/orders",
+        "/api/v1/customers/{customer_id}/payment-methods",
+        "/api/v1/customers/{customer_id}/refunds",
+        "/api/v1/customers/{customer_id}/claims",
         "/api/v1/products/{product_id}",
+        *(f"/api/v1/orders/{{ref}}/{action}" for action in CHANGES),
     ],
 )
 def test_when_a_route_needs_the_token_then_the_document_says_so_and_lists_401(path: str) -> None:
@@ -91,3 +97,29 @@ def test_when_statuses_are_documented_then_they_are_exactly_the_contract_statuse
 
 def test_when_built_with_a_server_url_then_it_is_advertised() -> None:
     assert build_openapi("http://127.0.0.1:8060")["servers"] == [{"url": "http://127.0.0.1:8060"}]
+
+
+@pytest.mark.parametrize("action", CHANGES)
+def test_when_a_route_changes_an_order_then_it_documents_the_key_the_replay_and_refusals(
+    action: str,
+) -> None:
+    document = build_openapi()
+    operation = document["paths"][f"/api/v1/orders/{{ref}}/{action}"]["post"]
+    success = "201" if action in ("returns", "claims") else "200"
+
+    key = next(p for p in operation["parameters"] if p["in"] == "header")
+    assert (key["name"], key["required"]) == ("Idempotency-Key", True)
+    assert key["schema"]["maxLength"] == 100
+    assert "Idempotent-Replayed" in operation["responses"][success]["headers"]
+    assert {"400", "401", "404", "409", "413", "422"} <= set(operation["responses"])
+    assert "idempotency_key_required" in operation["responses"]["422"]["description"]
+    assert "idempotency_key_reused" in operation["responses"]["409"]["description"]
+    assert operation["requestBody"]["required"] is True
+
+
+def test_when_an_order_is_documented_then_it_carries_the_items_modified_flag() -> None:
+    order = build_openapi()["components"]["schemas"]["Order"]
+
+    assert "items_modified" in order["required"]
+    assert order["properties"]["items_modified"]["type"] == "boolean"
+    assert "exchange_requested" in ORDER_STATUSES

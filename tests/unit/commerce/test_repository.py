@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from commerce.db import Database
-from commerce.keys import email_key, order_digits_key, order_ref_key, postcode_key
+from commerce.keys import email_key, name_key, order_digits_key, order_ref_key, postcode_key
 from commerce.models import Customer, Order, OrderLine, Product, ProductVariant
 from commerce.repository import (
     CustomerNotFound,
@@ -17,6 +17,7 @@ from commerce.repository import (
     ProductNotFound,
     VerificationFailed,
     find_customer_by_email,
+    find_customer_by_name,
     find_order,
     get_customer,
     get_product,
@@ -27,12 +28,16 @@ from commerce.repository import (
 PLACED = dt.datetime(2026, 11, 1, 12, 0)
 
 
-def _customer(session: Session, customer_id: str, email: str, postcode: str) -> None:
+def _customer(
+    session: Session, customer_id: str, email: str, postcode: str, name: str = "Jane Doe"
+) -> None:
+    first, last = name.split()
     session.add(
         Customer(
             id=customer_id,
-            first_name="Jane",
-            last_name="Doe",
+            first_name=first,
+            last_name=last,
+            name_key=name_key(name),
             email=email,
             email_key=email_key(email),
             phone="(415) 555-0100",
@@ -40,6 +45,7 @@ def _customer(session: Session, customer_id: str, email: str, postcode: str) -> 
             city="San Francisco",
             region="CA",
             postcode=postcode,
+            postcode_key=postcode_key(postcode),
             country="US",
             created_at=PLACED,
         )
@@ -122,7 +128,8 @@ def store(empty_db: Database) -> Database:
             )
         )
         _customer(session, "C-10001", "Jane.Doe@Example.com", "94107-1234")
-        _customer(session, "C-10002", "sam@example.net", "10001")
+        _customer(session, "C-10002", "sam@example.net", "10001", name="Sam Lee")
+        _customer(session, "noah_brown_6181", "noah@example.com", "80279", name="Noah Brown")
         session.flush()
         _order(session, "AC-104233", "C-10001", billing_postcode="94107-1234")
         _order(
@@ -265,3 +272,52 @@ def test_when_product_exists_then_it_comes_with_its_variants(store: Database) ->
 def test_when_product_is_unknown_then_product_not_found(store: Database) -> None:
     with pytest.raises(ProductNotFound):
         store.run_sync(lambda s: get_product(s, "P-0000"))
+
+
+@pytest.mark.parametrize("typed", ["noah_brown_6181", " Noah_Brown_6181 ", "NOAH_BROWN_6181"])
+def test_when_a_lower_case_id_is_typed_in_any_case_then_the_customer_is_found(
+    store: Database, typed: str
+) -> None:
+    assert store.run_sync(lambda s: get_customer(s, typed)).id == "noah_brown_6181"
+
+
+@pytest.mark.parametrize(
+    ("name", "postcode", "expected"),
+    [
+        ("Jane Doe", "94107", "C-10001"),
+        ("  jane   DOE ", "94107-1234", "C-10001"),
+        ("Noah Brown", "80279", "noah_brown_6181"),
+        ("noah brown", " 80279 ", "noah_brown_6181"),
+    ],
+)
+def test_when_full_name_and_postcode_match_then_the_customer_is_found(
+    store: Database, name: str, postcode: str, expected: str
+) -> None:
+    assert store.run_sync(lambda s: find_customer_by_name(s, name, postcode)).id == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "postcode"), [("Jane Doe", "10001"), ("Jane", "94107"), ("Sam Lee", "94107")]
+)
+def test_when_name_and_postcode_do_not_belong_together_then_customer_not_found(
+    store: Database, name: str, postcode: str
+) -> None:
+    with pytest.raises(CustomerNotFound):
+        store.run_sync(lambda s: find_customer_by_name(s, name, postcode))
+
+
+def test_when_two_customers_share_name_and_postcode_then_the_lookup_refuses_to_guess(
+    store: Database,
+) -> None:
+    with store.session() as session, session.begin():
+        _customer(session, "C-10009", "jane2@example.com", "94107", name="Jane Doe")
+
+    with pytest.raises(CustomerNotFound):
+        store.run_sync(lambda s: find_customer_by_name(s, "Jane Doe", "94107"))
+
+
+def test_when_name_or_postcode_is_blank_then_the_lookup_rejects_the_argument(
+    store: Database,
+) -> None:
+    with pytest.raises(InvalidArgument):
+        store.run_sync(lambda s: find_customer_by_name(s, "  ", "94107"))

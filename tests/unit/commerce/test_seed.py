@@ -18,30 +18,34 @@ from sqlalchemy.orm import Session, selectinload
 from commerce.db import Database
 from commerce.demo.builder import STORE_TIME, StoreSize, status_quota
 from commerce.demo.shipping import mod10_check_digit, ups_check_digit
-from commerce.keys import email_key, order_digits_key, order_ref_key, postcode_key
+from commerce.keys import email_key, name_key, order_digits_key, order_ref_key, postcode_key
 from commerce.models import (
     ORDER_STATUSES,
     Customer,
     Order,
     Payment,
     Product,
+    ProductVariant,
     ReturnLine,
     ReturnRequest,
     Shipment,
+    StoreInfo,
 )
+from commerce.repository import store_kind
 from commerce.seed import seed_store
 from tests.unit.commerce.conftest import AS_OF
 
 NOW = dt.datetime.combine(AS_OF, STORE_TIME)
 ROOT = Path(__file__).resolve().parents[3]
 UNSHIPPED = {"pending", "paid", "packed", "cancelled"}
-DELIVERED = {"delivered", "return_requested", "refunded"}
+DELIVERED = {"delivered", "return_requested", "exchange_requested", "refunded"}
 
 
 def _all_orders(session: Session) -> list[Order]:
     query = select(Order).options(
         selectinload(Order.lines),
         selectinload(Order.payments).selectinload(Payment.method),
+        selectinload(Order.payments).selectinload(Payment.refunds),
         selectinload(Order.shipment).selectinload(Shipment.events),
         selectinload(Order.returns)
         .selectinload(ReturnRequest.lines)
@@ -124,6 +128,9 @@ def test_when_seeded_then_the_lookup_keys_of_order_references_are_stored(
         assert order.ship_postcode_key == postcode_key(order.ship_postcode)
         assert order.billing_postcode_key == postcode_key(customer.postcode)
         assert customer.email_key == email_key(customer.email)
+        assert customer.postcode_key == postcode_key(customer.postcode)
+        assert customer.name_key == name_key(customer.name)
+        assert order.items_modified is False
 
 
 def test_when_seeded_then_orders_span_a_year_and_older_ones_are_mostly_delivered(
@@ -287,6 +294,30 @@ def test_when_return_is_requested_then_an_open_rma_covers_returnable_lines(
         assert shipment.delivered_at < rma.created_at < NOW
         assert rma.created_at - shipment.delivered_at <= dt.timedelta(days=30)
         assert rma.lines and all(not item.order_line.final_sale for item in rma.lines)
+        assert rma.resolution in {"refund", "store_credit"}
+        assert rma.refund_amount_cents == sum(
+            item.order_line.unit_price_cents * item.quantity for item in rma.lines
+        )
+        if rma.resolution == "refund":
+            paid_with = {payment.payment_method_id for payment in order.payments}
+            assert rma.refund_payment_method_id in paid_with
+
+
+def test_when_an_exchange_is_requested_then_each_line_names_another_variant_of_its_product(
+    orders: list[Order], demo_db: Database
+) -> None:
+    variants = demo_db.run_sync(
+        lambda s: {v.sku: v.product_id for v in s.execute(select(ProductVariant)).scalars()}
+    )
+
+    for order, shipment in _shipments(orders, "exchange_requested"):
+        (rma,) = order.returns
+        assert (rma.resolution, rma.refund_amount_cents, order.refunds) == ("exchange", 0, [])
+        assert shipment.delivered_at is not None and shipment.delivered_at < rma.created_at
+        for item in rma.lines:
+            line = item.order_line
+            assert item.exchange_sku is not None and item.exchange_sku != line.sku
+            assert variants[item.exchange_sku] == line.product_id
 
 
 def test_when_order_is_refunded_then_the_refund_follows_its_return(orders: list[Order]) -> None:
@@ -302,6 +333,25 @@ def test_when_order_is_refunded_then_the_refund_follows_its_return(orders: list[
             assert refund.processed_at is not None and refund.processed_at < NOW
         else:
             assert refund.status == "pending" and refund.processed_at is None
+        assert rma.refund_amount_cents == refund.amount_cents
+        if refund.method == "original_payment" and len(order.payments) == 1:
+            assert refund.payment_id == order.payments[0].id
+            assert refund.payment_method_id == order.payments[0].payment_method_id
+
+
+def test_when_payments_are_seeded_then_what_each_holds_is_never_negative(
+    orders: list[Order],
+) -> None:
+    for order in orders:
+        for payment in order.payments:
+            assert sum(r.amount_cents for r in payment.refunds) <= payment.amount_cents
+
+
+def test_when_seeded_then_the_store_records_what_it_is(demo_db: Database) -> None:
+    info = demo_db.run_sync(lambda s: {row.key: row.value for row in s.query(StoreInfo)})
+
+    assert demo_db.run_sync(store_kind) == "demo"
+    assert info == {"store": "demo", "as_of": AS_OF.isoformat(), "seed": "42"}
 
 
 def test_when_order_is_cancelled_then_a_captured_payment_is_refunded_in_full(

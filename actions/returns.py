@@ -1,0 +1,360 @@
+"""Return items: pick and verify the order, check the policy, choose items, reason and
+resolution, confirm, then open the return (RMA) in the backend.
+
+The policy file decides which order states allow returns, the return window from delivery,
+and which categories are final sale; the backend refuses lines already returned. Exchanges
+for another variant are not offered in chat yet (a person handles them).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.changes import BACKED_OUT, CHANGE_SLOTS, is_backing_out
+from actions.orders import STATUS_WORDS
+from actions.policy import MerchantPolicy, Resolution, load_policy
+from actions.services.commerce import (
+    ChangeRefused,
+    CommerceError,
+    Order,
+    OrderLine,
+    client_from_env,
+)
+from actions.support import apologise_backend_down, support_contact
+from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
+
+CHAT_RESOLUTIONS = (Resolution.refund, Resolution.store_credit)
+RESOLUTION_LABELS = {Resolution.refund: "Refund", Resolution.store_credit: "Store credit"}
+ALL_WORDS = ("all", "both", "everything", "whole order", "every")
+
+
+def returnable_lines(
+    order: Order, policy: MerchantPolicy, now: datetime
+) -> tuple[list[OrderLine], tuple[str, dict[str, str]] | None]:
+    """Lines the policy lets the shopper return, or the response explaining why none."""
+    words = STATUS_WORDS.get(order.status, order.status.replace("_", " "))
+    values = {"order_id": order.order_id, "status_words": words}
+    if order.status not in policy.changes.return_items:
+        if order.status in ("return_requested", "exchange_requested"):
+            return [], ("utter_return_already_open", values)
+        return [], ("utter_return_not_delivered", values)
+    delivered = order.shipment.delivered_at if order.shipment else None
+    window = policy.returns.window_days
+    if delivered is not None and (now - delivered).days > window:
+        return [], (
+            "utter_return_window_closed",
+            {
+                **values,
+                "window_days": str(window),
+                "delivered_date": f"{delivered:%B} {delivered.day}",
+            },
+        )
+    returned = {line_id for rma in order.returns for line_id in rma.line_ids}
+    final_sale = set(policy.returns.final_sale_categories)
+    lines = [
+        line
+        for line in order.lines
+        if not line.final_sale and line.category not in final_sale and line.line_id not in returned
+    ]
+    if not lines:
+        return [], ("utter_return_nothing_eligible", values)
+    return lines, None
+
+
+def describe_line(line: OrderLine) -> str:
+    options = ", ".join(str(v) for v in line.options.values())
+    return f"{line.product_name}" + (f" ({options})" if options else "")
+
+
+def pick_lines(text: str, lines: list[OrderLine]) -> list[int]:
+    """Which of ``lines`` the shopper means: ids from a button, "all", or product words."""
+    lowered = text.lower().strip()
+    if re.fullmatch(r"[\d,\s]+", lowered):
+        wanted = {int(x) for x in re.findall(r"\d+", lowered)}
+        return [line.line_id for line in lines if line.line_id in wanted]
+    if any(w in lowered for w in ALL_WORDS):
+        return [line.line_id for line in lines]
+    words = {w for w in re.findall(r"[a-z]+", lowered) if len(w) > 2}
+    return [
+        line.line_id
+        for line in lines
+        if words & set(re.findall(r"[a-z]+", describe_line(line).lower()))
+    ]
+
+
+def resolution_from(text: str) -> str | None:
+    lowered = text.lower()
+    if "credit" in lowered or "voucher" in lowered or "gift" in lowered:
+        return Resolution.store_credit.value
+    if "refund" in lowered or "money" in lowered or "back to my" in lowered:
+        return Resolution.refund.value
+    if "exchange" in lowered or "swap" in lowered or "size" in lowered:
+        return Resolution.exchange.value
+    return None
+
+
+async def _load(tracker: Tracker) -> Order:
+    return await client_from_env().get_order(tracker.get_slot("order_id") or "")
+
+
+class ValidateReturnForm(OrderVerification, FormValidationAction):
+    """Verifies the order, then checks the policy before asking about items."""
+
+    def name(self) -> str:
+        return "validate_return_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if tracker.get_slot("change_blocked"):
+            return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+
+    async def validate_order_id(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        result = await super().validate_order_id(slot_value, dispatcher, tracker, domain)
+        return await self._with_policy_check(result, dispatcher, tracker)
+
+    async def validate_order_verified(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        result = await super().validate_order_verified(slot_value, dispatcher, tracker, domain)
+        return await self._with_policy_check(result, dispatcher, tracker)
+
+    @staticmethod
+    async def _with_policy_check(
+        result: dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        if result.get("order_verified") is not True:
+            return result
+        try:
+            order = await client_from_env().get_order(
+                result.get("order_id") or tracker.get_slot("order_id")
+            )
+        except CommerceError:
+            return {**result, "lookup_blocked": UNAVAILABLE}
+        lines, refusal = returnable_lines(order, load_policy(), datetime.now(timezone.utc))
+        if refusal is not None:
+            response, values = refusal
+            dispatcher.utter_message(response=response, **values, **support_contact())
+            return {**result, "change_blocked": "return_not_allowed"}
+        if len(lines) == 1:
+            # One returnable item: nothing to choose.
+            return {**result, "return_items": str(lines[0].line_id)}
+        return result
+
+    async def validate_return_items(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(slot_value or "")
+        if is_backing_out(text):
+            return {"return_items": None, "change_blocked": BACKED_OUT}
+        try:
+            order = await _load(tracker)
+        except CommerceError:
+            return {"return_items": None, "lookup_blocked": UNAVAILABLE}
+        lines, _ = returnable_lines(order, load_policy(), datetime.now(timezone.utc))
+        picked = pick_lines(text, lines)
+        if not picked:
+            dispatcher.utter_message(response="utter_return_item_not_found")
+            return {"return_items": None}
+        return {"return_items": ",".join(str(i) for i in picked)}
+
+    async def validate_return_reason(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(slot_value or "").strip()
+        if is_backing_out(text):
+            return {"return_reason": None, "change_blocked": BACKED_OUT}
+        return {"return_reason": text[:200] or "not given"}
+
+    async def validate_return_resolution(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(slot_value or "")
+        if is_backing_out(text):
+            return {"return_resolution": None, "change_blocked": BACKED_OUT}
+        resolution = resolution_from(text)
+        allowed = [r.value for r in load_policy().returns.resolutions if r in CHAT_RESOLUTIONS]
+        if resolution == Resolution.exchange.value:
+            dispatcher.utter_message(response="utter_exchange_by_person", **support_contact())
+            return {"return_resolution": None}
+        if resolution not in allowed:
+            return {"return_resolution": None}
+        return {"return_resolution": resolution}
+
+    async def validate_return_confirmed(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"return_confirmed": slot_value is True}
+
+
+class ActionAskReturnItems(Action):
+    """Lists the order's returnable items as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_return_items"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            order = await _load(tracker)
+        except CommerceError:
+            apologise_backend_down(dispatcher)
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        lines, _ = returnable_lines(order, load_policy(), datetime.now(timezone.utc))
+        buttons = [
+            {"title": describe_line(line), "payload": f'/inform{{"return_items":"{line.line_id}"}}'}
+            for line in lines
+        ]
+        ids = ",".join(str(line.line_id) for line in lines)
+        buttons.append({"title": "All of them", "payload": f'/inform{{"return_items":"{ids}"}}'})
+        dispatcher.utter_message(response="utter_ask_return_items", buttons=buttons)
+        return []
+
+
+class ActionAskReturnResolution(Action):
+    """Offers the resolutions the policy allows (and chat supports)."""
+
+    def name(self) -> str:
+        return "action_ask_return_resolution"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        options = [r for r in load_policy().returns.resolutions if r in CHAT_RESOLUTIONS]
+        buttons = [
+            {
+                "title": RESOLUTION_LABELS[r],
+                "payload": f'/inform{{"return_resolution":"{r.value}"}}',
+            }
+            for r in options
+        ]
+        dispatcher.utter_message(response="utter_ask_return_resolution", buttons=buttons)
+        return []
+
+
+class ActionAskReturnConfirmed(Action):
+    """Lists exactly what the return will do, then asks for an explicit yes."""
+
+    def name(self) -> str:
+        return "action_ask_return_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            order = await _load(tracker)
+        except CommerceError:
+            apologise_backend_down(dispatcher)
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        wanted = {int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i}
+        lines = [line for line in order.lines if line.line_id in wanted]
+        amount = sum(line.unit_price * line.quantity for line in lines)
+        resolution = tracker.get_slot("return_resolution")
+        dispatcher.utter_message(
+            response="utter_ask_return_confirmed",
+            order_id=order.order_id,
+            items=", ".join(f"{line.quantity} × {describe_line(line)}" for line in lines),
+            amount=f"{amount:.2f} {order.currency}",
+            resolution_words=(
+                "as store credit"
+                if resolution == Resolution.store_credit.value
+                else "to your original payment method"
+            ),
+            buttons=[
+                {"title": "Yes, start the return", "payload": "/affirm"},
+                {"title": "No", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+class ActionCreateReturn(Action):
+    """Opens the return once the shopper said yes; says nothing changed otherwise."""
+
+    def name(self) -> str:
+        return "action_create_return"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_SLOTS]
+        blocked = tracker.get_slot("lookup_blocked")
+        if blocked == LOCKED:
+            dispatcher.utter_message(response="utter_lookup_locked", **support_contact())
+            return reset
+        if blocked == UNAVAILABLE:
+            apologise_backend_down(dispatcher)
+            return [*reset, SlotSet("lookup_blocked", None)]
+        order_ref = tracker.get_slot("order_id")
+        change_blocked = tracker.get_slot("change_blocked")
+        if (change_blocked and change_blocked != BACKED_OUT) or not order_ref:
+            return reset
+        if change_blocked == BACKED_OUT or tracker.get_slot("return_confirmed") is not True:
+            dispatcher.utter_message(response="utter_nothing_changed")
+            return reset
+        line_ids = sorted(int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i)
+        key = f"{tracker.sender_id}:{order_ref}:return:{'-'.join(map(str, line_ids))}"
+        try:
+            created = await client_from_env().create_return(
+                order_ref,
+                line_ids,
+                tracker.get_slot("return_reason") or "not given",
+                tracker.get_slot("return_resolution") or Resolution.refund.value,
+                key,
+            )
+        except ChangeRefused:
+            dispatcher.utter_message(response="utter_return_refused_now", order_id=order_ref)
+            return reset
+        except CommerceError:
+            apologise_backend_down(dispatcher)
+            return reset
+        dispatcher.utter_message(
+            response="utter_return_created",
+            order_id=order_ref,
+            rma_id=created.rma_id,
+            instructions=created.instructions,
+        )
+        return [
+            *reset,
+            SlotSet("last_order_id", order_ref),
+            SlotSet("order_status", "return_requested"),
+        ]
