@@ -37,7 +37,8 @@ var/commerce-$(STORE).db: commerce/models.py commerce/seed.py commerce/tau_bench
 seed: var/commerce-$(STORE).db ## Build the demo store (STORE=demo) if it is missing
 
 run: $(STAMP) $(MODEL) seed ## Set up what is missing, then start everything on localhost
-	COMMERCE_DB_URL=$${COMMERCE_DB_URL:-sqlite:///var/commerce-$(STORE).db} $(PY) -m stack run
+	COMMERCE_DB_URL=$${COMMERCE_DB_URL:-sqlite:///var/commerce-$(STORE).db} \
+	MERCHANT_POLICY=$${MERCHANT_POLICY:-data/policy/$(STORE).yml} $(PY) -m stack run
 
 shell: $(STAMP) ## Chat in the terminal with the running stack (start it with make run)
 	$(PY) -m stack shell

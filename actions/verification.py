@@ -18,14 +18,22 @@ from actions.policy import load_policy
 from actions.services.commerce import BackendUnavailable, CommerceError, client_from_env
 
 ORDER_REF = re.compile(r"(?i)(?:\bAC[\s-]?|#|\b)(\d{6})\b")
+TAU_ORDER_REF = re.compile(r"(?i)#?\bW(\d{7})\b")
 LOCKED = "locked"
 UNAVAILABLE = "unavailable"
 
 
 def normalise_order_ref(text: str) -> str | None:
-    """Find an order number in what the shopper typed and write it the canonical way."""
+    """Find an order number in what the shopper typed and write it the canonical way.
+
+    Two shapes are known: the demo store's ``AC-`` + 6 digits and the τ-bench store's
+    ``#W`` + 7 digits; the backend resolves either.
+    """
     match = ORDER_REF.search(text or "")
-    return f"AC-{match.group(1)}" if match else None
+    if match:
+        return f"AC-{match.group(1)}"
+    tau = TAU_ORDER_REF.search(text or "")
+    return f"#W{tau.group(1)}" if tau else None
 
 
 def _failed(tracker: Tracker) -> int:

@@ -19,6 +19,8 @@ from actions.verification import normalise_order_ref
         ("#104233", "AC-104233"),
         ("it's 104233 thanks", "AC-104233"),
         ("order AC 104233", "AC-104233"),
+        ("#W2378156", "#W2378156"),
+        ("order w2378156 please", "#W2378156"),
         ("1042", None),
         ("10423345", None),
         ("no idea", None),
