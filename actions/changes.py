@@ -19,6 +19,10 @@ CHANGE_SLOTS = (
     "return_reason",
     "return_resolution",
     "return_confirmed",
+    "problem_kind",
+    "problem_items",
+    "problem_remedy",
+    "problem_confirmed",
 )
 GIVES_A_REASON = ("need", "want", "mistake", "wrong", "fit", "small", "big", "broken", "damaged")
 BACK_OUT_WORDS = (

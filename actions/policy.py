@@ -135,6 +135,8 @@ class Changes(_Strict):
 
 
 class Claims(_Strict):
+    # What the shopper may choose for a damaged, missing, wrong or undelivered item.
+    remedies: list[Remedy] = Field(min_items=1)
     human_above_value: float = Field(ge=0)
     max_claims: int = Field(ge=0)
     claims_window_days: int = Field(ge=1)

@@ -166,6 +166,15 @@ class ReturnCreated:
 
 
 @dataclass(frozen=True)
+class ClaimCreated:
+    """A recorded delivery problem and what was done about it."""
+
+    claim_id: str
+    remedy: str
+    amount: float
+
+
+@dataclass(frozen=True)
 class Verification:
     """Proof that the shopper knows the second factor of an order."""
 
@@ -204,6 +213,22 @@ class CommerceClient(Protocol):
         idempotency_key: str,
     ) -> ReturnCreated:
         """Open a return for delivered lines; raises ChangeRefused when not allowed."""
+        ...
+
+    async def create_claim(
+        self,
+        order_ref: str,
+        kind: str,
+        line_ids: list[int],
+        remedy: str,
+        description: str,
+        idempotency_key: str,
+    ) -> ClaimCreated:
+        """Record a delivery problem with its remedy; raises ChangeRefused when not allowed."""
+        ...
+
+    async def recent_claims(self, customer_id: str, days: int) -> int:
+        """How many problems the customer reported in the last ``days`` days."""
         ...
 
 
@@ -367,6 +392,37 @@ class HttpCommerceClient:
             refund_amount=float(body.get("refund_amount") or 0.0),
             instructions=body.get("instructions", ""),
         )
+
+    async def create_claim(
+        self,
+        order_ref: str,
+        kind: str,
+        line_ids: list[int],
+        remedy: str,
+        description: str,
+        idempotency_key: str,
+    ) -> ClaimCreated:
+        """Record a delivery problem with its remedy. Safe to retry (idempotency key)."""
+        body = await self._change(
+            f"/api/v1/orders/{_path_part(order_ref)}/claims",
+            {"kind": kind, "line_ids": line_ids, "remedy": remedy, "description": description},
+            idempotency_key,
+        )
+        return ClaimCreated(
+            claim_id=str(body["claim_id"]),
+            remedy=body.get("remedy", remedy),
+            amount=float(body.get("amount") or 0.0),
+        )
+
+    async def recent_claims(self, customer_id: str, days: int) -> int:
+        """How many problems the customer reported in the last ``days`` days."""
+        status, body = await self._request(
+            "GET",
+            f"/api/v1/customers/{_path_part(customer_id)}/claims",
+            params={"days": str(days)},
+        )
+        self._raise_for(status, body)
+        return len(body.get("claims", []))
 
     async def _change(
         self, path: str, body: dict[str, Any], idempotency_key: str

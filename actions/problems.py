@@ -1,0 +1,397 @@
+"""Delivery problems: damaged, missing, wrong item, or marked delivered but not received.
+
+Collects what went wrong and with which items, then either records a claim with the remedy the
+shopper picked (reship or refund, as the policy allows) after an explicit yes, or hands the
+case to a person when the policy says so:
+
+- the items are worth more than ``claims.human_above_value``;
+- the fraud signal: the customer already reported ``claims.max_claims`` or more problems in
+  the last ``claims.claims_window_days`` days. It is deliberately simple (a count per
+  customer); a person reviews, the shopper is never accused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.changes import BACKED_OUT, CHANGE_SLOTS, is_backing_out
+from actions.policy import Remedy, load_policy
+from actions.returns import describe_line, pick_lines
+from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
+from actions.support import apologise_backend_down, support_contact
+from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
+
+SENT = frozenset(
+    {
+        "shipped",
+        "in_transit",
+        "delayed",
+        "out_for_delivery",
+        "delivered",
+        "lost",
+        "return_requested",
+        "exchange_requested",
+        "refunded",
+    }
+)
+KINDS = {
+    "damaged": ("damage", "broken", "smashed", "crushed", "cracked", "leak", "torn", "dent"),
+    "missing": ("missing", "not in the box", "empty", "only got", "short", "left out"),
+    "wrong_item": ("wrong", "not what i ordered", "different", "someone else"),
+    "not_received": (
+        "not received",
+        "never arrived",
+        "didn't get",
+        "didnt get",
+        "never got",
+        "not here",
+        "stolen",
+        "says delivered",
+        "marked delivered",
+        "no parcel",
+    ),
+}
+KIND_LABELS = {
+    "damaged": "Damaged",
+    "missing": "Something missing",
+    "wrong_item": "Wrong item",
+    "not_received": "Never arrived",
+}
+REMEDY_LABELS = {Remedy.reship: "Send a replacement", Remedy.refund: "Refund me"}
+HANDED_TO_PERSON = "handed_to_person"
+
+
+def kind_of(text: str) -> str | None:
+    """The kind of problem in the shopper's words (or a button's code)."""
+    lowered = text.lower().strip()
+    if lowered in KINDS:
+        return lowered
+    for kind, words in KINDS.items():
+        if any(w in lowered for w in words):
+            return kind
+    return None
+
+
+def remedy_from(text: str) -> str | None:
+    lowered = text.lower()
+    if any(w in lowered for w in ("reship", "replace", "new one", "send another", "resend")):
+        return Remedy.reship.value
+    if any(w in lowered for w in ("refund", "money", "reimburse")):
+        return Remedy.refund.value
+    return None
+
+
+def _value(order: Order, line_ids: list[int]) -> float:
+    return sum(li.unit_price * li.quantity for li in order.lines if li.line_id in line_ids)
+
+
+def _ids(tracker: Tracker) -> list[int]:
+    return [int(i) for i in (tracker.get_slot("problem_items") or "").split(",") if i]
+
+
+class ValidateDeliveryProblemForm(OrderVerification, FormValidationAction):
+    """Verifies the order, then collects the problem and checks when a person must decide."""
+
+    def name(self) -> str:
+        return "validate_delivery_problem_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if tracker.get_slot("change_blocked"):
+            return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+
+    async def validate_order_id(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        result = await super().validate_order_id(slot_value, dispatcher, tracker, domain)
+        return await self._after_verification(result, dispatcher, tracker, domain)
+
+    async def validate_order_verified(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        result = await super().validate_order_verified(slot_value, dispatcher, tracker, domain)
+        return await self._after_verification(result, dispatcher, tracker, domain)
+
+    async def _after_verification(
+        self,
+        result: dict[str, Any],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """If the first message already said what went wrong, take it as the answer."""
+        if result.get("order_verified") is not True:
+            return result
+        kind = kind_of(tracker.latest_message.get("text") or "") or kind_of(
+            _first_problem_text(tracker)
+        )
+        if not kind:
+            return result
+        tracker.slots["order_id"] = result.get("order_id") or tracker.get_slot("order_id")
+        return {**result, **await self.validate_problem_kind(kind, dispatcher, tracker, domain)}
+
+    async def validate_problem_kind(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(slot_value or "")
+        if is_backing_out(text):
+            return {"problem_kind": None, "change_blocked": BACKED_OUT}
+        kind = kind_of(text)
+        if kind is None:
+            return {"problem_kind": None}
+        try:
+            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
+        except CommerceError:
+            return {"problem_kind": None, "lookup_blocked": UNAVAILABLE}
+        if order.status not in SENT:
+            dispatcher.utter_message(response="utter_problem_not_shipped", order_id=order.order_id)
+            return {"problem_kind": None, "change_blocked": "not_shipped"}
+        updates: dict[str, Any] = {"problem_kind": kind}
+        if kind == "not_received" or len(order.lines) == 1:
+            # Nothing to choose: the whole parcel, or its only item.
+            ids = [li.line_id for li in order.lines]
+            updates["problem_items"] = ",".join(map(str, ids))
+            updates.update(await self._needs_person(dispatcher, tracker, order, ids))
+        return updates
+
+    async def validate_problem_items(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(slot_value or "")
+        if is_backing_out(text):
+            return {"problem_items": None, "change_blocked": BACKED_OUT}
+        try:
+            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
+        except CommerceError:
+            return {"problem_items": None, "lookup_blocked": UNAVAILABLE}
+        picked = pick_lines(text, list(order.lines))
+        if not picked:
+            dispatcher.utter_message(response="utter_return_item_not_found")
+            return {"problem_items": None}
+        return {
+            "problem_items": ",".join(map(str, picked)),
+            **await self._needs_person(dispatcher, tracker, order, picked),
+        }
+
+    @staticmethod
+    async def _needs_person(
+        dispatcher: CollectingDispatcher, tracker: Tracker, order: Order, line_ids: list[int]
+    ) -> dict[str, Any]:
+        """Above the value threshold, or too many recent claims: a person takes it."""
+        claims = load_policy().claims
+        value = _value(order, line_ids)
+        try:
+            recent = await client_from_env().recent_claims(
+                order.customer_id, claims.claims_window_days
+            )
+        except CommerceError:
+            recent = 0
+        if value > claims.human_above_value or recent >= claims.max_claims:
+            dispatcher.utter_message(
+                response="utter_problem_to_person", order_id=order.order_id, **support_contact()
+            )
+            return {"change_blocked": HANDED_TO_PERSON}
+        return {}
+
+    async def validate_problem_remedy(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(slot_value or "")
+        if is_backing_out(text):
+            return {"problem_remedy": None, "change_blocked": BACKED_OUT}
+        remedy = remedy_from(text)
+        allowed = [r.value for r in load_policy().claims.remedies]
+        return {"problem_remedy": remedy if remedy in allowed else None}
+
+    async def validate_problem_confirmed(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"problem_confirmed": slot_value is True}
+
+
+def _first_problem_text(tracker: Tracker) -> str:
+    """The message that started the report ("my parcel arrived smashed")."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent == "delivery_problem":
+                return str(event.get("text") or "")
+    return ""
+
+
+class ActionAskProblemKind(Action):
+    """Asks what went wrong, with the kinds as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_problem_kind"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        buttons = [
+            {"title": label, "payload": f'/inform{{"problem_kind":"{kind}"}}'}
+            for kind, label in KIND_LABELS.items()
+        ]
+        dispatcher.utter_message(response="utter_ask_problem_kind", buttons=buttons)
+        return []
+
+
+class ActionAskProblemItems(Action):
+    """Lists the order's items as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_problem_items"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
+        except CommerceError:
+            apologise_backend_down(dispatcher)
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        buttons = [
+            {"title": describe_line(li), "payload": f'/inform{{"problem_items":"{li.line_id}"}}'}
+            for li in order.lines
+        ]
+        dispatcher.utter_message(response="utter_ask_problem_items", buttons=buttons)
+        return []
+
+
+class ActionAskProblemRemedy(Action):
+    """Offers the remedies the policy allows."""
+
+    def name(self) -> str:
+        return "action_ask_problem_remedy"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        buttons = [
+            {
+                "title": REMEDY_LABELS.get(r, r.value),
+                "payload": f'/inform{{"problem_remedy":"{r.value}"}}',
+            }
+            for r in load_policy().claims.remedies
+            if r in REMEDY_LABELS
+        ]
+        dispatcher.utter_message(response="utter_ask_problem_remedy", buttons=buttons)
+        return []
+
+
+class ActionAskProblemConfirmed(Action):
+    """Lists exactly what will happen, then asks for an explicit yes."""
+
+    def name(self) -> str:
+        return "action_ask_problem_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
+        except CommerceError:
+            apologise_backend_down(dispatcher)
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        ids = _ids(tracker)
+        items = ", ".join(describe_line(li) for li in order.lines if li.line_id in ids)
+        remedy = tracker.get_slot("problem_remedy")
+        dispatcher.utter_message(
+            response="utter_ask_problem_confirmed_reship"
+            if remedy == Remedy.reship.value
+            else "utter_ask_problem_confirmed_refund",
+            order_id=order.order_id,
+            items=items,
+            amount=f"{_value(order, ids):.2f} {order.currency}",
+            buttons=[
+                {"title": "Yes, go ahead", "payload": "/affirm"},
+                {"title": "No", "payload": "/deny"},
+            ],
+        )
+        return []
+
+
+class ActionReportProblem(Action):
+    """Records the claim once the shopper said yes."""
+
+    def name(self) -> str:
+        return "action_report_problem"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_SLOTS]
+        blocked = tracker.get_slot("lookup_blocked")
+        if blocked == LOCKED:
+            dispatcher.utter_message(response="utter_lookup_locked", **support_contact())
+            return reset
+        if blocked == UNAVAILABLE:
+            apologise_backend_down(dispatcher)
+            return [*reset, SlotSet("lookup_blocked", None)]
+        order_ref = tracker.get_slot("order_id")
+        change_blocked = tracker.get_slot("change_blocked")
+        if (change_blocked and change_blocked != BACKED_OUT) or not order_ref:
+            return reset
+        if change_blocked == BACKED_OUT or tracker.get_slot("problem_confirmed") is not True:
+            dispatcher.utter_message(response="utter_nothing_changed")
+            return reset
+        ids = sorted(_ids(tracker))
+        kind = tracker.get_slot("problem_kind") or "damaged"
+        remedy = tracker.get_slot("problem_remedy") or Remedy.refund.value
+        key = f"{tracker.sender_id}:{order_ref}:claim:{kind}:{'-'.join(map(str, ids))}"
+        try:
+            claim = await client_from_env().create_claim(
+                order_ref, kind, ids, remedy, _first_problem_text(tracker)[:500], key
+            )
+        except ChangeRefused:
+            dispatcher.utter_message(
+                response="utter_problem_to_person", order_id=order_ref, **support_contact()
+            )
+            return reset
+        except CommerceError:
+            apologise_backend_down(dispatcher)
+            return reset
+        dispatcher.utter_message(
+            response="utter_problem_reshipping"
+            if claim.remedy == "reship"
+            else "utter_problem_refunded",
+            order_id=order_ref,
+            claim_id=claim.claim_id,
+            amount=f"{claim.amount:.2f}",
+        )
+        return reset
