@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.changes import BACKED_OUT, CHANGE_SLOTS, is_backing_out
+from actions.changes import BACKED_OUT, ChangeForm, is_backing_out, order_or_apologise, settle
 from actions.orders import STATUS_WORDS
 from actions.policy import RefundMethod, load_policy
 from actions.services.commerce import (
@@ -25,7 +25,7 @@ from actions.services.commerce import (
     client_from_env,
 )
 from actions.support import apologise_backend_down, support_contact
-from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
+from actions.verification import UNAVAILABLE
 
 REASONS = {
     "no_longer_needed": (
@@ -67,60 +67,24 @@ def _words(status: str) -> str:
     return STATUS_WORDS.get(status, status.replace("_", " "))
 
 
-class ValidateCancelOrderForm(OrderVerification, FormValidationAction):
+class ValidateCancelOrderForm(ChangeForm, FormValidationAction):
     """Verifies the order, then checks the merchant allows cancelling it in its state."""
 
     def name(self) -> str:
         return "validate_cancel_order_form"
 
-    async def required_slots(
+    async def check_order(
         self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        """Ends the form when lookups are blocked or the policy refuses the cancellation."""
-        if tracker.get_slot("change_blocked"):
-            return []
-        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
-
-    async def validate_order_id(
-        self,
-        slot_value: Any,
+        order: Order,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        result = await super().validate_order_id(slot_value, dispatcher, tracker, domain)
-        return await self._with_policy_check(result, dispatcher, tracker)
-
-    async def validate_order_verified(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        result = await super().validate_order_verified(slot_value, dispatcher, tracker, domain)
-        return await self._with_policy_check(result, dispatcher, tracker)
-
-    @staticmethod
-    async def _with_policy_check(
-        result: dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> dict[str, Any]:
-        """Once the shopper is verified, refuse early if the order can no longer be cancelled."""
-        if result.get("order_verified") is not True:
-            return result
-        order_ref = result.get("order_id") or tracker.get_slot("order_id")
-        try:
-            order = await client_from_env().get_order(order_ref)
-        except CommerceError:
-            return {**result, "lookup_blocked": UNAVAILABLE}
+        """Refuse early if the order can no longer be cancelled."""
         if order.status in load_policy().changes.cancel:
-            return result
+            return {}
         refuse_cancellation(dispatcher, order)
-        return {**result, "change_blocked": "cancel_not_allowed"}
+        return {"change_blocked": "cancel_not_allowed"}
 
     async def validate_cancel_reason(
         self,
@@ -174,10 +138,8 @@ class ActionAskCancelConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
-        except CommerceError:
-            apologise_backend_down(dispatcher)
+        order = await order_or_apologise(dispatcher, tracker)
+        if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         items = ", ".join(f"{li.quantity} × {li.product_name}" for li in order.lines[:4])
         if len(order.lines) > 4:
@@ -206,20 +168,8 @@ class ActionCancelOrder(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_SLOTS]
-        blocked = tracker.get_slot("lookup_blocked")
-        if blocked == LOCKED:
-            dispatcher.utter_message(response="utter_lookup_locked", **support_contact())
-            return reset
-        if blocked == UNAVAILABLE:
-            apologise_backend_down(dispatcher)
-            return [*reset, SlotSet("lookup_blocked", None)]
-        order_ref = tracker.get_slot("order_id")
-        blocked_change = tracker.get_slot("change_blocked")
-        if (blocked_change and blocked_change != BACKED_OUT) or not order_ref:
-            return reset
-        if blocked_change == BACKED_OUT or tracker.get_slot("cancel_confirmed") is not True:
-            dispatcher.utter_message(response="utter_nothing_changed")
+        order_ref, reset = settle(dispatcher, tracker, "cancel_confirmed")
+        if order_ref is None:
             return reset
         key = f"{tracker.sender_id}:{order_ref}:cancel"
         try:

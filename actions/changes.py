@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+
+from actions.services.commerce import CommerceError, Order, client_from_env
+from actions.support import apologise_backend_down, support_contact
+from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
 
 BACKED_OUT = "backed_out"
 # Slots a change flow fills; all are forgotten when the change is done or abandoned.
@@ -58,3 +64,105 @@ class ActionForgetChange(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_nothing_changed")
         return [SlotSet(name, None) for name in CHANGE_SLOTS]
+
+
+class ChangeForm(OrderVerification):
+    """Validation shared by the forms that change an order (cancel, return, claim).
+
+    After the shopper is verified, :meth:`check_order` runs the flow's own policy check on the
+    live order; a flow ends early by setting ``change_blocked``.
+    """
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Ends the form when the change cannot go ahead."""
+        if tracker.get_slot("change_blocked"):
+            return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+
+    async def validate_order_id(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        result = await super().validate_order_id(slot_value, dispatcher, tracker, domain)
+        return await self._once_verified(result, dispatcher, tracker, domain)
+
+    async def validate_order_verified(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        result = await super().validate_order_verified(slot_value, dispatcher, tracker, domain)
+        return await self._once_verified(result, dispatcher, tracker, domain)
+
+    async def _once_verified(
+        self,
+        result: dict[str, Any],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        if result.get("order_verified") is not True:
+            return result
+        order_ref = result.get("order_id") or tracker.get_slot("order_id") or ""
+        try:
+            order = await client_from_env().get_order(order_ref)
+        except CommerceError:
+            return {**result, "lookup_blocked": UNAVAILABLE}
+        tracker.slots["order_id"] = order.order_id
+        return {**result, **await self.check_order(order, dispatcher, tracker, domain)}
+
+    async def check_order(
+        self,
+        order: Order,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """The flow's policy check on the verified order; extra slot updates (none here)."""
+        return {}
+
+
+async def order_or_apologise(dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | None:
+    """The order being changed, or None after telling the shopper the backend is down."""
+    try:
+        return await client_from_env().get_order(tracker.get_slot("order_id") or "")
+    except CommerceError:
+        apologise_backend_down(dispatcher)
+        return None
+
+
+def settle(
+    dispatcher: CollectingDispatcher, tracker: Tracker, confirmed_slot: str
+) -> tuple[str | None, list[EventType]]:
+    """The common start of a change's last step.
+
+    Returns the order to change (None when nothing is to be done, after saying why) and the
+    events that forget the change's slots.
+    """
+    reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_SLOTS]
+    blocked = tracker.get_slot("lookup_blocked")
+    if blocked == LOCKED:
+        dispatcher.utter_message(response="utter_lookup_locked", **support_contact())
+        return None, reset
+    if blocked == UNAVAILABLE:
+        apologise_backend_down(dispatcher)
+        return None, [*reset, SlotSet("lookup_blocked", None)]
+    order_ref = tracker.get_slot("order_id")
+    change_blocked = tracker.get_slot("change_blocked")
+    if (change_blocked and change_blocked != BACKED_OUT) or not order_ref:
+        return None, reset  # the refusal was already explained
+    if change_blocked == BACKED_OUT or tracker.get_slot(confirmed_slot) is not True:
+        dispatcher.utter_message(response="utter_nothing_changed")
+        return None, reset
+    return str(order_ref), reset

@@ -19,12 +19,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.changes import BACKED_OUT, CHANGE_SLOTS, is_backing_out
+from actions.changes import BACKED_OUT, ChangeForm, is_backing_out, order_or_apologise, settle
 from actions.policy import Remedy, load_policy
 from actions.returns import describe_line, pick_lines
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
 from actions.support import apologise_backend_down, support_contact
-from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
+from actions.verification import UNAVAILABLE
 
 SENT = frozenset(
     {
@@ -94,60 +94,26 @@ def _ids(tracker: Tracker) -> list[int]:
     return [int(i) for i in (tracker.get_slot("problem_items") or "").split(",") if i]
 
 
-class ValidateDeliveryProblemForm(OrderVerification, FormValidationAction):
+class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
     """Verifies the order, then collects the problem and checks when a person must decide."""
 
     def name(self) -> str:
         return "validate_delivery_problem_form"
 
-    async def required_slots(
+    async def check_order(
         self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        if tracker.get_slot("change_blocked"):
-            return []
-        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
-
-    async def validate_order_id(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        result = await super().validate_order_id(slot_value, dispatcher, tracker, domain)
-        return await self._after_verification(result, dispatcher, tracker, domain)
-
-    async def validate_order_verified(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        result = await super().validate_order_verified(slot_value, dispatcher, tracker, domain)
-        return await self._after_verification(result, dispatcher, tracker, domain)
-
-    async def _after_verification(
-        self,
-        result: dict[str, Any],
+        order: Order,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
         """If the first message already said what went wrong, take it as the answer."""
-        if result.get("order_verified") is not True:
-            return result
         kind = kind_of(tracker.latest_message.get("text") or "") or kind_of(
             _first_problem_text(tracker)
         )
         if not kind:
-            return result
-        tracker.slots["order_id"] = result.get("order_id") or tracker.get_slot("order_id")
-        return {**result, **await self.validate_problem_kind(kind, dispatcher, tracker, domain)}
+            return {}
+        return await self.validate_problem_kind(kind, dispatcher, tracker, domain)
 
     async def validate_problem_kind(
         self,
@@ -280,10 +246,8 @@ class ActionAskProblemItems(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
-        except CommerceError:
-            apologise_backend_down(dispatcher)
+        order = await order_or_apologise(dispatcher, tracker)
+        if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         buttons = [
             {"title": describe_line(li), "payload": f'/inform{{"problem_items":"{li.line_id}"}}'}
@@ -323,10 +287,8 @@ class ActionAskProblemConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
-        except CommerceError:
-            apologise_backend_down(dispatcher)
+        order = await order_or_apologise(dispatcher, tracker)
+        if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         ids = _ids(tracker)
         items = ", ".join(describe_line(li) for li in order.lines if li.line_id in ids)
@@ -355,20 +317,8 @@ class ActionReportProblem(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_SLOTS]
-        blocked = tracker.get_slot("lookup_blocked")
-        if blocked == LOCKED:
-            dispatcher.utter_message(response="utter_lookup_locked", **support_contact())
-            return reset
-        if blocked == UNAVAILABLE:
-            apologise_backend_down(dispatcher)
-            return [*reset, SlotSet("lookup_blocked", None)]
-        order_ref = tracker.get_slot("order_id")
-        change_blocked = tracker.get_slot("change_blocked")
-        if (change_blocked and change_blocked != BACKED_OUT) or not order_ref:
-            return reset
-        if change_blocked == BACKED_OUT or tracker.get_slot("problem_confirmed") is not True:
-            dispatcher.utter_message(response="utter_nothing_changed")
+        order_ref, reset = settle(dispatcher, tracker, "problem_confirmed")
+        if order_ref is None:
             return reset
         ids = sorted(_ids(tracker))
         kind = tracker.get_slot("problem_kind") or "damaged"

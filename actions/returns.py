@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.changes import BACKED_OUT, CHANGE_SLOTS, is_backing_out
+from actions.changes import BACKED_OUT, ChangeForm, is_backing_out, order_or_apologise, settle
 from actions.orders import STATUS_WORDS
 from actions.policy import MerchantPolicy, Resolution, load_policy
 from actions.services.commerce import (
@@ -28,7 +28,7 @@ from actions.services.commerce import (
     client_from_env,
 )
 from actions.support import apologise_backend_down, support_contact
-from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
+from actions.verification import UNAVAILABLE
 
 CHAT_RESOLUTIONS = (Resolution.refund, Resolution.store_credit)
 RESOLUTION_LABELS = {Resolution.refund: "Refund", Resolution.store_credit: "Store credit"}
@@ -100,68 +100,28 @@ def resolution_from(text: str) -> str | None:
     return None
 
 
-async def _load(tracker: Tracker) -> Order:
-    return await client_from_env().get_order(tracker.get_slot("order_id") or "")
-
-
-class ValidateReturnForm(OrderVerification, FormValidationAction):
+class ValidateReturnForm(ChangeForm, FormValidationAction):
     """Verifies the order, then checks the policy before asking about items."""
 
     def name(self) -> str:
         return "validate_return_form"
 
-    async def required_slots(
+    async def check_order(
         self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        if tracker.get_slot("change_blocked"):
-            return []
-        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
-
-    async def validate_order_id(
-        self,
-        slot_value: Any,
+        order: Order,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        result = await super().validate_order_id(slot_value, dispatcher, tracker, domain)
-        return await self._with_policy_check(result, dispatcher, tracker)
-
-    async def validate_order_verified(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        result = await super().validate_order_verified(slot_value, dispatcher, tracker, domain)
-        return await self._with_policy_check(result, dispatcher, tracker)
-
-    @staticmethod
-    async def _with_policy_check(
-        result: dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> dict[str, Any]:
-        if result.get("order_verified") is not True:
-            return result
-        try:
-            order = await client_from_env().get_order(
-                result.get("order_id") or tracker.get_slot("order_id")
-            )
-        except CommerceError:
-            return {**result, "lookup_blocked": UNAVAILABLE}
+        """Refuse early when nothing can be returned; skip the choice when one item can."""
         lines, refusal = returnable_lines(order, load_policy(), datetime.now(timezone.utc))
         if refusal is not None:
             response, values = refusal
             dispatcher.utter_message(response=response, **values, **support_contact())
-            return {**result, "change_blocked": "return_not_allowed"}
+            return {"change_blocked": "return_not_allowed"}
         if len(lines) == 1:
-            # One returnable item: nothing to choose.
-            return {**result, "return_items": str(lines[0].line_id)}
-        return result
+            return {"return_items": str(lines[0].line_id)}
+        return {}
 
     async def validate_return_items(
         self,
@@ -174,7 +134,7 @@ class ValidateReturnForm(OrderVerification, FormValidationAction):
         if is_backing_out(text):
             return {"return_items": None, "change_blocked": BACKED_OUT}
         try:
-            order = await _load(tracker)
+            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
         except CommerceError:
             return {"return_items": None, "lookup_blocked": UNAVAILABLE}
         lines, _ = returnable_lines(order, load_policy(), datetime.now(timezone.utc))
@@ -234,10 +194,8 @@ class ActionAskReturnItems(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            order = await _load(tracker)
-        except CommerceError:
-            apologise_backend_down(dispatcher)
+        order = await order_or_apologise(dispatcher, tracker)
+        if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         lines, _ = returnable_lines(order, load_policy(), datetime.now(timezone.utc))
         buttons = [
@@ -280,10 +238,8 @@ class ActionAskReturnConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            order = await _load(tracker)
-        except CommerceError:
-            apologise_backend_down(dispatcher)
+        order = await order_or_apologise(dispatcher, tracker)
+        if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         wanted = {int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i}
         lines = [line for line in order.lines if line.line_id in wanted]
@@ -316,20 +272,8 @@ class ActionCreateReturn(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_SLOTS]
-        blocked = tracker.get_slot("lookup_blocked")
-        if blocked == LOCKED:
-            dispatcher.utter_message(response="utter_lookup_locked", **support_contact())
-            return reset
-        if blocked == UNAVAILABLE:
-            apologise_backend_down(dispatcher)
-            return [*reset, SlotSet("lookup_blocked", None)]
-        order_ref = tracker.get_slot("order_id")
-        change_blocked = tracker.get_slot("change_blocked")
-        if (change_blocked and change_blocked != BACKED_OUT) or not order_ref:
-            return reset
-        if change_blocked == BACKED_OUT or tracker.get_slot("return_confirmed") is not True:
-            dispatcher.utter_message(response="utter_nothing_changed")
+        order_ref, reset = settle(dispatcher, tracker, "return_confirmed")
+        if order_ref is None:
             return reset
         line_ids = sorted(int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i)
         key = f"{tracker.sender_id}:{order_ref}:return:{'-'.join(map(str, line_ids))}"

@@ -83,3 +83,29 @@ def order_in(demo_orders: list[dict[str, str]], status: str, index: int = 0) -> 
     matches = [o for o in demo_orders if o["status"] == status]
     assert len(matches) > index, f"demo store has no order #{index} in {status}"
     return matches[index]
+
+
+def _api_get(stack: Stack, path: str, **params: str) -> dict[str, Any]:
+    resp = requests.get(
+        f"{stack.env['COMMERCE_API_URL']}/api/v1/{path}",
+        headers={"Authorization": f"Bearer {stack.env['COMMERCE_API_TOKEN']}"},
+        params=params,
+        timeout=5,
+    )
+    resp.raise_for_status()
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def customer_orders(stack: Stack, customer_id: str) -> list[dict[str, Any]]:
+    """A customer's 50 newest orders, as the backend lists them."""
+    orders: list[dict[str, Any]] = _api_get(stack, f"customers/{customer_id}/orders", limit="50")[
+        "orders"
+    ]
+    return orders
+
+
+def customer_claims(stack: Stack, customer_id: str) -> list[dict[str, Any]]:
+    """Delivery problems the customer reported (tests share one store: others may file some)."""
+    claims: list[dict[str, Any]] = _api_get(stack, f"customers/{customer_id}/claims")["claims"]
+    return claims

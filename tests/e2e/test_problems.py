@@ -4,26 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
 from actions.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.processes import Stack
-from tests.e2e.conftest import Chat
+from tests.e2e.conftest import Chat, customer_claims, customer_orders
 from tests.e2e.test_order_status import backend_order
-from tests.e2e.test_returns import _customer_orders
 
 POLICY = parse_policy(DEFAULT_POLICY_PATH)
-
-
-def _claims(stack: Stack, customer_id: str) -> list[dict[str, Any]]:
-    resp = requests.get(
-        f"{stack.env['COMMERCE_API_URL']}/api/v1/customers/{customer_id}/claims",
-        headers={"Authorization": f"Bearer {stack.env['COMMERCE_API_TOKEN']}"},
-        timeout=5,
-    )
-    resp.raise_for_status()
-    claims: list[dict[str, Any]] = resp.json()["claims"]
-    return claims
 
 
 def find_delivered(
@@ -32,11 +18,11 @@ def find_delivered(
     """A delivered single-item order below (or above) the person threshold, and its e-mail."""
     found = 0
     for sample in demo_orders:
-        for summary in _customer_orders(stack, sample["customer_id"]):
+        for summary in customer_orders(stack, sample["customer_id"]):
             if summary["status"] != "delivered":
                 continue
             order = backend_order(stack, summary["order_id"])
-            if len(order["lines"]) != 1 or _claims(stack, order["customer_id"]):
+            if len(order["lines"]) != 1 or customer_claims(stack, order["customer_id"]):
                 continue
             value = sum(li["unit_price"] * li["quantity"] for li in order["lines"])
             if (value <= POLICY.claims.human_above_value) == cheap:
@@ -56,13 +42,13 @@ def test_when_a_cheap_item_arrives_damaged_then_a_refund_claim_is_recorded_once(
     assert any(b["payload"].endswith('"refund"}') for m in messages for b in m.get("buttons", []))
     summary = chat.text("refund please")
     assert order["order_id"] in summary and "Shall I go ahead" in summary
-    assert _claims(stack, order["customer_id"]) == []  # nothing before the yes
+    assert customer_claims(stack, order["customer_id"]) == []  # nothing before the yes
     done = chat.text("yes")
-    claims = _claims(stack, order["customer_id"])
+    claims = customer_claims(stack, order["customer_id"])
     assert len(claims) == 1 and claims[0]["kind"] == "damaged"
     assert str(claims[0]["claim_id"]) in done
     chat.text("yes")
-    assert len(_claims(stack, order["customer_id"])) == 1
+    assert len(customer_claims(stack, order["customer_id"])) == 1
 
 
 def test_when_the_items_are_worth_more_than_the_threshold_then_a_person_takes_it(
@@ -72,7 +58,7 @@ def test_when_the_items_are_worth_more_than_the_threshold_then_a_person_takes_it
     chat.text(f"order {order['order_id']} says delivered but i never got it")
     reply = chat.text(email)
     assert "needs a person" in reply
-    assert _claims(stack, order["customer_id"]) == []
+    assert customer_claims(stack, order["customer_id"]) == []
 
 
 def test_when_order_has_not_shipped_then_no_claim_is_possible(

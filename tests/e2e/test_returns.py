@@ -5,26 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import requests
-
 from actions.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.processes import Stack
-from tests.e2e.conftest import Chat
+from tests.e2e.conftest import Chat, customer_claims, customer_orders
 from tests.e2e.test_order_status import backend_order
 
 POLICY = parse_policy(DEFAULT_POLICY_PATH)
-
-
-def _customer_orders(stack: Stack, customer_id: str) -> list[dict[str, Any]]:
-    resp = requests.get(
-        f"{stack.env['COMMERCE_API_URL']}/api/v1/customers/{customer_id}/orders",
-        headers={"Authorization": f"Bearer {stack.env['COMMERCE_API_TOKEN']}"},
-        params={"limit": "50"},
-        timeout=5,
-    )
-    resp.raise_for_status()
-    orders: list[dict[str, Any]] = resp.json()["orders"]
-    return orders
 
 
 def _returnable(order: dict[str, Any]) -> bool:
@@ -43,7 +29,7 @@ def find_delivered(
     now = datetime.now(timezone.utc)
     window = timedelta(days=POLICY.returns.window_days)
     for sample in demo_orders:
-        for summary in _customer_orders(stack, sample["customer_id"]):
+        for summary in customer_orders(stack, sample["customer_id"]):
             if summary["status"] != "delivered":
                 continue
             order = backend_order(stack, summary["order_id"])
@@ -51,7 +37,12 @@ def find_delivered(
                 order["shipment"]["delivered_at"].replace("Z", "+00:00")
             )
             inside = now - delivered <= window - timedelta(days=1)
-            if inside == within_window and _returnable(order) and not order["returns"]:
+            if (
+                inside == within_window
+                and _returnable(order)
+                and not order["returns"]
+                and not customer_claims(stack, order["customer_id"])
+            ):
                 return order, sample["email"]
     raise AssertionError("the demo store has no such delivered order")
 
