@@ -1,8 +1,7 @@
-"""Where is my order: pick the order, verify the shopper, answer from live backend data.
+"""Where is my order (and where is my refund): answer from live backend data.
 
-Privacy rule of this flow: nothing about an order is said before the shopper has proven a
-second factor (the e-mail or ZIP on the order), and an unknown order number gets exactly the
-same reply as a wrong answer, so the bot cannot be used to probe which orders exist.
+Picking and verifying the order is shared with the change flows (``actions/verification.py``);
+this module asks which order, and answers once the shopper is verified.
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ from actions.services.commerce import (
 )
 from actions.support import apologise_backend_down, support_contact
 from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
-
-FORM = "order_status_form"
 
 STATUS_WORDS = {
     "shipped": "on its way",
