@@ -14,7 +14,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.changes import BACKED_OUT, ChangeForm, is_backing_out, order_or_apologise, settle
+from actions.changes import (
+    BACKED_OUT,
+    ChangeForm,
+    confirm_buttons,
+    is_backing_out,
+    order_or_apologise,
+    settle,
+)
 from actions.orders import STATUS_WORDS
 from actions.policy import RefundMethod, load_policy
 from actions.services.commerce import (
@@ -151,10 +158,7 @@ class ActionAskCancelConfirmed(Action):
             items=items,
             total=f"{order.total:.2f} {order.currency}",
             refund_timing=timing or "a few business days",
-            buttons=[
-                {"title": "Yes, cancel it", "payload": "/affirm"},
-                {"title": "No, keep it", "payload": "/deny"},
-            ],
+            buttons=confirm_buttons("Yes, cancel it", "No, keep it"),
         )
         return []
 

@@ -133,6 +133,11 @@ class ChangeForm(OrderVerification):
         return {}
 
 
+def confirm_buttons(yes: str, no: str = "No") -> list[dict[str, str]]:
+    """The explicit yes / no every change waits for."""
+    return [{"title": yes, "payload": "/affirm"}, {"title": no, "payload": "/deny"}]
+
+
 async def order_or_apologise(dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | None:
     """The order being changed, or None after telling the shopper the backend is down."""
     try:

@@ -19,7 +19,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.changes import BACKED_OUT, ChangeForm, is_backing_out, order_or_apologise, settle
+from actions.changes import (
+    BACKED_OUT,
+    ChangeForm,
+    confirm_buttons,
+    is_backing_out,
+    order_or_apologise,
+    settle,
+)
 from actions.policy import Remedy, load_policy
 from actions.returns import describe_line, pick_lines
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
@@ -300,10 +307,7 @@ class ActionAskProblemConfirmed(Action):
             order_id=order.order_id,
             items=items,
             amount=f"{_value(order, ids):.2f} {order.currency}",
-            buttons=[
-                {"title": "Yes, go ahead", "payload": "/affirm"},
-                {"title": "No", "payload": "/deny"},
-            ],
+            buttons=confirm_buttons("Yes, go ahead"),
         )
         return []
 

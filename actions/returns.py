@@ -17,7 +17,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.changes import BACKED_OUT, ChangeForm, is_backing_out, order_or_apologise, settle
+from actions.changes import (
+    BACKED_OUT,
+    ChangeForm,
+    confirm_buttons,
+    is_backing_out,
+    order_or_apologise,
+    settle,
+)
 from actions.orders import STATUS_WORDS
 from actions.policy import MerchantPolicy, Resolution, load_policy
 from actions.services.commerce import (
@@ -255,10 +262,7 @@ class ActionAskReturnConfirmed(Action):
                 if resolution == Resolution.store_credit.value
                 else "to your original payment method"
             ),
-            buttons=[
-                {"title": "Yes, start the return", "payload": "/affirm"},
-                {"title": "No", "payload": "/deny"},
-            ],
+            buttons=confirm_buttons("Yes, start the return"),
         )
         return []
 
