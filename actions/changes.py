@@ -29,6 +29,8 @@ CHANGE_SLOTS = (
     "problem_items",
     "problem_remedy",
     "problem_confirmed",
+    "new_address",
+    "address_confirmed",
 )
 GIVES_A_REASON = ("need", "want", "mistake", "wrong", "fit", "small", "big", "broken", "damaged")
 BACK_OUT_WORDS = (

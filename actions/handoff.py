@@ -12,7 +12,6 @@ from actions.support import support_contact
 # Intents whose flows a person handles for now; each has an ``utter_holding_<intent>``.
 HOLDING_INTENTS = frozenset(
     {
-        "change_address",
         "recommend_products",
     }
 )

@@ -138,6 +138,7 @@ class Order:
     total: float
     lines: tuple[OrderLine, ...]
     shipping_postcode: str | None
+    shipping_name: str | None
     shipment: Shipment | None
     returns: tuple[ReturnRequest, ...] = ()
     refunds: tuple[Refund, ...] = ()
@@ -229,6 +230,12 @@ class CommerceClient(Protocol):
 
     async def recent_claims(self, customer_id: str, days: int) -> int:
         """How many problems the customer reported in the last ``days`` days."""
+        ...
+
+    async def change_address(
+        self, order_ref: str, address: dict[str, str | None], idempotency_key: str
+    ) -> Order:
+        """Change the delivery address of an unshipped order; ChangeRefused otherwise."""
         ...
 
 
@@ -424,6 +431,15 @@ class HttpCommerceClient:
         self._raise_for(status, body)
         return len(body.get("claims", []))
 
+    async def change_address(
+        self, order_ref: str, address: dict[str, str | None], idempotency_key: str
+    ) -> Order:
+        """See :meth:`CommerceClient.change_address`. Safe to retry (idempotency key)."""
+        body = await self._change(
+            f"/api/v1/orders/{_path_part(order_ref)}/address", {"address": address}, idempotency_key
+        )
+        return parse_order(body)
+
     async def _change(
         self, path: str, body: dict[str, Any], idempotency_key: str
     ) -> dict[str, Any]:
@@ -500,6 +516,7 @@ def parse_order(body: dict[str, Any]) -> Order:
             for li in body.get("lines", [])
         ),
         shipping_postcode=(body.get("shipping_address") or {}).get("postcode"),
+        shipping_name=(body.get("shipping_address") or {}).get("name"),
         shipment=shipment,
         returns=tuple(
             ReturnRequest(

@@ -41,6 +41,7 @@ def _order(status: str, shipment: Shipment | None = None, **extra: object) -> Or
         total=42.0,
         lines=(),
         shipping_postcode="94107",
+        shipping_name="Jane Doe",
         shipment=shipment,
         **extra,  # type: ignore[arg-type]
     )

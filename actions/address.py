@@ -1,0 +1,171 @@
+"""Change the delivery address of an order that has not shipped yet.
+
+Pick and verify the order, check the policy allows it in the order's state, take the new
+address in one line ("12 Oak St, Apt 4, Springfield, IL 62704"), read it back and wait for
+an explicit yes. The backend validates the ZIP and state again and refuses a shipped order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.changes import (
+    BACKED_OUT,
+    ChangeForm,
+    confirm_buttons,
+    is_backing_out,
+    order_or_apologise,
+    settle,
+)
+from actions.orders import STATUS_WORDS
+from actions.policy import load_policy
+from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
+from actions.support import apologise_backend_down, support_contact
+from actions.verification import UNAVAILABLE
+
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
+    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR".split()
+)
+ADDRESS = re.compile(
+    r"^\s*(?P<line1>[^,]*\d[^,]*),\s*(?:(?P<line2>(?:apt|apartment|suite|ste|unit|#|fl|floor)"
+    r"[^,]*),\s*)?(?P<city>[^,\d]+?),?\s+(?P<region>[A-Za-z]{2})\s*,?\s*"
+    r"(?P<postcode>\d{5}(?:-\d{4})?)\s*(?:,\s*(?:us|usa|united states))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_address(text: str) -> dict[str, str | None] | None:
+    """A US address typed on one line, or None when it does not read as one."""
+    match = ADDRESS.match(text or "")
+    if not match or match["region"].upper() not in US_STATES:
+        return None
+    return {
+        "line1": " ".join(match["line1"].split()),
+        "line2": " ".join(match["line2"].split()) if match["line2"] else None,
+        "city": " ".join(match["city"].split()).title(),
+        "region": match["region"].upper(),
+        "postcode": match["postcode"],
+        "country": "US",
+    }
+
+
+def format_address(address: dict[str, str | None]) -> str:
+    parts = [address["line1"], address.get("line2"), address["city"]]
+    return ", ".join(p for p in parts if p) + f", {address['region']} {address['postcode']}"
+
+
+class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
+    """Verifies the order, checks the policy, then reads the new address."""
+
+    def name(self) -> str:
+        return "validate_change_address_form"
+
+    async def check_order(
+        self,
+        order: Order,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Refuse early when the order is past the states the policy allows."""
+        if order.status in load_policy().changes.change_address:
+            return {}
+        dispatcher.utter_message(
+            response="utter_address_too_late",
+            order_id=order.order_id,
+            status_words=STATUS_WORDS.get(order.status, order.status.replace("_", " ")),
+            **support_contact(),
+        )
+        return {"change_blocked": "address_not_allowed"}
+
+    async def validate_new_address(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(slot_value or "")
+        if is_backing_out(text):
+            return {"new_address": None, "change_blocked": BACKED_OUT}
+        address = parse_address(text)
+        if address is None:
+            dispatcher.utter_message(response="utter_address_not_understood")
+            return {"new_address": None}
+        return {"new_address": format_address(address)}
+
+    async def validate_address_confirmed(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"address_confirmed": slot_value is True}
+
+
+class ActionAskAddressConfirmed(Action):
+    """Reads the new address back and asks for an explicit yes."""
+
+    def name(self) -> str:
+        return "action_ask_address_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order = await order_or_apologise(dispatcher, tracker)
+        if order is None:
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        dispatcher.utter_message(
+            response="utter_ask_address_confirmed",
+            order_id=order.order_id,
+            new_address=tracker.get_slot("new_address"),
+            buttons=confirm_buttons("Yes, change it"),
+        )
+        return []
+
+
+class ActionChangeAddress(Action):
+    """Changes the address once the shopper said yes; says nothing changed otherwise."""
+
+    def name(self) -> str:
+        return "action_change_address"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order_ref, reset = settle(dispatcher, tracker, "address_confirmed")
+        if order_ref is None:
+            return reset
+        address = parse_address(tracker.get_slot("new_address") or "")
+        order = await order_or_apologise(dispatcher, tracker)
+        if address is None or order is None:
+            return reset
+        address["name"] = order.shipping_name or "Customer"
+        key = f"{tracker.sender_id}:{order_ref}:address:{format_address(address)}"
+        try:
+            await client_from_env().change_address(order_ref, address, key)
+        except ChangeRefused as refused:
+            response = (
+                "utter_address_invalid"
+                if refused.code == "invalid_address"
+                else "utter_address_too_late_now"
+            )
+            dispatcher.utter_message(response=response, order_id=order_ref)
+            return reset
+        except CommerceError:
+            apologise_backend_down(dispatcher)
+            return reset
+        dispatcher.utter_message(
+            response="utter_address_changed",
+            order_id=order_ref,
+            new_address=format_address(address),
+        )
+        return reset
