@@ -121,7 +121,6 @@ class ChangeForm(OrderVerification):
             order = await client_from_env().get_order(order_ref)
         except CommerceError:
             return {**result, "lookup_blocked": UNAVAILABLE}
-        tracker.slots["order_id"] = order.order_id
         return {**result, **await self.check_order(order, dispatcher, tracker, domain)}
 
     async def check_order(

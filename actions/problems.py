@@ -120,7 +120,7 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
         )
         if not kind:
             return {}
-        return await self.validate_problem_kind(kind, dispatcher, tracker, domain)
+        return await self._kind_updates(kind, order, dispatcher, tracker)
 
     async def validate_problem_kind(
         self,
@@ -139,6 +139,12 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
             order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
         except CommerceError:
             return {"problem_kind": None, "lookup_blocked": UNAVAILABLE}
+        return await self._kind_updates(kind, order, dispatcher, tracker)
+
+    async def _kind_updates(
+        self, kind: str, order: Order, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """Accept the kind of problem for ``order``; fill the items when there is no choice."""
         if order.status not in SENT:
             dispatcher.utter_message(response="utter_problem_not_shipped", order_id=order.order_id)
             return {"problem_kind": None, "change_blocked": "not_shipped"}

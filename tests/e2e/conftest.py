@@ -85,7 +85,8 @@ def order_in(demo_orders: list[dict[str, str]], status: str, index: int = 0) -> 
     return matches[index]
 
 
-def _api_get(stack: Stack, path: str, **params: str) -> dict[str, Any]:
+def backend_get(stack: Stack, path: str, **params: str) -> dict[str, Any]:
+    """GET from the commerce backend's API, as the tests' independent view of its state."""
     resp = requests.get(
         f"{stack.env['COMMERCE_API_URL']}/api/v1/{path}",
         headers={"Authorization": f"Bearer {stack.env['COMMERCE_API_TOKEN']}"},
@@ -99,13 +100,18 @@ def _api_get(stack: Stack, path: str, **params: str) -> dict[str, Any]:
 
 def customer_orders(stack: Stack, customer_id: str) -> list[dict[str, Any]]:
     """A customer's 50 newest orders, as the backend lists them."""
-    orders: list[dict[str, Any]] = _api_get(stack, f"customers/{customer_id}/orders", limit="50")[
-        "orders"
-    ]
+    orders: list[dict[str, Any]] = backend_get(
+        stack, f"customers/{customer_id}/orders", limit="50"
+    )["orders"]
     return orders
 
 
 def customer_claims(stack: Stack, customer_id: str) -> list[dict[str, Any]]:
     """Delivery problems the customer reported (tests share one store: others may file some)."""
-    claims: list[dict[str, Any]] = _api_get(stack, f"customers/{customer_id}/claims")["claims"]
+    claims: list[dict[str, Any]] = backend_get(stack, f"customers/{customer_id}/claims")["claims"]
     return claims
+
+
+def backend_order(stack: Stack, order_id: str) -> dict[str, Any]:
+    """The order as the backend has it right now, for comparing with what the bot said."""
+    return backend_get(stack, f"orders/{order_id.lstrip('#')}")

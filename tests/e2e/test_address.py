@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from stack.processes import Stack
-from tests.e2e.conftest import Chat, order_in
-from tests.e2e.test_order_status import backend_order
+from tests.e2e.conftest import Chat, backend_order, order_in
 
 
 def test_when_shopper_confirms_a_new_address_then_the_order_ships_there(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from stack.processes import Stack
-from tests.e2e.conftest import Chat, order_in
-from tests.e2e.test_order_status import backend_order
+from tests.e2e.conftest import Chat, backend_order, order_in
 
 
 def start_cancel(chat: Chat, order: dict[str, str]) -> str:

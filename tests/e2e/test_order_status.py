@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import requests
-
 from actions.identity import sign_customer_token
 from stack.processes import Stack
-from tests.e2e.conftest import Chat, order_in
-
-
-def backend_order(stack: Stack, order_id: str) -> dict:
-    """The order as the backend has it right now, for comparing with what the bot said."""
-    resp = requests.get(
-        f"{stack.env['COMMERCE_API_URL']}/api/v1/orders/{order_id}",
-        headers={"Authorization": f"Bearer {stack.env['COMMERCE_API_TOKEN']}"},
-        timeout=5,
-    )
-    resp.raise_for_status()
-    return resp.json()
+from tests.e2e.conftest import Chat, backend_order, customer_orders, order_in
 
 
 def verify(chat: Chat, order_id: str, answer: str) -> str:
@@ -89,13 +76,8 @@ def test_when_shopper_asks_about_a_second_order_of_theirs_then_no_reverification
 ) -> None:
     first = order_in(demo_orders, "delivered")
     verify(chat, first["order_id"], first["email"])
-    token_chat_orders = requests.get(
-        f"{stack.env['COMMERCE_API_URL']}/api/v1/customers/{first['customer_id']}/orders",
-        headers={"Authorization": f"Bearer {stack.env['COMMERCE_API_TOKEN']}"},
-        params={"limit": "10"},
-        timeout=5,
-    ).json()["orders"]
-    other = next(o for o in token_chat_orders if o["order_id"] != first["order_id"])
+    theirs = customer_orders(stack, first["customer_id"])
+    other = next(o for o in theirs if o["order_id"] != first["order_id"])
     reply = chat.text(f"and what about order {other['order_id']}?")
     assert other["order_id"] in reply
     assert "e-mail" not in reply.lower()

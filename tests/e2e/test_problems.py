@@ -6,8 +6,7 @@ from typing import Any
 
 from actions.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.processes import Stack
-from tests.e2e.conftest import Chat, customer_claims, customer_orders
-from tests.e2e.test_order_status import backend_order
+from tests.e2e.conftest import Chat, backend_order, customer_claims, customer_orders
 
 POLICY = parse_policy(DEFAULT_POLICY_PATH)
 

@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from stack.processes import Stack
 from tests.conftest import ROOT
-from tests.e2e.conftest import MODEL, Chat, _free_port
+from tests.e2e.conftest import MODEL, Chat, _free_port, backend_order
 
 TAU_DATA = ROOT.parent / "shared" / "data" / "tau_bench_retail"
 
@@ -60,17 +59,6 @@ def tau_orders(status: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return [(o, users[o["user_id"]]) for o in orders.values() if o["status"] == status]
 
 
-def backend(stack: Stack, order_id: str) -> dict[str, Any]:
-    resp = requests.get(
-        f"{stack.env['COMMERCE_API_URL']}/api/v1/orders/{order_id.lstrip('#')}",
-        headers={"Authorization": f"Bearer {stack.env['COMMERCE_API_TOKEN']}"},
-        timeout=5,
-    )
-    resp.raise_for_status()
-    body: dict[str, Any] = resp.json()
-    return body
-
-
 def test_when_tau_shopper_cancels_a_pending_order_then_it_is_cancelled(tau_stack: Stack) -> None:
     order, user = tau_orders("pending")[0]
     chat = Chat(tau_stack.rest_url)
@@ -79,7 +67,7 @@ def test_when_tau_shopper_cancels_a_pending_order_then_it_is_cancelled(tau_stack
     assert "why" in chat.text(user["email"]).lower()
     assert "Shall I go ahead" in chat.text("no longer needed")
     assert "is cancelled" in chat.text("yes")
-    assert backend(tau_stack, order["order_id"])["status"] == "cancelled"
+    assert backend_order(tau_stack, order["order_id"])["status"] == "cancelled"
 
 
 def test_when_tau_order_is_processed_then_cancellation_is_refused(tau_stack: Stack) -> None:
@@ -88,7 +76,7 @@ def test_when_tau_order_is_processed_then_cancellation_is_refused(tau_stack: Sta
     chat.text(f"cancel order {order['order_id']}")
     reply = chat.text(user["email"])
     assert "can't be cancelled" in reply
-    assert backend(tau_stack, order["order_id"])["status"] == "shipped"
+    assert backend_order(tau_stack, order["order_id"])["status"] == "shipped"
 
 
 def test_when_tau_shopper_asks_where_an_order_is_then_it_is_answered(tau_stack: Stack) -> None:
