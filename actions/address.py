@@ -27,6 +27,7 @@ from actions.orders import STATUS_WORDS
 from actions.policy import load_policy
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
 from actions.support import apologise_backend_down, support_contact
+from actions.tenants import tenant_of
 from actions.verification import UNAVAILABLE
 
 US_STATES = frozenset(
@@ -75,7 +76,7 @@ class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Refuse early when the order is past the states the policy allows."""
-        if order.status in load_policy().changes.change_address:
+        if order.status in load_policy(tenant=tenant_of(tracker)).changes.change_address:
             return {}
         dispatcher.utter_message(
             response="utter_address_too_late",
@@ -151,7 +152,7 @@ class ActionChangeAddress(Action):
         address["name"] = order.shipping_name or "Customer"
         key = f"{tracker.sender_id}:{order_ref}:address:{format_address(address)}"
         try:
-            await client_from_env().change_address(order_ref, address, key)
+            await client_from_env(tenant_of(tracker)).change_address(order_ref, address, key)
         except ChangeRefused as refused:
             response = (
                 "utter_address_invalid"

@@ -32,6 +32,7 @@ from actions.services.commerce import (
     client_from_env,
 )
 from actions.support import apologise_backend_down, support_contact
+from actions.tenants import tenant_of
 from actions.verification import UNAVAILABLE
 
 REASONS = {
@@ -88,7 +89,7 @@ class ValidateCancelOrderForm(ChangeForm, FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Refuse early if the order can no longer be cancelled."""
-        if order.status in load_policy().changes.cancel:
+        if order.status in load_policy(tenant=tenant_of(tracker)).changes.cancel:
             return {}
         refuse_cancellation(dispatcher, order)
         return {"change_blocked": "cancel_not_allowed"}
@@ -151,7 +152,9 @@ class ActionAskCancelConfirmed(Action):
         items = ", ".join(f"{li.quantity} × {li.product_name}" for li in order.lines[:4])
         if len(order.lines) > 4:
             items += f" and {len(order.lines) - 4} more"
-        timing = load_policy().refunds.methods.get(RefundMethod.original_payment, "")
+        timing = load_policy(tenant=tenant_of(tracker)).refunds.methods.get(
+            RefundMethod.original_payment, ""
+        )
         dispatcher.utter_message(
             response="utter_ask_cancel_confirmed",
             order_id=order.order_id,
@@ -177,7 +180,7 @@ class ActionCancelOrder(Action):
             return reset
         key = f"{tracker.sender_id}:{order_ref}:cancel"
         try:
-            order = await client_from_env().cancel_order(
+            order = await client_from_env(tenant_of(tracker)).cancel_order(
                 order_ref, tracker.get_slot("cancel_reason") or "other", key
             )
         except ChangeRefused:
@@ -187,7 +190,9 @@ class ActionCancelOrder(Action):
             apologise_backend_down(dispatcher)
             return reset
         refunded = sum(r.amount for r in order.refunds)
-        timing = load_policy().refunds.methods.get(RefundMethod.original_payment, "")
+        timing = load_policy(tenant=tenant_of(tracker)).refunds.methods.get(
+            RefundMethod.original_payment, ""
+        )
         dispatcher.utter_message(
             response="utter_order_cancelled" if refunded else "utter_order_cancelled_no_charge",
             order_id=order.order_id,

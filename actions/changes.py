@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.services.commerce import CommerceError, Order, client_from_env
 from actions.support import apologise_backend_down, support_contact
+from actions.tenants import tenant_of
 from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
 
 BACKED_OUT = "backed_out"
@@ -118,7 +119,7 @@ class ChangeForm(OrderVerification):
             return result
         order_ref = result.get("order_id") or tracker.get_slot("order_id") or ""
         try:
-            order = await client_from_env().get_order(order_ref)
+            order = await client_from_env(tenant_of(tracker)).get_order(order_ref)
         except CommerceError:
             return {**result, "lookup_blocked": UNAVAILABLE}
         return {**result, **await self.check_order(order, dispatcher, tracker, domain)}
@@ -142,7 +143,9 @@ def confirm_buttons(yes: str, no: str = "No") -> list[dict[str, str]]:
 async def order_or_apologise(dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | None:
     """The order being changed, or None after telling the shopper the backend is down."""
     try:
-        return await client_from_env().get_order(tracker.get_slot("order_id") or "")
+        return await client_from_env(tenant_of(tracker)).get_order(
+            tracker.get_slot("order_id") or ""
+        )
     except CommerceError:
         apologise_backend_down(dispatcher)
         return None

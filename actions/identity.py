@@ -42,3 +42,36 @@ def customer_from_token(token: object, secret: str) -> str | None:
         return None
     subject = claims.get("sub")
     return subject if isinstance(subject, str) and subject else None
+
+
+# What a channel vouches for (tenant, the SMS sender's phone) is signed with a secret only the
+# Rasa server and the action server hold, never the shop: a shop that signs customer tokens
+# must not be able to claim someone else's phone number.
+DEFAULT_CHANNEL_SECRET = "dev-channel-secret-for-local-use-only"
+CHANNEL_AUDIENCE = "aftercare-channel"
+
+
+def channel_secret() -> str:
+    """The secret between Aftercare's channels and its action server."""
+    return os.environ.get("AFTERCARE_CHANNEL_SECRET", DEFAULT_CHANNEL_SECRET)
+
+
+def sign_channel_token(claims: dict[str, str], secret: str, ttl_s: int = 600) -> str:
+    """Sign what a channel verified about a message (``tenant``, ``phone``) for the actions."""
+    now = int(time.time())
+    return jwt.encode(
+        {**claims, "aud": CHANNEL_AUDIENCE, "iat": now, "exp": now + ttl_s},
+        secret,
+        algorithm="HS256",
+    )
+
+
+def channel_claims(token: object, secret: str) -> dict[str, str]:
+    """The string claims of a valid channel token; {} for a missing, forged or expired one."""
+    if not isinstance(token, str) or not token:
+        return {}
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], audience=CHANNEL_AUDIENCE)
+    except jwt.PyJWTError:
+        return {}
+    return {k: v for k, v in claims.items() if k in ("tenant", "phone") and isinstance(v, str)}

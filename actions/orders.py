@@ -21,6 +21,7 @@ from actions.services.commerce import (
     client_from_env,
 )
 from actions.support import apologise_backend_down, support_contact
+from actions.tenants import tenant_of
 from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
 
 STATUS_WORDS = {
@@ -42,7 +43,9 @@ class ActionAskOrderId(Action):
         customer_id = tracker.get_slot("customer_id")
         if customer_id:
             try:
-                orders = await client_from_env().recent_orders(customer_id, limit=5)
+                orders = await client_from_env(tenant_of(tracker)).recent_orders(
+                    customer_id, limit=5
+                )
             except CommerceError:
                 orders = []
             if orders:
@@ -89,7 +92,7 @@ class ActionOrderStatus(Action):
         if tracker.get_slot("order_verified") is not True or not order_ref:
             return reset
         try:
-            order = await client_from_env().get_order(order_ref)
+            order = await client_from_env(tenant_of(tracker)).get_order(order_ref)
         except CommerceError:
             apologise_backend_down(dispatcher)
             return reset

@@ -178,6 +178,16 @@ def parse_policy(path: Path) -> MerchantPolicy:
 
 
 @cache
-def load_policy(path: str | None = None) -> MerchantPolicy:
-    """The merchant policy named by ``MERCHANT_POLICY`` (default: the demo store's)."""
+def load_policy(path: str | None = None, tenant: str | None = None) -> MerchantPolicy:
+    """The policy of ``tenant`` (``channels/tenants.yml``), else the one ``MERCHANT_POLICY`` names.
+
+    ``tenant`` is the conversation's ``tenant`` slot; None (REST, tests, one-merchant setups)
+    keeps the process-wide policy, so existing callers need not change.
+    """
+    if tenant is not None and path is None:
+        from actions.tenants import load_registry  # the registry is only needed with tenants
+
+        found = load_registry().tenants.get(tenant)
+        if found is not None:
+            return parse_policy(Path(found.policy_path()))
     return parse_policy(Path(path or os.environ.get("MERCHANT_POLICY") or DEFAULT_POLICY_PATH))

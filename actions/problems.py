@@ -31,6 +31,7 @@ from actions.policy import Remedy, load_policy
 from actions.returns import describe_line, pick_lines
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
 from actions.support import apologise_backend_down, support_contact
+from actions.tenants import tenant_of
 from actions.verification import UNAVAILABLE
 
 SENT = frozenset(
@@ -136,7 +137,9 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
         if kind is None:
             return {"problem_kind": None}
         try:
-            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
+            order = await client_from_env(tenant_of(tracker)).get_order(
+                tracker.get_slot("order_id") or ""
+            )
         except CommerceError:
             return {"problem_kind": None, "lookup_blocked": UNAVAILABLE}
         return await self._kind_updates(kind, order, dispatcher, tracker)
@@ -167,7 +170,9 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
         if is_backing_out(text):
             return {"problem_items": None, "change_blocked": BACKED_OUT}
         try:
-            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
+            order = await client_from_env(tenant_of(tracker)).get_order(
+                tracker.get_slot("order_id") or ""
+            )
         except CommerceError:
             return {"problem_items": None, "lookup_blocked": UNAVAILABLE}
         picked = pick_lines(text, list(order.lines))
@@ -184,10 +189,10 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
         dispatcher: CollectingDispatcher, tracker: Tracker, order: Order, line_ids: list[int]
     ) -> dict[str, Any]:
         """Above the value threshold, or too many recent claims: a person takes it."""
-        claims = load_policy().claims
+        claims = load_policy(tenant=tenant_of(tracker)).claims
         value = _value(order, line_ids)
         try:
-            recent = await client_from_env().recent_claims(
+            recent = await client_from_env(tenant_of(tracker)).recent_claims(
                 order.customer_id, claims.claims_window_days
             )
         except CommerceError:
@@ -210,7 +215,7 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
         if is_backing_out(text):
             return {"problem_remedy": None, "change_blocked": BACKED_OUT}
         remedy = remedy_from(text)
-        allowed = [r.value for r in load_policy().claims.remedies]
+        allowed = [r.value for r in load_policy(tenant=tenant_of(tracker)).claims.remedies]
         return {"problem_remedy": remedy if remedy in allowed else None}
 
     async def validate_problem_confirmed(
@@ -284,7 +289,7 @@ class ActionAskProblemRemedy(Action):
                 "title": REMEDY_LABELS.get(r, r.value),
                 "payload": f'/inform{{"problem_remedy":"{r.value}"}}',
             }
-            for r in load_policy().claims.remedies
+            for r in load_policy(tenant=tenant_of(tracker)).claims.remedies
             if r in REMEDY_LABELS
         ]
         dispatcher.utter_message(response="utter_ask_problem_remedy", buttons=buttons)
@@ -335,7 +340,7 @@ class ActionReportProblem(Action):
         remedy = tracker.get_slot("problem_remedy") or Remedy.refund.value
         key = f"{tracker.sender_id}:{order_ref}:claim:{kind}:{'-'.join(map(str, ids))}"
         try:
-            claim = await client_from_env().create_claim(
+            claim = await client_from_env(tenant_of(tracker)).create_claim(
                 order_ref, kind, ids, remedy, _first_problem_text(tracker)[:500], key
             )
         except ChangeRefused:

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.policy import MerchantPolicy, RefundMethod, Resolution, load_policy
+from actions.tenants import tenant_of
 
 RESOLUTION_WORDS = {
     Resolution.refund: "a refund",
@@ -133,7 +134,7 @@ class ActionRefundPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        answers = policy_answers(load_policy())
+        answers = policy_answers(load_policy(tenant=tenant_of(tracker)))
         for topic in topic_order(tracker.latest_message.get("text") or ""):
             if topic in answers:
                 response, values = answers[topic]

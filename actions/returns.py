@@ -35,6 +35,7 @@ from actions.services.commerce import (
     client_from_env,
 )
 from actions.support import apologise_backend_down, support_contact
+from actions.tenants import tenant_of
 from actions.verification import UNAVAILABLE
 
 CHAT_RESOLUTIONS = (Resolution.refund, Resolution.store_credit)
@@ -121,7 +122,9 @@ class ValidateReturnForm(ChangeForm, FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Refuse early when nothing can be returned; skip the choice when one item can."""
-        lines, refusal = returnable_lines(order, load_policy(), datetime.now(timezone.utc))
+        lines, refusal = returnable_lines(
+            order, load_policy(tenant=tenant_of(tracker)), datetime.now(timezone.utc)
+        )
         if refusal is not None:
             response, values = refusal
             dispatcher.utter_message(response=response, **values, **support_contact())
@@ -141,10 +144,14 @@ class ValidateReturnForm(ChangeForm, FormValidationAction):
         if is_backing_out(text):
             return {"return_items": None, "change_blocked": BACKED_OUT}
         try:
-            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
+            order = await client_from_env(tenant_of(tracker)).get_order(
+                tracker.get_slot("order_id") or ""
+            )
         except CommerceError:
             return {"return_items": None, "lookup_blocked": UNAVAILABLE}
-        lines, _ = returnable_lines(order, load_policy(), datetime.now(timezone.utc))
+        lines, _ = returnable_lines(
+            order, load_policy(tenant=tenant_of(tracker)), datetime.now(timezone.utc)
+        )
         picked = pick_lines(text, lines)
         if not picked:
             dispatcher.utter_message(response="utter_return_item_not_found")
@@ -174,7 +181,11 @@ class ValidateReturnForm(ChangeForm, FormValidationAction):
         if is_backing_out(text):
             return {"return_resolution": None, "change_blocked": BACKED_OUT}
         resolution = resolution_from(text)
-        allowed = [r.value for r in load_policy().returns.resolutions if r in CHAT_RESOLUTIONS]
+        allowed = [
+            r.value
+            for r in load_policy(tenant=tenant_of(tracker)).returns.resolutions
+            if r in CHAT_RESOLUTIONS
+        ]
         if resolution == Resolution.exchange.value:
             dispatcher.utter_message(response="utter_exchange_by_person", **support_contact())
             return {"return_resolution": None}
@@ -204,7 +215,9 @@ class ActionAskReturnItems(Action):
         order = await order_or_apologise(dispatcher, tracker)
         if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
-        lines, _ = returnable_lines(order, load_policy(), datetime.now(timezone.utc))
+        lines, _ = returnable_lines(
+            order, load_policy(tenant=tenant_of(tracker)), datetime.now(timezone.utc)
+        )
         buttons = [
             {"title": describe_line(line), "payload": f'/inform{{"return_items":"{line.line_id}"}}'}
             for line in lines
@@ -224,7 +237,11 @@ class ActionAskReturnResolution(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        options = [r for r in load_policy().returns.resolutions if r in CHAT_RESOLUTIONS]
+        options = [
+            r
+            for r in load_policy(tenant=tenant_of(tracker)).returns.resolutions
+            if r in CHAT_RESOLUTIONS
+        ]
         buttons = [
             {
                 "title": RESOLUTION_LABELS[r],
@@ -282,7 +299,7 @@ class ActionCreateReturn(Action):
         line_ids = sorted(int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i)
         key = f"{tracker.sender_id}:{order_ref}:return:{'-'.join(map(str, line_ids))}"
         try:
-            created = await client_from_env().create_return(
+            created = await client_from_env(tenant_of(tracker)).create_return(
                 order_ref,
                 line_ids,
                 tracker.get_slot("return_reason") or "not given",

@@ -1,4 +1,4 @@
-"""Session start: pick up a signed shopper identity from the channel."""
+"""Session start: pick up the tenant and a signed shopper identity from the channel."""
 
 from __future__ import annotations
 
@@ -9,7 +9,26 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.identity import customer_from_token, identity_secret
+from actions.identity import channel_claims, channel_secret, customer_from_token, identity_secret
+from actions.services.commerce import CommerceError, client_from_env
+from actions.tenants import known_tenant, load_registry
+
+
+async def customer_from_phone(tenant: str | None, phone: str | None) -> str | None:
+    """The customer whose phone sent this SMS, when the tenant trusts sender numbers.
+
+    Only a number the SMS channel signed reaches here (Twilio signed the request it came in).
+    No match, two matches or a backend hiccup all mean "unknown": the shopper verifies as usual.
+    """
+    if not phone:
+        return None
+    entry = load_registry().tenants.get(tenant or "")
+    if entry is None or entry.sms is None or not entry.sms.identify_by_phone:
+        return None
+    try:
+        return await client_from_env(tenant).customer_by_phone(phone)
+    except CommerceError:
+        return None
 
 
 class ActionSessionStart(Action):
@@ -23,7 +42,13 @@ class ActionSessionStart(Action):
     ) -> list[EventType]:
         events: list[EventType] = [SessionStarted()]
         metadata: dict[str, Any] = tracker.get_slot("session_started_metadata") or {}
+        vouched = channel_claims(metadata.get("channel_token"), channel_secret())
+        tenant = known_tenant(vouched.get("tenant"))
+        if tenant:
+            events.append(SlotSet("tenant", tenant))
         customer_id = customer_from_token(metadata.get("customer_token"), identity_secret())
+        if not customer_id:
+            customer_id = await customer_from_phone(tenant, vouched.get("phone"))
         if customer_id:
             events.append(SlotSet("customer_id", customer_id))
         events.append(ActionExecuted("action_listen"))

@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.policy import load_policy
 from actions.services.commerce import BackendUnavailable, CommerceError, client_from_env
+from actions.tenants import tenant_of
 
 ORDER_REF = re.compile(r"(?i)(?:\bAC[\s-]?|#|\b)(\d{6})\b")
 TAU_ORDER_REF = re.compile(r"(?i)#?\bW(\d{7})\b")
@@ -67,14 +68,17 @@ class OrderVerification:
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Accepts any well-formed order number; whether it exists is not revealed here."""
-        if _failed(tracker) >= load_policy().verification.max_failed_attempts:
+        if (
+            _failed(tracker)
+            >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts
+        ):
             return {"order_id": None, "lookup_blocked": LOCKED}
         order_ref = normalise_order_ref(str(slot_value or ""))
         if order_ref is None:
             dispatcher.utter_message(response="utter_order_id_invalid")
             return {"order_id": None}
         customer_id = tracker.get_slot("customer_id")
-        if customer_id and await self._belongs_to(order_ref, customer_id):
+        if customer_id and await self._belongs_to(order_ref, customer_id, tenant_of(tracker)):
             # Already verified in this conversation (or by the channel): no second question.
             return {"order_id": order_ref, "order_verified": True}
         answer = _second_factor_in(tracker)
@@ -84,9 +88,9 @@ class OrderVerification:
         return {"order_id": order_ref}
 
     @staticmethod
-    async def _belongs_to(order_ref: str, customer_id: str) -> bool:
+    async def _belongs_to(order_ref: str, customer_id: str, tenant: str | None) -> bool:
         try:
-            order = await client_from_env().get_order(order_ref)
+            order = await client_from_env(tenant).get_order(order_ref)
         except CommerceError:
             # Unknown order or a hiccup: fall back to asking the second factor.
             return False
@@ -112,7 +116,9 @@ class OrderVerification:
         self, order_ref: str, answer: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         try:
-            verification = await client_from_env().verify_order(order_ref, answer.strip())
+            verification = await client_from_env(tenant_of(tracker)).verify_order(
+                order_ref, answer.strip()
+            )
         except BackendUnavailable:
             return {"order_verified": None, "lookup_blocked": UNAVAILABLE}
         except CommerceError:
@@ -130,7 +136,7 @@ class OrderVerification:
     @staticmethod
     def _verification_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         failed = _failed(tracker) + 1
-        if failed >= load_policy().verification.max_failed_attempts:
+        if failed >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts:
             return {
                 "order_verified": None,
                 "failed_verifications": failed,

@@ -556,11 +556,20 @@ async def get_customer(request: web.Request) -> web.Response:
 
 
 async def find_customer(request: web.Request) -> web.Response:
-    """By `email`, or by `name` (full name) and `postcode`: τ-bench's two ways in."""
+    """By `email`, by `phone` (an SMS sender), or by `name` and `postcode` (τ-bench's way)."""
     email = request.query.get("email", "")
     name = request.query.get("name", "")
     postcode = request.query.get("postcode", "")
+    phone = request.query.get("phone", "")
     repository = request.app[REPOSITORY_KEY]
+    if phone.strip() and not (email.strip() or name.strip() or postcode.strip()):
+        try:
+            customer = await repository.find_customer_by_phone(phone)
+        except (CustomerNotFound, InvalidArgument):
+            return error_response(
+                404, "customer_not_found", "No single customer has this phone number."
+            )
+        return json_response(serialize_customer(customer))
     if email.strip() and not (name.strip() or postcode.strip()):
         try:
             customer = await repository.find_customer_by_email(email)
@@ -578,7 +587,7 @@ async def find_customer(request: web.Request) -> web.Response:
     return error_response(
         422,
         "invalid_request",
-        "Give either the email query parameter, or both name and postcode.",
+        "Give the email or the phone query parameter alone, or both name and postcode.",
     )
 
 

@@ -54,3 +54,15 @@ def name_key(full_name: str) -> str:
     store the key of `first_name + " " + last_name`.
     """
     return _WHITESPACE.sub(" ", full_name).strip().casefold()
+
+
+def phone_key(phone: str) -> str:
+    """A phone number compares by its national digits: `+1 (415) 555-0101` is `4155550101`.
+
+    SMS senders arrive in E.164 (`+14155550101`), stores keep what the shopper typed; a
+    leading US country code 1 on an 11-digit number is dropped so both forms meet.
+    """
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[1:]
+    return digits

@@ -692,10 +692,12 @@ def _paths() -> dict[str, Schema]:
         "/api/v1/customers": {
             "get": {
                 "operationId": "findCustomer",
-                "summary": "Find a customer by e-mail, or by full name and postcode.",
-                "description": "Give `email` alone (case-insensitive, trimmed), or `name` and "
-                "`postcode` together (name case-insensitive with spaces collapsed, postcode "
-                "compared like verification); τ-bench's two ways to authenticate a shopper.",
+                "summary": "Find a customer by e-mail, by phone, or by full name and postcode.",
+                "description": "Give `email` alone (case-insensitive, trimmed), `phone` alone "
+                "(compared by its national digits, so `+14155550101` finds `(415) 555-0101`; "
+                "two customers with one number are not found), or `name` and `postcode` "
+                "together (name case-insensitive with spaces collapsed, postcode compared like "
+                "verification).",
                 "security": secured,
                 "parameters": [
                     {
@@ -703,6 +705,13 @@ def _paths() -> dict[str, Schema]:
                         "in": "query",
                         "required": False,
                         "schema": {"type": "string", "format": "email"},
+                    },
+                    {
+                        "name": "phone",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "example": "+14155550101",
                     },
                     {
                         "name": "name",

@@ -29,7 +29,7 @@ from commerce.errors import (
     VerificationFailed,
 )
 from commerce.idempotency import Answer, IdempotentRequest, run_once
-from commerce.keys import email_key, name_key, order_ref_key, postcode_key
+from commerce.keys import email_key, name_key, order_ref_key, phone_key, postcode_key
 from commerce.models import (
     Claim,
     ClaimLine,
@@ -256,6 +256,29 @@ def sample_orders(session: Session, statuses: Sequence[str], per_status: int) ->
     return picked
 
 
+def find_customer_by_phone(session: Session, phone: str) -> Customer:
+    """Find the one customer with this phone number (SMS: the sender's number).
+
+    Numbers compare by :func:`phone_key`. Candidates are narrowed in SQL by their last four
+    digits, then compared exactly; two customers with one number are ambiguous and treated as
+    unknown rather than guessed (a household may share a phone).
+
+    Raises:
+        InvalidArgument: The number has fewer than 7 digits.
+        CustomerNotFound: No customer, or more than one, has it.
+    """
+    key = phone_key(phone)
+    if len(key) < 7:
+        raise InvalidArgument("phone must have at least 7 digits")
+    candidates = session.execute(
+        select(Customer).where(Customer.phone.is_not(None), Customer.phone.like(f"%{key[-4:]}"))
+    ).scalars()
+    found = [c for c in candidates if c.phone and phone_key(c.phone) == key]
+    if len(found) != 1:
+        raise CustomerNotFound(key)
+    return found[0]
+
+
 def find_customer_by_name(session: Session, full_name: str, postcode: str) -> Customer:
     """Find a customer by full name and the postcode of their address (τ-bench's check).
 
@@ -361,6 +384,9 @@ class CommerceRepository:
 
     async def find_customer_by_email(self, email: str) -> Customer:
         return await self._database.run(lambda s: find_customer_by_email(s, email))
+
+    async def find_customer_by_phone(self, phone: str) -> Customer:
+        return await self._database.run(lambda s: find_customer_by_phone(s, phone))
 
     async def find_customer_by_name(self, full_name: str, postcode: str) -> Customer:
         return await self._database.run(lambda s: find_customer_by_name(s, full_name, postcode))

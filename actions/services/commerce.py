@@ -201,6 +201,10 @@ class CommerceClient(Protocol):
         """The customer's newest orders, newest first."""
         ...
 
+    async def customer_by_phone(self, phone: str) -> str:
+        """The id of the one customer with this phone number; raises CustomerNotFound."""
+        ...
+
     async def cancel_order(self, order_ref: str, reason: str, idempotency_key: str) -> Order:
         """Cancel an order that has not shipped; raises ChangeRefused otherwise."""
         ...
@@ -368,6 +372,18 @@ class HttpCommerceClient:
             )
             for o in body.get("orders", [])
         ]
+
+    async def customer_by_phone(self, phone: str) -> str:
+        """See :meth:`CommerceClient.customer_by_phone`."""
+        if not phone.strip():
+            raise CustomerNotFound()
+        status, body = await self._request(
+            "GET", "/api/v1/customers", params={"phone": phone.strip()}
+        )
+        if status in (404, 422):
+            raise CustomerNotFound()
+        self._raise_for(status, body)
+        return str(body["customer_id"])
 
     async def cancel_order(self, order_ref: str, reason: str, idempotency_key: str) -> Order:
         """See :meth:`CommerceClient.cancel_order`.
@@ -543,22 +559,40 @@ def parse_order(body: dict[str, Any]) -> Order:
 
 
 _client: CommerceClient | None = None
+_tenant_clients: dict[str, CommerceClient] = {}
 
 
-def client_from_env() -> CommerceClient:
+def _settings(url_env: str, token_env: str) -> ClientSettings:
+    return ClientSettings(
+        base_url=os.environ.get(url_env) or DEFAULT_API_URL,
+        token=os.environ.get(token_env) or DEFAULT_API_TOKEN,
+        timeout_s=float(os.environ.get("COMMERCE_TIMEOUT_S", "3.0")),
+        retries=int(os.environ.get("COMMERCE_RETRIES", "2")),
+    )
+
+
+def client_from_env(tenant: str | None = None) -> CommerceClient:
     """The process-wide client, built on first use from environment variables.
 
     ``COMMERCE_API_URL``, ``COMMERCE_API_TOKEN``, ``COMMERCE_TIMEOUT_S`` and
     ``COMMERCE_RETRIES`` configure it. Built lazily so importing actions does no work.
+    A ``tenant`` whose entry in ``channels/tenants.yml`` names its own backend
+    (``commerce_api_url_env``) gets a client of its own; every other tenant shares this one.
     """
     global _client
+    if tenant is not None:
+        from actions.tenants import load_registry  # only multi-merchant setups need it
+
+        entry = load_registry().tenants.get(tenant)
+        if entry is not None and entry.commerce_api_url_env:
+            if tenant not in _tenant_clients:
+                _tenant_clients[tenant] = HttpCommerceClient(
+                    _settings(
+                        entry.commerce_api_url_env,
+                        entry.commerce_api_token_env or "COMMERCE_API_TOKEN",
+                    )
+                )
+            return _tenant_clients[tenant]
     if _client is None:
-        _client = HttpCommerceClient(
-            ClientSettings(
-                base_url=os.environ.get("COMMERCE_API_URL", DEFAULT_API_URL),
-                token=os.environ.get("COMMERCE_API_TOKEN", DEFAULT_API_TOKEN),
-                timeout_s=float(os.environ.get("COMMERCE_TIMEOUT_S", "3.0")),
-                retries=int(os.environ.get("COMMERCE_RETRIES", "2")),
-            )
-        )
+        _client = HttpCommerceClient(_settings("COMMERCE_API_URL", "COMMERCE_API_TOKEN"))
     return _client

@@ -1,0 +1,198 @@
+"""Merchants (tenants) as validated data: their channels, secrets' env names and policy file.
+
+One registry serves both sides: the channels (in the Rasa server) find the tenant of a webhook
+and its secrets here, the actions pick the tenant's policy file and backend here. It lives in
+``actions/`` because it is the lower of the two layers; it imports nothing from Rasa.
+The file is ``channels/tenants.yml`` unless ``AFTERCARE_TENANTS`` names another; a missing or
+malformed file is an error at first use, never a silent default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+from pydantic import BaseModel, Extra, Field, root_validator, validator
+
+if TYPE_CHECKING:
+    from rasa_sdk import Tracker
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TENANTS_PATH = ROOT / "channels" / "tenants.yml"
+DEFAULT_TENANT = "demo"
+_PATH_PART = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class MissingSecret(RuntimeError):
+    """A secret's environment variable is not set: the channel cannot verify, so it refuses."""
+
+
+def _secret(env_name: str) -> str:
+    value = os.environ.get(env_name, "")
+    if not value:
+        raise MissingSecret(f"environment variable {env_name} is not set")
+    return value
+
+
+def _check_path(value: str) -> str:
+    if not _PATH_PART.match(value):
+        raise ValueError("a webhook path is lower-case letters, digits and dashes")
+    return value
+
+
+def _check_env(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise ValueError(f"{value!r} is not an environment variable name")
+    return value
+
+
+class ReplyMode(str, Enum):
+    """How SMS replies leave: in the webhook's TwiML response, or through the REST API."""
+
+    twiml = "twiml"
+    rest = "rest"
+
+
+class SmsChannel(_Strict):
+    path: str
+    account_sid_env: str
+    auth_token_env: str
+    from_number: str = Field(regex=r"^\+[1-9]\d{6,14}$")
+    reply_mode: ReplyMode = ReplyMode.twiml
+    identify_by_phone: bool = False
+
+    _path = validator("path", allow_reuse=True)(_check_path)
+    _envs = validator("account_sid_env", "auth_token_env", allow_reuse=True)(_check_env)
+
+    def auth_token(self) -> str:
+        """Twilio's auth token: signs every webhook and authenticates REST calls."""
+        return _secret(self.auth_token_env)
+
+    def account_sid(self) -> str:
+        return _secret(self.account_sid_env)
+
+
+class MessengerChannel(_Strict):
+    path: str
+    app_secret_env: str
+    verify_token_env: str
+    page_token_env: str
+
+    _path = validator("path", allow_reuse=True)(_check_path)
+    _envs = validator("app_secret_env", "verify_token_env", "page_token_env", allow_reuse=True)(
+        _check_env
+    )
+
+    def app_secret(self) -> str:
+        """Signs every webhook body (X-Hub-Signature-256)."""
+        return _secret(self.app_secret_env)
+
+    def verify_token(self) -> str:
+        """Answers Meta's subscription handshake."""
+        return _secret(self.verify_token_env)
+
+    def page_token(self) -> str:
+        """Authenticates sends through the Graph API."""
+        return _secret(self.page_token_env)
+
+
+class WebChatChannel(_Strict):
+    path: str
+    title: str = "Help"
+
+    _path = validator("path", allow_reuse=True)(_check_path)
+
+
+class Tenant(_Strict):
+    name: str
+    policy: str
+    commerce_api_url_env: str | None = None
+    commerce_api_token_env: str | None = None
+    sms: SmsChannel | None = None
+    messenger: MessengerChannel | None = None
+    webchat: WebChatChannel | None = None
+
+    @validator("policy")
+    def _policy_exists(cls, value: str) -> str:  # noqa: N805 - pydantic validator
+        if not (ROOT / value).is_file():
+            raise ValueError(f"policy file {value} does not exist")
+        return value
+
+    def policy_path(self) -> str:
+        return str(ROOT / self.policy)
+
+
+class Limits(_Strict):
+    messages_per_minute: int = Field(ge=1, le=10_000)
+    burst: int = Field(ge=1, le=1_000)
+    max_body_bytes: int = Field(ge=1_024, le=10_485_760)
+    sms_part_chars: int = Field(ge=70, le=1_600)
+
+
+class Registry(_Strict):
+    tenants: dict[str, Tenant]
+    limits: Limits
+
+    @validator("tenants")
+    def _names(cls, value: dict[str, Tenant]) -> dict[str, Tenant]:  # noqa: N805
+        if not value:
+            raise ValueError("at least one tenant is needed")
+        for name in value:
+            _check_path(name)
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _unique_paths(cls, values: dict) -> dict:  # type: ignore[type-arg]  # noqa: N805
+        for kind in ("sms", "messenger", "webchat"):
+            paths = [getattr(t, kind).path for t in values["tenants"].values() if getattr(t, kind)]
+            if len(paths) != len(set(paths)):
+                raise ValueError(f"two tenants share a {kind} webhook path")
+        return values
+
+    def by_path(self, kind: str, path: str) -> tuple[str, Tenant] | None:
+        """The tenant whose ``kind`` channel listens on ``path``, if any."""
+        for name, tenant in self.tenants.items():
+            channel = getattr(tenant, kind)
+            if channel is not None and channel.path == path:
+                return name, tenant
+        return None
+
+
+def parse_registry(path: Path) -> Registry:
+    """Read and validate a tenants file; raises on any problem."""
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: a tenants file must be a mapping")
+    return Registry.parse_obj(raw)
+
+
+@cache
+def load_registry(path: str | None = None) -> Registry:
+    """The registry named by ``AFTERCARE_TENANTS`` (default: ``channels/tenants.yml``)."""
+    return parse_registry(Path(path or os.environ.get("AFTERCARE_TENANTS") or DEFAULT_TENANTS_PATH))
+
+
+def known_tenant(name: object) -> str | None:
+    """``name`` when it is a configured tenant, else None (the caller then means the demo)."""
+    if isinstance(name, str) and name in load_registry().tenants:
+        return name
+    return None
+
+
+def tenant_of(tracker: Tracker) -> str | None:
+    """The conversation's tenant (the ``tenant`` slot), for scoping policy and backend calls."""
+    value = tracker.get_slot("tenant")
+    return value if isinstance(value, str) and value else None
