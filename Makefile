@@ -14,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install run test train shell demo-orders seed bench lint validate nlu-gate stories-test pytest clean
+.PHONY: help install run test train shell demo-orders seed bench lint validate nlu-gate stories-test pytest clean webchat browser
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,18 @@ var/commerce-$(STORE).db: commerce/models.py commerce/seed.py commerce/tau_bench
 
 seed: var/commerce-$(STORE).db ## Build the demo store (STORE=demo) if it is missing
 
-run: $(STAMP) $(MODEL) seed ## Set up what is missing, then start everything on localhost
+WEBCHAT := node_modules/.package-lock.json
+
+$(WEBCHAT): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(WEBCHAT)
+
+webchat: $(WEBCHAT) ## Install the web chat widget (npm ci from package-lock.json)
+
+browser: ## Install Debian's headless Chromium for the browser tests, if missing
+	@scripts/install-browser.sh
+
+run: $(STAMP) $(MODEL) seed $(WEBCHAT) ## Set up what is missing, then start everything on localhost
 	COMMERCE_DB_URL=$${COMMERCE_DB_URL:-sqlite:///var/commerce-$(STORE).db} \
 	MERCHANT_POLICY=$${MERCHANT_POLICY:-data/policy/$(STORE).yml} $(PY) -m stack run
 
@@ -60,7 +71,7 @@ nlu-gate: $(MODEL) ## Intent macro-F1 on held-out shopper messages; fails below 
 stories-test: $(MODEL) ## Test stories, failing on any prediction error
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-pytest: $(STAMP) $(MODEL)
+pytest: $(STAMP) $(MODEL) $(WEBCHAT) browser
 	$(PY) -m pytest
 
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)

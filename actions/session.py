@@ -9,21 +9,31 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.identity import channel_claims, channel_secret, customer_from_token, identity_secret
+from actions.identity import (
+    channel_claims,
+    channel_secret,
+    customer_from_token,
+    identity_secret,
+    unseal,
+)
 from actions.services.commerce import CommerceError, client_from_env
 from actions.tenants import known_tenant, load_registry
 
 
-async def customer_from_phone(tenant: str | None, phone: str | None) -> str | None:
+async def customer_from_phone(tenant: str | None, sealed_phone: str | None) -> str | None:
     """The customer whose phone sent this SMS, when the tenant trusts sender numbers.
 
-    Only a number the SMS channel signed reaches here (Twilio signed the request it came in).
-    No match, two matches or a backend hiccup all mean "unknown": the shopper verifies as usual.
+    Only a number the SMS channel sealed and signed reaches here (Twilio signed the request it
+    came in), so nobody can claim a number by typing it. No match, two matches or a backend
+    hiccup all mean "unknown": the shopper verifies with the order's e-mail or ZIP as usual.
     """
-    if not phone:
+    if not sealed_phone or not tenant:
         return None
-    entry = load_registry().tenants.get(tenant or "")
+    entry = load_registry().tenants.get(tenant)
     if entry is None or entry.sms is None or not entry.sms.identify_by_phone:
+        return None
+    phone = unseal(sealed_phone, tenant, channel_secret())
+    if phone is None:
         return None
     try:
         return await client_from_env(tenant).customer_by_phone(phone)

@@ -14,7 +14,7 @@ import re
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, Extra, Field, root_validator, validator
@@ -141,9 +141,22 @@ class Limits(_Strict):
     sms_part_chars: int = Field(ge=70, le=1_600)
 
 
+class SmsTexts(_Strict):
+    stop: str
+    start: str
+    help: str
+
+    @validator("stop", "start", "help")
+    def _fits_one_sms(cls, value: str) -> str:  # noqa: N805 - pydantic validator
+        if len(value.format(merchant="x" * 30)) > 160:
+            raise ValueError("a keyword reply must fit one SMS with a 30-character name")
+        return value
+
+
 class Registry(_Strict):
     tenants: dict[str, Tenant]
     limits: Limits
+    sms_texts: SmsTexts
 
     @validator("tenants")
     def _names(cls, value: dict[str, Tenant]) -> dict[str, Tenant]:  # noqa: N805
@@ -154,7 +167,7 @@ class Registry(_Strict):
         return value
 
     @root_validator(skip_on_failure=True)
-    def _unique_paths(cls, values: dict) -> dict:  # type: ignore[type-arg]  # noqa: N805
+    def _unique_paths(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
         for kind in ("sms", "messenger", "webchat"):
             paths = [getattr(t, kind).path for t in values["tenants"].values() if getattr(t, kind)]
             if len(paths) != len(set(paths)):

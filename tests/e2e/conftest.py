@@ -13,6 +13,7 @@ import requests
 
 from stack.processes import Stack
 from tests.conftest import ROOT
+from tests.e2e.standins import ProviderStandIn
 
 MODEL = ROOT / "models" / "aftercare.tar.gz"
 
@@ -24,8 +25,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
+def provider_standin() -> Iterator[ProviderStandIn]:
+    """Twilio's and Meta's APIs, stood in locally, recording what the channels send."""
+    standin = ProviderStandIn()
+    standin.start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
 def stack(
-    seeded_store: tuple[str, list[dict[str, str]]], tmp_path_factory: pytest.TempPathFactory
+    seeded_store: tuple[str, list[dict[str, str]]],
+    tmp_path_factory: pytest.TempPathFactory,
+    provider_standin: ProviderStandIn,
 ) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
@@ -40,6 +52,9 @@ def stack(
         "COMMERCE_DB_URL": seeded_store[0],
         "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
         "COMMERCE_TIMEOUT_S": "2",
+        "CHANNEL_STATE_DB_URL": f"sqlite:///{tmp / 'channels.db'}",
+        "TWILIO_API_BASE_URL": provider_standin.base_url,
+        "MESSENGER_GRAPH_BASE_URL": provider_standin.base_url,
     }
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running

@@ -1,0 +1,112 @@
+"""What every Aftercare channel shares: tenant lookup, clear 4xx answers, limits, metadata.
+
+A channel verifies the provider, finds the tenant, maps the payload to a ``UserMessage`` and
+nothing more; these helpers keep that part identical across SMS, Messenger and web chat.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.identity import channel_secret, seal, sign_channel_token
+from actions.tenants import Limits, Registry, Tenant, load_registry
+
+
+class Rejected(Exception):
+    """A request the channel refuses, with the status and reason the caller is told."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(exc: Rejected) -> HTTPResponse:
+    """The one error shape of every channel endpoint: ``{"error": {"code", "message"}}``."""
+    return response.json({"error": {"code": exc.code, "message": exc.message}}, status=exc.status)
+
+
+def check_body_size(request: Request, limits: Limits) -> bytes:
+    """The raw body, refused with 413 above ``limits.max_body_bytes``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_body_bytes:
+        raise Rejected(413, "body_too_large", f"bodies are limited to {limits.max_body_bytes} B")
+    body = request.body or b""
+    if len(body) > limits.max_body_bytes:
+        raise Rejected(413, "body_too_large", f"bodies are limited to {limits.max_body_bytes} B")
+    return body
+
+
+def find_tenant(registry: Registry, kind: str, path: str) -> tuple[str, Tenant]:
+    """The tenant listening on this webhook path; 404 for any other path."""
+    found = registry.by_path(kind, path)
+    if found is None:
+        raise Rejected(404, "unknown_tenant", f"no merchant has a {kind} webhook at this path")
+    return found
+
+
+@dataclass
+class RateLimiter:
+    """Token bucket per sender: ``burst`` messages at once, refilled at ``per_minute``.
+
+    In memory per Rasa instance: a limit protects the instance and the backend from one noisy
+    sender; it is not a quota, so it need not be shared between instances.
+    """
+
+    per_minute: int
+    burst: int
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def allow(self, key: str, now: float | None = None) -> bool:
+        """Take one token for ``key``; False when its bucket is empty."""
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.per_minute / 60.0)
+        if len(self._buckets) > 100_000:  # a flood of new senders must not grow memory forever
+            self._buckets.clear()
+        if tokens < 1.0:
+            self._buckets[key] = (tokens, now)
+            return False
+        self._buckets[key] = (tokens - 1.0, now)
+        return True
+
+
+def limiter_for(limits: Limits) -> RateLimiter:
+    return RateLimiter(per_minute=limits.messages_per_minute, burst=limits.burst)
+
+
+def channel_metadata(tenant: str, phone: str | None = None, ttl_s: int = 600) -> dict[str, Any]:
+    """Message metadata carrying what the channel verified, signed for the action server.
+
+    The tenant, and for SMS the sealed sender number, reach ``action_session_start`` this way;
+    a REST caller cannot forge them because it does not hold ``AFTERCARE_CHANNEL_SECRET``.
+    """
+    claims = {"tenant": tenant}
+    if phone:
+        claims["phone"] = seal(phone, tenant, channel_secret())
+    return {"channel_token": sign_channel_token(claims, channel_secret(), ttl_s=ttl_s)}
+
+
+def public_url(request: Request, base_url: str | None) -> str:
+    """The URL as the provider called it: behind a proxy the configured public base URL wins.
+
+    Providers sign the URL they called, so ``https://shop.example/webhooks/sms/demo`` must be
+    rebuilt even when the request reached us as ``http://10.0.0.5:5005/webhooks/sms/demo``.
+    """
+    if not base_url:
+        return str(request.url)
+    query = f"?{request.query_string}" if request.query_string else ""
+    return base_url.rstrip("/") + request.path + query
+
+
+def registry() -> Registry:
+    """The tenant registry, validated; channels call this at start so a typo stops Rasa."""
+    return load_registry(os.environ.get("AFTERCARE_TENANTS") or None)

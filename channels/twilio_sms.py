@@ -1,0 +1,300 @@
+"""SMS through Twilio, verified: ``POST /webhooks/sms/<tenant path>``.
+
+Unlike Rasa's stock Twilio channel, every webhook's ``X-Twilio-Signature`` is checked with
+twilio's own ``RequestValidator`` against the URL as Twilio called it (``public_base_url``
+behind a proxy); anything unsigned gets 403 and never reaches the bot. STOP / START / HELP are
+answered here and consent is stored (``channels/state.py``); nothing is sent to a number that
+opted out. Replies go back as TwiML in the webhook response or through the REST API, per
+tenant (``sms.reply_mode`` in ``channels/tenants.yml``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+from xml.sax.saxutils import escape
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.base.exceptions import TwilioException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from actions.identity import channel_secret, seal, unseal
+from actions.tenants import ReplyMode, SmsChannel, Tenant
+from channels.common import (
+    Rejected,
+    channel_metadata,
+    check_body_size,
+    error_response,
+    find_tenant,
+    limiter_for,
+    public_url,
+    registry,
+)
+from channels.sms import Keyword, keyword, number_options, option_payload, split_parts
+from channels.state import ChannelState, state_from_env
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_BASE_URL = "https://api.twilio.com"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def sms_sender_id(tenant: str, phone: str) -> str:
+    """The conversation id of a phone number at a tenant; the number itself is sealed."""
+    return f"sms:{tenant}:{seal(phone, tenant, channel_secret())}"
+
+
+def phone_of(sender_id: str) -> tuple[str, str] | None:
+    """(tenant, phone) of an SMS conversation id, or None if it is not one of ours."""
+    kind, _, rest = sender_id.partition(":")
+    tenant, _, sealed = rest.partition(":")
+    if kind != "sms" or not tenant or not sealed:
+        return None
+    phone = unseal(sealed, tenant, channel_secret())
+    return (tenant, phone) if phone else None
+
+
+def twiml(parts: list[str]) -> str:
+    """A TwiML document replying with one ``<Message>`` per part."""
+    body = "".join(f"<Message>{escape(p)}</Message>" for p in parts)
+    return f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>'
+
+
+class SmsOutput(OutputChannel):
+    """Renders bot messages for SMS: numbered options, SMS-sized parts, consent checked.
+
+    Subclasses only deliver parts; :class:`TwilioOutput` sends them through the REST API and
+    :class:`TwimlCollector` keeps them for the webhook's TwiML response.
+    """
+
+    def __init__(self, tenant: str, sms: SmsChannel, part_chars: int, state: ChannelState):
+        self.tenant = tenant
+        self.sms = sms
+        self.part_chars = part_chars
+        self.state = state
+
+    @classmethod
+    def name(cls) -> str:
+        return "sms"
+
+    async def _deliver(self, phone: str, parts: list[str]) -> None:
+        raise NotImplementedError
+
+    async def _send(self, recipient_id: str, text: str) -> None:
+        found = phone_of(recipient_id)
+        if found is None or found[0] != self.tenant:
+            logger.warning("sms: not an SMS conversation of %s: %s", self.tenant, recipient_id)
+            return
+        if await self.state.is_opted_out(recipient_id):
+            logger.info("sms: %s opted out; message not sent", recipient_id)
+            return
+        await self._deliver(found[1], split_parts(text, self.part_chars))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        for paragraph in text.strip().split("\n\n"):
+            await self._send(recipient_id, paragraph)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        numbered, payloads = number_options(text, buttons)
+        await self.state.remember_menu(recipient_id, payloads)
+        await self._send(recipient_id, numbered)
+
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        text = json_message.get("text") if isinstance(json_message, dict) else None
+        if isinstance(text, str) and text:
+            await self.send_text_message(recipient_id, text)
+
+
+class TwimlCollector(SmsOutput):
+    """Keeps the parts of one turn for the webhook's TwiML reply."""
+
+    def __init__(self, tenant: str, sms: SmsChannel, part_chars: int, state: ChannelState):
+        super().__init__(tenant, sms, part_chars, state)
+        self.parts: list[str] = []
+
+    async def _deliver(self, phone: str, parts: list[str]) -> None:
+        self.parts.extend(parts)
+
+
+class TwilioOutput(SmsOutput):
+    """Sends SMS through Twilio's REST API; usable outside a webhook (e.g. an agent's reply).
+
+    ``TwilioOutput.for_sender(sender_id)`` builds one for any SMS conversation id, so a desk
+    can push ``await output.send_text_message(sender_id, "…")`` to the shopper's phone.
+    """
+
+    def __init__(
+        self,
+        tenant: str,
+        sms: SmsChannel,
+        part_chars: int,
+        state: ChannelState,
+        api_base_url: str = DEFAULT_API_BASE_URL,
+    ):
+        super().__init__(tenant, sms, part_chars, state)
+        self.api_base_url = api_base_url or DEFAULT_API_BASE_URL
+
+    @classmethod
+    def for_sender(cls, sender_id: str, api_base_url: str | None = None) -> TwilioOutput:
+        """The output for an SMS conversation id, configured from its tenant's entry."""
+        found = phone_of(sender_id)
+        reg = registry()
+        tenant = reg.tenants.get(found[0]) if found else None
+        if found is None or tenant is None or tenant.sms is None:
+            raise ValueError(f"not an SMS conversation: {sender_id}")
+        base = api_base_url or os.environ.get("TWILIO_API_BASE_URL") or DEFAULT_API_BASE_URL
+        return cls(found[0], tenant.sms, reg.limits.sms_part_chars, state_from_env(), base)
+
+    async def _deliver(self, phone: str, parts: list[str]) -> None:
+        client = Client(
+            self.sms.account_sid(),
+            self.sms.auth_token(),
+            http_client=AsyncTwilioHttpClient(pool_connections=False, timeout=10),
+        )
+        client.api.base_url = self.api_base_url
+        for part in parts:
+            try:
+                await client.messages.create_async(to=phone, from_=self.sms.from_number, body=part)
+            except (TwilioException, OSError) as exc:
+                # A failed send must not fail the shopper's webhook; Twilio's logs show it too.
+                logger.error("sms: Twilio REST send failed for %s: %s", self.tenant, exc)
+                return
+
+
+class TwilioSmsInput(InputChannel):
+    """Twilio SMS webhooks for every tenant in ``channels/tenants.yml``."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "sms"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            public_base_url=credentials.get("public_base_url") or None,
+            api_base_url=credentials.get("api_base_url") or DEFAULT_API_BASE_URL,
+        )
+
+    def __init__(self, public_base_url: str | None, api_base_url: str) -> None:
+        self.public_base_url = public_base_url
+        self.api_base_url = api_base_url
+        self.registry = registry()
+        for tenant in self.registry.tenants.values():
+            if tenant.sms is not None:  # fail closed at start: no secret, no channel
+                tenant.sms.auth_token()
+                tenant.sms.account_sid()
+        self.limiter = limiter_for(self.registry.limits)
+
+    def _verify(self, request: Request, sms: SmsChannel) -> None:
+        signature = request.headers.get("x-twilio-signature", "")
+        url = public_url(request, self.public_base_url)
+        if not signature or not RequestValidator(sms.auth_token()).validate(
+            url, request.form, signature
+        ):
+            raise Rejected(403, "bad_signature", "X-Twilio-Signature is missing or wrong")
+
+    async def _keyword(
+        self, word: Keyword, name: str, tenant: Tenant, sender_id: str, state: ChannelState
+    ) -> list[str]:
+        texts = self.registry.sms_texts
+        if word is Keyword.stop:
+            await state.set_opted_out(sender_id, True)
+            return [texts.stop.format(merchant=tenant.name)]
+        if word is Keyword.start:
+            await state.set_opted_out(sender_id, False)
+            return [texts.start.format(merchant=tenant.name)]
+        return [texts.help.format(merchant=tenant.name)]
+
+    async def handle(
+        self, request: Request, path: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        """Verify, find the tenant, apply consent and limits, then hand the text to Rasa."""
+        check_body_size(request, self.registry.limits)
+        name, tenant = find_tenant(self.registry, "sms", path)
+        assert tenant.sms is not None  # find_tenant only returns tenants with this channel
+        self._verify(request, tenant.sms)
+        phone = (request.form.get("From") or "").strip()
+        text = request.form.get("Body")
+        if not phone or text is None:
+            raise Rejected(400, "missing_fields", "From and Body are required")
+        if not self.limiter.allow(f"{name}:{phone}"):
+            raise Rejected(429, "rate_limited", "too many messages from this number; slow down")
+        state = state_from_env()
+        sender_id = sms_sender_id(name, phone)
+        opted_out = await state.is_opted_out(sender_id)
+        word = keyword(text, opted_out)
+        if opted_out and word is not Keyword.start:
+            # Opted out: nothing at all goes to this number, not even a HELP answer.
+            return response.text(EMPTY_TWIML, content_type="text/xml")
+        if word is not None:
+            replies = await self._keyword(word, name, tenant, sender_id, state)
+            return await self._reply(name, tenant.sms, sender_id, phone, replies, state)
+        payload = option_payload(text, await state.menu(sender_id))
+        await state.remember_menu(sender_id, [])
+        limits = self.registry.limits
+        output: SmsOutput
+        if tenant.sms.reply_mode is ReplyMode.rest:
+            output = TwilioOutput(name, tenant.sms, limits.sms_part_chars, state, self.api_base_url)
+        else:
+            output = TwimlCollector(name, tenant.sms, limits.sms_part_chars, state)
+        await on_new_message(
+            UserMessage(
+                payload or text.strip(),
+                output,
+                sender_id,
+                input_channel=self.name(),
+                metadata=channel_metadata(name, phone=phone),
+            )
+        )
+        parts = output.parts if isinstance(output, TwimlCollector) else []
+        return response.text(twiml(parts), content_type="text/xml")
+
+    async def _reply(
+        self,
+        name: str,
+        sms: SmsChannel,
+        sender_id: str,
+        phone: str,
+        parts: list[str],
+        state: ChannelState,
+    ) -> HTTPResponse:
+        """Keyword answers leave the same way as the tenant's bot replies."""
+        if sms.reply_mode is ReplyMode.rest:
+            limits = self.registry.limits
+            output = TwilioOutput(name, sms, limits.sms_part_chars, state, self.api_base_url)
+            await output._deliver(phone, parts)
+            return response.text(EMPTY_TWIML, content_type="text/xml")
+        return response.text(twiml(parts), content_type="text/xml")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sms = Blueprint("aftercare_sms", __name__)
+
+        @sms.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sms.route("/<path:str>", methods=["POST"])
+        async def webhook(request: Request, path: str) -> HTTPResponse:
+            try:
+                return await self.handle(request, path, on_new_message)
+            except Rejected as exc:
+                return error_response(exc)
+
+        return sms
