@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 WIDGET_JS = ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 PAGE_TOKEN_TTL_S = 12 * 3600  # a page may stay open all day; the token only names the tenant
 MAX_MESSAGE_CHARS = 2000
+# Everything the page needs comes from this server. The widget's stylesheet @imports a web
+# font from a CDN; the policy stops that request too (the system font is used instead).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; "
+    "frame-ancestors 'self'"
+)
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -62,6 +70,7 @@ PAGE = """<!doctype html>
     socketUrl: window.location.origin,
     socketPath: "/socket.io/",
     customData: {custom_data},
+    initPayload: "/greet",
     title: {title_js},
     embedded: true,
     showFullScreenButton: false,
@@ -111,7 +120,8 @@ class WebChatInput(InputChannel):
             raise Rejected(400, "bad_customer_token", "customer_token is not a token")
         widget = request.app.url_for("aftercare_webchat.widget")
         body = render_page(name, tenant.webchat.title, widget, token)
-        return response.html(body, headers={"Cache-Control": "no-store"})
+        headers = {"Cache-Control": "no-store", "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+        return response.html(body, headers=headers)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webchat = Blueprint("aftercare_webchat", __name__)
@@ -165,4 +175,26 @@ class LimitedSocketIOInput(SocketIOInput):
                 return None
             return await on_new_message(message)
 
-        return super().blueprint(limited)
+        blueprint = super().blueprint(limited)
+        self._join_session_rooms()
+        return blueprint
+
+    def _join_session_rooms(self) -> None:
+        """Replace Rasa's ``session_request`` handler with one that really joins the room.
+
+        Rasa 3.6 calls ``sio.enter_room`` without awaiting it, and with the pinned
+        python-socketio (5.x, where it is a coroutine) the socket never joins its session's
+        room: replies to a persisted session are lost. Same protocol, awaited.
+        """
+        sio = self.sio
+        assert sio is not None  # set by SocketIOInput.blueprint
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: dict[str, Any] | None) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = data.get("session_id")
+            if not isinstance(session_id, str) or not session_id:
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
