@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ WAIT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("no chromium on PATH: run scripts/install-browser.sh (make browser)")
@@ -40,8 +41,8 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context()  # type: ignore[attr-defined]
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
     opened = context.new_page()
     yield opened
     context.close()
@@ -51,53 +52,53 @@ def chat_url(stack: Stack, query: str = "") -> str:
     return f"http://127.0.0.1:{stack.env['RASA_PORT']}/webhooks/webchat/demo/{query}"
 
 
-def say(page: object, text: str, expect: str) -> str:
+def say(page: Any, text: str, expect: str) -> str:
     """Type a message like a shopper and wait until a bot bubble contains ``expect``."""
-    box = page.locator(".rw-new-message")  # type: ignore[attr-defined]
+    box = page.locator(".rw-new-message")
     box.fill(text)
     box.press("Enter")
-    answer = page.locator(".rw-response", has_text=expect).last  # type: ignore[attr-defined]
+    answer = page.locator(".rw-response", has_text=expect).last
     answer.wait_for(timeout=WAIT_MS)
     return str(answer.inner_text())
 
 
 def test_when_shopper_chats_in_the_browser_then_the_tracking_answer_shows_and_survives_reload(
-    stack: Stack, page: object, demo_orders: list[dict[str, str]]
+    stack: Stack, page: Any, demo_orders: list[dict[str, str]]
 ) -> None:
     order = order_in(demo_orders, "shipped", 1)
     live = backend_order(stack, order["order_id"])
     tracking = live["shipment"]["tracking_number"]
-    page.goto(chat_url(stack))  # type: ignore[attr-defined]
+    page.goto(chat_url(stack))
     say(page, "hi where is my order", "order number")
     say(page, order["order_id"], "e-mail")
     say(page, order["email"], tracking)
-    transcript = page.locator(".rw-messages-container").inner_text()  # type: ignore[attr-defined]
+    transcript = page.locator(".rw-messages-container").inner_text()
     assert live["shipment"]["events"][-1]["description"] in transcript
 
-    page.reload()  # type: ignore[attr-defined]
-    page.locator(".rw-response", has_text=tracking).first.wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    page.reload()
+    page.locator(".rw-response", has_text=tracking).first.wait_for(timeout=WAIT_MS)
     # The server kept the conversation too: the shopper is still verified after the reload.
     again = say(page, f"and where is {order['order_id']} now?", tracking)
     assert "e-mail" not in again.lower()
 
 
 def test_when_the_shop_passes_a_signed_customer_token_then_their_orders_are_offered(
-    stack: Stack, page: object, demo_orders: list[dict[str, str]]
+    stack: Stack, page: Any, demo_orders: list[dict[str, str]]
 ) -> None:
     order = order_in(demo_orders, "delivered", 1)
     token = sign_customer_token(order["customer_id"], stack.env["AFTERCARE_IDENTITY_SECRET"])
-    page.goto(chat_url(stack, f"?customer_token={token}"))  # type: ignore[attr-defined]
+    page.goto(chat_url(stack, f"?customer_token={token}"))
     say(page, "where's my order?", "most recent")
-    buttons = page.locator(".rw-reply")  # type: ignore[attr-defined]
+    buttons = page.locator(".rw-reply")
     buttons.first.wait_for(timeout=WAIT_MS)
     assert order["order_id"] in " ".join(buttons.all_inner_texts())
 
 
 def test_when_the_token_is_forged_then_it_is_ignored_and_the_shopper_verifies(
-    stack: Stack, page: object, demo_orders: list[dict[str, str]]
+    stack: Stack, page: Any, demo_orders: list[dict[str, str]]
 ) -> None:
     order = order_in(demo_orders, "delivered", 1)
-    forged = sign_customer_token(order["customer_id"], "not-the-shops-secret-but-long-enough-for-hs256")
-    page.goto(chat_url(stack, f"?customer_token={forged}"))  # type: ignore[attr-defined]
+    forged = sign_customer_token(order["customer_id"], "a-secret-the-shop-never-had-" * 2)
+    page.goto(chat_url(stack, f"?customer_token={forged}"))
     reply = say(page, "where's my order?", "order number")
     assert "most recent" not in reply

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from commerce.keys import email_key, name_key, order_digits_key, order_ref_key, postcode_key
+from commerce.keys import (
+    email_key,
+    name_key,
+    order_digits_key,
+    order_ref_key,
+    phone_key,
+    postcode_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -78,3 +85,14 @@ def test_when_a_full_name_is_typed_loosely_then_it_normalises_to_one_key(typed: 
 def test_when_names_differ_in_more_than_case_and_spacing_then_their_keys_differ() -> None:
     assert name_key("Noah Brown") != name_key("Noah Browne")
     assert name_key("") == ""
+
+
+@pytest.mark.parametrize(
+    "typed", ["+1 (415) 555-0101", "+14155550101", "14155550101", "415-555-0101", "4155550101"]
+)
+def test_when_a_us_phone_is_written_any_way_then_its_key_is_the_ten_digits(typed: str) -> None:
+    assert phone_key(typed) == "4155550101"
+
+
+def test_when_a_phone_is_not_american_then_its_digits_are_kept_whole() -> None:
+    assert phone_key("+44 20 7183 8750") == "442071838750"

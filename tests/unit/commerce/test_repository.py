@@ -18,6 +18,7 @@ from commerce.repository import (
     VerificationFailed,
     find_customer_by_email,
     find_customer_by_name,
+    find_customer_by_phone,
     find_order,
     get_customer,
     get_product,
@@ -321,3 +322,33 @@ def test_when_name_or_postcode_is_blank_then_the_lookup_rejects_the_argument(
 ) -> None:
     with pytest.raises(InvalidArgument):
         store.run_sync(lambda s: find_customer_by_name(s, "  ", "94107"))
+
+
+def test_when_two_customers_share_a_phone_then_the_lookup_refuses_to_guess(
+    store: Database,
+) -> None:
+    # C-10001 and C-10002 both have (415) 555-0100: a shared household phone identifies nobody.
+    with pytest.raises(CustomerNotFound):
+        store.run_sync(lambda s: find_customer_by_phone(s, "+14155550100"))
+
+
+@pytest.mark.parametrize("typed", ["+14155550177", "14155550177", "(415) 555-0177", "415.555.0177"])
+def test_when_a_phone_is_the_customers_own_then_any_spelling_finds_them(
+    store: Database, typed: str
+) -> None:
+    with store.session() as session, session.begin():
+        session.get(Customer, "C-10002").phone = "415-555-0177"
+    assert store.run_sync(lambda s: find_customer_by_phone(s, typed)).id == "C-10002"
+
+
+@pytest.mark.parametrize("typed", ["+14155550199", "+442071838750"])
+def test_when_no_customer_has_the_phone_then_customer_not_found(
+    store: Database, typed: str
+) -> None:
+    with pytest.raises(CustomerNotFound):
+        store.run_sync(lambda s: find_customer_by_phone(s, typed))
+
+
+def test_when_the_phone_is_too_short_then_the_lookup_rejects_the_argument(store: Database) -> None:
+    with pytest.raises(InvalidArgument):
+        store.run_sync(lambda s: find_customer_by_phone(s, "0100"))
