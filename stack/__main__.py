@@ -19,7 +19,8 @@ Aftercare is running.
                 -d '{{"sender": "me", "message": "where is my order?"}}'
   Terminal:   make shell
   HTTP API:   http://127.0.0.1:{rasa_port}/  (token: RASA_AUTH_TOKEN, default for local use only)
-  Web chat:   socket.io on http://127.0.0.1:{rasa_port}/socket.io
+  Web chat:   http://127.0.0.1:{rasa_port}/webhooks/webchat/demo/  (socket.io on /socket.io)
+  SMS, Messenger webhooks: /webhooks/sms/<tenant>, /webhooks/messenger/<tenant> (docs/channels.md)
   Backend:    http://127.0.0.1:{commerce_port}/openapi.json
   Demo orders to try: make demo-orders
   Logs:       var/log/
@@ -27,7 +28,12 @@ Press Ctrl+C to stop.
 """
 
 
-SECRETS = ("RASA_AUTH_TOKEN", "COMMERCE_API_TOKEN", "AFTERCARE_IDENTITY_SECRET")
+SECRETS = (
+    "RASA_AUTH_TOKEN",
+    "COMMERCE_API_TOKEN",
+    "AFTERCARE_IDENTITY_SECRET",
+    "AFTERCARE_CHANNEL_SECRET",
+)
 
 
 def public_defaults_in_use(env: dict[str, str]) -> list[str]:
