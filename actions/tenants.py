@@ -83,6 +83,11 @@ class SmsChannel(_Strict):
     def account_sid(self) -> str:
         return _secret(self.account_sid_env)
 
+    def require_secrets(self) -> None:
+        """Raise MissingSecret now, at start, rather than on the first shopper's message."""
+        self.auth_token()
+        self.account_sid()
+
 
 class MessengerChannel(_Strict):
     path: str
@@ -106,6 +111,12 @@ class MessengerChannel(_Strict):
     def page_token(self) -> str:
         """Authenticates sends through the Graph API."""
         return _secret(self.page_token_env)
+
+    def require_secrets(self) -> None:
+        """Raise MissingSecret now, at start, rather than on the first shopper's message."""
+        self.app_secret()
+        self.verify_token()
+        self.page_token()
 
 
 class WebChatChannel(_Strict):

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from rasa.core.channels.channel import InputChannel
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -110,3 +112,34 @@ def public_url(request: Request, base_url: str | None) -> str:
 def registry() -> Registry:
     """The tenant registry, validated; channels call this at start so a typo stops Rasa."""
     return load_registry(os.environ.get("AFTERCARE_TENANTS") or None)
+
+
+class TenantChannel(InputChannel):
+    """A provider channel serving every tenant that configured it in ``channels/tenants.yml``.
+
+    Construction fails when a tenant's secret is not set (fail closed: Rasa does not start
+    with a channel that could not verify its provider).
+    """
+
+    kind: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.registry = registry()
+        for tenant in self.registry.tenants.values():
+            channel = getattr(tenant, self.kind)
+            if channel is not None:
+                channel.require_secrets()
+        self.limiter = limiter_for(self.registry.limits)
+
+    def tenant_at(self, path: str) -> tuple[str, Any]:
+        """(name, channel settings) of the tenant on this webhook path; 404 otherwise."""
+        name, tenant = find_tenant(self.registry, self.kind, path)
+        return name, getattr(tenant, self.kind)
+
+    @staticmethod
+    async def answer(handling: Awaitable[HTTPResponse]) -> HTTPResponse:
+        """The handler's response, or the clear 4xx it refused the request with."""
+        try:
+            return await handling
+        except Rejected as exc:
+            return error_response(exc)

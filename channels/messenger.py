@@ -25,11 +25,9 @@ from sanic.response import HTTPResponse
 from actions.tenants import MessengerChannel
 from channels.common import (
     Rejected,
+    TenantChannel,
     channel_metadata,
     check_body_size,
-    error_response,
-    find_tenant,
-    limiter_for,
     registry,
 )
 from channels.sms import split_parts
@@ -190,8 +188,10 @@ class MessengerOutput(OutputChannel):
             await self._post(recipient_id, json_message)
 
 
-class MessengerInput(InputChannel):
+class MessengerInput(TenantChannel):
     """Messenger webhooks for every tenant in ``channels/tenants.yml``."""
+
+    kind = "messenger"
 
     @classmethod
     def name(cls) -> str:
@@ -203,25 +203,18 @@ class MessengerInput(InputChannel):
         return cls(graph_base_url=credentials.get("graph_base_url") or DEFAULT_GRAPH_BASE_URL)
 
     def __init__(self, graph_base_url: str) -> None:
+        super().__init__()
         self.graph_base_url = graph_base_url
-        self.registry = registry()
-        for tenant in self.registry.tenants.values():
-            if tenant.messenger is not None:  # fail closed at start: no secret, no channel
-                tenant.messenger.app_secret()
-                tenant.messenger.verify_token()
-                tenant.messenger.page_token()
-        self.limiter = limiter_for(self.registry.limits)
 
-    def handshake(self, request: Request, path: str) -> HTTPResponse:
+    async def handshake(self, request: Request, path: str) -> HTTPResponse:
         """Meta's subscription check: echo ``hub.challenge`` for the right verify token."""
-        _, tenant = find_tenant(self.registry, "messenger", path)
-        assert tenant.messenger is not None
+        _, messenger = self.tenant_at(path)
         mode = request.args.get("hub.mode")
         token = request.args.get("hub.verify_token") or ""
         challenge = request.args.get("hub.challenge")
         if mode != "subscribe" or not challenge:
             raise Rejected(400, "missing_fields", "hub.mode=subscribe and hub.challenge needed")
-        if not hmac.compare_digest(token.encode(), tenant.messenger.verify_token().encode()):
+        if not hmac.compare_digest(token.encode(), messenger.verify_token().encode()):
             raise Rejected(403, "bad_verify_token", "hub.verify_token does not match")
         return response.text(challenge)
 
@@ -230,10 +223,9 @@ class MessengerInput(InputChannel):
     ) -> HTTPResponse:
         """Verify the body's signature, then hand each message to Rasa in order."""
         raw = check_body_size(request, self.registry.limits)
-        name, tenant = find_tenant(self.registry, "messenger", path)
-        assert tenant.messenger is not None
+        name, messenger = self.tenant_at(path)
         header = request.headers.get("x-hub-signature-256", "")
-        if not signature_ok(raw, header, tenant.messenger.app_secret()):
+        if not signature_ok(raw, header, messenger.app_secret()):
             raise Rejected(403, "bad_signature", "X-Hub-Signature-256 is missing or wrong")
         try:
             body = json.loads(raw)
@@ -242,7 +234,7 @@ class MessengerInput(InputChannel):
         if not isinstance(body, dict):
             raise Rejected(400, "malformed_body", "the body must be a JSON object")
         events = events_of(body)
-        output = MessengerOutput(name, tenant.messenger, self.graph_base_url)
+        output = MessengerOutput(name, messenger, self.graph_base_url)
         handled = 0
         for psid, text in events:
             if not self.limiter.allow(f"{name}:{psid}"):
@@ -270,16 +262,10 @@ class MessengerInput(InputChannel):
 
         @messenger.route("/<path:str>", methods=["GET"])
         async def verify(request: Request, path: str) -> HTTPResponse:
-            try:
-                return self.handshake(request, path)
-            except Rejected as exc:
-                return error_response(exc)
+            return await self.answer(self.handshake(request, path))
 
         @messenger.route("/<path:str>", methods=["POST"])
         async def webhook(request: Request, path: str) -> HTTPResponse:
-            try:
-                return await self.handle(request, path, on_new_message)
-            except Rejected as exc:
-                return error_response(exc)
+            return await self.answer(self.handle(request, path, on_new_message))
 
         return messenger

@@ -29,11 +29,9 @@ from actions.identity import channel_secret, seal, unseal
 from actions.tenants import ReplyMode, SmsChannel, Tenant
 from channels.common import (
     Rejected,
+    TenantChannel,
     channel_metadata,
     check_body_size,
-    error_response,
-    find_tenant,
-    limiter_for,
     public_url,
     registry,
 )
@@ -177,8 +175,10 @@ class TwilioOutput(SmsOutput):
                 return
 
 
-class TwilioSmsInput(InputChannel):
+class TwilioSmsInput(TenantChannel):
     """Twilio SMS webhooks for every tenant in ``channels/tenants.yml``."""
+
+    kind = "sms"
 
     @classmethod
     def name(cls) -> str:
@@ -193,14 +193,9 @@ class TwilioSmsInput(InputChannel):
         )
 
     def __init__(self, public_base_url: str | None, api_base_url: str) -> None:
+        super().__init__()
         self.public_base_url = public_base_url
         self.api_base_url = api_base_url
-        self.registry = registry()
-        for tenant in self.registry.tenants.values():
-            if tenant.sms is not None:  # fail closed at start: no secret, no channel
-                tenant.sms.auth_token()
-                tenant.sms.account_sid()
-        self.limiter = limiter_for(self.registry.limits)
 
     def _verify(self, request: Request, sms: SmsChannel) -> None:
         signature = request.headers.get("x-twilio-signature", "")
@@ -211,7 +206,7 @@ class TwilioSmsInput(InputChannel):
             raise Rejected(403, "bad_signature", "X-Twilio-Signature is missing or wrong")
 
     async def _keyword(
-        self, word: Keyword, name: str, tenant: Tenant, sender_id: str, state: ChannelState
+        self, word: Keyword, tenant: Tenant, sender_id: str, state: ChannelState
     ) -> list[str]:
         texts = self.registry.sms_texts
         if word is Keyword.stop:
@@ -227,9 +222,8 @@ class TwilioSmsInput(InputChannel):
     ) -> HTTPResponse:
         """Verify, find the tenant, apply consent and limits, then hand the text to Rasa."""
         check_body_size(request, self.registry.limits)
-        name, tenant = find_tenant(self.registry, "sms", path)
-        assert tenant.sms is not None  # find_tenant only returns tenants with this channel
-        self._verify(request, tenant.sms)
+        name, sms = self.tenant_at(path)
+        self._verify(request, sms)
         phone = (request.form.get("From") or "").strip()
         text = request.form.get("Body")
         if not phone or text is None:
@@ -244,16 +238,16 @@ class TwilioSmsInput(InputChannel):
             # Opted out: nothing at all goes to this number, not even a HELP answer.
             return response.text(EMPTY_TWIML, content_type="text/xml")
         if word is not None:
-            replies = await self._keyword(word, name, tenant, sender_id, state)
-            return await self._reply(name, tenant.sms, sender_id, phone, replies, state)
+            replies = await self._keyword(word, self.registry.tenants[name], sender_id, state)
+            return await self._reply(name, sms, phone, replies, state)
         payload = option_payload(text, await state.menu(sender_id))
         await state.remember_menu(sender_id, [])
         limits = self.registry.limits
         output: SmsOutput
-        if tenant.sms.reply_mode is ReplyMode.rest:
-            output = TwilioOutput(name, tenant.sms, limits.sms_part_chars, state, self.api_base_url)
+        if sms.reply_mode is ReplyMode.rest:
+            output = TwilioOutput(name, sms, limits.sms_part_chars, state, self.api_base_url)
         else:
-            output = TwimlCollector(name, tenant.sms, limits.sms_part_chars, state)
+            output = TwimlCollector(name, sms, limits.sms_part_chars, state)
         await on_new_message(
             UserMessage(
                 payload or text.strip(),
@@ -267,13 +261,7 @@ class TwilioSmsInput(InputChannel):
         return response.text(twiml(parts), content_type="text/xml")
 
     async def _reply(
-        self,
-        name: str,
-        sms: SmsChannel,
-        sender_id: str,
-        phone: str,
-        parts: list[str],
-        state: ChannelState,
+        self, name: str, sms: SmsChannel, phone: str, parts: list[str], state: ChannelState
     ) -> HTTPResponse:
         """Keyword answers leave the same way as the tenant's bot replies."""
         if sms.reply_mode is ReplyMode.rest:
@@ -292,9 +280,6 @@ class TwilioSmsInput(InputChannel):
 
         @sms.route("/<path:str>", methods=["POST"])
         async def webhook(request: Request, path: str) -> HTTPResponse:
-            try:
-                return await self.handle(request, path, on_new_message)
-            except Rejected as exc:
-                return error_response(exc)
+            return await self.answer(self.handle(request, path, on_new_message))
 
         return sms
