@@ -102,3 +102,32 @@ def test_when_the_token_is_forged_then_it_is_ignored_and_the_shopper_verifies(
     page.goto(chat_url(stack, f"?customer_token={forged}"))
     reply = say(page, "where's my order?", "order number")
     assert "most recent" not in reply
+
+
+def test_when_a_chat_session_floods_then_it_is_told_to_slow_down(stack: Stack) -> None:
+    socketio = pytest.importorskip("socketio")
+    client = socketio.SimpleClient()
+    client.connect(
+        f"http://127.0.0.1:{stack.env['RASA_PORT']}",
+        socketio_path="socket.io",
+        transports=["polling"],
+        wait_timeout=10,
+    )
+    try:
+        client.emit("session_request", {"session_id": None})
+        event, session_id = client.receive(timeout=10)
+        assert event == "session_confirm"
+        for _ in range(12):
+            client.emit("user_uttered", {"message": "hi", "session_id": session_id})
+        replies: list[str] = []
+        while True:
+            try:
+                event, body = client.receive(timeout=8)
+            except socketio.exceptions.TimeoutError:
+                break
+            if event == "bot_uttered":
+                replies.append(body.get("text", ""))
+        assert any("very quickly" in r for r in replies)
+        assert len([r for r in replies if "very quickly" not in r]) >= 1  # the burst got answers
+    finally:
+        client.disconnect()
