@@ -185,6 +185,17 @@ class Registry(_Strict):
                 raise ValueError(f"two tenants share a {kind} webhook path")
         return values
 
+    def secret_env_names(self) -> list[str]:
+        """Every env var holding a channel secret, for the production start check."""
+        names: list[str] = []
+        for tenant in self.tenants.values():
+            if tenant.sms is not None:
+                names.append(tenant.sms.auth_token_env)
+            if tenant.messenger is not None:
+                names += [tenant.messenger.app_secret_env, tenant.messenger.verify_token_env]
+                names.append(tenant.messenger.page_token_env)
+        return names
+
     def by_path(self, kind: str, path: str) -> tuple[str, Tenant] | None:
         """The tenant whose ``kind`` channel listens on ``path``, if any."""
         for name, tenant in self.tenants.items():

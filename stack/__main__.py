@@ -10,6 +10,7 @@ import sys
 import time
 
 from actions.policy import load_policy
+from actions.tenants import load_registry
 from stack.processes import VENV_BIN, Stack, StackError
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env
 
@@ -36,10 +37,15 @@ SECRETS = (
 )
 
 
+def secret_names() -> list[str]:
+    """The stack's own secrets and every channel secret the tenants name."""
+    return [*SECRETS, *load_registry().secret_env_names()]
+
+
 def public_defaults_in_use(env: dict[str, str]) -> list[str]:
     """Secrets still set to the values everyone can read in stack/defaults.env."""
     defaults = read_env_file(DEFAULTS_FILE)
-    return [name for name in SECRETS if env.get(name) == defaults.get(name)]
+    return [name for name in secret_names() if env.get(name) == defaults.get(name)]
 
 
 def check() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stack.__main__ import SECRETS, check, public_defaults_in_use
+from stack.__main__ import check, public_defaults_in_use, secret_names
 from stack.settings import stack_env
 
 
@@ -34,6 +34,17 @@ def test_when_production_sets_real_secrets_then_start_is_allowed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("AFTERCARE_ENV", "production")
-    for name in SECRETS:
+    for name in secret_names():
         monkeypatch.setenv(name, f"{name.lower()}-set-by-the-operator-0123456789")
     check()
+
+
+def test_when_production_keeps_a_public_twilio_token_then_start_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AFTERCARE_ENV", "production")
+    for name in secret_names():
+        monkeypatch.setenv(name, f"{name.lower()}-set-by-the-operator-0123456789")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN_DEMO", "dev-twilio-token-demo-local-only")
+    with pytest.raises(SystemExit, match="TWILIO_AUTH_TOKEN_DEMO"):
+        check()
