@@ -1,0 +1,89 @@
+"""What the engine knows about products and purchases, in arrays it can rank quickly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Product:
+    """A catalogue product as the recommender needs it.
+
+    Attributes:
+        product_id: The store's id.
+        name: Shown to the shopper and used in reasons ("your Alpine Tent").
+        category: The store's category key; rules exclude by it.
+        price_cents: The lowest price of the product's variants.
+        in_stock: At least one variant can be sent today.
+        text: What content similarity reads (name, category, description).
+    """
+
+    product_id: str
+    name: str
+    category: str
+    price_cents: int
+    in_stock: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class Basket:
+    """The distinct products of one order, and when it was placed."""
+
+    order_id: str
+    customer_id: str
+    placed_at: dt.datetime
+    product_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ShopperHistory:
+    """What the rules need to know about one shopper, read fresh for each request.
+
+    Attributes:
+        bought: Products on any of the shopper's orders, newest purchase first.
+        returned_recently: Products the shopper sent back within the policy's window.
+        region: Where the shopper's parcels go (state or region code), if known.
+    """
+
+    bought: tuple[str, ...] = ()
+    returned_recently: frozenset[str] = frozenset()
+    region: str | None = None
+
+
+@dataclass
+class Catalog:
+    """Products by position, with the columns ranking and rules read as numpy arrays.
+
+    Positions are stable for the catalogue's lifetime; a product added later gets the next
+    position (`add`), so the signals indexed by position never need rebuilding.
+    """
+
+    products: list[Product] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+
+    @classmethod
+    def of(cls, products: Iterable[Product], embeddings: np.ndarray) -> Catalog:
+        """A catalogue of `products` whose rows of `embeddings` are unit vectors, same order."""
+        items = list(products)
+        if len(items) != embeddings.shape[0]:
+            raise ValueError("one embedding row per product is needed")
+        catalog = cls(products=items, index={p.product_id: i for i, p in enumerate(items)})
+        catalog.embeddings = embeddings.astype(np.float32, copy=False)
+        return catalog
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def positions(self, product_ids: Sequence[str]) -> list[int]:
+        """Positions of the known ids among `product_ids`, unknown ones skipped, order kept."""
+        return [self.index[pid] for pid in product_ids if pid in self.index]
+
+    def similarity(self, a: int, b: int) -> float:
+        """Cosine similarity of two products' texts (embeddings are unit vectors)."""
+        return float(self.embeddings[a] @ self.embeddings[b])
