@@ -146,7 +146,8 @@ class ActionRecommendProducts(Action):
             suggestions = await client_from_env().recommendations(customer_id, limit=3)
         except CommerceError:
             apologise_backend_down(dispatcher)
-            return []
+            # Counted as shown: no offer later in a conversation the backend already failed.
+            return [SlotSet("suggestion_state", SHOWN)]
         if not suggestions.items:
             dispatcher.utter_message(response="utter_no_suggestions")
             return [SlotSet("suggestion_state", SHOWN)]

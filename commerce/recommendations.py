@@ -17,7 +17,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,6 +201,13 @@ class RecommendationService:
         self._refresh_lock = asyncio.Lock()
         self._watermark: dt.datetime | None = None
         self._refreshed_at = 0.0
+        self.refresh_interval_s = REFRESH_INTERVAL_S
+        self._warm_up: asyncio.Task[Recommender] | None = None
+
+    def warm_up(self) -> None:
+        """Start building in the background, so the first shopper does not wait for it."""
+        if self._warm_up is None:
+            self._warm_up = asyncio.get_running_loop().create_task(self.recommender())
 
     async def recommender(self) -> Recommender:
         """The built recommender; the first caller builds it, the others wait for it."""
@@ -229,7 +236,7 @@ class RecommendationService:
     async def refresh(self, *, force: bool = False) -> int:
         """Add orders placed since the last look; returns how many were new."""
         recommender = await self.recommender()
-        if not force and time.monotonic() - self._refreshed_at < REFRESH_INTERVAL_S:
+        if not force and time.monotonic() - self._refreshed_at < self.refresh_interval_s:
             return 0
         async with self._refresh_lock:
             since = self._watermark
@@ -493,3 +500,14 @@ def load_recommendation_policy(path: str | None) -> RecommendationPolicy:
         OSError: The file cannot be read.
     """
     return RecommendationPolicy() if path is None else load_policy_section(Path(path))
+
+
+async def warm_up_on_start(app: web.Application) -> AsyncIterator[None]:
+    """A cleanup context for the served backend (`python -m commerce`), after the database's.
+
+    Tests build many short-lived apps and leave it out; a served backend builds the
+    recommender (about two seconds for the demo store on first start) while it starts
+    answering other requests.
+    """
+    app[SERVICE_KEY].warm_up()
+    yield
