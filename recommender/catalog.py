@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+NEIGHBOUR_BLOCK = 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class Catalog:
     products: list[Product] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
     embeddings: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    neighbour_ids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
+    neighbour_sims: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
     @classmethod
     def of(cls, products: Iterable[Product], embeddings: np.ndarray) -> Catalog:
@@ -83,6 +88,32 @@ class Catalog:
     def positions(self, product_ids: Sequence[str]) -> list[int]:
         """Positions of the known ids among `product_ids`, unknown ones skipped, order kept."""
         return [self.index[pid] for pid in product_ids if pid in self.index]
+
+    @functools.cached_property
+    def stocked(self) -> frozenset[str]:
+        """Ids of the products in stock when the catalogue was loaded."""
+        return frozenset(p.product_id for p in self.products if p.in_stock)
+
+    def index_neighbours(self, k: int) -> None:
+        """Find every product's `k` most similar products once, in blocks of rows.
+
+        A request then reads its anchors' rows instead of scanning the whole embedding
+        matrix (10,000 x 384 floats is about 4 ms per scan here, a lookup is microseconds).
+        """
+        count = len(self.products)
+        k = max(1, min(k, count - 1)) if count > 1 else 0
+        ids = np.zeros((count, k), dtype=np.int32)
+        sims = np.zeros((count, k), dtype=np.float32)
+        for start in range(0, count, NEIGHBOUR_BLOCK):
+            block = self.embeddings[start : start + NEIGHBOUR_BLOCK] @ self.embeddings.T
+            rows = np.arange(block.shape[0])
+            block[rows, rows + start] = -np.inf  # a product is not its own neighbour
+            top = np.argpartition(-block, k - 1, axis=1)[:, :k] if k else block[:, :0]
+            order = np.argsort(-np.take_along_axis(block, top, axis=1), axis=1)
+            top = np.take_along_axis(top, order, axis=1)
+            ids[start : start + len(rows)] = top
+            sims[start : start + len(rows)] = np.take_along_axis(block, top, axis=1)
+        self.neighbour_ids, self.neighbour_sims = ids, sims
 
     def similarity(self, a: int, b: int) -> float:
         """Cosine similarity of two products' texts (embeddings are unit vectors)."""

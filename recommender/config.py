@@ -64,7 +64,11 @@ class RankingSettings(_Strict):
     """How the candidate sources are blended into one score.
 
     Attributes:
-        copurchase_weight: Weight of "bought together" (normalised to the best candidate).
+        copurchase_weight: Weight of "bought together".
+        copurchase_full_at: The co-purchase score (see `CoPurchase`) that counts as full
+            evidence; weaker pairs add proportionally less, so chance pairs in a store with
+            no real pairs cannot outweigh popularity.
+        copurchase_prior: Shrinkage of co-purchase counts, in baskets.
         content_weight: Weight of text similarity to the shopper's purchases.
         popularity_weight: Weight of overall popularity.
         candidates_per_source: Candidates each source contributes before blending.
@@ -74,6 +78,8 @@ class RankingSettings(_Strict):
     """
 
     copurchase_weight: float = Field(ge=0)
+    copurchase_full_at: float = Field(gt=0, le=1)
+    copurchase_prior: float = Field(ge=0)
     content_weight: float = Field(ge=0)
     popularity_weight: float = Field(ge=0)
     candidates_per_source: int = Field(ge=5, le=500)

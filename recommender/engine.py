@@ -52,7 +52,9 @@ class Recommender:
         self.catalog = catalog
         self.settings = settings
         self.policy = policy
-        self.copurchase = CoPurchase()
+        self.copurchase = CoPurchase(settings.copurchase_prior)
+        if catalog.neighbour_ids.shape[0] != len(catalog):
+            catalog.index_neighbours(settings.candidates_per_source)
         self.popularity = Popularity(len(catalog))
         self._orders_seen: set[str] = set()
 
@@ -104,45 +106,46 @@ class Recommender:
             for other, score in self.copurchase.neighbours(anchor, limit):
                 if score > together.get(other, (0.0, -1))[0]:
                     together[other] = (score, anchor)
-        best_together = max((score for score, _ in together.values()), default=0.0)
         if strategy == "copurchase":
             ranked = sorted(together.items(), key=lambda item: (-item[1][0], item[0]))
             return [Candidate(p, s, "copurchase", a) for p, (s, a) in ranked]
 
-        similar, similar_anchor = self._similar(anchors)
         floor = self.settings.min_content_similarity
         pool = set(popular) | set(together)
-        if len(similar):
-            top = np.argpartition(-similar, min(limit, len(similar) - 1))[:limit]
-            pool |= {int(p) for p in top if similar[p] >= floor}
+        for anchor in anchors:
+            close = self.catalog.neighbour_ids[anchor][self.catalog.neighbour_sims[anchor] >= floor]
+            pool.update(int(p) for p in close[:limit])
         pool -= set(anchors)
+        positions = sorted(pool)
+        similar, similar_anchor = self._similar(positions, anchors)
 
         weights = self.settings
+        best_seller = self.popularity.best_score()
         candidates = []
-        for position in pool:
+        for row, position in enumerate(positions):
             co, co_anchor = together.get(position, (0.0, -1))
             parts = {
-                "copurchase": weights.copurchase_weight * (co / best_together if co else 0.0),
+                "copurchase": weights.copurchase_weight * min(1.0, co / weights.copurchase_full_at),
                 "content": weights.content_weight
-                * max(0.0, (float(similar[position]) - floor) / (1.0 - floor)),
-                "popularity": weights.popularity_weight * self._popularity_share(position),
+                * max(0.0, (float(similar[row]) - floor) / (1.0 - floor)),
+                "popularity": weights.popularity_weight
+                * self._popularity_share(position, best_seller),
             }
             source = max(parts, key=lambda name: parts[name])
-            about = {"copurchase": co_anchor, "content": int(similar_anchor[position])}.get(source)
+            about = {"copurchase": co_anchor, "content": int(similar_anchor[row])}.get(source)
             candidates.append(Candidate(position, sum(parts.values()), source, about))
         candidates.sort(key=lambda c: (-c.score, c.position))
         return candidates
 
-    def _similar(self, anchors: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Each product's best cosine similarity to an anchor, and which anchor that was."""
-        sims = self.catalog.embeddings @ self.catalog.embeddings[anchors].T
+    def _similar(self, positions: list[int], anchors: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Each candidate's best cosine similarity to an anchor, and which anchor that was."""
+        if not positions:
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        embeddings = self.catalog.embeddings
+        sims = embeddings[positions] @ embeddings[anchors].T
         return sims.max(axis=1), np.asarray(anchors)[sims.argmax(axis=1)]
 
-    def _popularity_share(self, position: int) -> float:
-        top = self.popularity.top(1)
-        if not top:
-            return 0.0
-        best = self.popularity.score(top[0][0])
+    def _popularity_share(self, position: int, best: float) -> float:
         return self.popularity.score(position) / best if best else 0.0
 
     # --- the answer --------------------------------------------------------------------

@@ -7,6 +7,7 @@ sees it, the benchmark feeds a whole history the same way.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -19,10 +20,16 @@ class CoPurchase:
 
     The score of a pair is its count divided by the geometric mean of the two products'
     order counts (cosine of their order vectors), so a best-seller does not look "bought
-    together" with everything just because it is in many baskets.
+    together" with everything just because it is in many baskets; then shrunk by
+    `count / (count + prior)`, so two products that met in one basket by chance are not
+    taken for a pair.
+
+    Args:
+        prior: Baskets of evidence that count as much as the shrinkage (0: no shrinkage).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, prior: float = 0.0) -> None:
+        self.prior = prior
         self.pairs: defaultdict[int, Counter[int]] = defaultdict(Counter)
         self.orders_with: Counter[int] = Counter()
 
@@ -42,12 +49,14 @@ class CoPurchase:
         if not together:
             return []
         base = self.orders_with[anchor]
-        scored = [
-            (other, count / math.sqrt(base * self.orders_with[other]))
+        scored = (
+            (
+                other,
+                count / math.sqrt(base * self.orders_with[other]) * count / (count + self.prior),
+            )
             for other, count in together.items()
-        ]
-        scored.sort(key=lambda item: (-item[1], item[0]))
-        return scored[:limit]
+        )
+        return heapq.nsmallest(limit, scored, key=lambda item: (-item[1], item[0]))
 
 
 class Popularity:
@@ -84,6 +93,10 @@ class Popularity:
             for p in self._top[:limit]
             if self.counts[p] > 0
         ]
+
+    def best_score(self) -> float:
+        """The score of the best-seller (0 before any order)."""
+        return math.log1p(float(self.counts.max())) if len(self.counts) else 0.0
 
     def score(self, position: int) -> float:
         """Log-damped count: the tenth best-seller is not ten times worse than the first."""
