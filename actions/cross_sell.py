@@ -49,14 +49,13 @@ UPSET_WORDS = re.compile(
 RECENT_CLAIM_DAYS = 30
 
 
-def _session_user_events(tracker: Tracker) -> list[dict[str, Any]]:
-    """The shopper's messages in the current session, oldest first."""
+def _session_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events of the current session, oldest first."""
     events: list[dict[str, Any]] = []
     for event in reversed(tracker.events):
         if event.get("event") == "session_started":
             break
-        if event.get("event") == "user":
-            events.append(event)
+        events.append(event)
     return list(reversed(events))
 
 
@@ -65,16 +64,18 @@ def _intent(event: dict[str, Any]) -> str | None:
 
 
 def sounds_upset(tracker: Tracker) -> bool:
-    """Whether anything the shopper said in this session sounds angry or about a problem.
+    """Whether anything in this session says the shopper is upset or has a problem.
 
-    Deliberately simple and explainable: a problem-type intent, a fallback (not understood),
-    or an angry word or "!!" anywhere in the session.
+    Deliberately simple and explainable: a problem-type intent, an angry word or "!!" in
+    anything they wrote, or the bot failing to understand them (its fallback answered).
+    A message the NLU was unsure about inside a form (an e-mail address, say) is not one.
     """
-    for event in _session_user_events(tracker):
-        intent = _intent(event)
-        if intent in PROBLEM_INTENTS or intent == "nlu_fallback":
+    for event in _session_events(tracker):
+        if event.get("event") == "action" and event.get("name") == "action_nlu_fallback":
             return True
-        if UPSET_WORDS.search(event.get("text") or ""):
+        if event.get("event") != "user":
+            continue
+        if _intent(event) in PROBLEM_INTENTS or UPSET_WORDS.search(event.get("text") or ""):
             return True
     return False
 

@@ -78,6 +78,30 @@ async def test_good_news_and_a_calm_shopper_get_the_offer_once(
     assert later == [SlotSet("suggestion_state", "ignored")]
 
 
+async def test_an_e_mail_the_nlu_was_unsure_about_inside_the_lookup_is_not_upset(
+    domain: dict[str, Any], store: Store, live_backend: Backend
+) -> None:
+    customer = await customer_without_open_problems(store, live_backend)
+    unsure = {
+        "event": "user",
+        "text": "jane.doe@example.com",
+        "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.3}, "entities": []},
+    }
+    slots = {"customer_id": customer, "order_status": "delivered"}
+
+    said, _ = await offer(domain, slots=slots, earlier_events=[unsure, *AFTER_GOOD_NEWS])
+
+    assert said == ["utter_offer_suggestion"]
+
+
+async def test_a_shopper_the_bot_failed_to_understand_gets_no_offer(
+    domain: dict[str, Any],
+) -> None:
+    missed = [ActionExecuted("action_nlu_fallback"), *AFTER_GOOD_NEWS]
+    said, _ = await offer(domain, slots={"order_status": "delivered"}, earlier_events=missed)
+    assert said == ["utter_you_are_welcome"]
+
+
 async def test_a_shopper_with_an_open_return_gets_no_offer(
     domain: dict[str, Any], store: Store, live_backend: Backend
 ) -> None:

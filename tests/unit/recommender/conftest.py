@@ -63,6 +63,8 @@ def policy() -> RecommendationPolicy:
 def settings() -> RankingSettings:
     return RankingSettings(
         copurchase_weight=0.5,
+        copurchase_full_at=0.25,
+        copurchase_prior=2,
         content_weight=0.3,
         popularity_weight=0.2,
         candidates_per_source=50,
