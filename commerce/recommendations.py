@@ -15,6 +15,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -199,6 +200,8 @@ class RecommendationService:
         self._recommender: Recommender | None = None
         self._build_lock = asyncio.Lock()
         self._refresh_lock = asyncio.Lock()
+        # Requests rank on the database threads while new orders are counted: one at a time.
+        self._engine_lock = threading.Lock()
         self._watermark: dt.datetime | None = None
         self._refreshed_at = 0.0
         self.refresh_interval_s = REFRESH_INTERVAL_S
@@ -240,11 +243,16 @@ class RecommendationService:
             return 0
         async with self._refresh_lock:
             since = self._watermark
-            baskets = await self._database.run(lambda s: baskets_since(s, since))
             self._refreshed_at = time.monotonic()
-            if baskets:
-                self._watermark = max(b.placed_at for b in baskets)
-            return recommender.add_orders(baskets)
+
+            def work(session: Session) -> tuple[int, dt.datetime | None]:
+                baskets = baskets_since(session, since)
+                with self._engine_lock:
+                    added = recommender.add_orders(baskets)
+                return added, max((b.placed_at for b in baskets), default=since)
+
+            added, self._watermark = await self._database.run(work)
+            return added
 
     async def suggest(
         self, customer_id: str | None, anchor_product_id: str | None, limit: int
@@ -266,12 +274,13 @@ class RecommendationService:
             history = ShopperHistory()
             if customer_id is not None:
                 history = shopper_history(session, customer_id, now, days)
-            return recommender.recommend(
-                history,
-                anchor_product_id=anchor_product_id,
-                limit=limit,
-                stock_of=lambda ids: in_stock(session, ids),
-            )
+            with self._engine_lock:
+                return recommender.recommend(
+                    history,
+                    anchor_product_id=anchor_product_id,
+                    limit=limit,
+                    stock_of=lambda ids: in_stock(session, ids),
+                )
 
         items = await self._database.run(work)
         return Suggestions(f"rec_{uuid.uuid4().hex[:20]}", customer_id, anchor_product_id, items)

@@ -7,6 +7,7 @@ database itself (what the shopper bought, what is in stock).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -309,3 +310,29 @@ async def test_listing_clicks_needs_a_known_customer(client: TestClient) -> None
     missing = await client.get(CLICKS, headers=AUTH)
     unknown = await client.get(CLICKS, params={"customer_id": "C-00000"}, headers=AUTH)
     assert (missing.status, unknown.status) == (422, 404)
+
+
+async def test_shoppers_asking_at_once_while_orders_arrive_all_get_answers(
+    client: TestClient, store: Database
+) -> None:
+    client.app[SERVICE_KEY].refresh_interval_s = 0.0
+    customers = store.run_sync(
+        lambda s: list(s.execute(select(Order.customer_id).distinct().limit(24)).scalars())
+    )
+    products = store.run_sync(
+        lambda s: list(s.execute(select(Product.id).order_by(Product.id).limit(2)).scalars())
+    )
+
+    async def place(number: int) -> None:
+        await asyncio.to_thread(_place_order, store, f"AC-9800{number:02d}", products, NOW)
+
+    answers = await asyncio.gather(
+        *(client.get(RECOMMENDATIONS, params={"customer_id": c}, headers=AUTH) for c in customers),
+        *(place(number) for number in range(6)),
+    )
+
+    statuses = [answer.status for answer in answers if answer is not None]
+    assert statuses == [200] * len(customers)
+    engine = await client.app[SERVICE_KEY].recommender()
+    await client.app[SERVICE_KEY].refresh(force=True)
+    assert engine.orders_seen == 400 + 6
