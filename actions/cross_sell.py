@@ -143,8 +143,12 @@ class ActionRecommendProducts(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         customer_id = tracker.get_slot("customer_id")
+        # "what goes with my tent": the suggestions go with the tent, not the latest purchase.
+        mention = next(tracker.get_latest_entity_values("product"), None)
         try:
-            suggestions = await client_from_env().recommendations(customer_id, limit=3)
+            suggestions = await client_from_env().recommendations(
+                customer_id, limit=3, about=str(mention) if mention else None
+            )
         except CommerceError:
             apologise_backend_down(dispatcher)
             # Counted as shown: no offer later in a conversation the backend already failed.

@@ -916,6 +916,14 @@ def _recommendation_paths() -> dict[str, Schema]:
                 "parameters": [
                     customer,
                     _query_param("product_id", "What the suggestions should go with.", "P-1042"),
+                    _query_param(
+                        "about",
+                        "What the shopper called it (up to 60 characters): the newest "
+                        "product they bought whose name or category has these words, else "
+                        "the best-selling such product. Ignored with product_id, or when "
+                        "nothing matches.",
+                        "tent",
+                    ),
                     _query_param("limit", "1..10, default the policy's max_results.", "3"),
                 ],
                 "responses": _responses(
@@ -923,7 +931,7 @@ def _recommendation_paths() -> dict[str, Schema]:
                     {
                         "404": "Unknown customer (`customer_not_found`) or product "
                         "(`product_not_found`).",
-                        "422": "A malformed id or limit (`invalid_request`).",
+                        "422": "A malformed id, about or limit (`invalid_request`).",
                     },
                 ),
             }

@@ -62,6 +62,8 @@ REFRESH_INTERVAL_S = 2.0
 MAX_LIMIT = 10
 MAX_CLICK_LIST = 100
 _ID = re.compile(r"^[A-Za-z0-9_#.\-]{1,64}$")
+_MENTION = re.compile(r"^[\w \-']+$")
+MAX_MENTION = 60
 
 
 def product_text(name: str, category: str, description: str) -> str:
@@ -255,9 +257,16 @@ class RecommendationService:
             return added
 
     async def suggest(
-        self, customer_id: str | None, anchor_product_id: str | None, limit: int
+        self,
+        customer_id: str | None,
+        anchor_product_id: str | None,
+        limit: int,
+        about: str | None = None,
     ) -> Suggestions:
         """Suggestions for a shopper (or for anyone, when `customer_id` is None).
+
+        `about` is what the shopper called the product ("my tent"); it picks the anchor
+        when no `anchor_product_id` is given and is ignored when nothing matches.
 
         Raises:
             CustomerNotFound: Unknown customer id.
@@ -270,20 +279,23 @@ class RecommendationService:
         now = self._clock()
         days = self._policy.recently_returned_days
 
-        def work(session: Session) -> list[Recommendation]:
+        def work(session: Session) -> tuple[str | None, list[Recommendation]]:
             history = ShopperHistory()
             if customer_id is not None:
                 history = shopper_history(session, customer_id, now, days)
             with self._engine_lock:
-                return recommender.recommend(
+                anchor = anchor_product_id
+                if anchor is None and about:
+                    anchor = recommender.product_mentioned(about, history)
+                return anchor, recommender.recommend(
                     history,
-                    anchor_product_id=anchor_product_id,
+                    anchor_product_id=anchor,
                     limit=limit,
                     stock_of=lambda ids: in_stock(session, ids),
                 )
 
-        items = await self._database.run(work)
-        return Suggestions(f"rec_{uuid.uuid4().hex[:20]}", customer_id, anchor_product_id, items)
+        anchor, items = await self._database.run(work)
+        return Suggestions(f"rec_{uuid.uuid4().hex[:20]}", customer_id, anchor, items)
 
     @property
     def policy(self) -> RecommendationPolicy:
@@ -391,6 +403,15 @@ def _id_param(raw: str | None, name: str) -> str | None:
     return raw.strip()
 
 
+def _mention(raw: str | None) -> str | None:
+    """What the shopper called a product: up to 60 characters of plain text."""
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > MAX_MENTION or not _MENTION.match(raw):
+        raise ValueError(f"about must be up to {MAX_MENTION} letters, digits, spaces or -'.")
+    return raw.strip()
+
+
 def _limit(raw: str | None, default: int) -> int:
     if raw is None:
         return default
@@ -432,16 +453,17 @@ def serialize_click(click: RecommendationClick) -> dict[str, Any]:
 
 
 async def get_recommendations(request: web.Request) -> web.Response:
-    """`GET /api/v1/recommendations?customer_id=&product_id=&limit=`."""
+    """`GET /api/v1/recommendations?customer_id=&product_id=&about=&limit=`."""
     service = request.app[SERVICE_KEY]
     try:
         customer_id = _id_param(request.query.get("customer_id"), "customer_id")
         product_id = _id_param(request.query.get("product_id"), "product_id")
         limit = _limit(request.query.get("limit"), service.policy.max_results)
+        about = _mention(request.query.get("about"))
     except ValueError as error:
         return _bad(422, "invalid_request", str(error))
     try:
-        suggestions = await service.suggest(customer_id, product_id, limit)
+        suggestions = await service.suggest(customer_id, product_id, limit, about)
     except CustomerNotFound:
         return _bad(404, "customer_not_found", "No customer has this id.")
     except ProductNotFound:

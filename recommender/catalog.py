@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 NEIGHBOUR_BLOCK = 1024
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> frozenset[str]:
+    """Lower-case words with a plural "s" dropped: "Hiking Boots" -> {"hiking", "boot"}."""
+    found = _WORD.findall(text.lower())
+    return frozenset(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in found
+    )
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,11 @@ class Catalog:
             ids[start : start + len(rows)] = top
             sims[start : start + len(rows)] = np.take_along_axis(block, top, axis=1)
         self.neighbour_ids, self.neighbour_sims = ids, sims
+
+    @functools.cached_property
+    def name_words(self) -> list[frozenset[str]]:
+        """Each product's name and category as a set of singular lower-case words."""
+        return [words(f"{p.name} {p.category.replace('_', ' ')}") for p in self.products]
 
     def similarity(self, a: int, b: int) -> float:
         """Cosine similarity of two products' texts (embeddings are unit vectors)."""

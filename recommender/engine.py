@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recommender.catalog import Basket, Catalog, ShopperHistory
+from recommender.catalog import Basket, Catalog, ShopperHistory, words
 from recommender.config import RankingSettings, RecommendationPolicy
 from recommender.rules import Candidate, RuleContext, apply_rules
 from recommender.signals import CoPurchase, Popularity
 
 STRATEGIES = ("hybrid", "popularity", "copurchase")
+FILLER_WORDS = frozenset("a an the my our your his her their this that these those new one".split())
+"""Words in "my new tent" that say nothing about which product."""
 """`hybrid` is what shoppers get; the other two are the benchmark's baselines."""
 
 
@@ -91,6 +93,23 @@ class Recommender:
             return self.catalog.positions([anchor_product_id])
         kept = [pid for pid in history.bought if pid not in history.returned_recently]
         return self.catalog.positions(kept)[: self.settings.anchors]
+
+    def product_mentioned(self, mention: str, history: ShopperHistory) -> str | None:
+        """The product a shopper means by "my tent": one they bought whose name or category
+        has every word of the mention, newest purchase first; else the best-selling such
+        product of the catalogue; None when nothing matches."""
+        wanted = words(mention) - FILLER_WORDS
+        if not wanted:
+            return None
+        matches = [i for i, have in enumerate(self.catalog.name_words) if wanted <= have]
+        if not matches:
+            return None
+        mine = set(matches)
+        for position in self.catalog.positions(history.bought):
+            if position in mine:
+                return self.catalog.products[position].product_id
+        best = max(matches, key=lambda i: (self.popularity.counts[i], -i))
+        return self.catalog.products[best].product_id
 
     def rank(self, anchors: list[int], strategy: str = "hybrid") -> list[Candidate]:
         """Every candidate of `strategy` for these anchors, best first (before the rules)."""

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -259,9 +260,16 @@ class CommerceClient(Protocol):
         ...
 
     async def recommendations(
-        self, customer_id: str | None, product_id: str | None = None, limit: int = 3
+        self,
+        customer_id: str | None,
+        product_id: str | None = None,
+        limit: int = 3,
+        about: str | None = None,
     ) -> Suggestions:
-        """Products to suggest, best first; popular ones for an unknown shopper."""
+        """Products to suggest, best first; popular ones for an unknown shopper.
+
+        ``about`` is the shopper's word for a product ("tent"): suggestions go with it.
+        """
         ...
 
     async def record_click(
@@ -477,10 +485,17 @@ class HttpCommerceClient:
         return parse_order(body)
 
     async def recommendations(
-        self, customer_id: str | None, product_id: str | None = None, limit: int = 3
+        self,
+        customer_id: str | None,
+        product_id: str | None = None,
+        limit: int = 3,
+        about: str | None = None,
     ) -> Suggestions:
         """See :meth:`CommerceClient.recommendations`."""
         params = {"limit": str(limit)}
+        mention = " ".join(re.findall(r"[\w'-]+", about or ""))[:60]
+        if mention:
+            params["about"] = mention
         if customer_id:
             params["customer_id"] = customer_id
         if product_id:

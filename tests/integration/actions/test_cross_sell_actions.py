@@ -198,6 +198,23 @@ async def test_someone_unknown_gets_popular_products_and_how_to_get_personal_one
     assert "Popular with other shoppers" in dispatcher.messages[0]["suggestions"]
 
 
+async def test_asking_about_a_tent_gets_suggestions_that_go_with_a_tent(
+    domain: dict[str, Any], live_backend: Backend
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        domain,
+        intent="recommend_products",
+        text="what goes with a tent",
+        entities={"product": "tent"},
+    )
+
+    await ActionRecommendProducts().run(dispatcher, tracker, domain)
+
+    lines = dispatcher.messages[0]["suggestions"].splitlines()
+    assert any("Tent" in line.split(". ", 2)[-1] for line in lines), lines
+
+
 @pytest.mark.usefixtures("backend_down")
 async def test_when_the_backend_is_down_the_shopper_hears_an_apology_and_a_person(
     domain: dict[str, Any],

@@ -336,3 +336,32 @@ async def test_shoppers_asking_at_once_while_orders_arrive_all_get_answers(
     engine = await client.app[SERVICE_KEY].recommender()
     await client.app[SERVICE_KEY].refresh(force=True)
     assert engine.orders_seen == 400 + 6
+
+
+async def test_what_goes_with_my_tent_is_about_the_tent_the_shopper_bought(
+    client: TestClient, store: Database
+) -> None:
+    query = (
+        select(Order.customer_id, OrderLine.product_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(OrderLine.category == "tents")
+        .order_by(Order.placed_at.desc())
+        .limit(1)
+    )
+    customer_id, tent = store.run_sync(lambda s: s.execute(query).one())
+
+    body = await suggest(client, customer_id=customer_id, about="my tent")
+    nothing = await suggest(client, customer_id=customer_id, about="kayak")
+
+    assert body["anchor_product_id"] == tent
+    assert nothing["anchor_product_id"] is None
+    tent_name = store.run_sync(lambda s: s.get(Product, tent).name)
+    about_tent = [r for r in body["recommendations"] if tent_name in r["reason"]]
+    assert about_tent, body["recommendations"]
+
+
+@pytest.mark.parametrize("about", ["x" * 61, "tent; DROP TABLE", "<script>"])
+async def test_a_strange_product_mention_is_a_422(client: TestClient, about: str) -> None:
+    resp = await client.get(RECOMMENDATIONS, params={"about": about}, headers=AUTH)
+    assert resp.status == 422
+    assert "about" in (await resp.json())["error"]["message"]

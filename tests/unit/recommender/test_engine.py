@@ -139,3 +139,23 @@ def test_baselines_rank_differently_from_the_hybrid(
     assert engine.rank(anchors, "copurchase") == []  # nobody bought the pad with anything
     assert {c.source for c in engine.rank(anchors, "popularity")} == {"popularity"}
     assert {c.source for c in engine.rank(anchors, "hybrid")} >= {"content"}
+
+
+def test_my_tent_means_the_tent_the_shopper_bought(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+    shopper = ShopperHistory(bought=("P-JACKET", "P-TENT"))
+
+    assert engine.product_mentioned("my tent", shopper) == "P-TENT"
+    assert engine.product_mentioned("Tents", shopper) == "P-TENT"
+
+
+def test_a_product_not_bought_is_found_in_the_catalogue_and_nonsense_is_not(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+
+    assert engine.product_mentioned("sleeping pads", ShopperHistory()) == "P-PAD"
+    assert engine.product_mentioned("kayak", ShopperHistory()) is None
+    assert engine.product_mentioned("!!", ShopperHistory()) is None
