@@ -157,8 +157,11 @@ class ActionRecommendProducts(Action):
             dispatcher.utter_message(response="utter_no_suggestions")
             return [SlotSet("suggestion_state", SHOWN)]
         response = "utter_suggestions_personal" if customer_id else "utter_suggestions_popular"
+        if mention:
+            response = "utter_suggestions_about"
         dispatcher.utter_message(
             response=response,
+            product=str(mention or ""),
             suggestions=describe(suggestions.items),
             buttons=buttons(suggestions.items),
         )

@@ -211,7 +211,9 @@ async def test_asking_about_a_tent_gets_suggestions_that_go_with_a_tent(
 
     await ActionRecommendProducts().run(dispatcher, tracker, domain)
 
-    lines = dispatcher.messages[0]["suggestions"].splitlines()
+    (message,) = dispatcher.messages
+    assert (message["response"], message["product"]) == ("utter_suggestions_about", "tent")
+    lines = message["suggestions"].splitlines()
     assert any("Tent" in line.split(". ", 2)[-1] for line in lines), lines
 
 
