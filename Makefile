@@ -60,7 +60,7 @@ demo-orders: seed ## One JSON line per sample order, covering every order state
 lint: $(STAMP) ## ruff (lint + format) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components benchmarks
+	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components benchmarks recommender
 
 validate: $(STAMP) ## rasa data validate
 	$(RASA) data validate --fail-on-warnings
@@ -78,6 +78,7 @@ test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly 
 
 bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.run --train
+	$(PY) -m benchmarks.recommend
 
 clean: ## Remove built models, databases and results (keeps .venv)
 	rm -rf models var results

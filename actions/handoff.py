@@ -10,11 +10,7 @@ from rasa_sdk.types import DomainDict
 from actions.support import support_contact
 
 # Intents whose flows a person handles for now; each has an ``utter_holding_<intent>``.
-HOLDING_INTENTS = frozenset(
-    {
-        "recommend_products",
-    }
-)
+HOLDING_INTENTS: frozenset[str] = frozenset()
 
 
 class ActionRequestHuman(Action):

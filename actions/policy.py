@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Extra, Field, validator
 
+from recommender.config import RecommendationPolicy
+
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "policy" / "demo.yml"
 
 
@@ -154,6 +156,8 @@ class MerchantPolicy(_Strict):
     refunds: Refunds
     changes: Changes
     claims: Claims
+    # Cross-sell rules; the backend applies them, the same model validates them here.
+    recommendations: RecommendationPolicy = RecommendationPolicy()
 
     @validator("merchant_name")
     def _not_blank(cls, value: str) -> str:  # noqa: N805 - pydantic validator

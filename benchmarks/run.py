@@ -190,7 +190,11 @@ def write_report(
     ]
     if trained is not None:
         lines.append(f"| `rasa train --force` (NLU + dialogue) | {trained:.1f} s |")
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Other benchmarks write their own sections below (benchmarks/recommend.py): keep them.
+    previous = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+    starts = [i for i in (previous.find("\n## "), previous.find("\n<!--")) if i >= 0]
+    kept = previous[min(starts) :] if starts else ""
+    OUT.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
 
 if __name__ == "__main__":

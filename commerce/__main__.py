@@ -10,6 +10,7 @@ from aiohttp import web
 
 from commerce.app import SchemaMissing, create_app
 from commerce.config import DEFAULT_API_TOKEN, CommerceConfig
+from commerce.recommendations import warm_up_on_start
 
 logger = logging.getLogger("commerce")
 
@@ -29,7 +30,9 @@ def main() -> int:
         )
     logger.info("Commerce backend on %s (store: %s)", config.base_url, config.db_url)
     try:
-        web.run_app(create_app(config), host=config.host, port=config.port, print=None)
+        app = create_app(config)
+        app.cleanup_ctx.append(warm_up_on_start)
+        web.run_app(app, host=config.host, port=config.port, print=None)
     except SchemaMissing as error:
         logger.error("%s", error)
         return 1

@@ -13,13 +13,21 @@ from aiohttp.typedefs import Handler, Middleware
 from commerce.api import API_PREFIX, REPOSITORY_KEY, error_response, setup_routes
 from commerce.config import CommerceConfig
 from commerce.db import Database
+from commerce.recommendations import (
+    SERVICE_KEY,
+    RecommendationService,
+    load_recommendation_policy,
+    setup_recommendation_routes,
+)
 from commerce.repository import CommerceRepository, utc_now
+from recommender.config import RecommendationPolicy
 
 logger = logging.getLogger(__name__)
 
 CONFIG_KEY = web.AppKey("config", CommerceConfig)
 DATABASE_KEY = web.AppKey("database", Database)
 CLOCK_KEY: web.AppKey[Callable[[], dt.datetime]] = web.AppKey("clock")
+POLICY_KEY = web.AppKey("recommendation_policy", RecommendationPolicy)
 
 _HTTP_ERROR_CODES = {
     400: "bad_request",
@@ -103,6 +111,9 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
             )
         app[DATABASE_KEY] = database
         app[REPOSITORY_KEY] = CommerceRepository(database, clock=app[CLOCK_KEY])
+        app[SERVICE_KEY] = RecommendationService(
+            database, app[POLICY_KEY], config.cache_path, clock=app[CLOCK_KEY]
+        )
         yield
     finally:
         database.close()
@@ -124,6 +135,8 @@ def create_app(
     )
     app[CONFIG_KEY] = config
     app[CLOCK_KEY] = clock
+    app[POLICY_KEY] = load_recommendation_policy(config.merchant_policy)
     setup_routes(app, server_url=config.base_url)
+    setup_recommendation_routes(app)
     app.cleanup_ctx.append(_database_ctx)
     return app

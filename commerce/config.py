@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, validator
@@ -27,6 +28,10 @@ class CommerceConfig(BaseModel):
         api_token: Bearer token every `/api/v1` request must carry.
         max_body_bytes: Largest request body accepted; the API's bodies are tiny, so
             anything bigger is refused with 413 before it is parsed.
+        merchant_policy: The merchant's policy file, whose `recommendations` section holds
+            the rules for suggestions (None: the defaults of `RecommendationPolicy`).
+        cache_dir: Where computed product embeddings are kept between starts ("" for no
+            cache).
     """
 
     db_url: str = DEFAULT_DB_URL
@@ -34,6 +39,8 @@ class CommerceConfig(BaseModel):
     port: int = DEFAULT_PORT
     api_token: str = DEFAULT_API_TOKEN
     max_body_bytes: int = 16 * 1024
+    merchant_policy: str | None = None
+    cache_dir: str = "var/cache"
 
     class Config:
         extra = "forbid"
@@ -74,9 +81,16 @@ class CommerceConfig(BaseModel):
             "port": "COMMERCE_PORT",
             "api_token": "COMMERCE_API_TOKEN",
             "max_body_bytes": "COMMERCE_MAX_BODY_BYTES",
+            "merchant_policy": "MERCHANT_POLICY",
+            "cache_dir": "COMMERCE_CACHE_DIR",
         }
         values: dict[str, Any] = {field: env[name] for field, name in names.items() if name in env}
         return cls(**values)
+
+    @property
+    def cache_path(self) -> Path | None:
+        """`cache_dir` as a path, or None when caching is switched off."""
+        return Path(self.cache_dir) if self.cache_dir.strip() else None
 
     @property
     def base_url(self) -> str:

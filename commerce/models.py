@@ -462,3 +462,21 @@ class StoreInfo(Base):
 
     key: Mapped[str] = Column(String(40), primary_key=True)
     value: Mapped[str] = Column(String(400), nullable=False)
+
+
+class RecommendationClick(Base):
+    """A shopper picked a suggested product (for measuring suggestions, not an order).
+
+    One row per suggestion list and product: a repeated click on the same suggestion, or a
+    retried request, records nothing new.
+    """
+
+    __tablename__ = "recommendation_clicks"
+    __table_args__ = (UniqueConstraint("recommendation_id", "product_id"),)
+
+    id: Mapped[str] = Column(String(24), primary_key=True)  # CLK-1a2b3c4d5e6f
+    recommendation_id: Mapped[str] = Column(String(64), nullable=False)
+    product_id: Mapped[str] = Column(ForeignKey("products.id"), nullable=False, index=True)
+    customer_id: Mapped[str | None] = Column(ForeignKey("customers.id"), index=True)
+    position: Mapped[int | None] = Column(Integer)
+    created_at: Mapped[dt.datetime] = Column(DateTime, nullable=False)

@@ -842,6 +842,146 @@ def _paths() -> dict[str, Schema]:
     }
 
 
+# --- Recommendations (cross-sell) --------------------------------------------------------
+
+RECOMMENDATION_SOURCES = ("copurchase", "content", "popularity")
+
+
+def _recommendation_schemas() -> dict[str, Schema]:
+    return {
+        "Recommendation": _object(
+            {
+                "position": {"type": "integer", "minimum": 1},
+                "product_id": _string(example="P-1042"),
+                "name": _string(example="Ridge Trail Sleeping Pad"),
+                "category": _string(example="sleeping_bags"),
+                "price": MONEY,
+                "in_stock": {"type": "boolean"},
+                "reason": _string(
+                    "Why it is suggested, in words for the shopper.",
+                    example="Often bought together with your Alpine Tent",
+                ),
+                "source": _enum(
+                    RECOMMENDATION_SOURCES, "The signal that contributed most to the rank."
+                ),
+            }
+        ),
+        "RecommendationList": _object(
+            {
+                "recommendation_id": _string(
+                    "Names this list; a click refers to it.", example="rec_3f0c5a4e2b514d7f9a39"
+                ),
+                "customer_id": _nullable(_string(example="C-10023")),
+                "anchor_product_id": _nullable(_string(example="P-1042")),
+                "recommendations": {"type": "array", "items": _ref("Recommendation")},
+            },
+            "Best first. Only products in stock, not bought before, shippable to the "
+            "shopper's region and allowed by the merchant's rules; see docs/recommender.md.",
+        ),
+        "ClickRequest": _request(
+            {
+                "recommendation_id": _string(example="rec_3f0c5a4e2b514d7f9a39"),
+                "product_id": _string(example="P-1042"),
+                "customer_id": _nullable(_string(example="C-10023")),
+                "position": _nullable({"type": "integer", "minimum": 1, "maximum": 50}),
+            },
+            ["recommendation_id", "product_id"],
+            "A shopper picked a suggestion. Recorded once per list and product.",
+        ),
+        "Click": _object(
+            {
+                "click_id": _string(example="CLK-1a2b3c4d5e6f"),
+                "recommendation_id": _string(example="rec_3f0c5a4e2b514d7f9a39"),
+                "product_id": _string(example="P-1042"),
+                "customer_id": _nullable(_string(example="C-10023")),
+                "position": _nullable({"type": "integer", "minimum": 1}),
+                "created_at": TIMESTAMP,
+            }
+        ),
+        "ClickList": _object({"clicks": {"type": "array", "items": _ref("Click")}}),
+    }
+
+
+def _query_param(name: str, description: str, example: str, required: bool = False) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+        "example": example,
+    }
+
+
+def _recommendation_paths() -> dict[str, Schema]:
+    secured: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+    customer = _query_param("customer_id", "The shopper (omit for popular items).", "C-10023")
+    return {
+        "/api/v1/recommendations": {
+            "get": {
+                "operationId": "getRecommendations",
+                "summary": "Suggestions for a shopper, each with its reason.",
+                "security": secured,
+                "parameters": [
+                    customer,
+                    _query_param("product_id", "What the suggestions should go with.", "P-1042"),
+                    _query_param(
+                        "about",
+                        "What the shopper called it (up to 60 characters): the newest "
+                        "product they bought whose name or category has these words, else "
+                        "the best-selling such product. Ignored with product_id, or when "
+                        "nothing matches.",
+                        "tent",
+                    ),
+                    _query_param("limit", "1..10, default the policy's max_results.", "3"),
+                ],
+                "responses": _responses(
+                    _json("RecommendationList", "The suggestions, best first."),
+                    {
+                        "404": "Unknown customer (`customer_not_found`) or product "
+                        "(`product_not_found`).",
+                        "422": "A malformed id, about or limit (`invalid_request`).",
+                    },
+                ),
+            }
+        },
+        "/api/v1/recommendations/clicks": {
+            "post": {
+                "operationId": "recordRecommendationClick",
+                "summary": "Record that a shopper picked a suggestion (measuring, not buying).",
+                "security": secured,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("ClickRequest")}},
+                },
+                "responses": _responses(
+                    _json("Click", "Already recorded: the first record of this click."),
+                    {
+                        "400": "The body is not valid JSON (`invalid_json`).",
+                        "404": "Unknown product (`product_not_found`) or customer "
+                        "(`customer_not_found`).",
+                        "422": "A missing or malformed field (`invalid_request`).",
+                    },
+                )
+                | {"201": _json("Click", "The click, recorded now.")},
+            },
+            "get": {
+                "operationId": "listRecommendationClicks",
+                "summary": "The suggestions a shopper picked, newest first (at most 100).",
+                "security": secured,
+                "parameters": [{**customer, "required": True, "description": "The shopper."}],
+                "responses": _responses(
+                    _json("ClickList", "The clicks."),
+                    {
+                        "404": "No customer has this id (`customer_not_found`).",
+                        "422": "customer_id is missing or malformed (`invalid_request`).",
+                    },
+                ),
+            },
+        },
+    }
+
+
 def build_openapi(server_url: str | None = None) -> dict[str, Any]:
     """The OpenAPI 3.0 document; a fresh copy on every call, safe to mutate.
 
@@ -863,7 +1003,7 @@ def build_openapi(server_url: str | None = None) -> dict[str, Any]:
         },
         "servers": [{"url": server_url}] if server_url else [{"url": "/"}],
         "security": [{"bearerAuth": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **_recommendation_paths()},
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
@@ -872,7 +1012,7 @@ def build_openapi(server_url: str | None = None) -> dict[str, Any]:
                     "description": "COMMERCE_API_TOKEN (local default `dev-commerce-token`).",
                 }
             },
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **_recommendation_schemas()},
         },
     }
     return copy.deepcopy(document)

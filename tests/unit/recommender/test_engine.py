@@ -1,0 +1,161 @@
+"""The hybrid ranking: what shoppers are offered, why, and how it learns from new orders."""
+
+from __future__ import annotations
+
+from recommender.catalog import Catalog, ShopperHistory
+from recommender.config import RankingSettings, RecommendationPolicy
+from recommender.engine import Recommender
+from tests.unit.recommender.conftest import basket
+
+
+def trained(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> Recommender:
+    engine = Recommender(catalog, settings, policy)
+    engine.add_orders(
+        [
+            basket("O-1", "P-TENT", "P-STOVE", customer="C-2"),
+            basket("O-2", "P-TENT", "P-STOVE", customer="C-3"),
+            basket("O-3", "P-TENT", "P-STOVE", "P-HEADLAMP", customer="C-4"),
+            basket("O-4", "P-JACKET", customer="C-5"),
+            basket("O-5", "P-JACKET", customer="C-6"),
+            basket("O-6", "P-JACKET", "P-HEADLAMP", customer="C-7"),
+        ]
+    )
+    return engine
+
+
+def test_what_others_bought_with_the_tent_comes_first_with_that_reason(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+    shopper = ShopperHistory(bought=("P-TENT",), region="CA")
+
+    suggestions = engine.recommend(shopper)
+
+    assert suggestions[0].product_id == "P-STOVE"
+    assert suggestions[0].reason == "Often bought together with your Alpine Tent"
+    assert "P-TENT" not in [s.product_id for s in suggestions]
+
+
+def test_a_similar_product_is_explained_as_similar_to_the_purchase(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = Recommender(catalog, settings, policy)  # no orders: nothing bought together
+    engine.add_order(basket("O-1", "P-JACKET", customer="C-2"))
+    shopper = ShopperHistory(bought=("P-SHELL",))
+
+    suggestions = engine.recommend(shopper)
+
+    jacket = next(s for s in suggestions if s.product_id == "P-JACKET")
+    assert jacket.source == "content"
+    assert jacket.reason == "Similar to the Rain Shell you bought"
+
+
+def test_a_shopper_with_no_history_gets_popular_products(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+
+    suggestions = engine.recommend(ShopperHistory())
+
+    assert [s.product_id for s in suggestions][:1] in (["P-TENT"], ["P-JACKET"])
+    assert {s.reason for s in suggestions} == {"Popular with other shoppers right now"}
+
+
+def test_a_new_order_changes_the_suggestions_without_a_rebuild(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+    shopper = ShopperHistory(bought=("P-PAD",), region="CA")
+    before = engine.recommend(shopper)
+    assert all(s.source != "copurchase" for s in before)
+
+    for number in range(3):
+        assert engine.add_order(basket(f"O-new-{number}", "P-PAD", "P-HEADLAMP", day=20))
+
+    after = engine.recommend(shopper)
+    assert after[0].product_id == "P-HEADLAMP"
+    assert after[0].reason == "Often bought together with your Ridge Sleeping Pad"
+
+
+def test_an_order_counted_twice_changes_nothing(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+    counts = dict(engine.copurchase.pairs[catalog.index["P-TENT"]])
+
+    assert engine.add_order(basket("O-1", "P-TENT", "P-STOVE", customer="C-2")) is False
+    assert dict(engine.copurchase.pairs[catalog.index["P-TENT"]]) == counts
+    assert engine.orders_seen == 6
+
+
+def test_a_product_just_sent_back_is_not_what_suggestions_are_about(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+    shopper = ShopperHistory(bought=("P-TENT",), returned_recently=frozenset({"P-TENT"}))
+
+    suggestions = engine.recommend(shopper)
+
+    assert all("Alpine Tent" not in s.reason for s in suggestions)
+
+
+def test_asking_about_a_product_puts_it_at_the_centre(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+
+    suggestions = engine.recommend(ShopperHistory(), anchor_product_id="P-TENT")
+
+    assert suggestions[0].product_id == "P-STOVE"
+    assert suggestions[0].reason == "Often bought together with the Alpine Tent"
+
+
+def test_stock_is_what_the_caller_read_not_the_catalogue_snapshot(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+    shopper = ShopperHistory(bought=("P-TENT",), region="CA")
+    asked: list[str] = []
+
+    def stock_of(ids: object) -> frozenset[str]:
+        asked.extend(ids)  # type: ignore[arg-type]
+        return frozenset(i for i in asked if i != "P-STOVE")  # the stove just sold out
+
+    suggestions = engine.recommend(shopper, stock_of=stock_of)
+
+    assert "P-STOVE" in asked
+    assert "P-STOVE" not in [s.product_id for s in suggestions]
+    assert all(s.in_stock for s in suggestions)
+
+
+def test_baselines_rank_differently_from_the_hybrid(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+    anchors = engine.anchors(ShopperHistory(bought=("P-PAD",)), None)
+
+    assert engine.rank(anchors, "copurchase") == []  # nobody bought the pad with anything
+    assert {c.source for c in engine.rank(anchors, "popularity")} == {"popularity"}
+    assert {c.source for c in engine.rank(anchors, "hybrid")} >= {"content"}
+
+
+def test_my_tent_means_the_tent_the_shopper_bought(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+    shopper = ShopperHistory(bought=("P-JACKET", "P-TENT"))
+
+    assert engine.product_mentioned("my tent", shopper) == "P-TENT"
+    assert engine.product_mentioned("Tents", shopper) == "P-TENT"
+
+
+def test_a_product_not_bought_is_found_in_the_catalogue_and_nonsense_is_not(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = trained(catalog, settings, policy)
+
+    assert engine.product_mentioned("sleeping pads", ShopperHistory()) == "P-PAD"
+    assert engine.product_mentioned("kayak", ShopperHistory()) is None
+    assert engine.product_mentioned("!!", ShopperHistory()) is None
