@@ -51,15 +51,18 @@ class EntityRule(_Strict):
         return value
 
 
-class SlotRules(_Strict):
-    """Slots of the tracker that hold personal values."""
+class TrackerRules(_Strict):
+    """What the tracker store and the event stream do beyond scrubbing text."""
 
-    encrypt: list[str] = []
-    scrub: list[str] = []
+    key_env: str = Field(..., min_length=1)
+    encrypt_slots: list[str] = []
+    scrub_slots: list[str] = []
+    personal_entities: dict[str, str] = {}
+    drop_keys: list[str] = []
 
-    @validator("scrub")
+    @validator("scrub_slots")
     def _disjoint(cls, value: list[str], values: dict[str, object]) -> list[str]:  # noqa: N805
-        encrypted = values.get("encrypt")
+        encrypted = values.get("encrypt_slots")
         both = set(value) & set(encrypted if isinstance(encrypted, list) else [])
         if both:
             raise ValueError(f"slots both encrypted and scrubbed: {sorted(both)}")
@@ -80,7 +83,7 @@ class PiiConfig(_Strict):
     recognizers: list[str]
     presidio_recognizers: list[str] = []
     keep: dict[str, str] = {}
-    slots: SlotRules = SlotRules()
+    tracker: TrackerRules
 
     @validator("entities")
     def _some_entities(cls, value: dict[str, EntityRule]) -> dict[str, EntityRule]:  # noqa: N805
