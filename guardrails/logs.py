@@ -10,20 +10,44 @@ wraps handler creation, so handlers added later (Sanic's, Rasa's file handler) g
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from guardrails.pii import get_scrubber
 
 _ATTR = "_aftercare_pii_filter"
+# Loggers whose records are already scrubbed: Rasa's file event broker writes each event as a
+# JSON line through this logger, after stores/brokers.py scrubbed the event.
+ALREADY_SCRUBBED = frozenset({"event-logger"})
 
 
 class PiiLogFilter(logging.Filter):
-    """Scrubs a record's message and exception text; never drops a record."""
+    """Scrubs a record's message and exception text.
+
+    A record logged *while* a record is being scrubbed (Presidio and spaCy log at debug level
+    during analysis) is dropped: scrubbing it would recurse, and letting it through unscrubbed
+    could leak the text under analysis.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._busy = threading.local()
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Replace the record's message with its scrubbed form (once per record)."""
-        if getattr(record, "_pii_scrubbed", False):
+        if getattr(record, "_pii_scrubbed", False) or record.name in ALREADY_SCRUBBED:
             return True
+        if getattr(self._busy, "on", False):
+            return False
+        self._busy.on = True
+        try:
+            self._scrub(record)
+        finally:
+            self._busy.on = False
+        return True
+
+    @staticmethod
+    def _scrub(record: logging.LogRecord) -> None:
         scrubber = get_scrubber()
         try:
             message = record.getMessage()
@@ -37,7 +61,6 @@ class PiiLogFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = scrubber.scrub(record.stack_info)
         record._pii_scrubbed = True
-        return True
 
 
 _FILTER = PiiLogFilter()

@@ -84,6 +84,7 @@ class PiiConfig(_Strict):
     presidio_recognizers: list[str] = []
     keep: dict[str, str] = {}
     tracker: TrackerRules
+    retention_days: int = Field(..., ge=1, le=3650)
 
     @validator("entities")
     def _some_entities(cls, value: dict[str, EntityRule]) -> dict[str, EntityRule]:  # noqa: N805

@@ -99,39 +99,56 @@ class EventProtector:
     def _protect_user(self, event: dict[str, Any]) -> None:
         """Text, parse data and entity values of a user message."""
         parse_data = event.get("parse_data") or {}
-        entities = parse_data.get("entities") or event.get("entities") or []
+        entities = [
+            *(parse_data.get("entities") or []),
+            *(event.get("entities") or []),
+        ]
+        replacements = {id(e): self._entity_replacement(e) for e in entities}
         text = event.get("text")
         if isinstance(text, str):
-            text = self.scrubber.scrub(self._tag_personal_entities(text, entities))
+            text = self.scrubber.scrub(self._replace_personal_spans(text, entities, replacements))
             event["text"] = text
             if isinstance(parse_data.get("text"), str):
                 parse_data["text"] = text
-        for entity_list in (parse_data.get("entities"), event.get("entities")):
-            for entity in entity_list or []:
-                self._protect_entity(entity)
-        for key in ("response_selector",):
-            if key in parse_data:
-                parse_data[key] = self.scrubber.scrub_data(parse_data[key])
-
-    def _protect_entity(self, entity: dict[str, Any]) -> None:
-        tag = self.rules.personal_entities.get(str(entity.get("entity")))
-        if tag is not None:
-            entity["value"] = f"<{tag}>"
-        elif isinstance(entity.get("value"), str):
-            entity["value"] = self.scrubber.scrub(entity["value"])
-        if "text" in entity and isinstance(entity["text"], str):
-            entity["text"] = entity["value"] if tag else self.scrubber.scrub(entity["text"])
-
-    def _tag_personal_entities(self, text: str, entities: list[dict[str, Any]]) -> str:
-        """Replace the spans of personal entities (a bare ZIP) before the scrubber runs."""
-        spans = []
         for entity in entities:
-            tag = self.rules.personal_entities.get(str(entity.get("entity")))
+            value = replacements[id(entity)]
+            entity["value"] = value
+            if isinstance(entity.get("text"), str):
+                entity["text"] = value
+        if "response_selector" in parse_data:
+            parse_data["response_selector"] = self.scrubber.scrub_data(
+                parse_data["response_selector"]
+            )
+
+    def _entity_replacement(self, entity: dict[str, Any]) -> Any:
+        """What stands for an entity's value: its scrubbed form, or a tag if it is personal.
+
+        A personal entity (an e-mail, a ZIP) is replaced even when no recognizer finds it in
+        isolation (a bare ZIP); one the scrubber does find keeps its pseudonym, so the same
+        e-mail still joins across messages.
+        """
+        value = entity.get("value")
+        scrubbed = self.scrubber.scrub_data(value)
+        tag = self.rules.personal_entities.get(str(entity.get("entity")))
+        if tag is not None and scrubbed == value:
+            return f"<{tag}>"
+        return scrubbed
+
+    @staticmethod
+    def _replace_personal_spans(
+        text: str, entities: list[dict[str, Any]], replacements: dict[int, Any]
+    ) -> str:
+        """Put the entities' replacements into the text where they were found (right to left)."""
+        spans = {}
+        for entity in entities:
             start, end = entity.get("start"), entity.get("end")
-            if tag and isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
-                spans.append((start, end, tag))
-        for start, end, tag in sorted(set(spans), reverse=True):
-            text = f"{text[:start]}<{tag}>{text[end:]}"
+            replacement = replacements[id(entity)]
+            if replacement == entity.get("value") or not isinstance(replacement, str):
+                continue
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                spans[(start, end)] = replacement
+        for (start, end), replacement in sorted(spans.items(), reverse=True):
+            text = f"{text[:start]}{replacement}{text[end:]}"
         return text
 
     def _protect_slot(self, event: dict[str, Any], encrypt: bool) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -158,6 +159,9 @@ def _merge(results: list[RecognizerResult]) -> list[RecognizerResult]:
 def _build_analyzer(config: PiiConfig) -> AnalyzerEngine:
     """Presidio from an explicit NLP-engine config naming the pip-installed spaCy model."""
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    for name in ("presidio-analyzer", "presidio-anonymizer"):
+        # their debug records describe every analysis; only warnings are worth a log line
+        logging.getLogger(name).setLevel(logging.WARNING)
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, predefined_recognizers
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 

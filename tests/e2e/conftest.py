@@ -40,6 +40,11 @@ def stack(
         "COMMERCE_DB_URL": seeded_store[0],
         "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
         "COMMERCE_TIMEOUT_S": "2",
+        # a broker whose stream the privacy tests can read back (tests/e2e/test_privacy.py)
+        "EVENT_BROKER": "file",
+        "EVENT_BROKER_URL": str(tmp / "events.log"),
+        # debug logs quote every message: the privacy tests check they are scrubbed
+        "LOG_LEVEL": "DEBUG",
     }
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running

@@ -80,7 +80,9 @@ class PersonRecognizer(LocalRecognizer):
             if entity.label_ not in ("PERSON", "PER"):
                 continue
             words = entity.text.split()
-            if any(c.isdigit() for c in entity.text) or not any(c.isalpha() for c in entity.text):
+            if any(c.isdigit() or c in "_/=@{}[]<>" for c in entity.text):
+                continue  # identifiers (last_order_id), numbers, markup: never a name
+            if not any(c.isalpha() for c in entity.text):
                 continue
             if all(w.lower().strip(".,!?") in NOT_NAMES for w in words):
                 continue

@@ -60,7 +60,17 @@ def test_when_env_names_a_missing_file_then_the_scrubber_is_not_built(
         ({"score_threshold": 1.5}, "score_threshold"),
         ({"spacy_model": None}, "spacy_model"),
         ({"entities": {"PERSON": {"operator": "tag", "keep_last": 2}}}, "keep_last"),
-        ({"slots": {"encrypt": ["new_address"], "scrub": ["new_address"]}}, "both"),
+        (
+            {
+                "tracker": {
+                    "key_env": "K",
+                    "encrypt_slots": ["new_address"],
+                    "scrub_slots": ["new_address"],
+                }
+            },
+            "both",
+        ),
+        ({"tracker": None}, "tracker"),
         ({"typo_key": 1}, "extra fields not permitted"),
     ],
 )
