@@ -118,8 +118,12 @@ class Scrubber:
             score_threshold=self.config.score_threshold,
         )
         kept = [m.span() for p in self._keep for m in p.finditer(text)]
-        found = [r for r in found if not any(r.start < e and s < r.end for s, e in kept)]
-        return _merge(found)
+        found = [
+            r
+            for r in found
+            if not any(r.start < e and s < r.end for s, e in kept) or _named_card(text, r)
+        ]
+        return _merge(found, self._entities)
 
     def _build_anonymizer(self) -> tuple[AnonymizerEngine, dict[str, OperatorConfig]]:
         from presidio_anonymizer import AnonymizerEngine
@@ -137,18 +141,35 @@ class Scrubber:
         return AnonymizerEngine(), operators
 
 
-def _merge(results: list[RecognizerResult]) -> list[RecognizerResult]:
+CARD_WORDS = re.compile(r"(?i)\b(?:card|visa|mastercard|maestro|amex|debit|credit)\b")
+
+
+def _named_card(text: str, result: RecognizerResult) -> bool:
+    """A Luhn-valid card number right after a card word wins over a keep pattern.
+
+    A plain 12-digit number is usually a FedEx tracking number (kept), but "my card
+    675935834472" is a Maestro card: the word before it decides.
+    """
+    before = text[max(0, result.start - 40) : result.start]
+    return result.entity_type == "CREDIT_CARD" and bool(CARD_WORDS.search(before))
+
+
+def _merge(results: list[RecognizerResult], precedence: list[str]) -> list[RecognizerResult]:
     """One result per stretch of text: overlapping findings become their union.
 
-    The entity type of the union is the best-scored one (the longer on a tie), so an address
-    that contains a name is replaced as one address, not half of each.
+    The union takes the type that comes first in ``precedence`` (the config's order), then the
+    better score, so an address that contains a name is replaced as one address.
     """
+    rank = {entity: index for index, entity in enumerate(precedence)}
+
+    def strength(result: RecognizerResult) -> tuple[int, float]:
+        return (-rank.get(result.entity_type, len(rank)), result.score)
+
     merged: list[RecognizerResult] = []
     for result in sorted(results, key=lambda r: (r.start, -r.end)):
         if merged and result.start < merged[-1].end:
             last = merged[-1]
-            better = (result.score, result.end - result.start) > (last.score, last.end - last.start)
-            if better:
+            if strength(result) > strength(last):
                 last.entity_type, last.score = result.entity_type, result.score
             last.end = max(last.end, result.end)
             continue

@@ -14,17 +14,17 @@ if TYPE_CHECKING:
 def build(name: str, language: str) -> EntityRecognizer:
     """The recognizer called ``name`` in the config (imported here: Presidio loads lazily)."""
     from guardrails.pii.recognizers.credit_card import CardNumberRecognizer
-    from guardrails.pii.recognizers.email import EmailRecognizer
-    from guardrails.pii.recognizers.iban import IbanRecognizer
+    from guardrails.pii.recognizers.email import ChatEmailRecognizer
+    from guardrails.pii.recognizers.iban import CheckedIbanRecognizer
     from guardrails.pii.recognizers.person import PersonRecognizer
     from guardrails.pii.recognizers.phone import InternationalPhoneRecognizer
     from guardrails.pii.recognizers.street_address import StreetAddressRecognizer
 
     classes: dict[str, type[EntityRecognizer]] = {
-        "email": EmailRecognizer,
+        "email": ChatEmailRecognizer,
         "phone": InternationalPhoneRecognizer,
         "credit_card": CardNumberRecognizer,
-        "iban": IbanRecognizer,
+        "iban": CheckedIbanRecognizer,
         "street_address": StreetAddressRecognizer,
         "person": PersonRecognizer,
     }

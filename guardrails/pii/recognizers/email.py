@@ -7,7 +7,7 @@ from typing import ClassVar
 from presidio_analyzer import Pattern, PatternRecognizer
 
 
-class EmailRecognizer(PatternRecognizer):
+class ChatEmailRecognizer(PatternRecognizer):
     """``name@host.tld`` as shoppers type it, including ``+tags`` and upper case."""
 
     PATTERNS: ClassVar[list[Pattern]] = [

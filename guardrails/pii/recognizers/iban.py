@@ -28,7 +28,7 @@ def iban_valid(compact: str) -> bool:
     return int(number) % 97 == 1
 
 
-class IbanRecognizer(EntityRecognizer):
+class CheckedIbanRecognizer(EntityRecognizer):
     """An IBAN written compact or in groups of four, in upper or lower case.
 
     A candidate may run on into the next word ("... 0130 00 thanks"), so the longest prefix of

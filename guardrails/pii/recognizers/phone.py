@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -20,6 +22,7 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU", "BR", "MX")
     SCORE = 0.8
     MIN_DIGITS = 7
+    TRUNK = re.compile(r"(?<=\d)\s?\(0\)|(?<=\d\s)\(0\)")
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=supported_language)
@@ -32,9 +35,12 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         """One result per distinct span any region reads as a phone number."""
         spans: dict[tuple[int, int], None] = {}
+        # "+44 (0)20 ..." writes the trunk prefix libphonenumber does not read; blank it out
+        # in a copy of the same length so the offsets stay those of the original text.
+        readable = self.TRUNK.sub(lambda m: " " * len(m.group()), text)
         for region in self.REGIONS:
             for match in phonenumbers.PhoneNumberMatcher(
-                text, region, leniency=phonenumbers.Leniency.POSSIBLE
+                readable, region, leniency=phonenumbers.Leniency.POSSIBLE
             ):
                 digits = sum(c.isdigit() for c in match.raw_string)
                 if digits >= self.MIN_DIGITS:
