@@ -107,6 +107,17 @@ TEMPLATES = [
     "card no {card} exp 09/27",
     "Sent from my iPhone. {name} | {phone}",
     "yes thats right, {address}",
+    # no personal value at all: what must come through untouched
+    "this is ridiculous, 3 weeks and still nothing",
+    "I'm still waiting on {order_id}",
+    "its arriving tomorrow apparently",
+    "Nothing here yet, tracking {tracking} says out for delivery",
+    "thanks so much!! you guys are great",
+    "quick question, can I return {sku} if I opened it?",
+    "2 days in a row the driver didn't come",
+    "Hi there, I ordered 3 items on the 5th and only got 2",
+    "my card was charged {price} twice",
+    "I'm not happy with this at all",
 ]
 
 

@@ -190,7 +190,12 @@ def write_report(
     ]
     if trained is not None:
         lines.append(f"| `rasa train --force` (NLU + dialogue) | {trained:.1f} s |")
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Sections other benchmarks write between <!-- name:start/end --> markers are kept.
+    previous = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+    sections = previous[previous.index("<!-- ") :] if "<!-- " in previous else ""
+    OUT.write_text(
+        "\n".join(lines) + "\n" + (f"\n{sections}" if sections else ""), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":
