@@ -37,7 +37,8 @@ NOT_NAMES = frozenset(
     "regarding order orders package parcel refund return customer ready new happy sad angry "
     "frustrated annoyed disappointed calling writing contacting reaching asking done fine "
     "great help interested moving mad tired away home afraid worried order# sir madam team "
-    "support everyone guys all lot lots bunch ahead advance anyway again bye".split()
+    "support everyone guys all lot lots bunch ahead advance anyway again bye regards wishes "
+    "day night morning evening folks mate buddy".split()
 )
 
 

@@ -71,6 +71,8 @@ def test_recognizer_finds_the_value(scrubber: Scrubber, text: str, entity: str, 
         "thanks so much!",
         "Nothing here yet",
         "quick question, can I return it?",
+        "Best Regards",
+        "thanks again, have a nice day",
         "my card was declined",  # a card word, but no number
         "order AC-104233 tracking 9400111202555842332669",
         "the timestamp was 1796115173.7263",
