@@ -14,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install run test train shell demo-orders seed bench lint validate nlu-gate stories-test pytest clean webchat browser
+.PHONY: help install run test train shell demo-orders seed bench lint validate nlu-gate stories-test pytest clean webchat browser export purge
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -79,6 +79,13 @@ test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly 
 bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.run --train
 	$(PY) -m benchmarks.recommend
+	$(PY) -m benchmarks.pii
+
+export: $(STAMP) ## Stored conversations as NLU examples + test stories with fake values (var/export)
+	$(PY) -m guardrails.export --tracker-url $${TRACKER_STORE_URL:-sqlite:///var/tracker.db} --out var/export
+
+purge: $(STAMP) ## Retention: delete conversations older than retention_days (guardrails/pii.yml)
+	$(PY) -m guardrails.privacy purge
 
 clean: ## Remove built models, databases and results (keeps .venv)
 	rm -rf models var results

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.report import OUT, write_section
 from commerce.demo.builder import StoreBuilder
 from commerce.recommendations import product_text
 from commerce.seed import DEFAULT_SEED, STORES
@@ -42,9 +43,7 @@ from recommender.embeddings import cached_embeddings
 from recommender.engine import STRATEGIES, Recommender
 from stack.settings import ROOT
 
-OUT = ROOT / "docs" / "benchmarks.md"
 CACHE = ROOT / "var" / "cache"
-START, END = "<!-- recommender:start -->", "<!-- recommender:end -->"
 AS_OF = dt.date(2026, 11, 20)
 K = 10
 TRAIN_SHARE = 0.8
@@ -333,18 +332,6 @@ def table(name: str, cases: int, scores: dict[str, Scores]) -> list[str]:
     return lines
 
 
-def write_section(lines: list[str]) -> None:
-    section = "\n".join([START, *lines, END])
-    text = OUT.read_text(encoding="utf-8") if OUT.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    OUT.write_text(text, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.recommend")
     parser.add_argument("--products", type=int, default=10_000)
@@ -388,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     print("\n".join(lines[-6:]))
     if not args.no_write:
-        write_section(lines)
+        write_section("recommender", lines)
         print(f"written to {OUT.relative_to(ROOT)}")
     return 0
 

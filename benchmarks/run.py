@@ -24,12 +24,12 @@ from pathlib import Path
 
 import requests
 
+from benchmarks.report import OUT, write_section
 from stack.processes import Stack
 from stack.settings import ROOT
 
 MODEL = ROOT / "models" / "aftercare.tar.gz"
 HELD_OUT = ROOT / "tests" / "nlu" / "held_out.yml"
-OUT = ROOT / "docs" / "benchmarks.md"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -171,13 +171,13 @@ def write_report(
 ) -> None:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        "# Benchmarks",
+        "## Conversation latency and training",
         "",
         f"Measured {when} on {platform.machine()}, {platform.python_version()}, "
         "2 cores, embedded mode (SQLite tracker store, in-memory lock store, no broker).",
         f"Produced by `make bench` (`python -m benchmarks.run --conversations "
         f"{args.conversations} --long-turns {args.long_turns}{' --train' if trained else ''}`);"
-        " this file is rewritten by each run.",
+        " this section is rewritten by each run.",
         "",
         "| what | result |",
         "|---|---|",
@@ -190,11 +190,7 @@ def write_report(
     ]
     if trained is not None:
         lines.append(f"| `rasa train --force` (NLU + dialogue) | {trained:.1f} s |")
-    # Other benchmarks write their own sections below (benchmarks/recommend.py): keep them.
-    previous = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-    starts = [i for i in (previous.find("\n## "), previous.find("\n<!--")) if i >= 0]
-    kept = previous[min(starts) :] if starts else ""
-    OUT.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
+    write_section("core", lines)
 
 
 if __name__ == "__main__":

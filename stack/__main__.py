@@ -11,6 +11,7 @@ import time
 
 from actions.policy import load_policy
 from actions.tenants import load_registry
+from guardrails.pii.config import load_config
 from stack.processes import VENV_BIN, Stack, StackError
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env
 
@@ -34,6 +35,9 @@ SECRETS = (
     "COMMERCE_API_TOKEN",
     "AFTERCARE_IDENTITY_SECRET",
     "AFTERCARE_CHANNEL_SECRET",
+    "AFTERCARE_PII_PSEUDONYM_KEY",
+    "AFTERCARE_TRACKER_KEY",
+    "AFTERCARE_PRIVACY_TOKEN",
 )
 
 
@@ -54,6 +58,8 @@ def check() -> None:
     os.environ.setdefault("MERCHANT_POLICY", env["MERCHANT_POLICY"])
     policy = load_policy()
     print(f"policy ok: {policy.merchant_name}")
+    pii = load_config()  # the PII scrubber fails closed: a broken config stops the start here
+    print(f"pii config ok: {len(pii.entities)} entity types scrubbed")
     exposed = public_defaults_in_use(env)
     if exposed and env.get("AFTERCARE_ENV") == "production":
         raise SystemExit(f"refusing to start in production with public default secrets: {exposed}")

@@ -55,6 +55,11 @@ def stack(
         "CHANNEL_STATE_DB_URL": f"sqlite:///{tmp / 'channels.db'}",
         "TWILIO_API_BASE_URL": provider_standin.base_url,
         "MESSENGER_GRAPH_BASE_URL": provider_standin.base_url,
+        # a broker whose stream the privacy tests can read back (tests/e2e/test_privacy.py)
+        "EVENT_BROKER": "file",
+        "EVENT_BROKER_URL": str(tmp / "events.log"),
+        # debug logs quote every message: the privacy tests check they are scrubbed
+        "LOG_LEVEL": "DEBUG",
     }
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running

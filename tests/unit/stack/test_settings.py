@@ -48,3 +48,17 @@ def test_when_production_keeps_a_public_twilio_token_then_start_is_refused(
     monkeypatch.setenv("TWILIO_AUTH_TOKEN_DEMO", "dev-twilio-token-demo-local-only")
     with pytest.raises(SystemExit, match="TWILIO_AUTH_TOKEN_DEMO"):
         check()
+
+
+@pytest.mark.parametrize(
+    "name", ["AFTERCARE_PII_PSEUDONYM_KEY", "AFTERCARE_TRACKER_KEY", "AFTERCARE_PRIVACY_TOKEN"]
+)
+def test_when_production_keeps_a_default_privacy_key_then_start_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv("AFTERCARE_ENV", "production")
+    for other in secret_names():
+        monkeypatch.setenv(other, f"{other.lower()}-set-by-the-operator-0123456789")
+    monkeypatch.delenv(name)
+    with pytest.raises(SystemExit, match=name):
+        check()

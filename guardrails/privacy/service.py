@@ -1,0 +1,219 @@
+"""Every store that holds a conversation, and what export, deletion and retention do there."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from guardrails.pii import get_scrubber
+from guardrails.pii.events import EventProtector, fernet_from_env
+
+DEFAULT_EVENT_FILE = "var/events.log"
+
+
+class UnknownShopper(LookupError):
+    """Nothing is stored about this shopper."""
+
+
+@dataclass
+class PrivacyStores:
+    """Where conversations rest, from the same settings the stack gives the Rasa server.
+
+    Args:
+        tracker_url: The tracker store's SQLAlchemy URL (``TRACKER_STORE_URL``).
+        broker: ``EVENT_BROKER`` (only ``sql`` and ``file`` keep events where we can reach
+            them; RabbitMQ and Kafka hand them to consumers, who own their retention).
+        broker_url: ``EVENT_BROKER_URL``.
+        log_dirs: Folders of the servers' log files.
+    """
+
+    tracker_url: str
+    broker: str = "none"
+    broker_url: str | None = None
+    log_dirs: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> PrivacyStores:
+        """From the stack's variables (``AFTERCARE_LOG_DIRS``: folders separated by ``:``)."""
+        env = dict(os.environ if env is None else env)
+        dirs = env.get("AFTERCARE_LOG_DIRS") or "var/log"
+        return cls(
+            tracker_url=env["TRACKER_STORE_URL"],
+            broker=(env.get("EVENT_BROKER") or "none").strip().lower(),
+            broker_url=env.get("EVENT_BROKER_URL") or None,
+            log_dirs=[Path(d) for d in dirs.split(":") if d],
+        )
+
+    # --- finding a shopper ---------------------------------------------------------------
+
+    def sender_ids_for_customer(self, customer_id: str) -> list[str]:
+        """Conversations in which the shopper was identified as ``customer_id``."""
+        found = []
+        with self._tracker() as conn:
+            if not _has_events(conn):
+                return []
+            rows = conn.execute(
+                sa.text(
+                    "SELECT DISTINCT sender_id, data FROM events WHERE type_name = 'slot' "
+                    "AND data LIKE :pattern"
+                ),
+                {"pattern": '%"customer_id"%'},
+            ).all()
+        for sender_id, data in rows:
+            event = json.loads(data)
+            if event.get("name") == "customer_id" and event.get("value") == customer_id:
+                found.append(sender_id)
+        return sorted(set(found))
+
+    # --- export ------------------------------------------------------------------------
+
+    def export(self, sender_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Every stored event of the conversations, encrypted slots decrypted for the shopper."""
+        scrubber = get_scrubber()
+        rules = scrubber.config.tracker
+        protector = EventProtector(scrubber, rules, fernet_from_env(rules))
+        out: dict[str, list[dict[str, Any]]] = {}
+        with self._tracker() as conn:
+            for sender_id in sender_ids if _has_events(conn) else []:
+                rows = conn.execute(
+                    sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"),
+                    {"s": sender_id},
+                ).all()
+                if rows:
+                    out[sender_id] = [protector.reveal(json.loads(r[0])) for r in rows]
+        if not out:
+            raise UnknownShopper("nothing is stored for this shopper")
+        return out
+
+    # --- deletion ------------------------------------------------------------------------
+
+    def delete(self, sender_ids: Iterable[str]) -> dict[str, int]:
+        """Remove the conversations from every store; the count removed from each."""
+        ids = sorted(set(sender_ids))
+        report = {"tracker_events": 0, "broker_events": 0, "log_lines": 0}
+        if not ids:
+            return report
+        with self._tracker() as conn:
+            for sender_id in ids if _has_events(conn) else []:
+                result = conn.execute(
+                    sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id}
+                )
+                report["tracker_events"] += int(result.rowcount or 0)
+        report["broker_events"] = self._delete_from_broker(ids)
+        report["log_lines"] = self._delete_from_logs(ids)
+        return report
+
+    def purge(
+        self, older_than_days: int, now: float | None = None
+    ) -> tuple[list[str], dict[str, int]]:
+        """Delete every conversation whose latest event is older than ``older_than_days``."""
+        if older_than_days < 1:
+            raise ValueError("older_than_days must be at least 1")
+        cutoff = (time.time() if now is None else now) - older_than_days * 86400
+        with self._tracker() as conn:
+            if not _has_events(conn):
+                return [], self.delete([])
+            rows = conn.execute(
+                sa.text(
+                    "SELECT sender_id FROM events GROUP BY sender_id "
+                    "HAVING MAX(timestamp) < :cutoff"
+                ),
+                {"cutoff": cutoff},
+            ).all()
+        expired = [r[0] for r in rows]
+        return expired, self.delete(expired)
+
+    def _delete_from_broker(self, sender_ids: list[str]) -> int:
+        if self.broker == "sql" and self.broker_url:
+            engine = sa.create_engine(self.broker_url)
+            try:
+                with engine.begin() as conn:
+                    if not sa.inspect(conn).has_table("events"):
+                        return 0
+                    deleted = 0
+                    for sender_id in sender_ids:
+                        result = conn.execute(
+                            sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id}
+                        )
+                        deleted += int(result.rowcount or 0)
+                    return deleted
+            finally:
+                engine.dispose()
+        if self.broker == "file":
+            wanted = set(sender_ids)
+
+            def mentions(line: str) -> bool:
+                try:
+                    return json.loads(line).get("sender_id") in wanted
+                except (ValueError, AttributeError):
+                    return False
+
+            return _remove_lines(Path(self.broker_url or DEFAULT_EVENT_FILE), mentions)
+        return 0
+
+    def _delete_from_logs(self, sender_ids: list[str]) -> int:
+        """Log lines that name the conversation (the text in them is already scrubbed)."""
+        pattern = re.compile(
+            r"(?<![\w-])(?:" + "|".join(re.escape(s) for s in sender_ids) + r")(?![\w-])"
+        )
+        removed = 0
+        for folder in self.log_dirs:
+            for path in sorted(folder.glob("*.log*")) if folder.is_dir() else []:
+                removed += _remove_lines(path, lambda line: bool(pattern.search(line)))
+        return removed
+
+    def _tracker(self) -> Any:
+        engine = sa.create_engine(self.tracker_url)
+        return _Connection(engine)
+
+
+class _Connection:
+    """``with`` a transaction on a fresh engine, disposed afterwards (CLI and API are rare)."""
+
+    def __init__(self, engine: sa.engine.Engine) -> None:
+        self.engine = engine
+
+    def __enter__(self) -> sa.engine.Connection:
+        self._ctx = self.engine.begin()
+        conn = self._ctx.__enter__()
+        if conn.dialect.name == "sqlite":  # deleted rows are overwritten, not left in free pages
+            conn.execute(sa.text("PRAGMA secure_delete = ON"))
+        return conn
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self._ctx.__exit__(*exc)
+        finally:
+            self.engine.dispose()
+
+
+def _has_events(conn: sa.engine.Connection) -> bool:
+    """False before Rasa wrote its first event (the table does not exist yet)."""
+    return bool(sa.inspect(conn).has_table("events"))
+
+
+def _remove_lines(path: Path, matches: Any) -> int:
+    """Rewrite ``path`` in place without the matching lines; the count removed.
+
+    In place (not a new file) so a server appending to it (``O_APPEND``) keeps writing to the
+    same file; lines appended while this runs may be lost, which a log can afford.
+    """
+    if not path.is_file():
+        return 0
+    with path.open("r+", encoding="utf-8", errors="replace") as handle:
+        lines = handle.readlines()
+        kept = [line for line in lines if not matches(line)]
+        if len(kept) == len(lines):
+            return 0
+        handle.seek(0)
+        handle.writelines(kept)
+        handle.truncate()
+    return len(lines) - len(kept)
