@@ -64,6 +64,8 @@ def format_address(address: dict[str, str | None]) -> str:
 class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
     """Verifies the order, checks the policy, then reads the new address."""
 
+    pending_change = True
+
     def name(self) -> str:
         return "validate_change_address_form"
 

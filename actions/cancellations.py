@@ -77,6 +77,8 @@ def _words(status: str) -> str:
 class ValidateCancelOrderForm(ChangeForm, FormValidationAction):
     """Verifies the order, then checks the merchant allows cancelling it in its state."""
 
+    pending_change = True
+
     def name(self) -> str:
         return "validate_cancel_order_form"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,9 +10,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.policy import load_policy
 from actions.services.commerce import CommerceError, Order, client_from_env
 from actions.support import apologise_backend_down, support_contact
-from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
+from actions.verification import LOCKED, UNAVAILABLE, OrderVerification, normalise_order_ref
 
 BACKED_OUT = "backed_out"
 # Slots a change flow fills; all are forgotten when the change is done or abandoned.
@@ -31,7 +33,30 @@ CHANGE_SLOTS = (
     "problem_confirmed",
     "new_address",
     "address_confirmed",
+    "item_changes",
+    "payment_method",
+    "price_difference",
+    "items_confirmed",
+    "payment_confirmed",
 )
+# What belongs to one order and must be asked again when the shopper switches orders; the
+# rest (a reason, a new address) still holds for the other order.
+ORDER_SPECIFIC_SLOTS = (
+    "change_blocked",
+    "cancel_confirmed",
+    "return_items",
+    "return_confirmed",
+    "problem_items",
+    "problem_confirmed",
+    "address_confirmed",
+    "item_changes",
+    "payment_method",
+    "price_difference",
+    "items_confirmed",
+    "payment_confirmed",
+)
+IDENTITY_SLOTS = frozenset({"order_id", "order_verified", "shopper_identity"})
+OTHER_ORDER = re.compile(r"(?i)(?:other|wrong|different|another)\s+order")
 GIVES_A_REASON = ("need", "want", "mistake", "wrong", "fit", "small", "big", "broken", "damaged")
 BACK_OUT_WORDS = (
     "forget it",
@@ -72,8 +97,43 @@ class ChangeForm(OrderVerification):
     """Validation shared by the forms that change an order (cancel, return, claim).
 
     After the shopper is verified, :meth:`check_order` runs the flow's own policy check on the
-    live order; a flow ends early by setting ``change_blocked``.
+    live order; a flow ends early by setting ``change_blocked``. A flow that changes a pending
+    order sets ``pending_change``, so a policy that locks an order after an item change
+    refuses it.
+
+    A shopper may switch orders in the middle ("sorry, wrong order, it's #W…"): the new order
+    is verified again, what was chosen for the old one is forgotten, and the flow goes on.
     """
+
+    pending_change = False
+
+    async def get_validation_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        """Validates as usual, unless the latest message switches to another order."""
+        switched = switched_order(tracker)
+        if switched is None:
+            # ChangeForm is mixed into a FormValidationAction, which defines it.
+            events: list[EventType] = await super().get_validation_events(  # type: ignore[misc]
+                dispatcher, tracker, domain
+            )
+            return events
+        updates: dict[str, Any] = {name: None for name in ORDER_SPECIFIC_SLOTS}
+        # The text that named the other order is no answer to the question that was asked.
+        updates.update({name: None for name in tracker.slots_to_validate()})
+        updates.update({"order_id": None, "order_verified": None})
+        tracker.slots.update(updates)
+        if switched:
+            checked = await self.validate_order_id(switched, dispatcher, tracker, domain)
+            if checked.get("order_id"):
+                dispatcher.utter_message(response="utter_switching_order", order_id=switched)
+            updates.update(checked)
+        else:
+            dispatcher.utter_message(response="utter_which_order_then")
+        return [SlotSet(name, value) for name, value in updates.items()]
 
     async def required_slots(
         self,
@@ -121,6 +181,14 @@ class ChangeForm(OrderVerification):
             order = await client_from_env().get_order(order_ref)
         except CommerceError:
             return {**result, "lookup_blocked": UNAVAILABLE}
+        policy = load_policy()
+        if self.pending_change and policy.changes.locked_after_item_change and order.items_modified:
+            dispatcher.utter_message(
+                response="utter_order_locked_after_item_change",
+                order_id=order.order_id,
+                **support_contact(),
+            )
+            return {**result, "change_blocked": "locked_after_item_change"}
         return {**result, **await self.check_order(order, dispatcher, tracker, domain)}
 
     async def check_order(
@@ -132,6 +200,36 @@ class ChangeForm(OrderVerification):
     ) -> dict[str, Any]:
         """The flow's policy check on the verified order; extra slot updates (none here)."""
         return {}
+
+
+def switched_order(tracker: Tracker) -> str | None:
+    """The order the shopper switches to in the middle of a change flow.
+
+    Returns the new order number, ``""`` for "it's the other order" without a number, or
+    None when the latest message does not switch orders. Only while the form asks about
+    something else: an order number given when one is asked for is just the answer.
+    """
+    if tracker.get_slot("requested_slot") in IDENTITY_SLOTS:
+        return None
+    previous = _previous_order(tracker)
+    if previous is None:
+        return None
+    named = normalise_order_ref(tracker.latest_message.get("text") or "")
+    if named is not None:
+        return named if named != previous else None
+    text = tracker.latest_message.get("text") or ""
+    return "" if OTHER_ORDER.search(text) else None
+
+
+def _previous_order(tracker: Tracker) -> str | None:
+    """The order number the flow had before the latest message."""
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    for event in reversed(events[: max(last_user, 0)]):
+        if event.get("event") == "slot" and event.get("name") == "order_id":
+            value = event.get("value")
+            return normalise_order_ref(str(value)) if value else None
+    return None
 
 
 def confirm_buttons(yes: str, no: str = "No") -> list[dict[str, str]]:

@@ -48,6 +48,10 @@ class Support(_Strict):
 
 class Verification(_Strict):
     max_failed_attempts: int = Field(ge=1, le=20)
+    # True: the shopper proves who they are (e-mail, or full name and ZIP) before naming any
+    # order, and only their own orders are served (τ-bench). False: each order is verified
+    # with the e-mail or ZIP on it.
+    shopper_first: bool = False
 
 
 class DelayedShipping(_Strict):
@@ -126,8 +130,17 @@ class Changes(_Strict):
     change_address: list[str]
     change_items: list[str]
     change_payment_method: list[str]
+    # True: once an order's items were changed, nothing about it can change any more.
+    locked_after_item_change: bool = False
 
-    @validator("*", each_item=True)
+    @validator(
+        "cancel",
+        "return_items",
+        "change_address",
+        "change_items",
+        "change_payment_method",
+        each_item=True,
+    )
     def _known_state(cls, value: str) -> str:  # noqa: N805 - pydantic validator
         if value not in ORDER_STATES:
             raise ValueError(f"unknown order state {value!r}")

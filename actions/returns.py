@@ -2,8 +2,10 @@
 resolution, confirm, then open the return (RMA) in the backend.
 
 The policy file decides which order states allow returns, the return window from delivery,
-and which categories are final sale; the backend refuses lines already returned. Exchanges
-for another variant are not offered in chat yet (a person handles them).
+which categories are final sale and whether exchanges are offered; the backend refuses lines
+already returned. An exchange asks for another in-stock option of each returned item and,
+when the price differs, the payment method that pays or receives the difference (a gift
+card has to cover it); the order's status becomes "exchange requested".
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from actions.changes import (
     order_or_apologise,
     settle,
 )
+from actions.modifications import chosen_swaps, money_words, read_item_changes, read_payment_method
+from actions.options import decode_swaps, describe_swap, total_difference
 from actions.orders import STATUS_WORDS
 from actions.policy import MerchantPolicy, Resolution, load_policy
 from actions.services.commerce import (
@@ -37,8 +41,13 @@ from actions.services.commerce import (
 from actions.support import apologise_backend_down, support_contact
 from actions.verification import UNAVAILABLE
 
-CHAT_RESOLUTIONS = (Resolution.refund, Resolution.store_credit)
-RESOLUTION_LABELS = {Resolution.refund: "Refund", Resolution.store_credit: "Store credit"}
+CHAT_RESOLUTIONS = (Resolution.refund, Resolution.store_credit, Resolution.exchange)
+RESOLUTION_LABELS = {
+    Resolution.refund: "Refund",
+    Resolution.store_credit: "Store credit",
+    Resolution.exchange: "Exchange for another option",
+}
+EXCHANGE_SLOTS = ("item_changes", "payment_method")
 ALL_WORDS = ("all", "both", "everything", "whole order", "every")
 
 
@@ -113,6 +122,19 @@ class ValidateReturnForm(ChangeForm, FormValidationAction):
     def name(self) -> str:
         return "validate_return_form"
 
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """An exchange also needs the new options and how to settle the price difference."""
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if tracker.get_slot("return_resolution") == Resolution.exchange.value:
+            return slots
+        return [slot for slot in slots if slot not in EXCHANGE_SLOTS]
+
     async def check_order(
         self,
         order: Order,
@@ -175,12 +197,41 @@ class ValidateReturnForm(ChangeForm, FormValidationAction):
             return {"return_resolution": None, "change_blocked": BACKED_OUT}
         resolution = resolution_from(text)
         allowed = [r.value for r in load_policy().returns.resolutions if r in CHAT_RESOLUTIONS]
-        if resolution == Resolution.exchange.value:
+        if resolution == Resolution.exchange.value and resolution not in allowed:
             dispatcher.utter_message(response="utter_exchange_by_person", **support_contact())
             return {"return_resolution": None}
         if resolution not in allowed:
             return {"return_resolution": None}
         return {"return_resolution": resolution}
+
+    async def validate_item_changes(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """The exchange: another in-stock option of every item being sent back."""
+        text = str(slot_value or "")
+        if is_backing_out(text):
+            return {"item_changes": None, "change_blocked": BACKED_OUT}
+        try:
+            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
+        except CommerceError:
+            return {"item_changes": None, "lookup_blocked": UNAVAILABLE}
+        wanted = {int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i}
+        lines = [line for line in order.lines if line.line_id in wanted]
+        return await read_item_changes(text, order, lines, dispatcher, every_line=True)
+
+    async def validate_payment_method(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        amount = float(tracker.get_slot("price_difference") or 0.0)
+        return await read_payment_method(str(slot_value or ""), tracker, dispatcher, amount=amount)
 
     async def validate_return_confirmed(
         self,
@@ -252,6 +303,8 @@ class ActionAskReturnConfirmed(Action):
         lines = [line for line in order.lines if line.line_id in wanted]
         amount = sum(line.unit_price * line.quantity for line in lines)
         resolution = tracker.get_slot("return_resolution")
+        if resolution == Resolution.exchange.value:
+            return await _ask_exchange_confirmed(dispatcher, tracker, order)
         dispatcher.utter_message(
             response="utter_ask_return_confirmed",
             order_id=order.order_id,
@@ -267,6 +320,28 @@ class ActionAskReturnConfirmed(Action):
         return []
 
 
+async def _ask_exchange_confirmed(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order: Order
+) -> list[EventType]:
+    """The exchange's summary: each item's new option and what happens to the difference."""
+    try:
+        swaps = await chosen_swaps(order, tracker.get_slot("item_changes"))
+        methods = await client_from_env().payment_methods(order.customer_id)
+    except CommerceError:
+        apologise_backend_down(dispatcher)
+        return [SlotSet("lookup_blocked", UNAVAILABLE)]
+    method_id = tracker.get_slot("payment_method")
+    label = next((m.label for m in methods if m.payment_method_id == method_id), "your card")
+    dispatcher.utter_message(
+        response="utter_ask_exchange_confirmed",
+        order_id=order.order_id,
+        changes="; ".join(describe_swap(s) for s in swaps),
+        money=money_words(total_difference(swaps), label),
+        buttons=confirm_buttons("Yes, start the exchange"),
+    )
+    return []
+
+
 class ActionCreateReturn(Action):
     """Opens the return once the shopper said yes; says nothing changed otherwise."""
 
@@ -280,17 +355,27 @@ class ActionCreateReturn(Action):
         if order_ref is None:
             return reset
         line_ids = sorted(int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i)
+        resolution = tracker.get_slot("return_resolution") or Resolution.refund.value
+        exchanges = decode_swaps(tracker.get_slot("item_changes"))
+        exchanging = resolution == Resolution.exchange.value
         key = f"{tracker.sender_id}:{order_ref}:return:{'-'.join(map(str, line_ids))}"
         try:
             created = await client_from_env().create_return(
                 order_ref,
                 line_ids,
                 tracker.get_slot("return_reason") or "not given",
-                tracker.get_slot("return_resolution") or Resolution.refund.value,
+                resolution,
                 key,
+                exchanges=exchanges if exchanging else None,
+                payment_method_id=tracker.get_slot("payment_method") if exchanging else None,
             )
-        except ChangeRefused:
-            dispatcher.utter_message(response="utter_return_refused_now", order_id=order_ref)
+        except ChangeRefused as refused:
+            response = (
+                "utter_option_out_of_stock_now"
+                if refused.code == "out_of_stock"
+                else "utter_return_refused_now"
+            )
+            dispatcher.utter_message(response=response, order_id=order_ref)
             return reset
         except CommerceError:
             apologise_backend_down(dispatcher)
@@ -304,5 +389,5 @@ class ActionCreateReturn(Action):
         return [
             *reset,
             SlotSet("last_order_id", order_ref),
-            SlotSet("order_status", "return_requested"),
+            SlotSet("order_status", "exchange_requested" if exchanging else "return_requested"),
         ]
