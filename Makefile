@@ -14,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install run test train shell demo-orders seed bench lint validate nlu-gate stories-test pytest clean
+.PHONY: help install run test train shell demo-orders seed bench lint validate nlu-gate stories-test pytest bench-tau clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly 
 
 bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.run --train
+
+bench-tau: $(STAMP) $(MODEL) ## τ-bench task completion on the τ-bench store; into docs/benchmarks.md
+	$(PY) -m benchmarks.tau_tasks
 
 clean: ## Remove built models, databases and results (keeps .venv)
 	rm -rf models var results

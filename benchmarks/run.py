@@ -190,7 +190,10 @@ def write_report(
     ]
     if trained is not None:
         lines.append(f"| `rasa train --force` (NLU + dialogue) | {trained:.1f} s |")
-    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Sections other benchmarks own ("## ...", e.g. make bench-tau) are kept as they are.
+    old = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+    kept = old[old.find("\n## ") :] if "\n## " in old else ""
+    OUT.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
 
 if __name__ == "__main__":
