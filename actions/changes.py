@@ -56,7 +56,7 @@ ORDER_SPECIFIC_SLOTS = (
     "payment_confirmed",
 )
 IDENTITY_SLOTS = frozenset({"order_id", "order_verified", "shopper_identity"})
-OTHER_ORDER = re.compile(r"(?i)(?:other|wrong|different|another)\s+order")
+OTHER_ORDER = re.compile(r"(?i)\b(?:other|wrong|different|another)\s+order\b")
 GIVES_A_REASON = ("need", "want", "mistake", "wrong", "fit", "small", "big", "broken", "damaged")
 BACK_OUT_WORDS = (
     "forget it",

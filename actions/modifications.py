@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -39,7 +39,7 @@ from actions.options import (
     total_difference,
 )
 from actions.orders import STATUS_WORDS
-from actions.policy import load_policy
+from actions.policy import Resolution, load_policy
 from actions.services.commerce import (
     ChangeRefused,
     CommerceError,
@@ -51,6 +51,8 @@ from actions.services.commerce import (
 )
 from actions.support import apologise_backend_down, support_contact
 from actions.verification import UNAVAILABLE
+
+EXCHANGE_INSTEAD = "exchange_instead"
 
 
 async def products_of(lines: tuple[OrderLine, ...] | list[OrderLine]) -> dict[str, Product]:
@@ -181,8 +183,21 @@ class ValidateChangeItemsForm(ChangeForm, FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Refuse early when the policy does not allow item changes in this state."""
-        if order.status not in load_policy().changes.change_items:
+        """Refuse early when the policy does not allow item changes in this state.
+
+        A delivered order's items change through an exchange: when the policy offers one,
+        the shopper is taken there instead of being refused.
+        """
+        policy = load_policy()
+        if order.status not in policy.changes.change_items and (
+            order.status in policy.changes.return_items
+            and Resolution.exchange in policy.returns.resolutions
+        ):
+            dispatcher.utter_message(
+                response="utter_items_delivered_exchange_instead", order_id=order.order_id
+            )
+            return {"change_blocked": EXCHANGE_INSTEAD}
+        if order.status not in policy.changes.change_items:
             dispatcher.utter_message(
                 response="utter_items_too_late",
                 order_id=order.order_id,
@@ -351,6 +366,13 @@ class ActionChangeItems(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.get_slot("change_blocked") == EXCHANGE_INSTEAD:
+            # The verified order stays; the return form starts with the exchange chosen.
+            return [
+                SlotSet("change_blocked", None),
+                SlotSet("return_resolution", Resolution.exchange.value),
+                FollowupAction("return_form"),
+            ]
         order_ref, reset = settle(dispatcher, tracker, "items_confirmed")
         if order_ref is None:
             return reset
