@@ -273,3 +273,35 @@ def test_switching_to_the_other_order_mid_cancellation_cancels_only_that_one(
     assert "is cancelled" in chat.text("yes")
     assert backend_order(tau_stack, second)["status"] == "cancelled"
     assert backend_order(tau_stack, first)["status"] == "pending"
+
+
+def test_asking_to_change_items_of_a_delivered_order_leads_to_an_exchange(
+    tau_stack: Stack,
+) -> None:
+    case = next(
+        (
+            (order, user, alt)
+            for order, user in tau_orders("delivered")[40:]
+            if not backend_order(tau_stack, order["order_id"])["returns"]
+            and (alt := alternative(tau_stack, order["order_id"])) is not None
+        ),
+        None,
+    )
+    if case is None:
+        pytest.skip("no delivered τ order with another option in stock")
+    order, user, alt = case
+    chat = Chat(tau_stack.rest_url)
+    chat.text(f"I want a different option for an item in order {order['order_id']}")
+    reply = chat.text(user["email"])
+    assert "set up the exchange" in reply
+    if "Which item" in reply:
+        chat.text(alt["line"]["product_name"])
+    chat.text("it doesn't suit me")
+    reply = chat.text(alt["words"])
+    if "Which payment method" in reply:
+        reply = chat.text(next(iter(user["payment_methods"])))
+    assert "Shall I start the exchange" in reply
+    chat.text("yes")
+    after = backend_order(tau_stack, order["order_id"])
+    assert after["status"] == "exchange_requested"
+    assert [r["resolution"] for r in after["returns"]] == ["exchange"]
