@@ -23,9 +23,7 @@ async def test_a_shopper_is_found_by_email_and_by_full_name_and_zip(
     sample = store.sample("pending")
     profile = await backend.get_json(f"/api/v1/customers/{sample['customer_id']}")
     by_email = await client.find_customer(email=sample["email"])
-    by_name = await client.find_customer(
-        name=profile["name"].upper(), postcode=profile["postcode"]
-    )
+    by_name = await client.find_customer(name=profile["name"].upper(), postcode=profile["postcode"])
     assert by_email.customer_id == by_name.customer_id == sample["customer_id"]
 
 
