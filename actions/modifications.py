@@ -168,7 +168,52 @@ def method_label(methods: list[PaymentMethod], method_id: str | None) -> str:
     return next((m.label for m in methods if m.payment_method_id == method_id), "your card")
 
 
-class ValidateChangeItemsForm(ChangeForm, FormValidationAction):
+def lines_to_change(order: Order, tracker: Tracker) -> list[OrderLine]:
+    """The lines whose options may change: the whole order, or the items being exchanged."""
+    if tracker.active_loop_name != "return_form":
+        return list(order.lines)
+    wanted = {int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i}
+    return [line for line in order.lines if line.line_id in wanted]
+
+
+class OptionChangeValidation:
+    """Validators of the new options and of the method settling the price difference.
+
+    Mixed into the item-change form and the return form (for exchanges); an exchange needs
+    a new option for every item it sends back.
+    """
+
+    every_line = False
+
+    async def validate_item_changes(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(slot_value or "")
+        if is_backing_out(text):
+            return {"item_changes": None, "change_blocked": BACKED_OUT}
+        try:
+            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
+        except CommerceError:
+            return {"item_changes": None, "lookup_blocked": UNAVAILABLE}
+        lines = lines_to_change(order, tracker)
+        return await read_item_changes(text, order, lines, dispatcher, every_line=self.every_line)
+
+    async def validate_payment_method(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        amount = float(tracker.get_slot("price_difference") or 0.0)
+        return await read_payment_method(str(slot_value or ""), tracker, dispatcher, amount=amount)
+
+
+class ValidateChangeItemsForm(OptionChangeValidation, ChangeForm, FormValidationAction):
     """Verifies a pending order, then reads the new options and how to settle the price."""
 
     pending_change = True
@@ -210,32 +255,6 @@ class ValidateChangeItemsForm(ChangeForm, FormValidationAction):
             return {"change_blocked": "items_changed_once"}
         return {}
 
-    async def validate_item_changes(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        text = str(slot_value or "")
-        if is_backing_out(text):
-            return {"item_changes": None, "change_blocked": BACKED_OUT}
-        try:
-            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
-        except CommerceError:
-            return {"item_changes": None, "lookup_blocked": UNAVAILABLE}
-        return await read_item_changes(text, order, list(order.lines), dispatcher, every_line=False)
-
-    async def validate_payment_method(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        amount = float(tracker.get_slot("price_difference") or 0.0)
-        return await read_payment_method(str(slot_value or ""), tracker, dispatcher, amount=amount)
-
     async def validate_items_confirmed(
         self,
         slot_value: Any,
@@ -258,10 +277,7 @@ class ActionAskItemChanges(Action):
         order = await order_or_apologise(dispatcher, tracker)
         if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
-        lines = list(order.lines)
-        if tracker.active_loop_name == "return_form":
-            wanted = {int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i}
-            lines = [line for line in lines if line.line_id in wanted]
+        lines = lines_to_change(order, tracker)
         try:
             products = await products_of(lines)
         except CommerceError:

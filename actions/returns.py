@@ -27,7 +27,7 @@ from actions.changes import (
     order_or_apologise,
     settle,
 )
-from actions.modifications import chosen_swaps, money_words, read_item_changes, read_payment_method
+from actions.modifications import OptionChangeValidation, chosen_swaps, money_words
 from actions.options import decode_swaps, describe_swap, total_difference
 from actions.orders import STATUS_WORDS
 from actions.policy import MerchantPolicy, Resolution, load_policy
@@ -116,8 +116,10 @@ def resolution_from(text: str) -> str | None:
     return None
 
 
-class ValidateReturnForm(ChangeForm, FormValidationAction):
+class ValidateReturnForm(OptionChangeValidation, ChangeForm, FormValidationAction):
     """Verifies the order, then checks the policy before asking about items."""
+
+    every_line = True  # an exchange needs a new option for each item sent back
 
     def name(self) -> str:
         return "validate_return_form"
@@ -203,35 +205,6 @@ class ValidateReturnForm(ChangeForm, FormValidationAction):
         if resolution not in allowed:
             return {"return_resolution": None}
         return {"return_resolution": resolution}
-
-    async def validate_item_changes(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        """The exchange: another in-stock option of every item being sent back."""
-        text = str(slot_value or "")
-        if is_backing_out(text):
-            return {"item_changes": None, "change_blocked": BACKED_OUT}
-        try:
-            order = await client_from_env().get_order(tracker.get_slot("order_id") or "")
-        except CommerceError:
-            return {"item_changes": None, "lookup_blocked": UNAVAILABLE}
-        wanted = {int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i}
-        lines = [line for line in order.lines if line.line_id in wanted]
-        return await read_item_changes(text, order, lines, dispatcher, every_line=True)
-
-    async def validate_payment_method(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        amount = float(tracker.get_slot("price_difference") or 0.0)
-        return await read_payment_method(str(slot_value or ""), tracker, dispatcher, amount=amount)
 
     async def validate_return_confirmed(
         self,

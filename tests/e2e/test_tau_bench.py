@@ -226,21 +226,23 @@ def test_after_an_item_change_a_tau_order_can_no_longer_be_cancelled(tau_stack: 
     assert backend_order(tau_stack, order_id)["status"] == "pending"
 
 
+def _delivered_with_option(
+    stack: Stack, start: int
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A delivered τ order with no return yet, its shopper, and an option to exchange to."""
+    for order, user in tau_orders("delivered")[start:]:
+        if backend_order(stack, order["order_id"])["returns"]:
+            continue
+        alt = alternative(stack, order["order_id"])
+        if alt is not None:
+            return order, user, alt
+    pytest.skip("no delivered τ order with another option in stock")
+
+
 def test_a_tau_exchange_opens_one_rma_and_the_order_is_exchange_requested(
     tau_stack: Stack,
 ) -> None:
-    case = next(
-        (
-            (order, user, alt)
-            for order, user in tau_orders("delivered")[10:]
-            if not backend_order(tau_stack, order["order_id"])["returns"]
-            and (alt := alternative(tau_stack, order["order_id"])) is not None
-        ),
-        None,
-    )
-    if case is None:
-        pytest.skip("no delivered τ order with another option in stock")
-    order, user, alt = case
+    order, user, alt = _delivered_with_option(tau_stack, start=10)
     chat = Chat(tau_stack.rest_url)
     chat.text(f"I want to exchange an item from {order['order_id']}")
     reply = chat.text(user["email"])
@@ -278,18 +280,7 @@ def test_switching_to_the_other_order_mid_cancellation_cancels_only_that_one(
 def test_asking_to_change_items_of_a_delivered_order_leads_to_an_exchange(
     tau_stack: Stack,
 ) -> None:
-    case = next(
-        (
-            (order, user, alt)
-            for order, user in tau_orders("delivered")[40:]
-            if not backend_order(tau_stack, order["order_id"])["returns"]
-            and (alt := alternative(tau_stack, order["order_id"])) is not None
-        ),
-        None,
-    )
-    if case is None:
-        pytest.skip("no delivered τ order with another option in stock")
-    order, user, alt = case
+    order, user, alt = _delivered_with_option(tau_stack, start=40)
     chat = Chat(tau_stack.rest_url)
     chat.text(f"I want a different option for an item in order {order['order_id']}")
     reply = chat.text(user["email"])
