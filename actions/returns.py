@@ -28,9 +28,9 @@ from actions.changes import (
     settle,
 )
 from actions.modifications import OptionChangeValidation, chosen_swaps, money_words
-from actions.options import decode_swaps, describe_swap, total_difference
+from actions.options import GIFT_CARD, decode_swaps, describe_swap, total_difference
 from actions.orders import STATUS_WORDS
-from actions.policy import MerchantPolicy, Resolution, load_policy
+from actions.policy import MerchantPolicy, RefundMethod, Resolution, load_policy
 from actions.services.commerce import (
     ChangeRefused,
     CommerceError,
@@ -48,6 +48,39 @@ RESOLUTION_LABELS = {
     Resolution.exchange: "Exchange for another option",
 }
 EXCHANGE_SLOTS = ("item_changes", "payment_method")
+
+
+def credit_only_to_existing_gift_card() -> bool:
+    """Store credit without a new credit balance: it goes onto a gift card the shopper has.
+
+    Read from the policy's refund methods: a merchant that lists ``store_credit`` opens
+    credit for anyone; one that lists only ``gift_card`` (τ-bench: "an existing gift card")
+    can credit only a card the shopper already holds.
+    """
+    methods = load_policy().refunds.methods
+    return RefundMethod.store_credit not in methods and RefundMethod.gift_card in methods
+
+
+async def chat_resolutions(customer_id: str | None) -> list[Resolution]:
+    """The resolutions this shopper can choose in chat under the policy."""
+    options = [r for r in load_policy().returns.resolutions if r in CHAT_RESOLUTIONS]
+    if Resolution.store_credit in options and credit_only_to_existing_gift_card():
+        try:
+            methods = await client_from_env().payment_methods(customer_id or "")
+        except CommerceError:
+            methods = []
+        if not any(m.type == GIFT_CARD for m in methods):
+            options.remove(Resolution.store_credit)
+    return options
+
+
+def resolution_label(resolution: Resolution) -> str:
+    """The button for a resolution, in the policy's words for store credit."""
+    if resolution == Resolution.store_credit and credit_only_to_existing_gift_card():
+        return "Refund to my gift card"
+    return RESOLUTION_LABELS[resolution]
+
+
 ALL_WORDS = ("all", "both", "everything", "whole order", "every")
 
 
@@ -198,7 +231,7 @@ class ValidateReturnForm(OptionChangeValidation, ChangeForm, FormValidationActio
         if is_backing_out(text):
             return {"return_resolution": None, "change_blocked": BACKED_OUT}
         resolution = resolution_from(text)
-        allowed = [r.value for r in load_policy().returns.resolutions if r in CHAT_RESOLUTIONS]
+        allowed = [r.value for r in await chat_resolutions(tracker.get_slot("customer_id"))]
         if resolution == Resolution.exchange.value and resolution not in allowed:
             dispatcher.utter_message(response="utter_exchange_by_person", **support_contact())
             return {"return_resolution": None}
@@ -248,10 +281,10 @@ class ActionAskReturnResolution(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        options = [r for r in load_policy().returns.resolutions if r in CHAT_RESOLUTIONS]
+        options = await chat_resolutions(tracker.get_slot("customer_id"))
         buttons = [
             {
-                "title": RESOLUTION_LABELS[r],
+                "title": resolution_label(r),
                 "payload": f'/inform{{"return_resolution":"{r.value}"}}',
             }
             for r in options
@@ -284,9 +317,11 @@ class ActionAskReturnConfirmed(Action):
             items=", ".join(f"{line.quantity} × {describe_line(line)}" for line in lines),
             amount=f"{amount:.2f} {order.currency}",
             resolution_words=(
-                "as store credit"
-                if resolution == Resolution.store_credit.value
-                else "to your original payment method"
+                "to your original payment method"
+                if resolution != Resolution.store_credit.value
+                else "to your gift card"
+                if credit_only_to_existing_gift_card()
+                else "as store credit"
             ),
             buttons=confirm_buttons("Yes, start the return"),
         )

@@ -47,6 +47,7 @@ KINDS = (
     "modify_payment",
     "modify_items",
     "return_delivered",
+    "return_to_gift_card",
     "exchange_delivered",
     "order_status",
 )
@@ -57,11 +58,48 @@ NEW_ADDRESSES = (
     "4059 Mt Lee Dr, Los Angeles, CA 90068",
     "233 S Wacker Dr, Suite 1000, Chicago, IL 60606",
 )
+# How shoppers open each kind of task, tidy and not (one per task, in turn).
+OPENINGS = {
+    "cancel_pending": (
+        "I need to cancel one of my orders.",
+        "pls cancel my order",
+        "I don't want my order anymore, can you cancel it?",
+    ),
+    "modify_address": (
+        "Hi, I need to change the shipping address of my order.",
+        "wrong adress on my order, can u fix it",
+        "Can you send my order to a different address?",
+    ),
+    "modify_payment": (
+        "Can I change the payment method of my order?",
+        "i want to pay with another card for my order",
+        "switch the payment on my order please",
+    ),
+    "modify_items": (
+        "I'd like to modify the items in my pending order.",
+        "can i change the size or colour of stuff in my order before it ships",
+        "I picked the wrong option on my order, can you change it?",
+    ),
+    "return_delivered": (
+        "I want to return something I received.",
+        "need to send an item back",
+        "how do I return an item from my order",
+    ),
+    "return_to_gift_card": (
+        "I want to return an item and get the money on my gift card.",
+        "return please",
+        "I'd like to send back something I bought",
+    ),
+    "exchange_delivered": (
+        "I'd like to exchange an item I received for a different option.",
+        "can i swap something i got for another colour",
+        "exchange an item pls",
+    ),
+}
 UNSUPPORTED = (
     (
-        "return with the refund to a gift card that did not pay for the order",
-        "the chat offers the original payment method (τ-bench also allows an existing gift "
-        "card); the backend supports it, the dialogue does not ask for it yet",
+        "a refund to a gift card for a shopper with two or more gift cards",
+        "the credit goes to the first gift card; the dialogue does not ask which one",
     ),
     (
         "modify the user's default address (`modify_user_address`)",
@@ -219,6 +257,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
         "modify_payment": lambda u, o, i: _payment(backend, u, o, i),
         "modify_items": lambda u, o, i: _items(backend, u, o, i),
         "return_delivered": lambda u, o, i: _return(u, o, i),
+        "return_to_gift_card": lambda u, o, i: _return_to_gift_card(backend, u, o),
         "exchange_delivered": lambda u, o, i: _exchange(backend, u, o, i),
         "order_status": lambda u, o, i: _status(u, o, i),
     }
@@ -228,6 +267,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
         "modify_payment": "pending",
         "modify_items": "pending",
         "return_delivered": "delivered",
+        "return_to_gift_card": "delivered",
         "exchange_delivered": "delivered",
         "order_status": None,
     }
@@ -243,12 +283,14 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
             status = wanted_status[kind]
             if status is not None and live["status"] != status:
                 continue
-            if kind == "return_delivered" and live["returns"]:
+            if kind.startswith("return") and live["returns"]:
                 continue
             task = builders[kind](users[raw["user_id"]], live, made)
             if task is None:
                 continue
             task.by_email = made % 2 == 0
+            if kind in OPENINGS:
+                task.opening = OPENINGS[kind][made % len(OPENINGS[kind])]
             if kind != "order_status" and made % 2 == 1:
                 # Some shoppers name the order at once; it is still verified first.
                 task.opening = f"{task.opening} It's order {task.order_id}."
@@ -395,6 +437,36 @@ def _return(user: dict[str, Any], order: dict[str, Any], _i: int) -> Task:
         {"item": item_words, "resolution": "refund to my original payment method"},
         check,
     )
+
+
+def _return_to_gift_card(
+    backend: Backend, user: dict[str, Any], order: dict[str, Any]
+) -> Task | None:
+    """τ-bench: a refund may go to the shopper's existing gift card instead."""
+    cards = [m for m in backend.methods(order["customer_id"]) if m["type"] == "gift_card"]
+    if len(cards) != 1:
+        return None
+    task = _return(user, order, 0)
+    line_id = order["lines"][0]["line_id"]
+
+    def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
+        problems = []
+        if after["status"] != "return_requested":
+            problems.append(f"status {after['status']}, expected return_requested")
+        got = [(r["resolution"], r["line_ids"]) for r in after["returns"]]
+        if got != [("store_credit", [line_id])]:
+            problems.append(
+                f"returns {got}, expected one refund of line {line_id} to the gift card"
+            )
+        now = [m for m in backend.methods(after["customer_id"]) if m["type"] == "gift_card"]
+        if [m["payment_method_id"] for m in now] != [cards[0]["payment_method_id"]]:
+            problems.append("a new gift card was opened")
+        return problems
+
+    task.kind = "return_to_gift_card"
+    task.answers["resolution"] = "refund it to my gift card please"
+    task.check = check
+    return task
 
 
 def _exchange(

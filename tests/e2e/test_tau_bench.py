@@ -296,3 +296,38 @@ def test_asking_to_change_items_of_a_delivered_order_leads_to_an_exchange(
     after = backend_order(tau_stack, order["order_id"])
     assert after["status"] == "exchange_requested"
     assert [r["resolution"] for r in after["returns"]] == ["exchange"]
+
+
+def test_a_tau_return_can_be_refunded_to_the_shoppers_existing_gift_card(
+    tau_stack: Stack,
+) -> None:
+    case = next(
+        (
+            (order, user)
+            for order, user in tau_orders("delivered")[60:]
+            if sum(m["source"] == "gift_card" for m in user["payment_methods"].values()) == 1
+            and len({i["name"] for i in order["items"]}) == len(order["items"])
+            and not backend_order(tau_stack, order["order_id"])["returns"]
+        ),
+        None,
+    )
+    if case is None:
+        pytest.skip("no delivered τ order of a shopper with one gift card")
+    order, user = case
+    card = next(k for k, m in user["payment_methods"].items() if m["source"] == "gift_card")
+    chat = Chat(tau_stack.rest_url)
+    chat.text(f"I'd like to return an item from {order['order_id']}")
+    reply = chat.text(user["email"])
+    if "Which item" in reply:
+        chat.text(order["items"][0]["name"])
+    assert "Refund to my gift card" in " ".join(
+        b["title"] for m in chat.say("not what I expected") for b in m.get("buttons", [])
+    )
+    assert "to your gift card" in chat.text("to my gift card")
+    chat.text("yes")
+    after = backend_order(tau_stack, order["order_id"])
+    assert after["status"] == "return_requested"
+    assert [r["resolution"] for r in after["returns"]] == ["store_credit"]
+    methods = backend_get(tau_stack, f"customers/{after['customer_id']}/payment-methods")
+    cards = [m["payment_method_id"] for m in methods["payment_methods"] if m["type"] == "gift_card"]
+    assert cards == [card]  # credited to the card they had; none opened
