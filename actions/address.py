@@ -8,7 +8,7 @@ an explicit yes. The backend validates the ZIP and state again and refuses a shi
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -65,6 +65,7 @@ class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
     """Verifies the order, checks the policy, then reads the new address."""
 
     pending_change = True
+    corrections: ClassVar[dict[str, tuple[str, ...]]] = {"address_confirmed": ("new_address",)}
 
     def name(self) -> str:
         return "validate_change_address_form"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -106,6 +106,10 @@ class ChangeForm(OrderVerification):
     """
 
     pending_change = False
+    # Confirmation slot → the value it confirms, then slots that depend on that value. At
+    # the summary, a new value ("no wait, 14 Oak St, ...") replaces the old one and the
+    # summary is shown again.
+    corrections: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     async def get_validation_events(
         self,
@@ -113,7 +117,10 @@ class ChangeForm(OrderVerification):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        """Validates as usual, unless the latest message switches to another order."""
+        """Validates as usual, unless the latest message switches orders or corrects a value."""
+        corrected = await self._corrected_value(tracker, domain)
+        if corrected is not None:
+            return [SlotSet(name, value) for name, value in corrected.items()]
         switched = switched_order(tracker)
         if switched is None:
             # ChangeForm is mixed into a FormValidationAction, which defines it.
@@ -134,6 +141,24 @@ class ChangeForm(OrderVerification):
         else:
             dispatcher.utter_message(response="utter_which_order_then")
         return [SlotSet(name, value) for name, value in updates.items()]
+
+    async def _corrected_value(self, tracker: Tracker, domain: DomainDict) -> dict[str, Any] | None:
+        """Slot updates when the answer to a summary is a new value instead of yes or no."""
+        requested = tracker.get_slot("requested_slot")
+        value_slot, *depending = self.corrections.get(requested, ("",))
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if not value_slot or intent in ("affirm", "deny") or switched_order(tracker) is not None:
+            return None
+        if tracker.slots_to_validate().get(requested) is not None:
+            return None
+        # Read quietly: words that are no new value must not trigger "sorry, I couldn't read".
+        quiet = CollectingDispatcher()
+        validate = getattr(self, f"validate_{value_slot}")
+        text = tracker.latest_message.get("text") or ""
+        result: dict[str, Any] = await validate(text, quiet, tracker, domain)
+        if not result.get(value_slot) or result.get("change_blocked"):
+            return None
+        return {**{name: None for name in depending}, **result, requested: None}
 
     async def required_slots(
         self,

@@ -11,7 +11,7 @@ change on the same order.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -217,6 +217,10 @@ class ValidateChangeItemsForm(OptionChangeValidation, ChangeForm, FormValidation
     """Verifies a pending order, then reads the new options and how to settle the price."""
 
     pending_change = True
+    # New options at the summary: the price may differ, so the payment is asked again.
+    corrections: ClassVar[dict[str, tuple[str, ...]]] = {
+        "items_confirmed": ("item_changes", "payment_method", "price_difference")
+    }
 
     def name(self) -> str:
         return "validate_change_items_form"
@@ -424,6 +428,7 @@ class ValidateChangePaymentForm(ChangeForm, FormValidationAction):
     """Verifies a pending order, then reads the payment method that should pay instead."""
 
     pending_change = True
+    corrections: ClassVar[dict[str, tuple[str, ...]]] = {"payment_confirmed": ("payment_method",)}
 
     def name(self) -> str:
         return "validate_change_payment_form"

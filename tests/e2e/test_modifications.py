@@ -134,3 +134,31 @@ def test_when_order_has_shipped_then_the_payment_method_cannot_change(
     chat.text(f"change the payment method on {order['order_id']}")
     assert "can't be changed any more" in chat.text(order["email"])
     assert backend_order(stack, order["order_id"])["payments"] == before
+
+
+def test_another_option_named_at_the_summary_replaces_the_first_choice(
+    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    for order in [o for o in demo_orders if o["status"] == "pending"][::-1]:
+        if backend_order(stack, order["order_id"])["items_modified"]:
+            continue
+        first = alternative(stack, order["order_id"])
+        second = alternative(stack, order["order_id"], skip_lines=1)
+        if first is not None and second is not None:
+            break
+    else:
+        pytest.skip("no unchanged pending demo order with two changeable items")
+    chat.text(f"i want to change an item on order {order['order_id']}")
+    chat.text(order["email"])
+    label = backend_order(stack, order["order_id"])["payments"][0]["method"]["label"]
+    reply = chat.text(first["words"])
+    if "Which payment method" in reply:
+        reply = chat.text(label)
+    assert "Shall I go ahead" in reply
+    reply = chat.text(f"actually, {second['words']} instead")
+    if "Which payment method" in reply:
+        reply = chat.text(label)
+    assert "Shall I go ahead" in reply and second["line"]["product_name"] in reply
+    chat.text("yes")
+    assert line_sku(stack, order["order_id"], second["line"]["line_id"]) == second["variant"]["sku"]
+    assert line_sku(stack, order["order_id"], first["line"]["line_id"]) == first["line"]["sku"]
