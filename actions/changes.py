@@ -151,14 +151,18 @@ class ChangeForm(OrderVerification):
             return None
         if tracker.slots_to_validate().get(requested) is not None:
             return None
-        # Read quietly: words that are no new value must not trigger "sorry, I couldn't read".
-        quiet = CollectingDispatcher()
         validate = getattr(self, f"validate_{value_slot}")
         text = tracker.latest_message.get("text") or ""
-        result: dict[str, Any] = await validate(text, quiet, tracker, domain)
-        if not result.get(value_slot) or result.get("change_blocked"):
-            return None
-        return {**{name: None for name in depending}, **result, requested: None}
+        # "sorry, make that 14 Oak St, ...": the value may follow a few words of lead-in.
+        lead_in = re.search(r"\b\d", text)
+        # Read quietly: words that are no new value must not trigger "sorry, I couldn't read".
+        for candidate in dict.fromkeys([text, text[lead_in.start() :] if lead_in else text]):
+            result: dict[str, Any] = await validate(
+                candidate, CollectingDispatcher(), tracker, domain
+            )
+            if result.get(value_slot) and not result.get("change_blocked"):
+                return {**{name: None for name in depending}, **result, requested: None}
+        return None
 
     async def required_slots(
         self,
