@@ -175,6 +175,17 @@ class MerchantPolicy(_Strict):
         return value
 
 
+def credit_only_to_existing_gift_card(policy: MerchantPolicy) -> bool:
+    """Store credit without a new credit balance: it goes onto a gift card the shopper has.
+
+    Read from the refund methods: a merchant that lists ``store_credit`` opens credit for
+    anyone; one that lists only ``gift_card`` (τ-bench: "an existing gift card") can credit
+    only a card the shopper already holds.
+    """
+    methods = policy.refunds.methods
+    return RefundMethod.store_credit not in methods and RefundMethod.gift_card in methods
+
+
 def describe_remedies(remedies: list[Remedy]) -> str:
     """Render remedies as one English phrase: "a, b or c"."""
     words = [REMEDY_WORDS[r] for r in remedies]

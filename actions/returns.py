@@ -30,7 +30,12 @@ from actions.changes import (
 from actions.modifications import OptionChangeValidation, chosen_swaps, money_words
 from actions.options import GIFT_CARD, decode_swaps, describe_swap, total_difference
 from actions.orders import STATUS_WORDS
-from actions.policy import MerchantPolicy, RefundMethod, Resolution, load_policy
+from actions.policy import (
+    MerchantPolicy,
+    Resolution,
+    credit_only_to_existing_gift_card,
+    load_policy,
+)
 from actions.services.commerce import (
     ChangeRefused,
     CommerceError,
@@ -50,21 +55,10 @@ RESOLUTION_LABELS = {
 EXCHANGE_SLOTS = ("item_changes", "payment_method")
 
 
-def credit_only_to_existing_gift_card() -> bool:
-    """Store credit without a new credit balance: it goes onto a gift card the shopper has.
-
-    Read from the policy's refund methods: a merchant that lists ``store_credit`` opens
-    credit for anyone; one that lists only ``gift_card`` (τ-bench: "an existing gift card")
-    can credit only a card the shopper already holds.
-    """
-    methods = load_policy().refunds.methods
-    return RefundMethod.store_credit not in methods and RefundMethod.gift_card in methods
-
-
 async def chat_resolutions(customer_id: str | None) -> list[Resolution]:
     """The resolutions this shopper can choose in chat under the policy."""
     options = [r for r in load_policy().returns.resolutions if r in CHAT_RESOLUTIONS]
-    if Resolution.store_credit in options and credit_only_to_existing_gift_card():
+    if Resolution.store_credit in options and credit_only_to_existing_gift_card(load_policy()):
         try:
             methods = await client_from_env().payment_methods(customer_id or "")
         except CommerceError:
@@ -76,7 +70,7 @@ async def chat_resolutions(customer_id: str | None) -> list[Resolution]:
 
 def resolution_label(resolution: Resolution) -> str:
     """The button for a resolution, in the policy's words for store credit."""
-    if resolution == Resolution.store_credit and credit_only_to_existing_gift_card():
+    if resolution == Resolution.store_credit and credit_only_to_existing_gift_card(load_policy()):
         return "Refund to my gift card"
     return RESOLUTION_LABELS[resolution]
 
@@ -272,6 +266,10 @@ class ActionAskReturnItems(Action):
         return []
 
 
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 class ActionAskReturnResolution(Action):
     """Offers the resolutions the policy allows (and chat supports)."""
 
@@ -289,7 +287,11 @@ class ActionAskReturnResolution(Action):
             }
             for r in options
         ]
-        dispatcher.utter_message(response="utter_ask_return_resolution", buttons=buttons)
+        dispatcher.utter_message(
+            response="utter_ask_return_resolution",
+            options=_or([resolution_label(r).lower() for r in options]),
+            buttons=buttons,
+        )
         return []
 
 
@@ -320,7 +322,7 @@ class ActionAskReturnConfirmed(Action):
                 "to your original payment method"
                 if resolution != Resolution.store_credit.value
                 else "to your gift card"
-                if credit_only_to_existing_gift_card()
+                if credit_only_to_existing_gift_card(load_policy())
                 else "as store credit"
             ),
             buttons=confirm_buttons("Yes, start the return"),

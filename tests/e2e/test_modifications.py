@@ -18,8 +18,11 @@ def _pending_with_option(
     stack: Stack, demo_orders: list[dict[str, str]], start: int
 ) -> tuple[dict[str, str], dict[str, Any]]:
     for order in [o for o in demo_orders if o["status"] == "pending"][start:]:
+        live = backend_order(stack, order["order_id"])
+        if live["status"] != "pending" or live["items_modified"]:
+            continue  # another test cancelled or changed it
         found = alternative(stack, order["order_id"])
-        if found is not None and not backend_order(stack, order["order_id"])["items_modified"]:
+        if found is not None:
             return order, found
     pytest.skip("no pending demo order with another option in stock")
 
@@ -82,7 +85,9 @@ def test_when_the_option_is_not_sold_then_the_shopper_is_asked_again(
     unchanged = [
         o
         for o in demo_orders
-        if o["status"] == "pending" and not backend_order(stack, o["order_id"])["items_modified"]
+        if o["status"] == "pending"
+        and backend_order(stack, o["order_id"])["status"] == "pending"
+        and not backend_order(stack, o["order_id"])["items_modified"]
     ]
     assert unchanged, "the demo store has no pending order whose items were never changed"
     order = unchanged[-1]
@@ -99,6 +104,8 @@ def _pending_with_second_method(
 ) -> tuple[dict[str, str], dict[str, Any]]:
     for order in [o for o in demo_orders if o["status"] == "pending"][::-1]:
         body = backend_order(stack, order["order_id"])
+        if body["status"] != "pending":
+            continue
         holding = {
             p["method"]["payment_method_id"] for p in body["payments"] if p["status"] != "voided"
         }
@@ -140,7 +147,8 @@ def test_another_option_named_at_the_summary_replaces_the_first_choice(
     stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
 ) -> None:
     for order in [o for o in demo_orders if o["status"] == "pending"][::-1]:
-        if backend_order(stack, order["order_id"])["items_modified"]:
+        live = backend_order(stack, order["order_id"])
+        if live["status"] != "pending" or live["items_modified"]:
             continue
         first = alternative(stack, order["order_id"])
         second = alternative(stack, order["order_id"], skip_lines=1)
