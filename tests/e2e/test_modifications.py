@@ -11,13 +11,19 @@ import pytest
 
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_get, backend_order, order_in
-from tests.e2e.variants import alternative, line_sku
+from tests.e2e.variants import alternative, line_sku, samples_in
+
+
+@pytest.fixture(scope="module")
+def pending(seeded_store: tuple[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    """Every pending demo order: the item tests use up one each."""
+    return samples_in(seeded_store[0], "pending")
 
 
 def _pending_with_option(
-    stack: Stack, demo_orders: list[dict[str, str]], start: int
+    stack: Stack, pending: list[dict[str, str]], start: int
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    for order in [o for o in demo_orders if o["status"] == "pending"][start:]:
+    for order in pending[start:]:
         live = backend_order(stack, order["order_id"])
         if live["status"] != "pending" or live["items_modified"]:
             continue  # another test cancelled or changed it
@@ -28,9 +34,9 @@ def _pending_with_option(
 
 
 def test_when_shopper_confirms_an_item_change_then_the_line_becomes_that_option(
-    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+    stack: Stack, chat: Chat, pending: list[dict[str, str]]
 ) -> None:
-    order, alt = _pending_with_option(stack, demo_orders, 0)
+    order, alt = _pending_with_option(stack, pending, 0)
     chat.text("can i change the size or colour of something i ordered? it hasn't shipped")
     chat.text(order["order_id"])
     assert "What should change" in chat.text(order["email"])
@@ -46,9 +52,9 @@ def test_when_shopper_confirms_an_item_change_then_the_line_becomes_that_option(
 
 
 def test_when_items_were_changed_once_then_a_second_change_is_refused(
-    stack: Stack, demo_orders: list[dict[str, str]]
+    stack: Stack, pending: list[dict[str, str]]
 ) -> None:
-    order, alt = _pending_with_option(stack, demo_orders, 1)
+    order, alt = _pending_with_option(stack, pending, 1)
     first = Chat(stack.rest_url)
     first.text(f"change an item on order {order['order_id']}")
     first.text(order["postcode"])
@@ -64,9 +70,9 @@ def test_when_items_were_changed_once_then_a_second_change_is_refused(
 
 
 def test_when_shopper_says_no_to_the_item_summary_then_nothing_changes(
-    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+    stack: Stack, chat: Chat, pending: list[dict[str, str]]
 ) -> None:
-    order, alt = _pending_with_option(stack, demo_orders, 2)
+    order, alt = _pending_with_option(stack, pending, 2)
     chat.text("I need to change the item options on my order")
     chat.text(order["order_id"])
     chat.text(order["email"])
@@ -80,13 +86,12 @@ def test_when_shopper_says_no_to_the_item_summary_then_nothing_changes(
 
 
 def test_when_the_option_is_not_sold_then_the_shopper_is_asked_again(
-    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+    stack: Stack, chat: Chat, pending: list[dict[str, str]]
 ) -> None:
     unchanged = [
         o
-        for o in demo_orders
-        if o["status"] == "pending"
-        and backend_order(stack, o["order_id"])["status"] == "pending"
+        for o in pending
+        if backend_order(stack, o["order_id"])["status"] == "pending"
         and not backend_order(stack, o["order_id"])["items_modified"]
     ]
     assert unchanged, "the demo store has no pending order whose items were never changed"
@@ -100,9 +105,9 @@ def test_when_the_option_is_not_sold_then_the_shopper_is_asked_again(
 
 
 def _pending_with_second_method(
-    stack: Stack, demo_orders: list[dict[str, str]]
+    stack: Stack, pending: list[dict[str, str]]
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    for order in [o for o in demo_orders if o["status"] == "pending"][::-1]:
+    for order in pending[::-1]:
         body = backend_order(stack, order["order_id"])
         if body["status"] != "pending":
             continue
@@ -119,9 +124,9 @@ def _pending_with_second_method(
 
 
 def test_when_shopper_confirms_another_payment_method_then_it_pays_for_the_order(
-    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+    stack: Stack, chat: Chat, pending: list[dict[str, str]]
 ) -> None:
-    order, method = _pending_with_second_method(stack, demo_orders)
+    order, method = _pending_with_second_method(stack, pending)
     chat.text("can i pay for my order with a different card")
     chat.text(order["order_id"])
     assert "Which payment method should pay for it instead" in chat.text(order["email"])
@@ -144,9 +149,9 @@ def test_when_order_has_shipped_then_the_payment_method_cannot_change(
 
 
 def test_another_option_named_at_the_summary_replaces_the_first_choice(
-    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+    stack: Stack, chat: Chat, pending: list[dict[str, str]]
 ) -> None:
-    for order in [o for o in demo_orders if o["status"] == "pending"][::-1]:
+    for order in pending[::-1]:
         live = backend_order(stack, order["order_id"])
         if live["status"] != "pending" or live["items_modified"]:
             continue

@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Any
 
 from stack.processes import Stack
+from tests.conftest import ROOT
 from tests.e2e.conftest import backend_get, backend_order
+
+
+def samples_in(db_url: str, status: str, per_status: int = 50) -> list[dict[str, str]]:
+    """More sample orders of one status than the shared fixture lists (it keeps 3)."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "commerce.demo_orders",
+            "--db",
+            db_url,
+            "--per-status",
+            str(per_status),
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return [row for row in rows if row["status"] == status]
 
 
 def alternative(stack: Stack, order_id: str, *, skip_lines: int = 0) -> dict[str, Any] | None:
