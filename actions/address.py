@@ -22,11 +22,11 @@ from actions.changes import (
     is_backing_out,
     order_or_apologise,
     settle,
+    state_allows,
 )
-from actions.orders import STATUS_WORDS
 from actions.policy import load_policy
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
-from actions.support import apologise_backend_down, support_contact
+from actions.support import apologise_backend_down
 from actions.verification import UNAVAILABLE
 
 US_STATES = frozenset(
@@ -78,15 +78,13 @@ class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Refuse early when the order is past the states the policy allows."""
-        if order.status in load_policy().changes.change_address:
-            return {}
-        dispatcher.utter_message(
-            response="utter_address_too_late",
-            order_id=order.order_id,
-            status_words=STATUS_WORDS.get(order.status, order.status.replace("_", " ")),
-            **support_contact(),
+        return state_allows(
+            order,
+            load_policy().changes.change_address,
+            dispatcher,
+            refusal="utter_address_too_late",
+            blocked="address_not_allowed",
         )
-        return {"change_blocked": "address_not_allowed"}
 
     async def validate_new_address(
         self,

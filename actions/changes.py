@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.orders import STATUS_WORDS
 from actions.policy import load_policy
 from actions.services.commerce import CommerceError, Order, client_from_env
 from actions.support import apologise_backend_down, support_contact
@@ -229,6 +230,30 @@ class ChangeForm(OrderVerification):
     ) -> dict[str, Any]:
         """The flow's policy check on the verified order; extra slot updates (none here)."""
         return {}
+
+
+def state_allows(
+    order: Order,
+    allowed: list[str],
+    dispatcher: CollectingDispatcher,
+    *,
+    refusal: str,
+    blocked: str,
+) -> dict[str, Any]:
+    """No slot updates when the policy allows the change in the order's state.
+
+    Otherwise the shopper hears ``refusal`` (with the order's state and whom to ask) and the
+    form ends with ``change_blocked`` set to ``blocked``.
+    """
+    if order.status in allowed:
+        return {}
+    dispatcher.utter_message(
+        response=refusal,
+        order_id=order.order_id,
+        status_words=STATUS_WORDS.get(order.status, order.status.replace("_", " ")),
+        **support_contact(),
+    )
+    return {"change_blocked": blocked}
 
 
 def switched_order(tracker: Tracker) -> str | None:

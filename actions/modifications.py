@@ -25,6 +25,7 @@ from actions.changes import (
     is_backing_out,
     order_or_apologise,
     settle,
+    state_allows,
 )
 from actions.options import (
     Swap,
@@ -38,7 +39,6 @@ from actions.options import (
     pick_method,
     total_difference,
 )
-from actions.orders import STATUS_WORDS
 from actions.policy import Resolution, load_policy
 from actions.services.commerce import (
     ChangeRefused,
@@ -49,7 +49,7 @@ from actions.services.commerce import (
     Product,
     client_from_env,
 )
-from actions.support import apologise_backend_down, support_contact
+from actions.support import apologise_backend_down
 from actions.verification import UNAVAILABLE
 
 EXCHANGE_INSTEAD = "exchange_instead"
@@ -63,10 +63,6 @@ async def products_of(lines: tuple[OrderLine, ...] | list[OrderLine]) -> dict[st
         if line.product_id not in products:
             products[line.product_id] = await client.get_product(line.product_id)
     return products
-
-
-def _status_words(order: Order) -> str:
-    return STATUS_WORDS.get(order.status, order.status.replace("_", " "))
 
 
 async def read_item_changes(
@@ -246,14 +242,15 @@ class ValidateChangeItemsForm(OptionChangeValidation, ChangeForm, FormValidation
                 response="utter_items_delivered_exchange_instead", order_id=order.order_id
             )
             return {"change_blocked": EXCHANGE_INSTEAD}
-        if order.status not in policy.changes.change_items:
-            dispatcher.utter_message(
-                response="utter_items_too_late",
-                order_id=order.order_id,
-                status_words=_status_words(order),
-                **support_contact(),
-            )
-            return {"change_blocked": "items_not_allowed"}
+        refused = state_allows(
+            order,
+            policy.changes.change_items,
+            dispatcher,
+            refusal="utter_items_too_late",
+            blocked="items_not_allowed",
+        )
+        if refused:
+            return refused
         if order.items_modified:
             dispatcher.utter_message(response="utter_items_changed_once", order_id=order.order_id)
             return {"change_blocked": "items_changed_once"}
@@ -441,15 +438,13 @@ class ValidateChangePaymentForm(ChangeForm, FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Refuse early when the policy does not allow a payment change in this state."""
-        if order.status in load_policy().changes.change_payment_method:
-            return {}
-        dispatcher.utter_message(
-            response="utter_payment_change_too_late",
-            order_id=order.order_id,
-            status_words=_status_words(order),
-            **support_contact(),
+        return state_allows(
+            order,
+            load_policy().changes.change_payment_method,
+            dispatcher,
+            refusal="utter_payment_change_too_late",
+            blocked="payment_not_allowed",
         )
-        return {"change_blocked": "payment_not_allowed"}
 
     async def validate_payment_method(
         self,

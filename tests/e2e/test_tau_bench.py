@@ -239,6 +239,20 @@ def _delivered_with_option(
     pytest.skip("no delivered τ order with another option in stock")
 
 
+def _finish_exchange(
+    stack: Stack, chat: Chat, order: dict[str, Any], user: dict[str, Any], alt: dict[str, Any]
+) -> None:
+    """Name the new option (and a payment method if asked), say yes, check the backend."""
+    reply = chat.text(alt["words"])
+    if "Which payment method" in reply:
+        reply = chat.text(next(iter(user["payment_methods"])))
+    assert "Shall I start the exchange" in reply
+    chat.text("yes")
+    after = backend_order(stack, order["order_id"])
+    assert after["status"] == "exchange_requested"
+    assert [r["resolution"] for r in after["returns"]] == ["exchange"]
+
+
 def test_a_tau_exchange_opens_one_rma_and_the_order_is_exchange_requested(
     tau_stack: Stack,
 ) -> None:
@@ -250,14 +264,7 @@ def test_a_tau_exchange_opens_one_rma_and_the_order_is_exchange_requested(
         chat.text(alt["line"]["product_name"])
     chat.text("want a different one")
     chat.text("exchange")
-    reply = chat.text(alt["words"])
-    if "Which payment method" in reply:
-        reply = chat.text(next(iter(user["payment_methods"])))
-    assert "Shall I start the exchange" in reply
-    chat.text("yes")
-    after = backend_order(tau_stack, order["order_id"])
-    assert after["status"] == "exchange_requested"
-    assert [r["resolution"] for r in after["returns"]] == ["exchange"]
+    _finish_exchange(tau_stack, chat, order, user, alt)
 
 
 def test_switching_to_the_other_order_mid_cancellation_cancels_only_that_one(
@@ -288,14 +295,7 @@ def test_asking_to_change_items_of_a_delivered_order_leads_to_an_exchange(
     if "Which item" in reply:
         chat.text(alt["line"]["product_name"])
     chat.text("it doesn't suit me")
-    reply = chat.text(alt["words"])
-    if "Which payment method" in reply:
-        reply = chat.text(next(iter(user["payment_methods"])))
-    assert "Shall I start the exchange" in reply
-    chat.text("yes")
-    after = backend_order(tau_stack, order["order_id"])
-    assert after["status"] == "exchange_requested"
-    assert [r["resolution"] for r in after["returns"]] == ["exchange"]
+    _finish_exchange(tau_stack, chat, order, user, alt)
 
 
 def test_a_tau_return_can_be_refunded_to_the_shoppers_existing_gift_card(
