@@ -177,7 +177,7 @@ def write_report(
         "2 cores, embedded mode (SQLite tracker store, in-memory lock store, no broker).",
         f"Produced by `make bench` (`python -m benchmarks.run --conversations "
         f"{args.conversations} --long-turns {args.long_turns}{' --train' if trained else ''}`);"
-        " this file is rewritten by each run.",
+        " this section is rewritten by each run; the sections below belong to other benchmarks.",
         "",
         "| what | result |",
         "|---|---|",
