@@ -14,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install run test train shell demo-orders seed bench lint validate nlu-gate stories-test pytest clean webchat browser export purge
+.PHONY: help install run test train shell demo-orders seed bench bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ export: $(STAMP) ## Stored conversations as NLU examples + test stories with fak
 
 purge: $(STAMP) ## Retention: delete conversations older than retention_days (guardrails/pii.yml)
 	$(PY) -m guardrails.privacy purge
+
+bench-tau: $(STAMP) $(MODEL) ## τ-bench task completion on the τ-bench store; into docs/benchmarks.md
+	$(PY) -m benchmarks.tau_tasks
 
 clean: ## Remove built models, databases and results (keeps .venv)
 	rm -rf models var results

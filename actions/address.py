@@ -8,7 +8,7 @@ an explicit yes. The backend validates the ZIP and state again and refuses a shi
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -22,11 +22,11 @@ from actions.changes import (
     is_backing_out,
     order_or_apologise,
     settle,
+    state_allows,
 )
-from actions.orders import STATUS_WORDS
 from actions.policy import load_policy
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
-from actions.support import apologise_backend_down, support_contact
+from actions.support import apologise_backend_down
 from actions.tenants import tenant_of
 from actions.verification import UNAVAILABLE
 
@@ -65,6 +65,9 @@ def format_address(address: dict[str, str | None]) -> str:
 class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
     """Verifies the order, checks the policy, then reads the new address."""
 
+    pending_change = True
+    corrections: ClassVar[dict[str, tuple[str, ...]]] = {"address_confirmed": ("new_address",)}
+
     def name(self) -> str:
         return "validate_change_address_form"
 
@@ -76,15 +79,14 @@ class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Refuse early when the order is past the states the policy allows."""
-        if order.status in load_policy(tenant=tenant_of(tracker)).changes.change_address:
-            return {}
-        dispatcher.utter_message(
-            response="utter_address_too_late",
-            order_id=order.order_id,
-            status_words=STATUS_WORDS.get(order.status, order.status.replace("_", " ")),
-            **support_contact(),
+        return state_allows(
+            order,
+            load_policy(tenant=tenant_of(tracker)).changes.change_address,
+            dispatcher,
+            refusal="utter_address_too_late",
+            blocked="address_not_allowed",
+            tenant=tenant_of(tracker),
         )
-        return {"change_blocked": "address_not_allowed"}
 
     async def validate_new_address(
         self,
@@ -162,7 +164,7 @@ class ActionChangeAddress(Action):
             dispatcher.utter_message(response=response, order_id=order_ref)
             return reset
         except CommerceError:
-            apologise_backend_down(dispatcher)
+            apologise_backend_down(dispatcher, tenant_of(tracker))
             return reset
         dispatcher.utter_message(
             response="utter_address_changed",

@@ -78,6 +78,8 @@ def _words(status: str) -> str:
 class ValidateCancelOrderForm(ChangeForm, FormValidationAction):
     """Verifies the order, then checks the merchant allows cancelling it in its state."""
 
+    pending_change = True
+
     def name(self) -> str:
         return "validate_cancel_order_form"
 
@@ -91,7 +93,7 @@ class ValidateCancelOrderForm(ChangeForm, FormValidationAction):
         """Refuse early if the order can no longer be cancelled."""
         if order.status in load_policy(tenant=tenant_of(tracker)).changes.cancel:
             return {}
-        refuse_cancellation(dispatcher, order)
+        refuse_cancellation(dispatcher, order, tenant_of(tracker))
         return {"change_blocked": "cancel_not_allowed"}
 
     async def validate_cancel_reason(
@@ -117,7 +119,9 @@ class ValidateCancelOrderForm(ChangeForm, FormValidationAction):
         return {"cancel_confirmed": slot_value is True or str(slot_value).lower() == "true"}
 
 
-def refuse_cancellation(dispatcher: CollectingDispatcher, order: Order) -> None:
+def refuse_cancellation(
+    dispatcher: CollectingDispatcher, order: Order, tenant: str | None = None
+) -> None:
     """Say why this order cannot be cancelled, and what the shopper can do instead."""
     if order.status == "cancelled":
         dispatcher.utter_message(response="utter_cancel_already_cancelled", order_id=order.order_id)
@@ -126,14 +130,14 @@ def refuse_cancellation(dispatcher: CollectingDispatcher, order: Order) -> None:
             response="utter_cancel_too_late_shipped",
             order_id=order.order_id,
             status_words=_words(order.status),
-            window_days=str(load_policy().returns.window_days),
+            window_days=str(load_policy(tenant=tenant).returns.window_days),
         )
     else:
         dispatcher.utter_message(
             response="utter_cancel_not_allowed",
             order_id=order.order_id,
             status_words=_words(order.status),
-            **support_contact(),
+            **support_contact(tenant),
         )
 
 
@@ -187,7 +191,7 @@ class ActionCancelOrder(Action):
             dispatcher.utter_message(response="utter_cancel_not_possible_now", order_id=order_ref)
             return reset
         except (BackendUnavailable, CommerceError):
-            apologise_backend_down(dispatcher)
+            apologise_backend_down(dispatcher, tenant_of(tracker))
             return reset
         refunded = sum(r.amount for r in order.refunds)
         timing = load_policy(tenant=tenant_of(tracker)).refunds.methods.get(

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.orders import STATUS_WORDS
+from actions.policy import load_policy
 from actions.services.commerce import CommerceError, Order, client_from_env
 from actions.support import apologise_backend_down, support_contact
 from actions.tenants import tenant_of
-from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
+from actions.verification import LOCKED, UNAVAILABLE, OrderVerification, normalise_order_ref
 
 BACKED_OUT = "backed_out"
 # Slots a change flow fills; all are forgotten when the change is done or abandoned.
@@ -32,7 +35,30 @@ CHANGE_SLOTS = (
     "problem_confirmed",
     "new_address",
     "address_confirmed",
+    "item_changes",
+    "payment_method",
+    "price_difference",
+    "items_confirmed",
+    "payment_confirmed",
 )
+# What belongs to one order and must be asked again when the shopper switches orders; the
+# rest (a reason, a new address) still holds for the other order.
+ORDER_SPECIFIC_SLOTS = (
+    "change_blocked",
+    "cancel_confirmed",
+    "return_items",
+    "return_confirmed",
+    "problem_items",
+    "problem_confirmed",
+    "address_confirmed",
+    "item_changes",
+    "payment_method",
+    "price_difference",
+    "items_confirmed",
+    "payment_confirmed",
+)
+IDENTITY_SLOTS = frozenset({"order_id", "order_verified", "shopper_identity"})
+OTHER_ORDER = re.compile(r"(?i)\b(?:other|wrong|different|another)\s+order\b")
 GIVES_A_REASON = ("need", "want", "mistake", "wrong", "fit", "small", "big", "broken", "damaged")
 BACK_OUT_WORDS = (
     "forget it",
@@ -73,8 +99,72 @@ class ChangeForm(OrderVerification):
     """Validation shared by the forms that change an order (cancel, return, claim).
 
     After the shopper is verified, :meth:`check_order` runs the flow's own policy check on the
-    live order; a flow ends early by setting ``change_blocked``.
+    live order; a flow ends early by setting ``change_blocked``. A flow that changes a pending
+    order sets ``pending_change``, so a policy that locks an order after an item change
+    refuses it.
+
+    A shopper may switch orders in the middle ("sorry, wrong order, it's #W…"): the new order
+    is verified again, what was chosen for the old one is forgotten, and the flow goes on.
     """
+
+    pending_change = False
+    # Confirmation slot → the value it confirms, then slots that depend on that value. At
+    # the summary, a new value ("no wait, 14 Oak St, ...") replaces the old one and the
+    # summary is shown again.
+    corrections: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    async def get_validation_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        """Validates as usual, unless the latest message switches orders or corrects a value."""
+        corrected = await self._corrected_value(tracker, domain)
+        if corrected is not None:
+            return [SlotSet(name, value) for name, value in corrected.items()]
+        switched = switched_order(tracker)
+        if switched is None:
+            # ChangeForm is mixed into a FormValidationAction, which defines it.
+            events: list[EventType] = await super().get_validation_events(  # type: ignore[misc]
+                dispatcher, tracker, domain
+            )
+            return events
+        updates: dict[str, Any] = {name: None for name in ORDER_SPECIFIC_SLOTS}
+        # The text that named the other order is no answer to the question that was asked.
+        updates.update({name: None for name in tracker.slots_to_validate()})
+        updates.update({"order_id": None, "order_verified": None})
+        tracker.slots.update(updates)
+        if switched:
+            checked = await self.validate_order_id(switched, dispatcher, tracker, domain)
+            if checked.get("order_id"):
+                dispatcher.utter_message(response="utter_switching_order", order_id=switched)
+            updates.update(checked)
+        else:
+            dispatcher.utter_message(response="utter_which_order_then")
+        return [SlotSet(name, value) for name, value in updates.items()]
+
+    async def _corrected_value(self, tracker: Tracker, domain: DomainDict) -> dict[str, Any] | None:
+        """Slot updates when the answer to a summary is a new value instead of yes or no."""
+        requested = tracker.get_slot("requested_slot")
+        value_slot, *depending = self.corrections.get(requested, ("",))
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if not value_slot or intent in ("affirm", "deny") or switched_order(tracker) is not None:
+            return None
+        if tracker.slots_to_validate().get(requested) is not None:
+            return None
+        validate = getattr(self, f"validate_{value_slot}")
+        text = tracker.latest_message.get("text") or ""
+        # "sorry, make that 14 Oak St, ...": the value may follow a few words of lead-in.
+        lead_in = re.search(r"\b\d", text)
+        # Read quietly: words that are no new value must not trigger "sorry, I couldn't read".
+        for candidate in dict.fromkeys([text, text[lead_in.start() :] if lead_in else text]):
+            result: dict[str, Any] = await validate(
+                candidate, CollectingDispatcher(), tracker, domain
+            )
+            if result.get(value_slot) and not result.get("change_blocked"):
+                return {**{name: None for name in depending}, **result, requested: None}
+        return None
 
     async def required_slots(
         self,
@@ -122,6 +212,14 @@ class ChangeForm(OrderVerification):
             order = await client_from_env(tenant_of(tracker)).get_order(order_ref)
         except CommerceError:
             return {**result, "lookup_blocked": UNAVAILABLE}
+        policy = load_policy(tenant=tenant_of(tracker))
+        if self.pending_change and policy.changes.locked_after_item_change and order.items_modified:
+            dispatcher.utter_message(
+                response="utter_order_locked_after_item_change",
+                order_id=order.order_id,
+                **support_contact(tenant_of(tracker)),
+            )
+            return {**result, "change_blocked": "locked_after_item_change"}
         return {**result, **await self.check_order(order, dispatcher, tracker, domain)}
 
     async def check_order(
@@ -133,6 +231,61 @@ class ChangeForm(OrderVerification):
     ) -> dict[str, Any]:
         """The flow's policy check on the verified order; extra slot updates (none here)."""
         return {}
+
+
+def state_allows(
+    order: Order,
+    allowed: list[str],
+    dispatcher: CollectingDispatcher,
+    *,
+    refusal: str,
+    blocked: str,
+    tenant: str | None = None,
+) -> dict[str, Any]:
+    """No slot updates when the policy allows the change in the order's state.
+
+    Otherwise the shopper hears ``refusal`` (with the order's state and whom to ask) and the
+    form ends with ``change_blocked`` set to ``blocked``.
+    """
+    if order.status in allowed:
+        return {}
+    dispatcher.utter_message(
+        response=refusal,
+        order_id=order.order_id,
+        status_words=STATUS_WORDS.get(order.status, order.status.replace("_", " ")),
+        **support_contact(tenant),
+    )
+    return {"change_blocked": blocked}
+
+
+def switched_order(tracker: Tracker) -> str | None:
+    """The order the shopper switches to in the middle of a change flow.
+
+    Returns the new order number, ``""`` for "it's the other order" without a number, or
+    None when the latest message does not switch orders. Only while the form asks about
+    something else: an order number given when one is asked for is just the answer.
+    """
+    if tracker.get_slot("requested_slot") in IDENTITY_SLOTS:
+        return None
+    previous = _previous_order(tracker)
+    if previous is None:
+        return None
+    named = normalise_order_ref(tracker.latest_message.get("text") or "")
+    if named is not None:
+        return named if named != previous else None
+    text = tracker.latest_message.get("text") or ""
+    return "" if OTHER_ORDER.search(text) else None
+
+
+def _previous_order(tracker: Tracker) -> str | None:
+    """The order number the flow had before the latest message."""
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    for event in reversed(events[: max(last_user, 0)]):
+        if event.get("event") == "slot" and event.get("name") == "order_id":
+            value = event.get("value")
+            return normalise_order_ref(str(value)) if value else None
+    return None
 
 
 def confirm_buttons(yes: str, no: str = "No") -> list[dict[str, str]]:
@@ -147,7 +300,7 @@ async def order_or_apologise(dispatcher: CollectingDispatcher, tracker: Tracker)
             tracker.get_slot("order_id") or ""
         )
     except CommerceError:
-        apologise_backend_down(dispatcher)
+        apologise_backend_down(dispatcher, tenant_of(tracker))
         return None
 
 
@@ -162,10 +315,12 @@ def settle(
     reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_SLOTS]
     blocked = tracker.get_slot("lookup_blocked")
     if blocked == LOCKED:
-        dispatcher.utter_message(response="utter_lookup_locked", **support_contact())
+        dispatcher.utter_message(
+            response="utter_lookup_locked", **support_contact(tenant_of(tracker))
+        )
         return None, reset
     if blocked == UNAVAILABLE:
-        apologise_backend_down(dispatcher)
+        apologise_backend_down(dispatcher, tenant_of(tracker))
         return None, [*reset, SlotSet("lookup_blocked", None)]
     order_ref = tracker.get_slot("order_id")
     change_blocked = tracker.get_slot("change_blocked")

@@ -25,6 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.services.commerce import CommerceError, Suggestion, client_from_env
 from actions.support import apologise_backend_down
+from actions.tenants import tenant_of
 
 # suggestion_state values
 OFFERED = "offered"
@@ -95,7 +96,9 @@ def last_bot_action(tracker: Tracker) -> str | None:
     return None
 
 
-async def has_open_problem(customer_id: str | None, order_status: str | None) -> bool:
+async def has_open_problem(
+    customer_id: str | None, order_status: str | None, tenant: str | None = None
+) -> bool:
     """A return or parcel problem open on any of the shopper's recent orders, or a claim.
 
     When the backend cannot say, the answer is "yes": no offer is better than a tactless one.
@@ -104,7 +107,7 @@ async def has_open_problem(customer_id: str | None, order_status: str | None) ->
         return True
     if not customer_id:
         return False
-    client = client_from_env()
+    client = client_from_env(tenant)
     try:
         orders = await client.recent_orders(customer_id, limit=10)
         claims = await client.recent_claims(customer_id, RECENT_CLAIM_DAYS)
@@ -146,11 +149,11 @@ class ActionRecommendProducts(Action):
         # "what goes with my tent": the suggestions go with the tent, not the latest purchase.
         mention = next(tracker.get_latest_entity_values("product"), None)
         try:
-            suggestions = await client_from_env().recommendations(
+            suggestions = await client_from_env(tenant_of(tracker)).recommendations(
                 customer_id, limit=3, about=str(mention) if mention else None
             )
         except CommerceError:
-            apologise_backend_down(dispatcher)
+            apologise_backend_down(dispatcher, tenant_of(tracker))
             # Counted as shown: no offer later in a conversation the backend already failed.
             return [SlotSet("suggestion_state", SHOWN)]
         if not suggestions.items:
@@ -202,7 +205,7 @@ class ActionRecordSuggestionClick(Action):
         item = shown[position - 1]
         # Measuring must never get in the shopper's way: a failed record changes nothing.
         with contextlib.suppress(CommerceError):
-            await client_from_env().record_click(
+            await client_from_env(tenant_of(tracker)).record_click(
                 recommendation_id, str(picked), tracker.get_slot("customer_id"), position
             )
         dispatcher.utter_message(
@@ -239,7 +242,9 @@ class ActionOfferSuggestion(Action):
         status = tracker.get_slot("order_status")
         if status not in GOOD_NEWS_STATUSES or sounds_upset(tracker):
             return False
-        return not await has_open_problem(tracker.get_slot("customer_id"), status)
+        return not await has_open_problem(
+            tracker.get_slot("customer_id"), status, tenant_of(tracker)
+        )
 
 
 class ActionDeclineSuggestions(Action):

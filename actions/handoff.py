@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.support import support_contact
+from actions.tenants import tenant_of
 
 # Intents whose flows a person handles for now; each has an ``utter_holding_<intent>``.
 HOLDING_INTENTS: frozenset[str] = frozenset()
@@ -22,7 +23,9 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_human_holding", **support_contact())
+        dispatcher.utter_message(
+            response="utter_human_holding", **support_contact(tenant_of(tracker))
+        )
         return []
 
 
@@ -37,7 +40,11 @@ class ActionHoldingAnswer(Action):
     ) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in HOLDING_INTENTS:
-            dispatcher.utter_message(response=f"utter_holding_{intent}", **support_contact())
+            dispatcher.utter_message(
+                response=f"utter_holding_{intent}", **support_contact(tenant_of(tracker))
+            )
         else:
-            dispatcher.utter_message(response="utter_human_holding", **support_contact())
+            dispatcher.utter_message(
+                response="utter_human_holding", **support_contact(tenant_of(tracker))
+            )
         return []

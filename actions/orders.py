@@ -83,10 +83,12 @@ class ActionOrderStatus(Action):
         reset: list[EventType] = [SlotSet("order_id", None), SlotSet("order_verified", None)]
         blocked = tracker.get_slot("lookup_blocked")
         if blocked == LOCKED:
-            dispatcher.utter_message(response="utter_lookup_locked", **support_contact())
+            dispatcher.utter_message(
+                response="utter_lookup_locked", **support_contact(tenant_of(tracker))
+            )
             return reset
         if blocked == UNAVAILABLE:
-            apologise_backend_down(dispatcher)
+            apologise_backend_down(dispatcher, tenant_of(tracker))
             return [*reset, SlotSet("lookup_blocked", None)]
         order_ref = tracker.get_slot("order_id")
         if tracker.get_slot("order_verified") is not True or not order_ref:
@@ -94,13 +96,13 @@ class ActionOrderStatus(Action):
         try:
             order = await client_from_env(tenant_of(tracker)).get_order(order_ref)
         except CommerceError:
-            apologise_backend_down(dispatcher)
+            apologise_backend_down(dispatcher, tenant_of(tracker))
             return reset
         if lookup_purpose(tracker) == "refund_status":
-            for response, variables in describe_refunds(order):
+            for response, variables in describe_refunds(order, tenant_of(tracker)):
                 dispatcher.utter_message(response=response, **variables)
         else:
-            response, variables = describe_order(order)
+            response, variables = describe_order(order, tenant_of(tracker))
             dispatcher.utter_message(response=response, **variables)
         return [
             *reset,
@@ -129,7 +131,7 @@ def lookup_purpose(tracker: Tracker) -> str:
     return "order_status"
 
 
-def describe_refunds(order: Order) -> list[tuple[str, dict[str, Any]]]:
+def describe_refunds(order: Order, tenant: str | None = None) -> list[tuple[str, dict[str, Any]]]:
     """What to say about the money coming back on an order, newest refund first."""
     base: dict[str, Any] = {
         "order_id": order.order_id,
@@ -139,7 +141,7 @@ def describe_refunds(order: Order) -> list[tuple[str, dict[str, Any]]]:
         if order.status == "return_requested" and order.returns:
             return [("utter_refund_after_return", {**base, "rma_id": order.returns[-1].rma_id})]
         return [("utter_no_refund", base)]
-    timings = load_policy().refunds.methods
+    timings = load_policy(tenant=tenant).refunds.methods
     said: list[tuple[str, dict[str, Any]]] = []
     for refund in reversed(order.refunds):
         values = {
@@ -169,7 +171,7 @@ def _when(value: datetime | None) -> str:
     return f"{value:%b} {value.day}, {value:%H:%M}" if value else "an unknown time"
 
 
-def describe_order(order: Order) -> tuple[str, dict[str, Any]]:
+def describe_order(order: Order, tenant: str | None = None) -> tuple[str, dict[str, Any]]:
     """Pick the response for the order's status and the values it needs."""
     variables: dict[str, Any] = {
         "order_id": order.order_id,
@@ -196,10 +198,10 @@ def describe_order(order: Order) -> tuple[str, dict[str, Any]]:
         return "utter_order_status_in_motion", variables
     if ship is not None and status in ("delayed", "lost", "delivered"):
         if status != "delivered":
-            shipping = load_policy().shipping
+            shipping = load_policy(tenant=tenant).shipping
             remedies = shipping.delayed.remedies if status == "delayed" else shipping.lost.remedies
             variables["remedies"] = describe_remedies(list(remedies))
-            variables.update(support_contact())
+            variables.update(support_contact(tenant))
         return f"utter_order_status_{status}", variables
     if status == "return_requested" and order.returns:
         latest = order.returns[-1]

@@ -50,6 +50,10 @@ class Support(_Strict):
 
 class Verification(_Strict):
     max_failed_attempts: int = Field(ge=1, le=20)
+    # True: the shopper proves who they are (e-mail, or full name and ZIP) before naming any
+    # order, and only their own orders are served (τ-bench). False: each order is verified
+    # with the e-mail or ZIP on it.
+    shopper_first: bool = False
 
 
 class DelayedShipping(_Strict):
@@ -128,8 +132,17 @@ class Changes(_Strict):
     change_address: list[str]
     change_items: list[str]
     change_payment_method: list[str]
+    # True: once an order's items were changed, nothing about it can change any more.
+    locked_after_item_change: bool = False
 
-    @validator("*", each_item=True)
+    @validator(
+        "cancel",
+        "return_items",
+        "change_address",
+        "change_items",
+        "change_payment_method",
+        each_item=True,
+    )
     def _known_state(cls, value: str) -> str:  # noqa: N805 - pydantic validator
         if value not in ORDER_STATES:
             raise ValueError(f"unknown order state {value!r}")
@@ -164,6 +177,17 @@ class MerchantPolicy(_Strict):
         if not value.strip():
             raise ValueError("merchant_name must not be blank")
         return value
+
+
+def credit_only_to_existing_gift_card(policy: MerchantPolicy) -> bool:
+    """Store credit without a new credit balance: it goes onto a gift card the shopper has.
+
+    Read from the refund methods: a merchant that lists ``store_credit`` opens credit for
+    anyone; one that lists only ``gift_card`` (τ-bench: "an existing gift card") can credit
+    only a card the shopper already holds.
+    """
+    methods = policy.refunds.methods
+    return RefundMethod.store_credit not in methods and RefundMethod.gift_card in methods
 
 
 def describe_remedies(remedies: list[Remedy]) -> str:

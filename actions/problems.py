@@ -199,7 +199,9 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
             recent = 0
         if value > claims.human_above_value or recent >= claims.max_claims:
             dispatcher.utter_message(
-                response="utter_problem_to_person", order_id=order.order_id, **support_contact()
+                response="utter_problem_to_person",
+                order_id=order.order_id,
+                **support_contact(tenant_of(tracker)),
             )
             return {"change_blocked": HANDED_TO_PERSON}
         return {}
@@ -345,11 +347,13 @@ class ActionReportProblem(Action):
             )
         except ChangeRefused:
             dispatcher.utter_message(
-                response="utter_problem_to_person", order_id=order_ref, **support_contact()
+                response="utter_problem_to_person",
+                order_id=order_ref,
+                **support_contact(tenant_of(tracker)),
             )
             return reset
         except CommerceError:
-            apologise_backend_down(dispatcher)
+            apologise_backend_down(dispatcher, tenant_of(tracker))
             return reset
         dispatcher.utter_message(
             response="utter_problem_reshipping"

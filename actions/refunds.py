@@ -11,7 +11,13 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.policy import MerchantPolicy, RefundMethod, Resolution, load_policy
+from actions.policy import (
+    MerchantPolicy,
+    RefundMethod,
+    Resolution,
+    credit_only_to_existing_gift_card,
+    load_policy,
+)
 from actions.tenants import tenant_of
 
 RESOLUTION_WORDS = {
@@ -95,7 +101,16 @@ def policy_answers(policy: MerchantPolicy) -> dict[str, tuple[str, dict[str, str
         answers["final_sale"] = ("utter_policy_final_sale", {"categories": _join(categories)})
     answers["resolutions"] = (
         "utter_policy_resolutions",
-        {"resolutions": _join([RESOLUTION_WORDS[r] for r in returns.resolutions])},
+        {
+            "resolutions": _join(
+                [
+                    "a refund to a gift card you already have"
+                    if r == Resolution.store_credit and credit_only_to_existing_gift_card(policy)
+                    else RESOLUTION_WORDS[r]
+                    for r in returns.resolutions
+                ]
+            )
+        },
     )
     answers["return_shipping"] = (
         "utter_policy_return_shipping_free"

@@ -2,8 +2,10 @@
 resolution, confirm, then open the return (RMA) in the backend.
 
 The policy file decides which order states allow returns, the return window from delivery,
-and which categories are final sale; the backend refuses lines already returned. Exchanges
-for another variant are not offered in chat yet (a person handles them).
+which categories are final sale and whether exchanges are offered; the backend refuses lines
+already returned. An exchange asks for another in-stock option of each returned item and,
+when the price differs, the payment method that pays or receives the difference (a gift
+card has to cover it); the order's status becomes "exchange requested".
 """
 
 from __future__ import annotations
@@ -25,8 +27,15 @@ from actions.changes import (
     order_or_apologise,
     settle,
 )
+from actions.modifications import OptionChangeValidation, chosen_swaps, money_words
+from actions.options import GIFT_CARD, decode_swaps, describe_swap, total_difference
 from actions.orders import STATUS_WORDS
-from actions.policy import MerchantPolicy, Resolution, load_policy
+from actions.policy import (
+    MerchantPolicy,
+    Resolution,
+    credit_only_to_existing_gift_card,
+    load_policy,
+)
 from actions.services.commerce import (
     ChangeRefused,
     CommerceError,
@@ -38,8 +47,38 @@ from actions.support import apologise_backend_down, support_contact
 from actions.tenants import tenant_of
 from actions.verification import UNAVAILABLE
 
-CHAT_RESOLUTIONS = (Resolution.refund, Resolution.store_credit)
-RESOLUTION_LABELS = {Resolution.refund: "Refund", Resolution.store_credit: "Store credit"}
+CHAT_RESOLUTIONS = (Resolution.refund, Resolution.store_credit, Resolution.exchange)
+RESOLUTION_LABELS = {
+    Resolution.refund: "Refund",
+    Resolution.store_credit: "Store credit",
+    Resolution.exchange: "Exchange for another option",
+}
+EXCHANGE_SLOTS = ("item_changes", "payment_method")
+
+
+async def chat_resolutions(customer_id: str | None, tenant: str | None = None) -> list[Resolution]:
+    """The resolutions this shopper can choose in chat under the policy."""
+    policy = load_policy(tenant=tenant)
+    options = [r for r in policy.returns.resolutions if r in CHAT_RESOLUTIONS]
+    if Resolution.store_credit in options and credit_only_to_existing_gift_card(policy):
+        try:
+            methods = await client_from_env(tenant).payment_methods(customer_id or "")
+        except CommerceError:
+            methods = []
+        if not any(m.type == GIFT_CARD for m in methods):
+            options.remove(Resolution.store_credit)
+    return options
+
+
+def resolution_label(resolution: Resolution, tenant: str | None = None) -> str:
+    """The button for a resolution, in the policy's words for store credit."""
+    if resolution == Resolution.store_credit and credit_only_to_existing_gift_card(
+        load_policy(tenant=tenant)
+    ):
+        return "Refund to my gift card"
+    return RESOLUTION_LABELS[resolution]
+
+
 ALL_WORDS = ("all", "both", "everything", "whole order", "every")
 
 
@@ -108,11 +147,26 @@ def resolution_from(text: str) -> str | None:
     return None
 
 
-class ValidateReturnForm(ChangeForm, FormValidationAction):
+class ValidateReturnForm(OptionChangeValidation, ChangeForm, FormValidationAction):
     """Verifies the order, then checks the policy before asking about items."""
+
+    every_line = True  # an exchange needs a new option for each item sent back
 
     def name(self) -> str:
         return "validate_return_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """An exchange also needs the new options and how to settle the price difference."""
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        if tracker.get_slot("return_resolution") == Resolution.exchange.value:
+            return slots
+        return [slot for slot in slots if slot not in EXCHANGE_SLOTS]
 
     async def check_order(
         self,
@@ -127,7 +181,9 @@ class ValidateReturnForm(ChangeForm, FormValidationAction):
         )
         if refusal is not None:
             response, values = refusal
-            dispatcher.utter_message(response=response, **values, **support_contact())
+            dispatcher.utter_message(
+                response=response, **values, **support_contact(tenant_of(tracker))
+            )
             return {"change_blocked": "return_not_allowed"}
         if len(lines) == 1:
             return {"return_items": str(lines[0].line_id)}
@@ -183,11 +239,12 @@ class ValidateReturnForm(ChangeForm, FormValidationAction):
         resolution = resolution_from(text)
         allowed = [
             r.value
-            for r in load_policy(tenant=tenant_of(tracker)).returns.resolutions
-            if r in CHAT_RESOLUTIONS
+            for r in await chat_resolutions(tracker.get_slot("customer_id"), tenant_of(tracker))
         ]
-        if resolution == Resolution.exchange.value:
-            dispatcher.utter_message(response="utter_exchange_by_person", **support_contact())
+        if resolution == Resolution.exchange.value and resolution not in allowed:
+            dispatcher.utter_message(
+                response="utter_exchange_by_person", **support_contact(tenant_of(tracker))
+            )
             return {"return_resolution": None}
         if resolution not in allowed:
             return {"return_resolution": None}
@@ -228,6 +285,10 @@ class ActionAskReturnItems(Action):
         return []
 
 
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 class ActionAskReturnResolution(Action):
     """Offers the resolutions the policy allows (and chat supports)."""
 
@@ -237,19 +298,19 @@ class ActionAskReturnResolution(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        options = [
-            r
-            for r in load_policy(tenant=tenant_of(tracker)).returns.resolutions
-            if r in CHAT_RESOLUTIONS
-        ]
+        options = await chat_resolutions(tracker.get_slot("customer_id"), tenant_of(tracker))
         buttons = [
             {
-                "title": RESOLUTION_LABELS[r],
+                "title": resolution_label(r, tenant_of(tracker)),
                 "payload": f'/inform{{"return_resolution":"{r.value}"}}',
             }
             for r in options
         ]
-        dispatcher.utter_message(response="utter_ask_return_resolution", buttons=buttons)
+        dispatcher.utter_message(
+            response="utter_ask_return_resolution",
+            options=_or([resolution_label(r, tenant_of(tracker)).lower() for r in options]),
+            buttons=buttons,
+        )
         return []
 
 
@@ -269,19 +330,45 @@ class ActionAskReturnConfirmed(Action):
         lines = [line for line in order.lines if line.line_id in wanted]
         amount = sum(line.unit_price * line.quantity for line in lines)
         resolution = tracker.get_slot("return_resolution")
+        if resolution == Resolution.exchange.value:
+            return await _ask_exchange_confirmed(dispatcher, tracker, order)
         dispatcher.utter_message(
             response="utter_ask_return_confirmed",
             order_id=order.order_id,
             items=", ".join(f"{line.quantity} × {describe_line(line)}" for line in lines),
             amount=f"{amount:.2f} {order.currency}",
             resolution_words=(
-                "as store credit"
-                if resolution == Resolution.store_credit.value
-                else "to your original payment method"
+                "to your original payment method"
+                if resolution != Resolution.store_credit.value
+                else "to your gift card"
+                if credit_only_to_existing_gift_card(load_policy(tenant=tenant_of(tracker)))
+                else "as store credit"
             ),
             buttons=confirm_buttons("Yes, start the return"),
         )
         return []
+
+
+async def _ask_exchange_confirmed(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order: Order
+) -> list[EventType]:
+    """The exchange's summary: each item's new option and what happens to the difference."""
+    try:
+        swaps = await chosen_swaps(order, tracker.get_slot("item_changes"), tenant_of(tracker))
+        methods = await client_from_env(tenant_of(tracker)).payment_methods(order.customer_id)
+    except CommerceError:
+        apologise_backend_down(dispatcher, tenant_of(tracker))
+        return [SlotSet("lookup_blocked", UNAVAILABLE)]
+    method_id = tracker.get_slot("payment_method")
+    label = next((m.label for m in methods if m.payment_method_id == method_id), "your card")
+    dispatcher.utter_message(
+        response="utter_ask_exchange_confirmed",
+        order_id=order.order_id,
+        changes="; ".join(describe_swap(s) for s in swaps),
+        money=money_words(total_difference(swaps), label),
+        buttons=confirm_buttons("Yes, start the exchange"),
+    )
+    return []
 
 
 class ActionCreateReturn(Action):
@@ -297,20 +384,30 @@ class ActionCreateReturn(Action):
         if order_ref is None:
             return reset
         line_ids = sorted(int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i)
+        resolution = tracker.get_slot("return_resolution") or Resolution.refund.value
+        exchanges = decode_swaps(tracker.get_slot("item_changes"))
+        exchanging = resolution == Resolution.exchange.value
         key = f"{tracker.sender_id}:{order_ref}:return:{'-'.join(map(str, line_ids))}"
         try:
             created = await client_from_env(tenant_of(tracker)).create_return(
                 order_ref,
                 line_ids,
                 tracker.get_slot("return_reason") or "not given",
-                tracker.get_slot("return_resolution") or Resolution.refund.value,
+                resolution,
                 key,
+                exchanges=exchanges if exchanging else None,
+                payment_method_id=tracker.get_slot("payment_method") if exchanging else None,
             )
-        except ChangeRefused:
-            dispatcher.utter_message(response="utter_return_refused_now", order_id=order_ref)
+        except ChangeRefused as refused:
+            response = (
+                "utter_option_out_of_stock_now"
+                if refused.code == "out_of_stock"
+                else "utter_return_refused_now"
+            )
+            dispatcher.utter_message(response=response, order_id=order_ref)
             return reset
         except CommerceError:
-            apologise_backend_down(dispatcher)
+            apologise_backend_down(dispatcher, tenant_of(tracker))
             return reset
         dispatcher.utter_message(
             response="utter_return_created",
@@ -321,5 +418,5 @@ class ActionCreateReturn(Action):
         return [
             *reset,
             SlotSet("last_order_id", order_ref),
-            SlotSet("order_status", "return_requested"),
+            SlotSet("order_status", "exchange_requested" if exchanging else "return_requested"),
         ]

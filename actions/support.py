@@ -9,12 +9,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.policy import load_policy
 
 
-def support_contact() -> dict[str, Any]:
-    """Template variables that tell the shopper how to reach a person."""
-    support = load_policy().support
+def support_contact(tenant: str | None = None) -> dict[str, Any]:
+    """Template variables that tell the shopper how to reach ``tenant``'s team."""
+    support = load_policy(tenant=tenant).support
     return {"support_email": support.email, "support_hours": support.hours}
 
 
-def apologise_backend_down(dispatcher: CollectingDispatcher) -> None:
+def apologise_backend_down(dispatcher: CollectingDispatcher, tenant: str | None = None) -> None:
     """What every flow says when the commerce backend fails: sorry, and a person to ask."""
-    dispatcher.utter_message(response="utter_backend_unavailable", **support_contact())
+    dispatcher.utter_message(response="utter_backend_unavailable", **support_contact(tenant))

@@ -58,7 +58,55 @@ class OrderVerification:
         """Ends the form at once while lookups are blocked (locked out or backend down)."""
         if tracker.get_slot("lookup_blocked"):
             return []
-        return domain_slots
+        if load_policy(
+            tenant=tenant_of(tracker)
+        ).verification.shopper_first and not tracker.get_slot("customer_id"):
+            return domain_slots
+        return [slot for slot in domain_slots if slot != "shopper_identity"]
+
+    async def validate_shopper_identity(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Finds the shopper by e-mail, or by full name and ZIP; nothing else is said first."""
+        if (
+            _failed(tracker)
+            >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts
+        ):
+            return {"shopper_identity": None, "lookup_blocked": LOCKED}
+        email, name, postcode = identity_in(str(slot_value or ""), tracker)
+        try:
+            if email:
+                customer = await client_from_env(tenant_of(tracker)).find_customer(email=email)
+            elif name and postcode:
+                customer = await client_from_env(tenant_of(tracker)).find_customer(
+                    name=name, postcode=postcode
+                )
+            else:
+                dispatcher.utter_message(response="utter_shopper_identity_needed")
+                return {"shopper_identity": None}
+        except BackendUnavailable:
+            return {"shopper_identity": None, "lookup_blocked": UNAVAILABLE}
+        except CommerceError:
+            failed = _failed(tracker) + 1
+            if failed >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts:
+                return {
+                    "shopper_identity": None,
+                    "failed_verifications": failed,
+                    "lookup_blocked": LOCKED,
+                }
+            dispatcher.utter_message(response="utter_shopper_not_found")
+            return {"shopper_identity": None, "failed_verifications": failed}
+        result: dict[str, Any] = {"shopper_identity": True, "customer_id": customer.customer_id}
+        order_ref = tracker.get_slot("order_id")
+        if order_ref:
+            # An order named before the shopper was identified: check it is theirs now.
+            tracker.slots.update(result)
+            result.update(await self.validate_order_id(order_ref, dispatcher, tracker, domain))
+        return result
 
     async def validate_order_id(
         self,
@@ -81,11 +129,27 @@ class OrderVerification:
         if customer_id and await self._belongs_to(order_ref, customer_id, tenant_of(tracker)):
             # Already verified in this conversation (or by the channel): no second question.
             return {"order_id": order_ref, "order_verified": True}
+        if load_policy(tenant=tenant_of(tracker)).verification.shopper_first:
+            if not customer_id:
+                return {"order_id": order_ref}  # kept until the shopper is identified
+            # Someone else's order and an unknown one get the same answer.
+            failed = _failed(tracker) + 1
+            dispatcher.utter_message(response="utter_order_not_on_account")
+            blocked = (
+                failed >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts
+            )
+            return {
+                "order_id": None,
+                "order_verified": None,
+                "failed_verifications": failed,
+                **({"lookup_blocked": LOCKED} if blocked else {}),
+            }
         answer = _second_factor_in(tracker)
         if answer:
             # "AC-104233, jane@example.com": both factors in one message.
             return await self._check_answer(order_ref, answer, dispatcher, tracker)
-        return {"order_id": order_ref}
+        # A new order number: whatever was verified before does not cover it.
+        return {"order_id": order_ref, "order_verified": None}
 
     @staticmethod
     async def _belongs_to(order_ref: str, customer_id: str, tenant: str | None) -> bool:
@@ -144,6 +208,29 @@ class OrderVerification:
             }
         dispatcher.utter_message(response="utter_verification_failed")
         return {"order_id": None, "order_verified": None, "failed_verifications": failed}
+
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
+NAME_FILLER = re.compile(
+    r"(?i)\b(?:hi|hello|hey|sure|ok|okay|yes|my|full|name|is|i am|im|i'm|it's|its|this is|"
+    r"zip|zipcode|code|postal|postcode|and|the|live|in|at)\b"
+)
+
+
+def identity_in(text: str, tracker: Tracker) -> tuple[str | None, str | None, str | None]:
+    """(e-mail, full name, ZIP) the shopper gave to identify themselves; any may be None."""
+    email = next(tracker.get_latest_entity_values("email"), None) or (
+        m.group(0) if (m := EMAIL.search(text)) else None
+    )
+    if email:
+        return str(email), None, None
+    zip_match = ZIP.search(text)
+    if zip_match is None:
+        return None, None, None
+    rest = NAME_FILLER.sub(" ", ZIP.sub(" ", text))
+    name = " ".join(re.sub(r"[^\w'\- ]+", " ", rest).split())
+    return None, name or None, zip_match.group(1)
 
 
 def _entity_names(tracker: Tracker) -> set[str]:

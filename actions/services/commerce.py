@@ -143,6 +143,9 @@ class Order:
     shipment: Shipment | None
     returns: tuple[ReturnRequest, ...] = ()
     refunds: tuple[Refund, ...] = ()
+    # Ids of the payment methods holding the order's money now (voided or refunded excluded).
+    paid_with: tuple[str, ...] = ()
+    items_modified: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,43 @@ class Suggestions:
 
 
 @dataclass(frozen=True)
+class PaymentMethod:
+    """One of the shopper's stored ways to pay; a gift card carries its balance."""
+
+    payment_method_id: str
+    type: str
+    label: str
+    balance: float | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One option of a product (size, colour, ...) with its own price and stock."""
+
+    sku: str
+    options: dict[str, str]
+    price: float
+    stock: int
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product with every variant the store sells."""
+
+    product_id: str
+    name: str
+    variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A shopper found by e-mail, or by full name and ZIP code."""
+
+    customer_id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Verification:
     """Proof that the shopper knows the second factor of an order."""
 
@@ -237,8 +277,14 @@ class CommerceClient(Protocol):
         reason: str,
         resolution: str,
         idempotency_key: str,
+        exchanges: dict[int, str] | None = None,
+        payment_method_id: str | None = None,
     ) -> ReturnCreated:
-        """Open a return for delivered lines; raises ChangeRefused when not allowed."""
+        """Open a return (or an exchange: line id → new SKU) for delivered lines.
+
+        ``payment_method_id`` settles an exchange's price difference or receives a refund;
+        raises ChangeRefused when not allowed.
+        """
         ...
 
     async def create_claim(
@@ -284,6 +330,36 @@ class CommerceClient(Protocol):
         position: int | None,
     ) -> None:
         """Record that the shopper picked a suggestion (for measuring, not an order)."""
+        ...
+
+    async def find_customer(
+        self, *, email: str | None = None, name: str | None = None, postcode: str | None = None
+    ) -> Customer:
+        """The customer with this e-mail, or this full name and ZIP; CustomerNotFound else."""
+        ...
+
+    async def payment_methods(self, customer_id: str) -> list[PaymentMethod]:
+        """The customer's stored payment methods, gift cards with their balance."""
+        ...
+
+    async def get_product(self, product_id: str) -> Product:
+        """A product and all its variants, for offering other options of an item."""
+        ...
+
+    async def change_payment_method(
+        self, order_ref: str, payment_method_id: str, idempotency_key: str
+    ) -> Order:
+        """Move a pending order's payment to another of the customer's methods."""
+        ...
+
+    async def change_items(
+        self,
+        order_ref: str,
+        changes: dict[int, str],
+        payment_method_id: str,
+        idempotency_key: str,
+    ) -> Order:
+        """Swap lines (line id → new SKU) of a pending order, all at once."""
         ...
 
 
@@ -447,12 +523,23 @@ class HttpCommerceClient:
         reason: str,
         resolution: str,
         idempotency_key: str,
+        exchanges: dict[int, str] | None = None,
+        payment_method_id: str | None = None,
     ) -> ReturnCreated:
         """See :meth:`CommerceClient.create_return`. Safe to retry (idempotency key)."""
+        request: dict[str, Any] = {
+            "line_ids": line_ids,
+            "reason": reason,
+            "resolution": resolution,
+        }
+        if exchanges:
+            request["exchanges"] = [
+                {"line_id": line_id, "new_sku": sku} for line_id, sku in sorted(exchanges.items())
+            ]
+        if payment_method_id:
+            request["payment_method_id"] = payment_method_id
         body = await self._change(
-            f"/api/v1/orders/{_path_part(order_ref)}/returns",
-            {"line_ids": line_ids, "reason": reason, "resolution": resolution},
-            idempotency_key,
+            f"/api/v1/orders/{_path_part(order_ref)}/returns", request, idempotency_key
         )
         return ReturnCreated(
             rma_id=body["rma_id"],
@@ -552,6 +639,82 @@ class HttpCommerceClient:
         status, answer = await self._request("POST", "/api/v1/recommendations/clicks", json=body)
         self._raise_for(status, answer)
 
+    async def find_customer(
+        self, *, email: str | None = None, name: str | None = None, postcode: str | None = None
+    ) -> Customer:
+        """See :meth:`CommerceClient.find_customer`."""
+        params = {"email": email} if email else {"name": name or "", "postcode": postcode or ""}
+        status, body = await self._request("GET", "/api/v1/customers", params=params)
+        if status in (404, 422):
+            raise CustomerNotFound()
+        self._raise_for(status, body)
+        return Customer(customer_id=body["customer_id"], name=body.get("name") or "")
+
+    async def payment_methods(self, customer_id: str) -> list[PaymentMethod]:
+        """See :meth:`CommerceClient.payment_methods`."""
+        status, body = await self._request(
+            "GET", f"/api/v1/customers/{_path_part(customer_id)}/payment-methods"
+        )
+        self._raise_for(status, body)
+        return [
+            PaymentMethod(
+                payment_method_id=m["payment_method_id"],
+                type=m.get("type", ""),
+                label=m.get("label") or m["payment_method_id"],
+                balance=float(m["balance"]) if m.get("balance") is not None else None,
+            )
+            for m in body.get("payment_methods", [])
+        ]
+
+    async def get_product(self, product_id: str) -> Product:
+        """See :meth:`CommerceClient.get_product`."""
+        status, body = await self._request("GET", f"/api/v1/products/{_path_part(product_id)}")
+        self._raise_for(status, body)
+        return Product(
+            product_id=body["product_id"],
+            name=body.get("name", ""),
+            variants=tuple(
+                Variant(
+                    sku=v["sku"],
+                    options=dict(v.get("options") or {}),
+                    price=float(v.get("price", 0.0)),
+                    stock=int(v.get("stock", 0)),
+                )
+                for v in body.get("variants", [])
+            ),
+        )
+
+    async def change_payment_method(
+        self, order_ref: str, payment_method_id: str, idempotency_key: str
+    ) -> Order:
+        """See :meth:`CommerceClient.change_payment_method`. Safe to retry."""
+        body = await self._change(
+            f"/api/v1/orders/{_path_part(order_ref)}/payment-method",
+            {"payment_method_id": payment_method_id},
+            idempotency_key,
+        )
+        return parse_order(body)
+
+    async def change_items(
+        self,
+        order_ref: str,
+        changes: dict[int, str],
+        payment_method_id: str,
+        idempotency_key: str,
+    ) -> Order:
+        """See :meth:`CommerceClient.change_items`. Safe to retry (idempotency key)."""
+        body = await self._change(
+            f"/api/v1/orders/{_path_part(order_ref)}/items",
+            {
+                "changes": [
+                    {"line_id": line_id, "new_sku": sku} for line_id, sku in sorted(changes.items())
+                ],
+                "payment_method_id": payment_method_id,
+            },
+            idempotency_key,
+        )
+        return parse_order(body)
+
     async def _change(
         self, path: str, body: dict[str, Any], idempotency_key: str
     ) -> dict[str, Any]:
@@ -569,7 +732,8 @@ class HttpCommerceClient:
 
 def _path_part(value: str) -> str:
     """Keep a shopper-typed reference safe inside a URL path."""
-    return "".join(ch for ch in value if ch.isalnum() or ch == "-")[:64]
+    # τ-bench's customer ids have underscores (sofia_rossi_8776).
+    return "".join(ch for ch in value if ch.isalnum() or ch in "-_")[:64]
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -651,6 +815,14 @@ def parse_order(body: dict[str, Any]) -> Order:
             )
             for r in body.get("refunds", [])
         ),
+        paid_with=tuple(
+            dict.fromkeys(
+                p["method"]["payment_method_id"]
+                for p in body.get("payments", [])
+                if p.get("status") not in ("voided", "refunded")
+            )
+        ),
+        items_modified=bool(body.get("items_modified", False)),
     )
 
 

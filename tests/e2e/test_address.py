@@ -44,3 +44,18 @@ def test_when_the_address_is_unreadable_then_the_shopper_is_asked_again(
     chat.text(order["email"])
     reply = chat.text("my friend's place")
     assert "couldn't read that as a US address" in reply
+
+
+def test_a_new_address_given_at_the_summary_replaces_the_first_one(
+    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "paid", 2)
+    chat.text(f"I need to change the delivery address for {order['order_id']}")
+    chat.text(order["email"])
+    assert "Shall I change it" in chat.text("12 Oak St, Springfield, IL 62704")
+    summary = chat.text("sorry, make that 55 Elm Road, Apt 2, Madison, WI 53703")
+    assert "55 Elm Road, Apt 2, Madison, WI 53703" in summary and "Shall I change it" in summary
+    assert backend_order(stack, order["order_id"])["shipping_address"]["postcode"] != "53703"
+    chat.text("yes")
+    address = backend_order(stack, order["order_id"])["shipping_address"]
+    assert (address["line1"], address["postcode"]) == ("55 Elm Road", "53703")

@@ -35,9 +35,11 @@ def find_delivered(
             delivered = datetime.fromisoformat(
                 order["shipment"]["delivered_at"].replace("Z", "+00:00")
             )
+            # A day's margin on either side: the bot counts whole days since delivery.
             inside = now - delivered <= window - timedelta(days=1)
+            outside = now - delivered > window + timedelta(days=1)
             if (
-                inside == within_window
+                (inside if within_window else outside)
                 and _returnable(order)
                 and not order["returns"]
                 and not customer_claims(stack, order["customer_id"])

@@ -12,7 +12,8 @@ import pytest
 
 from stack.processes import Stack
 from tests.conftest import ROOT
-from tests.e2e.conftest import MODEL, Chat, _free_port, backend_order
+from tests.e2e.conftest import MODEL, Chat, _free_port, backend_get, backend_order
+from tests.e2e.variants import alternative, line_sku
 
 TAU_DATA = ROOT.parent / "shared" / "data" / "tau_bench_retail"
 
@@ -90,3 +91,243 @@ def test_when_tau_shopper_asks_where_an_order_is_then_it_is_answered(tau_stack: 
 def test_tau_policy_answers_have_no_return_deadline(tau_stack: Stack) -> None:
     reply = Chat(tau_stack.rest_url).text("how many days do i have to return something?")
     assert "no time limit" in reply
+
+
+# --- authentication first, then only the shopper's own orders ---------------------------
+
+
+def _full_name(user: dict[str, Any]) -> str:
+    return f"{user['name']['first_name']} {user['name']['last_name']}"
+
+
+def _users_pending(min_pending: int = 1) -> list[tuple[dict[str, Any], list[str]]]:
+    """τ users with at least ``min_pending`` pending orders, and those orders."""
+    orders = json.loads((TAU_DATA / "orders.json").read_text())
+    users = json.loads((TAU_DATA / "users.json").read_text())
+    found = []
+    for user in users.values():
+        pending = [o for o in user["orders"] if orders[o]["status"] == "pending"]
+        if len(pending) >= min_pending:
+            found.append((user, pending))
+    return found
+
+
+def test_when_tau_shopper_names_an_order_first_then_they_are_identified_before_anything(
+    tau_stack: Stack,
+) -> None:
+    user, pending = _users_pending()[5]
+    chat = Chat(tau_stack.rest_url)
+    reply = chat.text(f"where is order {pending[0]}?")
+    assert "confirm who you are" in reply and pending[0] not in reply
+    answer = chat.text(f"{_full_name(user)}, {user['address']['zip']}")
+    assert pending[0] in answer  # the status of that order, now that it is theirs
+
+
+def test_when_tau_shopper_is_identified_then_they_pick_from_their_own_orders(
+    tau_stack: Stack,
+) -> None:
+    user, _ = _users_pending()[6]
+    chat = Chat(tau_stack.rest_url)
+    chat.text("I want to cancel an order")
+    messages = chat.say(user["email"])
+    payloads = " ".join(b["payload"] for m in messages for b in m.get("buttons", []))
+    newest = {o["order_id"] for o in customer_orders_of(tau_stack, user)}
+    assert newest and all(order_id in payloads for order_id in newest)
+
+
+def customer_orders_of(stack: Stack, user: dict[str, Any]) -> list[dict[str, Any]]:
+    customer = backend_get(stack, "customers", email=user["email"])
+    orders: list[dict[str, Any]] = backend_get(
+        stack, f"customers/{customer['customer_id']}/orders", limit="5"
+    )["orders"]
+    return orders
+
+
+def test_someone_elses_order_gets_the_same_refusal_as_an_order_that_does_not_exist(
+    tau_stack: Stack,
+) -> None:
+    (user, _), (_, other_pending) = _users_pending()[7], _users_pending()[8]
+    chat = Chat(tau_stack.rest_url)
+    chat.text("cancel my order please")
+    chat.text(user["email"])
+    theirs = chat.text(other_pending[0])
+    missing = chat.text("#W0000000")
+    assert "only help with orders on your own account" in theirs
+    assert theirs == missing
+    assert backend_order(tau_stack, other_pending[0])["status"] == "pending"
+
+
+def test_when_the_name_and_zip_match_nobody_then_no_order_is_looked_at(tau_stack: Stack) -> None:
+    chat = Chat(tau_stack.rest_url)
+    chat.text("I'd like to return something")
+    reply = chat.text("Nobody Atall, 00000")
+    assert "couldn't find an account" in reply
+
+
+# --- item changes, payment changes, exchanges -----------------------------------------
+
+
+def _item_change_case(
+    stack: Stack, *, gift_card_short: bool
+) -> tuple[dict[str, Any], str, dict[str, Any], dict[str, Any]]:
+    """A pending τ order with an in-stock alternative; optionally one a gift card can't pay."""
+    for user, pending in _users_pending():
+        cards = [m for m in user["payment_methods"].values() if m["source"] == "gift_card"]
+        credit = [m for m in user["payment_methods"].values() if m["source"] == "credit_card"]
+        if gift_card_short and not (cards and credit):
+            continue
+        for order_id in pending:
+            if backend_order(stack, order_id)["items_modified"]:
+                continue
+            alt = alternative(stack, order_id)
+            if alt is None:
+                continue
+            if gift_card_short and not alt["difference"] > cards[0]["balance"]:
+                continue
+            if not gift_card_short and abs(alt["difference"]) < 0.01:
+                continue
+            return user, order_id, alt, (cards or credit or [{}])[0]
+    pytest.skip("no τ order fits this case")
+
+
+def test_a_gift_card_that_does_not_cover_the_difference_is_refused_and_another_method_pays(
+    tau_stack: Stack,
+) -> None:
+    user, order_id, alt, gift_card = _item_change_case(tau_stack, gift_card_short=True)
+    chat = Chat(tau_stack.rest_url)
+    chat.text(f"i want to modify the items of my pending order {order_id}")
+    chat.text(user["email"])
+    assert "Which payment method should pay the difference" in chat.text(alt["words"])
+    assert "doesn't cover" in chat.text("my gift card")
+    assert "Shall I go ahead" in chat.text("credit card")
+    assert "now has" in chat.text("yes")
+    after = backend_order(tau_stack, order_id)
+    assert line_sku(tau_stack, order_id, alt["line"]["line_id"]) == alt["variant"]["sku"]
+    charged = [p for p in after["payments"] if p["method"]["type"] == "credit_card"]
+    assert any(abs(float(p["amount"]) - alt["difference"]) < 0.01 for p in charged)
+    methods = backend_get(tau_stack, f"customers/{after['customer_id']}/payment-methods")
+    balances = [m["balance"] for m in methods["payment_methods"] if m["type"] == "gift_card"]
+    assert float(balances[0]) == pytest.approx(gift_card["balance"])
+
+
+def test_after_an_item_change_a_tau_order_can_no_longer_be_cancelled(tau_stack: Stack) -> None:
+    user, order_id, alt, _ = _item_change_case(tau_stack, gift_card_short=False)
+    chat = Chat(tau_stack.rest_url)
+    chat.text(f"change an item in order {order_id}")
+    chat.text(f"{_full_name(user)} {user['address']['zip']}")
+    reply = chat.text(alt["words"])
+    if "Which payment method" in reply:
+        reply = chat.text(next(iter(user["payment_methods"])))
+    assert "Shall I go ahead" in reply
+    chat.text("yes")
+    again = Chat(tau_stack.rest_url)
+    again.text(f"cancel order {order_id}")
+    assert "can't be changed any more" in again.text(user["email"])
+    assert backend_order(tau_stack, order_id)["status"] == "pending"
+
+
+def _delivered_with_option(
+    stack: Stack, start: int
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A delivered τ order with no return yet, its shopper, and an option to exchange to."""
+    for order, user in tau_orders("delivered")[start:]:
+        if backend_order(stack, order["order_id"])["returns"]:
+            continue
+        alt = alternative(stack, order["order_id"])
+        if alt is not None:
+            return order, user, alt
+    pytest.skip("no delivered τ order with another option in stock")
+
+
+def _finish_exchange(
+    stack: Stack, chat: Chat, order: dict[str, Any], user: dict[str, Any], alt: dict[str, Any]
+) -> None:
+    """Name the new option (and a payment method if asked), say yes, check the backend."""
+    reply = chat.text(alt["words"])
+    if "Which payment method" in reply:
+        reply = chat.text(next(iter(user["payment_methods"])))
+    assert "Shall I start the exchange" in reply
+    chat.text("yes")
+    after = backend_order(stack, order["order_id"])
+    assert after["status"] == "exchange_requested"
+    assert [r["resolution"] for r in after["returns"]] == ["exchange"]
+
+
+def test_a_tau_exchange_opens_one_rma_and_the_order_is_exchange_requested(
+    tau_stack: Stack,
+) -> None:
+    order, user, alt = _delivered_with_option(tau_stack, start=10)
+    chat = Chat(tau_stack.rest_url)
+    chat.text(f"I want to exchange an item from {order['order_id']}")
+    reply = chat.text(user["email"])
+    if "Which item" in reply:
+        chat.text(alt["line"]["product_name"])
+    chat.text("want a different one")
+    chat.text("exchange")
+    _finish_exchange(tau_stack, chat, order, user, alt)
+
+
+def test_switching_to_the_other_order_mid_cancellation_cancels_only_that_one(
+    tau_stack: Stack,
+) -> None:
+    user, pending = _users_pending(min_pending=2)[3]
+    first, second = pending[0], pending[1]
+    chat = Chat(tau_stack.rest_url)
+    chat.text(f"please cancel order {first}")
+    assert "why" in chat.text(user["email"]).lower()
+    reply = chat.text(f"sorry, wrong order, it's {second}")
+    assert second in reply and "why" in reply.lower()
+    summary = chat.text("ordered it by mistake")
+    assert second in summary and first not in summary
+    assert "is cancelled" in chat.text("yes")
+    assert backend_order(tau_stack, second)["status"] == "cancelled"
+    assert backend_order(tau_stack, first)["status"] == "pending"
+
+
+def test_asking_to_change_items_of_a_delivered_order_leads_to_an_exchange(
+    tau_stack: Stack,
+) -> None:
+    order, user, alt = _delivered_with_option(tau_stack, start=40)
+    chat = Chat(tau_stack.rest_url)
+    chat.text(f"I want a different option for an item in order {order['order_id']}")
+    reply = chat.text(user["email"])
+    assert "set up the exchange" in reply
+    if "Which item" in reply:
+        chat.text(alt["line"]["product_name"])
+    chat.text("it doesn't suit me")
+    _finish_exchange(tau_stack, chat, order, user, alt)
+
+
+def test_a_tau_return_can_be_refunded_to_the_shoppers_existing_gift_card(
+    tau_stack: Stack,
+) -> None:
+    case = next(
+        (
+            (order, user)
+            for order, user in tau_orders("delivered")[60:]
+            if sum(m["source"] == "gift_card" for m in user["payment_methods"].values()) == 1
+            and len({i["name"] for i in order["items"]}) == len(order["items"])
+            and not backend_order(tau_stack, order["order_id"])["returns"]
+        ),
+        None,
+    )
+    if case is None:
+        pytest.skip("no delivered τ order of a shopper with one gift card")
+    order, user = case
+    card = next(k for k, m in user["payment_methods"].items() if m["source"] == "gift_card")
+    chat = Chat(tau_stack.rest_url)
+    chat.text(f"I'd like to return an item from {order['order_id']}")
+    reply = chat.text(user["email"])
+    if "Which item" in reply:
+        chat.text(order["items"][0]["name"])
+    assert "Refund to my gift card" in " ".join(
+        b["title"] for m in chat.say("not what I expected") for b in m.get("buttons", [])
+    )
+    assert "to your gift card" in chat.text("to my gift card")
+    chat.text("yes")
+    after = backend_order(tau_stack, order["order_id"])
+    assert after["status"] == "return_requested"
+    assert [r["resolution"] for r in after["returns"]] == ["store_credit"]
+    methods = backend_get(tau_stack, f"customers/{after['customer_id']}/payment-methods")
+    cards = [m["payment_method_id"] for m in methods["payment_methods"] if m["type"] == "gift_card"]
+    assert cards == [card]  # credited to the card they had; none opened

@@ -182,6 +182,7 @@ async def test_when_form_runs_on_an_extracted_email_then_rasa_gets_the_verified_
         "order_verified": True,
         "order_id": sample["order_id"],
         "customer_id": sample["customer_id"],
+        "requested_slot": None,  # nothing left to ask
     }
     assert dispatcher.messages == []
 
@@ -208,6 +209,7 @@ async def test_when_shopper_gives_the_order_number_and_email_at_once_then_both_a
         "order_id": sample["order_id"],
         "order_verified": True,
         "customer_id": sample["customer_id"],
+        "requested_slot": None,  # nothing left to ask
     }
 
 
@@ -326,7 +328,8 @@ async def test_when_order_number_is_well_formed_then_second_factor_is_asked_next
         typed, dispatcher, make_tracker(domain, text=typed), domain
     )
 
-    assert result == {"order_id": order_id}
+    # A new order number clears whatever an earlier order had verified.
+    assert result == {"order_id": order_id, "order_verified": None}
     assert dispatcher.messages == []
 
 
@@ -357,7 +360,7 @@ async def test_when_known_customer_names_someone_elses_order_then_it_fails_like_
     asked = await form.validate_order_id(
         stranger["order_id"], dispatcher, make_tracker(domain, slots=known), domain
     )
-    assert asked == {"order_id": stranger["order_id"]}
+    assert asked == {"order_id": stranger["order_id"], "order_verified": None}
     assert dispatcher.messages == []
 
     # Even the stranger's real e-mail does not unlock it in this shopper's conversation.
@@ -519,7 +522,7 @@ async def test_when_backend_is_down_for_a_known_customer_then_second_factor_is_a
         sample["order_id"], dispatcher, tracker, domain
     )
 
-    assert result == {"order_id": sample["order_id"]}
+    assert result == {"order_id": sample["order_id"], "order_verified": None}
     assert dispatcher.messages == []
 
 

@@ -1,0 +1,547 @@
+"""Change a pending order before it ships: its items (another option of the same product)
+or the payment method that pays for it.
+
+Both start like every change flow (pick and verify the order, check the policy for the
+order's state), then read what should change, list exactly what will happen and wait for an
+explicit yes. Item changes are read all at once and checked against live stock; a price
+difference is charged to, or refunded through, a payment method the shopper picks, and a
+gift card has to cover it. The backend checks all of it again and refuses a second item
+change on the same order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.changes import (
+    BACKED_OUT,
+    ChangeForm,
+    confirm_buttons,
+    is_backing_out,
+    order_or_apologise,
+    settle,
+    state_allows,
+)
+from actions.options import (
+    Swap,
+    covers,
+    decode_swaps,
+    describe_swap,
+    encode_swaps,
+    match_swaps,
+    method_buttons,
+    option_buttons,
+    pick_method,
+    total_difference,
+)
+from actions.policy import Resolution, load_policy
+from actions.services.commerce import (
+    ChangeRefused,
+    CommerceError,
+    Order,
+    OrderLine,
+    PaymentMethod,
+    Product,
+    client_from_env,
+)
+from actions.support import apologise_backend_down
+from actions.tenants import tenant_of
+from actions.verification import UNAVAILABLE
+
+EXCHANGE_INSTEAD = "exchange_instead"
+
+
+async def products_of(
+    lines: tuple[OrderLine, ...] | list[OrderLine], tenant: str | None = None
+) -> dict[str, Product]:
+    """The products of these lines with all their variants (one GET per product)."""
+    client = client_from_env(tenant)
+    products: dict[str, Product] = {}
+    for line in lines:
+        if line.product_id not in products:
+            products[line.product_id] = await client.get_product(line.product_id)
+    return products
+
+
+async def read_item_changes(
+    text: str,
+    order: Order,
+    lines: list[OrderLine],
+    dispatcher: CollectingDispatcher,
+    *,
+    every_line: bool,
+    tenant: str | None = None,
+) -> dict[str, Any]:
+    """Slot updates for the shopper's answer to "which option instead?".
+
+    ``every_line`` (an exchange) needs a new option for each of ``lines``. When the change
+    costs nothing, the original payment method is filled in, so nobody is asked how to pay
+    nothing.
+    """
+    try:
+        products = await products_of(lines, tenant)
+    except CommerceError:
+        return {"item_changes": None, "lookup_blocked": UNAVAILABLE}
+    matched = match_swaps(text, lines, products)
+    if matched.out_of_stock or matched.unavailable:
+        response = "utter_option_out_of_stock" if matched.out_of_stock else "utter_option_unknown"
+        dispatcher.utter_message(
+            response=response,
+            options="; ".join(matched.out_of_stock or matched.unavailable),
+            buttons=option_buttons(lines, products),
+        )
+        return {"item_changes": None}
+    if not matched.swaps:
+        dispatcher.utter_message(
+            response="utter_option_not_understood", buttons=option_buttons(lines, products)
+        )
+        return {"item_changes": None}
+    missing = {line.line_id for line in lines} - {s.line.line_id for s in matched.swaps}
+    if every_line and missing:
+        names = ", ".join(line.product_name for line in lines if line.line_id in missing)
+        dispatcher.utter_message(response="utter_option_needed_for", items=names)
+        return {"item_changes": None}
+    difference = total_difference(matched.swaps)
+    updates: dict[str, Any] = {
+        "item_changes": encode_swaps(matched.swaps),
+        "price_difference": difference,
+    }
+    if abs(difference) < 0.005 and order.paid_with:
+        updates["payment_method"] = order.paid_with[0]
+    return updates
+
+
+async def chosen_swaps(order: Order, value: str | None, tenant: str | None = None) -> list[Swap]:
+    """The swaps a slot value names, against the live order and catalogue."""
+    picked = decode_swaps(value)
+    lines = [line for line in order.lines if line.line_id in picked]
+    products = await products_of(lines, tenant)
+    return [
+        Swap(line, variant)
+        for line in lines
+        for variant in products[line.product_id].variants
+        if variant.sku == picked[line.line_id]
+    ]
+
+
+async def read_payment_method(
+    text: str,
+    tracker: Tracker,
+    dispatcher: CollectingDispatcher,
+    *,
+    amount: float,
+    exclude: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Slot updates for the shopper's pick of a payment method that must pay ``amount``."""
+    if is_backing_out(text):
+        return {"payment_method": None, "change_blocked": BACKED_OUT}
+    try:
+        methods = await client_from_env(tenant_of(tracker)).payment_methods(
+            tracker.get_slot("customer_id") or ""
+        )
+    except CommerceError:
+        return {"payment_method": None, "lookup_blocked": UNAVAILABLE}
+    method = pick_method(text, [m for m in methods if m.payment_method_id not in exclude])
+    if method is None:
+        dispatcher.utter_message(
+            response="utter_payment_method_not_understood",
+            buttons=method_buttons(methods, exclude),
+        )
+        return {"payment_method": None}
+    if amount > 0 and not covers(method, amount):
+        dispatcher.utter_message(
+            response="utter_gift_card_too_small",
+            method=method.label,
+            balance=f"${method.balance or 0.0:.2f}",
+            amount=f"${amount:.2f}",
+            buttons=method_buttons(methods, (*exclude, method.payment_method_id)),
+        )
+        return {"payment_method": None}
+    return {"payment_method": method.payment_method_id}
+
+
+def method_label(methods: list[PaymentMethod], method_id: str | None) -> str:
+    """How the shopper knows a method ("Visa ending 4242"), never its raw id if avoidable."""
+    return next((m.label for m in methods if m.payment_method_id == method_id), "your card")
+
+
+def lines_to_change(order: Order, tracker: Tracker) -> list[OrderLine]:
+    """The lines whose options may change: the whole order, or the items being exchanged."""
+    if tracker.active_loop_name != "return_form":
+        return list(order.lines)
+    wanted = {int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i}
+    return [line for line in order.lines if line.line_id in wanted]
+
+
+class OptionChangeValidation:
+    """Validators of the new options and of the method settling the price difference.
+
+    Mixed into the item-change form and the return form (for exchanges); an exchange needs
+    a new option for every item it sends back.
+    """
+
+    every_line = False
+
+    async def validate_item_changes(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(slot_value or "")
+        if is_backing_out(text):
+            return {"item_changes": None, "change_blocked": BACKED_OUT}
+        try:
+            order = await client_from_env(tenant_of(tracker)).get_order(
+                tracker.get_slot("order_id") or ""
+            )
+        except CommerceError:
+            return {"item_changes": None, "lookup_blocked": UNAVAILABLE}
+        lines = lines_to_change(order, tracker)
+        return await read_item_changes(
+            text, order, lines, dispatcher, every_line=self.every_line, tenant=tenant_of(tracker)
+        )
+
+    async def validate_payment_method(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        amount = float(tracker.get_slot("price_difference") or 0.0)
+        return await read_payment_method(str(slot_value or ""), tracker, dispatcher, amount=amount)
+
+
+class ValidateChangeItemsForm(OptionChangeValidation, ChangeForm, FormValidationAction):
+    """Verifies a pending order, then reads the new options and how to settle the price."""
+
+    pending_change = True
+    # New options at the summary: the price may differ, so the payment is asked again.
+    corrections: ClassVar[dict[str, tuple[str, ...]]] = {
+        "items_confirmed": ("item_changes", "payment_method", "price_difference")
+    }
+
+    def name(self) -> str:
+        return "validate_change_items_form"
+
+    async def check_order(
+        self,
+        order: Order,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Refuse early when the policy does not allow item changes in this state.
+
+        A delivered order's items change through an exchange: when the policy offers one,
+        the shopper is taken there instead of being refused.
+        """
+        policy = load_policy(tenant=tenant_of(tracker))
+        if order.status not in policy.changes.change_items and (
+            order.status in policy.changes.return_items
+            and Resolution.exchange in policy.returns.resolutions
+        ):
+            dispatcher.utter_message(
+                response="utter_items_delivered_exchange_instead", order_id=order.order_id
+            )
+            return {"change_blocked": EXCHANGE_INSTEAD}
+        refused = state_allows(
+            order,
+            policy.changes.change_items,
+            dispatcher,
+            refusal="utter_items_too_late",
+            blocked="items_not_allowed",
+            tenant=tenant_of(tracker),
+        )
+        if refused:
+            return refused
+        if order.items_modified:
+            dispatcher.utter_message(response="utter_items_changed_once", order_id=order.order_id)
+            return {"change_blocked": "items_changed_once"}
+        return {}
+
+    async def validate_items_confirmed(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"items_confirmed": slot_value is True}
+
+
+class ActionAskItemChanges(Action):
+    """Asks for every item change at once, with the in-stock options as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_item_changes"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order = await order_or_apologise(dispatcher, tracker)
+        if order is None:
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        lines = lines_to_change(order, tracker)
+        try:
+            products = await products_of(lines, tenant_of(tracker))
+        except CommerceError:
+            apologise_backend_down(dispatcher, tenant_of(tracker))
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        exchange = tracker.active_loop_name == "return_form"
+        dispatcher.utter_message(
+            response="utter_ask_exchange_options" if exchange else "utter_ask_item_changes",
+            items="; ".join(
+                f"{line.product_name} ({', '.join(f'{k} {v}' for k, v in line.options.items())})"
+                for line in lines
+            ),
+            buttons=option_buttons(lines, products),
+        )
+        return []
+
+
+class ActionAskPaymentMethod(Action):
+    """Offers the shopper's payment methods: to settle a price difference, or to pay instead."""
+
+    def name(self) -> str:
+        return "action_ask_payment_method"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order = await order_or_apologise(dispatcher, tracker)
+        if order is None:
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        try:
+            methods = await client_from_env(tenant_of(tracker)).payment_methods(order.customer_id)
+        except CommerceError:
+            apologise_backend_down(dispatcher, tenant_of(tracker))
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        if tracker.active_loop_name == "change_payment_form":
+            dispatcher.utter_message(
+                response="utter_ask_payment_method_instead",
+                order_id=order.order_id,
+                current=", ".join(method_label(methods, m) for m in order.paid_with) or "nothing",
+                buttons=method_buttons(methods, order.paid_with),
+            )
+            return []
+        difference = float(tracker.get_slot("price_difference") or 0.0)
+        dispatcher.utter_message(
+            response="utter_ask_payment_method_charge"
+            if difference > 0
+            else "utter_ask_payment_method_refund",
+            amount=f"${abs(difference):.2f}",
+            buttons=method_buttons(methods),
+        )
+        return []
+
+
+class ActionAskItemsConfirmed(Action):
+    """Lists every item change and the money, then asks for an explicit yes."""
+
+    def name(self) -> str:
+        return "action_ask_items_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order = await order_or_apologise(dispatcher, tracker)
+        if order is None:
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        try:
+            swaps = await chosen_swaps(order, tracker.get_slot("item_changes"), tenant_of(tracker))
+            methods = await client_from_env(tenant_of(tracker)).payment_methods(order.customer_id)
+        except CommerceError:
+            apologise_backend_down(dispatcher, tenant_of(tracker))
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        dispatcher.utter_message(
+            response="utter_ask_items_confirmed",
+            order_id=order.order_id,
+            changes="; ".join(describe_swap(s) for s in swaps),
+            money=money_words(total_difference(swaps), method_label(methods, _method(tracker))),
+            buttons=confirm_buttons("Yes, change the items"),
+        )
+        return []
+
+
+def _method(tracker: Tracker) -> str | None:
+    value = tracker.get_slot("payment_method")
+    return str(value) if value else None
+
+
+def money_words(difference: float, method: str) -> str:
+    """What happens to the price difference, in one sentence."""
+    if difference > 0:
+        return f"The difference of ${difference:.2f} is charged to {method}."
+    if difference < 0:
+        return f"The difference of ${-difference:.2f} goes back to {method}."
+    return "The price stays the same."
+
+
+class ActionChangeItems(Action):
+    """Swaps the items once the shopper said yes; says nothing changed otherwise."""
+
+    def name(self) -> str:
+        return "action_change_items"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if tracker.get_slot("change_blocked") == EXCHANGE_INSTEAD:
+            # The verified order stays; the return form starts with the exchange chosen.
+            return [
+                SlotSet("change_blocked", None),
+                SlotSet("return_resolution", Resolution.exchange.value),
+                FollowupAction("return_form"),
+            ]
+        order_ref, reset = settle(dispatcher, tracker, "items_confirmed")
+        if order_ref is None:
+            return reset
+        changes = decode_swaps(tracker.get_slot("item_changes"))
+        method = _method(tracker) or ""
+        key = f"{tracker.sender_id}:{order_ref}:items:{tracker.get_slot('item_changes')}"
+        try:
+            order = await client_from_env(tenant_of(tracker)).change_items(
+                order_ref, changes, method, key
+            )
+        except ChangeRefused as refused:
+            response = (
+                "utter_option_out_of_stock_now"
+                if refused.code == "out_of_stock"
+                else "utter_items_refused_now"
+            )
+            dispatcher.utter_message(response=response, order_id=order_ref)
+            return reset
+        except CommerceError:
+            apologise_backend_down(dispatcher, tenant_of(tracker))
+            return reset
+        dispatcher.utter_message(
+            response="utter_items_changed",
+            order_id=order_ref,
+            items=", ".join(
+                f"{line.product_name} ({', '.join(line.options.values())})"
+                for line in order.lines
+                if line.line_id in changes
+            ),
+        )
+        return reset
+
+
+class ValidateChangePaymentForm(ChangeForm, FormValidationAction):
+    """Verifies a pending order, then reads the payment method that should pay instead."""
+
+    pending_change = True
+    corrections: ClassVar[dict[str, tuple[str, ...]]] = {"payment_confirmed": ("payment_method",)}
+
+    def name(self) -> str:
+        return "validate_change_payment_form"
+
+    async def check_order(
+        self,
+        order: Order,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Refuse early when the policy does not allow a payment change in this state."""
+        return state_allows(
+            order,
+            load_policy(tenant=tenant_of(tracker)).changes.change_payment_method,
+            dispatcher,
+            refusal="utter_payment_change_too_late",
+            blocked="payment_not_allowed",
+            tenant=tenant_of(tracker),
+        )
+
+    async def validate_payment_method(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        try:
+            order = await client_from_env(tenant_of(tracker)).get_order(
+                tracker.get_slot("order_id") or ""
+            )
+        except CommerceError:
+            return {"payment_method": None, "lookup_blocked": UNAVAILABLE}
+        return await read_payment_method(
+            str(slot_value or ""),
+            tracker,
+            dispatcher,
+            amount=order.total,
+            exclude=order.paid_with,
+        )
+
+    async def validate_payment_confirmed(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return {"payment_confirmed": slot_value is True}
+
+
+class ActionAskPaymentConfirmed(Action):
+    """Says which method pays instead of which, then asks for an explicit yes."""
+
+    def name(self) -> str:
+        return "action_ask_payment_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order = await order_or_apologise(dispatcher, tracker)
+        if order is None:
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        try:
+            methods = await client_from_env(tenant_of(tracker)).payment_methods(order.customer_id)
+        except CommerceError:
+            apologise_backend_down(dispatcher, tenant_of(tracker))
+            return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        dispatcher.utter_message(
+            response="utter_ask_payment_confirmed",
+            order_id=order.order_id,
+            total=f"${order.total:.2f}",
+            new=method_label(methods, _method(tracker)),
+            current=", ".join(method_label(methods, m) for m in order.paid_with) or "nothing",
+            buttons=confirm_buttons("Yes, change it"),
+        )
+        return []
+
+
+class ActionChangePaymentMethod(Action):
+    """Moves the payment once the shopper said yes; says nothing changed otherwise."""
+
+    def name(self) -> str:
+        return "action_change_payment_method"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order_ref, reset = settle(dispatcher, tracker, "payment_confirmed")
+        if order_ref is None:
+            return reset
+        method = _method(tracker) or ""
+        key = f"{tracker.sender_id}:{order_ref}:payment:{method}"
+        try:
+            await client_from_env(tenant_of(tracker)).change_payment_method(order_ref, method, key)
+        except ChangeRefused:
+            dispatcher.utter_message(
+                response="utter_payment_change_refused_now", order_id=order_ref
+            )
+            return reset
+        except CommerceError:
+            apologise_backend_down(dispatcher, tenant_of(tracker))
+            return reset
+        dispatcher.utter_message(response="utter_payment_changed", order_id=order_ref)
+        return reset

@@ -1,0 +1,69 @@
+"""Exchanges of delivered demo orders in chat: one RMA, status exchange requested."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stack.processes import Stack
+from tests.e2e.conftest import Chat, backend_order
+from tests.e2e.variants import alternative
+
+
+def _delivered_with_option(
+    stack: Stack, demo_orders: list[dict[str, str]], start: int
+) -> tuple[dict[str, str], dict[str, Any]]:
+    for order in [o for o in demo_orders if o["status"] == "delivered"][start:]:
+        body = backend_order(stack, order["order_id"])
+        if body["status"] != "delivered" or body["returns"]:
+            continue
+        if any(line["final_sale"] for line in body["lines"]):
+            continue
+        found = alternative(stack, order["order_id"])
+        if found is not None:
+            return order, found
+    pytest.skip("no delivered demo order with another option in stock")
+
+
+def test_when_shopper_confirms_an_exchange_then_one_exchange_rma_is_opened(
+    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order, alt = _delivered_with_option(stack, demo_orders, 0)
+    chat.text("I'd like to exchange something I got for a different size")
+    chat.text(order["order_id"])
+    reply = chat.text(order["email"])
+    if "Which item" in reply:
+        reply = chat.text(alt["line"]["product_name"])
+    chat.text("doesn't fit")
+    assert "Which option would you like instead" in chat.text("exchange please")
+    reply = chat.text(alt["words"])
+    if "Which payment method" in reply:
+        reply = chat.text(backend_order(stack, order["order_id"])["payments"][0]["method"]["label"])
+    assert "Shall I start the exchange" in reply
+    assert backend_order(stack, order["order_id"])["status"] == "delivered"
+    assert "is open" in chat.text("yes")
+    chat.text("yes")  # a repeated yes creates nothing more
+    after = backend_order(stack, order["order_id"])
+    assert after["status"] == "exchange_requested"
+    assert [(r["resolution"], r["line_ids"]) for r in after["returns"]] == [
+        ("exchange", [alt["line"]["line_id"]])
+    ]
+
+
+def test_when_shopper_says_no_to_the_exchange_then_nothing_is_opened(
+    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order, alt = _delivered_with_option(stack, demo_orders, 1)
+    chat.text(f"can i swap an item from order {order['order_id']}")
+    reply = chat.text(order["email"])
+    if "Which item" in reply:
+        chat.text(alt["line"]["product_name"])
+    chat.text("wrong size")
+    chat.text("exchange")
+    reply = chat.text(alt["words"])
+    if "Which payment method" in reply:
+        chat.text(backend_order(stack, order["order_id"])["payments"][0]["method"]["label"])
+    assert "haven't changed anything" in chat.text("no")
+    after = backend_order(stack, order["order_id"])
+    assert after["status"] == "delivered" and after["returns"] == []

@@ -1,0 +1,69 @@
+"""Finding, in the live backend, another option a shopper could ask for (for e2e tests)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+from stack.processes import Stack
+from tests.conftest import ROOT
+from tests.e2e.conftest import backend_get, backend_order
+
+
+def samples_in(db_url: str, status: str, per_status: int = 50) -> list[dict[str, str]]:
+    """More sample orders of one status than the shared fixture lists (it keeps 3)."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "commerce.demo_orders",
+            "--db",
+            db_url,
+            "--per-status",
+            str(per_status),
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return [row for row in rows if row["status"] == status]
+
+
+def alternative(stack: Stack, order_id: str, *, skip_lines: int = 0) -> dict[str, Any] | None:
+    """A line of the order and an in-stock variant of its product that differs in one option.
+
+    Returns the line, the variant, the option that differs, and the words a shopper would
+    use ("the Water Bottle in 1000ml"); None when no line has such a variant.
+    """
+    order = backend_order(stack, order_id)
+    seen = 0
+    for line in order["lines"]:
+        names = [other["product_name"] for other in order["lines"] if other is not line]
+        if line["product_name"] in names:
+            continue  # two lines of one product: the words could mean either
+        product = backend_get(stack, f"products/{line['product_id']}")
+        for variant in product["variants"]:
+            differing = [k for k, v in variant["options"].items() if line["options"].get(k) != v]
+            if variant["stock"] > 0 and len(differing) == 1:
+                if seen < skip_lines:
+                    seen += 1
+                    break
+                key = differing[0]
+                return {
+                    "line": line,
+                    "variant": variant,
+                    "option": key,
+                    "words": f"the {line['product_name']} in {variant['options'][key]}",
+                    "difference": float(variant["price"]) - float(line["unit_price"]),
+                }
+    return None
+
+
+def line_sku(stack: Stack, order_id: str, line_id: int) -> str:
+    """The SKU a line of the order has now."""
+    order = backend_order(stack, order_id)
+    return str(next(line["sku"] for line in order["lines"] if line["line_id"] == line_id))
