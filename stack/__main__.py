@@ -10,6 +10,7 @@ import sys
 import time
 
 from actions.policy import load_policy
+from guardrails.handoff.rules import load_rules
 from stack.processes import VENV_BIN, Stack, StackError
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env
 
@@ -21,13 +22,23 @@ Aftercare is running.
   HTTP API:   http://127.0.0.1:{rasa_port}/  (token: RASA_AUTH_TOKEN, default for local use only)
   Web chat:   socket.io on http://127.0.0.1:{rasa_port}/socket.io
   Backend:    http://127.0.0.1:{commerce_port}/openapi.json
+  Agent desk: http://127.0.0.1:{desk_port}/console  (log in as ana / dev-ana-password, local only)
   Demo orders to try: make demo-orders
   Logs:       var/log/
 Press Ctrl+C to stop.
 """
 
 
-SECRETS = ("RASA_AUTH_TOKEN", "COMMERCE_API_TOKEN", "AFTERCARE_IDENTITY_SECRET")
+SECRETS = (
+    "RASA_AUTH_TOKEN",
+    "COMMERCE_API_TOKEN",
+    "AFTERCARE_IDENTITY_SECRET",
+    "DESK_API_TOKEN",
+    "DESK_TRANSCRIPT_KEY",
+    "DESK_PASSWORD_ANA",
+    "DESK_PASSWORD_SAM",
+    "DESK_PASSWORD_LEE",
+)
 
 
 def public_defaults_in_use(env: dict[str, str]) -> list[str]:
@@ -42,6 +53,9 @@ def check() -> None:
     os.environ.setdefault("MERCHANT_POLICY", env["MERCHANT_POLICY"])
     policy = load_policy()
     print(f"policy ok: {policy.merchant_name}")
+    os.environ.setdefault("HANDOFF_RULES", env["HANDOFF_RULES"])
+    load_rules()
+    print("handoff rules ok")
     exposed = public_defaults_in_use(env)
     if exposed and env.get("AFTERCARE_ENV") == "production":
         raise SystemExit(f"refusing to start in production with public default secrets: {exposed}")
@@ -64,6 +78,7 @@ def run() -> int:
             rest=stack.rest_url,
             rasa_port=stack.env["RASA_PORT"],
             commerce_port=stack.env["COMMERCE_PORT"],
+            desk_port=stack.env["DESK_PORT"],
         )
     )
     stopping = False
