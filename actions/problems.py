@@ -196,7 +196,8 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
             dispatcher.utter_message(
                 response="utter_problem_to_person", order_id=order.order_id, **support_contact()
             )
-            return {"change_blocked": HANDED_TO_PERSON}
+            reason = "claim_above_threshold" if value > claims.human_above_value else "fraud_signal"
+            return {"change_blocked": HANDED_TO_PERSON, "handoff_reason": reason}
         return {}
 
     async def validate_problem_remedy(

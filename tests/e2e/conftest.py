@@ -30,7 +30,7 @@ def stack(
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     tmp = tmp_path_factory.mktemp("stack")
-    rasa, actions, commerce = _free_port(), _free_port(), _free_port()
+    rasa, actions, commerce, desk = _free_port(), _free_port(), _free_port(), _free_port()
     overrides = {
         "RASA_PORT": str(rasa),
         "ACTION_PORT": str(actions),
@@ -40,6 +40,10 @@ def stack(
         "COMMERCE_DB_URL": seeded_store[0],
         "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
         "COMMERCE_TIMEOUT_S": "2",
+        "DESK_PORT": str(desk),
+        "DESK_DB_URL": f"sqlite:///{tmp / 'desk.db'}",
+        "DESK_SYNC_INTERVAL_S": "0.5",
+        "HANDOFF_RULES": str(ROOT / "tests" / "e2e" / "handoff-rules.yml"),
     }
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running
