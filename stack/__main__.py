@@ -11,6 +11,7 @@ import time
 
 from actions.policy import load_policy
 from guardrails.handoff.rules import load_rules
+from guardrails.pii.config import load_config
 from stack.processes import VENV_BIN, Stack, StackError
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env
 
@@ -38,6 +39,9 @@ SECRETS = (
     "DESK_PASSWORD_ANA",
     "DESK_PASSWORD_SAM",
     "DESK_PASSWORD_LEE",
+    "AFTERCARE_PII_PSEUDONYM_KEY",
+    "AFTERCARE_TRACKER_KEY",
+    "AFTERCARE_PRIVACY_TOKEN",
 )
 
 
@@ -56,6 +60,8 @@ def check() -> None:
     os.environ.setdefault("HANDOFF_RULES", env["HANDOFF_RULES"])
     load_rules()
     print("handoff rules ok")
+    pii = load_config()  # the PII scrubber fails closed: a broken config stops the start here
+    print(f"pii config ok: {len(pii.entities)} entity types scrubbed")
     exposed = public_defaults_in_use(env)
     if exposed and env.get("AFTERCARE_ENV") == "production":
         raise SystemExit(f"refusing to start in production with public default secrets: {exposed}")

@@ -15,6 +15,8 @@ from pathlib import Path
 from stack.settings import ROOT, stack_env
 
 VENV_BIN = Path(sys.executable).parent
+# Every server runs with its log records scrubbed of personal values (guardrails/logs.py).
+LAUNCH = (str(VENV_BIN / "python"), "-m", "guardrails.launch")
 
 
 @dataclass
@@ -85,7 +87,7 @@ class Stack:
         self.services = [
             Service(
                 "commerce backend",
-                [str(VENV_BIN / "python"), "-m", "commerce"],
+                [*LAUNCH, "commerce"],
                 f"http://127.0.0.1:{e['COMMERCE_PORT']}/health",
                 self.log_dir / "commerce.log",
             ),
@@ -98,7 +100,8 @@ class Stack:
             Service(
                 "action server",
                 [
-                    str(VENV_BIN / "rasa"),
+                    *LAUNCH,
+                    "rasa",
                     "run",
                     "actions",
                     "--actions",
@@ -112,7 +115,8 @@ class Stack:
             Service(
                 "rasa server",
                 [
-                    str(VENV_BIN / "rasa"),
+                    *LAUNCH,
+                    "rasa",
                     "run",
                     "--enable-api",
                     "--auth-token",

@@ -7,6 +7,10 @@ broker at all, so the embedded default and production share one ``endpoints.yml`
 
 A misconfiguration fails the server's start: an unknown backend or a missing URL raises
 instead of quietly running without a broker (Rasa's own loader only warns).
+
+Every event is scrubbed before it is published (:meth:`EventProtector.for_stream`): consumers
+of the stream (analytics, RabbitMQ, the ``file`` and ``sql`` brokers) never see a personal
+value, and never need the tracker key.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
+
+from guardrails.pii import get_scrubber
+from guardrails.pii.events import EventProtector
 
 NO_BROKER = {"", "none", "null", "off"}
 DEFAULT_EVENT_FILE = "var/events.log"
@@ -52,6 +59,18 @@ def broker_config(backend: str, url: str | None, settings: dict[str, Any]) -> En
     raise ValueError(f"unknown EVENT_BROKER {backend!r}: use none, pika, kafka, sql or file")
 
 
+def scrub_published_events(broker: EventBroker) -> None:
+    """Make ``broker.publish`` scrub each event first (the broker keeps its own type)."""
+    scrubber = get_scrubber()  # built now: a broken PII config stops the server at start
+    protector = EventProtector(scrubber, scrubber.config.tracker, fernet=None)
+    publish = broker.publish
+
+    def publish_scrubbed(event: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        publish(protector.for_stream(event), *args, **kwargs)
+
+    broker.publish = publish_scrubbed
+
+
 class SelectableEventBroker(EventBroker):
     """A factory in Rasa's broker slot; it never becomes a broker itself."""
 
@@ -70,6 +89,7 @@ class SelectableEventBroker(EventBroker):
         broker = await EventBroker.create(config, event_loop)
         if broker is None:
             raise ValueError(f"event broker {backend!r} could not be created; see the log")
+        scrub_published_events(broker)
         return broker
 
     def publish(self, event: dict[str, Any]) -> None:  # pragma: no cover - never instantiated

@@ -14,6 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-20"  # fixed so the seeded store, and every test on it, is the same each run
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+# The PII scrubber's keys, as the stack sets them from stack/defaults.env (local-only values).
+for _key in ("AFTERCARE_PII_PSEUDONYM_KEY", "AFTERCARE_TRACKER_KEY", "AFTERCARE_PRIVACY_TOKEN"):
+    for _line in (ROOT / "stack" / "defaults.env").read_text(encoding="utf-8").splitlines():
+        if _line.startswith(f"{_key}="):
+            os.environ.setdefault(_key, _line.partition("=")[2].strip())
 
 
 def seed_store(db_url: str) -> list[dict[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stack.__main__ import check, public_defaults_in_use
+from stack.__main__ import SECRETS, check, public_defaults_in_use
 from stack.settings import stack_env
 
 
@@ -34,6 +34,20 @@ def test_when_production_sets_real_secrets_then_start_is_allowed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("AFTERCARE_ENV", "production")
-    for name in ("RASA_AUTH_TOKEN", "COMMERCE_API_TOKEN", "AFTERCARE_IDENTITY_SECRET"):
+    for name in SECRETS:
         monkeypatch.setenv(name, f"{name.lower()}-set-by-the-operator-0123456789")
     check()
+
+
+@pytest.mark.parametrize(
+    "name", ["AFTERCARE_PII_PSEUDONYM_KEY", "AFTERCARE_TRACKER_KEY", "AFTERCARE_PRIVACY_TOKEN"]
+)
+def test_when_production_keeps_a_default_privacy_key_then_start_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv("AFTERCARE_ENV", "production")
+    for other in SECRETS:
+        monkeypatch.setenv(other, f"{other.lower()}-set-by-the-operator-0123456789")
+    monkeypatch.delenv(name)
+    with pytest.raises(SystemExit, match=name):
+        check()

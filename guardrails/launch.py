@@ -1,0 +1,28 @@
+"""``python -m guardrails.launch MODULE [ARGS...]``: run a server with its logs scrubbed.
+
+The stack starts the commerce backend, the action server and the Rasa server through this
+launcher. It installs the PII log filter (see :mod:`guardrails.logs`) before the server's own
+code runs, so every handler the server creates later is filtered, then runs ``MODULE`` as
+``python -m MODULE ARGS...`` would. The backend itself imports nothing from the assistant.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+
+from guardrails.logs import install_log_scrubbing
+
+
+def main(argv: list[str]) -> None:
+    """Install log scrubbing, then hand the process to ``argv[0]`` as its ``__main__``."""
+    if not argv:
+        raise SystemExit("usage: python -m guardrails.launch MODULE [ARGS...]")
+    install_log_scrubbing()
+    module, *args = argv
+    sys.argv = [module, *args]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

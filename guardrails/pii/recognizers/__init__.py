@@ -1,0 +1,31 @@
+"""Recognizers for what shoppers type into chat, one per file, in Presidio's style.
+
+``build(name, language)`` makes one by the name used in ``guardrails/pii.yml``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from presidio_analyzer import EntityRecognizer
+
+
+def build(name: str, language: str) -> EntityRecognizer:
+    """The recognizer called ``name`` in the config (imported here: Presidio loads lazily)."""
+    from guardrails.pii.recognizers.credit_card import CardNumberRecognizer
+    from guardrails.pii.recognizers.email import EmailRecognizer
+    from guardrails.pii.recognizers.iban import IbanRecognizer
+    from guardrails.pii.recognizers.person import PersonRecognizer
+    from guardrails.pii.recognizers.phone import InternationalPhoneRecognizer
+    from guardrails.pii.recognizers.street_address import StreetAddressRecognizer
+
+    classes: dict[str, type[EntityRecognizer]] = {
+        "email": EmailRecognizer,
+        "phone": InternationalPhoneRecognizer,
+        "credit_card": CardNumberRecognizer,
+        "iban": IbanRecognizer,
+        "street_address": StreetAddressRecognizer,
+        "person": PersonRecognizer,
+    }
+    return classes[name](supported_language=language)  # type: ignore[call-arg]

@@ -1,0 +1,213 @@
+"""One Presidio analyzer and anonymizer, built once from the validated config.
+
+Presidio is imported only when the scrubber is built (it loads spaCy), and only after
+``TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS`` is set, so nothing tries the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from guardrails.pii.config import EntityRule, Operator, PiiConfig, PiiConfigError
+from guardrails.pii.recognizers import build as build_recognizer
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine, RecognizerResult
+    from presidio_anonymizer import AnonymizerEngine
+    from presidio_anonymizer.entities import OperatorConfig
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One personal value in a text: what it is, where, and how sure the recognizer was."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+
+
+def pseudonym(key: bytes, entity_type: str, value: str) -> str:
+    """A keyed, stable token for ``value``: the same e-mail gives the same token everywhere.
+
+    The value is normalised first (case, and everything but digits for numbers) so that
+    ``Ann@Example.com`` and ``ann@example.com`` join in analytics. Without the key the token
+    cannot be reversed or recomputed from a guessed value.
+    """
+    if entity_type in ("PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE"):
+        normal = "".join(c for c in value if c.isalnum()).upper()
+    else:
+        normal = " ".join(value.lower().split())
+    digest = hmac.new(key, f"{entity_type}:{normal}".encode(), hashlib.sha256).hexdigest()
+    return f"<{entity_type}_{digest[:10]}>"
+
+
+def mask(value: str, keep_last: int) -> str:
+    """Every letter and digit but the last ``keep_last`` become ``*``; separators stay."""
+    alnum = [i for i, c in enumerate(value) if c.isalnum()]
+    hidden = set(alnum[: max(len(alnum) - keep_last, 0)])
+    return "".join("*" if i in hidden else c for i, c in enumerate(value))
+
+
+class Scrubber:
+    """Finds personal values in text and replaces them per entity type.
+
+    Args:
+        config: The validated configuration.
+        pseudonym_key: HMAC key for the ``pseudonym`` operator; required when any entity uses it.
+    """
+
+    def __init__(self, config: PiiConfig, pseudonym_key: bytes | None = None) -> None:
+        if config.uses_pseudonyms and not pseudonym_key:
+            raise PiiConfigError(
+                f"the pseudonym operator needs a key in ${config.pseudonym_key_env}"
+            )
+        self.config = config
+        self._key = pseudonym_key or b""
+        self._keep = [re.compile(p) for p in config.keep.values()]
+        self._entities = list(config.entities)
+        self._analyzer = _build_analyzer(config)
+        self._anonymizer, self._operators = self._build_anonymizer()
+        self._cached_scrub: Callable[[str], str] = lru_cache(maxsize=2048)(self._scrub)
+
+    def analyze(self, text: str) -> list[Finding]:
+        """Personal values in ``text``, left to right, without overlaps or kept spans."""
+        return [
+            Finding(r.entity_type, r.start, r.end, round(float(r.score), 3))
+            for r in self._results(text)
+        ]
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every personal value replaced by its entity's operator."""
+        if not text or not any(c.isalnum() for c in text):
+            return text
+        return self._cached_scrub(text)
+
+    def scrub_data(self, value: Any) -> Any:
+        """Scrub every string inside dicts and lists (event payloads, log arguments)."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {k: self.scrub_data(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.scrub_data(v) for v in value)
+        return value
+
+    def _scrub(self, text: str) -> str:
+        results = self._results(text)
+        if not results:
+            return text
+        return str(self._anonymizer.anonymize(text, results, self._operators).text)  # type: ignore[arg-type]
+
+    def _results(self, text: str) -> list[RecognizerResult]:
+        """Analyzer results above the threshold, minus kept spans, overlaps merged."""
+        if not text.strip():
+            return []
+        found = self._analyzer.analyze(
+            text=text,
+            language=self.config.language,
+            entities=self._entities,
+            score_threshold=self.config.score_threshold,
+        )
+        kept = [m.span() for p in self._keep for m in p.finditer(text)]
+        found = [r for r in found if not any(r.start < e and s < r.end for s, e in kept)]
+        return _merge(found)
+
+    def _build_anonymizer(self) -> tuple[AnonymizerEngine, dict[str, OperatorConfig]]:
+        from presidio_anonymizer import AnonymizerEngine
+        from presidio_anonymizer.entities import OperatorConfig
+
+        def operator(entity: str, rule: EntityRule) -> OperatorConfig:
+            if rule.operator is Operator.TAG:
+                return OperatorConfig("replace", {"new_value": f"<{entity}>"})
+            if rule.operator is Operator.MASK:
+                keep = rule.keep_last
+                return OperatorConfig("custom", {"lambda": lambda v: mask(v, keep)})
+            return OperatorConfig("custom", {"lambda": lambda v: pseudonym(self._key, entity, v)})
+
+        operators = {e: operator(e, rule) for e, rule in self.config.entities.items()}
+        return AnonymizerEngine(), operators
+
+
+def _merge(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """One result per stretch of text: overlapping findings become their union.
+
+    The entity type of the union is the best-scored one (the longer on a tie), so an address
+    that contains a name is replaced as one address, not half of each.
+    """
+    merged: list[RecognizerResult] = []
+    for result in sorted(results, key=lambda r: (r.start, -r.end)):
+        if merged and result.start < merged[-1].end:
+            last = merged[-1]
+            better = (result.score, result.end - result.start) > (last.score, last.end - last.start)
+            if better:
+                last.entity_type, last.score = result.entity_type, result.score
+            last.end = max(last.end, result.end)
+            continue
+        merged.append(result)
+    return merged
+
+
+def _build_analyzer(config: PiiConfig) -> AnalyzerEngine:
+    """Presidio from an explicit NLP-engine config naming the pip-installed spaCy model."""
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, predefined_recognizers
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    nlp_configuration = {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": config.language, "model_name": config.spacy_model}],
+        "ner_model_configuration": {
+            "model_to_presidio_entity_mapping": {"PERSON": "PERSON", "PER": "PERSON"},
+            "labels_to_ignore": [
+                "CARDINAL",
+                "DATE",
+                "EVENT",
+                "FAC",
+                "GPE",
+                "LANGUAGE",
+                "LAW",
+                "LOC",
+                "MONEY",
+                "NORP",
+                "ORDINAL",
+                "ORG",
+                "PERCENT",
+                "PRODUCT",
+                "QUANTITY",
+                "TIME",
+                "WORK_OF_ART",
+            ],  # fmt: skip
+            "low_score_entity_names": [],
+            "low_confidence_score_multiplier": 1.0,
+        },
+    }
+    try:
+        nlp_engine = NlpEngineProvider(nlp_configuration=nlp_configuration).create_engine()
+    except OSError as exc:
+        raise PiiConfigError(f"spaCy model {config.spacy_model!r} is not installed: {exc}") from exc
+    registry = RecognizerRegistry(supported_languages=[config.language])
+    for name in config.recognizers:
+        registry.add_recognizer(build_recognizer(name, config.language))
+    for name in config.presidio_recognizers:
+        cls = getattr(predefined_recognizers, name, None)
+        if cls is None:
+            raise PiiConfigError(f"Presidio has no recognizer {name!r}")
+        registry.add_recognizer(cls(supported_language=config.language))
+    covered = {e for r in registry.recognizers for e in r.supported_entities}
+    missing = set(config.entities) - covered
+    if missing:
+        raise PiiConfigError(f"no recognizer finds {sorted(missing)}: they would never be scrubbed")
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp_engine,
+        supported_languages=[config.language],
+        default_score_threshold=config.score_threshold,
+    )

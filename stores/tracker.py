@@ -1,0 +1,65 @@
+"""Rasa's SQL tracker store, with nothing personal written to it in the clear.
+
+``endpoints.yml`` names this class as the tracker store type. Before an event reaches the
+database, :class:`~guardrails.pii.events.EventProtector` scrubs the user and bot text, entity
+values, parse data, free-text slots and metadata, and encrypts the slots the dialogue still
+needs next turn (``tracker.encrypt_slots`` in ``guardrails/pii.yml``). Rasa reloads the
+conversation from the store every turn; those slots are decrypted on the way out, so the live
+conversation keeps working. Everything else in it keeps Rasa's behaviour: any SQLAlchemy URL
+(SQLite, PostgreSQL), the same ``events`` table, the same queries.
+
+The store fails closed: without a valid PII config, spaCy model or keys the Rasa server does
+not start (Rasa would otherwise fall back to an in-memory store only on import errors).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from guardrails.logs import install_log_scrubbing
+from guardrails.pii import get_scrubber
+from guardrails.pii.events import EventProtector, fernet_from_env
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+class ScrubbingTrackerStore(SQLTrackerStore):
+    """An :class:`SQLTrackerStore` that stores protected events and reveals them on load."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        scrubber = get_scrubber()  # built now: a broken config stops the server at start
+        rules = scrubber.config.tracker
+        self.protector = EventProtector(scrubber, rules, fernet_from_env(rules))
+        # Rasa has configured its log handlers (console and --log-file) by the time the
+        # tracker store is built; from here on no record leaves the server unscrubbed.
+        install_log_scrubbing()
+        super().__init__(*args, **kwargs)
+
+    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
+        """The events not stored yet, protected (``SQLTrackerStore.save`` writes these)."""
+        stored = self._event_query(
+            session, tracker.sender_id, fetch_events_from_all_sessions=False
+        ).count()
+        for event in itertools.islice(tracker.events, stored, len(tracker.events)):
+            yield Event.from_parameters(self.protector.for_store(event.as_dict()))
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        """The conversation as Rasa's store loads it, encrypted slots decrypted."""
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            events = [self.protector.reveal(json.loads(row.data)) for row in rows]
+        if not self.domain or not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)

@@ -1,0 +1,183 @@
+"""The scrubbing tracker store: nothing personal in its tables, the dialogue still works.
+
+Built from the real ``endpoints.yml`` with Rasa's own factory, on SQLite and on PostgreSQL
+(127.0.0.1:5432, a database of its own, dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from rasa.core.tracker_store import TrackerStore
+from rasa.core.utils import read_endpoints_from_path
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from stack.settings import ROOT, stack_env
+from stores.tracker import ScrubbingTrackerStore
+
+pytestmark = pytest.mark.timeout(60)
+
+RUN = f"aftercare_pii_{uuid.uuid4().hex[:10]}"
+EMAIL = "maribel.okafor@example.net"
+ADDRESS = "4417 Larkspur Terrace, Apt 9, Dayton, OH 45402"
+CARD = "4539 1488 0343 6467"
+NAME = "Maribel Okafor"
+PHONE = "+1 937-555-0148"
+TRACKING = "9400111202555842332669"
+PLANTED = [EMAIL, "maribel.okafor", "Larkspur", CARD, "0343 6467", NAME, "Okafor", "555-0148"]
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    admin = sa.create_engine(
+        "postgresql://root@127.0.0.1:5432/postgres",
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 3},
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{RUN}"'))
+    except sa.exc.SQLAlchemyError as exc:
+        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is needed: {exc}", pytrace=False)
+    yield f"postgresql://root@127.0.0.1:5432/{RUN}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{RUN}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(
+    request: pytest.FixtureRequest,
+    domain: Domain,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[ScrubbingTrackerStore]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    for key, value in stack_env({"TRACKER_STORE_URL": url, "EVENT_BROKER": "none"}).items():
+        monkeypatch.setenv(key, value)
+    endpoints = read_endpoints_from_path(ROOT / "endpoints.yml")
+    built = TrackerStore.create(endpoints.tracker_store, domain=domain)
+    assert isinstance(built, ScrubbingTrackerStore)
+    yield built
+    built.engine.dispose()
+
+
+def shopper_turns(domain: Domain, sender_id: str) -> DialogueStateTracker:
+    """A conversation that plants a name, e-mail, phone, card and a new address."""
+    text = f"hi, I'm {NAME}, my email is {EMAIL} and my card {CARD} was charged twice"
+    return DialogueStateTracker.from_events(
+        sender_id,
+        [
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+            UserUttered(
+                text,
+                intent={"name": "order_status", "confidence": 0.9},
+                entities=[
+                    {"entity": "email", "value": EMAIL, "start": text.index(EMAIL),
+                     "end": text.index(EMAIL) + len(EMAIL)},
+                    {"entity": "order_id", "value": "AC-104233", "start": 0, "end": 0},
+                ],
+                parse_data={"text": text, "intent": {"name": "order_status", "confidence": 0.9},
+                            "entities": []},
+            ),
+            SlotSet("order_verified", EMAIL),
+            SlotSet("order_id", "AC-104233"),
+            BotUttered(f"Order AC-104233 is in transit, tracking number {TRACKING}."),
+            UserUttered(f"ship it to {ADDRESS} instead, call {PHONE} if needed",
+                        intent={"name": "change_address", "confidence": 0.9}),
+            SlotSet("new_address", ADDRESS),
+            SlotSet("cancel_reason", f"moving to {ADDRESS}"),
+            BotUttered(f"I'll change the address to {ADDRESS}. Shall I?"),
+        ],
+        slots=domain.slots,
+    )  # fmt: skip
+
+
+def stored_rows(store: ScrubbingTrackerStore, sender_id: str) -> str:
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender_id}
+        ).fetchall()
+    return "\n".join(r[0] for r in rows)
+
+
+async def test_saved_events_hold_no_personal_value(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    await store.save(shopper_turns(domain, sender_id))
+    raw = stored_rows(store, sender_id)
+    assert raw.count('"event"') == 11
+    for value in PLANTED:
+        assert value not in raw, value
+    assert "AC-104233" in raw and TRACKING in raw  # order ids and tracking numbers intact
+    assert "<PERSON>" in raw and "<STREET_ADDRESS>" in raw and "<EMAIL_ADDRESS" in raw
+    assert "**** **** **** 6467" in raw
+
+
+async def test_the_dialogue_gets_back_the_slots_it_still_needs(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    await store.save(shopper_turns(domain, sender_id))
+    tracker = await store.retrieve(sender_id)
+    assert tracker is not None
+    assert tracker.get_slot("new_address") == ADDRESS
+    assert tracker.get_slot("order_verified") == EMAIL
+    assert tracker.get_slot("order_id") == "AC-104233"
+    assert NAME not in (tracker.latest_message.text or "")  # free text is gone for good
+    assert "Larkspur" not in str(tracker.get_slot("cancel_reason"))
+
+
+async def test_next_turn_appends_only_its_own_events(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    await store.save(shopper_turns(domain, sender_id))
+    turn = await store.retrieve(sender_id)
+    assert turn is not None
+    turn.update(SlotSet("new_address", None))
+    turn.update(BotUttered("Done. Anything else?"))
+    await store.save(turn)
+    raw = stored_rows(store, sender_id)
+    assert raw.count('"event"') == 13
+    full = await store.retrieve_full_tracker(sender_id)
+    assert full is not None and full.get_slot("new_address") is None
+
+
+async def test_when_the_key_changes_then_encrypted_slots_are_forgotten_not_leaked(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    await store.save(shopper_turns(domain, sender_id))
+    store.protector.fernet = Fernet(Fernet.generate_key())
+    tracker = await store.retrieve(sender_id)
+    assert tracker is not None
+    assert tracker.get_slot("new_address") is None
+
+
+async def test_when_the_tracker_key_is_missing_then_the_store_refuses_to_start(
+    domain: Domain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guardrails.pii import PiiConfigError
+
+    monkeypatch.delenv("AFTERCARE_TRACKER_KEY")
+    with pytest.raises(PiiConfigError, match="AFTERCARE_TRACKER_KEY"):
+        ScrubbingTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 't.db'}")

@@ -1,0 +1,88 @@
+"""What the scrubber leaves in a shopper's message, and what it puts in place of the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.pii import Finding, Scrubber, scrub
+from guardrails.pii.config import DEFAULT_CONFIG, load_config
+from guardrails.pii.scrubber import mask, pseudonym
+
+
+def test_scrub_replaces_each_value_by_its_operator(scrubber: Scrubber) -> None:
+    text = (
+        "Hi, I'm Laura Chen, laura.chen@example.com, card 4242 4242 4242 4242, "
+        "ship to 48 Birch Avenue, Portland, OR 97205"
+    )
+    out = scrubber.scrub(text)
+    assert "Laura" not in out and "Chen" not in out
+    assert "laura.chen" not in out
+    assert "4242 4242 4242 4242" not in out and "**** **** **** 4242" in out  # mask, last 4
+    assert "Birch" not in out and "<STREET_ADDRESS>" in out  # tag
+    assert "<PERSON>" in out
+    assert "<EMAIL_ADDRESS_" in out  # keyed pseudonym
+
+
+def test_same_email_gives_the_same_pseudonym_in_any_case(scrubber: Scrubber) -> None:
+    first = scrubber.scrub("my email is Ann.Lee@Example.com")
+    second = scrubber.scrub("it's ann.lee@example.com again")
+    other = scrubber.scrub("or bob.lee@example.com")
+    token = first.split()[-1]
+    assert token.startswith("<EMAIL_ADDRESS_")
+    assert token in second
+    assert token not in other
+
+
+def test_pseudonyms_depend_on_the_key() -> None:
+    assert pseudonym(b"a", "EMAIL_ADDRESS", "x@y.io") != pseudonym(b"b", "EMAIL_ADDRESS", "x@y.io")
+
+
+def test_mask_keeps_separators_and_the_last_characters() -> None:
+    assert mask("4242-4242-4242-4242", 4) == "****-****-****-4242"
+    assert mask("12", 4) == "12"
+
+
+def test_analyze_reports_type_position_and_score(scrubber: Scrubber) -> None:
+    text = "write to jo@shop.example please"
+    findings = scrubber.analyze(text)
+    assert findings == [Finding("EMAIL_ADDRESS", 9, 24, findings[0].score)]
+    assert text[findings[0].start : findings[0].end] == "jo@shop.example"
+    assert 0.5 <= findings[0].score <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is AC-104233?",
+        "order #W2378156 never came",
+        "tracking 9400111202555842332669 says delivered",
+        "UPS 1Z999AA10123456784 hasn't moved",
+        "fedex 277123456789",
+        "I want to swap P-1042-BLK-M for the large",
+        "item 1008292230 arrived broken",
+        "it cost $129.99 and I paid 45.00 USD shipping",
+        "3 items on the way, 2 weeks late",
+        "",
+        "   ",
+    ],
+)
+def test_order_ids_tracking_numbers_skus_and_prices_are_never_redacted(
+    scrubber: Scrubber, text: str
+) -> None:
+    assert scrubber.scrub(text) == text
+
+
+def test_scrub_data_reaches_strings_inside_payloads(scrubber: Scrubber) -> None:
+    event = {"text": "I'm at 9 Elm St, Boise, ID 83702", "n": 3, "tags": ["mail me@x.org"]}
+    out = scrubber.scrub_data(event)
+    assert "Elm" not in out["text"] and out["n"] == 3
+    assert "me@x.org" not in out["tags"][0]
+
+
+def test_module_scrub_uses_the_shared_scrubber(scrubber: Scrubber) -> None:
+    assert scrub("call +44 20 7946 0958") == scrubber.scrub("call +44 20 7946 0958")
+    assert "7946" not in scrub("call +44 20 7946 0958")
+
+
+def test_shipped_config_is_what_get_scrubber_uses(scrubber: Scrubber) -> None:
+    assert scrubber.config == load_config(DEFAULT_CONFIG)
