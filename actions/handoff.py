@@ -12,6 +12,7 @@ While a person has the conversation Rasa records it but does not answer
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from typing import Any
@@ -283,10 +284,9 @@ class ActionStoreSatisfaction(Action):
         if not (rating and rating.isdigit() and ticket and ticket.isdigit()):
             dispatcher.utter_message(response="utter_rating_skipped")
             return reset
-        try:
+        # If the desk is down the rating is lost, not the conversation: still say thanks.
+        with contextlib.suppress(DeskUnavailable):
             await desk_from_env().rate(tracker.sender_id, int(ticket), int(rating))
-        except DeskUnavailable:
-            pass  # the shopper still gets thanked; the rating is lost, not the conversation
         dispatcher.utter_message(response="utter_rating_thanks")
         return reset
 

@@ -23,7 +23,9 @@ def main() -> int:
     except (pydantic.ValidationError, ValueError, OSError) as error:
         logger.error("Invalid desk settings:\n%s", error)
         return 2
-    logger.info("Agent desk on http://%s:%s (database: %s)", config.host, config.port, config.db_url)
+    logger.info(
+        "Agent desk on http://%s:%s (database: %s)", config.host, config.port, config.db_url
+    )
     web.run_app(create_app(config), host=config.host, port=config.port, print=None)
     return 0
 

@@ -91,7 +91,9 @@ def current_agent(request: web.Request) -> AgentView:
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """No framing, no inline script, no sniffing: the console only loads its own files."""
     response = await handler(request)
-    response.headers.setdefault("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+    response.headers.setdefault(
+        "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"
+    )
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -210,7 +212,12 @@ def _domain_error(exc: Exception) -> web.Response:
 async def me(request: web.Request) -> web.Response:
     agent = current_agent(request)
     return web.json_response(
-        {"username": agent.username, "name": agent.name, "merchant": agent.merchant, "role": agent.role}
+        {
+            "username": agent.username,
+            "name": agent.name,
+            "merchant": agent.merchant,
+            "role": agent.role,
+        }
     )
 
 
@@ -254,7 +261,9 @@ async def claim(request: web.Request) -> web.Response:
         ticket = await request.app[SERVICE_KEY].assign(agent, _ticket_id(request), agent)
     except (NotFound, Conflict) as exc:
         return _domain_error(exc)
-    return web.json_response({"ticket_id": ticket.id, "status": ticket.status, "assignee": agent.username})
+    return web.json_response(
+        {"ticket_id": ticket.id, "status": ticket.status, "assignee": agent.username}
+    )
 
 
 async def assign(request: web.Request) -> web.Response:
@@ -268,7 +277,9 @@ async def assign(request: web.Request) -> web.Response:
         ticket = await service.assign(agent, _ticket_id(request), other)
     except (NotFound, Conflict) as exc:
         return _domain_error(exc)
-    return web.json_response({"ticket_id": ticket.id, "status": ticket.status, "assignee": other.username})
+    return web.json_response(
+        {"ticket_id": ticket.id, "status": ticket.status, "assignee": other.username}
+    )
 
 
 async def reply(request: web.Request) -> web.Response:
@@ -294,7 +305,9 @@ async def _close(request: web.Request, *, resolved: bool) -> web.Response:
         await finish(request.app, ticket.id, ticket.sender_id, resolved=resolved, agent=agent)
     except (NotFound, Conflict, ConversationUnavailable) as exc:
         return _domain_error(exc)
-    return web.json_response({"ticket_id": ticket.id, "status": "resolved" if resolved else "handed_back"})
+    return web.json_response(
+        {"ticket_id": ticket.id, "status": "resolved" if resolved else "handed_back"}
+    )
 
 
 async def handback(request: web.Request) -> web.Response:

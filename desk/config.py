@@ -98,7 +98,9 @@ class DeskConfig(_Strict):
         try:
             Fernet(value.encode("ascii"))
         except (ValueError, UnicodeEncodeError) as exc:
-            raise ValueError("DESK_TRANSCRIPT_KEY must be a Fernet key (32 url-safe bytes)") from exc
+            raise ValueError(
+                "DESK_TRANSCRIPT_KEY must be a Fernet key (32 url-safe bytes)"
+            ) from exc
         return value
 
     @validator("chatwoot_webhook_secret")

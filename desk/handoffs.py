@@ -64,7 +64,9 @@ async def mirror(app: web.Application, ticket_id: int) -> None:
     ticket = await service.get(ticket_id)
     if ticket is None or ticket.external_ref:
         return
-    body = await service.transcript(AgentView(0, "desk", "desk", ticket.merchant, "agent"), ticket_id)
+    body = await service.transcript(
+        AgentView(0, "desk", "desk", ticket.merchant, "agent"), ticket_id
+    )
     info = TicketInfo(
         ticket_id=ticket_id,
         merchant=ticket.merchant,

@@ -8,11 +8,12 @@ clear and a supervisor can still reveal it, which the audit log records.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, declarative_base, relationship
 
-Base = declarative_base()
+Base: Any = declarative_base()
 
 QUEUED = "queued"
 ASSIGNED = "assigned"

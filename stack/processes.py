@@ -93,7 +93,7 @@ class Stack:
             ),
             Service(
                 "agent desk",
-                [str(VENV_BIN / "python"), "-m", "desk"],
+                [*LAUNCH, "desk"],
                 f"{desk_url}/health",
                 self.log_dir / "desk.log",
             ),

@@ -54,7 +54,9 @@ async def chatwoot_webhook(request: web.Request) -> web.Response:
         return web.json_response({"handled": False})
     try:
         if message is not None:
-            await send_reply(request.app, ticket.id, ticket.sender_id, message.text, message.agent_name)
+            await send_reply(
+                request.app, ticket.id, ticket.sender_id, message.text, message.agent_name
+            )
         else:
             await finish(request.app, ticket.id, ticket.sender_id, resolved=True, agent=None)
     except ConversationUnavailable:

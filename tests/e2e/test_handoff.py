@@ -147,9 +147,7 @@ def test_a_wrong_password_does_not_log_in(stack: Stack) -> None:
     assert form.status_code == 200
 
 
-def test_an_agent_cannot_read_or_touch_another_merchants_tickets(
-    stack: Stack, chat: Chat
-) -> None:
+def test_an_agent_cannot_read_or_touch_another_merchants_tickets(stack: Stack, chat: Chat) -> None:
     handoff = hand_off(chat, "human please")
     ticket = f"/api/agent/tickets/{handoff['ticket_id']}"
     lee = agent(stack, "lee")  # an agent of the tau-bench merchant
