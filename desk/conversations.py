@@ -99,6 +99,9 @@ class RasaConversations:
         result = await self._call(
             "POST", f"{sender_id}/execute", {"output_channel": "latest"}, {"name": action}
         )
+        # End the turn as the bot's own turns end, so the next message is predicted normally.
+        listen = {"event": "action", "name": "action_listen"}
+        await self._call("POST", f"{sender_id}/tracker/events", {}, [listen])
         return [m["text"] for m in result.get("messages") or [] if m.get("text")]
 
     async def shopper_messages(self, sender_id: str, after: float) -> list[ShopperMessage]:

@@ -104,4 +104,7 @@ class HandoffSignalPolicy(Policy):
             and HANDOFF_ACTION in domain.action_names_or_texts
         ):
             result[domain.index_for_action(HANDOFF_ACTION)] = 1.0
+            # Marked like the rule policy's form predictions, which otherwise overrule every
+            # prediction based on the message; among those the higher priority wins.
+            return self._prediction(result, is_no_user_prediction=True)
         return self._prediction(result)
