@@ -14,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install run test train shell demo-orders seed bench lint validate nlu-gate stories-test pytest clean
+.PHONY: help install run test train shell demo-orders seed bench lint validate nlu-gate stories-test pytest browser clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,7 +60,10 @@ nlu-gate: $(MODEL) ## Intent macro-F1 on held-out shopper messages; fails below 
 stories-test: $(MODEL) ## Test stories, failing on any prediction error
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-pytest: $(STAMP) $(MODEL)
+browser: ## Debian's Chromium for the browser tests (installed only when missing)
+	@scripts/install-browser.sh
+
+pytest: $(STAMP) $(MODEL) browser
 	$(PY) -m pytest
 
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)

@@ -44,6 +44,7 @@ from desk.service import AgentView, Conflict, DeskService, Forbidden, NewTicket,
 logger = logging.getLogger(__name__)
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+PAGES = ("/", "/console")  # what a browser opens: redirected to the login page
 
 
 class TicketRequest(pydantic.BaseModel):
@@ -117,9 +118,11 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     token = request.cookies.get(SESSION_COOKIE)
     found = await request.app[SERVICE_KEY].session_agent(token) if token else None
     if found is None:
-        if path.startswith("/api/"):
-            return error_response(401, "unauthorized", "Log in first.")
-        raise web.HTTPFound("/login")
+        if path in PAGES and request.method == "GET":
+            raise web.HTTPFound("/login")
+        # Everything else (the API, a browser's /favicon.ico) is refused without a redirect:
+        # following one would fetch the login page again and replace its CSRF cookie.
+        return error_response(401, "unauthorized", "Log in first.")
     agent, csrf = found
     if request.method in UNSAFE_METHODS and not same_token(request.headers.get(CSRF_HEADER), csrf):
         return error_response(403, "csrf_failed", "Missing or wrong CSRF token.")
@@ -219,6 +222,11 @@ async def me(request: web.Request) -> web.Response:
             "role": agent.role,
         }
     )
+
+
+async def colleagues(request: web.Request) -> web.Response:
+    agents = await request.app[SERVICE_KEY].colleagues(current_agent(request))
+    return web.json_response({"agents": agents})
 
 
 async def queue(request: web.Request) -> web.Response:
@@ -391,6 +399,7 @@ def create_app(
     app.router.add_get("/api/agent/me", me)
     app.router.add_get("/api/agent/tickets", queue)
     app.router.add_get("/api/agent/canned", canned)
+    app.router.add_get("/api/agent/colleagues", colleagues)
     app.router.add_get("/api/agent/audit", audit)
     app.router.add_get("/api/agent/tickets/{ticket_id}", ticket_detail)
     app.router.add_post("/api/agent/tickets/{ticket_id}/reveal", reveal)

@@ -202,6 +202,17 @@ class DeskService:
 
         await self.db.run(work, write=True)
 
+    async def colleagues(self, agent: AgentView) -> list[dict[str, str]]:
+        """Agents of the same merchant, for the assign list."""
+
+        def work(session: Session) -> list[dict[str, str]]:
+            rows = session.scalars(
+                select(Agent).where(Agent.merchant == agent.merchant).order_by(Agent.username)
+            ).all()
+            return [{"username": a.username, "name": a.name} for a in rows]
+
+        return await self.db.run(work)
+
     async def colleague(self, agent: AgentView, username: str) -> AgentView:
         """Another agent of the same merchant (assignment never crosses merchants)."""
 

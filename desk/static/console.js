@@ -64,7 +64,13 @@ function showTicket(t) {
     const dt = document.createElement("dt");
     dt.textContent = key.replaceAll("_", " ");
     const dd = document.createElement("dd");
-    dd.textContent = typeof value === "object" ? JSON.stringify(value) : String(value);
+    if (value === null || value === "" || (typeof value === "object" && Object.keys(value).length === 0)) {
+      dd.textContent = "—";
+    } else if (typeof value === "object") {
+      dd.textContent = Object.entries(value).map(([k, v]) => k.replaceAll("_", " ") + ": " + v).join(", ");
+    } else {
+      dd.textContent = String(value);
+    }
     dl.append(dt, dd);
   }
   const list = $("transcript");
@@ -126,10 +132,13 @@ async function init() {
     await fetch("/logout", { method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" });
     window.location = "/login";
   });
-  const opt = document.createElement("option");
-  opt.value = me.username;
-  opt.textContent = "me (" + me.username + ")";
-  $("assignee").appendChild(opt);
+  const team = await api("GET", "/api/agent/colleagues");
+  for (const a of team.agents) {
+    const opt = document.createElement("option");
+    opt.value = a.username;
+    opt.textContent = a.username === me.username ? "me (" + a.name + ")" : a.name;
+    $("assignee").appendChild(opt);
+  }
   await loadQueue();
   setInterval(() => { loadQueue(); if (current !== null) openTicket(current); }, 5000);
 }
