@@ -103,7 +103,7 @@ class DeskConfig(_Strict):
             ) from exc
         return value
 
-    @validator("chatwoot_webhook_secret")
+    @validator("chatwoot_webhook_secret", always=True)
     def _chatwoot_complete(cls, value: str, values: dict[str, Any]) -> str:  # noqa: N805
         if values.get("connector") == Connector.chatwoot and not (
             value and values.get("chatwoot_url") and values.get("chatwoot_token")
