@@ -70,6 +70,7 @@ test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly 
 
 bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.run --train
+	$(PY) -m benchmarks.handoff
 
 clean: ## Remove built models, databases and results (keeps .venv)
 	rm -rf models var results

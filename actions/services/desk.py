@@ -73,6 +73,10 @@ class HttpDeskClient:
             self._session = aiohttp.ClientSession(timeout=self._timeout, headers=self._headers)
         return self._session
 
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             async with self._http().post(f"{self._base}{path}", json=body) as resp:
