@@ -52,7 +52,7 @@ class TicketRequest(pydantic.BaseModel):
 
     merchant: str = pydantic.Field(regex=r"^[a-z0-9_-]{1,40}$")
     sender_id: str = pydantic.Field(min_length=1, max_length=255)
-    channel: str = pydantic.Field("rest", max_length=40)
+    channel: str = pydantic.Field(default="rest", max_length=40)
     reason: str = pydantic.Field(regex=r"^[a-z_]{1,40}$")
     priority: int = pydantic.Field(ge=0, le=1000)
     after_hours: bool = False

@@ -74,14 +74,14 @@ class DeskConfig(_Strict):
 
     db_url: str = "sqlite:///var/desk.db"
     host: str = "127.0.0.1"
-    port: int = Field(8070, gt=0, lt=65536)
+    port: int = Field(default=8070, gt=0, lt=65536)
     api_token: str = Field(min_length=8)
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = Field(min_length=1)
     transcript_key: str
     cookie_secure: bool = True
-    session_hours: int = Field(8, ge=1, le=72)
-    sync_interval_s: float = Field(2.0, gt=0)
+    session_hours: int = Field(default=8, ge=1, le=72)
+    sync_interval_s: float = Field(default=2.0, gt=0)
     connector: Connector = Connector.console
     public_url: str = "http://127.0.0.1:8070"
     agents: list[AgentSeed] = Field(default_factory=list)
