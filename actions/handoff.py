@@ -41,6 +41,9 @@ HOLDING_INTENTS = frozenset(
 DEFAULT_MERCHANT = "demo"
 SIGNAL_ENTITY = "handoff_signal"
 LAST_TURNS = 10
+# Channels that cannot push an agent's message: their clients poll the desk (docs/handoff.md).
+# Others get it from Rasa's output channel; socket.io would also choke on a custom payload.
+PULL_CHANNELS = frozenset({"rest"})
 # Slots worth an agent's glance; empty ones are left out of the summary.
 SUMMARY_SLOTS = (
     "order_id",
@@ -196,16 +199,17 @@ class ActionHandOff(Action):
             dispatcher.utter_message(
                 response="utter_handoff_after_hours", hours=rules.support_hours.describe()
             )
-        # For REST clients, which have no push: where to fetch the agent's messages.
-        dispatcher.utter_message(
-            json_message={
-                "handoff": {
-                    "ticket_id": ticket.ticket_id,
-                    "poll_url": ticket.poll_url,
-                    "token": ticket.shopper_token,
+        if handoff.channel in PULL_CHANNELS:
+            # No push on this channel: tell the client where to fetch the agent's messages.
+            dispatcher.utter_message(
+                json_message={
+                    "handoff": {
+                        "ticket_id": ticket.ticket_id,
+                        "poll_url": ticket.poll_url,
+                        "token": ticket.shopper_token,
+                    }
                 }
-            }
-        )
+            )
         events: list[EventType] = [
             SlotSet("handoff_ticket", str(ticket.ticket_id)),
             SlotSet("handoff_reason", None),
