@@ -184,6 +184,8 @@ async def shopper_messages(request: web.Request) -> web.Response:
     try:
         after = int(request.query.get("after", "0"))
     except ValueError:
+        after = -1
+    if not 0 <= after <= MAX_ID:
         return error_response(422, "invalid_request", "after must be a message id")
     try:
         messages = await request.app[SERVICE_KEY].shopper_outbox(token.strip(), after)
@@ -193,11 +195,17 @@ async def shopper_messages(request: web.Request) -> web.Response:
 
 
 # ---- agents ------------------------------------------------------------------------------
+MAX_ID = 2**63 - 1  # what the database's integer holds; bigger ids cannot exist
+
+
 def _ticket_id(request: web.Request) -> int:
     try:
-        return int(request.match_info["ticket_id"])
+        ticket_id = int(request.match_info["ticket_id"])
     except ValueError as exc:
         raise web.HTTPNotFound(reason="No such ticket.") from exc
+    if not 0 < ticket_id <= MAX_ID:
+        raise web.HTTPNotFound(reason="No such ticket.")
+    return ticket_id
 
 
 def _domain_error(exc: Exception) -> web.Response:

@@ -419,6 +419,9 @@ class DeskService:
                 session.commit()
             body = ticket_json(ticket)
             body["revealed"] = reveal
+            body["rating"] = session.scalar(
+                select(Rating.score).where(Rating.ticket_id == ticket.id)
+            )
             body["transcript"] = [
                 {
                     "id": m.id,

@@ -93,8 +93,8 @@ def test_when_agent_resolves_then_the_shopper_rates_and_the_rating_is_stored(
     asked = poll(handoff)
     assert "1 (poor) to 5 (great)" in asked[-1]["text"]
     assert "Thank you for the rating" in chat.text("4")
-    sam = agent(stack, "sam")  # the rating is on the closed ticket, seen by a supervisor
-    assert sam.get(f"/api/agent/tickets/{ticket_id}").json()["status"] == "resolved"
+    closed = agent(stack, "sam").get(f"/api/agent/tickets/{ticket_id}").json()
+    assert closed["status"] == "resolved" and closed["rating"] == 4
 
 
 def test_when_shopper_threatens_legal_action_mid_flow_then_a_person_takes_over(
@@ -175,8 +175,16 @@ def test_bad_requests_get_a_clear_4xx(stack: Stack, chat: Chat) -> None:
     empty = ana.post(f"{ticket}/reply", {"text": "   "})
     assert empty.status_code == 422 and "text" in empty.json()["error"]["message"]
     assert ana.get("/api/agent/tickets/not-a-number").status_code == 404
+    assert ana.get(f"/api/agent/tickets/{10**30}").status_code == 404
     assert ana.post(f"{ticket}/assign", {"agent": "lee"}).status_code == 404  # other merchant
     wrong_token = requests.get(
         handoff["poll_url"], headers={"Authorization": "Bearer nope"}, timeout=10
     )
     assert wrong_token.status_code == 401
+    huge = requests.get(
+        handoff["poll_url"],
+        params={"after": str(10**30)},
+        headers={"Authorization": f"Bearer {handoff['token']}"},
+        timeout=10,
+    )
+    assert huge.status_code == 422
