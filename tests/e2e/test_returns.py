@@ -35,9 +35,12 @@ def find_delivered(
             delivered = datetime.fromisoformat(
                 order["shipment"]["delivered_at"].replace("Z", "+00:00")
             )
-            inside = now - delivered <= window - timedelta(days=1)
+            age = now - delivered
+            # A day of margin on both sides: the bot counts the window in the store's days.
+            inside = age <= window - timedelta(days=1)
+            outside = age > window + timedelta(days=1)
             if (
-                inside == within_window
+                (inside if within_window else outside)
                 and _returnable(order)
                 and not order["returns"]
                 and not customer_claims(stack, order["customer_id"])
