@@ -188,3 +188,15 @@ def test_bad_requests_get_a_clear_4xx(stack: Stack, chat: Chat) -> None:
         timeout=10,
     )
     assert huge.status_code == 422
+
+
+def test_an_agent_can_give_a_ticket_to_a_colleague_of_the_same_merchant(
+    stack: Stack, chat: Chat
+) -> None:
+    handoff = hand_off(chat, "speak to a manager please")
+    ana, sam = agent(stack), agent(stack, "sam")
+    ticket = f"/api/agent/tickets/{handoff['ticket_id']}"
+    assert ana.post(f"{ticket}/assign", {"agent": "sam"}).json()["assignee"] == "sam"
+    assert ana.post(f"{ticket}/reply", {"text": "hi"}).status_code == 409  # it is Sam's now
+    assert sam.post(f"{ticket}/reply", {"text": "Sam here, a manager."}).status_code == 201
+    assert poll(handoff)[0]["agent"] == "Sam Okafor"
