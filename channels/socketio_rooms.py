@@ -20,7 +20,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 
-class WebChatInput(SocketIOInput):
+class SessionRoomSocketIOInput(SocketIOInput):
     """``SocketIOInput`` whose session request really joins the session's room."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
