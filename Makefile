@@ -60,7 +60,7 @@ demo-orders: seed ## One JSON line per sample order, covering every order state
 lint: $(STAMP) ## ruff (lint + format) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components benchmarks recommender
+	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components benchmarks recommender desk
 
 validate: $(STAMP) ## rasa data validate
 	$(RASA) data validate --fail-on-warnings
@@ -80,6 +80,7 @@ bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.run --train
 	$(PY) -m benchmarks.recommend
 	$(PY) -m benchmarks.pii
+	$(PY) -m benchmarks.handoff
 
 export: $(STAMP) ## Stored conversations as NLU examples + test stories with fake values (var/export)
 	$(PY) -m guardrails.export --tracker-url $${TRACKER_STORE_URL:-sqlite:///var/tracker.db} --out var/export

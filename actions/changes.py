@@ -6,7 +6,7 @@ import re
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -324,6 +324,8 @@ def settle(
         return None, [*reset, SlotSet("lookup_blocked", None)]
     order_ref = tracker.get_slot("order_id")
     change_blocked = tracker.get_slot("change_blocked")
+    if change_blocked and tracker.get_slot("handoff_reason"):
+        return None, [*reset, FollowupAction("action_hand_off")]  # the flow said a person decides
     if (change_blocked and change_blocked != BACKED_OUT) or not order_ref:
         return None, reset  # the refusal was already explained
     if change_blocked == BACKED_OUT or tracker.get_slot(confirmed_slot) is not True:

@@ -1,4 +1,4 @@
-"""What the bot does when it does not understand: rephrase once, then offer a person."""
+"""What the bot does when it does not understand: rephrase once, then a person takes over."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+
+from actions.handoff import hand_off
+from guardrails.handoff.rules import Reason, load_rules
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -26,7 +29,7 @@ def _fallbacks_in_a_row(tracker: Tracker) -> int:
 
 
 class ActionNluFallback(Action):
-    """First miss: ask to rephrase. Second miss in a row: offer a person.
+    """First miss: ask to rephrase. ``nlu_fallbacks_in_a_row`` misses (handoff rules): a person.
 
     A message that was not understood but carries an order number starts the order lookup.
     """
@@ -40,9 +43,9 @@ class ActionNluFallback(Action):
         if next(tracker.get_latest_entity_values("order_id"), None):
             # Not sure what was asked, but an order number was given: look that order up.
             return [FollowupAction("order_status_form")]
-        if _fallbacks_in_a_row(tracker) >= 2:
-            dispatcher.utter_message(response="utter_offer_human_after_fallback")
-        else:
-            dispatcher.utter_message(response="utter_please_rephrase")
         # Forget the misunderstood message so it does not steer the dialogue or a form.
+        if _fallbacks_in_a_row(tracker) >= load_rules().nlu_fallbacks_in_a_row:
+            dispatcher.utter_message(response="utter_fallback_to_person")
+            return [UserUtteranceReverted(), *hand_off(Reason.nlu_fallbacks)]
+        dispatcher.utter_message(response="utter_please_rephrase")
         return [UserUtteranceReverted()]

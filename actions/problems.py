@@ -203,7 +203,8 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
                 order_id=order.order_id,
                 **support_contact(tenant_of(tracker)),
             )
-            return {"change_blocked": HANDED_TO_PERSON}
+            reason = "claim_above_threshold" if value > claims.human_above_value else "fraud_signal"
+            return {"change_blocked": HANDED_TO_PERSON, "handoff_reason": reason}
         return {}
 
     async def validate_problem_remedy(

@@ -11,6 +11,7 @@ import time
 
 from actions.policy import load_policy
 from actions.tenants import load_registry
+from guardrails.handoff.rules import load_rules
 from guardrails.pii.config import load_config
 from stack.processes import VENV_BIN, Stack, StackError
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env
@@ -24,6 +25,7 @@ Aftercare is running.
   Web chat:   http://127.0.0.1:{rasa_port}/webhooks/webchat/demo/  (socket.io on /socket.io)
   SMS, Messenger webhooks: /webhooks/sms/<tenant>, /webhooks/messenger/<tenant> (docs/channels.md)
   Backend:    http://127.0.0.1:{commerce_port}/openapi.json
+  Agent desk: http://127.0.0.1:{desk_port}/console  (log in as ana / dev-ana-password, local only)
   Demo orders to try: make demo-orders
   Logs:       var/log/
 Press Ctrl+C to stop.
@@ -35,6 +37,11 @@ SECRETS = (
     "COMMERCE_API_TOKEN",
     "AFTERCARE_IDENTITY_SECRET",
     "AFTERCARE_CHANNEL_SECRET",
+    "DESK_API_TOKEN",
+    "DESK_TRANSCRIPT_KEY",
+    "DESK_PASSWORD_ANA",
+    "DESK_PASSWORD_SAM",
+    "DESK_PASSWORD_LEE",
     "AFTERCARE_PII_PSEUDONYM_KEY",
     "AFTERCARE_TRACKER_KEY",
     "AFTERCARE_PRIVACY_TOKEN",
@@ -58,6 +65,9 @@ def check() -> None:
     os.environ.setdefault("MERCHANT_POLICY", env["MERCHANT_POLICY"])
     policy = load_policy()
     print(f"policy ok: {policy.merchant_name}")
+    os.environ.setdefault("HANDOFF_RULES", env["HANDOFF_RULES"])
+    load_rules()
+    print("handoff rules ok")
     pii = load_config()  # the PII scrubber fails closed: a broken config stops the start here
     print(f"pii config ok: {len(pii.entities)} entity types scrubbed")
     exposed = public_defaults_in_use(env)
@@ -82,6 +92,7 @@ def run() -> int:
             rest=stack.rest_url,
             rasa_port=stack.env["RASA_PORT"],
             commerce_port=stack.env["COMMERCE_PORT"],
+            desk_port=stack.env["DESK_PORT"],
         )
     )
     stopping = False

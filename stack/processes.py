@@ -70,7 +70,7 @@ class StackError(RuntimeError):
 
 @dataclass
 class Stack:
-    """Backend, action server and Rasa server, configured from :func:`stack_env`."""
+    """Backend, agent desk, action server and Rasa server, configured from :func:`stack_env`."""
 
     overrides: dict[str, str] = field(default_factory=dict)
     log_dir: Path = ROOT / "var" / "log"
@@ -80,12 +80,22 @@ class Stack:
     def __post_init__(self) -> None:
         self.env = stack_env(self.overrides)
         e = self.env
+        desk_url = f"http://127.0.0.1:{e['DESK_PORT']}"
+        e.setdefault("DESK_URL", desk_url)
+        e.setdefault("DESK_PUBLIC_URL", desk_url)
+        e.setdefault("DESK_RASA_URL", f"http://127.0.0.1:{e['RASA_PORT']}")
         self.services = [
             Service(
                 "commerce backend",
                 [*LAUNCH, "commerce"],
                 f"http://127.0.0.1:{e['COMMERCE_PORT']}/health",
                 self.log_dir / "commerce.log",
+            ),
+            Service(
+                "agent desk",
+                [*LAUNCH, "desk"],
+                f"{desk_url}/health",
+                self.log_dir / "desk.log",
             ),
             Service(
                 "action server",

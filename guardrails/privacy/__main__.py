@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument("--days", type=int, help="default: retention_days in guardrails/pii.yml")
     serve = commands.add_parser("serve", help="run the admin API")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PRIVACY_PORT", "8070")))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PRIVACY_PORT", "8075")))
     return parser
 
 

@@ -42,7 +42,7 @@ def stack(
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     tmp = tmp_path_factory.mktemp("stack")
-    rasa, actions, commerce = _free_port(), _free_port(), _free_port()
+    rasa, actions, commerce, desk = _free_port(), _free_port(), _free_port(), _free_port()
     overrides = {
         "RASA_PORT": str(rasa),
         "ACTION_PORT": str(actions),
@@ -60,6 +60,10 @@ def stack(
         "EVENT_BROKER_URL": str(tmp / "events.log"),
         # debug logs quote every message: the privacy tests check they are scrubbed
         "LOG_LEVEL": "DEBUG",
+        "DESK_PORT": str(desk),
+        "DESK_DB_URL": f"sqlite:///{tmp / 'desk.db'}",
+        "DESK_SYNC_INTERVAL_S": "0.5",
+        "HANDOFF_RULES": str(ROOT / "tests" / "e2e" / "handoff-rules.yml"),
     }
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running

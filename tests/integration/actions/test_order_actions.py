@@ -635,7 +635,7 @@ async def test_when_bot_misunderstands_once_then_it_asks_to_rephrase(
     assert events == [UserUtteranceReverted()]
 
 
-async def test_when_bot_misunderstands_twice_in_a_row_then_it_offers_a_person(
+async def test_when_bot_misunderstands_twice_in_a_row_then_a_person_takes_over(
     domain: dict[str, Any],
 ) -> None:
     tracker = make_tracker(
@@ -645,8 +645,13 @@ async def test_when_bot_misunderstands_twice_in_a_row_then_it_offers_a_person(
 
     events = await ActionNluFallback().run(dispatcher, tracker, domain)
 
-    assert responses(dispatcher) == ["utter_offer_human_after_fallback"]
-    assert events == [UserUtteranceReverted()]
+    # Two misses in a row is a handoff rule (guardrails/handoff/rules.yml, docs/handoff.md).
+    assert responses(dispatcher) == ["utter_fallback_to_person"]
+    assert events == [
+        UserUtteranceReverted(),
+        SlotSet("handoff_reason", "nlu_fallbacks"),
+        FollowupAction("action_hand_off"),
+    ]
 
 
 async def test_when_an_understood_message_came_between_misses_then_it_asks_to_rephrase_again(

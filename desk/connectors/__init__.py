@@ -1,0 +1,1 @@
+"""Connectors: external help desks that can replace the built-in console."""

@@ -1,0 +1,115 @@
+"""How the desk reaches a shopper's conversation: through Rasa's HTTP API.
+
+The desk never speaks a channel's protocol itself. It appends events to the conversation with
+``output_channel=latest``, and Rasa hands the bot message to the output channel of the channel
+the shopper last wrote on: socket.io web chat pushes it at once; a channel whose input class
+returns an output channel (the Twilio SMS and Messenger channels) does too. The REST channel
+has no push: its messages are kept by the desk and polled (``GET /api/shopper/messages``).
+See docs/handoff.md for the interface a new channel plugs into.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+
+class ConversationUnavailable(Exception):
+    """Rasa's HTTP API could not be reached or refused the request."""
+
+
+@dataclass(frozen=True)
+class ShopperMessage:
+    """A message the shopper wrote, with Rasa's event timestamp (for de-duplication)."""
+
+    timestamp: float
+    text: str
+
+
+class Conversations(Protocol):
+    """What the desk needs from the assistant's side of a conversation."""
+
+    async def send(self, sender_id: str, text: str, agent_name: str) -> None:
+        """Put an agent's message in the conversation and on the shopper's channel."""
+
+    async def resume(self, sender_id: str, action: str) -> list[str]:
+        """Give the conversation back to the bot and run ``action``; returns its texts."""
+
+    async def shopper_messages(self, sender_id: str, after: float) -> list[ShopperMessage]:
+        """What the shopper wrote after ``after`` (Rasa timestamps)."""
+
+
+class RasaConversations:
+    """:class:`Conversations` over Rasa's HTTP API (token auth).
+
+    Args:
+        base_url: The Rasa server, e.g. ``http://127.0.0.1:5005``.
+        token: ``RASA_AUTH_TOKEN``.
+        timeout_s: Per-request timeout.
+    """
+
+    def __init__(self, base_url: str, token: str, timeout_s: float = 10.0) -> None:
+        self._base = base_url.rstrip("/")
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def _call(
+        self, method: str, path: str, params: dict[str, str], body: Any = None
+    ) -> dict[str, Any]:
+        url = f"{self._base}/conversations/{quote(path, safe='/')}"
+        try:
+            async with self._http().request(
+                method, url, params={**params, "token": self._token}, json=body
+            ) as resp:
+                if resp.status >= 400:
+                    detail = (await resp.text())[:200]
+                    raise ConversationUnavailable(f"rasa answered {resp.status}: {detail}")
+                result: dict[str, Any] = await resp.json()
+                return result
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ConversationUnavailable(str(exc)) from exc
+
+    async def send(self, sender_id: str, text: str, agent_name: str) -> None:
+        event = {"event": "bot", "text": text, "metadata": {"agent": agent_name}}
+        await self._call(
+            "POST",
+            f"{sender_id}/tracker/events",
+            {"output_channel": "latest", "execute_side_effects": "true"},
+            [event],
+        )
+
+    async def resume(self, sender_id: str, action: str) -> list[str]:
+        await self._call("POST", f"{sender_id}/tracker/events", {}, [{"event": "resume"}])
+        result = await self._call(
+            "POST", f"{sender_id}/execute", {"output_channel": "latest"}, {"name": action}
+        )
+        # End the turn as the bot's own turns end, so the next message is predicted normally.
+        listen = {"event": "action", "name": "action_listen"}
+        await self._call("POST", f"{sender_id}/tracker/events", {}, [listen])
+        return [m["text"] for m in result.get("messages") or [] if m.get("text")]
+
+    async def shopper_messages(self, sender_id: str, after: float) -> list[ShopperMessage]:
+        tracker = await self._call("GET", f"{sender_id}/tracker", {"include_events": "ALL"})
+        return [
+            ShopperMessage(float(e["timestamp"]), str(e.get("text") or ""))
+            for e in tracker.get("events") or []
+            if e.get("event") == "user"
+            and float(e.get("timestamp") or 0) > after
+            and (e.get("text") or "").strip()
+        ]

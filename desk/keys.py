@@ -1,0 +1,18 @@
+"""Typed keys of what the desk application holds, shared by its handler modules."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from desk.config import DeskConfig
+from desk.connectors.base import DeskConnector
+from desk.conversations import Conversations
+from desk.service import DeskService
+
+CONFIG_KEY = web.AppKey("config", DeskConfig)
+SERVICE_KEY = web.AppKey("service", DeskService)
+CONVERSATIONS_KEY: web.AppKey[Conversations] = web.AppKey("conversations")
+CONNECTOR_KEY: web.AppKey[DeskConnector] = web.AppKey("connector")
+# Per-request values set by the access middleware.
+AGENT_KEY = "desk.agent"
+CSRF_KEY = "desk.csrf"

@@ -1,0 +1,110 @@
+"""Handoff signals in the pipeline: an entity extractor, and the policy that acts on it.
+
+``HandoffSignalExtractor`` reads each message with :func:`guardrails.handoff.signals.detect_signal`
+(safety words, legal threats, strong anger from VADER's offline lexicon) and adds a
+``handoff_signal`` entity with the reason. It never changes the intent, so what the shopper
+asked is still understood and the NLU scores stay as they are.
+
+``HandoffSignalPolicy`` predicts ``action_hand_off`` right after a message with that entity,
+ranked above the rule policy so it also interrupts a form: a shopper who says the charger
+caught fire must not be asked for their ZIP code first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from guardrails.handoff.rules import load_rules
+from guardrails.handoff.signals import detect_signal
+
+SIGNAL_ENTITY = "handoff_signal"
+HANDOFF_ACTION = "action_hand_off"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class HandoffSignalExtractor(GraphComponent, EntityExtractorMixin):
+    """Adds ``handoff_signal`` when a message calls for a person (see the module notes)."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> HandoffSignalExtractor:
+        load_rules()  # broken rules fail when the model loads, not on the first message
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        rules = load_rules()
+        for message in messages:
+            text = message.get(TEXT) or ""
+            reason = detect_signal(text, rules)
+            if reason is None:
+                continue
+            entity = self.add_extractor_name(
+                [
+                    {
+                        "entity": SIGNAL_ENTITY,
+                        "value": reason.value,
+                        "start": 0,
+                        "end": len(text),
+                        "confidence": 1.0,
+                    }
+                ]
+            )
+            message.set(ENTITIES, [*(message.get(ENTITIES) or []), *entity], add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
+)
+class HandoffSignalPolicy(Policy):
+    """Hands off at once after a message carrying a ``handoff_signal`` entity."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"priority": 7}  # above RulePolicy (6): it interrupts forms and rules
+
+    def train(
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        result = self._default_predictions(domain)
+        signalled = any(
+            e.get("entity") == SIGNAL_ENTITY for e in tracker.latest_message.entities or []
+        )
+        if (
+            signalled
+            and tracker.latest_action_name == ACTION_LISTEN_NAME
+            and not tracker.is_paused()
+            and HANDOFF_ACTION in domain.action_names_or_texts
+        ):
+            result[domain.index_for_action(HANDOFF_ACTION)] = 1.0
+            # Marked like the rule policy's form predictions, which otherwise overrule every
+            # prediction based on the message; among those the higher priority wins.
+            return self._prediction(result, is_no_user_prediction=True)
+        return self._prediction(result)
