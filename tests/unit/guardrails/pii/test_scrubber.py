@@ -33,6 +33,27 @@ def test_same_email_gives_the_same_pseudonym_in_any_case(scrubber: Scrubber) -> 
     assert token not in other
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "c1b0346582@example.com",
+        "reach me at +1 415 555 0132 or jo.park9174@example.org",
+        "card 4242 4242 4242 4242, I'm Laura Chen",
+    ],
+)
+def test_scrubbing_scrubbed_text_again_changes_nothing(scrubber: Scrubber, text: str) -> None:
+    once = scrubber.scrub(text)
+    assert scrubber.scrub(once) == once
+
+
+@pytest.mark.parametrize(
+    "token", ["<EMAIL_ADDRESS_c1b0346582>", "<PHONE_NUMBER_5550132999>", "<PERSON>"]
+)
+def test_the_scrubbers_own_tokens_are_never_scrubbed(scrubber: Scrubber, token: str) -> None:
+    # A pseudonym's digits look like a phone number to the phone recognizer.
+    assert scrubber.scrub(f"my e-mail is {token}, thanks") == f"my e-mail is {token}, thanks"
+
+
 def test_pseudonyms_depend_on_the_key() -> None:
     assert pseudonym(b"a", "EMAIL_ADDRESS", "x@y.io") != pseudonym(b"b", "EMAIL_ADDRESS", "x@y.io")
 
