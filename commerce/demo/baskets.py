@@ -29,28 +29,54 @@ FAVOURITE_CATEGORIES = (1, 2)
 COMPLEMENTS: dict[str, tuple[str, ...]] = {
     # tents
     "2-Person Backpacking Tent": (
-        "Down Sleeping Bag", "Insulated Sleeping Pad", "Backpacking Stove",
-        "Rechargeable Headlamp", "Stainless Cookset", "Hiking Backpack",
+        "Down Sleeping Bag",
+        "Insulated Sleeping Pad",
+        "Backpacking Stove",
+        "Rechargeable Headlamp",
+        "Stainless Cookset",
+        "Hiking Backpack",
     ),
     "4-Person Dome Tent": (
-        "Synthetic Sleeping Bag", "Insulated Sleeping Pad", "Stainless Cookset",
-        "Rechargeable Headlamp", "Enamel Mug", "Camp Quilt",
+        "Synthetic Sleeping Bag",
+        "Insulated Sleeping Pad",
+        "Stainless Cookset",
+        "Rechargeable Headlamp",
+        "Enamel Mug",
+        "Camp Quilt",
     ),
     "Ultralight Trekking Pole Tent": (
-        "Down Sleeping Bag", "Camp Quilt", "Insulated Sleeping Pad", "Backpacking Stove",
+        "Down Sleeping Bag",
+        "Camp Quilt",
+        "Insulated Sleeping Pad",
+        "Backpacking Stove",
         "Hiking Backpack",
     ),
     "6-Person Cabin Tent": (
-        "Synthetic Sleeping Bag", "Cast Iron Skillet", "Stainless Cookset",
-        "Rechargeable Headlamp", "Bluetooth Speaker", "French Press",
+        "Synthetic Sleeping Bag",
+        "Cast Iron Skillet",
+        "Stainless Cookset",
+        "Rechargeable Headlamp",
+        "Bluetooth Speaker",
+        "French Press",
     ),
     "4-Season Mountaineering Tent": (
-        "Down Sleeping Bag", "Insulated Sleeping Pad", "Backpacking Stove", "Insulated Parka",
+        "Down Sleeping Bag",
+        "Insulated Sleeping Pad",
+        "Backpacking Stove",
+        "Insulated Parka",
         "Winter Boot",
     ),
     # sleeping bags and pads
-    "Down Sleeping Bag": ("Insulated Sleeping Pad", "2-Person Backpacking Tent", "Merino Base Layer Crew"),
-    "Synthetic Sleeping Bag": ("Insulated Sleeping Pad", "4-Person Dome Tent", "Rechargeable Headlamp"),
+    "Down Sleeping Bag": (
+        "Insulated Sleeping Pad",
+        "2-Person Backpacking Tent",
+        "Merino Base Layer Crew",
+    ),
+    "Synthetic Sleeping Bag": (
+        "Insulated Sleeping Pad",
+        "4-Person Dome Tent",
+        "Rechargeable Headlamp",
+    ),
     "Insulated Sleeping Pad": ("Down Sleeping Bag", "Synthetic Sleeping Bag", "Camp Quilt"),
     "Camp Quilt": ("Insulated Sleeping Pad", "Ultralight Trekking Pole Tent"),
     # outerwear
@@ -65,7 +91,12 @@ COMPLEMENTS: dict[str, tuple[str, ...]] = {
     "Merino Base Layer Crew": ("Merino Boxer Brief", "Down Jacket", "Hiking Pant"),
     "Performance Tee": ("Trail Short", "Road Running Shoe", "Sports Bra", "Natural Deodorant"),
     "Flannel Shirt": ("Hiking Pant", "Puffer Vest", "Enamel Mug"),
-    "Sun Hoodie": ("Mineral Sunscreen SPF 50", "Trail Short", "Board Shorts", "Insulated Water Bottle"),
+    "Sun Hoodie": (
+        "Mineral Sunscreen SPF 50",
+        "Trail Short",
+        "Board Shorts",
+        "Insulated Water Bottle",
+    ),
     "Quarter-Zip Pullover": ("Hiking Pant", "Performance Tee", "Puffer Vest"),
     # pants
     "Hiking Pant": ("Waterproof Hiking Boot", "Merino Base Layer Crew", "Daypack"),
@@ -73,21 +104,40 @@ COMPLEMENTS: dict[str, tuple[str, ...]] = {
     "Trail Short": ("Trail Running Shoe", "Performance Tee", "Hydration Pack"),
     "Climbing Pant": ("Approach Shoe", "Softshell Jacket", "Performance Tee"),
     # footwear
-    "Trail Running Shoe": ("Trail Short", "Trail Running Jacket", "Hydration Pack", "Performance Tee"),
-    "Waterproof Hiking Boot": ("Hiking Pant", "Hiking Backpack", "Rain Jacket", "Merino Base Layer Crew"),
+    "Trail Running Shoe": (
+        "Trail Short",
+        "Trail Running Jacket",
+        "Hydration Pack",
+        "Performance Tee",
+    ),
+    "Waterproof Hiking Boot": (
+        "Hiking Pant",
+        "Hiking Backpack",
+        "Rain Jacket",
+        "Merino Base Layer Crew",
+    ),
     "Approach Shoe": ("Climbing Pant", "Daypack", "Softshell Jacket"),
     "Camp Sandal": ("Board Shorts", "Swim Trunks", "Biodegradable Camp Soap"),
     "Winter Boot": ("Insulated Parka", "Down Jacket", "Merino Base Layer Crew"),
     "Road Running Shoe": ("Performance Tee", "Wireless Earbuds", "Sports Bra", "Trail Short"),
     # backpacks
     "Daypack": ("Insulated Water Bottle", "Rain Jacket", "Power Bank", "Mineral Sunscreen SPF 50"),
-    "Hiking Backpack": ("Waterproof Hiking Boot", "Insulated Water Bottle", "Rechargeable Headlamp"),
+    "Hiking Backpack": (
+        "Waterproof Hiking Boot",
+        "Insulated Water Bottle",
+        "Rechargeable Headlamp",
+    ),
     "Travel Pack": ("Power Bank", "GaN Wall Charger", "Convertible Pant", "Shampoo Bar"),
     "Hydration Pack": ("Trail Running Shoe", "Trail Short", "Mineral Sunscreen SPF 50"),
     "Commuter Pack": ("Power Bank", "Wireless Earbuds", "USB-C Charging Cable", "Rain Jacket"),
     "Duffel": ("Shampoo Bar", "Natural Deodorant", "Camp Sandal"),
     # kitchen
-    "Stainless Cookset": ("Backpacking Stove", "Enamel Mug", "Chef's Knife", "Biodegradable Camp Soap"),
+    "Stainless Cookset": (
+        "Backpacking Stove",
+        "Enamel Mug",
+        "Chef's Knife",
+        "Biodegradable Camp Soap",
+    ),
     "Cast Iron Skillet": ("Chef's Knife", "French Press", "6-Person Cabin Tent"),
     "Insulated Water Bottle": ("Daypack", "Sun Hoodie", "Hydration Pack"),
     "French Press": ("Enamel Mug", "Cast Iron Skillet"),
@@ -105,7 +155,12 @@ COMPLEMENTS: dict[str, tuple[str, ...]] = {
     "Bluetooth Speaker": ("Power Bank", "USB-C Charging Cable", "6-Person Cabin Tent"),
     "GaN Wall Charger": ("USB-C Charging Cable", "Power Bank"),
     # beauty
-    "Mineral Sunscreen SPF 50": ("Lip Balm Trio", "Sun Hoodie", "Board Shorts", "One-Piece Swimsuit"),
+    "Mineral Sunscreen SPF 50": (
+        "Lip Balm Trio",
+        "Sun Hoodie",
+        "Board Shorts",
+        "One-Piece Swimsuit",
+    ),
     "Lip Balm Trio": ("Mineral Sunscreen SPF 50", "Face Moisturizer"),
     "Face Moisturizer": ("Lip Balm Trio", "Mineral Sunscreen SPF 50", "Shampoo Bar"),
     "Natural Deodorant": ("Shampoo Bar", "Biodegradable Camp Soap", "Performance Tee"),
@@ -120,7 +175,7 @@ COMPLEMENTS: dict[str, tuple[str, ...]] = {
     "One-Piece Swimsuit": ("Mineral Sunscreen SPF 50", "Camp Sandal", "Sun Hoodie"),
     "Bikini Top": ("Mineral Sunscreen SPF 50", "Camp Sandal", "Lip Balm Trio"),
     "Swim Trunks": ("Mineral Sunscreen SPF 50", "Camp Sandal", "Sun Hoodie"),
-}  # fmt: skip
+}
 """Product type -> the types shoppers buy with it. A gift card goes with nothing in particular."""
 
 
