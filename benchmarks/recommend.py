@@ -1,12 +1,20 @@
 """``make bench`` (part two): how good and how fast the recommender is.
 
-Quality, offline, with a time-based split: orders are sorted by time, the first 80 % teach
-the recommender, and each later order of a shopper who bought before is a test case. The
-shopper's earlier purchases go in; a hit is a product of the later order that the shopper
-had not bought before, among the ten suggestions (rules applied, as shoppers see them).
-HitRate@10, NDCG@10 and catalogue coverage for the hybrid, popularity alone and co-purchase
-alone, on the demo store, on τ-bench's retail store, and on a generated store of 10,000
-products and 100,000 orders with planted "bought together" structure.
+Quality, offline, with a time-based split (orders sorted by time, the first 80 % teach the
+recommender, later orders are test cases), on two tasks:
+
+- **basket completion**, the job cross-sell does: for each later order with two or more
+  different products, one line (a fixed random draw) is the anchor, the product the shopper
+  is buying; a hit is another product of that order, not bought before, among the ten
+  suggestions anchored on it (the shopper's history before that order feeds the rules);
+- **next order**: each later order of a shopper who bought before; the shopper's
+  training-period purchases go in; a hit is a product of that order not bought before.
+
+Suggestions are counted after every rule, as shoppers see them. HitRate@10, NDCG@10 (each
+with a 95 % bootstrap interval) and catalogue coverage for the hybrid, popularity alone and
+co-purchase alone, on the demo store, on τ-bench's retail store, and on a generated store of
+10,000 products and 100,000 orders with planted "bought together" structure. The blend
+weights are the shipped ones (`recommender/settings.yml`), fixed before measuring.
 
 Speed: one recommendation (ranking and every rule) on that generated store, in process, and
 one request to the backend's HTTP endpoint on the demo store.
@@ -32,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from commerce.demo.builder import StoreBuilder
+from commerce.demo.builder import StoreBuilder, StoreSize
 from commerce.recommendations import product_text
 from commerce.seed import DEFAULT_SEED, STORES
 from commerce.tau_bench import TauBenchStore, load_files, resolve_data_dir
@@ -98,9 +106,18 @@ def store_from_rows(name: str, rows: dict[str, list[Row]], policy_file: str) -> 
     )
 
 
-def demo_store() -> Store:
-    rows = StoreBuilder(DEFAULT_SEED, AS_OF, STORES["demo"]).build()
-    return store_from_rows("demo store (254 products, 3,000 orders)", rows, "demo.yml")
+def demo_store(size: StoreSize | None = None) -> Store:
+    """The seeded demo store, or the same generator at another size (more test orders, so
+    tighter intervals; the catalogue and the basket rules are the same)."""
+    size = size or STORES["demo"]
+    rows = StoreBuilder(DEFAULT_SEED, AS_OF, size).build()
+    name = f"demo store ({len(rows['products'])} products, {size.orders:,} orders)"
+    if size != STORES["demo"]:
+        name = (
+            f"demo generator at {size.orders // STORES['demo'].orders}× "
+            f"({size.customers:,} shoppers, {size.orders:,} orders)"
+        )
+    return store_from_rows(name, rows, "demo.yml")
 
 
 def tau_store() -> Store:
@@ -169,6 +186,7 @@ def generated_store(products: int, orders: int, seed: int = 7) -> Store:
 class Case:
     history: ShopperHistory
     targets: frozenset[str]
+    anchor: str | None = None
 
 
 @dataclass
@@ -178,8 +196,11 @@ class Scores:
     coverage: float
 
 
+TASKS = ("basket completion", "next order")
+
+
 def split(store: Store) -> tuple[list[Basket], list[Case]]:
-    """Time-based split: the first 80 % of orders train, later orders of known shoppers test."""
+    """Next-order task: the first 80 % of orders train, later orders of known shoppers test."""
     cut = int(len(store.baskets) * TRAIN_SHARE)
     train, later = store.baskets[:cut], store.baskets[cut:]
     bought: dict[str, list[str]] = defaultdict(list)
@@ -205,10 +226,40 @@ def split(store: Store) -> tuple[list[Basket], list[Case]]:
     return train, cases
 
 
+def basket_cases(store: Store, seed: int = 11) -> list[Case]:
+    """Basket-completion task: each later order with 2+ products, one of them the anchor.
+
+    The anchor is a random line, not the first, so that the generator's order of lines
+    (first line by popularity) gives the recommender nothing for free. The history is every
+    order the shopper placed before this one, train or test period, as the live service
+    would read it; the statistics still come from the training period only.
+    """
+    rng = random.Random(seed)
+    cut = int(len(store.baskets) * TRAIN_SHARE)
+    bought: dict[str, list[str]] = defaultdict(list)
+    cases = []
+    for index, basket in enumerate(store.baskets):
+        before = bought[basket.customer_id]
+        if index >= cut and len(basket.product_ids) >= 2:
+            anchor = rng.choice(basket.product_ids)
+            targets = frozenset(basket.product_ids) - {anchor} - set(before)
+            if targets:
+                history = ShopperHistory(
+                    tuple(dict.fromkeys([anchor, *before])),
+                    region=store.regions.get(basket.order_id, ""),
+                )
+                cases.append(Case(history, targets, anchor))
+        before[:0] = list(basket.product_ids)
+    return cases
+
+
 def evaluate(engine: Recommender, cases: Iterable[Case], strategy: str) -> Scores:
     hits, gains, shown = [], [], set()
     for case in cases:
-        ranked = [r.product_id for r in engine.recommend(case.history, limit=K, strategy=strategy)]
+        suggestions = engine.recommend(
+            case.history, anchor_product_id=case.anchor, limit=K, strategy=strategy
+        )
+        ranked = [r.product_id for r in suggestions]
         shown.update(ranked)
         relevant = [1.0 if pid in case.targets else 0.0 for pid in ranked]
         hits.append(1.0 if any(relevant) else 0.0)
@@ -218,21 +269,81 @@ def evaluate(engine: Recommender, cases: Iterable[Case], strategy: str) -> Score
     return Scores(hits, gains, len(shown) / len(engine.catalog))
 
 
+def bootstrap(values: Sequence[float], seed: int = 1) -> tuple[float, float, float]:
+    """Mean with a 95 % bootstrap interval (cases resampled with replacement, 1000 times).
+
+    For a paired difference pass the per-case differences: resampling cases keeps the
+    pairs, so the interval is about the gap, not about two separate means.
+    """
+    data = np.asarray(values, dtype=np.float64)
+    if data.size == 0:
+        return 0.0, 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, data.size, size=(1000, data.size))].mean(axis=1)
+    return float(data.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
 def paired_gain(a: list[float], b: list[float], seed: int = 1) -> tuple[float, float, float]:
     """Mean of a - b with a 95 % bootstrap interval (cases resampled, pairs kept)."""
-    diffs = np.asarray(a) - np.asarray(b)
-    rng = np.random.default_rng(seed)
-    means = [rng.choice(diffs, size=len(diffs)).mean() for _ in range(1000)]
-    return float(diffs.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+    return bootstrap(list(np.asarray(a) - np.asarray(b)), seed)
 
 
-def quality(store: Store, max_cases: int) -> tuple[int, dict[str, Scores]]:
-    train, cases = split(store)
-    if len(cases) > max_cases:  # a fixed random sample keeps the big store's run short
-        cases = random.Random(5).sample(cases, max_cases)
+def pair_lift(store: Store, cases: Sequence[Case]) -> float:
+    """How much more often each (anchor, other line) pair of the test baskets was bought
+    together in the training orders than chance would put them together: observed joint
+    orders over `orders(a) * orders(b) / orders`, summed over all pairs. 1.0 means the
+    store's baskets carry no co-purchase signal for a recommender to find."""
+    cut = int(len(store.baskets) * TRAIN_SHARE)
+    single: dict[str, int] = defaultdict(int)
+    joint: dict[tuple[str, str], int] = defaultdict(int)
+    for basket in store.baskets[:cut]:
+        for pid in basket.product_ids:
+            single[pid] += 1
+        for a in basket.product_ids:
+            for b in basket.product_ids:
+                if a != b:
+                    joint[(a, b)] += 1
+    observed = expected = 0.0
+    for case in cases:
+        if case.anchor is None:
+            continue
+        for target in case.targets:
+            observed += joint.get((case.anchor, target), 0)
+            expected += single[case.anchor] * single[target] / cut
+    return observed / expected if expected else 0.0
+
+
+@dataclass
+class Quality:
+    """One store's results on both tasks."""
+
+    cases: dict[str, int]
+    scores: dict[str, dict[str, Scores]]
+    lift: float
+
+
+def sample(cases: list[Case], max_cases: int) -> list[Case]:
+    """A fixed random sample keeps the big store's run short."""
+    return random.Random(5).sample(cases, max_cases) if len(cases) > max_cases else cases
+
+
+def quality(store: Store, max_cases: int) -> Quality:
+    train, later = split(store)
+    baskets = basket_cases(store)
     engine = Recommender(store.catalog, load_settings(), store.policy)
     engine.add_orders(train)
-    return len(cases), {s: evaluate(engine, cases, s) for s in STRATEGIES}
+    by_task = {
+        "basket completion": sample(baskets, max_cases),
+        "next order": sample(later, max_cases),
+    }
+    return Quality(
+        cases={task: len(cases) for task, cases in by_task.items()},
+        scores={
+            task: {s: evaluate(engine, cases, s) for s in STRATEGIES}
+            for task, cases in by_task.items()
+        },
+        lift=pair_lift(store, baskets),
+    )
 
 
 # --- speed -------------------------------------------------------------------------------
@@ -311,23 +422,39 @@ async def http_latency(requests: int) -> list[float]:
 # --- report ------------------------------------------------------------------------------
 
 
-def table(name: str, cases: int, scores: dict[str, Scores]) -> list[str]:
-    lines = [
-        f"**{name}**, {cases} test orders:",
-        "",
-        "| ranking | HitRate@10 | NDCG@10 | catalogue coverage |",
-        "|---|---|---|---|",
-    ]
-    for strategy, s in scores.items():
-        lines.append(
-            f"| {strategy} | {statistics.mean(s.hits):.3f} | {statistics.mean(s.ndcg):.3f} "
-            f"| {s.coverage:.1%} |"
-        )
-    gain, low, high = paired_gain(scores["hybrid"].hits, scores["popularity"].hits)
+def ci(values: Sequence[float]) -> str:
+    mean, low, high = bootstrap(values)
+    return f"{mean:.3f} ({low:.3f}–{high:.3f})"
+
+
+def gain_line(scores: dict[str, Scores], other: str) -> str:
+    gain, low, high = paired_gain(scores["hybrid"].hits, scores[other].hits)
+    return (
+        f"hybrid minus {other}, HitRate@10: {gain:+.3f} (95 % bootstrap interval "
+        f"{low:+.3f} to {high:+.3f})"
+    )
+
+
+def table(name: str, result: Quality) -> list[str]:
+    lines = [f"**{name}**", ""]
+    for task in TASKS:
+        scores = result.scores[task]
+        lines += [
+            f"*{task}*, {result.cases[task]} test cases:",
+            "",
+            "| ranking | HitRate@10 (95 % interval) | NDCG@10 (95 % interval) | coverage |",
+            "|---|---|---|---|",
+        ]
+        for strategy, s in scores.items():
+            lines.append(f"| {strategy} | {ci(s.hits)} | {ci(s.ndcg)} | {s.coverage:.1%} |")
+        lines += [
+            "",
+            f"H{gain_line(scores, 'popularity')[1:]}; {gain_line(scores, 'copurchase')}.",
+            "",
+        ]
     lines += [
-        "",
-        f"Hybrid minus popularity, HitRate@10: {gain:+.3f} (95 % bootstrap interval "
-        f"{low:+.3f} to {high:+.3f}).",
+        f"Test baskets' pairs were bought together in the training orders {result.lift:.2f}× "
+        "as often as chance would pair them (1.00: no co-purchase signal).",
         "",
     ]
     return lines
@@ -361,16 +488,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     lines = ["## Recommender", "", f"Measured {when} on this machine (2 cores) by {command}.", ""]
     big = generated_store(args.products, args.orders)
-    for store in (demo_store(), tau_store(), big):
+    large_demo = StoreSize(customers=4000, orders=30_000)
+    for store in (demo_store(), demo_store(large_demo), tau_store(), big):
         name = store.name
         if store is big:
             name = (
                 f"generated store ({args.products:,} products, {args.orders:,} orders, "
                 "planted bought-together structure)"
             )
-        cases, scores = quality(store, args.max_cases)
-        lines += table(name, cases, scores)
-        print("\n".join(table(name, cases, scores)))
+        result = quality(store, args.max_cases)
+        lines += table(name, result)
+        print("\n".join(table(name, result)), flush=True)
 
     timings, build_s = engine_latency(big, args.requests)
     http = asyncio.run(http_latency(min(args.requests, 500)))
