@@ -13,8 +13,10 @@ recommender, later orders are test cases), on two tasks:
 Suggestions are counted after every rule, as shoppers see them. HitRate@10, NDCG@10 (each
 with a 95 % bootstrap interval) and catalogue coverage for the hybrid, popularity alone and
 co-purchase alone, on the demo store, on τ-bench's retail store, and on a generated store of
-10,000 products and 100,000 orders with planted "bought together" structure. The blend
-weights are the shipped ones (`recommender/settings.yml`), fixed before measuring.
+10,000 products and 100,000 orders with planted "bought together" structure. `hybrid` uses
+the shipped blend (`recommender/settings.yml`), fixed before measuring; `hybrid, validated
+weights` picks one blend of `WEIGHT_GRID` per store and task on a validation split carved
+from the training period, never from the test orders.
 
 Speed: one recommendation (ranking and every rule) on that generated store, in process, and
 one request to the backend's HTTP endpoint on the demo store.
