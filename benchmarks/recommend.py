@@ -1,12 +1,22 @@
 """``make bench`` (part two): how good and how fast the recommender is.
 
-Quality, offline, with a time-based split: orders are sorted by time, the first 80 % teach
-the recommender, and each later order of a shopper who bought before is a test case. The
-shopper's earlier purchases go in; a hit is a product of the later order that the shopper
-had not bought before, among the ten suggestions (rules applied, as shoppers see them).
-HitRate@10, NDCG@10 and catalogue coverage for the hybrid, popularity alone and co-purchase
-alone, on the demo store, on τ-bench's retail store, and on a generated store of 10,000
-products and 100,000 orders with planted "bought together" structure.
+Quality, offline, with a time-based split (orders sorted by time, the first 80 % teach the
+recommender, later orders are test cases), on two tasks:
+
+- **basket completion**, the job cross-sell does: for each later order with two or more
+  different products, one line (a fixed random draw) is the anchor, the product the shopper
+  is buying; a hit is another product of that order, not bought before, among the ten
+  suggestions anchored on it (the shopper's history before that order feeds the rules);
+- **next order**: each later order of a shopper who bought before; the shopper's
+  training-period purchases go in; a hit is a product of that order not bought before.
+
+Suggestions are counted after every rule, as shoppers see them. HitRate@10, NDCG@10 (each
+with a 95 % bootstrap interval) and catalogue coverage for the hybrid, popularity alone and
+co-purchase alone, on the demo store, on τ-bench's retail store, and on a generated store of
+10,000 products and 100,000 orders with planted "bought together" structure. `hybrid` uses
+the shipped blend (`recommender/settings.yml`), fixed before measuring; `hybrid, validated
+weights` picks one blend of `WEIGHT_GRID` per store and task on a validation split carved
+from the training period, never from the test orders.
 
 Speed: one recommendation (ranking and every rule) on that generated store, in process, and
 one request to the backend's HTTP endpoint on the demo store.
@@ -33,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import OUT, write_section
-from commerce.demo.builder import StoreBuilder
+from commerce.demo.builder import StoreBuilder, StoreSize
 from commerce.recommendations import product_text
 from commerce.seed import DEFAULT_SEED, STORES
 from commerce.tau_bench import TauBenchStore, load_files, resolve_data_dir
@@ -97,9 +107,18 @@ def store_from_rows(name: str, rows: dict[str, list[Row]], policy_file: str) -> 
     )
 
 
-def demo_store() -> Store:
-    rows = StoreBuilder(DEFAULT_SEED, AS_OF, STORES["demo"]).build()
-    return store_from_rows("demo store (254 products, 3,000 orders)", rows, "demo.yml")
+def demo_store(size: StoreSize | None = None) -> Store:
+    """The seeded demo store, or the same generator at another size (more test orders, so
+    tighter intervals; the catalogue and the basket rules are the same)."""
+    size = size or STORES["demo"]
+    rows = StoreBuilder(DEFAULT_SEED, AS_OF, size).build()
+    name = f"demo store ({len(rows['products'])} products, {size.orders:,} orders)"
+    if size != STORES["demo"]:
+        name = (
+            f"demo generator at {size.orders // STORES['demo'].orders}× "
+            f"({size.customers:,} shoppers, {size.orders:,} orders)"
+        )
+    return store_from_rows(name, rows, "demo.yml")
 
 
 def tau_store() -> Store:
@@ -168,6 +187,7 @@ def generated_store(products: int, orders: int, seed: int = 7) -> Store:
 class Case:
     history: ShopperHistory
     targets: frozenset[str]
+    anchor: str | None = None
 
 
 @dataclass
@@ -177,10 +197,20 @@ class Scores:
     coverage: float
 
 
-def split(store: Store) -> tuple[list[Basket], list[Case]]:
-    """Time-based split: the first 80 % of orders train, later orders of known shoppers test."""
-    cut = int(len(store.baskets) * TRAIN_SHARE)
-    train, later = store.baskets[:cut], store.baskets[cut:]
+TASKS = ("basket completion", "next order")
+
+
+def split(
+    store: Store, train_share: float = TRAIN_SHARE, test_share: float = 1.0
+) -> tuple[list[Basket], list[Case]]:
+    """Next-order task: the first 80 % of orders train, later orders of known shoppers test.
+
+    `test_share` below 1 ends the test period early: the validation split uses the
+    training period only (train on the first 64 %, validate on 64 to 80 %).
+    """
+    cut = int(len(store.baskets) * train_share)
+    end = int(len(store.baskets) * test_share)
+    train, later = store.baskets[:cut], store.baskets[cut:end]
     bought: dict[str, list[str]] = defaultdict(list)
     region: dict[str, str] = {}
     for basket in train:  # oldest first; the history wants newest first
@@ -204,10 +234,43 @@ def split(store: Store) -> tuple[list[Basket], list[Case]]:
     return train, cases
 
 
+def basket_cases(
+    store: Store, seed: int = 11, train_share: float = TRAIN_SHARE, test_share: float = 1.0
+) -> list[Case]:
+    """Basket-completion task: each later order with 2+ products, one of them the anchor.
+
+    The anchor is a random line, not the first, so that the generator's order of lines
+    (first line by popularity) gives the recommender nothing for free. The history is every
+    order the shopper placed before this one, train or test period, as the live service
+    would read it; the statistics still come from the training period only.
+    """
+    rng = random.Random(seed)
+    cut = int(len(store.baskets) * train_share)
+    end = int(len(store.baskets) * test_share)
+    bought: dict[str, list[str]] = defaultdict(list)
+    cases = []
+    for index, basket in enumerate(store.baskets[:end]):
+        before = bought[basket.customer_id]
+        if index >= cut and len(basket.product_ids) >= 2:
+            anchor = rng.choice(basket.product_ids)
+            targets = frozenset(basket.product_ids) - {anchor} - set(before)
+            if targets:
+                history = ShopperHistory(
+                    tuple(dict.fromkeys([anchor, *before])),
+                    region=store.regions.get(basket.order_id, ""),
+                )
+                cases.append(Case(history, targets, anchor))
+        before[:0] = list(basket.product_ids)
+    return cases
+
+
 def evaluate(engine: Recommender, cases: Iterable[Case], strategy: str) -> Scores:
     hits, gains, shown = [], [], set()
     for case in cases:
-        ranked = [r.product_id for r in engine.recommend(case.history, limit=K, strategy=strategy)]
+        suggestions = engine.recommend(
+            case.history, anchor_product_id=case.anchor, limit=K, strategy=strategy
+        )
+        ranked = [r.product_id for r in suggestions]
         shown.update(ranked)
         relevant = [1.0 if pid in case.targets else 0.0 for pid in ranked]
         hits.append(1.0 if any(relevant) else 0.0)
@@ -217,21 +280,143 @@ def evaluate(engine: Recommender, cases: Iterable[Case], strategy: str) -> Score
     return Scores(hits, gains, len(shown) / len(engine.catalog))
 
 
+def bootstrap(values: Sequence[float], seed: int = 1) -> tuple[float, float, float]:
+    """Mean with a 95 % bootstrap interval (cases resampled with replacement, 1000 times).
+
+    For a paired difference pass the per-case differences: resampling cases keeps the
+    pairs, so the interval is about the gap, not about two separate means.
+    """
+    data = np.asarray(values, dtype=np.float64)
+    if data.size == 0:
+        return 0.0, 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, data.size, size=(1000, data.size))].mean(axis=1)
+    return float(data.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
 def paired_gain(a: list[float], b: list[float], seed: int = 1) -> tuple[float, float, float]:
     """Mean of a - b with a 95 % bootstrap interval (cases resampled, pairs kept)."""
-    diffs = np.asarray(a) - np.asarray(b)
-    rng = np.random.default_rng(seed)
-    means = [rng.choice(diffs, size=len(diffs)).mean() for _ in range(1000)]
-    return float(diffs.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+    return bootstrap(list(np.asarray(a) - np.asarray(b)), seed)
 
 
-def quality(store: Store, max_cases: int) -> tuple[int, dict[str, Scores]]:
-    train, cases = split(store)
-    if len(cases) > max_cases:  # a fixed random sample keeps the big store's run short
-        cases = random.Random(5).sample(cases, max_cases)
+def pair_lift(store: Store, cases: Sequence[Case]) -> float:
+    """How much more often each (anchor, other line) pair of the test baskets was bought
+    together in the training orders than chance would put them together, summed over all
+    pairs. Chance keeps every product's order count and every basket's size and deals the
+    lines out at random: a pair then shares about `orders(a) * orders(b) * sum(k * (k - 1))
+    / sum(k) ** 2` baskets (k: products per basket). About 1.0 means the store's baskets
+    carry no co-purchase signal for a recommender to find."""
+    cut = int(len(store.baskets) * TRAIN_SHARE)
+    single: dict[str, int] = defaultdict(int)
+    joint: dict[tuple[str, str], int] = defaultdict(int)
+    lines = slots = 0
+    for basket in store.baskets[:cut]:
+        size = len(basket.product_ids)
+        lines += size
+        slots += size * (size - 1)
+        for pid in basket.product_ids:
+            single[pid] += 1
+        for a in basket.product_ids:
+            for b in basket.product_ids:
+                if a != b:
+                    joint[(a, b)] += 1
+    observed = expected = 0.0
+    for case in cases:
+        if case.anchor is None:
+            continue
+        for target in case.targets:
+            observed += joint.get((case.anchor, target), 0)
+            expected += single[case.anchor] * single[target] * slots / lines**2
+    return observed / expected if expected else 0.0
+
+
+VALIDATION_SHARE = 0.64
+"""The validation split: train on the first 64 % of orders, validate on 64 to 80 %."""
+VALIDATION_CASES = 1000
+WEIGHT_GRID = (
+    (0.5, 0.3, 0.2),  # shipped (recommender/settings.yml)
+    (0.7, 0.1, 0.2),
+    (0.8, 0.0, 0.2),
+    (0.3, 0.5, 0.2),
+    (0.4, 0.1, 0.5),
+    (0.2, 0.1, 0.7),
+)
+"""(co-purchase, content, popularity) blends the validation split chooses from."""
+
+
+@dataclass
+class Quality:
+    """One store's results on both tasks."""
+
+    cases: dict[str, int]
+    scores: dict[str, dict[str, Scores]]
+    lift: float
+    chosen: dict[str, tuple[float, float, float]]
+
+
+def sample(cases: list[Case], max_cases: int) -> list[Case]:
+    """A fixed random sample keeps the big store's run short."""
+    return random.Random(5).sample(cases, max_cases) if len(cases) > max_cases else cases
+
+
+def task_cases(store: Store, train_share: float, test_share: float) -> dict[str, list[Case]]:
+    return {
+        "basket completion": basket_cases(store, train_share=train_share, test_share=test_share),
+        "next order": split(store, train_share, test_share)[1],
+    }
+
+
+def with_weights(engine: Recommender, weights: tuple[float, float, float]) -> Recommender:
+    """The same statistics ranked with another blend (only the weights change)."""
+    co, content, popular = weights
+    engine.settings = engine.settings.copy(
+        update={"copurchase_weight": co, "content_weight": content, "popularity_weight": popular}
+    )
+    return engine
+
+
+def choose_weights(store: Store) -> dict[str, tuple[float, float, float]]:
+    """Per task, the blend of `WEIGHT_GRID` with the best validation HitRate@10.
+
+    Only training-period orders are read: statistics from the first 64 %, cases from 64 to
+    80 %. Ties keep the earlier (shipped first) blend.
+    """
+    engine = Recommender(store.catalog, load_settings(), store.policy)
+    engine.add_orders(store.baskets[: int(len(store.baskets) * VALIDATION_SHARE)])
+    chosen = {}
+    for task, cases in task_cases(store, VALIDATION_SHARE, TRAIN_SHARE).items():
+        picked = sample(cases, VALIDATION_CASES)
+        scored = [
+            (statistics.mean(evaluate(with_weights(engine, w), picked, "hybrid").hits or [0]), -i)
+            for i, w in enumerate(WEIGHT_GRID)
+        ]
+        chosen[task] = WEIGHT_GRID[-max(scored)[1]]
+    return chosen
+
+
+def quality(store: Store, max_cases: int) -> Quality:
+    chosen = choose_weights(store)
+    train, _ = split(store)
     engine = Recommender(store.catalog, load_settings(), store.policy)
     engine.add_orders(train)
-    return len(cases), {s: evaluate(engine, cases, s) for s in STRATEGIES}
+    shipped = engine.settings
+    by_task = {
+        task: sample(cases, max_cases) for task, cases in task_cases(store, TRAIN_SHARE, 1).items()
+    }
+    scores: dict[str, dict[str, Scores]] = {}
+    for task, cases in by_task.items():
+        engine.settings = shipped
+        scores[task] = {s: evaluate(engine, cases, s) for s in STRATEGIES}
+        scores[task]["hybrid, validated weights"] = evaluate(
+            with_weights(engine, chosen[task]), cases, "hybrid"
+        )
+    engine.settings = shipped
+    return Quality(
+        cases={task: len(cases) for task, cases in by_task.items()},
+        scores=scores,
+        lift=pair_lift(store, basket_cases(store)),
+        chosen=chosen,
+    )
 
 
 # --- speed -------------------------------------------------------------------------------
@@ -310,23 +495,44 @@ async def http_latency(requests: int) -> list[float]:
 # --- report ------------------------------------------------------------------------------
 
 
-def table(name: str, cases: int, scores: dict[str, Scores]) -> list[str]:
-    lines = [
-        f"**{name}**, {cases} test orders:",
-        "",
-        "| ranking | HitRate@10 | NDCG@10 | catalogue coverage |",
-        "|---|---|---|---|",
-    ]
-    for strategy, s in scores.items():
-        lines.append(
-            f"| {strategy} | {statistics.mean(s.hits):.3f} | {statistics.mean(s.ndcg):.3f} "
-            f"| {s.coverage:.1%} |"
-        )
-    gain, low, high = paired_gain(scores["hybrid"].hits, scores["popularity"].hits)
+def ci(values: Sequence[float]) -> str:
+    mean, low, high = bootstrap(values)
+    return f"{mean:.3f} ({low:.3f}–{high:.3f})"
+
+
+def gain_line(scores: dict[str, Scores], other: str, ours: str = "hybrid") -> str:
+    gain, low, high = paired_gain(scores[ours].hits, scores[other].hits)
+    return (
+        f"{ours} minus {other}, HitRate@10: {gain:+.3f} (95 % bootstrap interval "
+        f"{low:+.3f} to {high:+.3f})"
+    )
+
+
+def table(name: str, result: Quality) -> list[str]:
+    lines = [f"**{name}**", ""]
+    for task in TASKS:
+        scores = result.scores[task]
+        lines += [
+            f"*{task}*, {result.cases[task]} test cases:",
+            "",
+            "| ranking | HitRate@10 (95 % interval) | NDCG@10 (95 % interval) | coverage |",
+            "|---|---|---|---|",
+        ]
+        for strategy, s in scores.items():
+            lines.append(f"| {strategy} | {ci(s.hits)} | {ci(s.ndcg)} | {s.coverage:.1%} |")
+        co, content, popular = result.chosen[task]
+        lines += [
+            "",
+            f"H{gain_line(scores, 'popularity')[1:]}; {gain_line(scores, 'copurchase')}.",
+            f"Validated weights (co-purchase, content, popularity) = ({co}, {content}, "
+            f"{popular}), chosen on the training period's last fifth; "
+            f"{gain_line(scores, 'popularity', 'hybrid, validated weights')}.",
+            "",
+        ]
     lines += [
-        "",
-        f"Hybrid minus popularity, HitRate@10: {gain:+.3f} (95 % bootstrap interval "
-        f"{low:+.3f} to {high:+.3f}).",
+        f"Test baskets' pairs were bought together in the training orders {result.lift:.2f}× "
+        "as often as chance (same product counts and basket sizes, lines dealt at random) "
+        "would pair them; about 1.00: no co-purchase signal.",
         "",
     ]
     return lines
@@ -348,16 +554,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     lines = ["## Recommender", "", f"Measured {when} on this machine (2 cores) by {command}.", ""]
     big = generated_store(args.products, args.orders)
-    for store in (demo_store(), tau_store(), big):
+    large_demo = StoreSize(customers=4000, orders=30_000)
+    for store in (demo_store(), demo_store(large_demo), tau_store(), big):
         name = store.name
         if store is big:
             name = (
                 f"generated store ({args.products:,} products, {args.orders:,} orders, "
                 "planted bought-together structure)"
             )
-        cases, scores = quality(store, args.max_cases)
-        lines += table(name, cases, scores)
-        print("\n".join(table(name, cases, scores)))
+        result = quality(store, args.max_cases)
+        lines += table(name, result)
+        print("\n".join(table(name, result)), flush=True)
 
     timings, build_s = engine_latency(big, args.requests)
     http = asyncio.run(http_latency(min(args.requests, 500)))

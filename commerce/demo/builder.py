@@ -19,6 +19,7 @@ from typing import Any
 from faker import Faker
 
 from commerce.demo import data
+from commerce.demo.baskets import BasketPlanner
 from commerce.demo.catalog import build_catalog
 from commerce.demo.clock import HOUR, hours, minute
 from commerce.demo.people import build_customers, place, street, unit
@@ -152,12 +153,7 @@ class StoreBuilder:
         self.shipping = ShippingPlanner(self.rng, as_of, self.now)
         self.rows: dict[str, list[Row]] = {table: [] for table in TABLES}
         # Filled by build(): what orders are drawn from.
-        self._products: list[Row] = []
-        self._popularity: list[float] = []
-        self._returnable: list[Row] = []
-        self._returnable_popularity: list[float] = []
-        self._exchangeable: list[Row] = []
-        self._exchangeable_popularity: list[float] = []
+        self._baskets: BasketPlanner | None = None
         self._variants: dict[str, list[Row]] = {}
         self._customers: list[Row] = []
         self._customer_weights: list[float] = []
@@ -169,16 +165,12 @@ class StoreBuilder:
         self.rows["products"] = catalog.products
         self.rows["product_variants"] = catalog.variants
         self._variants = catalog.variants_by_product
-        self._products = catalog.products
-        self._popularity = cumulative(catalog.popularity)
-        returnable = [i for i, p in enumerate(catalog.products) if not p["final_sale"]]
-        self._returnable = [catalog.products[i] for i in returnable]
-        self._returnable_popularity = cumulative([catalog.popularity[i] for i in returnable])
-        exchangeable = [
-            i for i in returnable if len(catalog.variants_by_product[catalog.products[i]["id"]]) > 1
-        ]
-        self._exchangeable = [catalog.products[i] for i in exchangeable]
-        self._exchangeable_popularity = cumulative([catalog.popularity[i] for i in exchangeable])
+        exchangeable = frozenset(
+            pid for pid, variants in catalog.variants_by_product.items() if len(variants) > 1
+        )
+        self._baskets = BasketPlanner(
+            self.rng, catalog.products, catalog.types, catalog.popularity, exchangeable
+        )
 
         customers = build_customers(self.rng, self.fake, self.size.customers, self.as_of.year)
         self._customers = customers.rows
@@ -201,6 +193,7 @@ class StoreBuilder:
     def _plan(self, seq: int, status: str) -> _Plan:
         customer = self._weighted(self._customers, self._customer_weights)
         lines = self._lines(
+            customer["id"],
             returnable_only=status in RETURN_STATUSES,
             exchangeable_only=status == "exchange_requested",
         )
@@ -235,23 +228,20 @@ class StoreBuilder:
             self._return(plan, refunded=status == "refunded")
         return plan
 
-    def _lines(self, returnable_only: bool, exchangeable_only: bool = False) -> list[_Line]:
-        """One to four different products; orders headed for a return skip final-sale items,
-        and those headed for an exchange take products that come in more than one variant."""
-        if exchangeable_only:
-            products, weights = self._exchangeable, self._exchangeable_popularity
-        elif returnable_only:
-            products, weights = self._returnable, self._returnable_popularity
-        else:
-            products, weights = self._products, self._popularity
+    def _lines(
+        self, customer_id: str, returnable_only: bool, exchangeable_only: bool = False
+    ) -> list[_Line]:
+        """One to four different products, a first one and what goes with it
+        (`commerce.demo.baskets`); orders headed for a return skip final-sale items, and those
+        headed for an exchange take products that come in more than one variant."""
+        assert self._baskets is not None, "build() sets up the basket planner first"
         count = self.rng.choices((1, 2, 3, 4), (55, 28, 12, 5))[0]
-        picked: list[Row] = []
-        for _ in range(count * 3):
-            product = self._weighted(products, weights)
-            if all(product["id"] != other["id"] for other in picked):
-                picked.append(product)
-            if len(picked) == count:
-                break
+        picked = self._baskets.products(
+            customer_id,
+            count,
+            returnable_only=returnable_only,
+            exchangeable_only=exchangeable_only,
+        )
         lines = []
         for product in picked:
             variant = self.rng.choice(self._variants[product["id"]])

@@ -26,12 +26,15 @@ class Catalog:
         variants_by_product: The same variant rows, grouped by product id.
         popularity: One weight per product, aligned with `products` (a heavy-tailed draw,
             so a few products sell a lot, as in any shop).
+        types: Each product's type name ("Down Sleeping Bag"), aligned with `products`;
+            the demo orders pair products by type (`commerce.demo.baskets`).
     """
 
     products: list[Row] = field(default_factory=list)
     variants: list[Row] = field(default_factory=list)
     variants_by_product: dict[str, list[Row]] = field(default_factory=dict)
     popularity: list[float] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
 
 
 def sku_code(value: str) -> str:
@@ -123,6 +126,7 @@ def build_catalog(rng: random.Random) -> Catalog:
                     "attributes": attributes,
                 }
             )
+            catalog.types.append(ptype.name)
             catalog.popularity.append(
                 rng.paretovariate(1.3) * (0.3 if category.key == "gift_cards" else 1.0)
             )
