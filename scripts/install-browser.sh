@@ -12,7 +12,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-# Another engineer's apt run may hold the lock: wait for it instead of failing.
+# Another apt run may hold the lock: wait for it instead of failing.
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
     chromium chromium-driver >/dev/null
