@@ -75,8 +75,9 @@ def number_options(text: str, buttons: list[dict[str, Any]]) -> tuple[str, list[
     payloads = [str(b.get("payload") or b.get("title") or "") for b in buttons]
     if not buttons:
         return text, []
-    lines = [f"{i}. {title}" for i, title in enumerate(titles, start=1)]
     numbers = [str(i) for i in range(1, len(buttons) + 1)]
+    # Options that are their own numbers (a 1 to 5 rating) would read "1. 1": only the hint.
+    lines = [] if titles == numbers else [f"{n}. {t}" for n, t in zip(numbers, titles, strict=True)]
     hint = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " or " + numbers[-1]
     return "\n".join([text, *lines, f"(reply {hint})"]), payloads
 

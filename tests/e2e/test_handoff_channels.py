@@ -157,6 +157,7 @@ def test_when_the_agent_resolves_an_sms_ticket_the_shopper_rates_by_number_and_i
     assert ana.post(f"/api/agent/tickets/{ticket_id}/resolve").status_code == 200
     asked = " ".join(s.body["Body"] for s in provider_standin.wait_for("twilio", phone.number, 1))
     assert "1 (poor) to 5 (great)" in asked and "(reply 1, 2, 3, 4 or 5)" in asked
+    assert "1. 1" not in asked
     assert "Thank you for the rating" in " ".join(phone.text("4"))
     closed = ana.get(f"/api/agent/tickets/{ticket_id}").json()
     assert closed["status"] == "resolved" and closed["rating"] == 4

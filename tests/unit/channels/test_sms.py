@@ -79,3 +79,13 @@ def test_when_reply_is_not_an_offered_number_then_it_is_left_as_text(reply: str)
 def test_three_options_say_reply_1_2_or_3() -> None:
     text, _ = number_options("Pick", [{"title": t, "payload": t} for t in "abc"])
     assert text.endswith("(reply 1, 2 or 3)")
+
+
+def test_a_rating_from_1_to_5_is_not_listed_twice_and_each_number_is_its_own_answer() -> None:
+    buttons = [{"title": str(n), "payload": str(n)} for n in range(1, 6)]
+    text, payloads = number_options("How did we do, from 1 (poor) to 5 (great)?", buttons)
+    assert text.splitlines() == [
+        "How did we do, from 1 (poor) to 5 (great)?",
+        "(reply 1, 2, 3, 4 or 5)",
+    ]
+    assert option_payload("4", payloads) == "4"
