@@ -55,7 +55,10 @@ def split_parts(text: str, limit: int) -> list[str]:
     parts: list[str] = []
     while len(text) > limit:
         window = text[: limit + 1]
-        cut = max(window.rfind(". ", 0, limit), window.rfind("\n", 0, limit))
+        # A line end first: a numbered option ("2. AC-107779 …") must not be cut after "2.".
+        cut = window.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = window.rfind(". ", 0, limit)
         if cut < limit // 2:
             cut = window.rfind(" ", 0, limit + 1)
         if cut <= 0:

@@ -130,14 +130,19 @@ def test_when_tenant_replies_over_rest_then_twilio_receives_the_whole_conversati
     phone = Phone(stack, "outdoor-7f3c", stack.env["TWILIO_AUTH_TOKEN_OUTDOOR"], new_number())
     assert phone.text("hi, tracking for my order pls") == []  # nothing in TwiML: sent by REST
     asked = provider_standin.wait_for("twilio", phone.number, 1)
-    assert "order number" in asked[-1].body["Body"].lower()
+    assert "e-mail" in asked[-1].body["Body"].lower()  # this tenant signs the shopper in first
     assert asked[-1].body["From"] == "+15005550007"  # the tenant's own number
     assert asked[-1].auth == (stack.env["TWILIO_ACCOUNT_SID_OUTDOOR"], phone.auth_token)
-    phone.text(order["order_id"])
-    provider_standin.wait_for("twilio", phone.number, 2)
-    phone.text(order["email"])
-    sent = provider_standin.wait_for("twilio", phone.number, 4)
-    answer = " ".join(s.body["Body"] for s in sent[2:])
+    assert phone.text(order["email"]) == []
+    menu_parts = provider_standin.wait_for("twilio", phone.number, 2)[1:]
+    menu = "\n".join(s.body["Body"] for s in menu_parts)
+    assert "(reply 1" in menu
+    options = dict(re.findall(r"^(\d+)\. (AC-\d{6})", menu, flags=re.MULTILINE))
+    pick = next(n for n, ref in options.items() if ref == order["order_id"])
+    before = len(provider_standin.to("twilio", phone.number))
+    phone.text(pick)
+    sent = provider_standin.wait_for("twilio", phone.number, before + 1)
+    answer = " ".join(s.body["Body"] for s in sent[before:])
     assert all(len(s.body["Body"]) <= 160 for s in sent)
     assert backend_order(stack, order["order_id"])["shipment"]["tracking_number"] in answer
 

@@ -44,6 +44,18 @@ def test_when_reply_is_long_then_parts_fit_an_sms_and_no_word_is_cut() -> None:
     assert "9400559028733220239957" in parts[0]
 
 
+def test_a_long_menu_is_split_between_options_never_inside_one() -> None:
+    buttons = [
+        {"title": f"AC-10{n}265 · Switchback Travel Pack +2 · Nov 1{n}", "payload": f"/o{n}"}
+        for n in range(1, 6)
+    ]
+    text, _ = number_options("Which order do you mean? Here are your recent ones.", buttons)
+    parts = split_parts(text, 160)
+    assert len(parts) > 1 and all(len(p) <= 160 for p in parts)
+    lines = [line for part in parts for line in part.splitlines()]
+    assert lines == text.splitlines()  # every option whole, in one part
+
+
 def test_when_reply_is_short_then_it_stays_one_part() -> None:
     assert split_parts("  Thanks!  ", 160) == ["Thanks!"]
 
