@@ -6,19 +6,22 @@ nothing more; these helpers keep that part identical across SMS, Messenger and w
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from rasa.core.channels.channel import InputChannel
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.identity import channel_secret, seal, sign_channel_token
 from actions.tenants import Limits, Registry, Tenant, load_registry
+
+logger = logging.getLogger(__name__)
 
 
 class Rejected(Exception):
@@ -143,3 +146,37 @@ class TenantChannel(InputChannel):
             return await handling
         except Rejected as exc:
             return error_response(exc)
+
+
+class PushOutput(OutputChannel):
+    """Rasa's output for messages sent outside a webhook request (``output_channel=latest``).
+
+    Rasa asks an input channel for one output channel, without a tenant or a request, whenever
+    its HTTP API puts a bot message in a conversation (the desk's agent replies, the resume
+    message after a hand-back). The tenant and recipient are in the conversation id, so this
+    picks the tenant's own sender per message; a conversation id that is not ours sends nothing.
+    """
+
+    def output_for(self, recipient_id: str) -> OutputChannel | None:
+        """The tenant's sender for this conversation id, or None if it is not one of ours."""
+        raise NotImplementedError
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        output = self.output_for(recipient_id)
+        if output is None:
+            logger.warning("%s: no sender for conversation %s", self.name(), recipient_id)
+            return
+        await output.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        await self.send_response(recipient_id, {"custom": json_message})

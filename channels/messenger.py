@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from actions.tenants import MessengerChannel
 from channels.common import (
+    PushOutput,
     Rejected,
     TenantChannel,
     channel_metadata,
@@ -188,6 +189,26 @@ class MessengerOutput(OutputChannel):
             await self._post(recipient_id, json_message)
 
 
+class MessengerPushOutput(PushOutput):
+    """Messenger messages sent outside a webhook (agent replies, hand-back) via the Send API.
+
+    Each goes to the conversation's PSID with its tenant's page token.
+    """
+
+    def __init__(self, graph_base_url: str) -> None:
+        self.graph_base_url = graph_base_url
+
+    @classmethod
+    def name(cls) -> str:
+        return "messenger"
+
+    def output_for(self, recipient_id: str) -> OutputChannel | None:
+        try:
+            return MessengerOutput.for_sender(recipient_id, self.graph_base_url)
+        except ValueError:
+            return None
+
+
 class MessengerInput(TenantChannel):
     """Messenger webhooks for every tenant in ``channels/tenants.yml``."""
 
@@ -205,6 +226,10 @@ class MessengerInput(TenantChannel):
     def __init__(self, graph_base_url: str) -> None:
         super().__init__()
         self.graph_base_url = graph_base_url
+
+    def get_output_channel(self) -> OutputChannel:
+        """How Rasa reaches a Messenger shopper outside a webhook (``output_channel=latest``)."""
+        return MessengerPushOutput(self.graph_base_url)
 
     async def handshake(self, request: Request, path: str) -> HTTPResponse:
         """Meta's subscription check: echo ``hub.challenge`` for the right verify token."""

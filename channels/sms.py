@@ -55,7 +55,10 @@ def split_parts(text: str, limit: int) -> list[str]:
     parts: list[str] = []
     while len(text) > limit:
         window = text[: limit + 1]
-        cut = max(window.rfind(". ", 0, limit), window.rfind("\n", 0, limit))
+        # A line end first: a numbered option ("2. AC-107779 …") must not be cut after "2.".
+        cut = window.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = window.rfind(". ", 0, limit)
         if cut < limit // 2:
             cut = window.rfind(" ", 0, limit + 1)
         if cut <= 0:
@@ -75,8 +78,9 @@ def number_options(text: str, buttons: list[dict[str, Any]]) -> tuple[str, list[
     payloads = [str(b.get("payload") or b.get("title") or "") for b in buttons]
     if not buttons:
         return text, []
-    lines = [f"{i}. {title}" for i, title in enumerate(titles, start=1)]
     numbers = [str(i) for i in range(1, len(buttons) + 1)]
+    # Options that are their own numbers (a 1 to 5 rating) would read "1. 1": only the hint.
+    lines = [] if titles == numbers else [f"{n}. {t}" for n, t in zip(numbers, titles, strict=True)]
     hint = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " or " + numbers[-1]
     return "\n".join([text, *lines, f"(reply {hint})"]), payloads
 

@@ -28,6 +28,7 @@ from twilio.rest import Client
 from actions.identity import channel_secret, seal, unseal
 from actions.tenants import ReplyMode, SmsChannel, Tenant
 from channels.common import (
+    PushOutput,
     Rejected,
     TenantChannel,
     channel_metadata,
@@ -175,6 +176,28 @@ class TwilioOutput(SmsOutput):
                 return
 
 
+class TwilioPushOutput(PushOutput):
+    """SMS sent outside a webhook (agent replies, hand-back), always through the REST API.
+
+    Also for tenants in TwiML mode: there is no pending webhook response to answer in. Each
+    message goes from the conversation's tenant's number with that tenant's credentials, and
+    :class:`SmsOutput` still numbers options, splits parts and skips opted-out numbers.
+    """
+
+    def __init__(self, api_base_url: str) -> None:
+        self.api_base_url = api_base_url
+
+    @classmethod
+    def name(cls) -> str:
+        return "sms"
+
+    def output_for(self, recipient_id: str) -> OutputChannel | None:
+        try:
+            return TwilioOutput.for_sender(recipient_id, self.api_base_url)
+        except ValueError:
+            return None
+
+
 class TwilioSmsInput(TenantChannel):
     """Twilio SMS webhooks for every tenant in ``channels/tenants.yml``."""
 
@@ -196,6 +219,10 @@ class TwilioSmsInput(TenantChannel):
         super().__init__()
         self.public_base_url = public_base_url
         self.api_base_url = api_base_url
+
+    def get_output_channel(self) -> OutputChannel:
+        """How Rasa reaches an SMS shopper outside a webhook (``output_channel=latest``)."""
+        return TwilioPushOutput(self.api_base_url)
 
     def _verify(self, request: Request, sms: SmsChannel) -> None:
         signature = request.headers.get("x-twilio-signature", "")

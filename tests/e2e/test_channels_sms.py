@@ -126,25 +126,25 @@ def test_when_phone_is_unknown_then_the_shopper_verifies_as_usual_and_sees_track
 def test_when_tenant_replies_over_rest_then_twilio_receives_the_whole_conversation(
     stack: Stack, provider_standin: ProviderStandIn, demo_orders: list[dict[str, str]]
 ) -> None:
-    # The outdoor tenant follows the τ-bench policy: the shopper is identified before any
-    # order is looked at, even when the first message names one.
     order = order_in(demo_orders, "in_transit", 2)
     phone = Phone(stack, "outdoor-7f3c", stack.env["TWILIO_AUTH_TOKEN_OUTDOOR"], new_number())
-    first = f"hi, tracking for my order {order['order_id']} pls"
-    assert phone.text(first) == []  # nothing in TwiML: sent by REST
+    assert phone.text("hi, tracking for my order pls") == []  # nothing in TwiML: sent by REST
     asked = provider_standin.wait_for("twilio", phone.number, 1)
-    assert "confirm who you are" in asked[-1].body["Body"].lower()
-    assert order["order_id"] not in asked[-1].body["Body"]
+    assert "e-mail" in asked[-1].body["Body"].lower()  # this tenant signs the shopper in first
     assert asked[-1].body["From"] == "+15005550007"  # the tenant's own number
     assert asked[-1].auth == (stack.env["TWILIO_ACCOUNT_SID_OUTDOOR"], phone.auth_token)
-    phone.text(order["email"])
-    tracking = backend_order(stack, order["order_id"])["shipment"]["tracking_number"]
-    for parts in range(2, 8):  # the answer may take several SMS parts
-        sent = provider_standin.wait_for("twilio", phone.number, parts)
-        if tracking in " ".join(s.body["Body"] for s in sent[1:]):
-            break
-    assert tracking in " ".join(s.body["Body"] for s in sent[1:])
+    assert phone.text(order["email"]) == []
+    menu_parts = provider_standin.wait_for("twilio", phone.number, 2)[1:]
+    menu = "\n".join(s.body["Body"] for s in menu_parts)
+    assert "(reply 1" in menu
+    options = dict(re.findall(r"^(\d+)\. (AC-\d{6})", menu, flags=re.MULTILINE))
+    pick = next(n for n, ref in options.items() if ref == order["order_id"])
+    before = len(provider_standin.to("twilio", phone.number))
+    phone.text(pick)
+    sent = provider_standin.wait_for("twilio", phone.number, before + 1)
+    answer = " ".join(s.body["Body"] for s in sent[before:])
     assert all(len(s.body["Body"]) <= 160 for s in sent)
+    assert backend_order(stack, order["order_id"])["shipment"]["tracking_number"] in answer
 
 
 def test_when_shopper_texts_stop_then_nothing_more_is_sent_until_start(stack: Stack) -> None:

@@ -44,6 +44,18 @@ def test_when_reply_is_long_then_parts_fit_an_sms_and_no_word_is_cut() -> None:
     assert "9400559028733220239957" in parts[0]
 
 
+def test_a_long_menu_is_split_between_options_never_inside_one() -> None:
+    buttons = [
+        {"title": f"AC-10{n}265 · Switchback Travel Pack +2 · Nov 1{n}", "payload": f"/o{n}"}
+        for n in range(1, 6)
+    ]
+    text, _ = number_options("Which order do you mean? Here are your recent ones.", buttons)
+    parts = split_parts(text, 160)
+    assert len(parts) > 1 and all(len(p) <= 160 for p in parts)
+    lines = [line for part in parts for line in part.splitlines()]
+    assert lines == text.splitlines()  # every option whole, in one part
+
+
 def test_when_reply_is_short_then_it_stays_one_part() -> None:
     assert split_parts("  Thanks!  ", 160) == ["Thanks!"]
 
@@ -79,3 +91,13 @@ def test_when_reply_is_not_an_offered_number_then_it_is_left_as_text(reply: str)
 def test_three_options_say_reply_1_2_or_3() -> None:
     text, _ = number_options("Pick", [{"title": t, "payload": t} for t in "abc"])
     assert text.endswith("(reply 1, 2 or 3)")
+
+
+def test_a_rating_from_1_to_5_is_not_listed_twice_and_each_number_is_its_own_answer() -> None:
+    buttons = [{"title": str(n), "payload": str(n)} for n in range(1, 6)]
+    text, payloads = number_options("How did we do, from 1 (poor) to 5 (great)?", buttons)
+    assert text.splitlines() == [
+        "How did we do, from 1 (poor) to 5 (great)?",
+        "(reply 1, 2, 3, 4 or 5)",
+    ]
+    assert option_payload("4", payloads) == "4"
