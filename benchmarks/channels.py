@@ -18,7 +18,8 @@ from pathlib import Path
 import requests
 from twilio.request_validator import RequestValidator
 
-from benchmarks.run import MODEL, free_port, seed, summary
+from benchmarks.run import MODEL, seed, summary
+from stack.isolated import isolated_env
 from stack.processes import Stack
 
 
@@ -57,19 +58,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/commerce.db"
         orders = [o for o in seed(db_url) if o["status"] in ("in_transit", "delivered", "delayed")]
-        rasa, actions, commerce = free_port(), free_port(), free_port()
-        overrides = {
-            "RASA_PORT": str(rasa),
-            "ACTION_PORT": str(actions),
-            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions}/webhook",
-            "COMMERCE_PORT": str(commerce),
-            "COMMERCE_API_URL": f"http://127.0.0.1:{commerce}",
-            "COMMERCE_DB_URL": db_url,
-            "TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db",
-            "CHANNEL_STATE_DB_URL": f"sqlite:///{tmp}/channels.db",
-        }
+        overrides = isolated_env(Path(tmp), db_url)
         with Stack(overrides=overrides, log_dir=Path(tmp) / "log", model=str(MODEL)) as stack:
-            sms_url = f"http://127.0.0.1:{rasa}/webhooks/sms/demo"
+            sms_url = f"http://127.0.0.1:{stack.env['RASA_PORT']}/webhooks/sms/demo"
             token = stack.env["TWILIO_AUTH_TOKEN_DEMO"]
             rest, sms = [], []
             for i in range(args.conversations):

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +23,7 @@ from pathlib import Path
 import requests
 
 from benchmarks.report import OUT, write_section
+from stack.isolated import demo_orders, isolated_env, seed_store
 from stack.processes import Stack
 from stack.settings import ROOT
 
@@ -62,27 +61,10 @@ async def nlu_latency() -> list[float]:
     return timings
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def seed(db_url: str) -> list[dict[str, str]]:
-    subprocess.run(
-        [sys.executable, "-m", "commerce.seed", "--db", db_url],
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    out = subprocess.run(
-        [sys.executable, "-m", "commerce.demo_orders", "--db", db_url],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    """A fresh demo store and its sample orders."""
+    seed_store(db_url)
+    return demo_orders(db_url)
 
 
 def turn(url: str, sender: str, text: str) -> float:
@@ -136,16 +118,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/commerce.db"
         orders = [o for o in seed(db_url) if o["status"] in ("in_transit", "delivered", "delayed")]
-        rasa, actions, commerce = free_port(), free_port(), free_port()
-        overrides = {
-            "RASA_PORT": str(rasa),
-            "ACTION_PORT": str(actions),
-            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions}/webhook",
-            "COMMERCE_PORT": str(commerce),
-            "COMMERCE_API_URL": f"http://127.0.0.1:{commerce}",
-            "COMMERCE_DB_URL": db_url,
-            "TRACKER_STORE_URL": f"sqlite:///{tmp}/tracker.db",
-        }
+        overrides = isolated_env(Path(tmp), db_url)
         started = time.perf_counter()
         with Stack(overrides=overrides, log_dir=Path(tmp) / "log", model=str(MODEL)) as stack:
             ready_s = time.perf_counter() - started

@@ -18,11 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ from typing import Any
 import requests
 
 from benchmarks.report import write_section
+from stack.isolated import isolated_env, seed_store
 from stack.processes import Stack
 from stack.settings import ROOT
 
@@ -121,18 +119,6 @@ UNSUPPORTED = (
 
 
 # --- the stack and the backend --------------------------------------------------------
-
-
-def _port_in_range(low: int = 61000, high: int = 61999) -> int:
-    """A free port in the range reserved for hand-started stacks on this machine."""
-    for port in random.Random(time.time_ns()).sample(range(low, high), high - low):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 61000-61999")
 
 
 @dataclass
@@ -617,33 +603,8 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="tau-bench-") as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'tau.db'}"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "commerce.seed",
-                "--store",
-                "tau-bench",
-                "--db",
-                db_url,
-                "--data-dir",
-                str(TAU_DATA),
-            ],
-            check=True,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-        rasa, actions, commerce = _port_in_range(), _port_in_range(), _port_in_range()
-        overrides = {
-            "RASA_PORT": str(rasa),
-            "ACTION_PORT": str(actions),
-            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions}/webhook",
-            "COMMERCE_PORT": str(commerce),
-            "COMMERCE_API_URL": f"http://127.0.0.1:{commerce}",
-            "COMMERCE_DB_URL": db_url,
-            "TRACKER_STORE_URL": f"sqlite:///{Path(tmp) / 'tracker.db'}",
-            "MERCHANT_POLICY": str(POLICY),
-        }
+        seed_store(db_url, "--store", "tau-bench", "--data-dir", str(TAU_DATA))
+        overrides = isolated_env(Path(tmp), db_url, MERCHANT_POLICY=str(POLICY))
         with Stack(overrides=overrides, log_dir=Path(tmp) / "log", model=str(MODEL)) as stack:
             backend = Backend(stack.env["COMMERCE_API_URL"], stack.env["COMMERCE_API_TOKEN"])
             tasks = build_tasks(backend, args.per_kind, args.seed)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from stack import isolated
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-20"  # fixed so the seeded store, and every test on it, is the same each run
@@ -23,20 +22,8 @@ for _key in ("AFTERCARE_PII_PSEUDONYM_KEY", "AFTERCARE_TRACKER_KEY", "AFTERCARE_
 
 def seed_store(db_url: str) -> list[dict[str, str]]:
     """Build the demo store in ``db_url`` and return its sample orders (one per line)."""
-    subprocess.run(
-        [sys.executable, "-m", "commerce.seed", "--db", db_url, "--as-of", AS_OF],
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    out = subprocess.run(
-        [sys.executable, "-m", "commerce.demo_orders", "--db", db_url],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    isolated.seed_store(db_url, "--as-of", AS_OF)
+    return isolated.demo_orders(db_url)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -11,17 +10,12 @@ from typing import Any
 import pytest
 import requests
 
+from stack.isolated import isolated_env
 from stack.processes import Stack
 from tests.conftest import ROOT
 from tests.e2e.standins import ProviderStandIn
 
 MODEL = ROOT / "models" / "aftercare.tar.gz"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -42,29 +36,20 @@ def stack(
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     tmp = tmp_path_factory.mktemp("stack")
-    rasa, actions, commerce, desk = _free_port(), _free_port(), _free_port(), _free_port()
-    overrides = {
-        "RASA_PORT": str(rasa),
-        "ACTION_PORT": str(actions),
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions}/webhook",
-        "COMMERCE_PORT": str(commerce),
-        "COMMERCE_API_URL": f"http://127.0.0.1:{commerce}",
-        "COMMERCE_DB_URL": seeded_store[0],
-        "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
-        "COMMERCE_TIMEOUT_S": "2",
-        "CHANNEL_STATE_DB_URL": f"sqlite:///{tmp / 'channels.db'}",
-        "TWILIO_API_BASE_URL": provider_standin.base_url,
-        "MESSENGER_GRAPH_BASE_URL": provider_standin.base_url,
+    overrides = isolated_env(
+        tmp,
+        seeded_store[0],
+        COMMERCE_TIMEOUT_S="2",
+        TWILIO_API_BASE_URL=provider_standin.base_url,
+        MESSENGER_GRAPH_BASE_URL=provider_standin.base_url,
         # a broker whose stream the privacy tests can read back (tests/e2e/test_privacy.py)
-        "EVENT_BROKER": "file",
-        "EVENT_BROKER_URL": str(tmp / "events.log"),
+        EVENT_BROKER="file",
+        EVENT_BROKER_URL=str(tmp / "events.log"),
         # debug logs quote every message: the privacy tests check they are scrubbed
-        "LOG_LEVEL": "DEBUG",
-        "DESK_PORT": str(desk),
-        "DESK_DB_URL": f"sqlite:///{tmp / 'desk.db'}",
-        "DESK_SYNC_INTERVAL_S": "0.5",
-        "HANDOFF_RULES": str(ROOT / "tests" / "e2e" / "handoff-rules.yml"),
-    }
+        LOG_LEVEL="DEBUG",
+        DESK_SYNC_INTERVAL_S="0.5",
+        HANDOFF_RULES=str(ROOT / "tests" / "e2e" / "handoff-rules.yml"),
+    )
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running
 

@@ -11,7 +11,6 @@ through the privacy admin API and every store is searched again for that convers
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from stack.isolated import free_port
 from stack.processes import Stack
 from tests.conftest import ROOT
 from tests.e2e.conftest import Chat, backend_order, order_in
@@ -171,16 +171,10 @@ def test_the_export_is_trainable_rasa_data(stack: Stack, planted: Planted, tmp_p
 # --- shoppers' rights: the admin API on the same stores ----------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def privacy_api(stack: Stack) -> Iterator[str]:
     """``python -m guardrails.privacy serve`` with the stack's settings, on a free port."""
-    port = _free_port()
+    port = free_port()
     env = {**stack.env, "AFTERCARE_LOG_DIRS": str(stack.log_dir)}
     process = subprocess.Popen(
         [sys.executable, "-m", "guardrails.privacy", "serve", "--port", str(port)],

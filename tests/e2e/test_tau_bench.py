@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from stack.isolated import isolated_env, seed_store
 from stack.processes import Stack
 from tests.conftest import ROOT
-from tests.e2e.conftest import MODEL, Chat, _free_port, backend_get, backend_order
+from tests.e2e.conftest import MODEL, Chat, backend_get, backend_order
 from tests.e2e.variants import alternative, line_sku
 
 TAU_DATA = ROOT.parent / "shared" / "data" / "tau_bench_retail"
@@ -22,33 +21,10 @@ TAU_DATA = ROOT.parent / "shared" / "data" / "tau_bench_retail"
 def tau_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("tau")
     db_url = f"sqlite:///{tmp / 'tau.db'}"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "commerce.seed",
-            "--store",
-            "tau-bench",
-            "--db",
-            db_url,
-            "--data-dir",
-            str(TAU_DATA),
-        ],
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
+    seed_store(db_url, "--store", "tau-bench", "--data-dir", str(TAU_DATA))
+    overrides = isolated_env(
+        tmp, db_url, MERCHANT_POLICY=str(ROOT / "data" / "policy" / "tau-bench.yml")
     )
-    rasa, actions, commerce = _free_port(), _free_port(), _free_port()
-    overrides = {
-        "RASA_PORT": str(rasa),
-        "ACTION_PORT": str(actions),
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions}/webhook",
-        "COMMERCE_PORT": str(commerce),
-        "COMMERCE_API_URL": f"http://127.0.0.1:{commerce}",
-        "COMMERCE_DB_URL": db_url,
-        "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
-        "MERCHANT_POLICY": str(ROOT / "data" / "policy" / "tau-bench.yml"),
-    }
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running
 

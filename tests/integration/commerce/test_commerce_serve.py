@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from stack.isolated import free_port
+
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env(**overrides: str) -> dict[str, str]:
@@ -26,7 +21,7 @@ def _env(**overrides: str) -> dict[str, str]:
 
 
 def test_when_started_as_a_module_then_it_serves_and_logs_its_url(store_url: str) -> None:
-    port = _free_port()
+    port = free_port()
     env = _env(COMMERCE_DB_URL=store_url, COMMERCE_PORT=str(port), COMMERCE_API_TOKEN="tok")
     process = subprocess.Popen(
         [sys.executable, "-m", "commerce"],
@@ -74,7 +69,7 @@ def test_when_the_store_was_never_seeded_then_it_exits_and_says_how_to_seed(
         [sys.executable, "-m", "commerce"],
         cwd=ROOT,
         env=_env(
-            COMMERCE_DB_URL=f"sqlite:///{tmp_path / 'empty.db'}", COMMERCE_PORT=str(_free_port())
+            COMMERCE_DB_URL=f"sqlite:///{tmp_path / 'empty.db'}", COMMERCE_PORT=str(free_port())
         ),
         capture_output=True,
         text=True,
