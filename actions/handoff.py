@@ -33,8 +33,6 @@ from actions.support import support_contact
 from actions.tenants import tenant_of
 from guardrails.handoff.rules import Reason, load_rules
 
-# Intents whose flows a person handles for now; each has an ``utter_holding_<intent>``.
-HOLDING_INTENTS: frozenset[str] = frozenset()
 DEFAULT_MERCHANT = "demo"
 SIGNAL_ENTITY = "handoff_signal"
 LAST_TURNS = 10
@@ -71,7 +69,7 @@ def hand_off(reason: Reason) -> list[EventType]:
 
 def merchant_of(tracker: Tracker) -> str:
     """The tenant the channel named at session start, or the default merchant."""
-    return str(tracker.get_slot("tenant") or DEFAULT_MERCHANT)
+    return tenant_of(tracker) or DEFAULT_MERCHANT
 
 
 def _last_bot_response(tracker: Tracker) -> str | None:
@@ -292,24 +290,3 @@ class ActionStoreSatisfaction(Action):
             await desk_from_env().rate(tracker.sender_id, int(ticket), int(rating))
         dispatcher.utter_message(response="utter_rating_thanks")
         return reset
-
-
-class ActionHoldingAnswer(Action):
-    """Answers a request whose flow is not built in conversation yet, pointing to the team."""
-
-    def name(self) -> str:
-        return "action_holding_answer"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in HOLDING_INTENTS:
-            dispatcher.utter_message(
-                response=f"utter_holding_{intent}", **support_contact(tenant_of(tracker))
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_human_holding", **support_contact(tenant_of(tracker))
-            )
-        return []
