@@ -2,7 +2,7 @@
 
 `RecommendationPolicy` is the `recommendations` section of the merchant's policy file
 (`data/policy/<merchant>.yml`): what may never be suggested, where, and at what price.
-`RankingSettings` is `recommender/settings.yml`: how the signals are blended. Both forbid
+`RankingSettings` is `recommender/settings.yml`: how the signals are combined. Both forbid
 unknown keys, so a typo fails at start instead of silently changing what shoppers see.
 """
 
@@ -61,27 +61,30 @@ class RecommendationPolicy(_Strict):
 
 
 class RankingSettings(_Strict):
-    """How the candidate sources are blended into one score.
+    """How the hybrid weighs what the baskets say against what it assumes beforehand.
 
     Attributes:
-        copurchase_weight: Weight of "bought together".
-        copurchase_full_at: The co-purchase score (see `CoPurchase`) that counts as full
-            evidence; weaker pairs add proportionally less, so chance pairs in a store with
-            no real pairs cannot outweigh popularity.
-        copurchase_prior: Shrinkage of co-purchase counts, in baskets.
-        content_weight: Weight of text similarity to the shopper's purchases.
-        popularity_weight: Weight of overall popularity.
-        candidates_per_source: Candidates each source contributes before blending.
+        evidence_prior: Pretend baskets of prior for a product the shopper asked about:
+            with 10, an anchor bought in 10 orders is judged half by its own baskets and
+            half by popularity and similarity.
+        history_evidence_prior: The same for the shopper's past purchases, which say less
+            about the next thing they want than a product they name, so more prior.
+        content_boost: How much text similarity to the anchor raises a product's prior
+            (the prior is multiplied by `exp(content_boost * (similarity - floor))`).
+        together_min_lift: A pair is called "often bought together" only when its baskets
+            number at least this many times what chance would give, two or more, and more
+            than chance's usual spread (see `Recommender._hybrid`).
+        copurchase_prior: Shrinkage of the co-purchase baseline's pair scores, in baskets.
+        candidates_per_source: Candidates each source contributes before ranking.
         anchors: Most recent purchases the suggestions are about.
-        min_content_similarity: Below this a "similar to" candidate is not similar enough
-            to be called so.
+        min_content_similarity: The similarity floor: below it a product is not "similar".
     """
 
-    copurchase_weight: float = Field(ge=0)
-    copurchase_full_at: float = Field(gt=0, le=1)
+    evidence_prior: float = Field(gt=0)
+    history_evidence_prior: float = Field(gt=0)
+    content_boost: float = Field(ge=0, le=50)
+    together_min_lift: float = Field(ge=1)
     copurchase_prior: float = Field(ge=0)
-    content_weight: float = Field(ge=0)
-    popularity_weight: float = Field(ge=0)
     candidates_per_source: int = Field(ge=5, le=500)
     anchors: int = Field(ge=1, le=20)
     min_content_similarity: float = Field(ge=0, le=1)

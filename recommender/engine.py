@@ -20,9 +20,11 @@ from recommender.rules import Candidate, RuleContext, apply_rules
 from recommender.signals import CoPurchase, Popularity
 
 STRATEGIES = ("hybrid", "popularity", "copurchase")
+"""`hybrid` is what shoppers get; the other two are the benchmark's baselines."""
+SOURCES = ("copurchase", "content", "popularity")
+"""What earned a suggestion, in the order `_hybrid` encodes it."""
 FILLER_WORDS = frozenset("a an the my our your his her their this that these those new one".split())
 """Words in "my new tent" that say nothing about which product."""
-"""`hybrid` is what shoppers get; the other two are the benchmark's baselines."""
 
 
 @dataclass(frozen=True)
@@ -111,61 +113,105 @@ class Recommender:
         best = max(matches, key=lambda i: (self.popularity.counts[i], -i))
         return self.catalog.products[best].product_id
 
-    def rank(self, anchors: list[int], strategy: str = "hybrid") -> list[Candidate]:
-        """Every candidate of `strategy` for these anchors, best first (before the rules)."""
+    def rank(
+        self, anchors: list[int], strategy: str = "hybrid", *, asked: bool = False
+    ) -> list[Candidate]:
+        """Every candidate of `strategy` for these anchors, best first (before the rules).
+
+        Args:
+            anchors: Positions the list is about (`anchors`).
+            strategy: `hybrid`, or a benchmark baseline (`popularity`, `copurchase`).
+            asked: The shopper named the anchor ("what goes with my tent"), so its baskets
+                are strong evidence; past purchases the list is about by default are weaker
+                evidence of what comes next (`history_evidence_prior`).
+        """
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}")
         limit = self.settings.candidates_per_source
-        popular = dict(self.popularity.top(limit))
+        popular = self.popularity.top(limit)
         if strategy == "popularity" or not anchors:
-            return [Candidate(p, s, "popularity") for p, s in popular.items()]
-
-        together: dict[int, tuple[float, int]] = {}
-        for anchor in anchors:
-            for other, score in self.copurchase.neighbours(anchor, limit):
-                if score > together.get(other, (0.0, -1))[0]:
-                    together[other] = (score, anchor)
+            return [Candidate(p, s, "popularity") for p, s in popular]
         if strategy == "copurchase":
+            together: dict[int, tuple[float, int]] = {}
+            for anchor in anchors:
+                for other, score in self.copurchase.neighbours(anchor, limit):
+                    if score > together.get(other, (0.0, -1))[0]:
+                        together[other] = (score, anchor)
             ranked = sorted(together.items(), key=lambda item: (-item[1][0], item[0]))
             return [Candidate(p, s, "copurchase", a) for p, (s, a) in ranked]
+        return self._hybrid(anchors, popular, asked)
 
-        floor = self.settings.min_content_similarity
-        pool = set(popular) | set(together)
+    def _hybrid(
+        self, anchors: list[int], popular: list[tuple[int, float]], asked: bool
+    ) -> list[Candidate]:
+        """Rank by the chance that a shopper buying an anchor also buys the candidate.
+
+        For anchor a and candidate b that chance is estimated as
+        `(n_ab + beta * prior_a(b)) / (n_a + beta)`: the share of a's orders that held b,
+        pulled towards a prior by `beta` baskets of pretend evidence. The prior is b's share
+        of all sales, raised by `exp(content_boost * (similarity - floor))` for products whose
+        text is close to a's and renormalised. A pair seen in many baskets ranks by what the
+        baskets say; a rare or new product ranks by how popular and how similar it is; in a
+        store whose baskets carry no pairs the list stays close to the best-sellers instead
+        of chasing chance pairs. The best anchor for each candidate counts.
+        """
+        settings = self.settings
+        limit = settings.candidates_per_source
+        beta = settings.evidence_prior if asked else settings.history_evidence_prior
+        floor = settings.min_content_similarity
+        pool: set[int] = {p for p, _ in popular}
+        boosts: list[dict[int, float]] = []
         for anchor in anchors:
-            close = self.catalog.neighbour_ids[anchor][self.catalog.neighbour_sims[anchor] >= floor]
-            pool.update(int(p) for p in close[:limit])
+            pool.update(self.copurchase.most_with(anchor, limit))
+            ids = self.catalog.neighbour_ids[anchor]
+            sims = self.catalog.neighbour_sims[anchor]
+            close = sims >= floor
+            boost = np.expm1(settings.content_boost * (sims[close] - floor))
+            boosts.append(dict(zip(ids[close].tolist(), boost.tolist(), strict=True)))
+            pool.update(ids[close][:limit].tolist())
         pool -= set(anchors)
-        positions = sorted(pool)
-        similar, similar_anchor = self._similar(positions, anchors)
-
-        weights = self.settings
-        best_seller = self.popularity.best_score()
-        candidates = []
-        for row, position in enumerate(positions):
-            co, co_anchor = together.get(position, (0.0, -1))
-            parts = {
-                "copurchase": weights.copurchase_weight * min(1.0, co / weights.copurchase_full_at),
-                "content": weights.content_weight
-                * max(0.0, (float(similar[row]) - floor) / (1.0 - floor)),
-                "popularity": weights.popularity_weight
-                * self._popularity_share(position, best_seller),
-            }
-            source = max(parts, key=lambda name: parts[name])
-            about = {"copurchase": co_anchor, "content": int(similar_anchor[row])}.get(source)
-            candidates.append(Candidate(position, sum(parts.values()), source, about))
+        if not pool:
+            return []
+        positions = np.fromiter(sorted(pool), dtype=np.int64)
+        share = self.popularity.shares(positions)
+        best = np.full(len(positions), -1.0)
+        best_anchor = np.full(len(positions), -1, dtype=np.int64)
+        best_source = np.zeros(len(positions), dtype=np.int64)  # index into SOURCES
+        for anchor, boost_of in zip(anchors, boosts, strict=True):
+            boost = np.array([boost_of.get(int(p), 0.0) for p in positions])
+            norm = 1.0 + sum(
+                self.popularity.share(other) * b for other, b in boost_of.items() if other != anchor
+            )
+            together = self.copurchase.counts_with(anchor, positions)
+            orders = self.copurchase.orders_with[anchor]
+            from_pop = beta * share / norm
+            from_text = from_pop * boost
+            # baskets with both if b were dealt into orders regardless of a
+            chance = orders * self.popularity.counts[positions] / max(1, self.orders_seen)
+            score = (together + from_pop + from_text) / (orders + beta)
+            # "bought together" only for pairs well above chance, and beyond its usual spread
+            # (two standard deviations of a Poisson count), so chance pairs are not called so
+            real_pair = (
+                (together >= 2)
+                & (together >= settings.together_min_lift * chance)
+                & (together >= chance + 2 * np.sqrt(chance))
+            )
+            source = np.where(real_pair, 0, np.where(from_text > from_pop, 1, 2))
+            better = score > best
+            best = np.where(better, score, best)
+            best_anchor = np.where(better, anchor, best_anchor)
+            best_source = np.where(better, source, best_source)
+        candidates = [
+            Candidate(
+                int(p),
+                float(s),
+                SOURCES[int(src)],
+                None if SOURCES[int(src)] == "popularity" else int(a),
+            )
+            for p, s, a, src in zip(positions, best, best_anchor, best_source, strict=True)
+        ]
         candidates.sort(key=lambda c: (-c.score, c.position))
         return candidates
-
-    def _similar(self, positions: list[int], anchors: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Each candidate's best cosine similarity to an anchor, and which anchor that was."""
-        if not positions:
-            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        embeddings = self.catalog.embeddings
-        sims = embeddings[positions] @ embeddings[anchors].T
-        return sims.max(axis=1), np.asarray(anchors)[sims.argmax(axis=1)]
-
-    def _popularity_share(self, position: int, best: float) -> float:
-        return self.popularity.score(position) / best if best else 0.0
 
     # --- the answer --------------------------------------------------------------------
 
@@ -194,7 +240,7 @@ class Recommender:
             skip_rules: Rules to leave out (benchmarks and tests only).
         """
         anchors = self.anchors(history, anchor_product_id)
-        candidates = self.rank(anchors, strategy)
+        candidates = self.rank(anchors, strategy, asked=anchor_product_id is not None)
         ids = [self.catalog.products[c.position].product_id for c in candidates]
         if stock_of is None:
             stock = frozenset(

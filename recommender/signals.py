@@ -43,6 +43,20 @@ class CoPurchase:
                 self.pairs[a][b] += 1
                 self.pairs[b][a] += 1
 
+    def most_with(self, anchor: int, limit: int) -> list[int]:
+        """The `limit` products in most orders with `anchor` (raw counts, for the hybrid)."""
+        together = self.pairs.get(anchor)
+        if not together:
+            return []
+        return [p for p, _ in heapq.nsmallest(limit, together.items(), key=lambda i: (-i[1], i[0]))]
+
+    def counts_with(self, anchor: int, positions: np.ndarray) -> np.ndarray:
+        """Orders holding both `anchor` and each of `positions`."""
+        together = self.pairs.get(anchor)
+        if not together:
+            return np.zeros(len(positions), dtype=np.float64)
+        return np.fromiter((together.get(int(p), 0) for p in positions), np.float64, len(positions))
+
     def neighbours(self, anchor: int, limit: int) -> list[tuple[int, float]]:
         """The `limit` products most often bought with `anchor`, best first."""
         together = self.pairs.get(anchor)
@@ -64,6 +78,7 @@ class Popularity:
 
     def __init__(self, size: int) -> None:
         self.counts = np.zeros(size, dtype=np.float64)
+        self.total = 0.0
         self._top: np.ndarray | None = None
 
     def grow(self, size: int) -> None:
@@ -76,6 +91,7 @@ class Popularity:
         """Count one order's distinct products."""
         for position in set(positions):
             self.counts[position] += 1
+            self.total += 1
         self._top = None
 
     def top(self, limit: int) -> list[tuple[int, float]]:
@@ -94,9 +110,14 @@ class Popularity:
             if self.counts[p] > 0
         ]
 
-    def best_score(self) -> float:
-        """The score of the best-seller (0 before any order)."""
-        return math.log1p(float(self.counts.max())) if len(self.counts) else 0.0
+    def shares(self, positions: np.ndarray) -> np.ndarray:
+        """Each product's share of all sales, with one pretend sale each (add-one smoothing),
+        so a product nobody has bought yet is unlikely, not impossible. Sums to 1."""
+        return (self.counts[positions] + 1.0) / (self.total + len(self.counts))
+
+    def share(self, position: int) -> float:
+        """`shares` for one product."""
+        return float((self.counts[position] + 1.0) / (self.total + len(self.counts)))
 
     def score(self, position: int) -> float:
         """Log-damped count: the tenth best-seller is not ten times worse than the first."""

@@ -1,5 +1,5 @@
 """The recommender benchmark measures what it says: cases from the test period only,
-anchors from the shopper's own basket, weights chosen without looking at the test orders."""
+anchors from the shopper's own basket, the prior chosen without looking at the test orders."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from benchmarks.recommend import (
     Store,
     basket_cases,
     bootstrap,
-    choose_weights,
+    choose_priors,
+    null_pair_lift,
     pair_lift,
     quality,
     split,
@@ -95,6 +96,18 @@ def test_pair_lift_separates_planted_pairs_from_independent_baskets() -> None:
     assert 0.8 < pair_lift(independent, basket_cases(independent)) < 1.3
 
 
+def test_random_deals_of_the_same_lines_bracket_an_independent_store_not_a_planted_one() -> None:
+    planted = _planted(400)
+    rng = random.Random(2)
+    ids = [p.product_id for p in make_catalog().products]
+    independent = _store([(f"C-{n}", tuple(rng.sample(ids, 2))) for n in range(400)])
+
+    low, high = null_pair_lift(planted, basket_cases(planted))
+    assert high < pair_lift(planted, basket_cases(planted))
+    low, high = null_pair_lift(independent, basket_cases(independent))
+    assert low < pair_lift(independent, basket_cases(independent)) < high
+
+
 def test_bootstrap_interval_holds_the_mean_and_shrinks_with_more_cases() -> None:
     few = [1.0, 0.0] * 20
     many = few * 25
@@ -106,7 +119,7 @@ def test_bootstrap_interval_holds_the_mean_and_shrinks_with_more_cases() -> None
     assert bootstrap([1.0] * 10) == (1.0, 1.0, 1.0)
 
 
-def test_validated_weights_do_not_depend_on_the_test_period() -> None:
+def test_the_validated_prior_does_not_depend_on_the_test_period() -> None:
     store = _planted(300)
     cut = int(len(store.baskets) * 0.8)
     shuffled = _planted(300, seed=9).baskets[cut:]
@@ -123,7 +136,7 @@ def test_validated_weights_do_not_depend_on_the_test_period() -> None:
         {**store.regions, **{b.order_id + "-x": "CA" for b in shuffled}},
         store.policy,
     )
-    assert choose_weights(changed) == choose_weights(store)
+    assert choose_priors(changed) == choose_priors(store)
 
 
 def test_when_pairs_are_real_the_hybrid_completes_baskets_better_than_popularity() -> None:

@@ -62,11 +62,11 @@ def policy() -> RecommendationPolicy:
 @pytest.fixture
 def settings() -> RankingSettings:
     return RankingSettings(
-        copurchase_weight=0.5,
-        copurchase_full_at=0.25,
+        evidence_prior=10,
+        history_evidence_prior=10,  # the shipped 100 would outweigh these few orders
+        content_boost=3,
+        together_min_lift=1.5,
         copurchase_prior=2,
-        content_weight=0.3,
-        popularity_weight=0.2,
         candidates_per_source=50,
         anchors=3,
         min_content_similarity=0.35,

@@ -11,17 +11,16 @@ from tests.unit.recommender.conftest import basket
 def trained(
     catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
 ) -> Recommender:
+    """A store where tents go with stoves and jackets with headlamps, among other orders."""
     engine = Recommender(catalog, settings, policy)
-    engine.add_orders(
-        [
-            basket("O-1", "P-TENT", "P-STOVE", customer="C-2"),
-            basket("O-2", "P-TENT", "P-STOVE", customer="C-3"),
-            basket("O-3", "P-TENT", "P-STOVE", "P-HEADLAMP", customer="C-4"),
-            basket("O-4", "P-JACKET", customer="C-5"),
-            basket("O-5", "P-JACKET", customer="C-6"),
-            basket("O-6", "P-JACKET", "P-HEADLAMP", customer="C-7"),
-        ]
-    )
+    orders = []
+    for n in range(12):
+        orders.append(basket(f"O-T{n}", "P-TENT", "P-STOVE", customer=f"C-T{n}"))
+        orders.append(basket(f"O-J{n}", "P-JACKET", "P-HEADLAMP", customer=f"C-J{n}"))
+        orders.append(
+            basket(f"O-S{n}", ("P-SHELL", "P-HEADLAMP", "P-JACKET")[n % 3], customer=f"C-S{n}")
+        )
+    engine.add_orders(orders)
     return engine
 
 
@@ -71,11 +70,11 @@ def test_a_new_order_changes_the_suggestions_without_a_rebuild(
     before = engine.recommend(shopper)
     assert all(s.source != "copurchase" for s in before)
 
-    for number in range(3):
-        assert engine.add_order(basket(f"O-new-{number}", "P-PAD", "P-HEADLAMP", day=20))
+    for number in range(12):  # a dozen shoppers buy the pad with a stove
+        assert engine.add_order(basket(f"O-new-{number}", "P-PAD", "P-STOVE", day=20))
 
     after = engine.recommend(shopper)
-    assert after[0].product_id == "P-HEADLAMP"
+    assert after[0].product_id == "P-STOVE"
     assert after[0].reason == "Often bought together with your Ridge Sleeping Pad"
 
 
@@ -85,9 +84,9 @@ def test_an_order_counted_twice_changes_nothing(
     engine = trained(catalog, settings, policy)
     counts = dict(engine.copurchase.pairs[catalog.index["P-TENT"]])
 
-    assert engine.add_order(basket("O-1", "P-TENT", "P-STOVE", customer="C-2")) is False
+    assert engine.add_order(basket("O-T1", "P-TENT", "P-STOVE", customer="C-T1")) is False
     assert dict(engine.copurchase.pairs[catalog.index["P-TENT"]]) == counts
-    assert engine.orders_seen == 6
+    assert engine.orders_seen == 36
 
 
 def test_a_product_just_sent_back_is_not_what_suggestions_are_about(
