@@ -406,7 +406,7 @@ def choose_priors(store: Store) -> dict[str, tuple[float, float]]:
     engine = Recommender(store.catalog, load_settings(), store.policy)
     engine.add_orders(store.baskets[: int(len(store.baskets) * VALIDATION_SHARE)])
     shipped = engine.settings
-    chosen = {}
+    chosen: dict[str, tuple[float, float]] = {}
     for task, cases in task_cases(store, VALIDATION_SHARE, TRAIN_SHARE).items():
         picked = sample(cases, VALIDATION_CASES)
         scored = []
