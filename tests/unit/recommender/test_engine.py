@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from recommender.catalog import Catalog, ShopperHistory
 from recommender.config import RankingSettings, RecommendationPolicy
 from recommender.engine import Recommender
@@ -158,3 +160,39 @@ def test_a_product_not_bought_is_found_in_the_catalogue_and_nonsense_is_not(
     assert engine.product_mentioned("sleeping pads", ShopperHistory()) == "P-PAD"
     assert engine.product_mentioned("kayak", ShopperHistory()) is None
     assert engine.product_mentioned("!!", ShopperHistory()) is None
+
+
+def test_in_a_store_without_real_pairs_nothing_is_called_bought_together(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    rng = random.Random(4)
+    ids = [p.product_id for p in catalog.products]
+    weights = [8, 5, 1, 6, 7, 3, 1, 1, 1, 1, 9]  # some best-sellers, no pairs
+    engine = Recommender(catalog, settings, policy)
+    for n in range(600):
+        picked = tuple(dict.fromkeys(rng.choices(ids, weights, k=rng.randint(1, 3))))
+        engine.add_order(basket(f"O-{n}", *picked, customer=f"C-{n}"))
+
+    for pid in ("P-TENT", "P-JACKET", "P-STOVE", "P-PAD"):
+        suggestions = engine.recommend(ShopperHistory(), anchor_product_id=pid, limit=5)
+        assert suggestions
+        assert all(not s.reason.startswith("Often bought together") for s in suggestions)
+
+
+def test_a_pair_bought_together_beats_a_best_seller_that_tent_buyers_rarely_take(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = Recommender(catalog, settings, policy)
+    for n in range(60):  # the headlamp is in most orders, but in a third of the tent orders
+        if n % 4 == 0:
+            lines = ("P-TENT", "P-STOVE", "P-HEADLAMP") if n % 12 == 0 else ("P-TENT", "P-STOVE")
+        else:
+            lines = ("P-JACKET", "P-HEADLAMP")
+        engine.add_order(basket(f"O-{n}", *lines, customer=f"C-{n}"))
+
+    suggestions = engine.recommend(ShopperHistory(), anchor_product_id="P-TENT")
+
+    assert suggestions[0].product_id == "P-STOVE"
+    assert suggestions[0].reason == "Often bought together with the Alpine Tent"
+    headlamp = next(s for s in suggestions if s.product_id == "P-HEADLAMP")
+    assert headlamp.reason == "Popular with other shoppers right now"
