@@ -76,6 +76,9 @@ class RankingSettings(_Strict):
             than chance's usual spread (see `Recommender._hybrid`).
         copurchase_prior: Shrinkage of the co-purchase baseline's pair scores, in baskets.
         candidates_per_source: Candidates each source contributes before ranking.
+        related_first_within: Within this many best candidates that pass the rules, those
+            about the shopper's purchase (bought together, similar) come before best-sellers;
+            a list of three is then cut from that order.
         anchors: Most recent purchases the suggestions are about.
         min_content_similarity: The similarity floor: below it a product is not "similar".
     """
@@ -86,6 +89,7 @@ class RankingSettings(_Strict):
     together_min_lift: float = Field(ge=1)
     copurchase_prior: float = Field(ge=0)
     candidates_per_source: int = Field(ge=5, le=500)
+    related_first_within: int = Field(ge=1, le=50)
     anchors: int = Field(ge=1, le=20)
     min_content_similarity: float = Field(ge=0, le=1)
 

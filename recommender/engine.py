@@ -41,6 +41,16 @@ class Recommendation:
     score: float
 
 
+def related_first(kept: list[Candidate]) -> list[Candidate]:
+    """The shortlist with suggestions about the shopper's purchase before mere best-sellers.
+
+    A shopper who asks what goes with their tent reads "bought together with your tent" or
+    "similar to your tent" before "popular right now", even when a best-seller's chance is a
+    little higher. Only the order within the shortlist changes, never which products are on it.
+    """
+    return sorted(kept, key=lambda c: c.source == "popularity")
+
+
 class Recommender:
     """Ranks a catalogue for one shopper; learns from each new order without a rebuild.
 
@@ -264,10 +274,10 @@ class Recommender:
             in_stock=stock,
             returned_categories=returned_categories,
         )
-        outcome = apply_rules(
-            candidates, ctx, limit=limit or self.policy.max_results, skip=skip_rules
-        )
-        return [self._explain(c, history, stock) for c in outcome.kept]
+        wanted = limit or self.policy.max_results
+        shortlist = max(wanted, self.settings.related_first_within)
+        outcome = apply_rules(candidates, ctx, limit=shortlist, skip=skip_rules)
+        return [self._explain(c, history, stock) for c in related_first(outcome.kept)[:wanted]]
 
     def _explain(
         self, candidate: Candidate, history: ShopperHistory, stock: frozenset[str]

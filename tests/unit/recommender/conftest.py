@@ -68,6 +68,7 @@ def settings() -> RankingSettings:
         together_min_lift=1.5,
         copurchase_prior=2,
         candidates_per_source=50,
+        related_first_within=10,
         anchors=3,
         min_content_similarity=0.35,
     )

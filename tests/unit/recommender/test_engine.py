@@ -196,3 +196,20 @@ def test_a_pair_bought_together_beats_a_best_seller_that_tent_buyers_rarely_take
     assert suggestions[0].reason == "Often bought together with the Alpine Tent"
     headlamp = next(s for s in suggestions if s.product_id == "P-HEADLAMP")
     assert headlamp.reason == "Popular with other shoppers right now"
+
+
+def test_what_goes_with_the_tent_reads_before_a_best_seller_bought_with_everything(
+    catalog: Catalog, settings: RankingSettings, policy: RecommendationPolicy
+) -> None:
+    engine = Recommender(catalog, settings, policy)
+    for n in range(60):  # the headlamp is in every order; the stove only with tents
+        lines = ("P-TENT", "P-STOVE", "P-HEADLAMP") if n % 4 == 0 else ("P-JACKET", "P-HEADLAMP")
+        engine.add_order(basket(f"O-{n}", *lines, customer=f"C-{n}"))
+    anchors = engine.anchors(ShopperHistory(), "P-TENT")
+    assert engine.rank(anchors, asked=True)[0].position == catalog.index["P-HEADLAMP"]
+
+    suggestions = engine.recommend(ShopperHistory(), anchor_product_id="P-TENT")
+
+    assert suggestions[0].product_id == "P-STOVE"
+    assert suggestions[0].reason == "Often bought together with the Alpine Tent"
+    assert "P-HEADLAMP" in [s.product_id for s in suggestions]
