@@ -1,10 +1,12 @@
-"""The hybrid recommender: candidates from three signals, one blended score, then rules.
+"""The hybrid recommender: candidates from three signals, one score, then the rules.
 
-Candidates come from what is bought together with the shopper's recent purchases
-(`CoPurchase`), from products whose text is close to those purchases (MiniLM embeddings),
-and from popularity (cold start). Each signal is scaled to [0, 1] and blended with the
-weights of `recommender/settings.yml`; the signal that contributed most names the reason the
-shopper reads. The merchant's rules run last (`recommender.rules`).
+Candidates come from what is bought together with the shopper's purchases (`CoPurchase`),
+from products whose text is close to them (MiniLM embeddings), and from popularity (cold
+start). One score ranks them all: the chance that a shopper buying the anchor buys the
+candidate, estimated from the baskets and pulled towards a prior of popularity raised by
+similarity (`Recommender._hybrid`, settings in `recommender/settings.yml`). The reason the
+shopper reads says what earned the place, checked against chance. The merchant's rules run
+last (`recommender.rules`).
 """
 
 from __future__ import annotations
