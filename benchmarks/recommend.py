@@ -330,9 +330,10 @@ def pair_lift(store: Store, cases: Sequence[Case], train_only: bool = True) -> f
     return observed / expected if expected else 0.0
 
 
-def null_pair_lift(store: Store, cases: Sequence[Case]) -> tuple[float, float]:
+def null_pair_lift(store: Store, cases: Sequence[Case]) -> tuple[float, float, int]:
     """The range `pair_lift` takes when the training lines are dealt into baskets at random
-    (each product keeps its number of orders, each basket its size): 95 % of `deals` deals.
+    (each product keeps its number of orders, each basket its size): the middle 95 % of 200
+    deals (20 for a store of over 5,000 training orders, whose range is narrow), and the count.
 
     A store's own lift inside this range is what a store without any bought-together pairs
     would show, so no ranking can learn pairs from it.
@@ -354,7 +355,7 @@ def null_pair_lift(store: Store, cases: Sequence[Case]) -> tuple[float, float]:
         shuffled = Store(store.name, store.catalog, dealt, store.regions, store.policy)
         lifts.append(pair_lift(shuffled, cases, train_only=False))
     low, high = np.percentile(lifts, [2.5, 97.5])
-    return float(low), float(high)
+    return float(low), float(high), deals
 
 
 VALIDATION_SHARE = 0.64
@@ -374,7 +375,7 @@ class Quality:
     cases: dict[str, int]
     scores: dict[str, dict[str, Scores]]
     lift: float
-    null_lift: tuple[float, float]
+    null_lift: tuple[float, float, int]
     chosen: dict[str, tuple[float, float]]
 
 
@@ -558,7 +559,7 @@ def table(name: str, result: Quality) -> list[str]:
     lines += [
         f"Test baskets' pairs were bought together in the training orders {result.lift:.2f}× "
         "as often as chance (same product counts and basket sizes, lines dealt at random) "
-        "would pair them; the training lines dealt at random 200 times give "
+        f"would pair them; the training lines dealt at random {result.null_lift[2]} times give "
         f"{result.null_lift[0]:.2f}× to {result.null_lift[1]:.2f}× (95 %), so a figure inside "
         "that range means the baskets hold no pairs for any recommender to find.",
         "",

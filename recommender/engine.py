@@ -25,6 +25,7 @@ STRATEGIES = ("hybrid", "popularity", "copurchase")
 """`hybrid` is what shoppers get; the other two are the benchmark's baselines."""
 SOURCES = ("copurchase", "content", "popularity")
 """What earned a suggestion, in the order `_hybrid` encodes it."""
+POPULARITY = SOURCES.index("popularity")
 FILLER_WORDS = frozenset("a an the my our your his her their this that these those new one".split())
 """Words in "my new tent" that say nothing about which product."""
 
@@ -171,35 +172,36 @@ class Recommender:
         limit = settings.candidates_per_source
         beta = settings.evidence_prior if asked else settings.history_evidence_prior
         floor = settings.min_content_similarity
+        size = len(self.catalog)
         pool: set[int] = {p for p, _ in popular}
-        boosts: list[dict[int, float]] = []
+        boosts: list[tuple[np.ndarray, float]] = []  # per anchor: dense boost, prior's norm
         for anchor in anchors:
             pool.update(self.copurchase.most_with(anchor, limit))
             ids = self.catalog.neighbour_ids[anchor]
             sims = self.catalog.neighbour_sims[anchor]
-            close = sims >= floor
-            boost = np.expm1(settings.content_boost * (sims[close] - floor))
-            boosts.append(dict(zip(ids[close].tolist(), boost.tolist(), strict=True)))
-            pool.update(ids[close][:limit].tolist())
+            close = ids[sims >= floor]
+            raised = np.expm1(settings.content_boost * (sims[sims >= floor] - floor))
+            boost = np.zeros(size)
+            boost[close] = raised
+            boosts.append((boost, 1.0 + float(self.popularity.shares(close) @ raised)))
+            pool.update(close[:limit].tolist())
         pool -= set(anchors)
         if not pool:
             return []
-        positions = np.fromiter(sorted(pool), dtype=np.int64)
+        positions = np.fromiter(sorted(pool), dtype=np.int64, count=len(pool))
         share = self.popularity.shares(positions)
+        sold = self.popularity.counts[positions]
         best = np.full(len(positions), -1.0)
         best_anchor = np.full(len(positions), -1, dtype=np.int64)
         best_source = np.zeros(len(positions), dtype=np.int64)  # index into SOURCES
-        for anchor, boost_of in zip(anchors, boosts, strict=True):
-            boost = np.array([boost_of.get(int(p), 0.0) for p in positions])
-            norm = 1.0 + sum(
-                self.popularity.share(other) * b for other, b in boost_of.items() if other != anchor
-            )
-            together = self.copurchase.counts_with(anchor, positions)
+        for anchor, (boost_all, norm) in zip(anchors, boosts, strict=True):
+            boost = boost_all[positions]
+            together = self.copurchase.row(anchor, size)[positions]
             orders = self.copurchase.orders_with[anchor]
             from_pop = beta * share / norm
             from_text = from_pop * boost
             # baskets with both if b were dealt into orders regardless of a
-            chance = orders * self.popularity.counts[positions] / max(1, self.orders_seen)
+            chance = orders * sold / max(1, self.orders_seen)
             score = (together + from_pop + from_text) / (orders + beta)
             # "bought together" only for pairs well above chance, and beyond its usual spread
             # (two standard deviations of a Poisson count), so chance pairs are not called so
@@ -213,17 +215,17 @@ class Recommender:
             best = np.where(better, score, best)
             best_anchor = np.where(better, anchor, best_anchor)
             best_source = np.where(better, source, best_source)
-        candidates = [
-            Candidate(
-                int(p),
-                float(s),
-                SOURCES[int(src)],
-                None if SOURCES[int(src)] == "popularity" else int(a),
+        order = np.lexsort((positions, -best))
+        return [
+            Candidate(p, s, SOURCES[src], None if src == POPULARITY else a)
+            for p, s, a, src in zip(
+                positions[order].tolist(),
+                best[order].tolist(),
+                best_anchor[order].tolist(),
+                best_source[order].tolist(),
+                strict=True,
             )
-            for p, s, a, src in zip(positions, best, best_anchor, best_source, strict=True)
         ]
-        candidates.sort(key=lambda c: (-c.score, c.position))
-        return candidates
 
     # --- the answer --------------------------------------------------------------------
 

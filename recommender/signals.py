@@ -32,12 +32,14 @@ class CoPurchase:
         self.prior = prior
         self.pairs: defaultdict[int, Counter[int]] = defaultdict(Counter)
         self.orders_with: Counter[int] = Counter()
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def add(self, positions: Iterable[int]) -> None:
         """Count one order's distinct products."""
         items = sorted(set(positions))
         for a in items:
             self.orders_with[a] += 1
+            self._rows.pop(a, None)
         for i, a in enumerate(items):
             for b in items[i + 1 :]:
                 self.pairs[a][b] += 1
@@ -50,12 +52,22 @@ class CoPurchase:
             return []
         return [p for p, _ in heapq.nsmallest(limit, together.items(), key=lambda i: (-i[1], i[0]))]
 
-    def counts_with(self, anchor: int, positions: np.ndarray) -> np.ndarray:
-        """Orders holding both `anchor` and each of `positions`."""
-        together = self.pairs.get(anchor)
-        if not together:
-            return np.zeros(len(positions), dtype=np.float64)
-        return np.fromiter((together.get(int(p), 0) for p in positions), np.float64, len(positions))
+    def row(self, anchor: int, size: int) -> np.ndarray:
+        """Orders holding both `anchor` and each product, dense over a catalogue of `size`.
+
+        The anchor's pairs are kept as arrays until its next order, so a request spends
+        microseconds here rather than walking a counter.
+        """
+        if anchor not in self._rows:
+            together: Counter[int] = self.pairs.get(anchor) or Counter()
+            self._rows[anchor] = (
+                np.fromiter(together.keys(), np.int64, len(together)),
+                np.fromiter(together.values(), np.float64, len(together)),
+            )
+        keys, counts = self._rows[anchor]
+        dense = np.zeros(size)
+        dense[keys[keys < size]] = counts[keys < size]
+        return dense
 
     def neighbours(self, anchor: int, limit: int) -> list[tuple[int, float]]:
         """The `limit` products most often bought with `anchor`, best first."""
@@ -80,6 +92,7 @@ class Popularity:
         self.counts = np.zeros(size, dtype=np.float64)
         self.total = 0.0
         self._top: np.ndarray | None = None
+        self._lists: dict[int, list[tuple[int, float]]] = {}
 
     def grow(self, size: int) -> None:
         """Make room for products added to the catalogue after the start."""
@@ -101,23 +114,19 @@ class Popularity:
         """
         if self._top is None:
             self._top = np.argsort(-self.counts, kind="stable")
-        best = float(self.counts[self._top[0]]) if len(self._top) else 0.0
-        if best <= 0:
-            return []
-        return [
-            (int(p), float(self.score(int(p)) / self.score(int(self._top[0]))))
-            for p in self._top[:limit]
-            if self.counts[p] > 0
-        ]
+            self._lists = {}
+        if limit not in self._lists:
+            top = self._top[:limit]
+            top = top[self.counts[top] > 0]
+            best = np.log1p(self.counts[top[0]]) if len(top) else 1.0
+            scores = np.log1p(self.counts[top]) / best
+            self._lists[limit] = list(zip(top.tolist(), scores.tolist(), strict=True))
+        return self._lists[limit]
 
     def shares(self, positions: np.ndarray) -> np.ndarray:
         """Each product's share of all sales, with one pretend sale each (add-one smoothing),
         so a product nobody has bought yet is unlikely, not impossible. Sums to 1."""
         return (self.counts[positions] + 1.0) / (self.total + len(self.counts))
-
-    def share(self, position: int) -> float:
-        """`shares` for one product."""
-        return float((self.counts[position] + 1.0) / (self.total + len(self.counts)))
 
     def score(self, position: int) -> float:
         """Log-damped count: the tenth best-seller is not ten times worse than the first."""

@@ -102,9 +102,9 @@ def test_random_deals_of_the_same_lines_bracket_an_independent_store_not_a_plant
     ids = [p.product_id for p in make_catalog().products]
     independent = _store([(f"C-{n}", tuple(rng.sample(ids, 2))) for n in range(400)])
 
-    low, high = null_pair_lift(planted, basket_cases(planted))
+    low, high, _ = null_pair_lift(planted, basket_cases(planted))
     assert high < pair_lift(planted, basket_cases(planted))
-    low, high = null_pair_lift(independent, basket_cases(independent))
+    low, high, _ = null_pair_lift(independent, basket_cases(independent))
     assert low < pair_lift(independent, basket_cases(independent)) < high
 
 
