@@ -31,6 +31,10 @@ def main() -> int:
     logger.info("Commerce backend on %s (store: %s)", config.base_url, config.db_url)
     try:
         app = create_app(config)
+    except (pydantic.ValidationError, OSError) as error:
+        logger.error("A merchant policy file (MERCHANT_POLICY, MERCHANT_POLICIES) is unusable:\n%s", error)
+        return 2
+    try:
         app.cleanup_ctx.append(warm_up_on_start)
         web.run_app(app, host=config.host, port=config.port, print=None)
     except SchemaMissing as error:
