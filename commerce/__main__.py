@@ -10,7 +10,7 @@ from aiohttp import web
 
 from commerce.app import SchemaMissing, create_app
 from commerce.config import DEFAULT_API_TOKEN, CommerceConfig
-from commerce.recommendations import warm_up_on_start
+from commerce.recommendations import PolicyUnusable, warm_up_on_start
 
 logger = logging.getLogger("commerce")
 
@@ -22,7 +22,7 @@ def main() -> int:
     try:
         config = CommerceConfig.from_env()
     except pydantic.ValidationError as error:
-        logger.error("Invalid COMMERCE_* settings:\n%s", error)
+        logger.error("Invalid COMMERCE_* or MERCHANT_* settings:\n%s", error)
         return 2
     if config.api_token == DEFAULT_API_TOKEN:
         logger.warning(
@@ -31,8 +31,8 @@ def main() -> int:
     logger.info("Commerce backend on %s (store: %s)", config.base_url, config.db_url)
     try:
         app = create_app(config)
-    except (pydantic.ValidationError, OSError) as error:
-        logger.error("A merchant policy file (MERCHANT_POLICY, MERCHANT_POLICIES) is unusable:\n%s", error)
+    except PolicyUnusable as error:
+        logger.error("Unusable merchant policy, the backend cannot start: %s", error)
         return 2
     try:
         app.cleanup_ctx.append(warm_up_on_start)

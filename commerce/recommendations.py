@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic
+import yaml
 from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -582,24 +584,35 @@ def setup_recommendation_routes(app: web.Application) -> None:
     app.router.add_get(f"{API_PREFIX}/recommendations/clicks", get_clicks)
 
 
+class PolicyUnusable(RuntimeError):
+    """A merchant's policy file cannot be read, or its `recommendations` section is invalid."""
+
+
+def _read_policy(path: str, merchant: str | None = None) -> RecommendationPolicy:
+    try:
+        return load_policy_section(Path(path))
+    except (OSError, yaml.YAMLError, pydantic.ValidationError) as error:
+        whose = f" (merchant {merchant!r})" if merchant else ""
+        raise PolicyUnusable(f"policy file {path}{whose}: {error}") from error
+
+
 def load_recommendation_policy(path: str | None) -> RecommendationPolicy:
     """The merchant's rules from its policy file; the defaults when no file is configured.
 
     Raises:
-        pydantic.ValidationError: The file's `recommendations` section is invalid.
-        OSError: The file cannot be read.
+        PolicyUnusable: The file cannot be read or its `recommendations` section is invalid.
     """
-    return RecommendationPolicy() if path is None else load_policy_section(Path(path))
+    return RecommendationPolicy() if path is None else _read_policy(path)
 
 
 def load_merchant_policies(paths: Mapping[str, str]) -> dict[str, RecommendationPolicy]:
     """Each merchant's rules from its own policy file, all read at start.
 
     Raises:
-        pydantic.ValidationError: A file's `recommendations` section is invalid.
-        OSError: A file cannot be read.
+        PolicyUnusable: A file cannot be read or its `recommendations` section is invalid;
+            the message names the file and the merchant.
     """
-    return {merchant: load_policy_section(Path(path)) for merchant, path in paths.items()}
+    return {merchant: _read_policy(path, merchant) for merchant, path in paths.items()}
 
 
 async def warm_up_on_start(app: web.Application) -> AsyncIterator[None]:

@@ -269,9 +269,7 @@ class Recommender:
             in_stock=stock,
             returned_categories=returned_categories,
         )
-        outcome = apply_rules(
-            candidates, ctx, limit=limit or rules.max_results, skip=skip_rules
-        )
+        outcome = apply_rules(candidates, ctx, limit=limit or rules.max_results, skip=skip_rules)
         return [self._explain(c, history, stock) for c in outcome.kept]
 
     def _explain(
