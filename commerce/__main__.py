@@ -22,7 +22,7 @@ def main() -> int:
     try:
         config = CommerceConfig.from_env()
     except pydantic.ValidationError as error:
-        logger.error("Invalid COMMERCE_* or MERCHANT_* settings:\n%s", error)
+        logger.error("Invalid COMMERCE_* settings:\n%s", error)
         return 2
     if config.api_token == DEFAULT_API_TOKEN:
         logger.warning(
