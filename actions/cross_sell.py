@@ -148,12 +148,15 @@ class ActionRecommendProducts(Action):
         customer_id = tracker.get_slot("customer_id")
         # "what goes with my tent": the suggestions go with the tent, not the latest purchase.
         mention = next(tracker.get_latest_entity_values("product"), None)
+        # The merchant's own rules (exclusions, price band) even when merchants share a
+        # backend; a conversation without a tenant (REST) gets the backend's own.
+        tenant = tenant_of(tracker)
         try:
-            suggestions = await client_from_env(tenant_of(tracker)).recommendations(
-                customer_id, limit=3, about=str(mention) if mention else None
+            suggestions = await client_from_env(tenant).recommendations(
+                customer_id, limit=3, about=str(mention) if mention else None, merchant=tenant
             )
         except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
+            apologise_backend_down(dispatcher, tenant)
             # Counted as shown: no offer later in a conversation the backend already failed.
             return [SlotSet("suggestion_state", SHOWN)]
         if not suggestions.items:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from commerce.app import SchemaMissing, create_app
 from commerce.config import DEFAULT_API_TOKEN, CommerceConfig
-from commerce.recommendations import warm_up_on_start
+from commerce.recommendations import PolicyUnusable, warm_up_on_start
 
 logger = logging.getLogger("commerce")
 
@@ -31,6 +31,10 @@ def main() -> int:
     logger.info("Commerce backend on %s (store: %s)", config.base_url, config.db_url)
     try:
         app = create_app(config)
+    except PolicyUnusable as error:
+        logger.error("Unusable merchant policy, the backend cannot start: %s", error)
+        return 2
+    try:
         app.cleanup_ctx.append(warm_up_on_start)
         web.run_app(app, host=config.host, port=config.port, print=None)
     except SchemaMissing as error:

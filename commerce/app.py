@@ -16,6 +16,7 @@ from commerce.db import Database
 from commerce.recommendations import (
     SERVICE_KEY,
     RecommendationService,
+    load_merchant_policies,
     load_recommendation_policy,
     setup_recommendation_routes,
 )
@@ -28,6 +29,9 @@ CONFIG_KEY = web.AppKey("config", CommerceConfig)
 DATABASE_KEY = web.AppKey("database", Database)
 CLOCK_KEY: web.AppKey[Callable[[], dt.datetime]] = web.AppKey("clock")
 POLICY_KEY = web.AppKey("recommendation_policy", RecommendationPolicy)
+MERCHANT_POLICIES_KEY: web.AppKey[dict[str, RecommendationPolicy]] = web.AppKey(
+    "merchant_recommendation_policies"
+)
 
 _HTTP_ERROR_CODES = {
     400: "bad_request",
@@ -112,7 +116,11 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         app[DATABASE_KEY] = database
         app[REPOSITORY_KEY] = CommerceRepository(database, clock=app[CLOCK_KEY])
         app[SERVICE_KEY] = RecommendationService(
-            database, app[POLICY_KEY], config.cache_path, clock=app[CLOCK_KEY]
+            database,
+            app[POLICY_KEY],
+            config.cache_path,
+            clock=app[CLOCK_KEY],
+            merchant_policies=app[MERCHANT_POLICIES_KEY],
         )
         yield
     finally:
@@ -135,7 +143,9 @@ def create_app(
     )
     app[CONFIG_KEY] = config
     app[CLOCK_KEY] = clock
+    # Read at build time, so a broken policy file stops the start instead of a request.
     app[POLICY_KEY] = load_recommendation_policy(config.merchant_policy)
+    app[MERCHANT_POLICIES_KEY] = load_merchant_policies(config.merchant_policies)
     setup_routes(app, server_url=config.base_url)
     setup_recommendation_routes(app)
     app.cleanup_ctx.append(_database_ctx)

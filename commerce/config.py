@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,34 @@ DEFAULT_PORT = 8060
 # Local development only: anyone who reads this repository knows it. Set COMMERCE_API_TOKEN
 # to a real secret wherever the service is reachable by anything but your own machine.
 DEFAULT_API_TOKEN = "dev-commerce-token"
+MERCHANT_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+"""A merchant's key: the tenant's name in `channels/tenants.yml` (the same rule as there)."""
+
+
+def parse_merchant_policies(raw: str) -> dict[str, str]:
+    """`demo=data/policy/demo.yml,outdoor=data/policy/tau-bench.yml` as a mapping.
+
+    Commas separate merchants and the first `=` separates a merchant's key from its policy
+    file; blanks around either are ignored, and an empty value means no merchants named.
+
+    Raises:
+        ValueError: An entry is not `key=path`, a key is not a tenant key, or a key repeats.
+    """
+    policies: dict[str, str] = {}
+    if not raw.strip():
+        return policies
+    for entry in raw.split(","):
+        key, sep, path = (part.strip() for part in entry.partition("="))
+        if not sep or not key or not path:
+            raise ValueError(f"{entry.strip()!r} is not merchant=path/to/policy.yml")
+        if not MERCHANT_KEY.match(key):
+            raise ValueError(
+                f"merchant {key!r} must be lower-case letters, digits and dashes (a tenant key)"
+            )
+        if key in policies:
+            raise ValueError(f"merchant {key!r} is named twice")
+        policies[key] = path
+    return policies
 
 
 class CommerceConfig(BaseModel):
@@ -29,7 +58,11 @@ class CommerceConfig(BaseModel):
         max_body_bytes: Largest request body accepted; the API's bodies are tiny, so
             anything bigger is refused with 413 before it is parsed.
         merchant_policy: The merchant's policy file, whose `recommendations` section holds
-            the rules for suggestions (None: the defaults of `RecommendationPolicy`).
+            the rules for suggestions (None: the defaults of `RecommendationPolicy`). With
+            `merchant_policies` it is the policy of requests that name no merchant.
+        merchant_policies: Merchant (tenant key) to policy file, for a backend that serves
+            several merchants of one store: a request names its merchant and gets that
+            merchant's rules. Empty: one merchant, every request gets `merchant_policy`.
         cache_dir: Where computed product embeddings are kept between starts ("" for no
             cache).
     """
@@ -40,6 +73,7 @@ class CommerceConfig(BaseModel):
     api_token: str = DEFAULT_API_TOKEN
     max_body_bytes: int = 16 * 1024
     merchant_policy: str | None = None
+    merchant_policies: dict[str, str] = {}
     cache_dir: str = "var/cache"
 
     class Config:
@@ -57,6 +91,23 @@ class CommerceConfig(BaseModel):
         if not 0 < value < 65536:
             raise ValueError("must be between 1 and 65535")
         return value
+
+    @validator("merchant_policies", pre=True)
+    def _merchant_policies(cls, value: object) -> object:  # noqa: N805
+        """The env var's `key=path,...` text, or a mapping given in code; files must exist.
+
+        Checked here rather than at first request: a merchant whose rules cannot be read
+        would otherwise be refused with 422 for as long as the backend runs.
+        """
+        policies = parse_merchant_policies(value) if isinstance(value, str) else value
+        if not isinstance(policies, Mapping):
+            raise ValueError("must be merchant=path pairs separated by commas")
+        for key, path in policies.items():
+            if not isinstance(key, str) or not MERCHANT_KEY.match(key):
+                raise ValueError(f"merchant {key!r} must be lower-case letters, digits and dashes")
+            if not isinstance(path, str) or not Path(path).is_file():
+                raise ValueError(f"policy file {path!r} of merchant {key!r} does not exist")
+        return dict(policies)
 
     @validator("max_body_bytes")
     def _positive_body_limit(cls, value: int) -> int:  # noqa: N805
@@ -82,6 +133,7 @@ class CommerceConfig(BaseModel):
             "api_token": "COMMERCE_API_TOKEN",
             "max_body_bytes": "COMMERCE_MAX_BODY_BYTES",
             "merchant_policy": "MERCHANT_POLICY",
+            "merchant_policies": "MERCHANT_POLICIES",
             "cache_dir": "COMMERCE_CACHE_DIR",
         }
         values: dict[str, Any] = {field: env[name] for field, name in names.items() if name in env}

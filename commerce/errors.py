@@ -27,6 +27,10 @@ class ProductNotFound(CommerceError):
     """No product has this id."""
 
 
+class MerchantNotFound(CommerceError):
+    """The backend serves no merchant of this name; its rules are unknown, so none apply."""
+
+
 class InvalidArgument(CommerceError):
     """A caller passed a value outside what the query accepts."""
 

@@ -934,13 +934,23 @@ def _recommendation_paths() -> dict[str, Schema]:
                         "tent",
                     ),
                     _query_param("limit", "1..10, default the policy's max_results.", "3"),
+                    _query_param(
+                        "merchant",
+                        "The merchant (tenant key) the shopper is talking to: its policy "
+                        "file's rules apply. Omitted: the backend's own policy "
+                        "(MERCHANT_POLICY). A backend that serves one merchant "
+                        "(no MERCHANT_POLICIES) applies its own policy to every request.",
+                        "outdoor",
+                    ),
                 ],
                 "responses": _responses(
                     _json("RecommendationList", "The suggestions, best first."),
                     {
                         "404": "Unknown customer (`customer_not_found`) or product "
                         "(`product_not_found`).",
-                        "422": "A malformed id, about or limit (`invalid_request`).",
+                        "422": "A malformed id, about, limit or merchant "
+                        "(`invalid_request`), or a merchant this backend has no rules for "
+                        "(`unknown_merchant`).",
                     },
                 ),
             }

@@ -18,11 +18,13 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic
+import yaml
 from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -37,8 +39,9 @@ from commerce.api import (
     money,
     read_json_object,
 )
+from commerce.config import MERCHANT_KEY
 from commerce.db import Database
-from commerce.errors import CustomerNotFound, ProductNotFound
+from commerce.errors import CustomerNotFound, MerchantNotFound, ProductNotFound
 from commerce.models import (
     Customer,
     Order,
@@ -181,11 +184,17 @@ class Suggestions:
 class RecommendationService:
     """The recommender for one store, built on first use and kept up to date.
 
+    Several merchants may sell from one store (the tenants of `channels/tenants.yml` on the
+    demo backend): what was bought together, what sells and what reads alike is the store's,
+    learnt once; what may be shown is each merchant's, chosen per request (`policy_for`).
+
     Args:
         database: The store.
-        policy: The merchant's recommendation rules.
+        policy: The recommendation rules of requests that name no merchant, and of every
+            request when `merchant_policies` is empty (a single-merchant backend).
         cache_dir: Where catalogue embeddings are cached (None: not cached).
         clock: The store's time (naive UTC), for "returned recently".
+        merchant_policies: Each merchant's rules, by tenant key.
     """
 
     def __init__(
@@ -194,9 +203,11 @@ class RecommendationService:
         policy: RecommendationPolicy,
         cache_dir: Path | None,
         clock: Callable[[], dt.datetime],
+        merchant_policies: Mapping[str, RecommendationPolicy] | None = None,
     ) -> None:
         self._database = database
         self._policy = policy
+        self._merchant_policies = dict(merchant_policies or {})
         self._cache_dir = cache_dir
         self._clock = clock
         self._recommender: Recommender | None = None
@@ -262,11 +273,13 @@ class RecommendationService:
         anchor_product_id: str | None,
         limit: int,
         about: str | None = None,
+        policy: RecommendationPolicy | None = None,
     ) -> Suggestions:
         """Suggestions for a shopper (or for anyone, when `customer_id` is None).
 
         `about` is what the shopper called the product ("my tent"); it picks the anchor
-        when no `anchor_product_id` is given and is ignored when nothing matches.
+        when no `anchor_product_id` is given and is ignored when nothing matches. `policy`
+        is the merchant's rules (see `policy_for`; default: the backend's own).
 
         Raises:
             CustomerNotFound: Unknown customer id.
@@ -277,7 +290,8 @@ class RecommendationService:
         if anchor_product_id is not None and anchor_product_id not in recommender.catalog.index:
             raise ProductNotFound(anchor_product_id)
         now = self._clock()
-        days = self._policy.recently_returned_days
+        rules = self._policy if policy is None else policy
+        days = rules.recently_returned_days
 
         def work(session: Session) -> tuple[str | None, list[Recommendation]]:
             history = ShopperHistory()
@@ -292,6 +306,7 @@ class RecommendationService:
                     anchor_product_id=anchor,
                     limit=limit,
                     stock_of=lambda ids: in_stock(session, ids),
+                    policy=rules,
                 )
 
         anchor, items = await self._database.run(work)
@@ -299,7 +314,30 @@ class RecommendationService:
 
     @property
     def policy(self) -> RecommendationPolicy:
+        """The rules of requests that name no merchant."""
         return self._policy
+
+    @property
+    def merchants(self) -> frozenset[str]:
+        """The merchants this backend knows the rules of (empty: a single merchant)."""
+        return frozenset(self._merchant_policies)
+
+    def policy_for(self, merchant: str | None) -> RecommendationPolicy:
+        """The rules a request for `merchant` gets.
+
+        A single-merchant backend has one set of rules for everyone, whoever is named.
+        A backend that serves several never guesses: an unknown merchant gets no rules,
+        because another merchant's exclusions and price band would be silently wrong.
+
+        Raises:
+            MerchantNotFound: Several merchants are configured and `merchant` is none of them.
+        """
+        if merchant is None or not self._merchant_policies:
+            return self._policy
+        try:
+            return self._merchant_policies[merchant]
+        except KeyError:
+            raise MerchantNotFound(merchant) from None
 
     async def record_click(
         self,
@@ -412,6 +450,15 @@ def _mention(raw: str | None) -> str | None:
     return raw.strip()
 
 
+def _merchant(raw: str | None) -> str | None:
+    """A merchant's key (a tenant of `channels/tenants.yml`), when the request names one."""
+    if raw is None:
+        return None
+    if not MERCHANT_KEY.match(raw.strip()):
+        raise ValueError("merchant must be 1 to 63 lower-case letters, digits or dashes.")
+    return raw.strip()
+
+
 def _limit(raw: str | None, default: int) -> int:
     if raw is None:
         return default
@@ -453,17 +500,31 @@ def serialize_click(click: RecommendationClick) -> dict[str, Any]:
 
 
 async def get_recommendations(request: web.Request) -> web.Response:
-    """`GET /api/v1/recommendations?customer_id=&product_id=&about=&limit=`."""
+    """`GET /api/v1/recommendations?customer_id=&product_id=&about=&limit=&merchant=`."""
     service = request.app[SERVICE_KEY]
     try:
+        merchant = _merchant(request.query.get("merchant"))
         customer_id = _id_param(request.query.get("customer_id"), "customer_id")
         product_id = _id_param(request.query.get("product_id"), "product_id")
-        limit = _limit(request.query.get("limit"), service.policy.max_results)
         about = _mention(request.query.get("about"))
     except ValueError as error:
         return _bad(422, "invalid_request", str(error))
     try:
-        suggestions = await service.suggest(customer_id, product_id, limit, about)
+        policy = service.policy_for(merchant)
+    except MerchantNotFound:
+        known = ", ".join(sorted(service.merchants))
+        return _bad(
+            422,
+            "unknown_merchant",
+            f"This backend has no recommendation rules for merchant {merchant!r} "
+            f"(it serves: {known}).",
+        )
+    try:
+        limit = _limit(request.query.get("limit"), policy.max_results)
+    except ValueError as error:
+        return _bad(422, "invalid_request", str(error))
+    try:
+        suggestions = await service.suggest(customer_id, product_id, limit, about, policy)
     except CustomerNotFound:
         return _bad(404, "customer_not_found", "No customer has this id.")
     except ProductNotFound:
@@ -523,14 +584,35 @@ def setup_recommendation_routes(app: web.Application) -> None:
     app.router.add_get(f"{API_PREFIX}/recommendations/clicks", get_clicks)
 
 
+class PolicyUnusable(RuntimeError):
+    """A merchant's policy file cannot be read, or its `recommendations` section is invalid."""
+
+
+def _read_policy(path: str, merchant: str | None = None) -> RecommendationPolicy:
+    try:
+        return load_policy_section(Path(path))
+    except (OSError, yaml.YAMLError, pydantic.ValidationError) as error:
+        whose = f" (merchant {merchant!r})" if merchant else ""
+        raise PolicyUnusable(f"policy file {path}{whose}: {error}") from error
+
+
 def load_recommendation_policy(path: str | None) -> RecommendationPolicy:
     """The merchant's rules from its policy file; the defaults when no file is configured.
 
     Raises:
-        pydantic.ValidationError: The file's `recommendations` section is invalid.
-        OSError: The file cannot be read.
+        PolicyUnusable: The file cannot be read or its `recommendations` section is invalid.
     """
-    return RecommendationPolicy() if path is None else load_policy_section(Path(path))
+    return RecommendationPolicy() if path is None else _read_policy(path)
+
+
+def load_merchant_policies(paths: Mapping[str, str]) -> dict[str, RecommendationPolicy]:
+    """Each merchant's rules from its own policy file, all read at start.
+
+    Raises:
+        PolicyUnusable: A file cannot be read or its `recommendations` section is invalid;
+            the message names the file and the merchant.
+    """
+    return {merchant: _read_policy(path, merchant) for merchant, path in paths.items()}
 
 
 async def warm_up_on_start(app: web.Application) -> AsyncIterator[None]:

@@ -239,6 +239,7 @@ class Recommender:
         returned_categories: frozenset[str] | None = None,
         strategy: str = "hybrid",
         skip_rules: frozenset[str] = frozenset(),
+        policy: RecommendationPolicy | None = None,
     ) -> list[Recommendation]:
         """Suggestions for one shopper, best first, each with its reason.
 
@@ -252,7 +253,11 @@ class Recommender:
                 `history.returned_recently` in the catalogue).
             strategy: `hybrid`, or a baseline for the benchmark.
             skip_rules: Rules to leave out (benchmarks and tests only).
+            policy: The rules of the merchant this list is for (default: the engine's own).
+                One engine can serve several merchants of one store: the statistics are the
+                store's, the rules are each merchant's.
         """
+        rules = self.policy if policy is None else policy
         anchors = self.anchors(history, anchor_product_id)
         candidates = self.rank(anchors, strategy, asked=anchor_product_id is not None)
         ids = [self.catalog.products[c.position].product_id for c in candidates]
@@ -272,13 +277,13 @@ class Recommender:
         anchor_price = self.catalog.products[anchors[0]].price_cents if anchors else None
         ctx = RuleContext(
             catalog=self.catalog,
-            policy=self.policy,
+            policy=rules,
             history=history,
             anchor_price_cents=anchor_price,
             in_stock=stock,
             returned_categories=returned_categories,
         )
-        wanted = limit or self.policy.max_results
+        wanted = limit or rules.max_results
         shortlist = max(wanted, self.settings.related_first_within)
         outcome = apply_rules(candidates, ctx, limit=shortlist, skip=skip_rules)
         return [self._explain(c, history, stock) for c in related_first(outcome.kept)[:wanted]]

@@ -315,10 +315,13 @@ class CommerceClient(Protocol):
         product_id: str | None = None,
         limit: int = 3,
         about: str | None = None,
+        merchant: str | None = None,
     ) -> Suggestions:
         """Products to suggest, best first; popular ones for an unknown shopper.
 
         ``about`` is the shopper's word for a product ("tent"): suggestions go with it.
+        ``merchant`` is the conversation's tenant: a backend that serves several merchants
+        applies that merchant's rules (exclusions, price band); None: the backend's own.
         """
         ...
 
@@ -593,9 +596,12 @@ class HttpCommerceClient:
         product_id: str | None = None,
         limit: int = 3,
         about: str | None = None,
+        merchant: str | None = None,
     ) -> Suggestions:
         """See :meth:`CommerceClient.recommendations`."""
         params = {"limit": str(limit)}
+        if merchant:
+            params["merchant"] = merchant
         mention = " ".join(re.findall(r"[\w'-]+", about or ""))[:60]
         if mention:
             params["about"] = mention

@@ -14,6 +14,7 @@ from stack.isolated import isolated_env
 from stack.processes import Stack
 from tests.conftest import ROOT
 from tests.e2e.standins import ProviderStandIn
+from tests.merchants import DEMO_POLICY, best_seller, write_outdoor_policy
 
 MODEL = ROOT / "models" / "aftercare.tar.gz"
 
@@ -28,14 +29,24 @@ def provider_standin() -> Iterator[ProviderStandIn]:
 
 
 @pytest.fixture(scope="session")
+def outdoor_excludes(seeded_store: tuple[str, list[dict[str, str]]]) -> str:
+    """The category the `outdoor` merchant never suggests: that of the demo's best-seller."""
+    return best_seller(seeded_store[0]).category
+
+
+@pytest.fixture(scope="session")
 def stack(
     seeded_store: tuple[str, list[dict[str, str]]],
     tmp_path_factory: pytest.TempPathFactory,
     provider_standin: ProviderStandIn,
+    outdoor_excludes: str,
 ) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     tmp = tmp_path_factory.mktemp("stack")
+    # The backend serves both tenants, as stack/defaults.env has it; `outdoor` has edited the
+    # recommendations section of its policy file (tests/e2e/test_cross_sell.py).
+    outdoor = write_outdoor_policy(tmp / "outdoor.yml", exclude_categories=[outdoor_excludes])
     overrides = isolated_env(
         tmp,
         seeded_store[0],
@@ -49,6 +60,7 @@ def stack(
         LOG_LEVEL="DEBUG",
         DESK_SYNC_INTERVAL_S="0.5",
         HANDOFF_RULES=str(ROOT / "tests" / "e2e" / "handoff-rules.yml"),
+        MERCHANT_POLICIES=f"demo={DEMO_POLICY},outdoor={outdoor}",
     )
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running

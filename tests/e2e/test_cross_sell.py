@@ -10,6 +10,9 @@ from typing import Any
 
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_get, customer_orders, order_in
+from tests.e2e.standins import ProviderStandIn
+from tests.e2e.test_channels_sms import Phone, _sent_until, new_number
+from tests.merchants import best_seller, product_names
 
 OPEN = {"delayed", "lost", "return_requested", "exchange_requested"}
 OFFER = "would you like a few suggestions"
@@ -112,3 +115,28 @@ def test_a_shopper_with_an_open_return_is_not_offered_anything(
 
     assert OFFER not in reply.lower()
     assert "anything else" in reply.lower()  # utter_you_are_welcome
+
+
+def test_a_stranger_texting_the_outdoor_merchant_gets_its_rules_and_not_the_demo_s(
+    stack: Stack,
+    chat: Chat,
+    provider_standin: ProviderStandIn,
+    seeded_store: tuple[str, list[dict[str, str]]],
+    outdoor_excludes: str,
+) -> None:
+    excluded = product_names(seeded_store[0], outdoor_excludes)
+    phone = Phone(stack, "outdoor-7f3c", stack.env["TWILIO_AUTH_TOKEN_OUTDOOR"], new_number())
+    expected = [
+        item["name"]
+        for item in backend_get(stack, "recommendations", merchant="outdoor")["recommendations"]
+    ]
+
+    demo = "\n".join(m.get("text", "") for m in chat.say("any recommendations?"))  # REST
+    assert phone.text("any recommendations?") == []  # outdoor replies over Twilio's API
+    sent = _sent_until(provider_standin, phone, expected[-1])
+    outdoor = " ".join(" ".join(s.body["Body"] for s in sent).split())  # SMS parts rejoined
+
+    assert best_seller(seeded_store[0]).name in demo
+    assert "other shoppers like" in outdoor
+    assert all(name in outdoor for name in expected), outdoor
+    assert not [name for name in excluded if name in outdoor], outdoor

@@ -6,10 +6,13 @@ comes once and never at a bad moment, and a pick that the backend records.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
+from aiohttp.test_utils import TestServer
 from rasa_sdk.events import ActionExecuted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -19,8 +22,11 @@ from actions.cross_sell import (
     ActionRecommendProducts,
     ActionRecordSuggestionClick,
 )
+from commerce.app import create_app
+from commerce.config import CommerceConfig
 from tests.integration.actions import test_order_actions as order_tests
-from tests.integration.actions.conftest import Backend, Store
+from tests.integration.actions.conftest import TOKEN, Backend, Store
+from tests.merchants import DEMO_POLICY, best_seller, write_outdoor_policy
 
 # The order-status tests' fixtures: the domain, a fresh client per test, a live or dead backend.
 domain = order_tests.domain
@@ -293,3 +299,57 @@ async def test_saying_no_stops_the_suggestions_for_the_conversation(
     )
     assert responses(dispatcher) == ["utter_suggestions_declined"]
     assert events == [SlotSet("suggestion_state", "declined")]
+
+
+@pytest_asyncio.fixture
+async def two_merchant_backend(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[Backend, str]]:
+    """One backend for the `demo` and `outdoor` tenants; `outdoor` never suggests the
+    category of the demo merchant's first suggestion. Yields it and that category."""
+    excluded = str(best_seller(store.db_url).category)
+    outdoor = write_outdoor_policy(tmp_path / "outdoor.yml", exclude_categories=[excluded])
+    config = CommerceConfig(
+        db_url=store.db_url,
+        api_token=TOKEN,
+        merchant_policy=str(DEMO_POLICY),
+        merchant_policies={"demo": str(DEMO_POLICY), "outdoor": str(outdoor)},
+        cache_dir=str(tmp_path / "cache"),
+    )
+    server = TestServer(create_app(config), host="127.0.0.1")
+    await server.start_server()
+    try:
+        backend = Backend(f"http://127.0.0.1:{server.port}", TOKEN)
+        monkeypatch.setenv("COMMERCE_API_URL", backend.url)
+        monkeypatch.setenv("COMMERCE_API_TOKEN", backend.token)
+        await backend.get_json("/api/v1/recommendations")  # built before, as at start
+        yield backend, excluded
+    finally:
+        await server.close()
+
+
+async def suggested_categories(
+    domain: dict[str, Any], backend: Backend, slots: dict[str, Any]
+) -> list[str]:
+    """The categories of what the assistant suggests in a conversation with these slots."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(domain, intent="recommend_products", text="recs?", slots=slots)
+    events = await ActionRecommendProducts().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_suggestions_popular"]
+    shown = next(e["value"] for e in events if e["name"] == "suggested_products")
+    products = [await backend.get_json(f"/api/v1/products/{i['product_id']}") for i in shown]
+    return [str(product["category"]) for product in products]
+
+
+async def test_a_shopper_of_the_outdoor_merchant_gets_the_outdoor_merchant_s_rules(
+    domain: dict[str, Any], two_merchant_backend: tuple[Backend, str]
+) -> None:
+    backend, outdoor_excludes = two_merchant_backend
+
+    outdoor = await suggested_categories(domain, backend, {"tenant": "outdoor"})
+    demo = await suggested_categories(domain, backend, {"tenant": "demo"})
+    rest = await suggested_categories(domain, backend, {})  # REST: no tenant
+
+    assert len(outdoor) == 3 and outdoor_excludes not in outdoor
+    assert outdoor_excludes in demo
+    assert rest == demo  # the backend's own policy (MERCHANT_POLICY) is the demo's
