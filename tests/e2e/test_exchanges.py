@@ -113,8 +113,8 @@ def test_when_shopper_asks_for_an_exchange_in_their_own_words_then_the_exchange_
     assert "order number" in chat.text(opening).lower()
     chat.text(order["order_id"])
     reply = chat.text(order["email"])
-    if "Which item" in reply:
-        reply = chat.text(alt["line"]["product_name"])
+    if "Which item" in reply:  # several items: tap the one to exchange (names can overlap)
+        reply = chat.text(f'/inform{{"return_items":"{alt["line"]["line_id"]}"}}')
     assert "reason for the return" in reply
     assert "exchange for another option" in chat.text("doesn't fit").lower()
     assert "Which option would you like instead" in chat.text("exchange")
