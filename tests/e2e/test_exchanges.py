@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
+from actions.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_order
-from tests.e2e.variants import alternative
+from tests.e2e.variants import alternative, samples_in
+
+POLICY = parse_policy(DEFAULT_POLICY_PATH)
+# Openings that name the exchange only by a size or colour, or say "swap" with "colour" (once
+# read as a product recommendation request); each must still reach the exchange.
+OWN_WORDS = (
+    "the shoes are too small can i get a bigger pair",
+    "Swap something I bought for a different colour",
+    "wrong colour, want the blue one instead",
+)
 
 
 def _delivered_with_option(
@@ -67,3 +78,53 @@ def test_when_shopper_says_no_to_the_exchange_then_nothing_is_opened(
     assert "haven't changed anything" in chat.text("no")
     after = backend_order(stack, order["order_id"])
     assert after["status"] == "delivered" and after["returns"] == []
+
+
+@pytest.fixture(scope="module")
+def delivered(seeded_store: tuple[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    """Every delivered demo order: each exchange uses one up."""
+    return samples_in(seeded_store[0], "delivered")
+
+
+def _exchangeable(stack: Stack, delivered: list[dict[str, str]]) -> tuple[dict[str, str], Any]:
+    """A delivered order inside the return window with another option of a returnable line."""
+    now = datetime.now(timezone.utc)
+    # A day's margin: the bot counts whole days since delivery.
+    window = timedelta(days=POLICY.returns.window_days - 1)
+    final = set(POLICY.returns.final_sale_categories)
+    for order in delivered:
+        body = backend_order(stack, order["order_id"])
+        if body["status"] != "delivered" or body["returns"] or not body["shipment"]:
+            continue
+        at = datetime.fromisoformat(body["shipment"]["delivered_at"].replace("Z", "+00:00"))
+        if now - at > window or any(li["final_sale"] for li in body["lines"]):
+            continue
+        found = alternative(stack, order["order_id"])
+        if found is not None and found["line"]["category"] not in final:
+            return order, found
+    pytest.skip("no delivered demo order with another option in stock")
+
+
+@pytest.mark.parametrize("opening", OWN_WORDS)
+def test_when_shopper_asks_for_an_exchange_in_their_own_words_then_the_exchange_is_opened(
+    opening: str, stack: Stack, chat: Chat, delivered: list[dict[str, str]]
+) -> None:
+    order, alt = _exchangeable(stack, delivered)
+    assert "order number" in chat.text(opening).lower()
+    chat.text(order["order_id"])
+    reply = chat.text(order["email"])
+    if "Which item" in reply:  # several items: tap the one to exchange (names can overlap)
+        reply = chat.text(f'/inform{{"return_items":"{alt["line"]["line_id"]}"}}')
+    assert "reason for the return" in reply
+    assert "exchange for another option" in chat.text("doesn't fit").lower()
+    assert "Which option would you like instead" in chat.text("exchange")
+    reply = chat.text(alt["words"])
+    if "Which payment method" in reply:
+        reply = chat.text(backend_order(stack, order["order_id"])["payments"][0]["method"]["label"])
+    assert "Shall I start the exchange" in reply
+    assert "is open" in chat.text("yes")
+    after = backend_order(stack, order["order_id"])
+    assert after["status"] == "exchange_requested"
+    assert [(r["resolution"], r["line_ids"]) for r in after["returns"]] == [
+        ("exchange", [alt["line"]["line_id"]])
+    ]
