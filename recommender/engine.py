@@ -59,7 +59,7 @@ class Recommender:
 
     Args:
         catalog: Products with their embeddings.
-        settings: Blend weights and candidate counts.
+        settings: The prior, the reason thresholds and candidate counts.
         policy: The merchant's rules.
     """
 

@@ -22,7 +22,8 @@ class Candidate:
 
     Attributes:
         position: The product's position in the catalogue.
-        score: The blended score; higher is better.
+        score: The ranking's score (for the hybrid, the estimated chance of buying it with
+            the anchor); higher is better.
         source: The signal that contributed most: `copurchase`, `content` or `popularity`.
         anchor: Position of the shopper's purchase the reason is about (None for popularity).
     """

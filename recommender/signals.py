@@ -66,7 +66,7 @@ class CoPurchase:
             )
         keys, counts = self._rows[anchor]
         dense = np.zeros(size)
-        dense[keys[keys < size]] = counts[keys < size]
+        dense[keys] = counts  # positions of this catalogue, all below `size`
         return dense
 
     def neighbours(self, anchor: int, limit: int) -> list[tuple[int, float]]:
@@ -108,7 +108,8 @@ class Popularity:
         self._top = None
 
     def top(self, limit: int) -> list[tuple[int, float]]:
-        """The `limit` most ordered products with a score in (0, 1], best first.
+        """The `limit` most ordered products with a log-damped score in (0, 1], best first
+        (the tenth best-seller is not ten times worse than the first).
 
         The order is cached until the next update: most requests come between orders.
         """
@@ -127,7 +128,3 @@ class Popularity:
         """Each product's share of all sales, with one pretend sale each (add-one smoothing),
         so a product nobody has bought yet is unlikely, not impossible. Sums to 1."""
         return (self.counts[positions] + 1.0) / (self.total + len(self.counts))
-
-    def score(self, position: int) -> float:
-        """Log-damped count: the tenth best-seller is not ten times worse than the first."""
-        return math.log1p(float(self.counts[position]))
