@@ -25,6 +25,7 @@ from guardrails.pii import get_scrubber
 from guardrails.pii.events import EventProtector
 
 NO_BROKER = {"", "none", "null", "off"}
+_PROTECTOR = "aftercare_protector"
 DEFAULT_EVENT_FILE = "var/events.log"
 
 
@@ -69,6 +70,13 @@ def scrub_published_events(broker: EventBroker) -> None:
         publish(protector.for_stream(event), *args, **kwargs)
 
     broker.publish = publish_scrubbed
+    setattr(broker, _PROTECTOR, protector)
+
+
+def protector_of(broker: EventBroker | None) -> EventProtector | None:
+    """The protector a broker publishes through (the tracker store tells it the domain)."""
+    found = getattr(broker, _PROTECTOR, None)
+    return found if isinstance(found, EventProtector) else None
 
 
 class SelectableEventBroker(EventBroker):

@@ -1,12 +1,13 @@
 """Rasa's SQL tracker store, with nothing personal written to it in the clear.
 
 ``endpoints.yml`` names this class as the tracker store type. Before an event reaches the
-database, :class:`~guardrails.pii.events.EventProtector` scrubs the user and bot text, entity
-values, parse data, free-text slots and metadata, and encrypts the slots the dialogue still
-needs next turn (``tracker.encrypt_slots`` in ``guardrails/pii.yml``). Rasa reloads the
-conversation from the store every turn; those slots are decrypted on the way out, so the live
-conversation keeps working. Everything else in it keeps Rasa's behaviour: any SQLAlchemy URL
-(SQLite, PostgreSQL), the same ``events`` table, the same queries.
+database, :class:`~guardrails.pii.events.EventProtector` scrubs every string in it (texts,
+entities, parse data, metadata, every slot's value) except the few a rule proves harmless, and
+encrypts the slots the dialogue still needs next turn (``tracker.encrypt_slots`` in
+``guardrails/pii.yml``). Rasa reloads the conversation from the store every turn; those slots
+are decrypted on the way out, so the live conversation keeps working. Everything else keeps
+Rasa's behaviour: any SQLAlchemy URL (SQLite, PostgreSQL), the same ``events`` table and
+queries.
 
 The store fails closed: without a valid PII config, spaCy model or keys the Rasa server does
 not start (Rasa would otherwise fall back to an in-memory store only on import errors).
@@ -20,12 +21,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from guardrails.logs import install_log_scrubbing
 from guardrails.pii import get_scrubber
 from guardrails.pii.events import EventProtector, fernet_from_env
+from stores.brokers import protector_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -42,14 +45,34 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         # tracker store is built; from here on no record leaves the server unscrubbed.
         install_log_scrubbing()
         super().__init__(*args, **kwargs)
+        self._share_domain()
+
+    @property
+    def domain(self) -> Domain:
+        """The domain Rasa gave the store (the model's, once a model is loaded)."""
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Domain | None) -> None:
+        self._domain = domain or Domain.empty()
+        self._share_domain()
+
+    def _share_domain(self) -> None:
+        """Let this store's and the broker's protector check slot names and values."""
+        slots = slot_values(self._domain)
+        self.protector.use_domain(slots)
+        published = protector_of(getattr(self, "event_broker", None))
+        if published is not None:
+            published.use_domain(slots)
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
         """The events not stored yet, protected (``SQLTrackerStore.save`` writes these)."""
         stored = self._event_query(
             session, tracker.sender_id, fetch_events_from_all_sessions=False
         ).count()
-        for event in itertools.islice(tracker.events, stored, len(tracker.events)):
-            yield Event.from_parameters(self.protector.for_store(event.as_dict()))
+        new = [e.as_dict() for e in itertools.islice(tracker.events, stored, len(tracker.events))]
+        for event in self.protector.batch_for_store(new):
+            yield Event.from_parameters(event)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -63,3 +86,8 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         if not self.domain or not events:
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+
+def slot_values(domain: Domain) -> dict[str, list[str] | None]:
+    """Each slot of the domain, with its values when it is categorical."""
+    return {slot.name: getattr(slot, "values", None) for slot in domain.slots}

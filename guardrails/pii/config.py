@@ -52,21 +52,52 @@ class EntityRule(_Strict):
 
 
 class TrackerRules(_Strict):
-    """What the tracker store and the event stream do beyond scrubbing text."""
+    """What the tracker store and the event stream do beyond scrubbing text.
+
+    Fail closed: every string of every event is scrubbed, every slot's value included. Only a
+    slot named in ``keep_slots`` keeps its value as it is, and only while the value has one of
+    the shapes named there; ``encrypt_slots`` are the values the dialogue needs verbatim in a
+    later turn, stored encrypted.
+    """
 
     key_env: str = Field(..., min_length=1)
     encrypt_slots: list[str] = []
-    scrub_slots: list[str] = []
+    shapes: dict[str, str] = {}
+    keep_slots: dict[str, list[str]] = {}
     personal_entities: dict[str, str] = {}
     drop_keys: list[str] = []
 
-    @validator("scrub_slots")
-    def _disjoint(cls, value: list[str], values: dict[str, object]) -> list[str]:  # noqa: N805
+    @validator("shapes", each_item=True)
+    def _shape_compiles(cls, value: str) -> str:  # noqa: N805
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"shape {value!r} does not compile: {exc}") from exc
+        return value
+
+    @validator("keep_slots")
+    def _known_shapes(
+        cls,  # noqa: N805
+        value: dict[str, list[str]],
+        values: dict[str, object],
+    ) -> dict[str, list[str]]:
+        shapes = values.get("shapes")
+        known = {*(shapes if isinstance(shapes, dict) else {}), *DOMAIN_SHAPES}
+        for slot, names in value.items():
+            if not names:
+                raise ValueError(f"keep_slots.{slot} names no shape: nothing would prove it safe")
+            unknown = sorted(set(names) - known)
+            if unknown:
+                raise ValueError(f"keep_slots.{slot}: unknown shapes {unknown} (known: {known})")
         encrypted = values.get("encrypt_slots")
         both = set(value) & set(encrypted if isinstance(encrypted, list) else [])
         if both:
-            raise ValueError(f"slots both encrypted and scrubbed: {sorted(both)}")
+            raise ValueError(f"slots both kept and encrypted: {sorted(both)}")
         return value
+
+
+DOMAIN_SHAPES = ("slot_name", "domain_value")
+"""Shapes checked against the domain: a slot's name, or one of a categorical slot's values."""
 
 
 KNOWN_RECOGNIZERS = ("email", "phone", "credit_card", "iban", "street_address", "person")

@@ -1,10 +1,21 @@
 """Rasa events made safe to store, publish or export.
 
-Free text (what the shopper and the bot said, entity values, free-text slots, metadata) is
-scrubbed irreversibly. Slots the dialogue still needs in a later turn (``encrypt_slots``) are
-encrypted instead, with Fernet (AES-128-CBC plus HMAC-SHA256) and a key from the environment,
-so the tracker store can give them back when Rasa loads the conversation. On the event stream
-nothing is encrypted: those slots are scrubbed too, so no consumer ever needs the key.
+Fail closed: every string of every event is scrubbed irreversibly (what the shopper and the
+bot said, entity values, button payloads, metadata, the value of every slot) unless a rule
+proves it harmless. Three rules do:
+
+- structure: the names Rasa writes itself (event type, intent, action, slot and entity names,
+  policy, channel) are kept while they have the shape of a name;
+- ``keep_slots``: a listed slot keeps its value while the value has a listed shape (an order
+  number); any other value keeps only the parts that have the shape, or becomes a tag;
+- ``encrypt_slots``: values the dialogue still needs verbatim in a later turn are encrypted
+  with Fernet (AES-128-CBC plus HMAC-SHA256) and a key from the environment, so the tracker
+  store can give them back when Rasa loads the conversation. On the event stream nothing is
+  encrypted: those slots are scrubbed too, so no consumer ever needs the key.
+
+A slot value that a later event of the same save replaces (a form's text mapping fills the
+requested slot with the whole message; the validator rejects it a moment later) was never
+part of the conversation's state between turns: the store keeps only a tag in its place.
 """
 
 from __future__ import annotations
@@ -13,6 +24,8 @@ import copy
 import json
 import logging
 import os
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -24,6 +37,39 @@ logger = logging.getLogger(__name__)
 
 ENCRYPTED_PREFIX = "fernet:v1:"
 DROPPED = "<dropped>"
+REDACTED = "<REDACTED>"
+SUPERSEDED = "<SUPERSEDED>"
+
+# Where Rasa writes names of its own (never what a shopper typed): kept while name-shaped.
+# "*" stands for any list position.
+_ENTITY_KEYS = ("entity", "extractor", "role", "group")
+STRUCTURAL_PATHS = frozenset(
+    {
+        ("event",),
+        ("name",),
+        ("policy",),
+        ("input_channel",),
+        ("message_id",),
+        ("sender_id",),
+        ("intent",),
+        ("parse_data", "intent", "name"),
+        ("parse_data", "intent_ranking", "*", "name"),
+        ("parse_data", "message_id"),
+        ("parse_data", "entities", "*", "processors", "*"),
+        *((*prefix, "*", key) for prefix in (("parse_data", "entities"), ("entities",))
+          for key in _ENTITY_KEYS),
+    }
+)  # fmt: skip
+NAME_SHAPE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
+# Texts and entity values of a user message: scrubbed together, entity spans first.
+_USER_TEXT_PATHS = frozenset(
+    {
+        ("text",),
+        ("parse_data", "text"),
+        *((*prefix, "*", key) for prefix in (("parse_data", "entities"), ("entities",))
+          for key in ("value", "text")),
+    }
+)  # fmt: skip
 
 
 def fernet_from_env(rules: TrackerRules) -> Fernet:
@@ -44,20 +90,53 @@ class EventProtector:
 
     Args:
         scrubber: Finds and replaces personal values in text.
-        rules: Which slots are encrypted or scrubbed, which entities are personal.
+        rules: Which slots are kept or encrypted, which entities are personal.
         fernet: The cipher for encrypted slots; None when only publishing or exporting.
+        slots: The domain's slots and, for categorical ones, their values (None otherwise):
+            what ``slot_name`` and ``domain_value`` shapes are checked against. Without it
+            those shapes prove nothing, so such values are redacted.
     """
 
-    def __init__(self, scrubber: Scrubber, rules: TrackerRules, fernet: Fernet | None) -> None:
+    def __init__(
+        self,
+        scrubber: Scrubber,
+        rules: TrackerRules,
+        fernet: Fernet | None,
+        slots: Mapping[str, Iterable[str] | None] | None = None,
+    ) -> None:
         self.scrubber = scrubber
         self.rules = rules
         self.fernet = fernet
         self._encrypt = set(rules.encrypt_slots)
-        self._scrub = set(rules.scrub_slots)
+        self._shapes = {name: re.compile(pattern) for name, pattern in rules.shapes.items()}
+        self.use_domain(slots)
+
+    def use_domain(self, slots: Mapping[str, Iterable[str] | None] | None) -> None:
+        """Check ``slot_name`` and ``domain_value`` shapes against these slots from now on."""
+        self._slot_values: dict[str, frozenset[str]] = {
+            name: frozenset(str(v) for v in values or ()) for name, values in (slots or {}).items()
+        }
 
     def for_store(self, event: dict[str, Any]) -> dict[str, Any]:
         """The event as it may be written to the tracker store."""
         return self._protect(event, encrypt=True)
+
+    def batch_for_store(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Events saved together, protected; slot values replaced within the batch become tags.
+
+        Rasa saves a conversation once per message, so a value that a later event of the same
+        save overwrites was only ever seen inside that turn (a whole message a form's text
+        mapping put into the requested slot before its validator rejected it).
+        """
+        last_set = {e.get("name"): i for i, e in enumerate(events) if e.get("event") == "slot"}
+        protected = []
+        for index, event in enumerate(events):
+            if event.get("event") == "slot" and last_set.get(event.get("name")) != index:
+                value = event.get("value")
+                if value is not None and not isinstance(value, bool):
+                    event = {**event, "value": SUPERSEDED}
+            protected.append(self.for_store(event))
+        return protected
 
     def for_stream(self, event: dict[str, Any]) -> dict[str, Any]:
         """The event as it may be published to a broker, logged or exported: no ciphertext."""
@@ -85,16 +164,28 @@ class EventProtector:
     def _protect(self, event: dict[str, Any], encrypt: bool) -> dict[str, Any]:
         kind = event.get("event")
         out = self._drop_keys(copy.deepcopy(event))
+        done: set[tuple[str, ...]] = set()
         if kind == "user":
             self._protect_user(out)
-        elif kind == "bot":
-            out["text"] = self.scrubber.scrub(out["text"]) if out.get("text") else out.get("text")
-            out["data"] = self.scrubber.scrub_data(out.get("data"))
+            done |= _USER_TEXT_PATHS
         elif kind == "slot":
             self._protect_slot(out, encrypt)
-        if "metadata" in out:
-            out["metadata"] = self.scrubber.scrub_data(out["metadata"])
-        return out
+            done.add(("value",))
+        return self._scrub_rest(out, (), done)
+
+    def _scrub_rest(self, value: Any, path: tuple[str, ...], done: set[tuple[str, ...]]) -> Any:
+        """Every string not protected yet: scrubbed, unless it is one of Rasa's own names."""
+        if path in done:
+            return value
+        if isinstance(value, dict):
+            return {k: self._scrub_rest(v, (*path, str(k)), done) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._scrub_rest(v, (*path, "*"), done) for v in value]
+        if not isinstance(value, str) or value == DROPPED:
+            return value
+        if path in STRUCTURAL_PATHS and NAME_SHAPE.fullmatch(value):
+            return value
+        return self.scrubber.scrub(value)
 
     def _protect_user(self, event: dict[str, Any]) -> None:
         """Text, parse data and entity values of a user message."""
@@ -115,10 +206,6 @@ class EventProtector:
             entity["value"] = value
             if isinstance(entity.get("text"), str):
                 entity["text"] = value
-        if "response_selector" in parse_data:
-            parse_data["response_selector"] = self.scrubber.scrub_data(
-                parse_data["response_selector"]
-            )
 
     def _entity_replacement(self, entity: dict[str, Any]) -> Any:
         """What stands for an entity's value: its scrubbed form, or a tag if it is personal.
@@ -152,10 +239,15 @@ class EventProtector:
         return text
 
     def _protect_slot(self, event: dict[str, Any], encrypt: bool) -> None:
-        name, value = event.get("name"), event.get("value")
-        if value is None or isinstance(value, bool) or is_encrypted(value):
+        name, value = str(event.get("name")), event.get("value")
+        if value is None or isinstance(value, bool | int | float) or is_encrypted(value):
             return
-        if name in self._encrypt:
+        if value == SUPERSEDED:
+            return
+        shapes = self.rules.keep_slots.get(name)
+        if shapes is not None:
+            event["value"] = self._kept(name, value, shapes)
+        elif name in self._encrypt:
             if encrypt:
                 if self.fernet is None:
                     raise PiiConfigError("no tracker key: personal slots cannot be stored")
@@ -163,8 +255,31 @@ class EventProtector:
                 event["value"] = ENCRYPTED_PREFIX + token
             else:
                 event["value"] = self._scrub_everything(value)
-        elif name in self._scrub or name == "session_started_metadata":
+        else:
             event["value"] = self.scrubber.scrub_data(value)
+
+    def _kept(self, slot: str, value: Any, shapes: list[str]) -> Any:
+        """A kept slot's value if it has a shape; else only its parts that do, or a tag."""
+        if isinstance(value, list):
+            return [self._kept(slot, v, shapes) for v in value]
+        if not isinstance(value, str):
+            return REDACTED
+        if any(self._has_shape(slot, value, shape) for shape in shapes):
+            return value
+        parts = [
+            m.group(0)
+            for shape in shapes
+            if shape in self._shapes
+            for m in re.finditer(rf"(?<![\w-])(?:{self._shapes[shape].pattern})(?![\w-])", value)
+        ]
+        return " ".join(parts) if parts else REDACTED
+
+    def _has_shape(self, slot: str, value: str, shape: str) -> bool:
+        if shape == "slot_name":
+            return value in self._slot_values
+        if shape == "domain_value":
+            return value in self._slot_values.get(slot, frozenset())
+        return self._shapes[shape].fullmatch(value) is not None
 
     def _scrub_everything(self, value: Any) -> Any:
         """An encrypted slot's value on the stream: scrubbed, and a tag if nothing was found.

@@ -55,8 +55,13 @@ class PrivacyStores:
     # --- finding a shopper ---------------------------------------------------------------
 
     def sender_ids_for_customer(self, customer_id: str) -> list[str]:
-        """Conversations in which the shopper was identified as ``customer_id``."""
+        """Conversations in which the shopper was identified as ``customer_id``.
+
+        The slot is stored encrypted (some stores spell a customer id with the name), so each
+        candidate row is decrypted to compare.
+        """
         found = []
+        protector = self._protector()
         with self._tracker() as conn:
             if not _has_events(conn):
                 return []
@@ -68,18 +73,23 @@ class PrivacyStores:
                 {"pattern": '%"customer_id"%'},
             ).all()
         for sender_id, data in rows:
-            event = json.loads(data)
+            event = protector.reveal(json.loads(data))
             if event.get("name") == "customer_id" and event.get("value") == customer_id:
                 found.append(sender_id)
         return sorted(set(found))
+
+    @staticmethod
+    def _protector() -> EventProtector:
+        """Reads what the tracker store encrypted (the key is needed: fail if it is missing)."""
+        scrubber = get_scrubber()
+        rules = scrubber.config.tracker
+        return EventProtector(scrubber, rules, fernet_from_env(rules))
 
     # --- export ------------------------------------------------------------------------
 
     def export(self, sender_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """Every stored event of the conversations, encrypted slots decrypted for the shopper."""
-        scrubber = get_scrubber()
-        rules = scrubber.config.tracker
-        protector = EventProtector(scrubber, rules, fernet_from_env(rules))
+        protector = self._protector()
         out: dict[str, list[dict[str, Any]]] = {}
         with self._tracker() as conn:
             for sender_id in sender_ids if _has_events(conn) else []:

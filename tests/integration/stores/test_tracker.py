@@ -181,3 +181,44 @@ async def test_when_the_tracker_key_is_missing_then_the_store_refuses_to_start(
     monkeypatch.delenv("AFTERCARE_TRACKER_KEY")
     with pytest.raises(PiiConfigError, match="AFTERCARE_TRACKER_KEY"):
         ScrubbingTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 't.db'}")
+
+
+async def test_a_rejected_answer_to_a_form_question_leaves_no_trace(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    """The order-number question answered with an address, a card and an IBAN, in turn.
+
+    The form's text mapping fills ``order_id`` with each whole message before the validator
+    rejects it; neither the store nor the dialogue's next turn may see any of them.
+    """
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    answers = [
+        "I live at 27 Rue de la Paix, Apt 12, 75002 Paris",
+        f"my card is {CARD}",
+        "IBAN DE89 3704 0044 0532 0130 00",
+    ]
+    tracker = DialogueStateTracker.from_events(
+        sender_id,
+        [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")],
+        slots=domain.slots,
+    )
+    await store.save(tracker)
+    for answer in answers:
+        tracker = await store.retrieve(sender_id)
+        assert tracker is not None
+        for event in (
+            UserUttered(answer, intent={"name": "inform", "confidence": 0.5}),
+            SlotSet("order_id", answer),  # the text mapping
+            SlotSet("satisfaction_rating", answer),  # and any other slot, listed or not
+            SlotSet("order_id", None),  # the validator's verdict
+            SlotSet("requested_slot", "order_id"),
+            BotUttered("That doesn't look like an order number."),
+        ):
+            tracker.update(event)
+        await store.save(tracker)
+    raw = stored_rows(store, sender_id)
+    for planted in ["Rue de la Paix", "75002", "1488 0343", "3704 0044", "0532 0130"]:
+        assert planted not in raw, planted
+    assert '"requested_slot", "value": "order_id"' in raw  # what the dialogue needs stays
+    loaded = await store.retrieve(sender_id)
+    assert loaded is not None and loaded.get_slot("order_id") is None

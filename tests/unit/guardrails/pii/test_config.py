@@ -64,12 +64,20 @@ def test_when_env_names_a_missing_file_then_the_scrubber_is_not_built(
             {
                 "tracker": {
                     "key_env": "K",
-                    "encrypt_slots": ["new_address"],
-                    "scrub_slots": ["new_address"],
+                    "encrypt_slots": ["order_id"],
+                    "shapes": {"order_ref": "AC-\\d{6}"},
+                    "keep_slots": {"order_id": ["order_ref"]},
                 }
             },
-            "both",
+            "both kept and encrypted",
         ),
+        (
+            {"tracker": {"key_env": "K", "keep_slots": {"order_id": ["order_number"]}}},
+            "unknown shapes",
+        ),
+        ({"tracker": {"key_env": "K", "keep_slots": {"order_id": []}}}, "names no shape"),
+        ({"tracker": {"key_env": "K", "shapes": {"order_ref": "AC-(\\d"}}}, "does not compile"),
+        ({"tracker": {"key_env": "K", "scrub_slots": ["cancel_reason"]}}, "extra fields"),
         ({"tracker": None}, "tracker"),
         ({"typo_key": 1}, "extra fields not permitted"),
     ],
