@@ -69,7 +69,16 @@ class TrackerRules(_Strict):
         return value
 
 
-KNOWN_RECOGNIZERS = ("email", "phone", "credit_card", "iban", "street_address", "person")
+KNOWN_RECOGNIZERS = (
+    "email",
+    "phone",
+    "credit_card",
+    "iban",
+    "street_address",
+    "international_address",
+    "person",
+    "name_list",
+)
 
 
 class PiiConfig(_Strict):

@@ -42,6 +42,9 @@ NOT_NAMES = frozenset(
 )
 
 
+TITLES = frozenset("mr mrs ms dr prof sir madam miss i'm im".split())
+
+
 class PersonRecognizer(LocalRecognizer):
     """``PERSON`` from the spaCy model, without its false positives, and self-introductions.
 
@@ -74,13 +77,16 @@ class PersonRecognizer(LocalRecognizer):
 
     def __init__(self, supported_language: str = "en") -> None:
         self.dictionary: frozenset[str] = frozenset()
+        self.names: frozenset[str] = frozenset()
         super().__init__(supported_entities=["PERSON"], supported_language=supported_language)
 
     def load(self) -> None:
         """The English dictionary (GCIDE, lower case) that tells words from lower-case names."""
-        from english_words import get_english_words_set
+        from guardrails.pii.recognizers.name_list import english_words, name_lists
 
-        self.dictionary = frozenset(get_english_words_set(["gcide"], alpha=True, lower=True))
+        self.dictionary = english_words()
+        first, last = name_lists()
+        self.names = first | last
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -130,8 +136,20 @@ class PersonRecognizer(LocalRecognizer):
                 continue
             if all(w.lower().strip(".,!?") in NOT_NAMES for w in words):
                 continue
+            if self._only_words(words):
+                continue  # "Guilty Pleasures", "Salesperson", "Dr": the model's guesses
             spans.append(self._trimmed(entity.text, entity.start_char))
         return [(start, end) for start, end in spans if end > start]
+
+    def _only_words(self, words: list[str]) -> bool:
+        """Every word is an English word (or a title) and none is a listed person name."""
+        for word in words:
+            clean = re.sub(r"['’]s$|['’]$", "", word.strip(".,!?;:'\"")).lower()
+            if clean in TITLES:
+                continue
+            if clean in self.names or clean not in self.dictionary:
+                return False
+        return True
 
     @staticmethod
     def _trimmed(text: str, start: int) -> tuple[int, int]:
