@@ -90,6 +90,14 @@ class InternationalAddressRecognizer(PatternRecognizer):
             rf"{HOUSE}(?![\w/:-]){TAIL}",
             0.6,
         ),
+        # "8 rue des Lilas", "14 Avenida Rivera": the number before a French or Iberian street
+        Pattern(
+            "number, named street",
+            rf"(?<![\w#$€£.,:/-])\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+"
+            rf"(?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|calle|avenida|rua)\s+"
+            rf"(?:{WORD}\s+){{0,4}}{WORD}{TAIL}",
+            0.6,
+        ),
         # "Cinzia and Hammarvägen 15", "the corner of Csabai kapu 39. and Mathias Pass"
         Pattern(
             "street corner",

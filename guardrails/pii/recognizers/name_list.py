@@ -17,6 +17,8 @@ from functools import lru_cache
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from guardrails.pii.recognizers.person import NOT_NAMES
+
 
 @lru_cache(maxsize=1)
 def name_lists() -> tuple[frozenset[str], frozenset[str]]:
@@ -166,6 +168,8 @@ class NameListRecognizer(LocalRecognizer):
         if len(word) == 1:
             return "initial"
         base = re.sub(r"['’]s$", "", word)
+        if base in NOT_NAMES:
+            return "word"
         listed = base in self.first or base in self.last
         if base in self.dictionary:
             return "name-word" if listed else "word"
