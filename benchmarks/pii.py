@@ -624,7 +624,8 @@ def synth_report(
         stock, _, _ = score(report, stock_analyze)
         lines += [
             "",
-            "Stock Presidio (predefined recognizers, same spaCy model, threshold 0.5), report half:",
+            "Stock Presidio (predefined recognizers, same spaCy model, threshold 0.5), "
+            "report half:",
             "",
             *table(stock, with_targets=False),
         ]

@@ -62,9 +62,7 @@ UNIT = r"(?:(?:apt|apartment|suite|ste|unit|flat|floor|fl)\.?\s*#?\s*\d{1,5}[a-z
 POSTCODE = r"\d{4,6}(?:-\d{3,4})?"
 # What follows a street in a postal block: units, then up to five short lines or comma parts
 # of town, region, country and postcode ("\n Suite 501\n Riisa\n\n Estonia 62488").
-PART = (
-    rf"(?:{UNIT}|{WORD}(?:[ \t]+{WORD}){{0,3}}(?:[ \t]+{POSTCODE})?(?![\w@])|{POSTCODE}\b)"
-)
+PART = rf"(?:{UNIT}|{WORD}(?:[ \t]+{WORD}){{0,3}}(?:[ \t]+{POSTCODE})?(?![\w@])|{POSTCODE}\b)"
 # Lines may carry a quoting prefix ("> ", or "??? " where a mail client mangled it).
 TAIL = rf"(?:[ \t]+{UNIT})*(?:[ \t]*[,\n](?:[ \t>?]*\n)?[ \t>?]*,?[ \t]*{PART}){{0,5}}"
 # A street named by a prefix or an ending, then its number.

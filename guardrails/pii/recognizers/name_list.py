@@ -54,7 +54,6 @@ def english_words() -> frozenset[str]:
 class NameListRecognizer(LocalRecognizer):
     """Runs of capitalised words made of known first and last names (and initials)."""
 
-
     SCORE = 0.75
     # A capitalised word (any script) or an initial ("M", "M."), with what may follow it.
     TOKEN = re.compile(r"(?<![\w@.#/-])[^\W\d_][\w'’-]*(?:\.(?=\s))?")

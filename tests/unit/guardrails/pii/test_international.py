@@ -45,7 +45,8 @@ def covered(scrubber: Scrubber, text: str, value: str, entity: str) -> bool:
         ("Czech Republic", "ship to 3301 Jabloňová 812\nBrno\n, JM\n 60200", "Jabloňová 812"),
         ("Slovenia", "pošlji na Trg svobode 4, Maribor", "Trg svobode 4"),
         ("Cyprus", "send it to 2210 Οδός Αθηνών 16, Λευκωσία", "Οδός Αθηνών 16"),
-        ("Greenland", "address 881 Qullilerfik 12\n Suite 4\n Nuuk\n Greenland 3900", "Qullilerfik 12"),
+        ("Greenland", "address 881 Qullilerfik 12\n Suite 4\n Nuuk\n Greenland 3900",
+         "Qullilerfik 12"),
         ("Uruguay", "enviar a 5522 Avenida Rivera 3120, Montevideo", "Avenida Rivera 3120"),
         ("United Kingdom", "ship to 61 Marsh Lane\nLeeds\nUnited Kingdom LS9 8AB", "61 Marsh Lane"),
         ("United States", "send to 2250 Birch Hollow Rd, Austin, TX 78704", "2250 Birch Hollow Rd"),
@@ -54,9 +55,11 @@ def covered(scrubber: Scrubber, text: str, value: str, entity: str) -> bool:
         ("New Zealand", "send to 402 Kowhai Road\n Suite 3\n Hamilton\n New Zealand 3204",
          "New Zealand 3204"),
         ("South Africa", "ship to 77 Jacaranda Avenue, Pretoria", "77 Jacaranda Avenue"),
-        ("US military", "ship to PSC 2218, Box 4410\nAPO AE 09021", "PSC 2218, Box 4410\nAPO AE 09021"),
+        ("US military", "ship to PSC 2218, Box 4410\nAPO AE 09021",
+         "PSC 2218, Box 4410\nAPO AE 09021"),
         ("US military", "send to USNS Comfort\nFPO AA 34055", "USNS Comfort\nFPO AA 34055"),
-        ("corner", "meet me at the corner of Mäntykatu 7 and Harbour Road", "Mäntykatu 7 and Harbour"),
+        ("corner", "meet me at the corner of Mäntykatu 7 and Harbour Road",
+         "Mäntykatu 7 and Harbour"),
     ],
 )  # fmt: skip
 def test_street_addresses_of_each_country_are_found(
