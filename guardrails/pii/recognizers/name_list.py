@@ -17,7 +17,7 @@ from functools import lru_cache
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from guardrails.pii.recognizers.person import NOT_NAMES
+from guardrails.pii.recognizers.person import NOT_NAMES, THING_WORDS
 
 
 @lru_cache(maxsize=1)
@@ -56,13 +56,11 @@ class NameListRecognizer(LocalRecognizer):
 
     SCORE = 0.75
     # A capitalised word (any script) or an initial ("M", "M."), with what may follow it.
-    TOKEN = re.compile(r"(?<![\w@.#/-])[^\W\d_][\w'’-]*(?:\.(?=\s))?")
+    TOKEN = re.compile(r"(?<![\w@.#/-])(?:[^\W\d_]\.(?=\s)|[^\W\d_][\w'’-]*)")
     # Words after which a capitalised run names a thing, not a person.
-    THING_WORDS = frozenset(
-        "inc inc. ltd ltd. llc corp corp. corporation company co co. group partners associates "
-        "technologies software insurance orchestra band bank foundation university school "
-        "hospital hotel street st road avenue lane drive bridge city club airlines".split()
-    )
+    THING_WORDS = THING_WORDS
+    # Before these a lone surname is a place ("arrived at Lendava", "I'm in Assen").
+    PLACE_CUES = ("in", "at", "near", "from")  # "at" and "from" only before a surname
     TITLES = frozenset("mr mr. mrs mrs. ms ms. dr dr. prof prof. sir madam miss".split())
     # Listed as surnames somewhere, but in text they are places.
     PLACES = frozenset(
@@ -88,36 +86,122 @@ class NameListRecognizer(LocalRecognizer):
         """One result per stretch of capitalised words that holds a convincing name."""
         results = []
         runs = self._runs(text)
-        accepted: set[int] = set()
+        model = [
+            (e.start_char, e.end_char)
+            for e in (nlp_artifacts.entities if nlp_artifacts else [])
+            if e.label_ in ("PERSON", "PER")
+        ]
+        accepted = {
+            i
+            for i, run in enumerate(runs)
+            if any(s <= run[0].start() and run[-1].end() <= e for s, e in model)
+        }
         for index, run in enumerate(runs):
             after = text[run[-1].end() :].split(None, 1)
-            if after and after[0].strip(".,;:!?").lower() in self.THING_WORDS:
-                continue  # "Jones Orchestra", "Becker Group": a thing named after someone
+            last_word = run[-1].group().strip(".").lower()
+            if last_word in self.THING_WORDS or (
+                after and after[0].strip(".,;:!?").lower() in self.THING_WORDS
+            ):
+                continue  # "Jones Orchestra", "Drake PLC": a thing named after someone
             kinds = [self._kind(m.group().rstrip(".").lower()) for m in run]
+            alone = self._alone_on_line(text, run)
             for start, end in self._segments(kinds):
-                if self._is_name(kinds[start:end]):
-                    results.append(self._result(run[start].start(), run[end - 1].end()))
-                    accepted.add(index)
-        # "Kónya, Becker and Vasquez": the words listed with a name are names too.
+                after_title = start > 0 and kinds[start - 1] == "title"
+                if not (
+                    self._is_name(kinds[start:end])
+                    or (after_title and "word" not in kinds[start:end])
+                    or (alone and end - start > 1 and self._all_names(kinds[start:end]))
+                ):
+                    continue
+                before = text[: run[start].start()].split()[-1:]
+                place = bool(before) and before[0] in self.PLACE_CUES
+                if (
+                    place
+                    and end - start == 1
+                    and (before[0] in ("in", "near") or kinds[start] == "last")
+                ):
+                    continue
+                results.append(self._result(run[start].start(), run[end - 1].end()))
+                accepted.add(index)
+        # "Kónya, Becker and Vasquez": the words listed with a name are names too; but
+        # "The Clark, Romero and Hall ...", "at Jones, Mitchell and Williams": a firm's name.
+        firms = set()
         for chain in self._lists(text, runs):
+            before = text[: runs[chain[0]][0].start()].rstrip()
+            last_word = before.split()[-1].lower() if before.split() else ""
+            if len(chain) == 3 and (
+                not before
+                or before[-1] in '.!?"'
+                or last_word in ("the", "at", "of", "by", "for", "with")
+            ):
+                firms.update(chain)
+                continue
             if any(i in accepted for i in chain):
                 for i in chain:
                     kind = self._kind(runs[i][0].group().lower())
-                    if i not in accepted and kind in ("foreign", "name-word"):
+                    if len(runs[i]) == 1 and i not in accepted and kind in ("foreign", "name-word"):
                         results.append(self._result(runs[i][0].start(), runs[i][-1].end()))
+        results += self._lower_case_names(text)
+        for match in self.SPEAKER.finditer(text):
+            word = match.group(1).lower()
+            if word not in self.LABELS and self._kind(word) in ("first", "last", "name-word"):
+                results.append(self._result(match.start(1), match.end(1)))
+        if firms:
+            spans = {(runs[i][0].start(), runs[i][-1].end()) for i in firms}
+            results = [r for r in results if (r.start, r.end) not in spans]
+        return results
+
+    # A line holding only a name, as in a signature or an address block ("> Gyala Antall").
+    LINE_PREFIX = re.compile(r"[ \t>?]*")
+
+    def _alone_on_line(self, text: str, run: list[re.Match[str]]) -> bool:
+        line_start = text.rfind("\n", 0, run[0].start()) + 1
+        line_end = text.find("\n", run[-1].end())
+        line_end = len(text) if line_end < 0 else line_end
+        prefix = text[line_start : run[0].start()]
+        return (
+            self.LINE_PREFIX.fullmatch(prefix) is not None
+            and not text[run[-1].end() : line_end].strip()
+        )
+
+    @staticmethod
+    def _all_names(kinds: list[str]) -> bool:
+        return all(k in ("first", "last", "foreign", "initial") for k in kinds)
+
+    # Form and mail labels that are also listed names somewhere ("Name:", "Date:").
+    LABELS = frozenset(
+        "name date phone address email mail website note subject when where user bot to from "
+        "cc re fax office mobile title company city country state zip code".split()
+    )
+    # "Destiny: Remember me?": a speaker's name opening a line of dialogue.
+    SPEAKER = re.compile(r"(?m)^[ \t>]*([^\W\d_][\w'’-]+):[ \t]*[\"“]?[^\W\d_]")
+
+    LOWER_PAIR = re.compile(r"(?<![\w@.#/-])([^\W\d_]{2,}) ([^\W\d_]{2,})(?![\w@/-])")
+
+    def _lower_case_names(self, text: str) -> list[RecognizerResult]:
+        """ "naomi ryan", "monika žilková": a listed first name, then a surname, in lower case.
+
+        Both words must be in no dictionary, so "will price" or "grace period" never count.
+        """
+        results = []
+        for match in self.LOWER_PAIR.finditer(text):
+            first, last = match.group(1), match.group(2)
+            if not (first.islower() and last.islower()):
+                continue
+            if self._kind(first) == "first" and self._kind(last) in ("first", "last"):
+                results.append(self._result(match.start(), match.end()))
         return results
 
     @staticmethod
     def _lists(text: str, runs: list[list[re.Match[str]]]) -> list[list[int]]:
-        """Chains of one-word runs joined by ", " or " and " (a list of names)."""
+        """Chains of one-word runs joined by ", " or " and " (a list of names or a firm)."""
         chains: list[list[int]] = []
         for index, run in enumerate(runs):
-            if len(run) != 1:
-                continue
             gap = text[runs[index - 1][-1].end() : run[0].start()] if index else ""
-            if chains and chains[-1][-1] == index - 1 and gap in (", ", " and ", ", and "):
-                chains[-1].append(index)
-            else:
+            joined = chains and chains[-1][-1] == index - 1 and len(runs[index - 1]) == 1
+            if joined and gap in (", ", " and ", ", and "):
+                chains[-1].append(index)  # the last item may run on ("and Hall Orchestra")
+            elif len(run) == 1:
                 chains.append([index])
         return [c for c in chains if len(c) > 1]
 

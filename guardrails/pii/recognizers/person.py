@@ -12,7 +12,8 @@ STRONG_CUES = (
     r"my name is|my name's|name is|name's|name:|names|call me|signed|regards,?|cheers,?|"
     r"thanks,|thank you,|best,|sincerely,?|from:|addressed to|recipient is|recipient:|"
     r"in the name of|under the name|under my name|for:|account name:?|account holder:?|"
-    r"name on the (?:card|account|order) is|cardholder:?"
+    r"name on the (?:card|account|order)(?: is|\?)|cardholder:?|"
+    r"(?:last|first|full) name(?: is|\?|:)|surname(?: is|:)?"
 )
 # After these a name is taken when it is capitalised ("this is Maria") or, in lower case, when
 # some word of it is in no English dictionary ("this is carole parkinson", but not "this is
@@ -43,6 +44,12 @@ NOT_NAMES = frozenset(
 
 
 TITLES = frozenset("mr mrs ms dr prof sir madam miss i'm im".split())
+# A model span ending in one of these names a thing after a person ("Davis Orchestra").
+THING_WORDS = frozenset(
+    "inc ltd llc plc corp corporation company co group partners associates technologies "
+    "software insurance orchestra band bank foundation university school hospital hotel "
+    "street st road avenue lane drive bridge city club airlines movers incorporated".split()
+)
 
 
 class PersonRecognizer(LocalRecognizer):
@@ -109,7 +116,7 @@ class PersonRecognizer(LocalRecognizer):
                 span = self._name_span(text, match.start(1), match.end(1))
                 if span and self._looks_like_a_name(text[span[0] : span[1]], capital_counts):
                     results.append(self._result(*span, self.CUE_SCORE))
-        return results
+        return [r for r in results if not self._only_words(text[r.start : r.end].split())]
 
     def _looks_like_a_name(self, words: str, capital_counts: bool) -> bool:
         """Capitalised after a cue, or some word of it is in no dictionary (lower-case names).
@@ -136,18 +143,32 @@ class PersonRecognizer(LocalRecognizer):
                 continue
             if all(w.lower().strip(".,!?") in NOT_NAMES for w in words):
                 continue
-            if self._only_words(words):
-                continue  # "Guilty Pleasures", "Salesperson", "Dr": the model's guesses
+            if entity.text.isupper():
+                continue  # "UPTON SCUDAMORE", "KAJAANI": capitals are places and acronyms
+            if words[-1].lower().strip(".,") in THING_WORDS:
+                continue  # "Davis Orchestra", "Drake PLC"
             spans.append(self._trimmed(entity.text, entity.start_char))
         return [(start, end) for start, end in spans if end > start]
 
     def _only_words(self, words: list[str]) -> bool:
-        """Every word is an English word (or a title) and none is a listed person name."""
+        """Every word is an English word (or a title) and none is a listed person name.
+
+        "Guilty Pleasures", "Salesperson", "Dr", "I'm": the model's and the cues' guesses.
+        """
         for word in words:
             clean = re.sub(r"['’]s$|['’]$", "", word.strip(".,!?;:'\"")).lower()
-            if clean in TITLES:
+            if clean in TITLES or clean in NOT_NAMES:
                 continue
-            if clean in self.names or clean not in self.dictionary:
+            if clean in self.names:
+                return False
+            forms = [clean, *clean.split("-")]
+            if clean.endswith("s"):
+                forms.append(clean[:-1])  # plurals are not in the word list: "Pleasures"
+            if clean.endswith("es"):
+                forms.append(clean[:-2])
+            if not any(f in self.dictionary for f in forms if f) and not (
+                clean.endswith("person") or clean.endswith("ers")
+            ):
                 return False
         return True
 
