@@ -17,7 +17,7 @@ from functools import lru_cache
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from guardrails.pii.recognizers.person import NOT_NAMES, THING_WORDS
+from guardrails.pii.recognizers.person import NOT_NAMES, THING_WORDS, firm_names
 
 
 @lru_cache(maxsize=1)
@@ -123,19 +123,8 @@ class NameListRecognizer(LocalRecognizer):
                     continue
                 results.append(self._result(run[start].start(), run[end - 1].end()))
                 accepted.add(index)
-        # "Kónya, Becker and Vasquez": the words listed with a name are names too; but
-        # "The Clark, Romero and Hall ...", "at Jones, Mitchell and Williams": a firm's name.
-        firms = set()
+        # "Kónya, Becker and Vasquez": the words listed with a name are names too.
         for chain in self._lists(text, runs):
-            before = text[: runs[chain[0]][0].start()].rstrip()
-            last_word = before.split()[-1].lower() if before.split() else ""
-            if len(chain) == 3 and (
-                not before
-                or before[-1] in '.!?"'
-                or last_word in ("the", "at", "of", "by", "for", "with")
-            ):
-                firms.update(chain)
-                continue
             if any(i in accepted for i in chain):
                 for i in chain:
                     kind = self._kind(runs[i][0].group().lower())
@@ -146,10 +135,8 @@ class NameListRecognizer(LocalRecognizer):
             word = match.group(1).lower()
             if word not in self.LABELS and self._kind(word) in ("first", "last", "name-word"):
                 results.append(self._result(match.start(1), match.end(1)))
-        if firms:
-            spans = {(runs[i][0].start(), runs[i][-1].end()) for i in firms}
-            results = [r for r in results if (r.start, r.end) not in spans]
-        return results
+        firms = firm_names(text)
+        return [r for r in results if not any(s <= r.start and r.end <= e for s, e in firms)]
 
     # A line holding only a name, as in a signature or an address block ("> Gyala Antall").
     LINE_PREFIX = re.compile(r"[ \t>?]*")
@@ -168,6 +155,8 @@ class NameListRecognizer(LocalRecognizer):
     def _all_names(kinds: list[str]) -> bool:
         return all(k in ("first", "last", "foreign", "initial") for k in kinds)
 
+    # Capitalised words that never start or continue a name ("The Clark, Romero and Hall").
+    NEVER_OPEN = frozenset("The A An This That These At In On Of And Or For From To By".split())
     # Form and mail labels that are also listed names somewhere ("Name:", "Date:").
     LABELS = frozenset(
         "name date phone address email mail website note subject when where user bot to from "
@@ -209,7 +198,7 @@ class NameListRecognizer(LocalRecognizer):
         """Neighbouring capitalised words (separated by one or two spaces), up to four."""
         runs: list[list[re.Match[str]]] = []
         for match in self.TOKEN.finditer(text):
-            if not match.group()[0].isupper():
+            if not match.group()[0].isupper() or match.group() in self.NEVER_OPEN:
                 continue
             gap = text[runs[-1][-1].end() : match.start()] if runs else ""
             if runs and gap in (" ", "  ") and len(runs[-1]) < 4:

@@ -52,6 +52,26 @@ THING_WORDS = frozenset(
 )
 
 
+FIRM = re.compile(r"\b([A-Z][\w'’-]+), ([A-Z][\w'’-]+),? and ([A-Z][\w'’-]+)\b")
+FIRM_CUES = ("the", "at", "of", "by", "for", "with", "from")
+
+
+def firm_names(text: str) -> list[tuple[int, int]]:
+    """Spans like "Jones, Mitchell and Williams" that name a firm rather than three people.
+
+    Three surnames in that form are a firm when they open a sentence or follow "the", "at",
+    "of" ...; after a colon or a verb ("founders: Kónya, Becker and Vasquez", "add Siiri,
+    Kowalczyk and Rautiainen") they are people.
+    """
+    spans = []
+    for match in FIRM.finditer(text):
+        before = text[: match.start()].rstrip()
+        last_word = before.split()[-1].lower() if before else ""
+        if not before or before[-1] in '.!?"' or last_word in FIRM_CUES:
+            spans.append((match.start(), match.end()))
+    return spans
+
+
 class PersonRecognizer(LocalRecognizer):
     """``PERSON`` from the spaCy model, without its false positives, and self-introductions.
 
@@ -116,7 +136,13 @@ class PersonRecognizer(LocalRecognizer):
                 span = self._name_span(text, match.start(1), match.end(1))
                 if span and self._looks_like_a_name(text[span[0] : span[1]], capital_counts):
                     results.append(self._result(*span, self.CUE_SCORE))
-        return [r for r in results if not self._only_words(text[r.start : r.end].split())]
+        firms = firm_names(text)
+        return [
+            r
+            for r in results
+            if not self._only_words(text[r.start : r.end].split())
+            and not any(s <= r.start and r.end <= e for s, e in firms)
+        ]
 
     def _looks_like_a_name(self, words: str, capital_counts: bool) -> bool:
         """Capitalised after a cue, or some word of it is in no dictionary (lower-case names).
