@@ -37,6 +37,7 @@ PREFIXES = (
     r"rue|avenue|boulevard|bd|chemin|allée|impasse|quai|"  # fr
     r"ul\.|ulica|aleja|al\.|plac|os\.|"  # pl
     r"trg|cesta|pod|nad|"  # si, cz
+    r"an der|auf dem|auf der|unter den|zum|zur|"  # de
     r"λεωφόρος|οδός|πλατεία|λ\."  # gr
 )
 # Endings glued to a street name ("Koskikatu", "Hammarvägen", "Villacherstrasse").
@@ -47,7 +48,7 @@ GLUED = (
     r"veien|vegen|gata|gate|stien|bakken|"  # no
     r"stræti|straeti|braut|vegur|stígur|skálinn|"  # is
     r"straat|laan|hove|weg|wei|baan|plein|gracht|kade|singel|"  # nl, be
-    r"strasse|straße|gasse|platz|allee|damm|graben|markt|stötten"  # de, at, ch
+    r"strasse|straße|str\.|gasse|platz|allee|damm|graben|markt|stötten"  # de, at, ch
 )
 # The same as a word of its own after the name ("Király u. 15.", "Luite tee 87").
 WORDS_AFTER = (

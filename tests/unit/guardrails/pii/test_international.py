@@ -31,6 +31,9 @@ def covered(scrubber: Scrubber, text: str, value: str, entity: str) -> bool:
         ("Netherlands", "new address: Kastanjelaan 88, Utrecht", "Kastanjelaan 88"),
         ("Belgium", "it goes to Rue de la Station 41, Namur, Belgium", "Rue de la Station 41"),
         ("Germany", "bitte an Lindenstrasse 23, 10969 Berlin", "Lindenstrasse 23"),
+        ("Germany", "bitte an Hauptstr. 5, 04109 Leipzig", "Hauptstr. 5"),
+        ("Germany", "Lieferung an Unter den Linden 77, Berlin", "Unter den Linden 77"),
+        ("Germany", "ship to Zur Alten Mühle 3a, Köln", "Zur Alten Mühle 3a"),
         ("Austria", "I live at Mühlgasse 6\n Apt. 12\n Graz\n Austria 8010", "Austria 8010"),
         ("Switzerland", "send to Via Cantonale 19, Lugano", "Via Cantonale 19"),
         ("Italy", "spedire a Vicolo del Pozzo 3, Bologna", "Vicolo del Pozzo 3"),
@@ -113,6 +116,13 @@ def test_an_ssn_or_an_ip_address_is_not_taken_for_a_phone_number(
     scrubber: Scrubber, text: str, entity: str
 ) -> None:
     assert [f.entity_type for f in scrubber.analyze(text)] == [entity]
+
+
+@pytest.mark.parametrize("text", ["my driver's licence number is 2270-66-1551", "ZIP: 75534-030"])
+def test_a_licence_number_or_a_postcode_is_not_taken_for_a_phone_number(
+    scrubber: Scrubber, text: str
+) -> None:
+    assert "PHONE_NUMBER" not in [f.entity_type for f in scrubber.analyze(text)]
 
 
 @pytest.mark.parametrize(
