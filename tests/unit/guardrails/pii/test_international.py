@@ -102,6 +102,12 @@ def test_phone_numbers_of_each_region_are_found(
         ("Please add Siiri, Kowalczyk and Rautiainen to the invoice", "Rautiainen"),
         ("Why did Gunnhild get my refund?", "Gunnhild"),
         ("Follow up with Radek Hořejší next week", "Radek Hořejší"),
+        ("Maren: where is my parcel?", "Maren"),
+        ("> Tuuli Rautavaara\n> 12 Oak St", "Tuuli Rautavaara"),
+        ("Our founders: Vaino, Kowalczyk and Rautiainen.", "Vaino"),
+        ("Whose parcel is this? Lindqvist", "Lindqvist"),
+        ("What's your last name? Oyelaran", "Oyelaran"),
+        ("Aurelio wants the blue one", "Aurelio"),
     ],
 )
 def test_listed_names_the_model_misses_are_found(scrubber: Scrubber, text: str, name: str) -> None:
