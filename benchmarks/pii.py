@@ -3,7 +3,10 @@
 Two labelled sets:
 
 - ``../shared/data/presidio_synth_pii_v2.jsonl``: Presidio's synthetic sentences (long,
-  international, not chat), scored for the entity types the scrubber removes;
+  international, not chat), scored for the entity types the scrubber removes (``SCRUBBED``;
+  the others are listed with the reason in ``NOT_SCRUBBED``), split in a tune half and a
+  report half by a hash of the text (``synth_split``), with street-address recall per country
+  (``address_country``);
 - a chat set generated here: shopper messages from hand-written templates (lower case, typos,
   slang, short and long) filled with Faker values from several locales, seeded, with order
   ids, tracking numbers, SKUs and prices that must never be redacted.
