@@ -66,11 +66,12 @@ POSTCODE = r"\d{4,6}(?:-\d{3,4})?"
 PART = rf"(?:{UNIT}|{WORD}(?:[ \t]+{WORD}){{0,3}}(?:[ \t]+{POSTCODE})?(?![\w@])|{POSTCODE}\b)"
 # Lines may carry a quoting prefix ("> ", or "??? " where a mail client mangled it).
 TAIL = rf"(?:[ \t]+{UNIT})*(?:[ \t]*[,\n](?:[ \t>?]*\n)?[ \t>?]*,?[ \t]*{PART}){{0,5}}"
-# A street named by a prefix or an ending, then its number.
+# A street named by a prefix or an ending, then its number. Each try starts at the start of a
+# word (the lookbehinds), which keeps the pattern cheap on long text.
 NAMED_STREET = (
     rf"(?:\b(?:{PREFIXES})\s+(?:{WORD}\s+){{0,5}}?"
-    rf"|(?:{WORD}\s+){{0,3}}?(?!{STOP})[^\W\d_]{{3,}}(?:{GLUED})\s+"
-    rf"|(?:{WORD}\s+){{1,3}}?(?:{WORDS_AFTER})\s*)(?:{HOUSE})"
+    rf"|(?<![\w'’.-])(?:{WORD}\s+){{0,3}}?(?!{STOP})[^\W\d_]{{3,}}(?:{GLUED})\s+"
+    rf"|(?<![\w'’.-])(?:{WORD}\s+){{1,3}}?(?:{WORDS_AFTER})\s*)(?:{HOUSE})"
 )
 # The number some forms write before the street ("5049 Harjukuja 54", "Apt. 675 62314 ...").
 LEAD = rf"(?:(?<![\w#-]){UNIT}\s+)?(?:(?<![\w#$€£.,-])\d{{1,5}}\s+){{0,2}}"
