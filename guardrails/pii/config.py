@@ -100,7 +100,16 @@ DOMAIN_SHAPES = ("slot_name", "domain_value")
 """Shapes checked against the domain: a slot's name, or one of a categorical slot's values."""
 
 
-KNOWN_RECOGNIZERS = ("email", "phone", "credit_card", "iban", "street_address", "person")
+KNOWN_RECOGNIZERS = (
+    "email",
+    "phone",
+    "credit_card",
+    "iban",
+    "street_address",
+    "international_address",
+    "person",
+    "name_list",
+)
 
 
 class PiiConfig(_Strict):

@@ -16,6 +16,8 @@ def build(name: str, language: str) -> EntityRecognizer:
     from guardrails.pii.recognizers.credit_card import CardNumberRecognizer
     from guardrails.pii.recognizers.email import ChatEmailRecognizer
     from guardrails.pii.recognizers.iban import CheckedIbanRecognizer
+    from guardrails.pii.recognizers.international_address import InternationalAddressRecognizer
+    from guardrails.pii.recognizers.name_list import NameListRecognizer
     from guardrails.pii.recognizers.person import PersonRecognizer
     from guardrails.pii.recognizers.phone import InternationalPhoneRecognizer
     from guardrails.pii.recognizers.street_address import StreetAddressRecognizer
@@ -26,6 +28,8 @@ def build(name: str, language: str) -> EntityRecognizer:
         "credit_card": CardNumberRecognizer,
         "iban": CheckedIbanRecognizer,
         "street_address": StreetAddressRecognizer,
+        "international_address": InternationalAddressRecognizer,
         "person": PersonRecognizer,
+        "name_list": NameListRecognizer,
     }
     return classes[name](supported_language=language)  # type: ignore[call-arg]

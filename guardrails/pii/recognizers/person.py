@@ -12,7 +12,8 @@ STRONG_CUES = (
     r"my name is|my name's|name is|name's|name:|names|call me|signed|regards,?|cheers,?|"
     r"thanks,|thank you,|best,|sincerely,?|from:|addressed to|recipient is|recipient:|"
     r"in the name of|under the name|under my name|for:|account name:?|account holder:?|"
-    r"name on the (?:card|account|order) is|cardholder:?"
+    r"name on the (?:card|account|order)(?: is|\?)|cardholder:?|"
+    r"(?:last|first|full) name(?: is|\?|:)|surname(?: is|:)?"
 )
 # After these a name is taken when it is capitalised ("this is Maria") or, in lower case, when
 # some word of it is in no English dictionary ("this is carole parkinson", but not "this is
@@ -40,6 +41,35 @@ NOT_NAMES = frozenset(
     "support everyone guys all lot lots bunch ahead advance anyway again bye regards wishes "
     "day night morning evening folks mate buddy".split()
 )
+
+
+TITLES = frozenset("mr mrs ms dr prof sir madam miss i'm im".split())
+# A model span ending in one of these names a thing after a person ("Davis Orchestra").
+THING_WORDS = frozenset(
+    "inc ltd llc plc corp corporation company co group partners associates technologies "
+    "software insurance orchestra band bank foundation university school hospital hotel "
+    "street st road avenue lane drive bridge city club airlines movers incorporated".split()
+)
+
+
+FIRM = re.compile(r"\b([A-Z][\w'’-]+), ([A-Z][\w'’-]+),? and ([A-Z][\w'’-]+)\b")
+FIRM_CUES = ("the", "at", "of", "by", "for", "with", "from")
+
+
+def firm_names(text: str) -> list[tuple[int, int]]:
+    """Spans like "Jones, Mitchell and Williams" that name a firm rather than three people.
+
+    Three surnames in that form are a firm when they open a sentence or follow "the", "at",
+    "of" ...; after a colon or a verb ("founders: Kónya, Becker and Vasquez", "add Siiri,
+    Kowalczyk and Rautiainen") they are people.
+    """
+    spans = []
+    for match in FIRM.finditer(text):
+        before = text[: match.start()].rstrip()
+        last_word = before.split()[-1].lower() if before else ""
+        if not before or before[-1] in '.!?"' or last_word in FIRM_CUES:
+            spans.append((match.start(), match.end()))
+    return spans
 
 
 class PersonRecognizer(LocalRecognizer):
@@ -74,13 +104,16 @@ class PersonRecognizer(LocalRecognizer):
 
     def __init__(self, supported_language: str = "en") -> None:
         self.dictionary: frozenset[str] = frozenset()
+        self.names: frozenset[str] = frozenset()
         super().__init__(supported_entities=["PERSON"], supported_language=supported_language)
 
     def load(self) -> None:
         """The English dictionary (GCIDE, lower case) that tells words from lower-case names."""
-        from english_words import get_english_words_set
+        from guardrails.pii.recognizers.name_list import english_words, name_lists
 
-        self.dictionary = frozenset(get_english_words_set(["gcide"], alpha=True, lower=True))
+        self.dictionary = english_words()
+        first, last = name_lists()
+        self.names = first | last
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -103,7 +136,13 @@ class PersonRecognizer(LocalRecognizer):
                 span = self._name_span(text, match.start(1), match.end(1))
                 if span and self._looks_like_a_name(text[span[0] : span[1]], capital_counts):
                     results.append(self._result(*span, self.CUE_SCORE))
-        return results
+        firms = firm_names(text)
+        return [
+            r
+            for r in results
+            if not self._only_words(text[r.start : r.end].split())
+            and not any(s <= r.start and r.end <= e for s, e in firms)
+        ]
 
     def _looks_like_a_name(self, words: str, capital_counts: bool) -> bool:
         """Capitalised after a cue, or some word of it is in no dictionary (lower-case names).
@@ -130,8 +169,34 @@ class PersonRecognizer(LocalRecognizer):
                 continue
             if all(w.lower().strip(".,!?") in NOT_NAMES for w in words):
                 continue
+            if entity.text.isupper():
+                continue  # "UPTON SCUDAMORE", "KAJAANI": capitals are places and acronyms
+            if words[-1].lower().strip(".,") in THING_WORDS:
+                continue  # "Davis Orchestra", "Drake PLC"
             spans.append(self._trimmed(entity.text, entity.start_char))
         return [(start, end) for start, end in spans if end > start]
+
+    def _only_words(self, words: list[str]) -> bool:
+        """Every word is an English word (or a title) and none is a listed person name.
+
+        "Guilty Pleasures", "Salesperson", "Dr", "I'm": the model's and the cues' guesses.
+        """
+        for word in words:
+            clean = re.sub(r"['’]s$|['’]$", "", word.strip(".,!?;:'\"")).lower()
+            if clean in TITLES or clean in NOT_NAMES:
+                continue
+            if clean in self.names:
+                return False
+            forms = [clean, *clean.split("-")]
+            if clean.endswith("s"):
+                forms.append(clean[:-1])  # plurals are not in the word list: "Pleasures"
+            if clean.endswith("es"):
+                forms.append(clean[:-2])
+            if not any(f in self.dictionary for f in forms if f) and not (
+                clean.endswith("person") or clean.endswith("ers")
+            ):
+                return False
+        return True
 
     @staticmethod
     def _trimmed(text: str, start: int) -> tuple[int, int]:

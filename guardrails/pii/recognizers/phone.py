@@ -23,6 +23,11 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     SCORE = 0.8
     MIN_DIGITS = 7
     TRUNK = re.compile(r"(?<=\d)\s?\(0\)|(?<=\d\s)\(0\)")
+    # A number right after these words is some other number ("licence number is 2270-66-1551").
+    NOT_PHONE_CUES = re.compile(
+        r"(?i)\b(?:licen[cs]e|zip|post(?:al)?\s?code|postcode|ssn|social security)\b"
+        r"[^\d\n]{0,20}$"
+    )
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=supported_language)
@@ -43,6 +48,8 @@ class InternationalPhoneRecognizer(EntityRecognizer):
                 readable, region, leniency=phonenumbers.Leniency.POSSIBLE
             ):
                 digits = sum(c.isdigit() for c in match.raw_string)
-                if digits >= self.MIN_DIGITS:
+                if digits >= self.MIN_DIGITS and not self.NOT_PHONE_CUES.search(
+                    text[max(0, match.start - 40) : match.start]
+                ):
                     spans[(match.start, match.end)] = None
         return [RecognizerResult("PHONE_NUMBER", s, e, self.SCORE) for s, e in spans]

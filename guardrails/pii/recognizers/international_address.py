@@ -1,0 +1,153 @@
+"""Street addresses as Europe, Latin America and the US forces write them.
+
+The US-style recognizer (``street_address``) wants a suffix word after the street name
+("12 Oak St"). Most of the world puts the house number after the street ("Koskikatu 25",
+"Rua do Arenque 1634", "ul. Miła 53", "Király u. 15.") and names streets with a word the
+suffix list does not hold, or with none (Greek, Czech). pyap reads US, Canadian and British
+forms only, and none of these. This recognizer finds them by their street words (prefixes such
+as "Via" and "Rue", endings such as "-katu" and "-strasse"), by the shape "number, words,
+number" after an address cue, and US military addresses (APO/FPO/DPO), then takes in the
+unit, town, region, country and postcode lines that follow, so the whole block is replaced.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from presidio_analyzer import Pattern, PatternRecognizer
+
+from guardrails.pii.recognizers.street_address import SUFFIXES
+
+# Words that start no street name and no place line: a street found after "is on" or
+# "send it to" must not take those words with it, nor run on into the next clause.
+STOP = (
+    r"(?:the|a|an|is|are|was|be|on|at|to|in|of|and|or|it|its|send|sent|ship|lives?|address|"
+    r"my|your|his|her|their|our|for|from|by|with|near|corner|located|meet|me|you|us|here|"
+    r"there|update|please|can|could|would|will|i|we|he|she|they|this|that|thanks|but|so|"
+    r"then|after|before|when|if|in|last|next|order|item|items|size)\b"
+)
+# A word of a street or place name: starts with a letter of any script, is not a STOP word.
+WORD = rf"(?!{STOP})[^\W\d_][\w'’.-]*"
+HOUSE = r"\d{1,5}[a-z]?\b\.?"
+# Words that open a street name, as written in the countries shoppers write from.
+PREFIXES = (
+    r"via|viale|vicolo|piazza|piazzetta|corso|strada|largo|"  # it
+    r"rua|rúa|travessa|avenida|avda\.|av\.|alameda|praça|estrada|"  # pt, es
+    r"calle|c/|paseo|plaza|camino|carrer|"  # es
+    r"rue|avenue|boulevard|bd|chemin|allée|impasse|quai|"  # fr
+    r"ul\.|ulica|aleja|al\.|plac|os\.|"  # pl
+    r"trg|cesta|pod|nad|"  # si, cz
+    r"an der|auf dem|auf der|unter den|zum|zur|"  # de
+    r"λεωφόρος|οδός|πλατεία|λ\."  # gr
+)
+# Endings glued to a street name ("Koskikatu", "Hammarvägen", "Villacherstrasse").
+GLUED = (
+    r"katu|tie|kuja|polku|kaari|rinne|tori|"  # fi
+    r"vej|vænget|gade|stræde|plads|torv|krogen|centret|"  # dk
+    r"gatan|vägen|väg|gränd|torg|stigen|gärde|"  # se
+    r"veien|vegen|gata|gate|stien|bakken|"  # no
+    r"stræti|straeti|braut|vegur|stígur|skálinn|"  # is
+    r"straat|laan|hove|weg|wei|baan|plein|gracht|kade|singel|"  # nl, be
+    r"strasse|straße|str\.|gasse|platz|allee|damm|graben|markt|stötten"  # de, at, ch
+)
+# The same as a word of its own after the name ("Király u. 15.", "Luite tee 87").
+WORDS_AFTER = (
+    r"u\.|utca|út|útja|tér|köz|rkp\.|"  # hu
+    r"tn|tänav|mnt|maantee|põik|tee|"  # ee
+    r"str\.|strasse|straße|gasse|weg|allee|platz|markt|"  # de
+    r"straat|laan|baan|wei|"  # nl
+    r"gate|gata|vei|veien|vegen|vej|gade|terrasse|"  # no, dk
+    r"ulice|náměstí|cesta"  # cz, si
+)
+UNIT = r"(?:(?:apt|apartment|suite|ste|unit|flat|floor|fl)\.?\s*#?\s*\d{1,5}[a-z]?)"
+POSTCODE = r"\d{4,6}(?:-\d{3,4})?"
+# What follows a street in a postal block: units, then up to five short lines or comma parts
+# of town, region, country and postcode ("\n Suite 501\n Riisa\n\n Estonia 62488").
+PART = rf"(?:{UNIT}|{WORD}(?:[ \t]+{WORD}){{0,3}}(?:[ \t]+{POSTCODE})?(?![\w@])|{POSTCODE}\b)"
+# Lines may carry a quoting prefix ("> ", or "??? " where a mail client mangled it).
+TAIL = rf"(?:[ \t]+{UNIT})*(?:[ \t]*[,\n](?:[ \t>?]*\n)?[ \t>?]*,?[ \t]*{PART}){{0,5}}"
+# A street named by a prefix or an ending, then its number. Each try starts at the start of a
+# word (the lookbehinds), which keeps the pattern cheap on long text.
+NAMED_STREET = (
+    rf"(?:\b(?:{PREFIXES})\s+(?:{WORD}\s+){{0,5}}?"
+    rf"|(?<![\w'’.-])(?:{WORD}\s+){{0,3}}?(?!{STOP})[^\W\d_]{{3,}}(?:{GLUED})\s+"
+    rf"|(?<![\w'’.-])(?:{WORD}\s+){{1,3}}?(?:{WORDS_AFTER})\s*)(?:{HOUSE})"
+)
+# The number some forms write before the street ("5049 Harjukuja 54", "Apt. 675 62314 ...").
+LEAD = rf"(?:(?<![\w#-]){UNIT}\s+)?(?:(?<![\w#$€£.,-])\d{{1,5}}\s+){{0,2}}"
+
+
+class InternationalAddressRecognizer(PatternRecognizer):
+    """Street addresses with the house number after the street, and US military addresses."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern("named street, number", rf"{LEAD}{NAMED_STREET}{TAIL}", 0.7),
+        # "6750 Koskikatu 25", "0605 πεντέλης 210", "172 Maneeži 75": a number, one to four
+        # capitalised or foreign words, a number; the invalidation below keeps chat out.
+        Pattern(
+            "number, street, number",
+            rf"(?<![\w#$€£.,:/-])\d{{1,5}}\s+(?:\d{{1,5}}\s+)?(?:{WORD}\s+){{0,3}}{WORD}\s+"
+            rf"{HOUSE}(?![\w/:-]){TAIL}",
+            0.6,
+        ),
+        # "8 rue des Lilas", "14 Avenida Rivera": the number before a French or Iberian street
+        Pattern(
+            "number, named street",
+            rf"(?<![\w#$€£.,:/-])\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+"
+            rf"(?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|calle|avenida|rua)\s+"
+            rf"(?:{WORD}\s+){{0,4}}{WORD}{TAIL}",
+            0.6,
+        ),
+        # "Cinzia and Hammarvägen 15", "the corner of Csabai kapu 39. and Mathias Pass"
+        Pattern(
+            "street corner",
+            r"\bcorner of\s+(?:[^\n,;:!?.]|\b(?:st|str|rd|ave|dr|u)\.)"
+            r"{3,80}?\band\s+(?:[^\W\d_][\w'’-]*)(?:\s+[^\W\d_][\w'’-]*){0,2}",
+            0.7,
+        ),
+        Pattern(
+            "us military",
+            rf"\b(?:(?:psc|unit)\s+\d{{3,5}},?\s+box\s+\d{{3,5}}|us(?:s|ns|nv|cgc)\s+{WORD})"
+            r"\s*[\n,]?\s*[adf]po\s+a[aep]\s+\d{5}\b",
+            0.8,
+        ),
+        Pattern("post box", rf"{LEAD}\b(?:p\.?\s?o\.?\s?box|postbox)\s+\d{{1,6}}\b{TAIL}", 0.7),
+        # "935 69 Gordon Terrace\n Suite 828\n BASHALL TOWN\n United Kingdom 89800": a street
+        # without its number after it ("76556 29 Rue de Tanger") that opens a postal block.
+        Pattern(
+            "street opening a block",
+            rf"{LEAD}\d{{1,5}}\s+(?:(?:{PREFIXES})\s+(?:{WORD}\s+){{0,4}}?{WORD}"
+            rf"|(?:{WORD}\s+){{1,4}}?(?:{SUFFIXES})\b\.?)(?=[ \t]*\n){TAIL}",
+            0.7,
+        ),
+    ]
+    CONTEXT: ClassVar[list[str]] = ["address", "ship", "deliver", "send", "live", "lives"]
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity="STREET_ADDRESS",
+            patterns=self.PATTERNS,
+            context=self.CONTEXT,
+            supported_language=supported_language,
+        )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """Reject number-led spans whose words are chat ("3 items on 2 orders"), not a street."""
+        if not pattern_text[:1].isdigit():
+            return False
+        words = [w.strip(".,").lower() for w in pattern_text.split(",")[0].split()]
+        letters = [w for w in words if w and not w[0].isdigit()]
+        if not letters:
+            return True
+        return any(w in NOT_STREET_WORDS for w in letters[:4])
+
+
+# Words that never make a street name: "order 2 of 3", "3 items on the 5th", "size 10 in 2".
+NOT_STREET_WORDS = frozenset(
+    "a an and are as at be but by for from had has have i if in is it its me my no not of "
+    "on or our so than that the their them then there they this to too was we were what when "
+    "which who will with you your days day weeks week hours hour months month years year "
+    "items item times pairs pair boxes orders order parcels parcel packages package "
+    "minutes minute size sizes pcs pieces units x of out left only just more less than "
+    "usd eur gbp dollars euros pounds bucks percent am pm".split()
+)
