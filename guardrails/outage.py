@@ -12,6 +12,10 @@ a "Talk to a person" button) and the turn ends there. The response is the design
   validation, then the question for the next slot); only the first failure speaks.
 * ``action_session_start`` falls back to Rasa's default session start, silently: the shopper's
   message is then answered (or apologised for) as usual.
+* A form's ``validate_<form>`` that cannot run accepts nothing: the values just extracted are
+  cleared, so an unchecked order number never stands in a slot, and the form asks no further
+  question this turn (it is told the shopper "rejected" it, Rasa's way for a validation action
+  to stop a form's turn); it stays active and goes on with the shopper's next message.
 * A rejection (HTTP 400 from a form validation) is Rasa's normal control flow and is not
   touched.
 
@@ -51,6 +55,24 @@ def apologised_this_turn(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+def unchecked_values_cleared(tracker: DialogueStateTracker) -> list[Event]:
+    """Clear the slot values a form asked its validation action to check.
+
+    Rasa hands ``validate_<form>`` a tracker that ends with the form's ``ActionExecuted`` and
+    then one ``SlotSet`` per candidate value (``FormAction.validate_slots``).
+    """
+    from rasa.shared.core.constants import REQUESTED_SLOT
+    from rasa.shared.core.events import ActionExecuted, SlotSet
+
+    cleared: list[Event] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted):
+            break
+        if isinstance(event, SlotSet) and event.key != REQUESTED_SLOT:
+            cleared.append(SlotSet(event.key, None))
+    return cleared[::-1]
+
+
 def contact_for(tracker: DialogueStateTracker) -> dict[str, Any]:
     """The team's e-mail and hours for the conversation's merchant (the ``tenant`` slot)."""
     from actions.support import support_contact
@@ -73,11 +95,15 @@ async def outage_reply(
     """The events that stand in for ``action_name``: the apology once, then wait for the shopper."""
     from rasa.core.actions.action import ActionSessionStart, create_bot_utterance
     from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
-    from rasa.shared.core.events import FollowupAction
+    from rasa.shared.core.events import ActionExecutionRejected, FollowupAction
 
     if action_name == ACTION_SESSION_START_NAME:
         return await ActionSessionStart().run(output_channel, nlg, tracker, domain)
     listen: list[Event] = [FollowupAction(ACTION_LISTEN_NAME)]
+    if action_name.startswith("validate_"):
+        # the form then asks no next question this turn (FormAction._user_rejected_manually)
+        rejected = ActionExecutionRejected(action_name)
+        listen = [*unchecked_values_cleared(tracker), rejected, *listen]
     if apologised_this_turn(tracker):
         return listen
     message = await nlg.generate(RESPONSE, tracker, output_channel.name(), **contact_for(tracker))

@@ -11,6 +11,7 @@ from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionExecutionRejected,
     BotUttered,
     FollowupAction,
     SessionStarted,
@@ -76,6 +77,24 @@ async def test_when_the_apology_was_said_this_turn_then_it_is_not_said_again(
     said = BotUttered("sorry", metadata={"utter_action": RESPONSE})
     events = await run("action_ask_order_id", domain, tracker_after(domain, said))
     assert events == [FollowupAction("action_listen")]
+
+
+@pytest.mark.usefixtures("installed")
+async def test_when_a_form_cannot_validate_then_the_unchecked_value_is_not_kept(
+    domain: Domain,
+) -> None:
+    tracker = tracker_after(
+        domain,
+        SlotSet("requested_slot", "order_id"),
+        ActionExecuted("order_status_form"),
+        SlotSet("order_id", "AC-123456"),
+    )
+    events = await run("validate_order_status_form", domain, tracker)
+    apology, cleared, rejected, listen = events
+    assert isinstance(apology, BotUttered) and apology.metadata["utter_action"] == RESPONSE
+    assert cleared == SlotSet("order_id", None) and listen == FollowupAction("action_listen")
+    # no next question from the form this turn
+    assert rejected == ActionExecutionRejected("validate_order_status_form")
 
 
 @pytest.mark.usefixtures("installed")
