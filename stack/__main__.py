@@ -100,7 +100,7 @@ def _run_locked(stack: Stack) -> int:
     check()
     print("Starting backend, agent desk, action server and Rasa server (Rasa takes a minute)...")
     try:
-        stack.start()
+        stack.start(timeout_s=float(stack.env.get("STACK_START_TIMEOUT_S") or 180))
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

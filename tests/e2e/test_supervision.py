@@ -47,24 +47,26 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
 @contextmanager
 def killed(stack: Stack, name: str, pause_s: float = 8.0) -> Iterator[Service]:
     """``kill -9`` the server ``name``; on leaving, wait until the supervisor brought it back."""
-    service = stack.service(name)
+    service = next(s for s in stack.services if s.name == name)
     assert service.process is not None
-    old_pid, restarts = service.process.pid, service.restarts
+    old_pid = service.process.pid
+
+    def restarted() -> bool:
+        return service.process is not None and service.process.pid != old_pid
+
     usual = stack.backoff
     stack.backoff = dataclasses.replace(usual, first_s=pause_s)
     try:
         os.kill(old_pid, signal.SIGKILL)
         wait_until(lambda: not service.is_healthy(), 10, f"{name} down")
         yield service
-        assert service.restarts == restarts, f"{name} came back during the outage: lengthen it"
+        assert not restarted(), f"{name} came back during the outage: lengthen it"
     finally:
         stack.backoff = usual
         wait_until(
-            lambda: service.restarts > restarts and service.is_healthy(),
-            pause_s * 4 + 90,
-            f"{name} restarted",
+            lambda: restarted() and service.is_healthy(), pause_s * 4 + 90, f"{name} restarted"
         )
-    assert service.process.pid != old_pid
+    assert service.process is not None
     log = service.log_path.read_text(encoding="utf-8", errors="replace")
     assert f"[supervisor] {name} stopped (killed by SIGKILL); restarting in" in log
     assert f"[supervisor] {name} restarted (pid {service.process.pid})" in log
@@ -171,11 +173,12 @@ def test_when_a_second_stack_starts_next_to_a_running_one_then_it_refuses_and_le
             seeded_store[0],
             STACK_LOCK_FILE=str(tmp_path / "stack.lock"),
             STACK_LOG_DIR=str(tmp_path / "log"),
+            STACK_START_TIMEOUT_S="600",  # a busy machine: Rasa's model load can take minutes
         ),
     }
     first = stack_run(env, tmp_path / "first.out")
     try:
-        wait_until(lambda: healthy(env) or first.poll() is not None, 240, "first stack up")
+        wait_until(lambda: healthy(env) or first.poll() is not None, 600, "first stack up")
         assert first.poll() is None, (tmp_path / "first.out").read_text()
         # the same stack again: the lock names the running one
         second = subprocess.run(
