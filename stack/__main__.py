@@ -104,6 +104,9 @@ def _run_locked(stack: Stack) -> int:
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl+C while starting: leave no server behind
+        stack.stop()
+        return 130
     print(
         BANNER.format(
             rest=stack.rest_url,
