@@ -14,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install run test train shell demo-orders seed bench bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,6 +31,8 @@ train: $(MODEL) ## Train the model when data, domain or config changed
 
 var/commerce-$(STORE).db: commerce/models.py commerce/seed.py commerce/tau_bench.py $(wildcard commerce/demo/*.py) | $(STAMP)
 	@mkdir -p var
+	@# never delete the store under a running backend
+	@$(PY) -m stack.running || { echo "not re-seeding var/commerce-$(STORE).db while it may be in use" >&2; exit 1; }
 	rm -f var/commerce-$(STORE).db
 	$(PY) -m commerce.seed --store $(STORE) --db sqlite:///var/commerce-$(STORE).db
 
@@ -47,7 +49,10 @@ webchat: $(WEBCHAT) ## Install the web chat widget (npm ci from package-lock.jso
 browser: ## Install Debian's headless Chromium for the browser tests, if missing
 	@scripts/install-browser.sh
 
-run: $(STAMP) $(MODEL) seed $(WEBCHAT) ## Set up what is missing, then start everything on localhost
+not-running: $(STAMP)
+	@$(PY) -m stack.running
+
+run: $(STAMP) not-running $(MODEL) seed $(WEBCHAT) ## Set up what is missing, then start everything on localhost
 	COMMERCE_DB_URL=$${COMMERCE_DB_URL:-sqlite:///var/commerce-$(STORE).db} \
 	MERCHANT_POLICY=$${MERCHANT_POLICY:-data/policy/$(STORE).yml} $(PY) -m stack run
 

@@ -58,6 +58,8 @@ SUMMARY_SLOTS = (
 OFFERED_AFTER = {
     "utter_lookup_locked": Reason.verification_locked,
     "utter_backend_unavailable": Reason.backend_down,
+    # said by the Rasa server while the action server was down (guardrails/outage.py)
+    "utter_service_unavailable": Reason.backend_down,
 }
 _RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 

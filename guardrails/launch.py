@@ -4,6 +4,9 @@ The stack starts the commerce backend, the action server and the Rasa server thr
 launcher. It installs the PII log filter (see :mod:`guardrails.logs`) before the server's own
 code runs, so every handler the server creates later is filtered, then runs ``MODULE`` as
 ``python -m MODULE ARGS...`` would. The backend itself imports nothing from the assistant.
+
+For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
+shopper gets while the action server is down (:mod:`guardrails.outage`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,12 @@ import runpy
 import sys
 
 from guardrails.logs import install_log_scrubbing
+from guardrails.outage import install_action_outage_reply
+
+
+def serves_conversations(module: str, args: list[str]) -> bool:
+    """True for the Rasa server: ``rasa run ...`` but not ``rasa run actions ...``."""
+    return module == "rasa" and args[:1] == ["run"] and args[1:2] != ["actions"]
 
 
 def main(argv: list[str]) -> None:
@@ -20,6 +29,8 @@ def main(argv: list[str]) -> None:
         raise SystemExit("usage: python -m guardrails.launch MODULE [ARGS...]")
     install_log_scrubbing()
     module, *args = argv
+    if serves_conversations(module, args):
+        install_action_outage_reply()
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

@@ -7,13 +7,15 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
+from pathlib import Path
 
 from actions.policy import load_policy
 from actions.tenants import load_registry
 from guardrails.handoff.rules import load_rules
 from guardrails.pii.config import load_config
 from stack.processes import VENV_BIN, Stack, StackError
+from stack.running import AlreadyRunning, claim
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env
 
 BANNER = """
@@ -28,6 +30,7 @@ Aftercare is running.
   Agent desk: http://127.0.0.1:{desk_port}/console  (log in as ana / dev-ana-password, local only)
   Demo orders to try: make demo-orders
   Logs:       var/log/
+A server that crashes is restarted (docs/operations.md); the others keep serving.
 Press Ctrl+C to stop.
 """
 
@@ -78,38 +81,52 @@ def check() -> None:
 
 
 def run() -> int:
-    """Start the stack and keep it up until interrupted."""
-    check()
-    stack = Stack()
-    print("Starting backend, action server and Rasa server (Rasa takes about a minute)...")
+    """Start the stack and keep it up until interrupted; refuse if one already runs here."""
+    env = stack_env()
+    log_dir = Path(env.get("STACK_LOG_DIR") or "var/log")
+    stack = Stack(log_dir=log_dir if log_dir.is_absolute() else ROOT / log_dir)
     try:
-        stack.start()
+        lock = claim(stack.env)
+    except AlreadyRunning as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return _run_locked(stack)
+    finally:
+        lock.release()
+
+
+def _run_locked(stack: Stack) -> int:
+    check()
+    print("Starting backend, agent desk, action server and Rasa server (Rasa takes a minute)...")
+    try:
+        stack.start(timeout_s=float(stack.env.get("STACK_START_TIMEOUT_S") or 180))
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl+C while starting: leave no server behind
+        stack.stop()
+        return 130
     print(
         BANNER.format(
             rest=stack.rest_url,
             rasa_port=stack.env["RASA_PORT"],
             commerce_port=stack.env["COMMERCE_PORT"],
             desk_port=stack.env["DESK_PORT"],
-        )
+        ),
+        flush=True,
     )
-    stopping = False
+    stopping = threading.Event()
 
     def _stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
+        stopping.set()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     try:
-        while not stopping:
-            for service in stack.services:
-                if service.process is not None and service.process.poll() is not None:
-                    print(f"error: {service.name} stopped; see {service.log_path}", file=sys.stderr)
-                    stopping = True
-            time.sleep(1)
+        # The supervisor thread restarts crashed servers (stack/processes.py); this one waits.
+        while not stopping.wait(1):
+            pass
     finally:
         stack.stop()
     return 0

@@ -1,14 +1,24 @@
-"""The three servers of the stack as child processes, with health checks and clean shutdown."""
+"""The servers of the stack as child processes: health checks, restarts and clean shutdown.
+
+Once every server is up, a supervisor thread watches them: a server that exits without being
+asked to is started again after a pause that doubles with each crash in a row (1 s, 2 s, 4 s …
+30 s at most). A server that then stays healthy for a minute starts again from 1 s; after ten
+crashes in a row without such a minute the supervisor gives up on it and says so. The other
+servers are never touched: one crash must not stop the stack.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,28 +29,81 @@ VENV_BIN = Path(sys.executable).parent
 LAUNCH = (str(VENV_BIN / "python"), "-m", "guardrails.launch")
 
 
+def say(line: str) -> None:
+    """The supervisor's voice on the terminal of ``make run``."""
+    print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+
+
+def describe_exit(returncode: int) -> str:
+    """``exit code 3`` or ``killed by SIGKILL`` from a ``Popen.returncode``."""
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How the supervisor restarts a crashed server (docs/operations.md)."""
+
+    first_s: float = 1.0
+    factor: float = 2.0
+    max_s: float = 30.0
+    # healthy this long after a restart: the next crash waits ``first_s`` again
+    stable_s: float = 60.0
+    # this many crashes in a row, none followed by ``stable_s`` of health: give up on the server
+    max_crashes: int = 10
+
+    def delay(self, crashes: int) -> float:
+        """The pause before the restart that follows the ``crashes``-th crash in a row."""
+        return float(min(self.max_s, self.first_s * self.factor ** max(0, crashes - 1)))
+
+
 @dataclass
 class Service:
-    """One server: how to start it and how to tell it is ready."""
+    """One server: how to start it, how to tell it is ready, and its crash record."""
 
     name: str
     command: list[str]
     health_url: str
     log_path: Path
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    # False once stopped on purpose: the supervisor restarts only servers that should run.
+    wanted: bool = field(default=False, init=False)
+    restarts: int = field(default=0, init=False)
+    crashes_in_a_row: int = field(default=0, init=False)
+    gave_up: bool = field(default=False, init=False)
+    restart_at: float | None = field(default=None, init=False)
+    started_at: float = field(default=0.0, init=False)
+    healthy_since: float | None = field(default=None, init=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
 
     def start(self, env: dict[str, str]) -> None:
         """Start the process in its own process group, logging to a file."""
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with self.lock:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(
+                    self.command,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            self.wanted = True
+            self.gave_up = False
+            self.restart_at = None
+            self.started_at = time.monotonic()
+            self.healthy_since = None
+
+    def note(self, line: str) -> None:
+        """Append a supervisor line to the server's own log."""
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"{stamp} [supervisor] {line}\n")
 
     def is_healthy(self) -> bool:
         """True once the health URL answers 200."""
@@ -51,17 +114,26 @@ class Service:
             return False
 
     def stop(self) -> None:
-        """Stop the whole process group: SIGTERM, then SIGKILL after 10 s."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
-        except ProcessLookupError:
-            pass
+        """Stop the whole process group: SIGTERM, then SIGKILL after 10 s. No restart follows."""
+        with self.lock:
+            self.wanted = False
+            self.restart_at = None
+            if self.process is None or self.process.poll() is not None:
+                return
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+            except ProcessLookupError:
+                pass
+
+    def reap_group(self) -> None:
+        """Kill what is left of a crashed server's process group (children holding ports)."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
 
 class StackError(RuntimeError):
@@ -75,6 +147,9 @@ class Stack:
     overrides: dict[str, str] = field(default_factory=dict)
     log_dir: Path = ROOT / "var" / "log"
     model: str = "models"
+    backoff: Backoff = field(default_factory=Backoff)
+    # where supervisor lines go besides each server's log (``make run``: the terminal)
+    report: Callable[[str], None] = say
     services: list[Service] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
@@ -162,9 +237,89 @@ class Stack:
                 names = ", ".join(s.name for s in pending)
                 raise StackError(f"not ready after {timeout_s:.0f}s: {names}")
             time.sleep(0.5)
+        self._start_supervisor()
+
+    def service(self, name: str) -> Service:
+        """The server called ``name`` (``"action server"``, ``"commerce backend"`` …)."""
+        return next(s for s in self.services if s.name == name)
+
+    def _start_supervisor(self) -> None:
+        self._halt = threading.Event()
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="stack-supervisor", daemon=True
+        )
+        self._supervisor.start()
+
+    def _supervise(self, poll_s: float = 0.25) -> None:
+        """Watch the servers until the stack stops; restart the ones that crashed."""
+        while not self._halt.wait(poll_s):
+            for service in self.services:
+                try:
+                    self._watch(service)
+                except Exception as exc:  # the supervisor must outlive a failed restart
+                    self.report(f"supervisor: {service.name}: {type(exc).__name__}: {exc}")
+
+    def _watch(self, service: Service) -> None:
+        """One look at one server: note a crash, restart when its pause is over, note health."""
+        with service.lock:
+            if self._halt.is_set() or not service.wanted or service.process is None:
+                return
+            now = time.monotonic()
+            returncode = service.process.poll()
+            if returncode is None:
+                self._note_health(service, now)
+                return
+            if service.restart_at is None:
+                self._crashed(service, returncode, now)
+            elif now >= service.restart_at:
+                service.reap_group()
+                service.restarts += 1
+                service.start(self.env)
+                assert service.process is not None
+                line = f"{service.name} restarted (pid {service.process.pid})"
+                self.report(line)
+                service.note(line)
+
+    def _crashed(self, service: Service, returncode: int, now: float) -> None:
+        service.crashes_in_a_row += 1
+        how = describe_exit(returncode)
+        if service.crashes_in_a_row > self.backoff.max_crashes:
+            service.wanted = False
+            service.gave_up = True
+            line = (
+                f"{service.name} stopped ({how}) after {self.backoff.max_crashes} restarts in a "
+                f"row without staying up {self.backoff.stable_s:.0f} s; giving up on it, the "
+                f"other servers keep running. See {service.log_path}"
+            )
+        else:
+            delay = self.backoff.delay(service.crashes_in_a_row)
+            service.restart_at = now + delay
+            line = (
+                f"{service.name} stopped ({how}); restarting in {delay:g} s "
+                f"(crash {service.crashes_in_a_row} in a row)"
+            )
+        self.report(line)
+        service.note(line)
+
+    def _note_health(self, service: Service, now: float) -> None:
+        """After a restart: once healthy for ``stable_s``, the next crash counts as the first."""
+        if service.crashes_in_a_row == 0:
+            return
+        if service.healthy_since is None:
+            if service.is_healthy():
+                service.healthy_since = now
+                line = f"{service.name} is healthy again ({now - service.started_at:.1f} s)"
+                self.report(line)
+                service.note(line)
+        elif now - service.healthy_since >= self.backoff.stable_s and service.is_healthy():
+            service.crashes_in_a_row = 0
 
     def stop(self) -> None:
         """Stop every server, Rasa first so no turn is cut off mid-action."""
+        halt = getattr(self, "_halt", None)
+        if halt is not None:
+            halt.set()
+            self._supervisor.join(timeout=15)
         for service in reversed(self.services):
             service.stop()
 

@@ -7,6 +7,7 @@ summary and transcript is masked by the desk before anything is stored.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass, field
@@ -84,7 +85,8 @@ class HttpDeskClient:
                     raise DeskUnavailable(f"{path}: {resp.status} {(await resp.text())[:200]}")
                 result: dict[str, Any] = await resp.json()
                 return result
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        # asyncio.TimeoutError is not the builtin TimeoutError before Python 3.11.
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
             raise DeskUnavailable(f"{path}: {exc}") from exc
 
     async def open_ticket(self, handoff: Handoff) -> Ticket:

@@ -1,0 +1,228 @@
+"""A server killed with ``kill -9`` comes back by itself; meanwhile shoppers hear an apology.
+
+Each test kills one real server process of the shared stack, talks to the bot during the
+outage, and waits for the supervisor (stack/processes.py) to start it again. The first pause
+before a restart is lengthened for these tests so that the outage outlasts the messages sent
+during it; what the supervisor does is otherwise the same as under ``make run``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from stack.isolated import isolated_env
+from stack.processes import Service, Stack
+from tests.conftest import ROOT
+from tests.e2e.conftest import Chat, order_in
+from tests.e2e.desk import handoff_payload
+
+RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+
+
+def said(response: str) -> str:
+    """The fixed opening of a domain response (up to its first template variable)."""
+    return str(RESPONSES[response][0]["text"]).split("{")[0].strip()
+
+
+def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"timed out after {timeout_s:.0f}s: {what}"
+        time.sleep(0.2)
+
+
+@contextmanager
+def killed(stack: Stack, name: str, pause_s: float = 8.0) -> Iterator[Service]:
+    """``kill -9`` the server ``name``; on leaving, wait until the supervisor brought it back."""
+    service = next(s for s in stack.services if s.name == name)
+    assert service.process is not None
+    old_pid = service.process.pid
+
+    def restarted() -> bool:
+        return service.process is not None and service.process.pid != old_pid
+
+    usual = stack.backoff
+    stack.backoff = dataclasses.replace(usual, first_s=pause_s)
+    try:
+        os.kill(old_pid, signal.SIGKILL)
+        wait_until(lambda: not service.is_healthy(), 10, f"{name} down")
+        yield service
+        assert not restarted(), f"{name} came back during the outage: lengthen it"
+    finally:
+        stack.backoff = usual
+        wait_until(
+            lambda: restarted() and service.is_healthy(), pause_s * 4 + 90, f"{name} restarted"
+        )
+    assert service.process is not None
+    log = service.log_path.read_text(encoding="utf-8", errors="replace")
+    assert f"[supervisor] {name} stopped (killed by SIGKILL); restarting in" in log
+    assert f"[supervisor] {name} restarted (pid {service.process.pid})" in log
+
+
+def is_apology_with_a_person(messages: list[dict[str, Any]]) -> bool:
+    """The domain's apology, the team's e-mail, and the button that asks for a person."""
+    text = " ".join(m.get("text") or "" for m in messages)
+    buttons = [b for m in messages for b in m.get("buttons") or []]
+    return (
+        said("utter_service_unavailable") in text
+        and "@" in text
+        and any(b.get("payload") == "/request_human" for b in buttons)
+    )
+
+
+def test_when_action_server_is_killed_then_shoppers_hear_an_apology_until_it_is_back(
+    stack: Stack, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "in_transit")
+    midway = Chat(stack.rest_url)
+    assert said("utter_ask_order_id") in midway.text("where is my order")
+    with killed(stack, "action server"):
+        # a conversation in the middle of a form
+        messages = midway.say(order["order_id"])
+        assert is_apology_with_a_person(messages), messages
+        assert len(messages) == 1  # one apology per message, however many actions failed
+        # one that starts during the outage: what needs no action is answered as usual
+        fresh = Chat(stack.rest_url)
+        assert fresh.text("hi")
+        assert is_apology_with_a_person(fresh.say("where is my order"))
+        assert is_apology_with_a_person(fresh.say("a person please"))
+    # back to normal: the same conversation goes on, and a new one is answered in full
+    after = Chat(stack.rest_url)
+    assert said("utter_ask_order_id") in after.text("where is my order")
+    after.text(order["order_id"])
+    reply = after.text(order["email"])
+    assert order["order_id"] in reply and "in transit" in reply, reply
+
+
+def test_when_backend_is_killed_then_shoppers_hear_the_backend_apology_until_it_is_back(
+    stack: Stack, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "in_transit")
+    chat = Chat(stack.rest_url)
+    chat.text("where is my order")
+    chat.text(order["order_id"])
+    with killed(stack, "commerce backend"):
+        started = time.monotonic()
+        messages = chat.say(order["email"])
+        assert time.monotonic() - started < 3.5  # the shopper is not left waiting
+        text = " ".join(m.get("text") or "" for m in messages)
+        assert said("utter_backend_unavailable") in text and "@" in text, messages
+        assert any(b.get("payload") == "/request_human" for m in messages for b in m["buttons"])
+    after = Chat(stack.rest_url)
+    after.text("where is my order")
+    after.text(order["order_id"])
+    reply = after.text(order["email"])
+    assert order["order_id"] in reply and "in transit" in reply, reply
+
+
+def test_when_desk_is_killed_then_a_handoff_gets_an_apology_until_it_is_back(
+    stack: Stack,
+) -> None:
+    with killed(stack, "agent desk"):
+        text = Chat(stack.rest_url).text("I want to speak to a human")
+        assert said("utter_handoff_unavailable") in text and "@" in text, text
+    assert handoff_payload(Chat(stack.rest_url).say("I want to speak to a human"))["ticket_id"]
+
+
+def stack_run(env: dict[str, str], out: Path) -> subprocess.Popen[bytes]:
+    """``python -m stack run`` as ``make run`` starts it, output to ``out``."""
+    with out.open("wb") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "stack", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def healthy(env: dict[str, str]) -> bool:
+    urls = [
+        f"http://127.0.0.1:{env['RASA_PORT']}/",
+        f"http://127.0.0.1:{env['ACTION_PORT']}/health",
+        f"http://127.0.0.1:{env['COMMERCE_PORT']}/health",
+        f"http://127.0.0.1:{env['DESK_PORT']}/health",
+    ]
+    try:
+        return all(requests.get(url, timeout=2).status_code == 200 for url in urls)
+    except requests.RequestException:
+        return False
+
+
+def test_when_a_second_stack_starts_next_to_a_running_one_then_it_refuses_and_leaves_it_alone(
+    seeded_store: tuple[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        **isolated_env(
+            tmp_path,
+            seeded_store[0],
+            STACK_LOCK_FILE=str(tmp_path / "stack.lock"),
+            STACK_LOG_DIR=str(tmp_path / "log"),
+            STACK_START_TIMEOUT_S="600",  # a busy machine: Rasa's model load can take minutes
+        ),
+    }
+    first = stack_run(env, tmp_path / "first.out")
+    try:
+        wait_until(lambda: healthy(env) or first.poll() is not None, 600, "first stack up")
+        assert first.poll() is None, (tmp_path / "first.out").read_text()
+        # the same stack again: the lock names the running one
+        second = subprocess.run(
+            [sys.executable, "-m", "stack", "run"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode != 0
+        assert "Aftercare is already running" in second.stderr, second.stderr
+        assert f"pid {first.pid}" in second.stderr
+        assert f"http://127.0.0.1:{env['RASA_PORT']}/" in second.stderr
+        # another lock file (e.g. another checkout), same ports: the ports give it away
+        third = subprocess.run(
+            [sys.executable, "-m", "stack", "run"],
+            cwd=ROOT,
+            env={**env, "STACK_LOCK_FILE": str(tmp_path / "other.lock")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert third.returncode != 0
+        assert "Aftercare is already running" in third.stderr, third.stderr
+        assert f"port {env['RASA_PORT']} (Rasa server) is in use" in third.stderr
+        # the first one never noticed
+        assert first.poll() is None and healthy(env)
+        rest = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
+        assert Chat(rest).say("hi")
+        first.send_signal(signal.SIGINT)
+        assert first.wait(timeout=60) == 0
+        assert "stopped" not in (tmp_path / "first.out").read_text()
+    finally:
+        if first.poll() is None:  # a failed test: stop it the way Ctrl+C does, servers too
+            first.send_signal(signal.SIGTERM)
+            first.wait(timeout=60)
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_breakage(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A failed test here must not leave a server of the shared stack down for the next ones."""
+    yield
+    if "stack" in request.fixturenames:
+        running: Stack = request.getfixturevalue("stack")
+        for service in running.services:
+            wait_until(service.is_healthy, 120, f"{service.name} healthy")
