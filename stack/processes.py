@@ -12,6 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from guardrails.rasa_defaults import TELEMETRY_ENV
 from stack.settings import ROOT, stack_env
 
 VENV_BIN = Path(sys.executable).parent
@@ -80,6 +81,7 @@ class Stack:
     def __post_init__(self) -> None:
         self.env = stack_env(self.overrides)
         e = self.env
+        e[TELEMETRY_ENV] = "false"  # nothing goes to Rasa's analytics or Sentry, whatever is set
         desk_url = f"http://127.0.0.1:{e['DESK_PORT']}"
         e.setdefault("DESK_URL", desk_url)
         e.setdefault("DESK_PUBLIC_URL", desk_url)
