@@ -94,8 +94,12 @@ def guarded_stack(
         HANDOFF_RULES=str(ROOT / "tests" / "e2e" / "handoff-rules.yml"),
         **tripwire.env(),
     )
-    with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
+    running = Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL))
+    running.start(timeout_s=600)  # a second stack next to the shared one: give Rasa time to load
+    try:
         yield running
+    finally:
+        running.stop()
 
 
 def stack_pids(stack: Stack) -> list[int]:
