@@ -130,8 +130,8 @@ def test_the_socket_sampler_sees_a_connection_leaving_the_machine() -> None:
     assert [(c.remote, c.port) for c in sampler.outside] == [UNREACHABLE]
 
 
-def test_the_tripwire_catches_a_library_calling_out(tripwire: Tripwire) -> None:
-    before = len(tripwire.requests)
+def test_the_tripwire_catches_a_library_calling_out() -> None:
+    tripwire = Tripwire()  # not the stack's: that one must stay silent
     code = (
         "import urllib.request\n"
         "try:\n"
@@ -140,9 +140,12 @@ def test_the_tripwire_catches_a_library_calling_out(tripwire: Tripwire) -> None:
         "    pass\n"
     )
     env = {"PATH": "/usr/bin:/bin", **tripwire.env()}
-    subprocess.run([sys.executable, "-c", code], env=env, timeout=30, check=True)
-    assert len(tripwire.requests) == before + 1
-    assert tripwire.requests[-1].startswith(b"CONNECT o251570.ingest.sentry.io:443")
+    try:
+        subprocess.run([sys.executable, "-c", code], env=env, timeout=30, check=True)
+    finally:
+        tripwire.close()
+    assert len(tripwire.requests) == 1
+    assert tripwire.requests[0].startswith(b"CONNECT o251570.ingest.sentry.io:443")
 
 
 def test_every_server_runs_with_the_guard_and_without_rasa_telemetry(
