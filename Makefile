@@ -91,5 +91,5 @@ purge: $(STAMP) ## Retention: delete conversations older than retention_days (gu
 bench-tau: $(STAMP) $(MODEL) ## τ-bench task completion on the τ-bench store; into docs/benchmarks.md
 	$(PY) -m benchmarks.tau_tasks
 
-clean: ## Remove built models, databases and results (keeps .venv)
-	rm -rf models var results
+clean: ## Remove built models, databases, results and an old in-tree Rasa cache (keeps .venv)
+	rm -rf models var results .rasa
