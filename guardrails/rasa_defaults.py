@@ -1,0 +1,203 @@
+"""What every Rasa process of this project runs with, whoever starts it.
+
+- **Nothing is sent home.** Rasa reports usage telemetry to its analytics service and crashes
+  to Sentry unless told not to, and its first command writes ``metrics: enabled: true`` into
+  the user's ``~/.config/rasa/global.yml``. Here ``RASA_TELEMETRY_ENABLED`` is always
+  ``false`` (Rasa's telemetry and its Sentry set-up both check it first), and the stored
+  setting is turned off instead of on, so no other program reading it sends anything either.
+- **Rasa's training cache lives outside the project.** Rasa keeps it in ``.rasa/cache`` of the
+  directory it runs in, and ``rasa test`` reads every JSON file it finds under its story path
+  as possible training data: a cached ``*.priority.json`` holds a bare number and crashes it.
+- **``rasa test`` looks for test stories in ``tests/``.** Rasa 3.6 searches the whole working
+  directory by default, which here includes the virtualenv (Rasa's own ``rasa init`` test
+  stories), ``node_modules`` and the cache.
+- **A ``rasa`` command run from the project root has the stack's local defaults**
+  (``stack/defaults.env``), as ``make run`` does: ``endpoints.yml`` and ``credentials.yml``
+  name environment variables, and Rasa refuses to start while one is unset. The real
+  environment always wins.
+
+The stack's servers get this from :mod:`guardrails.launch`. A designer's bare ``rasa train``,
+``rasa test`` or ``rasa shell`` gets it from the virtualenv: ``scripts/bootstrap.sh`` runs
+``python -m guardrails.rasa_defaults install``, which copies this file into site-packages with
+a ``.pth`` file that applies it when the interpreter starts. So it imports only the standard
+library, and imports nothing from Rasa until Rasa itself is imported.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import zlib
+
+# Only what the interpreter has loaded anyway at start: typing and pathlib would cost every
+# Python process of the virtualenv tens of milliseconds.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, MutableMapping
+    from pathlib import Path
+    from types import ModuleType
+    from typing import Any
+
+TELEMETRY_ENV = "RASA_TELEMETRY_ENABLED"
+CACHE_ENV = "RASA_CACHE_DIRECTORY"
+TEST_STORIES_PATH = "tests"
+PROJECT_DEFAULTS = os.path.join("stack", "defaults.env")
+INSTALLED_MODULE = "aftercare_rasa_defaults"
+PTH_FILE = "aftercare-rasa-defaults.pth"
+
+
+def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Parse ``KEY=value`` lines; blank lines and ``#`` comments are skipped."""
+    values: dict[str, str] = {}
+    with open(path, encoding="utf-8") as lines:
+        for raw in lines:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, value = line.partition("=")
+            if not sep:
+                raise ValueError(f"{path}: not KEY=value: {raw.rstrip()!r}")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def cache_directory(project: str, environ: MutableMapping[str, str] = os.environ) -> str:
+    """Where Rasa's training cache for ``project`` goes: the user's cache folder, one per project.
+
+    One per project, as Rasa's own ``.rasa/cache`` is, so two checkouts never share (and lock)
+    one cache database.
+    """
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    resolved = os.path.realpath(project)
+    digest = f"{zlib.crc32(resolved.encode('utf-8')):08x}"
+    name = os.path.basename(resolved) or "root"
+    return os.path.join(base, "aftercare", "rasa", f"{name}-{digest}")
+
+
+def apply(environ: MutableMapping[str, str] = os.environ) -> None:
+    """Set the environment and patch Rasa's modules as they are imported (see module doc)."""
+    environ[TELEMETRY_ENV] = "false"
+    if CACHE_ENV not in environ:
+        try:
+            project = os.getcwd()
+        except OSError:  # the working directory is gone: Rasa will not get far either
+            project = ""
+        if project:
+            environ[CACHE_ENV] = cache_directory(project, environ)
+    _after_import("rasa.shared.constants", _test_stories_in_tests)
+    _after_import("rasa.telemetry", _keep_telemetry_off)
+    _after_import("rasa.__main__", _project_environment)
+
+
+def _project_environment(_: ModuleType) -> None:
+    """The ``rasa`` command: the stack's local defaults for what the environment leaves unset."""
+    if os.path.isfile(PROJECT_DEFAULTS):
+        for key, value in read_env_file(PROJECT_DEFAULTS).items():
+            os.environ.setdefault(key, value)
+
+
+def _test_stories_in_tests(constants: ModuleType) -> None:
+    constants.DEFAULT_E2E_TESTS_PATH = TEST_STORIES_PATH  # type: ignore[attr-defined]
+
+
+def _keep_telemetry_off(telemetry: ModuleType) -> None:
+    """Make Rasa's start-up store "disabled" where it would store "enabled" (no config yet)."""
+    original = telemetry.initialize_telemetry
+
+    def initialize_telemetry() -> bool:
+        try:
+            from rasa.utils.common import read_global_config_value
+
+            stored = read_global_config_value("metrics")
+            if not isinstance(stored, dict) or stored.get("enabled") is not False:
+                telemetry.toggle_telemetry_reporting(False)
+        except Exception:  # the environment variable keeps telemetry off regardless
+            pass
+        return False
+
+    initialize_telemetry.__wrapped__ = original  # type: ignore[attr-defined]
+    telemetry.initialize_telemetry = initialize_telemetry  # type: ignore[attr-defined]
+
+
+class _PatchingLoader:
+    """Runs a module's own loader, then ``patch`` on the new module."""
+
+    def __init__(self, loader: Any, patch: Callable[[ModuleType], None]) -> None:
+        self._loader = loader
+        self._patch = patch
+
+    def create_module(self, spec: Any) -> ModuleType | None:
+        module: ModuleType | None = self._loader.create_module(spec)
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        self._patch(module)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_filename, ... for tracebacks
+        return getattr(self._loader, name)
+
+
+class _AfterImportFinder:
+    """A ``sys.meta_path`` finder that patches named modules right after they are executed."""
+
+    def __init__(self) -> None:
+        self.patches: dict[str, Callable[[ModuleType], None]] = {}
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        patch = self.patches.get(fullname)
+        if patch is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _PatchingLoader(spec.loader, patch)  # type: ignore[assignment]
+                return spec
+        return None
+
+
+def _finder() -> _AfterImportFinder:
+    for finder in sys.meta_path:
+        if type(finder).__name__ == _AfterImportFinder.__name__ and hasattr(finder, "patches"):
+            return finder  # type: ignore[return-value]
+    finder = _AfterImportFinder()
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+def _after_import(name: str, patch: Callable[[ModuleType], None]) -> None:
+    """Apply ``patch`` to module ``name`` now if it is loaded, else as soon as it is."""
+    module = sys.modules.get(name)
+    if module is not None:
+        patch(module)
+    _finder().patches[name] = patch
+
+
+def install(site_packages: Path) -> None:
+    """Copy this file into ``site_packages`` with a ``.pth`` file that applies it at start."""
+    from pathlib import Path
+
+    source = Path(__file__).read_text(encoding="utf-8")
+    (site_packages / f"{INSTALLED_MODULE}.py").write_text(source, encoding="utf-8")
+    (site_packages / PTH_FILE).write_text(
+        f"import {INSTALLED_MODULE}; {INSTALLED_MODULE}.apply()\n", encoding="utf-8"
+    )
+
+
+def main(argv: list[str]) -> None:
+    """``python -m guardrails.rasa_defaults install [SITE_PACKAGES]``."""
+    import sysconfig
+    from pathlib import Path
+
+    if not argv or argv[0] != "install" or len(argv) > 2:
+        raise SystemExit("usage: python -m guardrails.rasa_defaults install [SITE_PACKAGES]")
+    target = Path(argv[1]) if len(argv) == 2 else Path(sysconfig.get_paths()["purelib"])
+    install(target)
+    print(f"Rasa defaults (no telemetry, cache outside the project) installed in {target}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

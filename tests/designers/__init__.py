@@ -1,0 +1,1 @@
+"""The commands conversation designers type in the project root: bare ``rasa ...``."""

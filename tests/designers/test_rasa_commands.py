@@ -1,0 +1,151 @@
+"""A designer's first commands, typed in the project root with nothing else set up.
+
+Each runs the virtualenv's own ``rasa`` with no ``RASA_*`` variable in its environment: what
+the commands need (telemetry off, the training cache outside the project, the stack's local
+defaults for ``endpoints.yml``) must come from the virtualenv itself. Only ``--out`` (so the
+checkout's ``results/`` is left alone) and, for the servers, free ports are added; every path
+Rasa searches is its default.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stack.isolated import free_port
+from tests.conftest import ROOT
+from tests.designers.terminal import Terminal
+
+RASA = str(ROOT / ".venv" / "bin" / "rasa")
+MODEL = ROOT / "models" / "aftercare.tar.gz"
+# The bot's greeting, whichever variant it picks (domain.yml, utter_greet).
+GREETING = r"(Hi! I'm the after-sales assistant|Hello! Need an update on an order)"
+
+pytestmark = pytest.mark.designers
+
+
+@pytest.fixture(scope="module", autouse=True)
+def trained_model() -> None:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
+
+
+@pytest.fixture
+def designer_env(tmp_path: Path) -> dict[str, str]:
+    """The designer's shell: nothing Rasa-specific set, conversations kept in a scratch file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RASA_")}
+    env["TRACKER_STORE_URL"] = f"sqlite:///{tmp_path / 'tracker.db'}"
+    return env
+
+
+def rasa(*args: str, env: dict[str, str], timeout_s: float = 900) -> str:
+    """Run ``rasa ARGS`` from the project root; fail with its output if it fails."""
+    done = subprocess.run(
+        [RASA, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-4000:]
+    assert "Traceback" not in output, output[-4000:]
+    return output
+
+
+def test_rasa_test_reads_the_test_stories_and_evaluates_nlu(
+    tmp_path: Path, designer_env: dict[str, str]
+) -> None:
+    rasa("test", "--out", str(tmp_path), env=designer_env)
+    expected = sum(
+        len(yaml.safe_load(p.read_text(encoding="utf-8"))["stories"])
+        for p in (ROOT / "tests" / "stories").glob("test_*.yml")
+    )
+    report = json.loads((tmp_path / "story_report.json").read_text(encoding="utf-8"))
+    # exactly the project's test stories: none from the virtualenv, the cache or node_modules
+    assert report["conversation_accuracy"]["total"] == expected
+    assert (tmp_path / "intent_report.json").is_file()
+
+
+def test_rasa_test_nlu_evaluates_the_model(tmp_path: Path, designer_env: dict[str, str]) -> None:
+    rasa("test", "nlu", "--out", str(tmp_path), env=designer_env)
+    report = json.loads((tmp_path / "intent_report.json").read_text(encoding="utf-8"))
+    assert report["accuracy"] > 0.8
+
+
+def test_rasa_test_core_evaluates_the_stories(tmp_path: Path, designer_env: dict[str, str]) -> None:
+    rasa("test", "core", "--out", str(tmp_path), env=designer_env)
+    assert (tmp_path / "story_report.json").is_file()
+
+
+def test_rasa_data_validate_passes(designer_env: dict[str, str]) -> None:
+    rasa("data", "validate", env=designer_env)
+
+
+@pytest.fixture
+def action_server(designer_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """``rasa run actions`` as a designer starts it next to ``rasa shell`` (on a free port)."""
+    port = free_port()
+    server = Terminal([RASA, "run", "actions", "--port", str(port)], ROOT, designer_env)
+    try:
+        server.expect(r"Action endpoint is up and running", timeout_s=300)
+        yield designer_env | {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{port}/webhook"}
+    finally:
+        server.close()
+
+
+def test_rasa_shell_answers_and_stops(action_server: dict[str, str]) -> None:
+    shell = Terminal([RASA, "shell", "--port", str(free_port())], ROOT, action_server)
+    try:
+        shell.expect(r"Your input ->", timeout_s=600)
+        mark = len(shell.screen)
+        shell.send("hello\r")
+        shell.expect(GREETING, timeout_s=120, start=mark)
+        shell.expect(r"Your input ->", timeout_s=60, start=mark)
+        shell.send("/stop\r")
+        assert shell.wait(timeout_s=120) == 0, shell.tail()
+    finally:
+        shell.close()
+
+
+def test_rasa_interactive_learns_one_turn_and_exports_it(
+    tmp_path: Path, action_server: dict[str, str]
+) -> None:
+    # With the trained model: a bare `rasa interactive` would first train one (minutes).
+    # --skip-visualization: the story graph server would need the fixed port 5006.
+    command = [RASA, "interactive", "--model", str(MODEL), "--skip-visualization"]
+    command += ["--port", str(free_port())]
+    learn = Terminal(command, ROOT, action_server)
+    down, clear = "\x1b[B", "\x15"
+    try:
+        learn.expect(r"Your input ->", timeout_s=600)
+        mark = len(learn.screen)
+        learn.send("hello\r")
+        learn.expect(r"classified 'hello' with intent 'greet'", timeout_s=120, start=mark)
+        learn.send("y")
+        learn.expect(r"The bot wants to run 'utter_greet', correct\?", timeout_s=120, start=mark)
+        learn.send("y")
+        learn.expect(r"The bot wants to run 'action_listen', correct\?", timeout_s=120, start=mark)
+        learn.send("y")
+        mark = len(learn.screen)
+        learn.expect(r"Your input ->", timeout_s=120, start=mark)
+        learn.send("\x03")  # Ctrl-C: the menu to stop
+        learn.expect(r"Do you want to stop\?", timeout_s=60, start=mark)
+        learn.send(down * 4 + "\r")  # Export & Quit
+        for name in ("stories", "nlu", "domain"):
+            learn.expect(rf"Export {'NLU data' if name == 'nlu' else name}", 60, start=mark)
+            learn.send(f"{clear}{tmp_path / name}.yml\r")
+        assert learn.wait(timeout_s=120) == 0, learn.tail()
+    finally:
+        learn.close()
+    stories = yaml.safe_load((tmp_path / "stories.yml").read_text(encoding="utf-8"))
+    steps = stories["stories"][0]["steps"]
+    assert {"intent": "greet", "user": "hello"} in steps or {"intent": "greet"} in steps
+    assert {"action": "utter_greet"} in steps

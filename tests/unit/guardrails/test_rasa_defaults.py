@@ -1,0 +1,163 @@
+"""Every Python process of the virtualenv keeps Rasa's telemetry off and its cache outside."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import yaml
+
+from guardrails import rasa_defaults
+from tests.conftest import ROOT
+
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    """A fresh user: no Rasa config, nothing Rasa-related set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RASA_")}
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(home / ".cache"))
+    return env
+
+
+def run_python(code: str, home: Path, cwd: Path = ROOT) -> str:
+    out = subprocess.run(
+        [str(VENV_PYTHON), "-c", code],
+        cwd=cwd,
+        env=clean_env(home),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return out.stdout
+
+
+def test_when_the_virtualenv_starts_python_then_the_defaults_are_installed() -> None:
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    pth = site_packages / rasa_defaults.PTH_FILE
+    assert pth.is_file(), "scripts/bootstrap.sh installs it: run `make install`"
+    installed = site_packages / f"{rasa_defaults.INSTALLED_MODULE}.py"
+    assert installed.read_text(encoding="utf-8") == Path(rasa_defaults.__file__).read_text(
+        encoding="utf-8"
+    ), "the installed copy is stale: run `make install`"
+
+
+def test_when_rasa_starts_for_a_new_user_then_telemetry_stays_off(tmp_path: Path) -> None:
+    # What `rasa <command>` does first, in a process of the virtualenv with a clean HOME.
+    out = run_python(
+        "import json, os, rasa.telemetry as t\n"
+        "enabled_at_start = t.initialize_telemetry()\n"
+        "t.initialize_error_reporting()\n"
+        "import sentry_sdk\n"
+        "print(json.dumps({'initialize': enabled_at_start, 'enabled': t.is_telemetry_enabled(),"
+        " 'env': os.environ['RASA_TELEMETRY_ENABLED'],"
+        " 'sentry': sentry_sdk.Hub.current.client is not None}))",
+        tmp_path,
+    )
+    state = json.loads(out.splitlines()[-1])
+    assert state == {"initialize": False, "enabled": False, "env": "false", "sentry": False}
+    stored = yaml.safe_load((tmp_path / ".config" / "rasa" / "global.yml").read_text())
+    assert stored["metrics"]["enabled"] is False
+
+
+def test_when_the_user_had_enabled_telemetry_then_rasa_turns_it_off(tmp_path: Path) -> None:
+    config = tmp_path / ".config" / "rasa" / "global.yml"
+    config.parent.mkdir(parents=True)
+    config.write_text("metrics:\n  enabled: true\n  rasa_user_id: abc\n", encoding="utf-8")
+    run_python("import rasa.telemetry as t; t.initialize_telemetry()", tmp_path)
+    stored = yaml.safe_load(config.read_text())
+    assert stored["metrics"] == {"enabled": False, "rasa_user_id": "abc"}
+
+
+def test_when_the_rasa_command_runs_then_no_enabled_setting_is_written(tmp_path: Path) -> None:
+    # `rasa telemetry` goes through the same start-up as every command and prints the status.
+    out = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "rasa"), "telemetry"],
+        cwd=ROOT,
+        env=clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Telemetry reporting is currently disabled" in out.stdout
+    config = (tmp_path / ".config" / "rasa" / "global.yml").read_text(encoding="utf-8")
+    assert "enabled: true" not in config
+
+
+def test_when_rasa_runs_then_its_cache_and_test_stories_are_where_the_project_wants(
+    tmp_path: Path,
+) -> None:
+    out = run_python(
+        "import json, os, rasa.cli.test, rasa.engine.caching as c\n"
+        "print(json.dumps({'cache': str(c.LocalTrainingCache._get_cache_location()),"
+        " 'stories': rasa.cli.test.DEFAULT_E2E_TESTS_PATH}))",
+        tmp_path,
+    )
+    state = json.loads(out.splitlines()[-1])
+    cache = Path(state["cache"])
+    assert cache == Path(rasa_defaults.cache_directory(str(ROOT), clean_env(tmp_path)))
+    assert ROOT.resolve() not in cache.resolve().parents
+    assert state["stories"] == "tests"
+
+
+def test_when_two_projects_run_rasa_then_their_caches_differ(tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    one = rasa_defaults.cache_directory(str(tmp_path / "a" / "shop"), env)
+    other = rasa_defaults.cache_directory(str(tmp_path / "b" / "shop"), env)
+    assert one != other
+    assert Path(one).parent == Path(other).parent == tmp_path / "aftercare" / "rasa"
+
+
+def test_when_the_rasa_command_starts_then_unset_variables_get_the_stack_defaults(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import os, rasa.__main__\n"
+        "print(os.environ['ACTION_ENDPOINT_URL'], os.environ['TRACKER_STORE_URL'])"
+    )
+    env = clean_env(tmp_path)
+    env.pop("ACTION_ENDPOINT_URL", None)
+    env["TRACKER_STORE_URL"] = "sqlite:///elsewhere.db"
+    out = subprocess.run(
+        [str(VENV_PYTHON), "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert out.split() == ["http://127.0.0.1:5055/webhook", "sqlite:///elsewhere.db"]
+
+
+def test_when_a_user_asks_for_telemetry_then_it_is_still_off() -> None:
+    environ = {"RASA_TELEMETRY_ENABLED": "true", "RASA_CACHE_DIRECTORY": "/somewhere"}
+    rasa_defaults.apply(environ)
+    assert environ == {"RASA_TELEMETRY_ENABLED": "false", "RASA_CACHE_DIRECTORY": "/somewhere"}
+
+
+def test_when_installed_then_the_pth_file_applies_the_copy(tmp_path: Path) -> None:
+    rasa_defaults.install(tmp_path)
+    pth = (tmp_path / rasa_defaults.PTH_FILE).read_text(encoding="utf-8")
+    assert pth.startswith(f"import {rasa_defaults.INSTALLED_MODULE};")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            f"import os, site; site.addsitedir({str(tmp_path)!r}); "
+            "print(os.environ['RASA_TELEMETRY_ENABLED'])",
+        ],
+        env={"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert out.stdout.strip() == "false"
