@@ -40,7 +40,6 @@ CHANGE_SLOTS = (
     "price_difference",
     "items_confirmed",
     "payment_confirmed",
-    "missed_questions",
 )
 # What belongs to one order and must be asked again when the shopper switches orders; the
 # rest (a reason, a new address) still holds for the other order.

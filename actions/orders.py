@@ -80,11 +80,7 @@ class ActionOrderStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        reset: list[EventType] = [
-            SlotSet("order_id", None),
-            SlotSet("order_verified", None),
-            SlotSet("missed_questions", None),
-        ]
+        reset: list[EventType] = [SlotSet("order_id", None), SlotSet("order_verified", None)]
         blocked = tracker.get_slot("lookup_blocked")
         if blocked == LOCKED:
             dispatcher.utter_message(
