@@ -166,9 +166,15 @@ class ReaskingForm:
             and not any(updates.get(name) for name in _SWITCH_SLOTS if name != asked)
         ):
             dispatcher.messages.extend(heard.messages)
-            if after.counts != before.counts and (not answering or set(updates) - {REQUESTED_SLOT}):
-                events.append(SlotSet(STATE_SLOT, after.as_slot()))
-            return events
+            if after.counts == before.counts or not (
+                not answering or set(updates) - {REQUESTED_SLOT}
+            ):
+                return events  # (nothing to write, or Rasa must be free to reject the turn)
+            # A question answered: its count goes, and with it any change of course it caused.
+            tracker.slots[STATE_SLOT] = after.as_slot()
+            next_slot = await self._next_slot(dispatcher, tracker, domain)
+            kept = [e for e in events if e.get("name") != REQUESTED_SLOT]
+            return [*kept, SlotSet(STATE_SLOT, after.as_slot()), SlotSet(REQUESTED_SLOT, next_slot)]
         # A miss: the answer did not fill the question, and the form goes on.
         after.turn = _turns(tracker)
         after.counts[asked] = before.counts.get(asked, 0) + 1

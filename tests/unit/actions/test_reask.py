@@ -294,3 +294,11 @@ async def test_an_answer_that_fills_the_question_forgets_its_misses() -> None:
     assert chat.slots["new_address"] == "12 Oak St, Springfield, IL 62704"
     assert chat.slots[STATE_SLOT]["counts"] == {}
     assert asked == "address_confirmed"
+
+
+async def test_an_order_number_given_instead_of_an_email_goes_on_to_the_usual_check() -> None:
+    chat = Conversation("order_status_form", "shopper_identity")  # after two missed numbers
+    messages, asked = await chat.answer("shopper_identity", "oh wait, it's AC-106480")
+    assert messages == []
+    assert chat.slots["order_id"] == "AC-106480"
+    assert asked == "order_verified"  # the order's e-mail or ZIP, as for any order number
