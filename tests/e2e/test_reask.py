@@ -50,7 +50,8 @@ def test_when_the_shopper_finds_the_order_number_after_all_then_the_lookup_goes_
     order = order_in(demo_orders, "shipped")
     chat.text("where's my parcel")
     chat.text("AC-12")
-    chat.text("order 1234")
+    second = chat.text("order 1234")
+    assert "account page" in second and ORDER_QUESTION not in second
     assert "e-mail" in chat.text(order["order_id"]).lower()  # the usual second factor
     assert "tracking number" in chat.text(order["email"])
 
