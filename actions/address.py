@@ -25,6 +25,7 @@ from actions.changes import (
     state_allows,
 )
 from actions.policy import load_policy
+from actions.reask import AskAction
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
 from actions.support import apologise_backend_down
 from actions.tenants import tenant_of
@@ -114,13 +115,12 @@ class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
         return {"address_confirmed": slot_value is True}
 
 
-class ActionAskAddressConfirmed(Action):
+class ActionAskAddressConfirmed(AskAction):
     """Reads the new address back and asks for an explicit yes."""
 
-    def name(self) -> str:
-        return "action_ask_address_confirmed"
+    slot = "address_confirmed"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         order = await order_or_apologise(dispatcher, tracker)

@@ -24,6 +24,7 @@ from actions.changes import (
 )
 from actions.orders import STATUS_WORDS
 from actions.policy import RefundMethod, load_policy
+from actions.reask import AskAction
 from actions.services.commerce import (
     BackendUnavailable,
     ChangeRefused,
@@ -141,13 +142,12 @@ def refuse_cancellation(
         )
 
 
-class ActionAskCancelConfirmed(Action):
+class ActionAskCancelConfirmed(AskAction):
     """Lists exactly what the cancellation will do, then asks for an explicit yes."""
 
-    def name(self) -> str:
-        return "action_ask_cancel_confirmed"
+    slot = "cancel_confirmed"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         order = await order_or_apologise(dispatcher, tracker)

@@ -28,6 +28,7 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.reask import ReaskingForm
 from actions.services.desk import DeskUnavailable, Handoff, desk_from_env
 from actions.support import support_contact
 from actions.tenants import tenant_of
@@ -252,7 +253,7 @@ def rating_from(text: str) -> int | None:
     return None
 
 
-class ValidateSatisfactionForm(FormValidationAction):
+class ValidateSatisfactionForm(ReaskingForm, FormValidationAction):
     """Takes a 1-5 rating; anything else ends the form without one (never asks twice)."""
 
     def name(self) -> str:

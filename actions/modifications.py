@@ -40,6 +40,7 @@ from actions.options import (
     total_difference,
 )
 from actions.policy import Resolution, load_policy
+from actions.reask import AskAction
 from actions.services.commerce import (
     ChangeRefused,
     CommerceError,
@@ -277,13 +278,12 @@ class ValidateChangeItemsForm(OptionChangeValidation, ChangeForm, FormValidation
         return {"items_confirmed": slot_value is True}
 
 
-class ActionAskItemChanges(Action):
+class ActionAskItemChanges(AskAction):
     """Asks for every item change at once, with the in-stock options as buttons."""
 
-    def name(self) -> str:
-        return "action_ask_item_changes"
+    slot = "item_changes"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         order = await order_or_apologise(dispatcher, tracker)
@@ -307,13 +307,12 @@ class ActionAskItemChanges(Action):
         return []
 
 
-class ActionAskPaymentMethod(Action):
+class ActionAskPaymentMethod(AskAction):
     """Offers the shopper's payment methods: to settle a price difference, or to pay instead."""
 
-    def name(self) -> str:
-        return "action_ask_payment_method"
+    slot = "payment_method"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         order = await order_or_apologise(dispatcher, tracker)
@@ -343,13 +342,12 @@ class ActionAskPaymentMethod(Action):
         return []
 
 
-class ActionAskItemsConfirmed(Action):
+class ActionAskItemsConfirmed(AskAction):
     """Lists every item change and the money, then asks for an explicit yes."""
 
-    def name(self) -> str:
-        return "action_ask_items_confirmed"
+    slot = "items_confirmed"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         order = await order_or_apologise(dispatcher, tracker)
@@ -491,13 +489,12 @@ class ValidateChangePaymentForm(ChangeForm, FormValidationAction):
         return {"payment_confirmed": slot_value is True}
 
 
-class ActionAskPaymentConfirmed(Action):
+class ActionAskPaymentConfirmed(AskAction):
     """Says which method pays instead of which, then asks for an explicit yes."""
 
-    def name(self) -> str:
-        return "action_ask_payment_confirmed"
+    slot = "payment_confirmed"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         order = await order_or_apologise(dispatcher, tracker)

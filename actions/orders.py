@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.policy import describe_remedies, load_policy
+from actions.reask import AskAction
 from actions.services.commerce import (
     CommerceError,
     Order,
@@ -31,13 +32,12 @@ STATUS_WORDS = {
 }
 
 
-class ActionAskOrderId(Action):
+class ActionAskOrderId(AskAction):
     """Asks which order; a shopper the channel already identified picks from their orders."""
 
-    def name(self) -> str:
-        return "action_ask_order_id"
+    slot = "order_id"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         customer_id = tracker.get_slot("customer_id")

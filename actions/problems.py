@@ -28,6 +28,7 @@ from actions.changes import (
     settle,
 )
 from actions.policy import Remedy, load_policy
+from actions.reask import AskAction
 from actions.returns import describe_line, pick_lines
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
 from actions.support import apologise_backend_down, support_contact
@@ -241,13 +242,12 @@ def _first_problem_text(tracker: Tracker) -> str:
     return ""
 
 
-class ActionAskProblemKind(Action):
+class ActionAskProblemKind(AskAction):
     """Asks what went wrong, with the kinds as buttons."""
 
-    def name(self) -> str:
-        return "action_ask_problem_kind"
+    slot = "problem_kind"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         buttons = [
@@ -258,13 +258,12 @@ class ActionAskProblemKind(Action):
         return []
 
 
-class ActionAskProblemItems(Action):
+class ActionAskProblemItems(AskAction):
     """Lists the order's items as buttons."""
 
-    def name(self) -> str:
-        return "action_ask_problem_items"
+    slot = "problem_items"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         order = await order_or_apologise(dispatcher, tracker)
@@ -278,13 +277,12 @@ class ActionAskProblemItems(Action):
         return []
 
 
-class ActionAskProblemRemedy(Action):
+class ActionAskProblemRemedy(AskAction):
     """Offers the remedies the policy allows."""
 
-    def name(self) -> str:
-        return "action_ask_problem_remedy"
+    slot = "problem_remedy"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         buttons = [
@@ -299,13 +297,12 @@ class ActionAskProblemRemedy(Action):
         return []
 
 
-class ActionAskProblemConfirmed(Action):
+class ActionAskProblemConfirmed(AskAction):
     """Lists exactly what will happen, then asks for an explicit yes."""
 
-    def name(self) -> str:
-        return "action_ask_problem_confirmed"
+    slot = "problem_confirmed"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         order = await order_or_apologise(dispatcher, tracker)

@@ -36,6 +36,7 @@ from actions.policy import (
     credit_only_to_existing_gift_card,
     load_policy,
 )
+from actions.reask import AskAction
 from actions.services.commerce import (
     ChangeRefused,
     CommerceError,
@@ -260,13 +261,12 @@ class ValidateReturnForm(OptionChangeValidation, ChangeForm, FormValidationActio
         return {"return_confirmed": slot_value is True}
 
 
-class ActionAskReturnItems(Action):
+class ActionAskReturnItems(AskAction):
     """Lists the order's returnable items as buttons."""
 
-    def name(self) -> str:
-        return "action_ask_return_items"
+    slot = "return_items"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         order = await order_or_apologise(dispatcher, tracker)
@@ -289,13 +289,12 @@ def _or(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-class ActionAskReturnResolution(Action):
+class ActionAskReturnResolution(AskAction):
     """Offers the resolutions the policy allows (and chat supports)."""
 
-    def name(self) -> str:
-        return "action_ask_return_resolution"
+    slot = "return_resolution"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         options = await chat_resolutions(tracker.get_slot("customer_id"), tenant_of(tracker))
@@ -314,13 +313,12 @@ class ActionAskReturnResolution(Action):
         return []
 
 
-class ActionAskReturnConfirmed(Action):
+class ActionAskReturnConfirmed(AskAction):
     """Lists exactly what the return will do, then asks for an explicit yes."""
 
-    def name(self) -> str:
-        return "action_ask_return_confirmed"
+    slot = "return_confirmed"
 
-    async def run(
+    async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         order = await order_or_apologise(dispatcher, tracker)

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.policy import load_policy
+from actions.reask import CHANGE_COURSE_AFTER, IDENTIFY_INSTEAD_OF, ReaskingForm, missed
 from actions.services.commerce import BackendUnavailable, CommerceError, client_from_env
 from actions.tenants import tenant_of
 
@@ -41,11 +42,13 @@ def _failed(tracker: Tracker) -> int:
     return int(tracker.get_slot("failed_verifications") or 0)
 
 
-class OrderVerification:
+class OrderVerification(ReaskingForm):
     """Validators shared by every form that starts by picking and verifying an order.
 
     Mixed into a ``FormValidationAction`` whose form requires ``order_id`` and
-    ``order_verified``; the form ends at once while lookups are blocked.
+    ``order_verified``; the form ends at once while lookups are blocked. A shopper who missed
+    the order number twice is identified instead (``shopper_identity``, as shopper-first
+    merchants do) and picks from their recent orders.
     """
 
     async def required_slots(
@@ -58,9 +61,10 @@ class OrderVerification:
         """Ends the form at once while lookups are blocked (locked out or backend down)."""
         if tracker.get_slot("lookup_blocked"):
             return []
-        if load_policy(
-            tenant=tenant_of(tracker)
-        ).verification.shopper_first and not tracker.get_slot("customer_id"):
+        shopper_first = load_policy(tenant=tenant_of(tracker)).verification.shopper_first
+        if not tracker.get_slot("customer_id") and (
+            shopper_first or missed(tracker, IDENTIFY_INSTEAD_OF) >= CHANGE_COURSE_AFTER
+        ):
             return domain_slots
         return [slot for slot in domain_slots if slot != "shopper_identity"]
 
@@ -77,7 +81,17 @@ class OrderVerification:
             >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts
         ):
             return {"shopper_identity": None, "lookup_blocked": LOCKED}
-        email, name, postcode = identity_in(str(slot_value or ""), tracker)
+        text = str(slot_value or "")
+        if (
+            normalise_order_ref(text)
+            and not load_policy(tenant=tenant_of(tracker)).verification.shopper_first
+        ):
+            # Asked after the order number was missed, and the shopper found it after all.
+            return {
+                "shopper_identity": None,
+                **await self.validate_order_id(text, dispatcher, tracker, domain),
+            }
+        email, name, postcode = identity_in(text, tracker)
         try:
             if email:
                 customer = await client_from_env(tenant_of(tracker)).find_customer(email=email)
