@@ -92,9 +92,19 @@ class OrderVerification(ReaskingForm):
                 **await self.validate_order_id(text, dispatcher, tracker, domain),
             }
         email, name, postcode = identity_in(text, tracker)
+        if not load_policy(tenant=tenant_of(tracker)).verification.shopper_first:
+            # This merchant checks every order with a second factor; a shopper who has no
+            # order number gives two at once instead, or anyone knowing an e-mail could list
+            # that shopper's orders.
+            postcode = postcode or zip_in(text.replace(email or "", " "))
+            if not (email and postcode):
+                dispatcher.utter_message(response="utter_shopper_identity_both")
+                return {"shopper_identity": None}
         try:
             if email:
-                customer = await client_from_env(tenant_of(tracker)).find_customer(email=email)
+                customer = await client_from_env(tenant_of(tracker)).find_customer(
+                    email=email, postcode=postcode
+                )
             elif name and postcode:
                 customer = await client_from_env(tenant_of(tracker)).find_customer(
                     name=name, postcode=postcode
@@ -230,6 +240,12 @@ NAME_FILLER = re.compile(
     r"(?i)\b(?:hi|hello|hey|sure|ok|okay|yes|my|full|name|is|i am|im|i'm|it's|its|this is|"
     r"zip|zipcode|code|postal|postcode|and|the|live|in|at)\b"
 )
+
+
+def zip_in(text: str) -> str | None:
+    """The first US ZIP code in ``text``, without its +4 part."""
+    match = ZIP.search(text)
+    return match.group(1) if match else None
 
 
 def identity_in(text: str, tracker: Tracker) -> tuple[str | None, str | None, str | None]:

@@ -47,6 +47,7 @@ from commerce.errors import (
     VerificationFailed,
 )
 from commerce.idempotency import Answer, IdempotentRequest, body_hash
+from commerce.keys import postcode_key
 from commerce.models import (
     CANCEL_REASONS,
     CLAIM_KINDS,
@@ -576,6 +577,19 @@ async def find_customer(request: web.Request) -> web.Response:
         except CustomerNotFound:
             return error_response(404, "customer_not_found", "No customer has this e-mail address.")
         return json_response(serialize_customer(customer))
+    if email.strip() and postcode.strip() and not name.strip():
+        # Two things only the shopper knows together: how a bot finds a shopper who has no
+        # order number at hand. A wrong pair gets the same answer whichever half is wrong.
+        found: Customer | None
+        try:
+            found = await repository.find_customer_by_email(email)
+        except CustomerNotFound:
+            found = None
+        if found is None or found.postcode_key != postcode_key(postcode):
+            return error_response(
+                404, "customer_not_found", "No customer has this e-mail address and postcode."
+            )
+        return json_response(serialize_customer(found))
     if name.strip() and postcode.strip() and not email.strip():
         try:
             customer = await repository.find_customer_by_name(name, postcode)
@@ -587,7 +601,8 @@ async def find_customer(request: web.Request) -> web.Response:
     return error_response(
         422,
         "invalid_request",
-        "Give the email or the phone query parameter alone, or both name and postcode.",
+        "Give the email or the phone query parameter alone, or name and postcode, or email and "
+        "postcode.",
     )
 
 

@@ -692,12 +692,14 @@ def _paths() -> dict[str, Schema]:
         "/api/v1/customers": {
             "get": {
                 "operationId": "findCustomer",
-                "summary": "Find a customer by e-mail, by phone, or by full name and postcode.",
+                "summary": "Find a customer by e-mail, by phone, by full name and postcode, or by "
+                "e-mail and postcode.",
                 "description": "Give `email` alone (case-insensitive, trimmed), `phone` alone "
                 "(compared by its national digits, so `+14155550101` finds `(415) 555-0101`; "
                 "two customers with one number are not found), or `name` and `postcode` "
                 "together (name case-insensitive with spaces collapsed, postcode compared like "
-                "verification).",
+                "verification), or `email` and `postcode` together (the postcode of the "
+                "customer's address; a wrong pair is 404 whichever half is wrong).",
                 "security": secured,
                 "parameters": [
                     {

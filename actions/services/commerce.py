@@ -338,7 +338,10 @@ class CommerceClient(Protocol):
     async def find_customer(
         self, *, email: str | None = None, name: str | None = None, postcode: str | None = None
     ) -> Customer:
-        """The customer with this e-mail, or this full name and ZIP; CustomerNotFound else."""
+        """The customer with this e-mail (and ZIP, when given), or this full name and ZIP.
+
+        Raises CustomerNotFound otherwise.
+        """
         ...
 
     async def payment_methods(self, customer_id: str) -> list[PaymentMethod]:
@@ -649,7 +652,10 @@ class HttpCommerceClient:
         self, *, email: str | None = None, name: str | None = None, postcode: str | None = None
     ) -> Customer:
         """See :meth:`CommerceClient.find_customer`."""
-        params = {"email": email} if email else {"name": name or "", "postcode": postcode or ""}
+        if email:
+            params = {"email": email, **({"postcode": postcode} if postcode else {})}
+        else:
+            params = {"name": name or "", "postcode": postcode or ""}
         status, body = await self._request("GET", "/api/v1/customers", params=params)
         if status in (404, 422):
             raise CustomerNotFound()

@@ -18,7 +18,7 @@ def _payloads(messages: list[dict[str, Any]]) -> list[str]:
     return [b["payload"] for m in messages for b in m.get("buttons", [])]
 
 
-def test_when_an_email_is_typed_for_the_order_number_then_the_shopper_is_found_by_it(
+def test_when_an_email_is_typed_for_the_order_number_then_the_shopper_is_found_another_way(
     chat: Chat, demo_orders: list[dict[str, str]]
 ) -> None:
     order = order_in(demo_orders, "in_transit")
@@ -32,16 +32,33 @@ def test_when_an_email_is_typed_for_the_order_number_then_the_shopper_is_found_b
     assert "doesn't look like an order number" not in _text(second)
     assert "confirmation e-mail" in _text(second) and "account page" in _text(second)
     assert PERSON in _payloads(second)
-    # The other way works: the e-mail finds the shopper, who picks from their orders.
-    third = chat.say(order["email"])
+    # The other way: the e-mail and the ZIP together find the shopper, who picks an order.
+    third = chat.say(f"{order['email']} {order['postcode']}")
     said.append(_text(third))
     picks = [p for p in _payloads(third) if "order_id" in p]
     assert picks, _text(third)
     pick = next((p for p in picks if order["order_id"] in p), picks[0])
     reply = chat.text(pick)
     assert pick.split('"order_id":"')[1].split('"')[0] in reply
-    assert "e-mail" not in reply.lower()  # found by the e-mail: no second question
+    assert "e-mail" not in reply.lower()  # the shopper is verified: no second question
     assert sum(text.count(ORDER_QUESTION) for text in said) <= 2
+
+
+def test_an_email_alone_lists_no_orders_and_a_wrong_zip_finds_nobody(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    """Knowing someone's e-mail must not be enough to see their orders."""
+    order = order_in(demo_orders, "shipped", 1)
+    chat.text("where is my order?")
+    chat.text("no idea")
+    chat.text("dunno")  # the second miss: the bot offers the e-mail-and-ZIP way
+    alone = chat.say(order["email"])
+    assert not [p for p in _payloads(alone) if "order_id" in p]
+    assert "ZIP" in _text(alone) and order["order_id"] not in _text(alone)
+    wrong_zip = "99999" if order["postcode"] != "99999" else "10001"
+    wrong = chat.say(f"{order['email']} {wrong_zip}")
+    assert not [p for p in _payloads(wrong) if "order_id" in p]
+    assert order["order_id"] not in _text(wrong)
 
 
 def test_when_the_shopper_finds_the_order_number_after_all_then_the_lookup_goes_on(

@@ -175,3 +175,33 @@ async def test_when_product_is_unknown_then_404_product_not_found(
 
     assert response.status == 404
     assert (await response.json())["error"]["code"] == "product_not_found"
+
+
+async def test_when_email_and_postcode_match_then_the_customer_is_found(
+    client: TestClient, auth: dict[str, str], order_of: Callable[[str], Order]
+) -> None:
+    customer = order_of("shipped").customer
+    query = f"email={quote(customer.email)}&postcode={quote(customer.postcode)}"
+
+    response = await client.get(f"/api/v1/customers?{query}", headers=auth)
+
+    assert response.status == 200
+    assert (await response.json())["customer_id"] == customer.id
+
+
+@pytest.mark.parametrize("wrong", ["postcode", "email"])
+async def test_when_either_half_of_email_and_postcode_is_wrong_then_the_same_404(
+    client: TestClient, auth: dict[str, str], order_of: Callable[[str], Order], wrong: str
+) -> None:
+    customer = order_of("shipped").customer
+    email = "nobody@example.com" if wrong == "email" else customer.email
+    postcode = "00000" if wrong == "postcode" else customer.postcode
+    query = f"email={quote(email)}&postcode={quote(postcode)}"
+
+    response = await client.get(f"/api/v1/customers?{query}", headers=auth)
+
+    assert response.status == 404
+    assert (await response.json())["error"] == {
+        "code": "customer_not_found",
+        "message": "No customer has this e-mail address and postcode.",
+    }

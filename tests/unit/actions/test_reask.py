@@ -233,6 +233,16 @@ async def test_an_email_typed_twice_for_the_order_number_leads_to_finding_the_sh
     assert "account page" in _text("utter_reask_order_id")
 
 
+async def test_for_a_merchant_who_checks_each_order_an_email_alone_finds_nobody() -> None:
+    """Whoever knows a shopper's e-mail must not see their orders: the ZIP is asked too."""
+    chat = Conversation("order_status_form", "shopper_identity")  # after two missed numbers
+    messages, asked = await chat.answer("shopper_identity", "jane@example.com")
+    assert [m["response"] for m in messages] == ["utter_shopper_identity_both"]
+    assert asked == "shopper_identity"
+    assert "ZIP" in _text("utter_shopper_identity_both")
+    assert "ZIP" in _text("utter_reask_order_id")
+
+
 class FailingChecks:
     """A backend for which no order number and e-mail match (unknown or wrong: the same)."""
 

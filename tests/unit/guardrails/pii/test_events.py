@@ -81,7 +81,10 @@ def test_no_field_of_any_event_holds_it_either(
         "entity": {
             "event": "user",
             "text": "hi",
-            "parse_data": {"intent": {"name": "inform"}, "entities": [{"entity": "x", "value": text}]},
+            "parse_data": {
+                "intent": {"name": "inform"},
+                "entities": [{"entity": "x", "value": text}],
+            },
         },
         "button": {
             "event": "bot",
