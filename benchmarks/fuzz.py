@@ -203,11 +203,15 @@ class Junk:
         r = self.rng
         if r.random() < 0.3:
             return r.choice(["demo", "outdoor-7f3c", "AC-106180", "C-00001", "1", "x"])
-        return quote(self.text(30), safe="") or "x"
+        return quote(self.text(30), safe="", errors="surrogatepass") or "x"
 
     def query(self) -> dict[str, str]:
         keys = self.rng.sample(QUERY_KEYS, self.rng.randint(0, 3))
-        return {k: self.text(20).replace("\x00", "") for k in keys}
+        return {k: self.text(20).encode("utf-8", "replace").decode() for k in keys}
+
+    def header(self) -> str:
+        """A header value an HTTP client can send: visible ASCII."""
+        return "".join(ch for ch in self.text(60) if 32 < ord(ch) < 127) or "x"
 
     def content_type(self) -> str:
         return self.rng.choice(
@@ -240,9 +244,7 @@ def plan(n: int, seed_value: int) -> list[tuple[Endpoint, dict[str, Any]]]:
                     "body": junk.body(),
                     "content_type": junk.content_type(),
                     "credential": rng.choice(["right", "right", "wrong", "none"]),
-                    "header_junk": junk.text(30).encode("latin-1", "ignore").decode("latin-1")
-                    if rng.random() < 0.1
-                    else None,
+                    "header_junk": junk.header() if rng.random() < 0.1 else None,
                 },
             )
         )
@@ -275,8 +277,8 @@ def send(
         csrf = target.agent_csrf if credential == "right" else "wrong"
         headers.update({"Cookie": f"desk_session={target.agent_cookie}", "X-CSRF-Token": csrf})
     if spec["header_junk"] is not None:
-        headers["X-Signature-Junk"] = spec["header_junk"].strip() or "x"
-        headers["X-Twilio-Signature"] = headers["X-Signature-Junk"]
+        headers["X-Twilio-Signature"] = spec["header_junk"]
+        headers["X-Hub-Signature-256"] = spec["header_junk"]
     if endpoint.server == "privacy" and credential == "right":
         if endpoint.method == "DELETE":  # stored conversations are not the fuzzer's to delete
             headers["Authorization"] = "Bearer wrong"
