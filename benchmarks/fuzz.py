@@ -324,6 +324,9 @@ def run(
             result.slow += ms > SLOW_S * 1000
             if (bad or ms > SLOW_S * 1000) and len(result.examples) < 3:
                 result.examples.append(f"{status} {ms:.0f} ms {spec['body'][:80]!r}")
+            done = sum(len(r.latencies_ms) for r in results.values())
+            if done % 1000 == 0:
+                print(f"{done} requests sent", file=sys.stderr, flush=True)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(one, planned))
