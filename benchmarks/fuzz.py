@@ -447,7 +447,9 @@ def main(argv: list[str] | None = None) -> int:
         seed(db_url)
         overrides = isolated_env(Path(tmp), db_url)
         log_dir = Path(tmp) / "log"
-        with Stack(overrides=overrides, log_dir=log_dir, model=str(MODEL)) as stack:
+        stack = Stack(overrides=overrides, log_dir=log_dir, model=str(MODEL))
+        stack.start(timeout_s=600)  # a loaded 2-core machine can take minutes
+        try:
             env = stack.env
             desk = f"http://127.0.0.1:{env['DESK_PORT']}"
             with privacy_api(env, log_dir) as privacy:
@@ -472,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
                 results = run(target, planned, args.workers, args.read_timeout)
                 took = time.monotonic() - started
                 checks = health(stack, privacy)
+        finally:
+            stack.stop()
     lines = report(results, checks, args)
     lines.insert(1, f"\nThe run took {took:.0f} s.")
     print("\n".join(lines))
