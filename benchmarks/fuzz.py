@@ -395,12 +395,24 @@ def health(stack: Stack, privacy: str) -> list[tuple[str, bool, str]]:
     """Every server's health check, then a normal conversation over REST."""
     checks: list[tuple[str, bool, str]] = []
     for service in stack.services:
-        checks.append((service.name, service.is_healthy(), service.health_url))
-    alive = requests.get(f"{privacy}/privacy/v1/conversations/x", timeout=5).status_code == 401
-    checks.append(("privacy API", alive, "401 without a token"))
-    resp = requests.post(stack.rest_url, json={"sender": "fuzz-after", "message": "hi"}, timeout=30)
-    answered = resp.status_code == 200 and bool(resp.json())
-    reply = resp.json()[0].get("text", "")[:60] if answered else resp.text[:60]
+        alive = service.process is not None and service.process.poll() is None
+        how = "running" if alive else f"exited with {service.process and service.process.poll()}"
+        checks.append(
+            (service.name, alive and service.is_healthy(), f"{how}, {service.health_url}")
+        )
+    try:
+        resp = requests.get(f"{privacy}/privacy/v1/conversations/x", timeout=5)
+        checks.append(("privacy API", resp.status_code == 401, "401 without a token"))
+    except requests.RequestException as exc:
+        checks.append(("privacy API", False, type(exc).__name__))
+    try:
+        resp = requests.post(
+            stack.rest_url, json={"sender": "fuzz-after", "message": "hi"}, timeout=30
+        )
+        answered = resp.status_code == 200 and bool(resp.json())
+        reply = resp.json()[0].get("text", "")[:60] if answered else resp.text[:60]
+    except requests.RequestException as exc:
+        answered, reply = False, type(exc).__name__
     checks.append(("conversation after the run", answered, f"'hi' -> {reply!r}"))
     return checks
 
@@ -437,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--read-timeout", type=float, default=30.0, help="seconds per request")
     parser.add_argument("--no-write", action="store_true", help="print, leave the docs alone")
+    parser.add_argument("--log-dir", type=Path, help="keep the servers' logs here")
     args = parser.parse_args(argv)
     args.command = "python -m benchmarks.fuzz" + (
         f" --requests {args.requests}" if args.requests != 10_000 else ""
@@ -446,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         db_url = f"sqlite:///{tmp}/commerce.db"
         seed(db_url)
         overrides = isolated_env(Path(tmp), db_url)
-        log_dir = Path(tmp) / "log"
+        log_dir = args.log_dir or Path(tmp) / "log"
         stack = Stack(overrides=overrides, log_dir=log_dir, model=str(MODEL))
         stack.start(timeout_s=600)  # a loaded 2-core machine can take minutes
         try:
