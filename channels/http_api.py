@@ -117,6 +117,8 @@ def check_events(body: Any) -> None:
     """``POST|PUT /conversations/<id>/tracker/events``: Rasa checks events against its schema."""
     if not isinstance(body, dict | list):
         raise Malformed("the body must be an event object or a list of them")
+    if not body:  # Rasa's 400 for "no event" is raised inside its try and becomes a 500
+        raise Malformed("the body holds no event")
 
 
 def _number(value: Any) -> bool:

@@ -23,8 +23,10 @@ class RouteAccessLogger(AbstractAccessLogger):
     """``GET /api/v1/orders/{ref} 404 3.1 ms``: the route template, not the order number."""
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        match_info = getattr(request, "match_info", None)
-        resource = match_info.route.resource if match_info is not None else None
+        try:
+            resource = request.match_info.route.resource  # type: ignore[attr-defined]
+        except (AttributeError, AssertionError):  # refused before routing (a bad request line)
+            resource = None
         route = resource.canonical if resource is not None else "(no route)"
         method = request.method if request.method in _METHODS else "(other)"
         self.logger.info("%s %s %s %.1f ms", method, route, response.status, time * 1000)

@@ -270,6 +270,16 @@ def test_desk_refuses_junk_with_a_4xx_at_once(
     _send(method, url, body, params=query, headers=headers)
 
 
+def test_when_the_login_form_is_not_text_then_the_desk_says_so_with_a_400(stack: Stack) -> None:
+    resp = _send(
+        "POST",
+        f"{desk_url(stack)}/login",
+        b"\xf0H\x95y\xfb\xb6K",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert resp.status_code == 400, resp.text
+
+
 # ---- the privacy admin API -----------------------------------------------------------------
 
 PRIVACY = [

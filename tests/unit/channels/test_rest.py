@@ -94,6 +94,7 @@ def test_well_formed_api_bodies_reach_rasa_unchanged(path: str, body: Any) -> No
         (TRIGGER, {"name": "greet", "entities": [1]}, 400),
         (EXECUTE, {"name": "action_listen", "confidence": "high"}, 400),
         (EVENTS, "resume", 400),
+        (EVENTS, [], 400),
         ("model/parse", {"text": "x" * 70_000}, 413),
     ],
 )

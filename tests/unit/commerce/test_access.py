@@ -33,5 +33,17 @@ def test_an_access_line_has_the_route_template_not_the_values(
     assert "C-00042" not in line and "example.com" not in line
 
 
+def test_a_request_refused_before_routing_is_logged_without_a_route(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    request = make_mocked_request("GET", "/anything?email=ann%40example.com")
+    request._match_info = None
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER):
+        RouteAccessLogger(logging.getLogger(ACCESS_LOGGER), "").log(
+            request, web.Response(status=400), 0.001
+        )
+    assert caplog.records[-1].getMessage() == "GET (no route) 400 1.0 ms"
+
+
 def test_access_lines_skip_the_pii_scrubber_because_they_hold_nothing_to_scrub() -> None:
     assert ACCESS_LOGGER in ALREADY_SCRUBBED
