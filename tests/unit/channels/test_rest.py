@@ -95,6 +95,7 @@ def test_well_formed_api_bodies_reach_rasa_unchanged(path: str, body: Any) -> No
         (EXECUTE, {"name": "action_listen", "confidence": "high"}, 400),
         (EVENTS, "resume", 400),
         (EVENTS, [], 400),
+        (EVENTS, [{"Body": "x" * 5000}], 400),
         ("model/parse", {"text": "x" * 70_000}, 413),
     ],
 )
