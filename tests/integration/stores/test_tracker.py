@@ -181,3 +181,11 @@ async def test_when_the_tracker_key_is_missing_then_the_store_refuses_to_start(
     monkeypatch.delenv("AFTERCARE_TRACKER_KEY")
     with pytest.raises(PiiConfigError, match="AFTERCARE_TRACKER_KEY"):
         ScrubbingTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 't.db'}")
+
+
+async def test_a_conversation_id_that_is_not_utf8_fails_its_request_not_the_server(
+    store: ScrubbingTrackerStore,
+) -> None:
+    with pytest.raises(UnicodeEncodeError):  # Rasa's own session scope calls sys.exit here
+        await store.retrieve("fuzz-\ud800")
+    assert await store.retrieve(f"fresh-{uuid.uuid4().hex[:8]}") is None  # the store still works
