@@ -86,6 +86,7 @@ bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.recommend
 	$(PY) -m benchmarks.pii
 	$(PY) -m benchmarks.handoff
+	$(PY) -m benchmarks.fuzz
 
 export: $(STAMP) ## Stored conversations as NLU examples + test stories with fake values (var/export)
 	$(PY) -m guardrails.export --tracker-url $${TRACKER_STORE_URL:-sqlite:///var/tracker.db} --out var/export

@@ -8,6 +8,7 @@ import sys
 import pydantic
 from aiohttp import web
 
+from commerce.access import RouteAccessLogger, access_logger
 from commerce.app import SchemaMissing, create_app
 from commerce.config import DEFAULT_API_TOKEN, CommerceConfig
 from commerce.recommendations import PolicyUnusable, warm_up_on_start
@@ -36,7 +37,14 @@ def main() -> int:
         return 2
     try:
         app.cleanup_ctx.append(warm_up_on_start)
-        web.run_app(app, host=config.host, port=config.port, print=None)
+        web.run_app(
+            app,
+            host=config.host,
+            port=config.port,
+            print=None,
+            access_log=access_logger(),
+            access_log_class=RouteAccessLogger,
+        )
     except SchemaMissing as error:
         logger.error("%s", error)
         return 1

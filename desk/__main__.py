@@ -8,6 +8,7 @@ import sys
 import pydantic
 from aiohttp import web
 
+from commerce.access import RouteAccessLogger, access_logger
 from desk.app import create_app
 from desk.config import DeskConfig
 
@@ -26,7 +27,14 @@ def main() -> int:
     logger.info(
         "Agent desk on http://%s:%s (database: %s)", config.host, config.port, config.db_url
     )
-    web.run_app(create_app(config), host=config.host, port=config.port, print=None)
+    web.run_app(
+        create_app(config),
+        host=config.host,
+        port=config.port,
+        print=None,
+        access_log=access_logger(),
+        access_log_class=RouteAccessLogger,
+    )
     return 0
 
 

@@ -48,7 +48,10 @@ async def login_form(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (UnicodeDecodeError, ValueError):
+        return _login_page(request, "The form could not be read; please try again.", 400)
     if not same_token(str(form.get("csrf") or ""), request.cookies.get(LOGIN_CSRF_COOKIE, "")):
         return _login_page(request, "Your session expired; please try again.", 403)
     username, password = str(form.get("username") or ""), str(form.get("password") or "")

@@ -17,8 +17,9 @@ from guardrails.pii import get_scrubber
 
 _ATTR = "_aftercare_pii_filter"
 # Loggers whose records are already scrubbed: Rasa's file event broker writes each event as a
-# JSON line through this logger, after stores/brokers.py scrubbed the event.
-ALREADY_SCRUBBED = frozenset({"event-logger"})
+# JSON line through this logger, after stores/brokers.py scrubbed the event; the backend's and
+# the desk's access lines (commerce/access.py) hold only route templates, methods and statuses.
+ALREADY_SCRUBBED = frozenset({"event-logger", "aftercare.access"})
 
 
 class PiiLogFilter(logging.Filter):

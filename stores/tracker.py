@@ -15,12 +15,14 @@ not start (Rasa would otherwise fall back to an in-memory store only on import e
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rasa.core.tracker_store import SQLTrackerStore
+import rasa.shared.utils.cli
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -64,6 +66,28 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         published = protector_of(getattr(self, "event_broker", None))
         if published is not None:
             published.use_domain(slots)
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        """Rasa's session scope, except that only a missing PostgreSQL schema stops the server.
+
+        Rasa's own treats every ``ValueError`` raised while the session is open as that case
+        and exits the process. A conversation id holding a lone surrogate (``"\\ud800"`` is
+        valid JSON but no UTF-8) makes the database driver raise ``UnicodeEncodeError``, a
+        ``ValueError``: one such request stopped the whole Rasa server. It now fails that
+        request only.
+        """
+        session = self.sessionmaker()
+        try:
+            try:
+                ensure_schema_exists(session)
+            except ValueError as exc:
+                rasa.shared.utils.cli.print_error_and_exit(
+                    f"Requested PostgreSQL schema '{exc}' was not found in the database."
+                )
+            yield session
+        finally:
+            session.close()
 
     def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
         """The events not stored yet, protected (``SQLTrackerStore.save`` writes these)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from stack.isolated import isolated_env
+from stack.isolated import free_port, isolated_env
 from stack.processes import Stack
 from tests.conftest import ROOT
 from tests.e2e.standins import ProviderStandIn
@@ -64,6 +67,31 @@ def stack(
     )
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def privacy_api(stack: Stack) -> Iterator[str]:
+    """``python -m guardrails.privacy serve`` with the stack's settings, on a free port."""
+    port = free_port()
+    env = {**stack.env, "AFTERCARE_LOG_DIRS": str(stack.log_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "guardrails.privacy", "serve", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/privacy/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                requests.post(f"{base}/retention/purge", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @dataclass

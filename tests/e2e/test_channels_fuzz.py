@@ -1,5 +1,6 @@
 """Property: whatever arrives at a channel endpoint, the running server answers it, never with
-a 5xx. Unsigned junk is refused with a 4xx; correctly signed junk is refused or answered.
+a 5xx. Unsigned junk is refused with a 4xx; correctly signed junk is refused or answered; the
+REST channel answers a well-formed message and refuses anything else at once, streaming or not.
 
 Hypothesis generates the requests; they go over real HTTP to the Rasa server of the stack.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
 
 import pytest
@@ -64,6 +66,23 @@ messenger_bodies = (
     )
     | json_values
 )
+
+
+rest_strings = text | json_values
+rest_bodies = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "sender": st.text(min_size=1, max_size=30) | json_values,
+            "message": text | json_values,
+            "metadata": st.dictionaries(st.text(max_size=10), json_values, max_size=3)
+            | json_values,
+            "input_channel": rest_strings,
+        },
+    )
+    | json_values
+)
+AT_ONCE_S = 2.0  # an answer or a refusal, never a held connection
 
 
 def _base(stack: Stack) -> str:
@@ -139,3 +158,71 @@ def test_messenger_handshakes_and_chat_pages_with_any_query_never_crash(
     for channel in ("messenger", "webchat"):
         resp = requests.get(f"{_base(stack)}/{channel}/{path}", params=query, timeout=30)
         assert resp.status_code in {200, *REFUSED}, resp.text
+
+
+def _post_rest(stack: Stack, raw: bytes, stream: bool) -> tuple[requests.Response, float]:
+    started = time.monotonic()
+    resp = requests.post(
+        stack.rest_url,
+        params={"stream": "true"} if stream else None,
+        data=raw,
+        headers={"Content-Type": "application/json"},
+        timeout=(2, 10),
+    )
+    return resp, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1, 2, 3]",
+        b"null",
+        b"not json",
+        b'{"message": "hi"}',
+        b'{"sender": "fuzz-a"}',
+        b'{"sender": 7, "message": "hi"}',
+        b'{"sender": "fuzz-b", "message": ["hi"]}',
+        b'{"sender": "fuzz-c", "message": "hi", "metadata": [1]}',
+        b'{"sender": "fuzz-d", "message": "\\ud800"}',
+    ],
+)
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_when_a_rest_body_is_malformed_then_it_is_refused_at_once_with_the_reason(
+    stack: Stack, body: bytes, stream: bool
+) -> None:
+    resp, elapsed = _post_rest(stack, body, stream)
+    assert resp.status_code == 400, resp.text
+    assert set(resp.json()["error"]) == {"code", "message"}
+    assert elapsed < AT_ONCE_S
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_when_a_rest_body_is_too_large_then_it_is_refused_with_413(
+    stack: Stack, stream: bool
+) -> None:
+    raw = json.dumps({"sender": "fuzz-big", "message": "x" * 70_000}).encode()
+    resp, _ = _post_rest(stack, raw, stream)
+    assert resp.status_code == 413, resp.text
+    assert resp.json()["error"]["code"] == "body_too_large"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_well_formed_rest_message_is_answered_as_before(stack: Stack, stream: bool) -> None:
+    raw = json.dumps({"sender": f"fuzz-ok-{stream}", "message": "hi", "metadata": {}}).encode()
+    resp, _ = _post_rest(stack, raw, stream)
+    assert resp.status_code == 200, resp.text
+    if stream:
+        messages = [json.loads(line) for line in resp.text.splitlines() if line.strip()]
+    else:
+        messages = resp.json()
+    assert messages and all(m["recipient_id"] == f"fuzz-ok-{stream}" for m in messages)
+
+
+@FUZZ
+@given(body=rest_bodies, stream=st.booleans())
+def test_rest_bodies_of_any_shape_are_answered_or_refused_at_once(
+    stack: Stack, body: Any, stream: bool
+) -> None:
+    resp, elapsed = _post_rest(stack, json.dumps(body).encode(), stream)
+    assert resp.status_code in {200, *REFUSED}, resp.text
+    assert elapsed < AT_ONCE_S, f"{elapsed:.1f} s"

@@ -15,14 +15,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
 
-from stack.isolated import free_port
 from stack.processes import Stack
 from tests.conftest import ROOT
 from tests.e2e.conftest import Chat, backend_order, order_in
@@ -169,31 +167,6 @@ def test_the_export_is_trainable_rasa_data(stack: Stack, planted: Planted, tmp_p
 
 
 # --- shoppers' rights: the admin API on the same stores ----------------------------------
-
-
-@pytest.fixture(scope="module")
-def privacy_api(stack: Stack) -> Iterator[str]:
-    """``python -m guardrails.privacy serve`` with the stack's settings, on a free port."""
-    port = free_port()
-    env = {**stack.env, "AFTERCARE_LOG_DIRS": str(stack.log_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "guardrails.privacy", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}/privacy/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                requests.post(f"{base}/retention/purge", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _auth(stack: Stack) -> dict[str, str]:

@@ -222,3 +222,11 @@ async def test_a_rejected_answer_to_a_form_question_leaves_no_trace(
     assert '"requested_slot", "value": "order_id"' in raw  # what the dialogue needs stays
     loaded = await store.retrieve(sender_id)
     assert loaded is not None and loaded.get_slot("order_id") is None
+
+
+async def test_a_conversation_id_that_is_not_utf8_fails_its_request_not_the_server(
+    store: ScrubbingTrackerStore,
+) -> None:
+    with pytest.raises(UnicodeEncodeError):  # Rasa's own session scope calls sys.exit here
+        await store.retrieve("fuzz-\ud800")
+    assert await store.retrieve(f"fresh-{uuid.uuid4().hex[:8]}") is None  # the store still works
