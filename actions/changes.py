@@ -270,10 +270,15 @@ def switched_order(tracker: Tracker) -> str | None:
     previous = _previous_order(tracker)
     if previous is None:
         return None
-    named = normalise_order_ref(tracker.latest_message.get("text") or "")
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):
+        # A button's payload: only an order it names explicitly switches orders.
+        picked = next(tracker.get_latest_entity_values("order_id"), None)
+        named = normalise_order_ref(str(picked)) if picked else None
+        return named if named not in (None, previous) else None
+    named = normalise_order_ref(text)
     if named is not None:
         return named if named != previous else None
-    text = tracker.latest_message.get("text") or ""
     return "" if OTHER_ORDER.search(text) else None
 
 

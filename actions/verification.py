@@ -19,7 +19,9 @@ from actions.reask import CHANGE_COURSE_AFTER, IDENTIFY_INSTEAD_OF, ReaskingForm
 from actions.services.commerce import BackendUnavailable, CommerceError, client_from_env
 from actions.tenants import tenant_of
 
-ORDER_REF = re.compile(r"(?i)(?:\bAC[\s-]?|#|\b)(\d{6})\b")
+# Bare digits count only when no other id's prefix is glued to them ("PM-718458" is a payment
+# method, not order 718458).
+ORDER_REF = re.compile(r"(?i)(?:\bAC[\s-]?|#|(?<![\w-]))(\d{6})\b")
 TAU_ORDER_REF = re.compile(r"(?i)#?\bW(\d{7})\b")
 LOCKED = "locked"
 UNAVAILABLE = "unavailable"

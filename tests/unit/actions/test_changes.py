@@ -37,6 +37,9 @@ def _tracker(text: str, requested: str, previous: str | None = "#W1111111") -> T
         ("it's #W1111111", "cancel_reason", None),  # the same order again: no switch
         ("#W2222222", "order_id", None),  # the answer to "which order?"
         ("because it's too big", "return_reason", None),
+        # a button tapped for another question names no order, whatever digits it holds
+        ('/inform{"payment_method":"PM-718458"}', "payment_method", None),
+        ('/inform{"item_changes":"2:104233"}', "item_changes", None),
     ],
 )
 def test_a_switch_is_read_only_while_the_form_asks_something_else(

@@ -23,6 +23,8 @@ from actions.verification import normalise_order_ref
         ("order w2378156 please", "#W2378156"),
         ("1042", None),
         ("10423345", None),
+        ("PM-718458", None),  # a payment method's id, not order 718458
+        ('/inform{"payment_method":"PM-718458"}', None),
         ("no idea", None),
         ("", None),
     ],
