@@ -28,7 +28,8 @@ import yaml
 from stack.isolated import isolated_env
 from stack.processes import Stack
 from tests.conftest import ROOT, seed_store
-from tests.e2e.conftest import MODEL, backend_order
+from tests.e2e.conftest import MODEL, backend_get, backend_order
+from tests.e2e.variants import samples_in
 
 pytestmark = pytest.mark.stack
 
@@ -64,11 +65,11 @@ FLOWS = {
     # the shop's "report a problem" button: a kind named in words would skip that question
     "delivery_problem_form": ("/delivery_problem", ["delivered"]),
     "return_form": ("I want to return something", ["delivered"]),
+    "change_payment_form": ("can I pay with a different card for my order?", ["pending"]),
     "change_items_form": (
         "could I change the size of an item on my order before it ships?",
         ["pending"],
     ),
-    "change_payment_form": ("can I pay with a different card for my order?", ["pending"]),
 }
 
 
@@ -156,19 +157,43 @@ def walk_form(shopper: Shopper, order: dict[str, str], asked: set[str]) -> None:
     pytest.fail(f"{shopper.sender}: the form never ended")
 
 
-def walk_everything(stack: Stack, orders: list[dict[str, str]]) -> Walk:
+def several_lines(stack: Stack, order_id: str) -> bool:
+    """Several lines: "which items?" is a question."""
+    return len(backend_order(stack, order_id)["lines"]) > 1
+
+
+def another_method_pays(stack: Stack, order_id: str) -> bool:
+    """The shopper has another payment method that covers the total (gift cards may not)."""
+    order = backend_order(stack, order_id)
+    paid_with = {p["method"]["payment_method_id"] for p in order["payments"]}
+    methods = backend_get(stack, f"customers/{order['customer_id']}/payment-methods")
+    return any(
+        m["payment_method_id"] not in paid_with
+        and (m["type"] != "gift_card" or float(m["balance"]) >= float(order["total"]))
+        for m in methods["payment_methods"]
+    )
+
+
+# What an order needs for every question of a flow to be reached.
+WALKABLE = {
+    "return_form": several_lines,
+    "delivery_problem_form": several_lines,
+    "change_payment_form": another_method_pays,
+}
+
+
+def walk_everything(stack: Stack, store_url: str) -> Walk:
     walk = Walk(stack)
     used: set[str] = set()
     for form, (opener, statuses) in FLOWS.items():
         candidates = [
-            o for status in statuses for o in orders
-            if o["status"] == status and o["order_id"] not in used
+            o for status in statuses for o in samples_in(store_url, status)
+            if o["order_id"] not in used
         ]  # fmt: skip
-        # an order of several lines, so that "which items?" is a question
-        order = next(
-            (o for o in candidates if len(backend_order(stack, o["order_id"])["lines"]) > 1),
-            candidates[0],
-        )
+        # an order on which every question can be reached: several lines ("which items?"),
+        # and a payment method that can pay instead (a gift card must cover the total)
+        fits = WALKABLE.get(form, lambda stack, order_id: True)
+        order = next(o for o in candidates if fits(stack, o["order_id"]))
         used.add(order["order_id"])
         shopper = Shopper(stack, walk.transcript)
         walk.senders.append(shopper.sender)
@@ -181,7 +206,7 @@ def walk_everything(stack: Stack, orders: list[dict[str, str]]) -> Walk:
     walk.senders.append(shopper.sender)
     shopper.say(PERSONAL)
     shopper.execute("satisfaction_form")
-    walk_form(shopper, orders[0], walk.asked.setdefault("satisfaction_form", set()))
+    walk_form(shopper, order, walk.asked.setdefault("satisfaction_form", set()))
     time.sleep(1)  # let the servers flush their logs
     return walk
 
@@ -231,7 +256,7 @@ def walked(
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     tmp = tmp_path_factory.mktemp(f"pii-{request.param}")
     store_url = f"sqlite:///{tmp / 'commerce.db'}"
-    orders = seed_store(store_url)
+    seed_store(store_url)
     databases: list[str] = []
     if request.param == "sqlite":
         stores = {"EVENT_BROKER": "file", "EVENT_BROKER_URL": str(tmp / "events.log")}
@@ -251,7 +276,7 @@ def walked(
     overrides = isolated_env(tmp, store_url, LOG_LEVEL="DEBUG", **stores)
     try:
         with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as stack:
-            yield walk_everything(stack, orders)
+            yield walk_everything(stack, store_url)
     finally:
         for name in databases:
             drop_postgres_database(name)
