@@ -30,6 +30,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.policy import load_policy
+from actions.tenants import tenant_of
+
 if TYPE_CHECKING:
     from rasa_sdk import FormValidationAction
 
@@ -248,6 +251,23 @@ class AskAction(Action, ABC):
 
 class ActionAskShopperIdentity(AskAction):
     slot = "shopper_identity"
+
+    async def ask(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """What identifies the shopper depends on the merchant's policy.
+
+        A shopper-first merchant (τ-bench) takes the e-mail, or the full name and ZIP. One who
+        checks each order asks this only of a shopper without an order number, and then wants
+        the e-mail and the ZIP together (``OrderVerification.validate_shopper_identity``).
+        """
+        shopper_first = load_policy(tenant=tenant_of(tracker)).verification.shopper_first
+        dispatcher.utter_message(
+            response="utter_ask_shopper_identity"
+            if shopper_first
+            else "utter_identity_email_and_zip"
+        )
+        return []
 
 
 class ActionAskOrderVerified(AskAction):

@@ -13,6 +13,7 @@ answer with the key in one transaction; a replay comes back with `Idempotent-Rep
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -585,7 +586,7 @@ async def find_customer(request: web.Request) -> web.Response:
             found = await repository.find_customer_by_email(email)
         except CustomerNotFound:
             found = None
-        if found is None or found.postcode_key != postcode_key(postcode):
+        if found is None or not hmac.compare_digest(found.postcode_key, postcode_key(postcode)):
             return error_response(
                 404, "customer_not_found", "No customer has this e-mail address and postcode."
             )

@@ -42,6 +42,7 @@ TELEMETRY_ENV = "RASA_TELEMETRY_ENABLED"
 CACHE_ENV = "RASA_CACHE_DIRECTORY"
 TEST_STORIES_PATH = "tests"
 PROJECT_DEFAULTS = os.path.join("stack", "defaults.env")
+SECRET_SUFFIXES = ("_KEY", "_SECRET", "_TOKEN", "_PASSWORD")
 INSTALLED_MODULE = "aftercare_rasa_defaults"
 PTH_FILE = "aftercare-rasa-defaults.pth"
 
@@ -90,10 +91,25 @@ def apply(environ: MutableMapping[str, str] = os.environ) -> None:
 
 
 def _project_environment(_: ModuleType) -> None:
-    """The ``rasa`` command: the stack's local defaults for what the environment leaves unset."""
-    if os.path.isfile(PROJECT_DEFAULTS):
-        for key, value in read_env_file(PROJECT_DEFAULTS).items():
-            os.environ.setdefault(key, value)
+    """The ``rasa`` command: the stack's local defaults for what the environment leaves unset.
+
+    Never in production (``AFTERCARE_ENV=production``): there a forgotten secret must stop the
+    server, not be replaced by the public local value. Elsewhere the command says which
+    secrets it took from the file, so a local default is never used without a word.
+    """
+    if os.environ.get("AFTERCARE_ENV") == "production" or not os.path.isfile(PROJECT_DEFAULTS):
+        return
+    taken = []
+    for key, value in read_env_file(PROJECT_DEFAULTS).items():
+        if key not in os.environ:
+            os.environ[key] = value
+            taken.append(key)
+    secrets = [k for k in taken if k.endswith(SECRET_SUFFIXES)]
+    if secrets:
+        print(
+            f"note: local-only defaults from {PROJECT_DEFAULTS} in use: {', '.join(secrets)}",
+            file=sys.stderr,
+        )
 
 
 def _test_stories_in_tests(constants: ModuleType) -> None:

@@ -51,6 +51,15 @@ class EntityRule(_Strict):
         return value
 
 
+def _compiled(what: str, pattern: str) -> str:
+    """``pattern`` if it compiles; a validation error naming it otherwise."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{what} {pattern!r} does not compile: {exc}") from exc
+    return pattern
+
+
 class TrackerRules(_Strict):
     """What the tracker store and the event stream do beyond scrubbing text.
 
@@ -69,11 +78,7 @@ class TrackerRules(_Strict):
 
     @validator("shapes", each_item=True)
     def _shape_compiles(cls, value: str) -> str:  # noqa: N805
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"shape {value!r} does not compile: {exc}") from exc
-        return value
+        return _compiled("shape", value)
 
     @validator("keep_slots")
     def _known_shapes(
@@ -140,11 +145,7 @@ class PiiConfig(_Strict):
 
     @validator("keep", each_item=True)
     def _compiles(cls, value: str) -> str:  # noqa: N805
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"keep pattern {value!r} does not compile: {exc}") from exc
-        return value
+        return _compiled("keep pattern", value)
 
     @property
     def uses_pseudonyms(self) -> bool:

@@ -131,10 +131,10 @@ class EventProtector:
         last_set = {e.get("name"): i for i, e in enumerate(events) if e.get("event") == "slot"}
         protected = []
         for index, event in enumerate(events):
-            if event.get("event") == "slot" and last_set.get(event.get("name")) != index:
-                value = event.get("value")
-                if value is not None and not isinstance(value, bool):
-                    event = {**event, "value": SUPERSEDED}
+            replaced = event.get("event") == "slot" and last_set.get(event.get("name")) != index
+            # numbers and booleans stay, as in _protect_slot: only text can hold personal data
+            if replaced and isinstance(event.get("value"), str | list | dict):
+                event = {**event, "value": SUPERSEDED}
             protected.append(self.for_store(event))
         return protected
 

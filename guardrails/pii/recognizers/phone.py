@@ -23,11 +23,10 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     SCORE = 0.8
     MIN_DIGITS = 7
     TRUNK = re.compile(r"(?<=\d)\s?\(0\)|(?<=\d\s)\(0\)")
-    # A number right after these words is some other number ("licence number is 2270-66-1551").
-    NOT_PHONE_CUES = re.compile(
-        r"(?i)\b(?:licen[cs]e|zip|post(?:al)?\s?code|postcode|ssn|social security)\b"
-        r"[^\d\n]{0,20}$"
-    )
+    # A number right after these words is a postcode ("ZIP: 75534-030"), not a phone number. A
+    # licence or social security number is not skipped: scrubbed as a phone number is wrongly
+    # named but gone, while left alone it would rest in clear.
+    NOT_PHONE_CUES = re.compile(r"(?i)\b(?:zip|post(?:al)?\s?code|postcode)\b[^\d\n]{0,20}$")
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=supported_language)

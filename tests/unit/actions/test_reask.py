@@ -243,6 +243,13 @@ async def test_for_a_merchant_who_checks_each_order_an_email_alone_finds_nobody(
     assert "ZIP" in _text("utter_reask_order_id")
 
 
+async def test_a_merchant_who_checks_each_order_asks_for_the_email_and_the_zip() -> None:
+    chat = Conversation("order_status_form", "shopper_identity")
+    asked = await chat.ask("shopper_identity")
+    assert [m["response"] for m in asked] == ["utter_identity_email_and_zip"]
+    assert "ZIP" in _text("utter_identity_email_and_zip")
+
+
 class FailingChecks:
     """A backend for which no order number and e-mail match (unknown or wrong: the same)."""
 

@@ -124,11 +124,18 @@ def test_an_ssn_or_an_ip_address_is_not_taken_for_a_phone_number(
     assert [f.entity_type for f in scrubber.analyze(text)] == [entity]
 
 
-@pytest.mark.parametrize("text", ["my driver's licence number is 2270-66-1551", "ZIP: 75534-030"])
-def test_a_licence_number_or_a_postcode_is_not_taken_for_a_phone_number(
+def test_a_postcode_is_not_taken_for_a_phone_number(scrubber: Scrubber) -> None:
+    assert "PHONE_NUMBER" not in [f.entity_type for f in scrubber.analyze("ZIP: 75534-030")]
+
+
+@pytest.mark.parametrize(
+    "text", ["my driver's licence number is 2270-66-1551", "my ssn is 078051120 if you need it"]
+)
+def test_a_licence_or_social_security_number_does_not_rest_in_clear(
     scrubber: Scrubber, text: str
 ) -> None:
-    assert "PHONE_NUMBER" not in [f.entity_type for f in scrubber.analyze(text)]
+    scrubbed = scrubber.scrub(text)
+    assert "1551" not in scrubbed and "1120" not in scrubbed, scrubbed
 
 
 @pytest.mark.parametrize(
