@@ -66,6 +66,28 @@ class Endpoint:
     auth: str = "none"  # rasa | commerce | desk | privacy | agent | none
 
 
+# Every route of the commerce backend's API (the fuzz test samples the same list).
+COMMERCE_ROUTES = [
+    ("GET", "/api/v1/orders/{id}"),
+    ("POST", "/api/v1/orders/{id}/verify"),
+    ("POST", "/api/v1/orders/{id}/cancel"),
+    ("POST", "/api/v1/orders/{id}/address"),
+    ("POST", "/api/v1/orders/{id}/payment-method"),
+    ("POST", "/api/v1/orders/{id}/items"),
+    ("POST", "/api/v1/orders/{id}/returns"),
+    ("POST", "/api/v1/orders/{id}/claims"),
+    ("GET", "/api/v1/customers"),
+    ("GET", "/api/v1/customers/{id}"),
+    ("GET", "/api/v1/customers/{id}/orders"),
+    ("GET", "/api/v1/customers/{id}/payment-methods"),
+    ("GET", "/api/v1/customers/{id}/refunds"),
+    ("GET", "/api/v1/customers/{id}/claims"),
+    ("GET", "/api/v1/products/{id}"),
+    ("GET", "/api/v1/recommendations"),
+    ("POST", "/api/v1/recommendations/clicks"),
+    ("GET", "/api/v1/recommendations/clicks"),
+]
+
 ENDPOINTS = [
     Endpoint("rest webhook", "rasa", "POST", "/webhooks/rest/webhook"),
     Endpoint("rest webhook ?stream=true", "rasa", "POST", "/webhooks/rest/webhook?stream=true"),
@@ -83,26 +105,7 @@ ENDPOINTS = [
     Endpoint("rasa tracker/events", "rasa", "POST", "/conversations/{id}/tracker/events", "rasa"),
     *[
         Endpoint(f"commerce {method} {path}", "commerce", method, path, "commerce")
-        for method, path in [
-            ("GET", "/api/v1/orders/{id}"),
-            ("POST", "/api/v1/orders/{id}/verify"),
-            ("POST", "/api/v1/orders/{id}/cancel"),
-            ("POST", "/api/v1/orders/{id}/address"),
-            ("POST", "/api/v1/orders/{id}/payment-method"),
-            ("POST", "/api/v1/orders/{id}/items"),
-            ("POST", "/api/v1/orders/{id}/returns"),
-            ("POST", "/api/v1/orders/{id}/claims"),
-            ("GET", "/api/v1/customers"),
-            ("GET", "/api/v1/customers/{id}"),
-            ("GET", "/api/v1/customers/{id}/orders"),
-            ("GET", "/api/v1/customers/{id}/payment-methods"),
-            ("GET", "/api/v1/customers/{id}/refunds"),
-            ("GET", "/api/v1/customers/{id}/claims"),
-            ("GET", "/api/v1/products/{id}"),
-            ("GET", "/api/v1/recommendations"),
-            ("POST", "/api/v1/recommendations/clicks"),
-            ("GET", "/api/v1/recommendations/clicks"),
-        ]
+        for method, path in COMMERCE_ROUTES
     ],
     *[
         Endpoint(f"desk {method} {path}", "desk", method, path, auth)

@@ -18,6 +18,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.fuzz import COMMERCE_ROUTES
 from stack.processes import Stack
 from tests.e2e.desk import Agent, desk_url
 
@@ -165,26 +166,7 @@ def test_socketio_handshakes_with_junk_are_refused_or_answered_at_once(
 
 # ---- the commerce backend ------------------------------------------------------------------
 
-COMMERCE = [
-    ("GET", "/api/v1/orders/{id}"),
-    ("POST", "/api/v1/orders/{id}/verify"),
-    ("POST", "/api/v1/orders/{id}/cancel"),
-    ("POST", "/api/v1/orders/{id}/address"),
-    ("POST", "/api/v1/orders/{id}/payment-method"),
-    ("POST", "/api/v1/orders/{id}/items"),
-    ("POST", "/api/v1/orders/{id}/returns"),
-    ("POST", "/api/v1/orders/{id}/claims"),
-    ("GET", "/api/v1/customers"),
-    ("GET", "/api/v1/customers/{id}"),
-    ("GET", "/api/v1/customers/{id}/orders"),
-    ("GET", "/api/v1/customers/{id}/payment-methods"),
-    ("GET", "/api/v1/customers/{id}/refunds"),
-    ("GET", "/api/v1/customers/{id}/claims"),
-    ("GET", "/api/v1/products/{id}"),
-    ("GET", "/api/v1/recommendations"),
-    ("POST", "/api/v1/recommendations/clicks"),
-    ("GET", "/api/v1/recommendations/clicks"),
-]
+COMMERCE = COMMERCE_ROUTES
 ids = path_parts | st.sampled_from(["AC-106180", "AC-100001", "C-00001", "P-0001", "1"])
 
 

@@ -136,37 +136,32 @@ def test_when_the_rasa_command_starts_then_unset_variables_get_the_stack_default
     assert out.split() == ["http://127.0.0.1:5055/webhook", "sqlite:///elsewhere.db"]
 
 
+def run_venv(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``code`` in the virtualenv's Python from the project root, as the rasa command runs."""
+    return subprocess.run(
+        [str(VENV_PYTHON), "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+
+
 def test_in_production_the_rasa_command_takes_no_local_default(tmp_path: Path) -> None:
     """A forgotten secret must stop a production server, not be replaced by a public one."""
     code = "import os, rasa.__main__\nprint(os.environ.get('AFTERCARE_TRACKER_KEY', 'unset'))"
     env = {**clean_env(tmp_path), "AFTERCARE_ENV": "production"}
     env.pop("AFTERCARE_TRACKER_KEY", None)
-    out = subprocess.run(
-        [str(VENV_PYTHON), "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert out.stdout.split() == ["unset"]
+    assert run_venv(code, env).stdout.split() == ["unset"]
 
 
 def test_a_local_default_secret_is_never_taken_silently(tmp_path: Path) -> None:
-    code = "import rasa.__main__"
     env = clean_env(tmp_path)
     env.pop("AFTERCARE_TRACKER_KEY", None)
-    out = subprocess.run(
-        [str(VENV_PYTHON), "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert "local-only defaults" in out.stderr and "AFTERCARE_TRACKER_KEY" in out.stderr
+    stderr = run_venv("import rasa.__main__", env).stderr
+    assert "local-only defaults" in stderr and "AFTERCARE_TRACKER_KEY" in stderr
 
 
 def test_when_a_user_asks_for_telemetry_then_it_is_still_off() -> None:
