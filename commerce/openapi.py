@@ -699,7 +699,8 @@ def _paths() -> dict[str, Schema]:
                 "two customers with one number are not found), or `name` and `postcode` "
                 "together (name case-insensitive with spaces collapsed, postcode compared like "
                 "verification), or `email` and `postcode` together (the postcode of the "
-                "customer's address; a wrong pair is 404 whichever half is wrong).",
+                "customer's address or of one their orders shipped to; a wrong pair is 404 "
+                "whichever half is wrong).",
                 "security": secured,
                 "parameters": [
                     {

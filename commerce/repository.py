@@ -279,6 +279,29 @@ def find_customer_by_phone(session: Session, phone: str) -> Customer:
     return found[0]
 
 
+def find_customer_by_email_and_postcode(session: Session, email: str, postcode: str) -> Customer:
+    """Find a customer by e-mail and a postcode they are known by (a bot's check without an order).
+
+    The postcode is that of the customer's address, or one an order of theirs shipped to, as
+    order verification accepts either. A wrong pair raises the same error whichever half is
+    wrong, so nobody learns that an e-mail exists.
+
+    Raises:
+        CustomerNotFound: No customer has this e-mail with this postcode.
+    """
+    code = postcode_key(postcode)
+    try:
+        customer = find_customer_by_email(session, email)
+    except (CustomerNotFound, InvalidArgument):
+        raise CustomerNotFound(email) from None
+    shipped_to = session.execute(
+        select(Order.ship_postcode_key).where(Order.customer_id == customer.id).distinct()
+    ).scalars()
+    if not any(_matches(code, known) for known in [customer.postcode_key, *shipped_to]):
+        raise CustomerNotFound(email)
+    return customer
+
+
 def find_customer_by_name(session: Session, full_name: str, postcode: str) -> Customer:
     """Find a customer by full name and the postcode of their address (τ-bench's check).
 
@@ -384,6 +407,11 @@ class CommerceRepository:
 
     async def find_customer_by_email(self, email: str) -> Customer:
         return await self._database.run(lambda s: find_customer_by_email(s, email))
+
+    async def find_customer_by_email_and_postcode(self, email: str, postcode: str) -> Customer:
+        return await self._database.run(
+            lambda s: find_customer_by_email_and_postcode(s, email, postcode)
+        )
 
     async def find_customer_by_phone(self, phone: str) -> Customer:
         return await self._database.run(lambda s: find_customer_by_phone(s, phone))

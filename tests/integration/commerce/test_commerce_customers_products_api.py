@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from commerce.db import Database
-from commerce.models import Order
+from commerce.models import Customer, Order
 
 CUSTOMER_KEYS = {"customer_id", "name", "email", "phone", "postcode"}
 SUMMARY_KEYS = {
@@ -205,3 +205,24 @@ async def test_when_either_half_of_email_and_postcode_is_wrong_then_the_same_404
         "code": "customer_not_found",
         "message": "No customer has this e-mail address and postcode.",
     }
+
+
+async def test_a_postcode_an_order_shipped_to_also_finds_the_customer(
+    client: TestClient, auth: dict[str, str], store: Database
+) -> None:
+    query = (
+        select(Order)
+        .join(Order.customer)
+        .where(Order.ship_postcode_key != Customer.postcode_key)
+        .order_by(Order.id)
+        .limit(1)
+    )
+    order, email = store.run_sync(
+        lambda s: (lambda o: (o, o.customer.email))(s.execute(query).scalars().one())
+    )
+    query_string = f"email={quote(email)}&postcode={quote(order.ship_postcode)}"
+
+    response = await client.get(f"/api/v1/customers?{query_string}", headers=auth)
+
+    assert response.status == 200
+    assert (await response.json())["customer_id"] == order.customer_id
