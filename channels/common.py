@@ -24,6 +24,13 @@ from actions.tenants import Limits, Registry, Tenant, load_registry
 logger = logging.getLogger(__name__)
 
 
+MAX_MESSAGE_CHARS = 2000  # a shopper's message, not a document: longer ones are answered
+TOO_LONG_REPLY = (
+    f"That message is too long (over {MAX_MESSAGE_CHARS} characters). Could you say it in a "
+    "few words? Or ask for a person and our team will read it."
+)
+
+
 class Rejected(Exception):
     """A request the channel refuses, with the status and reason the caller is told."""
 

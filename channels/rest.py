@@ -27,12 +27,18 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from channels.common import Rejected, check_body_size, error_response, registry
+from channels.common import (
+    MAX_MESSAGE_CHARS,
+    TOO_LONG_REPLY,
+    Rejected,
+    check_body_size,
+    error_response,
+    registry,
+)
 from channels.http_api import guard_http_api
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 2000  # as the web chat: a shopper's message, not a document
 MAX_SENDER_CHARS = 255  # the tracker store's sender_id column
 _DONE = object()  # the end of a streamed answer, whatever happened while handling the message
 
@@ -78,7 +84,9 @@ def parse_rest_body(raw: bytes) -> RestMessage:
     if not isinstance(body, dict):
         raise Rejected(400, "malformed_body", "the body must be a JSON object")
     sender = _string(body, "sender", MAX_SENDER_CHARS, allow_empty=False)
-    text = _string(body, "message", MAX_MESSAGE_CHARS, allow_empty=True)
+    # Any length the body limit lets through: an over-long message is the shopper's, and gets
+    # an answer (RestInput), not a refusal of the request.
+    text = _string(body, "message", len(raw), allow_empty=True)
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise Rejected(400, "malformed_body", "'metadata' must be a JSON object")
@@ -122,7 +130,14 @@ class RestInput(InputChannel):
                 message = self.read(request)
             except Rejected as exc:
                 return error_response(exc)
-            if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
+            streaming = rasa.utils.endpoints.bool_arg(request, "stream", default=False)
+            if len(message.text) > MAX_MESSAGE_CHARS:
+                # As the web chat: the shopper hears why, and nothing reaches the dialogue.
+                said = {"recipient_id": message.sender, "text": TOO_LONG_REPLY}
+                if streaming:
+                    return response.text(json.dumps(said) + "\n", content_type="text/event-stream")
+                return response.json([said])
+            if streaming:
                 return response.stream(
                     self._streamed(on_new_message, message), content_type="text/event-stream"
                 )

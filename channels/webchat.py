@@ -25,6 +25,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.common import (
+    MAX_MESSAGE_CHARS,
+    TOO_LONG_REPLY,
     Rejected,
     channel_metadata,
     error_response,
@@ -38,7 +40,6 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET_JS = ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 PAGE_TOKEN_TTL_S = 12 * 3600  # a page may stay open all day; the token only names the tenant
-MAX_MESSAGE_CHARS = 2000
 # Everything the page needs comes from this server. The widget's stylesheet @imports a web
 # font from a CDN; the policy stops that request too (the system font is used instead).
 CONTENT_SECURITY_POLICY = (
@@ -167,7 +168,7 @@ class LimitedSocketIOInput(SocketIOInput):
             too_long = len(text) > MAX_MESSAGE_CHARS
             if too_long or not limiter.allow(f"socketio:{message.sender_id}"):
                 reason = (
-                    f"That message is too long (over {MAX_MESSAGE_CHARS} characters)."
+                    TOO_LONG_REPLY
                     if too_long
                     else "You're sending messages very quickly. Please wait a moment."
                 )
