@@ -109,6 +109,7 @@ class EventProtector:
         self.fernet = fernet
         self._encrypt = set(rules.encrypt_slots)
         self._shapes = {name: re.compile(pattern) for name, pattern in rules.shapes.items()}
+        self._shape_parts = {name: _parts_of(pattern) for name, pattern in rules.shapes.items()}
         self.use_domain(slots)
 
     def use_domain(self, slots: Mapping[str, Iterable[str] | None] | None) -> None:
@@ -269,8 +270,8 @@ class EventProtector:
         parts = [
             m.group(0)
             for shape in shapes
-            if shape in self._shapes
-            for m in re.finditer(rf"(?<![\w-])(?:{self._shapes[shape].pattern})(?![\w-])", value)
+            if shape in self._shape_parts
+            for m in self._shape_parts[shape].finditer(value)
         ]
         return " ".join(parts) if parts else REDACTED
 
@@ -299,6 +300,16 @@ class EventProtector:
         if isinstance(value, list):
             return [self._drop_keys(v) for v in value]
         return value
+
+
+def _parts_of(shape: str) -> re.Pattern[str]:
+    """Finds the shape inside a longer text, as a word of its own (not glued to another id).
+
+    A leading inline flag such as ``(?i)`` stays at the front, where Python requires it.
+    """
+    flags = re.match(r"\(\?[aiLmsux]+\)", shape)
+    lead = flags.group(0) if flags else ""
+    return re.compile(rf"{lead}(?<![\w-])(?:{shape[len(lead):]})(?![\w-])")
 
 
 def is_encrypted(value: Any) -> bool:

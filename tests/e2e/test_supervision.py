@@ -178,7 +178,16 @@ def test_when_a_second_stack_starts_next_to_a_running_one_then_it_refuses_and_le
     }
     first = stack_run(env, tmp_path / "first.out")
     try:
-        wait_until(lambda: healthy(env) or first.poll() is not None, 600, "first stack up")
+        # up means what the shopper's operator sees: every server healthy and the banner printed
+        # (until then a Ctrl+C aborts the start, exit 130, by design)
+        wait_until(
+            lambda: (
+                healthy(env) and "Aftercare is running" in (tmp_path / "first.out").read_text()
+            )
+            or first.poll() is not None,
+            600,
+            "first stack up",
+        )
         assert first.poll() is None, (tmp_path / "first.out").read_text()
         # the same stack again: the lock names the running one
         second = subprocess.run(
