@@ -35,6 +35,12 @@ FILLED = {
     "return_resolution": "exchange",  # so the exchange's questions are asked too
 }
 OPTIONS = [{"title": "Option A", "payload": "/inform"}, {"title": "Option B", "payload": "/x"}]
+# Where two misses lead when not to the same question once more: the order number missed twice
+# is replaced by finding the shopper; a skipped rating leaves its form.
+AFTER_TWO_MISSES: dict[str, str | None] = {
+    "order_id": "shopper_identity",
+    **{slot: None for slot in LEAVE_INSTEAD},
+}
 
 
 def _subclasses(base: type) -> list[type]:
@@ -179,8 +185,8 @@ async def test_after_two_misses_the_third_reply_is_not_the_same_question(
     _, asked = await chat.digress()
     assert asked == slot  # the first miss: the question again, as usual
     messages, asked = await chat.digress("thanks")
-    if asked is None:
-        assert slot in LEAVE_INSTEAD  # the form was left: nothing is asked a third time
+    assert asked == AFTER_TWO_MISSES.get(slot, slot)
+    if asked is None:  # the form was left: nothing is asked a third time
         return
     third = await chat.ask(asked)
     responses = [m["response"] for m in third]
@@ -193,18 +199,17 @@ async def test_after_two_misses_the_third_reply_is_not_the_same_question(
         assert third[0]["buttons"][:2] == OPTIONS  # the options again, compactly
 
 
-@pytest.mark.parametrize(("form", "slot"), FORM_SLOTS)
+@pytest.mark.parametrize(
+    ("form", "slot"), [(f, s) for f, s in FORM_SLOTS if s not in AFTER_TWO_MISSES]
+)
 async def test_after_a_third_miss_the_form_is_left_and_a_person_offered(
     form: str, slot: str
 ) -> None:
     chat = Conversation(form, slot)
     for text in ("are you a bot?", "thanks"):
         _, asked = await chat.digress(text)
-    if asked is None:
-        return
+    assert asked == slot
     await chat.ask(asked)
-    if asked != slot:
-        return  # another question now, with its own count
     messages, asked = await chat.digress("hmm")
     assert asked is None
     if slot != "satisfaction_rating":  # the rating form's own ending speaks
