@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from guardrails.rasa_defaults import TELEMETRY_ENV
 from stack.settings import ROOT, stack_env
@@ -60,6 +61,18 @@ class Backoff:
     def delay(self, crashes: int) -> float:
         """The pause before the restart that follows the ``crashes``-th crash in a row."""
         return float(min(self.max_s, self.first_s * self.factor ** max(0, crashes - 1)))
+
+
+def stop_process_group(process: subprocess.Popen[Any], grace_s: float) -> None:
+    """SIGTERM to the process's whole group, SIGKILL after ``grace_s``; gone already is fine."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+    except ProcessLookupError:
+        pass
 
 
 @dataclass
@@ -121,14 +134,7 @@ class Service:
             self.restart_at = None
             if self.process is None or self.process.poll() is not None:
                 return
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-            except ProcessLookupError:
-                pass
+            stop_process_group(self.process, grace_s=10)
 
     def reap_group(self) -> None:
         """Kill what is left of a crashed server's process group (children holding ports)."""

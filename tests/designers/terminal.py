@@ -11,12 +11,13 @@ import os
 import pty
 import re
 import select
-import signal
 import struct
 import subprocess
 import termios
 import time
 from pathlib import Path
+
+from stack.processes import stop_process_group
 
 ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07|[()][0-9A-Za-z]|[=>])")
 
@@ -87,12 +88,5 @@ class Terminal:
     def close(self) -> None:
         """Stop the process group if it is still running, and release the terminal."""
         if not self.exited():
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-            except ProcessLookupError:
-                pass
+            stop_process_group(self.process, grace_s=15)
         os.close(self._fd)

@@ -124,15 +124,7 @@ def test_when_the_rasa_command_starts_then_unset_variables_get_the_stack_default
     env = clean_env(tmp_path)
     env.pop("ACTION_ENDPOINT_URL", None)
     env["TRACKER_STORE_URL"] = "sqlite:///elsewhere.db"
-    out = subprocess.run(
-        [str(VENV_PYTHON), "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    ).stdout
+    out = run_venv(code, env).stdout
     assert out.split() == ["http://127.0.0.1:5055/webhook", "sqlite:///elsewhere.db"]
 
 
