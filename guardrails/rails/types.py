@@ -1,0 +1,52 @@
+"""What rails take and return; shared by every rail and by the pipeline that orders them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rail may need besides the text it checks.
+
+    Attributes:
+        source: For output rails, the text the candidate must stay true to: the template it
+            rephrases (fact lock) or the passages it summarises (grounding).
+        passages: Retrieved policy or FAQ passages a grounded answer rests on.
+        language: The shopper's language (ISO 639-1), kept by the output.
+        conversation_id: For the decision log only; never sent anywhere.
+    """
+
+    source: str = ""
+    passages: Sequence[str] = ()
+    language: str = "en"
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One rail's verdict on one text."""
+
+    rail: str
+    allowed: bool
+    score: float | None = None
+    reason: str = ""
+    ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The pipeline's verdict: allowed only when every rail allowed.
+
+    ``text`` is what goes on: the normalised input, or the output with locked facts restored.
+    """
+
+    allowed: bool
+    text: str
+    decisions: tuple[Decision, ...] = field(default_factory=tuple)
+
+    @property
+    def refused_by(self) -> Decision | None:
+        """The first rail that refused, if any."""
+        return next((d for d in self.decisions if not d.allowed), None)
