@@ -31,8 +31,11 @@ class Decision:
     rail: str
     allowed: bool
     score: float | None = None
+    """Risk in [0, 1], higher is worse (an injection probability); None when a rail has none."""
     reason: str = ""
     ms: float = 0.0
+    text: str | None = None
+    """A rail that transforms (normalisation, restoring locked facts) returns the new text."""
 
 
 @dataclass(frozen=True)
