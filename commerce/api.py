@@ -40,6 +40,7 @@ from commerce.errors import (
     InvalidItemChange,
     InvalidOrderState,
     InvalidPaymentMethod,
+    MerchantNotFound,
     OrderNotFound,
     OutOfStock,
     ProductNotFound,
@@ -431,7 +432,8 @@ def idempotency_key(request: web.Request) -> str:
     return key
 
 
-def _invalid(message: str) -> BadRequest:
+def invalid_request(message: str) -> BadRequest:
+    """A 422 `invalid_request` naming what is wrong with the input."""
     return BadRequest(422, "invalid_request", message)
 
 
@@ -440,47 +442,47 @@ def _text(body: Mapping[str, Any], field: str, *, limit: int, required: bool = T
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise _invalid(f"{field} must be a non-empty string.")
+        raise invalid_request(f"{field} must be a non-empty string.")
     if len(value) > limit:
-        raise _invalid(f"{field} must be at most {limit} characters.")
+        raise invalid_request(f"{field} must be at most {limit} characters.")
     return value.strip()
 
 
 def _choice(body: Mapping[str, Any], field: str, choices: tuple[str, ...]) -> str:
     value = body.get(field)
     if value not in choices:
-        raise _invalid(f"{field} must be one of: {', '.join(choices)}.")
+        raise invalid_request(f"{field} must be one of: {', '.join(choices)}.")
     return str(value)
 
 
 def _line_id(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**6:
-        raise _invalid(f"{where} must be a positive integer.")
+        raise invalid_request(f"{where} must be a positive integer.")
     return value
 
 
 def _line_ids(body: Mapping[str, Any]) -> tuple[int, ...]:
     raw = body.get("line_ids")
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_LINES_PER_REQUEST:
-        raise _invalid(f"line_ids must be a list of 1 to {MAX_LINES_PER_REQUEST} line ids.")
+        raise invalid_request(f"line_ids must be a list of 1 to {MAX_LINES_PER_REQUEST} line ids.")
     ids = tuple(_line_id(value, "each of line_ids") for value in raw)
     if len(set(ids)) != len(ids):
-        raise _invalid("line_ids must not repeat a line.")
+        raise invalid_request("line_ids must not repeat a line.")
     return ids
 
 
 def _swaps(raw: Any, field: str) -> tuple[ItemSwap, ...]:
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_LINES_PER_REQUEST:
-        raise _invalid(f"{field} must be a list of 1 to {MAX_LINES_PER_REQUEST} changes.")
+        raise invalid_request(f"{field} must be a list of 1 to {MAX_LINES_PER_REQUEST} changes.")
     swaps = []
     for item in raw:
         if not isinstance(item, dict):
-            raise _invalid(f"each of {field} must be an object with line_id and new_sku.")
+            raise invalid_request(f"each of {field} must be an object with line_id and new_sku.")
         line_id = _line_id(item.get("line_id"), f"{field}[].line_id")
         new_sku = _text(item, "new_sku", limit=64)
         swaps.append(ItemSwap(line_id=line_id, new_sku=str(new_sku)))
     if len({swap.line_id for swap in swaps}) != len(swaps):
-        raise _invalid(f"{field} must not change a line twice.")
+        raise invalid_request(f"{field} must not change a line twice.")
     return tuple(swaps)
 
 
@@ -493,9 +495,9 @@ def parse_return(body: Mapping[str, Any]) -> ReturnInput:
     if resolution == "exchange":
         exchanges = _swaps(body.get("exchanges"), "exchanges")
         if {swap.line_id for swap in exchanges} != set(line_ids):
-            raise _invalid("exchanges must name a new_sku for every line in line_ids.")
+            raise invalid_request("exchanges must name a new_sku for every line in line_ids.")
     elif body.get("exchanges") not in (None, []):
-        raise _invalid("exchanges are only for resolution exchange.")
+        raise invalid_request("exchanges are only for resolution exchange.")
     return ReturnInput(line_ids, reason, resolution, method, exchanges)
 
 
@@ -505,6 +507,52 @@ def parse_claim(body: Mapping[str, Any]) -> ClaimInput:
     remedy = _choice(body, "remedy", CLAIM_REMEDIES)
     description = _text(body, "description", limit=MAX_DESCRIPTION_LENGTH, required=False)
     return ClaimInput(kind, line_ids, remedy, description)
+
+
+# --- Errors --------------------------------------------------------------------------
+
+# Every domain error and the answer it becomes, for every route (the error middleware in
+# `commerce.app` applies it). Lookups that fail carry the value looked up (an e-mail, a name)
+# in their exception, so they answer with the fixed message here; the other errors' messages
+# are written for the caller and go out as they are (None below).
+ERROR_ANSWERS: dict[type[CommerceError], tuple[int, str, str | None]] = {
+    OrderNotFound: (404, "order_not_found", "No order matches this reference."),
+    VerificationFailed: (
+        404,
+        "verification_failed",
+        "The order could not be verified with this answer.",
+    ),
+    CustomerNotFound: (404, "customer_not_found", "No customer matches these details."),
+    ProductNotFound: (404, "product_not_found", "No product has this id."),
+    MerchantNotFound: (422, "unknown_merchant", None),
+    InvalidArgument: (422, "invalid_request", None),
+    InvalidOrderState: (409, "invalid_order_state", None),
+    AlreadyReturned: (409, "already_returned", None),
+    AlreadyClaimed: (409, "already_claimed", None),
+    OutOfStock: (409, "out_of_stock", None),
+    IdempotencyKeyReused: (409, "idempotency_key_reused", None),
+    InvalidAddress: (422, "invalid_address", None),
+    InvalidPaymentMethod: (422, "invalid_payment_method", None),
+    InsufficientGiftCardBalance: (422, "insufficient_gift_card_balance", None),
+    InvalidItemChange: (422, "invalid_item_change", None),
+    UnknownLine: (422, "unknown_line", None),
+}
+
+
+def domain_error_response(error: CommerceError | BadRequest) -> web.Response:
+    """The JSON error answer for a domain error or a bad request, from the table above.
+
+    Raises:
+        TypeError: for a domain error missing from the table (a bug: answered with a 500).
+    """
+    if isinstance(error, BadRequest):
+        return error_response(error.status, error.code, error.message)
+    for kind in type(error).__mro__:
+        if kind in ERROR_ANSWERS:
+            status, code, fixed = ERROR_ANSWERS[kind]
+            message = fixed or str(error).rstrip(".") + "."
+            return error_response(status, code, message)
+    raise TypeError(f"{type(error).__name__} has no entry in ERROR_ANSWERS")
 
 
 # --- Handlers ------------------------------------------------------------------------
@@ -519,170 +567,102 @@ async def openapi_document(request: web.Request) -> web.Response:
 
 
 async def get_order(request: web.Request) -> web.Response:
-    reference = request.match_info["ref"]
-    try:
-        order = await request.app[REPOSITORY_KEY].get_order(reference)
-    except OrderNotFound:
-        return error_response(404, "order_not_found", "No order matches this reference.")
+    order = await request.app[REPOSITORY_KEY].get_order(request.match_info["ref"])
     return json_response(serialize_order(order))
 
 
 async def verify_order(request: web.Request) -> web.Response:
     reference = request.match_info["ref"]
-    try:
-        body = await read_json_object(request)
-    except BadRequest as error:
-        return error_response(error.status, error.code, error.message)
+    body = await read_json_object(request)
     answer = body.get("answer")
     if not isinstance(answer, str) or not answer.strip():
-        return error_response(
-            422, "invalid_request", "answer must be a non-empty string (an e-mail or a postcode)."
-        )
+        raise invalid_request("answer must be a non-empty string (an e-mail or a postcode).")
     try:
         order = await request.app[REPOSITORY_KEY].verify_order(reference, answer)
-    except (VerificationFailed, InvalidArgument):
-        return error_response(
-            404, "verification_failed", "The order could not be verified with this answer."
-        )
+    except InvalidArgument:
+        # an unusable answer is as wrong as a wrong one: the caller learns nothing more
+        raise VerificationFailed(reference) from None
     return json_response({"order_id": order.id, "customer_id": order.customer_id})
 
 
 async def get_customer(request: web.Request) -> web.Response:
-    try:
-        customer = await request.app[REPOSITORY_KEY].get_customer(request.match_info["customer_id"])
-    except CustomerNotFound:
-        return error_response(404, "customer_not_found", "No customer has this id.")
+    customer = await request.app[REPOSITORY_KEY].get_customer(request.match_info["customer_id"])
     return json_response(serialize_customer(customer))
 
 
+def _filled(*values: str) -> tuple[bool, ...]:
+    return tuple(bool(v.strip()) for v in values)
+
+
 async def find_customer(request: web.Request) -> web.Response:
-    """By `email`, by `phone` (an SMS sender), or by `name` and `postcode` (τ-bench's way)."""
+    """By `email`, by `phone` (an SMS sender), by `email` and `postcode` (a shopper without an
+    order number at hand), or by `name` and `postcode` (τ-bench's way).
+
+    A lookup value that cannot match (a phone with too few digits) answers like one that does
+    not match: 404.
+    """
     email = request.query.get("email", "")
     name = request.query.get("name", "")
     postcode = request.query.get("postcode", "")
     phone = request.query.get("phone", "")
     repository = request.app[REPOSITORY_KEY]
-    if phone.strip() and not (email.strip() or name.strip() or postcode.strip()):
-        try:
-            customer = await repository.find_customer_by_phone(phone)
-        except (CustomerNotFound, InvalidArgument):
-            return error_response(
-                404, "customer_not_found", "No single customer has this phone number."
-            )
-        return json_response(serialize_customer(customer))
-    if email.strip() and not (name.strip() or postcode.strip()):
-        try:
-            customer = await repository.find_customer_by_email(email)
-        except CustomerNotFound:
-            return error_response(404, "customer_not_found", "No customer has this e-mail address.")
-        return json_response(serialize_customer(customer))
-    if email.strip() and postcode.strip() and not name.strip():
-        # Two things only the shopper knows together: how a bot finds a shopper who has no
-        # order number at hand. A wrong pair gets the same answer whichever half is wrong.
-        try:
-            customer = await repository.find_customer_by_email_and_postcode(email, postcode)
-        except CustomerNotFound:
-            return error_response(
-                404, "customer_not_found", "No customer has this e-mail address and postcode."
-            )
-        return json_response(serialize_customer(customer))
-    if name.strip() and postcode.strip() and not email.strip():
-        try:
-            customer = await repository.find_customer_by_name(name, postcode)
-        except (CustomerNotFound, InvalidArgument):
-            return error_response(
-                404, "customer_not_found", "No customer has this name and postcode."
-            )
-        return json_response(serialize_customer(customer))
-    return error_response(
-        422,
-        "invalid_request",
-        "Give the email or the phone query parameter alone, or name and postcode, or email and "
-        "postcode.",
-    )
+    lookups: dict[tuple[bool, ...], Callable[[], Awaitable[Customer]]] = {
+        (False, False, False, True): lambda: repository.find_customer_by_phone(phone),
+        (True, False, False, False): lambda: repository.find_customer_by_email(email),
+        (True, False, True, False): lambda: repository.find_customer_by_email_and_postcode(
+            email, postcode
+        ),
+        (False, True, True, False): lambda: repository.find_customer_by_name(name, postcode),
+    }
+    lookup = lookups.get(_filled(email, name, postcode, phone))
+    if lookup is None:
+        raise invalid_request(
+            "Give the email or the phone query parameter alone, or name and postcode, or email "
+            "and postcode."
+        )
+    try:
+        customer = await lookup()
+    except InvalidArgument:
+        raise CustomerNotFound("lookup") from None
+    return json_response(serialize_customer(customer))
 
 
 async def list_customer_orders(request: web.Request) -> web.Response:
-    try:
-        limit = parse_limit(request.query.get("limit"))
-        orders = await request.app[REPOSITORY_KEY].list_customer_orders(
-            request.match_info["customer_id"], limit
-        )
-    except BadRequest as error:
-        return error_response(error.status, error.code, error.message)
-    except InvalidArgument as error:
-        return error_response(422, "invalid_request", f"{error}.")
-    except CustomerNotFound:
-        return error_response(404, "customer_not_found", "No customer has this id.")
+    limit = parse_limit(request.query.get("limit"))
+    orders = await request.app[REPOSITORY_KEY].list_customer_orders(
+        request.match_info["customer_id"], limit
+    )
     return json_response({"orders": [serialize_order_summary(order) for order in orders]})
 
 
 async def list_customer_payment_methods(request: web.Request) -> web.Response:
-    try:
-        methods = await request.app[REPOSITORY_KEY].list_customer_payment_methods(
-            request.match_info["customer_id"]
-        )
-    except CustomerNotFound:
-        return error_response(404, "customer_not_found", "No customer has this id.")
+    methods = await request.app[REPOSITORY_KEY].list_customer_payment_methods(
+        request.match_info["customer_id"]
+    )
     return json_response({"payment_methods": [serialize_payment_method(m) for m in methods]})
 
 
 async def list_customer_refunds(request: web.Request) -> web.Response:
-    try:
-        refunds = await request.app[REPOSITORY_KEY].list_customer_refunds(
-            request.match_info["customer_id"]
-        )
-    except CustomerNotFound:
-        return error_response(404, "customer_not_found", "No customer has this id.")
+    refunds = await request.app[REPOSITORY_KEY].list_customer_refunds(
+        request.match_info["customer_id"]
+    )
     return json_response({"refunds": [serialize_customer_refund(r) for r in refunds]})
 
 
 async def list_customer_claims(request: web.Request) -> web.Response:
-    try:
-        days = parse_days(request.query.get("days"))
-        claims = await request.app[REPOSITORY_KEY].list_customer_claims(
-            request.match_info["customer_id"], days
-        )
-    except BadRequest as error:
-        return error_response(error.status, error.code, error.message)
-    except InvalidArgument as error:
-        return error_response(422, "invalid_request", f"{error}.")
-    except CustomerNotFound:
-        return error_response(404, "customer_not_found", "No customer has this id.")
+    days = parse_days(request.query.get("days"))
+    claims = await request.app[REPOSITORY_KEY].list_customer_claims(
+        request.match_info["customer_id"], days
+    )
     return json_response({"claims": [serialize_claim(claim) for claim in claims]})
 
 
 async def get_product(request: web.Request) -> web.Response:
-    try:
-        product = await request.app[REPOSITORY_KEY].get_product(request.match_info["product_id"])
-    except ProductNotFound:
-        return error_response(404, "product_not_found", "No product has this id.")
+    product = await request.app[REPOSITORY_KEY].get_product(request.match_info["product_id"])
     return json_response(serialize_product(product))
 
 
 # --- Changes -------------------------------------------------------------------------
-
-_CHANGE_ERRORS: dict[type[CommerceError], tuple[int, str]] = {
-    InvalidOrderState: (409, "invalid_order_state"),
-    AlreadyReturned: (409, "already_returned"),
-    AlreadyClaimed: (409, "already_claimed"),
-    OutOfStock: (409, "out_of_stock"),
-    IdempotencyKeyReused: (409, "idempotency_key_reused"),
-    InvalidAddress: (422, "invalid_address"),
-    InvalidPaymentMethod: (422, "invalid_payment_method"),
-    InsufficientGiftCardBalance: (422, "insufficient_gift_card_balance"),
-    InvalidItemChange: (422, "invalid_item_change"),
-    UnknownLine: (422, "unknown_line"),
-}
-
-
-def _change_error(error: CommerceError) -> web.Response:
-    if isinstance(error, OrderNotFound):
-        return error_response(404, "order_not_found", "No order matches this reference.")
-    for kind, (status, code) in _CHANGE_ERRORS.items():
-        if isinstance(error, kind):
-            return error_response(status, code, str(error))
-    raise error
 
 
 def _answer_response(answer: Answer) -> web.Response:
@@ -710,27 +690,20 @@ ChangeRunner = Callable[
 
 
 async def _apply_change(request: web.Request, run: ChangeRunner) -> web.Response:
-    """The path every change takes: key, body, idempotent apply, answer or domain error.
+    """The path every change takes: key, body, idempotent apply, answer.
 
-    `run` parses the body (raising `BadRequest`) and calls one repository change.
+    `run` parses the body (raising `BadRequest`) and calls one repository change; its domain
+    errors reach the error middleware like every handler's.
     """
     reference = request.match_info["ref"]
-    try:
-        key = idempotency_key(request)
-        body = await read_json_object(request)
-    except BadRequest as error:
-        return error_response(error.status, error.code, error.message)
+    key = idempotency_key(request)
+    body = await read_json_object(request)
     resource = request.match_info.route.resource
     template = resource.canonical if resource is not None else request.path
     ticket = IdempotentRequest(
         key=key, route=f"{request.method} {template}", body_hash=body_hash(body)
     )
-    try:
-        answer = await run(request.app[REPOSITORY_KEY], ticket, reference, body)
-    except BadRequest as error:
-        return error_response(error.status, error.code, error.message)
-    except CommerceError as error:
-        return _change_error(error)
+    answer = await run(request.app[REPOSITORY_KEY], ticket, reference, body)
     return _answer_response(answer)
 
 
@@ -750,7 +723,7 @@ async def change_address(request: web.Request) -> web.Response:
     ) -> Answer:
         raw = body.get("address")
         if not isinstance(raw, dict):
-            raise _invalid("address must be an object.")
+            raise invalid_request("address must be an object.")
         return await repo.change_address(ticket, ref, validate_address(raw), _order_answer)
 
     return await _apply_change(request, run)

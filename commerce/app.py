@@ -10,9 +10,17 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from commerce.api import API_PREFIX, REPOSITORY_KEY, error_response, setup_routes
+from commerce.api import (
+    API_PREFIX,
+    REPOSITORY_KEY,
+    BadRequest,
+    domain_error_response,
+    error_response,
+    setup_routes,
+)
 from commerce.config import CommerceConfig
 from commerce.db import Database
+from commerce.errors import CommerceError
 from commerce.recommendations import (
     SERVICE_KEY,
     RecommendationService,
@@ -58,12 +66,16 @@ class SchemaMissing(RuntimeError):
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer every failure with the contract's JSON error body.
 
-    aiohttp raises `HTTPException`s for unknown routes, wrong methods and oversized bodies;
-    they become 4xx JSON. Anything else is a bug on our side: logged with its traceback and
-    answered with a bare 500 that reveals nothing.
+    Handlers raise; they never build error answers. Domain errors and bad requests become
+    the status and code of `commerce.api.ERROR_ANSWERS`. aiohttp raises `HTTPException`s for
+    unknown routes, wrong methods and oversized bodies; they become 4xx JSON. Anything else
+    is a bug on our side: logged with its traceback and answered with a bare 500 that
+    reveals nothing.
     """
     try:
         return await handler(request)
+    except (BadRequest, CommerceError) as error:
+        return domain_error_response(error)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

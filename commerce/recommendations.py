@@ -32,8 +32,7 @@ from sqlalchemy.orm import Session
 
 from commerce.api import (
     API_PREFIX,
-    BadRequest,
-    error_response,
+    invalid_request,
     iso_time,
     json_response,
     money,
@@ -428,16 +427,12 @@ def list_clicks(session: Session, customer_id: str, limit: int) -> list[Recommen
 SERVICE_KEY = web.AppKey("recommendations", RecommendationService)
 
 
-def _bad(status: int, code: str, message: str) -> web.Response:
-    return error_response(status, code, message)
-
-
 def _id_param(raw: str | None, name: str) -> str | None:
     """An optional id from the query or body: None when absent, else it must look like one."""
     if raw is None:
         return None
     if not isinstance(raw, str) or not _ID.match(raw.strip()):
-        raise ValueError(f"{name} must be 1 to 64 letters, digits or -_#.")
+        raise invalid_request(f"{name} must be 1 to 64 letters, digits or -_#.")
     return raw.strip()
 
 
@@ -446,7 +441,7 @@ def _mention(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     if len(raw) > MAX_MENTION or not _MENTION.match(raw):
-        raise ValueError(f"about must be up to {MAX_MENTION} letters, digits, spaces or -'.")
+        raise invalid_request(f"about must be up to {MAX_MENTION} letters, digits, spaces or -'.")
     return raw.strip()
 
 
@@ -455,7 +450,7 @@ def _merchant(raw: str | None) -> str | None:
     if raw is None:
         return None
     if not MERCHANT_KEY.match(raw.strip()):
-        raise ValueError("merchant must be 1 to 63 lower-case letters, digits or dashes.")
+        raise invalid_request("merchant must be 1 to 63 lower-case letters, digits or dashes.")
     return raw.strip()
 
 
@@ -463,7 +458,7 @@ def _limit(raw: str | None, default: int) -> int:
     if raw is None:
         return default
     if not raw.strip().isdigit() or not 1 <= int(raw.strip()) <= MAX_LIMIT:
-        raise ValueError(f"limit must be an integer between 1 and {MAX_LIMIT}.")
+        raise invalid_request(f"limit must be an integer between 1 and {MAX_LIMIT}.")
     return int(raw.strip())
 
 
@@ -502,78 +497,48 @@ def serialize_click(click: RecommendationClick) -> dict[str, Any]:
 async def get_recommendations(request: web.Request) -> web.Response:
     """`GET /api/v1/recommendations?customer_id=&product_id=&about=&limit=&merchant=`."""
     service = request.app[SERVICE_KEY]
-    try:
-        merchant = _merchant(request.query.get("merchant"))
-        customer_id = _id_param(request.query.get("customer_id"), "customer_id")
-        product_id = _id_param(request.query.get("product_id"), "product_id")
-        about = _mention(request.query.get("about"))
-    except ValueError as error:
-        return _bad(422, "invalid_request", str(error))
+    merchant = _merchant(request.query.get("merchant"))
+    customer_id = _id_param(request.query.get("customer_id"), "customer_id")
+    product_id = _id_param(request.query.get("product_id"), "product_id")
+    about = _mention(request.query.get("about"))
     try:
         policy = service.policy_for(merchant)
     except MerchantNotFound:
         known = ", ".join(sorted(service.merchants))
-        return _bad(
-            422,
-            "unknown_merchant",
+        raise MerchantNotFound(
             f"This backend has no recommendation rules for merchant {merchant!r} "
-            f"(it serves: {known}).",
-        )
-    try:
-        limit = _limit(request.query.get("limit"), policy.max_results)
-    except ValueError as error:
-        return _bad(422, "invalid_request", str(error))
-    try:
-        suggestions = await service.suggest(customer_id, product_id, limit, about, policy)
-    except CustomerNotFound:
-        return _bad(404, "customer_not_found", "No customer has this id.")
-    except ProductNotFound:
-        return _bad(404, "product_not_found", "No product has this id.")
+            f"(it serves: {known})"
+        ) from None
+    limit = _limit(request.query.get("limit"), policy.max_results)
+    suggestions = await service.suggest(customer_id, product_id, limit, about, policy)
     return json_response(serialize_suggestions(suggestions))
 
 
 async def post_click(request: web.Request) -> web.Response:
     """`POST /api/v1/recommendations/clicks`: 201 the first time, 200 for a repeat."""
-    try:
-        body = await read_json_object(request)
-    except BadRequest as error:
-        return _bad(error.status, error.code, error.message)
+    body = await read_json_object(request)
     position = body.get("position")
-    try:
-        recommendation_id = _id_param(body.get("recommendation_id"), "recommendation_id")
-        product_id = _id_param(body.get("product_id"), "product_id")
-        customer_id = _id_param(body.get("customer_id"), "customer_id")
-        if recommendation_id is None or product_id is None:
-            raise ValueError("recommendation_id and product_id are required.")
-        if position is not None and (
-            isinstance(position, bool) or not isinstance(position, int) or not 1 <= position <= 50
-        ):
-            raise ValueError("position must be an integer between 1 and 50.")
-    except ValueError as error:
-        return _bad(422, "invalid_request", str(error))
-    try:
-        click, created = await request.app[SERVICE_KEY].record_click(
-            recommendation_id, product_id, customer_id, position
-        )
-    except ProductNotFound:
-        return _bad(404, "product_not_found", "No product has this id.")
-    except CustomerNotFound:
-        return _bad(404, "customer_not_found", "No customer has this id.")
+    recommendation_id = _id_param(body.get("recommendation_id"), "recommendation_id")
+    product_id = _id_param(body.get("product_id"), "product_id")
+    customer_id = _id_param(body.get("customer_id"), "customer_id")
+    if recommendation_id is None or product_id is None:
+        raise invalid_request("recommendation_id and product_id are required.")
+    if position is not None and (
+        isinstance(position, bool) or not isinstance(position, int) or not 1 <= position <= 50
+    ):
+        raise invalid_request("position must be an integer between 1 and 50.")
+    click, created = await request.app[SERVICE_KEY].record_click(
+        recommendation_id, product_id, customer_id, position
+    )
     return json_response(serialize_click(click), status=201 if created else 200)
 
 
 async def get_clicks(request: web.Request) -> web.Response:
     """`GET /api/v1/recommendations/clicks?customer_id=`: what a shopper picked."""
-    try:
-        customer_id = _id_param(request.query.get("customer_id"), "customer_id")
-        if customer_id is None:
-            raise ValueError("customer_id is required.")
-    except ValueError as error:
-        return _bad(422, "invalid_request", str(error))
-    try:
-        clicks = await request.app[SERVICE_KEY].clicks(customer_id)
-    except CustomerNotFound:
-        return _bad(404, "customer_not_found", "No customer has this id.")
+    customer_id = _id_param(request.query.get("customer_id"), "customer_id")
+    if customer_id is None:
+        raise invalid_request("customer_id is required.")
+    clicks = await request.app[SERVICE_KEY].clicks(customer_id)
     return json_response({"clicks": [serialize_click(click) for click in clicks]})
 
 

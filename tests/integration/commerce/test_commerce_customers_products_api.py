@@ -203,7 +203,7 @@ async def test_when_either_half_of_email_and_postcode_is_wrong_then_the_same_404
     assert response.status == 404
     assert (await response.json())["error"] == {
         "code": "customer_not_found",
-        "message": "No customer has this e-mail address and postcode.",
+        "message": "No customer matches these details.",
     }
 
 

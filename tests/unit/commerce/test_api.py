@@ -9,8 +9,11 @@ from decimal import Decimal
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
+from commerce import errors
 from commerce.api import (
+    ERROR_ANSWERS,
     BadRequest,
+    domain_error_response,
     dumps,
     idempotency_key,
     iso_date,
@@ -22,6 +25,7 @@ from commerce.api import (
     parse_return,
 )
 from commerce.changes import ClaimInput, ItemSwap, ReturnInput
+from commerce.errors import CustomerNotFound
 
 
 @pytest.mark.parametrize(
@@ -146,3 +150,20 @@ def test_when_a_return_body_breaks_the_shape_then_it_is_a_422(body: dict) -> Non
         parse_return(body)
 
     assert (caught.value.status, caught.value.code) == (422, "invalid_request")
+
+
+def test_every_domain_error_has_an_answer_in_the_table() -> None:
+    """A new domain error without a status would reach shoppers' clients as a 500."""
+    kinds = {
+        kind
+        for kind in vars(errors).values()
+        if isinstance(kind, type) and issubclass(kind, errors.CommerceError)
+    } - {errors.CommerceError}
+    assert kinds <= set(ERROR_ANSWERS)
+
+
+def test_a_lookup_error_never_echoes_the_value_looked_up() -> None:
+    response = domain_error_response(CustomerNotFound("jane.doe@example.com"))
+    assert response.status == 404
+    assert response.text is not None and "jane.doe" not in response.text
+    assert json.loads(response.text)["error"]["code"] == "customer_not_found"
