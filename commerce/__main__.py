@@ -8,10 +8,10 @@ import sys
 import pydantic
 from aiohttp import web
 
-from commerce.access import RouteAccessLogger, access_logger
 from commerce.app import SchemaMissing, create_app
 from commerce.config import DEFAULT_API_TOKEN, CommerceConfig
 from commerce.recommendations import PolicyUnusable, warm_up_on_start
+from webkit.access import RouteAccessLogger, access_logger
 
 logger = logging.getLogger("commerce")
 

@@ -68,6 +68,7 @@ from commerce.models import (
 )
 from commerce.openapi import build_openapi
 from commerce.repository import CommerceRepository
+from webkit.errors import error_response
 
 REPOSITORY_KEY = web.AppKey("repository", CommerceRepository)
 OPENAPI_KEY = web.AppKey("openapi", dict)
@@ -135,16 +136,6 @@ def dumps(value: Any) -> str:
 
 def json_response(data: Any, *, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=dumps)
-
-
-def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
-) -> web.Response:
-    """The contract's error body: `{"error": {"code": ..., "message": ...}}`."""
-    response = json_response({"error": {"code": code, "message": message}}, status=status)
-    if headers:
-        response.headers.update(headers)
-    return response
 
 
 def iso_time(value: dt.datetime | None) -> str | None:

@@ -15,7 +15,6 @@ from commerce.api import (
     REPOSITORY_KEY,
     BadRequest,
     domain_error_response,
-    error_response,
     setup_routes,
 )
 from commerce.config import CommerceConfig
@@ -30,6 +29,7 @@ from commerce.recommendations import (
 )
 from commerce.repository import CommerceRepository, utc_now
 from recommender.config import RecommendationPolicy
+from webkit.errors import error_middleware, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -41,51 +41,22 @@ MERCHANT_POLICIES_KEY: web.AppKey[dict[str, RecommendationPolicy]] = web.AppKey(
     "merchant_recommendation_policies"
 )
 
-_HTTP_ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    408: "request_timeout",
-    411: "length_required",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "invalid_request",
-    429: "too_many_requests",
-}
-# Headers of an aiohttp HTTPException that describe its own text body, not ours.
-_BODY_HEADERS = {"content-type", "content-length"}
-
 
 class SchemaMissing(RuntimeError):
     """The database has no commerce tables; the store was never seeded."""
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer every failure with the contract's JSON error body.
+async def domain_error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Domain errors and bad requests become the status and code of `ERROR_ANSWERS`.
 
-    Handlers raise; they never build error answers. Domain errors and bad requests become
-    the status and code of `commerce.api.ERROR_ANSWERS`. aiohttp raises `HTTPException`s for
-    unknown routes, wrong methods and oversized bodies; they become 4xx JSON. Anything else
-    is a bug on our side: logged with its traceback and answered with a bare 500 that
-    reveals nothing.
+    Handlers raise; they never build error answers. It runs inside the shared
+    `webkit.errors.error_middleware`, which answers everything else.
     """
     try:
         return await handler(request)
     except (BadRequest, CommerceError) as error:
         return domain_error_response(error)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        code = _HTTP_ERROR_CODES.get(exc.status, "http_error")
-        message = exc.reason if exc.status != 413 else "The request body is too large."
-        headers = {k: v for k, v in exc.headers.items() if k.lower() not in _BODY_HEADERS}
-        return error_response(exc.status, code, message, headers)
-    except Exception:
-        logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "Something went wrong on our side.")
 
 
 def auth_middleware(token: str) -> Middleware:
@@ -150,7 +121,7 @@ def create_app(
             tests pin it to the seeded store's day.
     """
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware(config.api_token)],
+        middlewares=[error_middleware, domain_error_middleware, auth_middleware(config.api_token)],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG_KEY] = config

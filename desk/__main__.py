@@ -8,9 +8,9 @@ import sys
 import pydantic
 from aiohttp import web
 
-from commerce.access import RouteAccessLogger, access_logger
 from desk.app import create_app
 from desk.config import DeskConfig
+from webkit.access import RouteAccessLogger, access_logger
 
 logger = logging.getLogger("desk")
 

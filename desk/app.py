@@ -25,9 +25,6 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy.engine import make_url
 
-from commerce.api import error_response
-from commerce.app import error_middleware
-from commerce.db import Database
 from desk import pages
 from desk.auth import CSRF_HEADER, SESSION_COOKIE, same_token
 from desk.config import Connector, DeskConfig
@@ -35,11 +32,12 @@ from desk.connectors.base import ConsoleConnector, DeskConnector
 from desk.connectors.chatwoot import ChatwootConnector
 from desk.connectors.webhook import chatwoot_webhook
 from desk.conversations import Conversations, ConversationUnavailable, RasaConversations
+from desk.db import DeskDatabase
 from desk.handoffs import finish, mirror, send_reply, sync_forever, sync_ticket
 from desk.keys import AGENT_KEY, CONFIG_KEY, CONNECTOR_KEY, CONVERSATIONS_KEY, CSRF_KEY, SERVICE_KEY
 from desk.masking import Masker
-from desk.models import Base
 from desk.service import AgentView, Conflict, DeskService, Forbidden, NewTicket, NotFound
+from webkit.errors import error_middleware, error_response
 
 logger = logging.getLogger(__name__)
 
@@ -346,8 +344,8 @@ async def health(request: web.Request) -> web.Response:
 # ---- lifetime ----------------------------------------------------------------------------
 async def _resources_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG_KEY]
-    database = Database(config.db_url)
-    Base.metadata.create_all(database.engine)
+    database = DeskDatabase(config.db_url)
+    database.create_schema()
     service = DeskService(
         database, Masker(config.transcript_key), session_hours=config.session_hours
     )

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from commerce.db import Database
 from desk.auth import hash_password, new_token, token_hash, verify_password
 from desk.config import AgentSeed, Role
 from desk.masking import Masker
@@ -34,6 +33,7 @@ from desk.models import (
     Ticket,
     TicketMessage,
 )
+from webkit.db import SqlDatabase
 
 
 class DeskError(Exception):
@@ -120,7 +120,7 @@ class DeskService:
 
     def __init__(
         self,
-        database: Database,
+        database: SqlDatabase,
         masker: Masker,
         *,
         session_hours: int = 8,

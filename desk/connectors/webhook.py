@@ -7,7 +7,6 @@ import logging
 
 from aiohttp import web
 
-from commerce.api import error_response
 from desk.connectors.chatwoot import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -20,6 +19,7 @@ from desk.conversations import ConversationUnavailable
 from desk.handoffs import finish, send_reply
 from desk.keys import CONFIG_KEY, SERVICE_KEY
 from desk.models import OPEN_STATES
+from webkit.errors import error_response
 
 logger = logging.getLogger(__name__)
 

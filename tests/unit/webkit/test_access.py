@@ -9,8 +9,8 @@ from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo
 
-from commerce.access import ACCESS_LOGGER, RouteAccessLogger
 from guardrails.logs import ALREADY_SCRUBBED
+from webkit.access import ACCESS_LOGGER, RouteAccessLogger
 
 
 async def _ok(request: web.Request) -> web.Response:

@@ -1,0 +1,152 @@
+"""Engine, sessions and the bridge from asyncio handlers to synchronous SQLAlchemy.
+
+`aiosqlite` is not a dependency of the project, so SQLAlchemy's asyncio extension cannot
+drive SQLite here. Instead each unit of database work is a plain synchronous function that
+receives a `Session`; `Database.run` executes it on a small dedicated thread pool so the
+event loop never blocks on I/O. Swapping in `create_async_engine` later changes this module
+and the repositories only.
+
+Changes run with `write=True`. On SQLite they are serialised by a lock in the process:
+SQLite allows one writer anyway, and two threads that both read and then try to write
+would otherwise deadlock on its file lock and fail with "database is locked" instead of
+waiting. Other databases need no lock; row locks and unique keys do that job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import MetaData, create_engine, event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_engine_for(url: str) -> Engine:
+    """Create an engine, preparing SQLite so it is safe to use from the worker threads.
+
+    For a SQLite file the parent directory is created (the default `var/commerce.db` lives
+    in a folder git does not track), connections may cross threads, and foreign keys are
+    enforced, which SQLite does not do unless asked on every connection.
+    """
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return create_engine(url, future=True, pool_pre_ping=True)
+
+    path = sqlite_path(url)
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+    if path is None:
+        # One shared connection, or every thread would see its own empty in-memory database.
+        kwargs["poolclass"] = StaticPool
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _enable_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+class SqlDatabase:
+    """An engine, a session factory and the thread pool database work runs on.
+
+    A service subclasses it with its own ``metadata`` (its models' tables), so the schema
+    methods know which tables are its own.
+
+    Args:
+        url: SQLAlchemy database URL.
+        max_workers: Threads for database work; SQLite serialises writers anyway, and most
+            requests only read, so a handful is plenty.
+    """
+
+    metadata: MetaData
+
+    def __init__(self, url: str, *, max_workers: int = 4, thread_name: str = "db") -> None:
+        self.url = url
+        self.engine = create_engine_for(url)
+        self._write_lock: threading.Lock | None = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else None
+        )
+        self._sessions = sessionmaker(bind=self.engine, future=True, expire_on_commit=False)
+        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=thread_name)
+
+    def session(self) -> Session:
+        """A new session; use it as a context manager."""
+        return self._sessions()
+
+    def run_sync(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a fresh session on the calling thread."""
+        with self._sessions() as session:
+            return work(session)
+
+    def run_write_sync(self, work: Callable[[Session], T]) -> T:
+        """Run `work`, which writes and commits itself, in a fresh session on this thread."""
+        if self._write_lock is None:
+            return self.run_sync(work)
+        with self._write_lock:
+            return self.run_sync(work)
+
+    async def run(self, work: Callable[[Session], T], *, write: bool = False) -> T:
+        """Run `work` in a fresh session on the database thread pool.
+
+        Whatever `work` returns must be fully loaded before the session closes: ORM objects
+        come back detached, so relationships have to be eager-loaded inside `work`.
+
+        Args:
+            work: The unit of work; it commits itself if it writes.
+            write: True for work that writes (serialised on SQLite, see the module notes).
+        """
+        loop = asyncio.get_running_loop()
+        runner = self.run_write_sync if write else self.run_sync
+        return await loop.run_in_executor(self._executor, runner, work)
+
+    def create_schema(self) -> None:
+        self.metadata.create_all(self.engine)
+
+    def drop_schema(self) -> None:
+        self.metadata.drop_all(self.engine)
+
+    def has_schema(self) -> bool:
+        """True when every table and column of the models exists.
+
+        A store seeded by an older version lacks the newer tables or columns; it has to be
+        seeded again rather than fail on the first request that needs them.
+        """
+        inspector = inspect(self.engine)
+        existing = set(inspector.get_table_names())
+        if not set(self.metadata.tables) <= existing:
+            return False
+        return all(
+            set(table.columns.keys()) <= {column["name"] for column in inspector.get_columns(name)}
+            for name, table in self.metadata.tables.items()
+        )
+
+    def close(self) -> None:
+        """Stop the worker threads and close pooled connections."""
+        self._executor.shutdown(wait=True)
+        self.engine.dispose()
