@@ -66,9 +66,11 @@ def run_rails(
         config: Defaults to :func:`load_config`.
     """
     context = context or Context()
-    rails = (config or load_config()).input if direction == "input" else (
-        config or load_config()
-    ).output
+    rails = (
+        (config or load_config()).input
+        if direction == "input"
+        else (config or load_config()).output
+    )
     decisions: list[Decision] = []
     for rail in rails:
         decision = _run_one(rail, text, context)
