@@ -65,7 +65,7 @@ demo-orders: seed ## One JSON line per sample order, covering every order state
 lint: $(STAMP) ## ruff (lint + format) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components benchmarks recommender desk webkit
+	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components benchmarks recommender desk webkit merchants
 
 validate: $(STAMP) ## rasa data validate
 	$(RASA) data validate --fail-on-warnings

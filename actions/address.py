@@ -24,12 +24,11 @@ from actions.changes import (
     settle,
     state_allows,
 )
-from actions.policy import load_policy
 from actions.reask import AskAction
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
-from actions.support import apologise_backend_down
-from actions.tenants import tenant_of
+from actions.support import apologise_backend_down, tenant_of
 from actions.verification import UNAVAILABLE
+from merchants.policy import load_policy
 
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "

@@ -23,7 +23,6 @@ from actions.changes import (
     settle,
 )
 from actions.orders import STATUS_WORDS
-from actions.policy import RefundMethod, load_policy
 from actions.reask import AskAction
 from actions.services.commerce import (
     BackendUnavailable,
@@ -32,9 +31,9 @@ from actions.services.commerce import (
     Order,
     client_from_env,
 )
-from actions.support import apologise_backend_down, support_contact
-from actions.tenants import tenant_of
+from actions.support import apologise_backend_down, support_contact, tenant_of
 from actions.verification import UNAVAILABLE
+from merchants.policy import RefundMethod, load_policy
 
 REASONS = {
     "no_longer_needed": (

@@ -11,11 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.orders import STATUS_WORDS
-from actions.policy import load_policy
 from actions.services.commerce import CommerceError, Order, client_from_env
-from actions.support import apologise_backend_down, support_contact
-from actions.tenants import tenant_of
+from actions.support import apologise_backend_down, support_contact, tenant_of
 from actions.verification import LOCKED, UNAVAILABLE, OrderVerification, normalise_order_ref
+from merchants.policy import load_policy
 
 BACKED_OUT = "backed_out"
 # Slots a change flow fills; all are forgotten when the change is done or abandoned.

@@ -24,8 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services.commerce import CommerceError, Suggestion, client_from_env
-from actions.support import apologise_backend_down
-from actions.tenants import tenant_of
+from actions.support import apologise_backend_down, tenant_of
 
 # suggestion_state values
 OFFERED = "offered"

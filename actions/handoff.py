@@ -30,8 +30,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.reask import ReaskingForm
 from actions.services.desk import DeskUnavailable, Handoff, desk_from_env
-from actions.support import support_contact
-from actions.tenants import tenant_of
+from actions.support import support_contact, tenant_of
 from guardrails.handoff.rules import Reason, load_rules
 
 DEFAULT_MERCHANT = "demo"

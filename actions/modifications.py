@@ -39,7 +39,6 @@ from actions.options import (
     pick_method,
     total_difference,
 )
-from actions.policy import Resolution, load_policy
 from actions.reask import AskAction
 from actions.services.commerce import (
     ChangeRefused,
@@ -50,9 +49,9 @@ from actions.services.commerce import (
     Product,
     client_from_env,
 )
-from actions.support import apologise_backend_down
-from actions.tenants import tenant_of
+from actions.support import apologise_backend_down, tenant_of
 from actions.verification import UNAVAILABLE
+from merchants.policy import Resolution, load_policy
 
 EXCHANGE_INSTEAD = "exchange_instead"
 

@@ -14,16 +14,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.policy import describe_remedies, load_policy
 from actions.reask import AskAction
 from actions.services.commerce import (
     CommerceError,
     Order,
     client_from_env,
 )
-from actions.support import apologise_backend_down, support_contact
-from actions.tenants import tenant_of
+from actions.support import apologise_backend_down, support_contact, tenant_of
 from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
+from merchants.policy import describe_remedies, load_policy
 
 STATUS_WORDS = {
     "shipped": "on its way",

@@ -27,13 +27,12 @@ from actions.changes import (
     order_or_apologise,
     settle,
 )
-from actions.policy import Remedy, load_policy
 from actions.reask import AskAction
 from actions.returns import describe_line, pick_lines
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
-from actions.support import apologise_backend_down, support_contact
-from actions.tenants import tenant_of
+from actions.support import apologise_backend_down, support_contact, tenant_of
 from actions.verification import UNAVAILABLE
+from merchants.policy import Remedy, load_policy
 
 SENT = frozenset(
     {

@@ -30,8 +30,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.policy import load_policy
-from actions.tenants import tenant_of
+from actions.support import tenant_of
+from merchants.policy import load_policy
 
 if TYPE_CHECKING:
     from rasa_sdk import FormValidationAction

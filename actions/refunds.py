@@ -11,14 +11,14 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.policy import (
+from actions.support import tenant_of
+from merchants.policy import (
     MerchantPolicy,
     RefundMethod,
     Resolution,
     credit_only_to_existing_gift_card,
     load_policy,
 )
-from actions.tenants import tenant_of
 
 RESOLUTION_WORDS = {
     Resolution.refund: "a refund",

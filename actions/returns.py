@@ -30,12 +30,6 @@ from actions.changes import (
 from actions.modifications import OptionChangeValidation, chosen_swaps, money_words
 from actions.options import GIFT_CARD, decode_swaps, describe_swap, total_difference
 from actions.orders import STATUS_WORDS
-from actions.policy import (
-    MerchantPolicy,
-    Resolution,
-    credit_only_to_existing_gift_card,
-    load_policy,
-)
 from actions.reask import AskAction
 from actions.services.commerce import (
     ChangeRefused,
@@ -44,9 +38,14 @@ from actions.services.commerce import (
     OrderLine,
     client_from_env,
 )
-from actions.support import apologise_backend_down, support_contact
-from actions.tenants import tenant_of
+from actions.support import apologise_backend_down, support_contact, tenant_of
 from actions.verification import UNAVAILABLE
+from merchants.policy import (
+    MerchantPolicy,
+    Resolution,
+    credit_only_to_existing_gift_card,
+    load_policy,
+)
 
 CHAT_RESOLUTIONS = (Resolution.refund, Resolution.store_credit, Resolution.exchange)
 RESOLUTION_LABELS = {

@@ -9,15 +9,15 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.identity import (
+from actions.services.commerce import CommerceError, client_from_env
+from merchants.identity import (
     channel_claims,
     channel_secret,
     customer_from_token,
     identity_secret,
     unseal,
 )
-from actions.services.commerce import CommerceError, client_from_env
-from actions.tenants import known_tenant, load_registry
+from merchants.tenants import known_tenant, load_registry
 
 
 async def customer_from_phone(tenant: str | None, sealed_phone: str | None) -> str | None:

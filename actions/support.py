@@ -1,18 +1,17 @@
-"""Small pieces shared by the flows: policy-backed contact details and the backend apology."""
+"""Small pieces shared by the flows: the conversation's merchant, contact details, the apology."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.policy import load_policy
+from merchants.policy import support_contact
 
 
-def support_contact(tenant: str | None = None) -> dict[str, Any]:
-    """Template variables that tell the shopper how to reach ``tenant``'s team."""
-    support = load_policy(tenant=tenant).support
-    return {"support_email": support.email, "support_hours": support.hours}
+def tenant_of(tracker: Tracker) -> str | None:
+    """The conversation's tenant (the ``tenant`` slot), for scoping policy and backend calls."""
+    value = tracker.get_slot("tenant")
+    return value if isinstance(value, str) and value else None
 
 
 def apologise_backend_down(dispatcher: CollectingDispatcher, tenant: str | None = None) -> None:

@@ -14,10 +14,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.policy import load_policy
 from actions.reask import CHANGE_COURSE_AFTER, IDENTIFY_INSTEAD_OF, ReaskingForm, missed
 from actions.services.commerce import BackendUnavailable, CommerceError, client_from_env
-from actions.tenants import tenant_of
+from actions.support import tenant_of
+from merchants.policy import load_policy
 
 # Bare digits count only when no other id's prefix is glued to them ("PM-718458" is a payment
 # method, not order 718458).

@@ -18,8 +18,8 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.identity import channel_secret, seal, sign_channel_token
-from actions.tenants import Limits, Registry, Tenant, load_registry
+from merchants.identity import channel_secret, seal, sign_channel_token
+from merchants.tenants import Limits, Registry, Tenant, load_registry
 
 logger = logging.getLogger(__name__)
 

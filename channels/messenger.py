@@ -22,7 +22,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.tenants import MessengerChannel
 from channels.common import (
     PushOutput,
     Rejected,
@@ -32,6 +31,7 @@ from channels.common import (
     registry,
 )
 from channels.sms import split_parts
+from merchants.tenants import MessengerChannel
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """What the channels must remember between webhooks: SMS consent and the last numbered menu.
 
 Both are keyed by the conversation's sender id, in which an SMS phone number is sealed
-(``actions.identity.seal``), so no phone number is stored in the clear. Consent must outlive a
+(``merchants.identity.seal``), so no phone number is stored in the clear. Consent must outlive a
 restart and be shared by every Rasa instance, so it is in a database (SQLite by default,
 ``CHANNEL_STATE_DB_URL`` for PostgreSQL in production), never in memory.
 """

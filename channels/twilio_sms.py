@@ -25,8 +25,6 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from actions.identity import channel_secret, seal, unseal
-from actions.tenants import ReplyMode, SmsChannel, Tenant
 from channels.common import (
     PushOutput,
     Rejected,
@@ -38,6 +36,8 @@ from channels.common import (
 )
 from channels.sms import Keyword, keyword, number_options, option_payload, split_parts
 from channels.state import ChannelState, state_from_env
+from merchants.identity import channel_secret, seal, unseal
+from merchants.tenants import ReplyMode, SmsChannel, Tenant
 
 logger = logging.getLogger(__name__)
 

@@ -75,7 +75,7 @@ def unchecked_values_cleared(tracker: DialogueStateTracker) -> list[Event]:
 
 def contact_for(tracker: DialogueStateTracker) -> dict[str, Any]:
     """The team's e-mail and hours for the conversation's merchant (the ``tenant`` slot)."""
-    from actions.support import support_contact
+    from merchants.policy import support_contact
 
     tenant = tracker.get_slot("tenant")
     try:

@@ -10,10 +10,10 @@ import sys
 import threading
 from pathlib import Path
 
-from actions.policy import load_policy
-from actions.tenants import load_registry
 from guardrails.handoff.rules import load_rules
 from guardrails.pii.config import load_config
+from merchants.policy import load_policy
+from merchants.tenants import load_registry
 from stack.processes import VENV_BIN, Stack, StackError
 from stack.running import AlreadyRunning, claim
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env

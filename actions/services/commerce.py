@@ -861,7 +861,7 @@ def client_from_env(tenant: str | None = None) -> CommerceClient:
     """
     global _client
     if tenant is not None:
-        from actions.tenants import load_registry  # only multi-merchant setups need it
+        from merchants.tenants import load_registry  # only multi-merchant setups need it
 
         entry = load_registry().tenants.get(tenant)
         if entry is not None and entry.commerce_api_url_env:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from actions.identity import sign_customer_token
+from merchants.identity import sign_customer_token
 from stack.processes import Stack
 from tests.e2e.conftest import backend_order, order_in
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from actions.policy import DEFAULT_POLICY_PATH, parse_policy
+from merchants.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_order
 from tests.e2e.variants import alternative, samples_in

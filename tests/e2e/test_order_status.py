@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.identity import sign_customer_token
+from merchants.identity import sign_customer_token
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_order, customer_orders, order_in
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.policy import DEFAULT_POLICY_PATH, parse_policy
+from merchants.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_order, customer_claims, customer_orders
 

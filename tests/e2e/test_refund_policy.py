@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions.policy import DEFAULT_POLICY_PATH, parse_policy
+from merchants.policy import DEFAULT_POLICY_PATH, parse_policy
 from tests.e2e.conftest import Chat, order_in
 
 

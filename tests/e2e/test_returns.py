@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from actions.policy import DEFAULT_POLICY_PATH, parse_policy
+from merchants.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_order, customer_claims, customer_orders
 

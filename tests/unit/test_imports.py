@@ -1,8 +1,8 @@
 """The layers' import rules, read from the source with ``ast``: a forbidden edge fails here.
 
-channels → Rasa → actions → service clients → backends. The agent desk and the reference
-backend are separate services that share only ``webkit``; a merchant replaces the backend
-without touching the desk.
+channels → Rasa → actions → service clients → backends, with ``merchants`` (tenants, policy,
+identity) below all of them. The agent desk and the reference backend are separate services
+that share only ``webkit``; a merchant replaces the backend without touching the desk.
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ FORBIDDEN: dict[str, set[str]] = {
         "stores",
     },
     "recommender": {"actions", "channels", "commerce", "desk", "stack"},
+    # a merchant's configuration sits below every layer that reads it, Rasa included
+    "merchants": {"actions", "channels", "commerce", "desk", "stack", "rasa", "rasa_sdk"},
+    # the Rasa server's side never reaches into the action server's dialogue code
+    "channels": {"actions", "commerce", "desk"},
+    "stack": {"actions"},
+    "guardrails": {"actions", "channels", "commerce", "desk"},
+    "stores": {"actions", "channels", "commerce", "desk"},
 }
 
 

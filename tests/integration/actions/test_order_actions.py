@@ -24,12 +24,12 @@ from rasa_sdk.events import (
 )
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import identity
 from actions.fallback import ActionNluFallback
 from actions.orders import ActionAskOrderId, ActionOrderStatus, ValidateOrderStatusForm
-from actions.policy import load_policy
 from actions.services import commerce
 from actions.session import ActionSessionStart
+from merchants import identity
+from merchants.policy import load_policy
 from tests.conftest import ROOT
 from tests.integration.actions.conftest import Backend, Store, closed_port_url
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.policy import DEFAULT_POLICY_PATH, MerchantPolicy, parse_policy
 from actions.refunds import policy_answers, topic_order
+from merchants.policy import DEFAULT_POLICY_PATH, MerchantPolicy, parse_policy
 
 TAU_POLICY = DEFAULT_POLICY_PATH.parent / "tau-bench.yml"
 

@@ -9,9 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.session as session
-from actions.identity import channel_secret, seal, sign_channel_token
 from actions.services.commerce import CustomerNotFound
 from actions.session import ActionSessionStart
+from merchants.identity import channel_secret, seal, sign_channel_token
 
 
 class PhoneBook:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from actions.identity import channel_claims, channel_secret, unseal
 from channels.common import RateLimiter, channel_metadata, public_url
+from merchants.identity import channel_claims, channel_secret, unseal
 
 
 def test_a_sender_gets_a_burst_then_is_limited_until_the_bucket_refills() -> None:

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from actions.policy import load_policy
-from actions.tenants import DEFAULT_TENANTS_PATH, ReplyMode, load_registry, parse_registry
+from merchants.policy import load_policy
+from merchants.tenants import DEFAULT_TENANTS_PATH, ReplyMode, load_registry, parse_registry
 
 
 def _write(tmp_path: Path, change: Any) -> Path:
@@ -59,7 +59,7 @@ def test_a_secret_that_is_not_set_stops_the_channel(monkeypatch: pytest.MonkeyPa
     sms = load_registry().tenants["demo"].sms
     assert sms is not None
     monkeypatch.delenv(sms.auth_token_env, raising=False)
-    from actions.tenants import MissingSecret
+    from merchants.tenants import MissingSecret
 
     with pytest.raises(MissingSecret, match=sms.auth_token_env):
         sms.auth_token()

@@ -213,9 +213,15 @@ def load_policy(path: str | None = None, tenant: str | None = None) -> MerchantP
     keeps the process-wide policy, so existing callers need not change.
     """
     if tenant is not None and path is None:
-        from actions.tenants import load_registry  # the registry is only needed with tenants
+        from merchants.tenants import load_registry  # the registry is only needed with tenants
 
         found = load_registry().tenants.get(tenant)
         if found is not None:
             return parse_policy(Path(found.policy_path()))
     return parse_policy(Path(path or os.environ.get("MERCHANT_POLICY") or DEFAULT_POLICY_PATH))
+
+
+def support_contact(tenant: str | None = None) -> dict[str, str]:
+    """Template variables that tell the shopper how to reach ``tenant``'s team."""
+    support = load_policy(tenant=tenant).support
+    return {"support_email": support.email, "support_hours": support.hours}

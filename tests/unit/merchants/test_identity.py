@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from actions.identity import (
+from merchants.identity import (
     AUDIENCE,
     channel_claims,
     customer_from_token,

@@ -1,8 +1,8 @@
 """Merchants (tenants) as validated data: their channels, secrets' env names and policy file.
 
 One registry serves both sides: the channels (in the Rasa server) find the tenant of a webhook
-and its secrets here, the actions pick the tenant's policy file and backend here. It lives in
-``actions/`` because it is the lower of the two layers; it imports nothing from Rasa.
+and its secrets here, the actions pick the tenant's policy file and backend here. It imports
+nothing from Rasa.
 The file is ``channels/tenants.yml`` unless ``AFTERCARE_TENANTS`` names another; a missing or
 malformed file is an error at first use, never a silent default.
 """
@@ -14,13 +14,10 @@ import re
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, Extra, Field, root_validator, validator
-
-if TYPE_CHECKING:
-    from rasa_sdk import Tracker
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TENANTS_PATH = ROOT / "channels" / "tenants.yml"
@@ -225,9 +222,3 @@ def known_tenant(name: object) -> str | None:
     if isinstance(name, str) and name in load_registry().tenants:
         return name
     return None
-
-
-def tenant_of(tracker: Tracker) -> str | None:
-    """The conversation's tenant (the ``tenant`` slot), for scoping policy and backend calls."""
-    value = tracker.get_slot("tenant")
-    return value if isinstance(value, str) and value else None

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from actions.policy import DEFAULT_POLICY_PATH, Remedy, describe_remedies, parse_policy
+from merchants.policy import DEFAULT_POLICY_PATH, Remedy, describe_remedies, parse_policy
 
 
 def write(tmp_path: Path, data: object) -> Path:
