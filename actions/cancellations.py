@@ -22,7 +22,6 @@ from actions.changes import (
     order_or_apologise,
     settle,
 )
-from actions.orders import STATUS_WORDS
 from actions.reask import AskAction
 from actions.services.commerce import (
     BackendUnavailable,
@@ -31,7 +30,7 @@ from actions.services.commerce import (
     Order,
     client_from_env,
 )
-from actions.support import apologise_backend_down, support_contact, tenant_of
+from actions.support import apologise_backend_down, status_words, support_contact, tenant_of
 from actions.verification import UNAVAILABLE
 from merchants.policy import RefundMethod, load_policy
 
@@ -72,7 +71,7 @@ def reason_code(text: str) -> str:
 
 
 def _words(status: str) -> str:
-    return STATUS_WORDS.get(status, status.replace("_", " "))
+    return status_words(status)
 
 
 class ValidateCancelOrderForm(ChangeForm, FormValidationAction):

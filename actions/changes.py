@@ -10,9 +10,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.orders import STATUS_WORDS
-from actions.services.commerce import CommerceError, Order, client_from_env
-from actions.support import apologise_backend_down, support_contact, tenant_of
+from actions.services.commerce import CommerceError, Order, OrderLine, client_from_env
+from actions.support import apologise_backend_down, status_words, support_contact, tenant_of
 from actions.verification import LOCKED, UNAVAILABLE, OrderVerification, normalise_order_ref
 from merchants.policy import load_policy
 
@@ -251,7 +250,7 @@ def state_allows(
     dispatcher.utter_message(
         response=refusal,
         order_id=order.order_id,
-        status_words=STATUS_WORDS.get(order.status, order.status.replace("_", " ")),
+        status_words=status_words(order.status),
         **support_contact(tenant),
     )
     return {"change_blocked": blocked}
@@ -336,3 +335,28 @@ def settle(
         dispatcher.utter_message(response="utter_nothing_changed")
         return None, reset
     return str(order_ref), reset
+
+
+# Words that mean every item of the order.
+ALL_WORDS = ("all", "both", "everything", "whole order", "every")
+
+
+def describe_line(line: OrderLine) -> str:
+    options = ", ".join(str(v) for v in line.options.values())
+    return f"{line.product_name}" + (f" ({options})" if options else "")
+
+
+def pick_lines(text: str, lines: list[OrderLine]) -> list[int]:
+    """Which of ``lines`` the shopper means: ids from a button, "all", or product words."""
+    lowered = text.lower().strip()
+    if re.fullmatch(r"[\d,\s]+", lowered):
+        wanted = {int(x) for x in re.findall(r"\d+", lowered)}
+        return [line.line_id for line in lines if line.line_id in wanted]
+    if any(w in lowered for w in ALL_WORDS):
+        return [line.line_id for line in lines]
+    words = {w for w in re.findall(r"[a-z]+", lowered) if len(w) > 2}
+    return [
+        line.line_id
+        for line in lines
+        if words & set(re.findall(r"[a-z]+", describe_line(line).lower()))
+    ]

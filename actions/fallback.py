@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.handoff import hand_off
+from actions.support import hand_off
 from guardrails.handoff.rules import Reason, load_rules
 
 FALLBACK_INTENT = "nlu_fallback"

@@ -22,7 +22,6 @@ from rasa_sdk.events import (
     ActiveLoop,
     ConversationPaused,
     EventType,
-    FollowupAction,
     SlotSet,
 )
 from rasa_sdk.executor import CollectingDispatcher
@@ -62,11 +61,6 @@ OFFERED_AFTER = {
     "utter_service_unavailable": Reason.backend_down,
 }
 _RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-
-
-def hand_off(reason: Reason) -> list[EventType]:
-    """Events a flow returns to hand the conversation to a person for ``reason``."""
-    return [SlotSet("handoff_reason", reason.value), FollowupAction("action_hand_off")]
 
 
 def merchant_of(tracker: Tracker) -> str:

@@ -20,15 +20,15 @@ from actions.services.commerce import (
     Order,
     client_from_env,
 )
-from actions.support import apologise_backend_down, support_contact, tenant_of
+from actions.support import (
+    STATUS_WORDS,
+    apologise_backend_down,
+    status_words,
+    support_contact,
+    tenant_of,
+)
 from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
 from merchants.policy import describe_remedies, load_policy
-
-STATUS_WORDS = {
-    "shipped": "on its way",
-    "in_transit": "in transit",
-    "out_for_delivery": "out for delivery today",
-}
 
 
 class ActionAskOrderId(AskAction):
@@ -134,7 +134,7 @@ def describe_refunds(order: Order, tenant: str | None = None) -> list[tuple[str,
     """What to say about the money coming back on an order, newest refund first."""
     base: dict[str, Any] = {
         "order_id": order.order_id,
-        "status_words": STATUS_WORDS.get(order.status, order.status.replace("_", " ")),
+        "status_words": status_words(order.status),
     }
     if not order.refunds:
         if order.status == "return_requested" and order.returns:
@@ -175,7 +175,7 @@ def describe_order(order: Order, tenant: str | None = None) -> tuple[str, dict[s
     variables: dict[str, Any] = {
         "order_id": order.order_id,
         "placed_date": _day(order.placed_at),
-        "status_words": STATUS_WORDS.get(order.status, order.status.replace("_", " ")),
+        "status_words": status_words(order.status),
     }
     ship = order.shipment
     if ship is not None:

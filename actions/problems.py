@@ -23,12 +23,13 @@ from actions.changes import (
     BACKED_OUT,
     ChangeForm,
     confirm_buttons,
+    describe_line,
     is_backing_out,
     order_or_apologise,
+    pick_lines,
     settle,
 )
 from actions.reask import AskAction
-from actions.returns import describe_line, pick_lines
 from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
 from actions.support import apologise_backend_down, support_contact, tenant_of
 from actions.verification import UNAVAILABLE

@@ -10,7 +10,6 @@ card has to cover it); the order's status becomes "exchange requested".
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,13 +22,13 @@ from actions.changes import (
     BACKED_OUT,
     ChangeForm,
     confirm_buttons,
+    describe_line,
     is_backing_out,
     order_or_apologise,
+    pick_lines,
     settle,
 )
-from actions.modifications import OptionChangeValidation, chosen_swaps, money_words
 from actions.options import GIFT_CARD, decode_swaps, describe_swap, total_difference
-from actions.orders import STATUS_WORDS
 from actions.reask import AskAction
 from actions.services.commerce import (
     ChangeRefused,
@@ -38,7 +37,8 @@ from actions.services.commerce import (
     OrderLine,
     client_from_env,
 )
-from actions.support import apologise_backend_down, support_contact, tenant_of
+from actions.support import apologise_backend_down, status_words, support_contact, tenant_of
+from actions.swaps import OptionChangeValidation, chosen_swaps, money_words
 from actions.verification import UNAVAILABLE
 from merchants.policy import (
     MerchantPolicy,
@@ -79,14 +79,11 @@ def resolution_label(resolution: Resolution, tenant: str | None = None) -> str:
     return RESOLUTION_LABELS[resolution]
 
 
-ALL_WORDS = ("all", "both", "everything", "whole order", "every")
-
-
 def returnable_lines(
     order: Order, policy: MerchantPolicy, now: datetime
 ) -> tuple[list[OrderLine], tuple[str, dict[str, str]] | None]:
     """Lines the policy lets the shopper return, or the response explaining why none."""
-    words = STATUS_WORDS.get(order.status, order.status.replace("_", " "))
+    words = status_words(order.status)
     values = {"order_id": order.order_id, "status_words": words}
     if order.status not in policy.changes.return_items:
         if order.status in ("return_requested", "exchange_requested"):
@@ -113,27 +110,6 @@ def returnable_lines(
     if not lines:
         return [], ("utter_return_nothing_eligible", values)
     return lines, None
-
-
-def describe_line(line: OrderLine) -> str:
-    options = ", ".join(str(v) for v in line.options.values())
-    return f"{line.product_name}" + (f" ({options})" if options else "")
-
-
-def pick_lines(text: str, lines: list[OrderLine]) -> list[int]:
-    """Which of ``lines`` the shopper means: ids from a button, "all", or product words."""
-    lowered = text.lower().strip()
-    if re.fullmatch(r"[\d,\s]+", lowered):
-        wanted = {int(x) for x in re.findall(r"\d+", lowered)}
-        return [line.line_id for line in lines if line.line_id in wanted]
-    if any(w in lowered for w in ALL_WORDS):
-        return [line.line_id for line in lines]
-    words = {w for w in re.findall(r"[a-z]+", lowered) if len(w) > 2}
-    return [
-        line.line_id
-        for line in lines
-        if words & set(re.findall(r"[a-z]+", describe_line(line).lower()))
-    ]
 
 
 def resolution_from(text: str) -> str | None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from guardrails.handoff.rules import Reason
 from merchants.policy import support_contact
 
 
@@ -17,3 +19,21 @@ def tenant_of(tracker: Tracker) -> str | None:
 def apologise_backend_down(dispatcher: CollectingDispatcher, tenant: str | None = None) -> None:
     """What every flow says when the commerce backend fails: sorry, and a person to ask."""
     dispatcher.utter_message(response="utter_backend_unavailable", **support_contact(tenant))
+
+
+# How a shopper hears an order state where the state's own name reads badly.
+STATUS_WORDS = {
+    "shipped": "on its way",
+    "in_transit": "in transit",
+    "out_for_delivery": "out for delivery today",
+}
+
+
+def status_words(status: str) -> str:
+    """An order state as a shopper says it: "on its way", "in transit", "cancelled"."""
+    return STATUS_WORDS.get(status, status.replace("_", " "))
+
+
+def hand_off(reason: Reason) -> list[EventType]:
+    """Events a flow returns to hand the conversation to a person for ``reason``."""
+    return [SlotSet("handoff_reason", reason.value), FollowupAction("action_hand_off")]

@@ -346,9 +346,9 @@ async def _resources_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG_KEY]
     database = DeskDatabase(config.db_url)
     database.create_schema()
-    service = DeskService(
-        database, Masker(config.transcript_key), session_hours=config.session_hours
-    )
+    masker = Masker(config.transcript_key)
+    await masker.warm()  # before /health answers: the stack starts sending tickets then
+    service = DeskService(database, masker, session_hours=config.session_hours)
     skipped = await service.seed_agents(config.agents, dict(os.environ))
     if skipped:
         logger.warning("agents without a password (cannot log in): %s", ", ".join(skipped))

@@ -36,6 +36,14 @@ class Masker:
 
         return str(get_scrubber().scrub(text))
 
+    async def warm(self) -> None:
+        """Load the PII engine now, off the event loop, so the first handoff does not wait.
+
+        Presidio's spaCy model takes seconds to load; done lazily, the first ticket after a
+        start would outlast the bot's short timeout and the shopper would hear the desk is down.
+        """
+        await asyncio.get_running_loop().run_in_executor(None, self.mask, "warm-up")
+
     def seal(self, text: str) -> Sealed:
         return Sealed(masked=self.mask(text), sealed=self._fernet.encrypt(text.encode()).decode())
 

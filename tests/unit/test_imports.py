@@ -67,3 +67,37 @@ def test_the_walker_sees_lazy_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "lazy.py"
     module.write_text("def f():\n    from commerce.db import Database\n    import desk.app\n")
     assert _imported_packages(module) == {"commerce", "desk"}
+
+
+# What every flow may lean on; everything else in actions/ is a flow.
+SHARED_DIALOGUE = {"changes", "options", "reask", "services", "support", "swaps", "verification"}
+
+
+def test_no_flow_module_imports_another_flow() -> None:
+    flows = {
+        path.stem
+        for path in (ROOT / "actions").glob("*.py")
+        if path.stem not in SHARED_DIALOGUE | {"__init__"}
+    }
+    edges = []
+    for path in sorted((ROOT / "actions").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("actions."):
+                target = (node.module or "").split(".")[1]
+                if target in flows and target != path.stem:
+                    edges.append(f"actions/{path.name} imports actions.{target}")
+    assert not edges, "\n".join(edges)
+
+
+def test_shared_dialogue_modules_import_no_flow() -> None:
+    """Shared modules sit below the flows: an import upwards would make a cycle sooner or later."""
+    for name in SHARED_DIALOGUE - {"services"}:
+        imported = {
+            (node.module or "").split(".")[1]
+            for node in ast.walk(ast.parse((ROOT / "actions" / f"{name}.py").read_text()))
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("actions.")
+        }
+        assert (
+            imported <= SHARED_DIALOGUE
+        ), f"actions/{name}.py imports {imported - SHARED_DIALOGUE}"
