@@ -118,15 +118,53 @@ def _sweep(merchants: dict, base: KnowledgeSettings, cache: Path) -> None:
             print(f"{threshold:9.3f} {lexical:7.2f}  {score(results).accuracy:.3f}")
 
 
+def _table(
+    merchants: dict, split: str, settings: KnowledgeSettings, cache: Path, verbose: bool
+) -> list[str]:
+    lines = [
+        f"{split} questions:",
+        "",
+        "| policy file | questions | correct | correct and grounded, rule cited (supported)"
+        " | 'nothing supports it' precision | its recall | P50 ms | P95 ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    everything: list[Result] = []
+    for name, merchant in merchants.items():
+        results = asyncio.run(_run(merchant, split, settings, cache))
+        everything += results
+        s = score(results)
+        ms = [r.ms for r in results]
+        lines.append(
+            f"| {merchant['policy']} | {s.n} | {s.accuracy:.3f} | {s.grounded_rate:.3f} |"
+            f" {s.none_precision:.3f} | {s.none_recall:.3f} |"
+            f" {statistics.median(ms):.1f} | {_percentile(ms, 0.95):.1f} |"
+        )
+        if verbose:
+            for r in results:
+                if not r.correct:
+                    got = f"{r.got.passage_id} ({r.got.score:.3f})" if r.got else "None"
+                    print(f"  MISS [{name}] {r.question!r}: expected {r.expected}, got {got}")
+    total = score(everything)
+    return [
+        *lines,
+        "",
+        f"All {split} questions ({total.n}): correct {total.accuracy:.3f}; correct and grounded"
+        f" {total.grounded_rate:.3f} of supported questions; 'nothing supports it' precision"
+        f" {total.none_precision:.3f}, recall {total.none_recall:.3f}.",
+        "",
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.policy_answers")
-    parser.add_argument("--split", choices=("tune", "test"), default="test")
+    parser.add_argument("--split", choices=("tune", "test", "holdout"), help="one split only")
     parser.add_argument("--sweep", action="store_true", help="print accuracy per threshold")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--verbose", action="store_true", help="print every miss")
     args = parser.parse_args(argv)
     merchants = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))["merchants"]
     settings = load_settings()
+    splits = [args.split] if args.split else ["test", "holdout"]
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp)
         if args.sweep:
@@ -135,41 +173,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = [
             "## Policy and FAQ answers",
             "",
-            f"`python -m benchmarks.policy_answers` ({args.split} questions, extractive, no model;"
-            f" threshold {settings.threshold}, lexical weight {settings.lexical_weight},"
-            f" from {DEFAULT_SETTINGS.relative_to(ROOT)}). Questions:"
-            f" {QUESTIONS.relative_to(ROOT)}.",
+            "`python -m benchmarks.policy_answers`: extractive answers (no model), threshold"
+            f" {settings.threshold}, lexical weight {settings.lexical_weight}"
+            f" ({DEFAULT_SETTINGS.relative_to(ROOT)}); questions and splits in"
+            f" {QUESTIONS.relative_to(ROOT)}. Latency: retrieval and answer per question, warm"
+            " index, this machine.",
             "",
-            "| policy file | questions | correct | correct and grounded, rule cited (supported)"
-            " | 'nothing supports it' precision | its recall | P50 ms | P95 ms |",
-            "|---|---|---|---|---|---|---|---|",
         ]
-        everything: list[Result] = []
-        for name, merchant in merchants.items():
-            results = asyncio.run(_run(merchant, args.split, settings, cache))
-            everything += results
-            s = score(results)
-            ms = [r.ms for r in results]
-            lines.append(
-                f"| {merchant['policy']} | {s.n} | {s.accuracy:.3f} | {s.grounded_rate:.3f} |"
-                f" {s.none_precision:.3f} | {s.none_recall:.3f} |"
-                f" {statistics.median(ms):.1f} | {_percentile(ms, 0.95):.1f} |"
-            )
-            if args.verbose:
-                for r in results:
-                    if not r.correct:
-                        got = f"{r.got.passage_id} ({r.got.score:.3f})" if r.got else "None"
-                        print(f"  MISS [{name}] {r.question!r}: expected {r.expected}, got {got}")
-        total = score(everything)
-        lines += [
-            "",
-            f"All merchants: correct {total.accuracy:.3f}, correct and grounded"
-            f" {total.grounded_rate:.3f} of supported questions, 'nothing supports it' precision"
-            f" {total.none_precision:.3f}.",
-        ]
+        for split in splits:
+            lines += _table(merchants, split, settings, cache, args.verbose)
     print("\n".join(lines))
-    if not args.no_write and args.split == "test":
-        write_section("policy-answers", lines)
+    if not args.no_write and args.split is None:
+        write_section("policy-answers", lines[:-1])
     return 0
 
 

@@ -38,6 +38,15 @@ STATE_WORDS = {"out_for_delivery": "out for delivery", "in_transit": "in transit
 # Order states after which a parcel has left the warehouse.
 SHIPPED_STATES = frozenset({"shipped", "in_transit", "delayed", "out_for_delivery", "delivered"})
 
+# What shoppers call things in a category, so "can I return a bikini?" finds the final-sale
+# rule of swimwear. Words, not rules: which categories are final sale is the policy's.
+CATEGORY_WORDS = {
+    "beauty": "makeup, lipstick, skincare or perfume",
+    "underwear": "underwear, bras, boxers or socks",
+    "swimwear": "a swimsuit, bikini or swim shorts",
+    "gift_cards": "a gift card",
+}
+
 # How shoppers ask about each rule. These are phrasings, not facts: they only help retrieval
 # find the rule, and are never shown.
 ASKS: dict[str, tuple[str, ...]] = {
@@ -75,8 +84,12 @@ ASKS: dict[str, tuple[str, ...]] = {
     ),
     "change_items": ("Can I change the size or colour of an item in my order?",),
     "change_payment": ("Can I pay with a different card for my order?",),
-    "locked_after_item_change": ("Can I change my order again after changing items?",),
-    "delayed": ("My parcel is late, what can I do?", "My delivery is delayed."),
+    "delayed": (
+        "My parcel is late, what can I do?",
+        "My order is late.",
+        "My delivery is delayed.",
+        "It's past the delivery date and my order hasn't come.",
+    ),
     "lost": ("My parcel is lost.", "What if my package never arrives?"),
     "problems": (
         "My item arrived damaged.",
@@ -161,12 +174,14 @@ def policy_passages(policy: MerchantPolicy) -> list[Passage]:
     else:
         window = f"You can return or exchange items within {returns.window_days} days of delivery."
     out.append(("return_window", "Return window", window))
-    if changes.return_items:
+    if list(changes.return_items) != ["delivered"]:  # the window already says "of delivery"
         out.append(
             (
                 "returnable_orders",
                 "Which orders can be returned",
-                f"Items can be returned once the order is {_states(changes.return_items)}.",
+                f"Items can be returned while your order is {_states(changes.return_items)}."
+                if changes.return_items
+                else "Orders can't be returned.",
             )
         )
     if returns.final_sale_categories:
@@ -234,15 +249,12 @@ def policy_passages(policy: MerchantPolicy) -> list[Passage]:
             ),
         )
     )
-    out.append(
-        (
-            "change_items",
-            "Changing items",
-            _change(
-                "swap items for another size or colour", changes.change_items, "items can't change"
-            ),
-        )
+    items = _change(
+        "swap items for another size or colour", changes.change_items, "items can't change"
     )
+    if changes.locked_after_item_change:
+        items += " Once an order's items have been changed, nothing else about it can be changed."
+    out.append(("change_items", "Changing items", items))
     out.append(
         (
             "change_payment",
@@ -254,14 +266,6 @@ def policy_passages(policy: MerchantPolicy) -> list[Passage]:
             ),
         )
     )
-    if changes.locked_after_item_change:
-        out.append(
-            (
-                "locked_after_item_change",
-                "After an item change",
-                "Once an order's items have been changed, nothing else about it can be changed.",
-            )
-        )
     delayed = policy.shipping.delayed
     out.append(
         (
@@ -302,6 +306,11 @@ def policy_passages(policy: MerchantPolicy) -> list[Passage]:
             f"You can e-mail our team at {policy.support.email}.",
         )
     )
+    asks = dict(ASKS)
+    asks["final_sale"] = ASKS["final_sale"] + tuple(
+        f"Can I return {CATEGORY_WORDS.get(c, c.replace('_', ' '))}?"
+        for c in returns.final_sale_categories
+    )
     return [
-        Passage(id=key, rule=rule, text=text, asks=ASKS.get(key, ())) for key, rule, text in out
+        Passage(id=key, rule=rule, text=text, asks=asks.get(key, ())) for key, rule, text in out
     ]
