@@ -20,6 +20,7 @@ from guardrails.knowledge.faq import Faq, faq_passages
 from guardrails.knowledge.passages import Passage, policy_passages
 from guardrails.knowledge.retrieval import Hit, build_index
 from guardrails.knowledge.settings import KnowledgeSettings, load_settings
+from guardrails.rails.config import RailsConfig
 from guardrails.rails.pipeline import run_rails
 from guardrails.rails.types import Context
 
@@ -98,6 +99,7 @@ async def _summary(
     summarise: Summarise,
     timeout_s: float | None,
     conversation_id: str | None,
+    rails: RailsConfig | None,
 ) -> tuple[str | None, str | None]:
     """The model's candidate if the output rails accept it, else (None, refusing rail)."""
     texts = [p.text for p in passages]
@@ -111,7 +113,7 @@ async def _summary(
     context = Context(
         source="\n".join(texts), passages=tuple(texts), conversation_id=conversation_id
     )
-    verdict = run_rails("output", candidate.strip(), context)
+    verdict = run_rails("output", candidate.strip(), context, rails)
     if not verdict.allowed:
         refused = verdict.refused_by
         return None, refused.rail if refused else "rails"
@@ -128,6 +130,7 @@ async def answer(
     timeout_s: float | None = None,
     conversation_id: str | None = None,
     cache: Path | None = None,
+    rails: RailsConfig | None = None,
 ) -> Answer | None:
     """The answer to ``question`` from the policy and FAQ, or None when nothing supports it.
 
@@ -140,6 +143,7 @@ async def answer(
         timeout_s: Limit for the model call; past it the extract is used.
         conversation_id: For the rails' decision log only.
         cache: The vector cache directory; defaults to ``KNOWLEDGE_CACHE_DIR``.
+        rails: The output rails; defaults to the configured ones (``rails.yml``).
     """
     hits = retrieve(question, policy, faq, settings, cache)
     if not hits:
@@ -149,7 +153,9 @@ async def answer(
     extract = " ".join(p.cited for p in passages)
     if summarise is None:
         return Answer(extract, best.rule, passages, hits[0].score)
-    summary, refused_by = await _summary(question, passages, summarise, timeout_s, conversation_id)
+    summary, refused_by = await _summary(
+        question, passages, summarise, timeout_s, conversation_id, rails
+    )
     if summary is None:
         return Answer(extract, best.rule, passages, hits[0].score, refused_by=refused_by)
     return Answer(f"{best.rule}: {summary}", best.rule, passages, hits[0].score, generated=True)
