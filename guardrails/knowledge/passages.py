@@ -35,7 +35,8 @@ REFUND_WORDS = {
     "store_credit": "store credit arrives {when}",
 }
 STATE_WORDS = {"out_for_delivery": "out for delivery", "in_transit": "in transit"}
-# Order states after which a parcel has left the warehouse.
+# Order states before and after the parcel leaves the warehouse.
+PRE_SHIP_STATES = frozenset({"pending", "paid", "packed"})
 SHIPPED_STATES = frozenset({"shipped", "in_transit", "delayed", "out_for_delivery", "delivered"})
 
 # What shoppers call things in a category, so "can I return a bikini?" finds the final-sale
@@ -140,14 +141,16 @@ def _states(states: Sequence[str]) -> str:
 def _change(action: str, states: Sequence[str], after: str) -> str:
     if not states:
         return f"You can't {action} once an order is placed."
-    text = f"You can {action} while your order is {_states(states)}."
-    if not SHIPPED_STATES & set(states):
-        text += f" After it ships, {after}."
-    return text
+    text = f"You can {action} while it is {_states(states)}."
+    if SHIPPED_STATES & set(states):
+        return text
+    # "After it ships" only when every state before shipping allows it.
+    when = "After it ships" if set(states) >= PRE_SHIP_STATES else "After that"
+    return f"{text} {when}, {after}."
 
 
 def _when(when: str) -> str:
-    """ "5 to 7 business days" -> "in 5 to 7 business days"; "immediately" stays."""
+    """Put "in" before a duration ("in 5 to 7 business days"); "immediately" stays as it is."""
     first = when.split(" ", 1)[0].lower()
     return when if first in ("immediately", "within", "in", "after", "at", "on") else f"in {when}"
 
@@ -237,7 +240,7 @@ def policy_passages(policy: MerchantPolicy) -> list[Passage]:
         (
             "cancel",
             "Cancelling an order",
-            _change("cancel an order", changes.cancel, "it can't be cancelled"),
+            _change("cancel your order", changes.cancel, "it can't be cancelled"),
         )
     )
     out.append(
@@ -245,12 +248,16 @@ def policy_passages(policy: MerchantPolicy) -> list[Passage]:
             "change_address",
             "Changing the address",
             _change(
-                "change the delivery address", changes.change_address, "the address can't change"
+                "change your order's delivery address",
+                changes.change_address,
+                "the address can't change",
             ),
         )
     )
     items = _change(
-        "swap items for another size or colour", changes.change_items, "items can't change"
+        "swap items in your order for another size or colour",
+        changes.change_items,
+        "items can't change",
     )
     if changes.locked_after_item_change:
         items += " Once an order's items have been changed, nothing else about it can be changed."
@@ -260,7 +267,7 @@ def policy_passages(policy: MerchantPolicy) -> list[Passage]:
             "change_payment",
             "Changing the payment method",
             _change(
-                "change the payment method",
+                "change your order's payment method",
                 changes.change_payment_method,
                 "the payment method can't change",
             ),

@@ -36,7 +36,7 @@ def _by_id(policy: MerchantPolicy) -> dict[str, Passage]:
         ("shipping_refund", "Shipping cost on returns: The original shipping cost isn't refunded."),
         (
             "cancel",
-            "Cancelling an order: You can cancel an order while your order is pending, paid or"
+            "Cancelling an order: You can cancel your order while it is pending, paid or"
             " packed. After it ships, it can't be cancelled.",
         ),
         (
@@ -71,7 +71,9 @@ def test_tau_bench_rules_state_its_own_policy(tau_policy: MerchantPolicy) -> Non
     assert "gift card you already have" in passages["return_options"].text
     assert "store credit" not in passages["return_options"].text
     assert "nothing else about it can be changed" in passages["change_items"].text
-    assert "while your order is pending." in passages["cancel"].text
+    assert passages["cancel"].text == (
+        "You can cancel your order while it is pending. After that, it can't be cancelled."
+    )
 
 
 def test_when_the_policy_changes_the_passage_changes(demo_policy: MerchantPolicy) -> None:
