@@ -10,9 +10,12 @@ import sys
 import threading
 from pathlib import Path
 
+from actions.knowledge import faq_path
 from actions.policy import load_policy
 from actions.tenants import load_registry
 from guardrails.handoff.rules import load_rules
+from guardrails.knowledge.faq import load_faq
+from guardrails.knowledge.settings import load_settings
 from guardrails.pii.config import load_config
 from stack.processes import VENV_BIN, Stack, StackError
 from stack.running import AlreadyRunning, claim
@@ -71,6 +74,11 @@ def check() -> None:
     os.environ.setdefault("HANDOFF_RULES", env["HANDOFF_RULES"])
     load_rules()
     print("handoff rules ok")
+    faqs = {faq_path(tenant) for tenant in (None, *load_registry().tenants)}
+    for path in sorted(faqs):
+        load_faq(path)
+    load_settings()
+    print(f"faq ok: {len(faqs)} files; knowledge settings ok")
     pii = load_config()  # the PII scrubber fails closed: a broken config stops the start here
     print(f"pii config ok: {len(pii.entities)} entity types scrubbed")
     exposed = public_defaults_in_use(env)
