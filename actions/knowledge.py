@@ -30,12 +30,16 @@ GUARDRAIL_ENTITY = "guardrail"
 
 
 def faq_path(tenant: str | None) -> str:
-    """The tenant's FAQ file (``channels/tenants.yml``), else ``FAQ_FILE``, else the demo's."""
+    """The tenant's FAQ file (``channels/tenants.yml``), else ``FAQ_FILE``, else the demo's.
+
+    A relative ``FAQ_FILE`` is read from the repository root, wherever the server starts.
+    """
     if tenant is not None:
         found = load_registry().tenants.get(tenant)
         if found is not None and found.faq_path() is not None:
             return str(found.faq_path())
-    return str(Path(os.environ.get(FAQ_ENV) or DEFAULT_FAQ_PATH))
+    path = Path(os.environ.get(FAQ_ENV) or DEFAULT_FAQ_PATH)
+    return str(path if path.is_absolute() else ROOT / path)
 
 
 def merchant_faq(tracker: Tracker) -> Faq:

@@ -228,4 +228,6 @@ def test_the_faq_file_is_the_tenants_else_faq_file_else_the_demo(
     assert faq_path(None).endswith("data/faq/demo.yml")
     monkeypatch.setenv("FAQ_FILE", str(tmp_path / "mine.yml"))
     assert faq_path(None) == str(tmp_path / "mine.yml")
+    monkeypatch.setenv("FAQ_FILE", "data/faq/tau-bench.yml")
+    assert Path(faq_path(None)).is_file()
     assert faq_path("outdoor").endswith("data/faq/tau-bench.yml")
