@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.knowledge import knowledge_answer, utter_answer
 from actions.support import hand_off
 from guardrails.handoff.rules import Reason, load_rules
 
@@ -32,6 +33,8 @@ class ActionNluFallback(Action):
     """First miss: ask to rephrase. ``nlu_fallbacks_in_a_row`` misses (handoff rules): a person.
 
     A message that was not understood but carries an order number starts the order lookup.
+    With generative replies switched on, a question the merchant's policy or FAQ answers is
+    answered instead (and forgotten like a miss, so a form in progress goes on).
     """
 
     def name(self) -> str:
@@ -43,6 +46,10 @@ class ActionNluFallback(Action):
         if next(tracker.get_latest_entity_values("order_id"), None):
             # Not sure what was asked, but an order number was given: look that order up.
             return [FollowupAction("order_status_form")]
+        found = await knowledge_answer(tracker)
+        if found is not None:
+            utter_answer(dispatcher, found)
+            return [UserUtteranceReverted()]
         # Forget the misunderstood message so it does not steer the dialogue or a form.
         if _fallbacks_in_a_row(tracker) >= load_rules().nlu_fallbacks_in_a_row:
             dispatcher.utter_message(response="utter_fallback_to_person")

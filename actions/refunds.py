@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.knowledge import knowledge_answer, utter_answer
 from actions.support import tenant_of
 from merchants.policy import (
     MerchantPolicy,
@@ -141,7 +142,12 @@ def topic_order(text: str) -> list[str]:
 
 
 class ActionRefundPolicy(Action):
-    """Answers a question about return and refund rules, the asked-about rule first."""
+    """Answers a question about return and refund rules, the asked-about rule first.
+
+    With generative replies switched on, the answer is the asked rule alone, retrieved from
+    the policy and FAQ (``actions/knowledge.py``); when retrieval finds nothing, it is the
+    answer below.
+    """
 
     def name(self) -> str:
         return "action_refund_policy"
@@ -149,6 +155,10 @@ class ActionRefundPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        found = await knowledge_answer(tracker)
+        if found is not None:
+            utter_answer(dispatcher, found)
+            return []
         answers = policy_answers(load_policy(tenant=tenant_of(tracker)))
         for topic in topic_order(tracker.latest_message.get("text") or ""):
             if topic in answers:

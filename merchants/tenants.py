@@ -126,6 +126,8 @@ class WebChatChannel(_Strict):
 class Tenant(_Strict):
     name: str
     policy: str
+    # The merchant's FAQ file (guardrails/knowledge/faq.py); None: the process-wide FAQ_FILE.
+    faq: str | None = None
     commerce_api_url_env: str | None = None
     commerce_api_token_env: str | None = None
     sms: SmsChannel | None = None
@@ -138,8 +140,17 @@ class Tenant(_Strict):
             raise ValueError(f"policy file {value} does not exist")
         return value
 
+    @validator("faq")
+    def _faq_exists(cls, value: str | None) -> str | None:  # noqa: N805 - pydantic validator
+        if value is not None and not (ROOT / value).is_file():
+            raise ValueError(f"FAQ file {value} does not exist")
+        return value
+
     def policy_path(self) -> str:
         return str(ROOT / self.policy)
+
+    def faq_path(self) -> str | None:
+        return str(ROOT / self.faq) if self.faq is not None else None
 
 
 class Limits(_Strict):

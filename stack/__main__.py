@@ -11,7 +11,10 @@ import threading
 from pathlib import Path
 
 from guardrails.handoff.rules import load_rules
+from guardrails.knowledge.faq import load_faq
+from guardrails.knowledge.settings import load_settings
 from guardrails.pii.config import load_config
+from merchants.faq import faq_path
 from merchants.policy import load_policy
 from merchants.tenants import load_registry
 from stack.processes import VENV_BIN, Stack, StackError
@@ -71,6 +74,11 @@ def check() -> None:
     os.environ.setdefault("HANDOFF_RULES", env["HANDOFF_RULES"])
     load_rules()
     print("handoff rules ok")
+    faqs = {faq_path(tenant) for tenant in (None, *load_registry().tenants)}
+    for path in sorted(faqs):
+        load_faq(path)
+    load_settings()
+    print(f"faq ok: {len(faqs)} files; knowledge settings ok")
     pii = load_config()  # the PII scrubber fails closed: a broken config stops the start here
     print(f"pii config ok: {len(pii.entities)} entity types scrubbed")
     exposed = public_defaults_in_use(env)

@@ -70,7 +70,16 @@ def test_the_walker_sees_lazy_imports_inside_functions(tmp_path: Path) -> None:
 
 
 # What every flow may lean on; everything else in actions/ is a flow.
-SHARED_DIALOGUE = {"changes", "options", "reask", "services", "support", "swaps", "verification"}
+SHARED_DIALOGUE = {
+    "changes",
+    "knowledge",
+    "options",
+    "reask",
+    "services",
+    "support",
+    "swaps",
+    "verification",
+}
 
 
 def test_no_flow_module_imports_another_flow() -> None:

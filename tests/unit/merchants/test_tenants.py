@@ -40,6 +40,7 @@ def test_each_tenant_gets_its_own_policy_and_no_tenant_keeps_the_process_policy(
     ("change", "message"),
     [
         (lambda r: r["tenants"]["demo"].update(policy="data/policy/nope.yml"), "does not exist"),
+        (lambda r: r["tenants"]["demo"].update(faq="data/faq/nope.yml"), "FAQ file"),
         (lambda r: r["tenants"]["outdoor"]["sms"].update(path="demo"), "share a sms"),
         (lambda r: r["tenants"]["demo"]["sms"].update(path="Demo/x"), "lower-case"),
         (lambda r: r["tenants"]["demo"]["sms"].update(auth_token_env="my token"), "not an env"),
