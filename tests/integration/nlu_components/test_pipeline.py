@@ -1,0 +1,68 @@
+"""Our NLU components inside the trained model, as the Rasa server runs them.
+
+The model is the one ``make train`` builds; each test parses one message the way a shopper
+would type it and checks what the dialogue will see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa.core.agent import Agent
+
+from tests.conftest import ROOT
+
+MODEL = ROOT / "models" / "aftercare.tar.gz"
+
+
+@pytest.fixture(scope="module")
+def agent() -> Agent:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
+    return Agent.load(str(MODEL))
+
+
+async def parse(agent: Agent, text: str) -> dict[str, Any]:
+    parsed: dict[str, Any] = await agent.parse_message(text)
+    return parsed
+
+
+def entity_values(parsed: dict[str, Any], name: str) -> list[str]:
+    return [e["value"] for e in parsed.get("entities", []) if e["entity"] == name]
+
+
+@pytest.mark.parametrize("text", ["flibber wocky zarn", "qqqq zzzz", "   ", "!!!"])
+async def test_a_message_of_unknown_words_is_not_understood_rather_than_guessed(
+    agent: Agent, text: str
+) -> None:
+    parsed = await parse(agent, text)
+    assert parsed["intent"]["name"] == "nlu_fallback"
+
+
+async def test_an_order_number_among_unknown_words_is_still_found(agent: Agent) -> None:
+    parsed = await parse(agent, "blorp AC-100001 zingo")
+    # the pattern and the CRF may both report it: one order either way
+    assert set(entity_values(parsed, "order_id")) == {"AC-100001"}
+    assert parsed["intent"]["confidence"] > 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("the charger caught fire last night", "safety"),
+        ("i'm going to take you to court over this", "legal_threat"),
+    ],
+)
+async def test_words_that_need_a_person_add_a_signal_without_changing_the_intent(
+    agent: Agent, text: str, reason: str
+) -> None:
+    parsed = await parse(agent, text)
+    assert entity_values(parsed, "handoff_signal") == [reason]
+    assert parsed["intent"]["name"] is not None
+
+
+async def test_an_ordinary_question_carries_no_handoff_signal(agent: Agent) -> None:
+    parsed = await parse(agent, "where is my order AC-100001")
+    assert parsed["intent"]["name"] == "order_status"
+    assert entity_values(parsed, "handoff_signal") == []
