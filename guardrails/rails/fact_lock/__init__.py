@@ -6,7 +6,9 @@ accepts a candidate only when
 
 1. every placeholder of the source occurs in it exactly as often as in the source, and facts
    of one kind keep their order (no fact dropped, duplicated or swapped: "placed [DATE_1],
-   delivered [DATE_2]" may not become "placed [DATE_2], delivered [DATE_1]");
+   delivered [DATE_2]" may not become "placed [DATE_2], delivered [DATE_1]"), and no fact
+   stands right after a label of another kind ("tracking number [ORDER_ID_1]") unless the
+   source has that same pairing;
 2. it names no placeholder the source does not have (``[AMOUNT_2]`` when there is one);
 3. outside its placeholders it holds no fact at all: no digit, date, weekday or month name,
    amount, id, carrier, URL, e-mail or phone, found by the same detectors, and no spelled
@@ -23,6 +25,7 @@ not expected to repeat whole: rule 1 is waived, rules 2 to 4 hold against the pa
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from pydantic import BaseModel, Extra, Field
@@ -63,8 +66,10 @@ def _refuse(reason: str) -> Decision:
     return Decision(rail=NAME, allowed=False, score=1.0, reason=reason)
 
 
-def _sequence(text: str, source: Locked, settings: Settings) -> tuple[list[str], str | None]:
-    """The source placeholders ``text`` uses, in order; or the reason it may not be accepted."""
+def _sequence(
+    text: str, source: Locked, settings: Settings
+) -> tuple[list[tuple[int, str]], str | None]:
+    """The source placeholders ``text`` uses with their offsets, in order; or why it may not."""
     marks = placeholders(text)
     unknown = [p for _, _, p in marks if p not in source.values]
     if unknown:
@@ -79,7 +84,7 @@ def _sequence(text: str, source: Locked, settings: Settings) -> tuple[list[str],
         used.append((fact.start, placeholder))
     if "[" in rest and any(_looks_like_placeholder(rest, f) for f in _brackets(rest)):
         return [], "malformed placeholder"
-    return [p for _, p in sorted(used)], None
+    return sorted(used), None
 
 
 def _brackets(text: str) -> list[Fact]:
@@ -116,19 +121,46 @@ def _compare(source: Locked, used: list[str]) -> str | None:
     return None
 
 
+LABELS = {"order": "ORDER_ID", "tracking": "TRACKING", "return": "RMA_ID", "case": "ID"}
+"""Words that say which kind of fact follows them."""
+_LABEL = re.compile(
+    rf"\b({'|'.join(LABELS)})(?:\s+(?:number|no\.?|id|reference|ref\.?))?\s*[:#]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _labels(text: str, positions: list[tuple[int, str]]) -> set[tuple[str, str]]:
+    """(label word, placeholder) for each placeholder right after a label word."""
+    pairs = set()
+    for start, placeholder in positions:
+        match = _LABEL.search(text[max(0, start - 40) : start])
+        if match:
+            pairs.add((match.group(1).lower(), placeholder))
+    return pairs
+
+
+def _mislabelled(text: str, used: list[tuple[int, str]], source: Locked) -> str | None:
+    source_pairs = _labels(source.text, [(m[0], m[2]) for m in placeholders(source.text)])
+    for label, placeholder in sorted(_labels(text, used) - source_pairs):
+        if LABELS[label] != _kind(placeholder):
+            return f"{_kind(placeholder)} labelled as {LABELS[label]}"
+    return None
+
+
 def check(text: str, context: Context, settings: Settings) -> Decision:
     """Accept ``text`` only with the source's facts; return it with the values put back."""
     summary = context.task == "summary"
     source_text = "\n".join([context.source, *context.passages]) if summary else context.source
     source = lock(source_text, settings.carriers)
-    used, reason = _sequence(text, source, settings)
+    positions, reason = _sequence(text, source, settings)
     if reason is not None:
         return _refuse(reason)
+    used = [p for _, p in positions]
     extra = number_words(text) - number_words(source_text)
     if extra:
         return _refuse("spelled number not in the source")
     if not summary:
-        reason = _compare(source, used)
+        reason = _compare(source, used) or _mislabelled(text, positions, source)
         if reason is not None:
             return _refuse(reason)
     return Decision(rail=NAME, allowed=True, score=0.0, text=unlock(text, source))

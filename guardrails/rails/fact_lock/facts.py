@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 DEFAULT_CARRIERS = (
     "UPS", "USPS", "FedEx", "DHL", "DHL Express", "Amazon Logistics", "OnTrac", "LaserShip",
@@ -139,6 +140,11 @@ def _normal(value: str) -> str:
 
 def carrier_pattern(carriers: Sequence[str]) -> re.Pattern[str]:
     """Carrier names as whole words, longest first so "DHL Express" wins over "DHL"."""
+    return _carrier_pattern(tuple(carriers))
+
+
+@lru_cache(maxsize=16)
+def _carrier_pattern(carriers: tuple[str, ...]) -> re.Pattern[str]:
     names = sorted({c.strip() for c in carriers if c.strip()}, key=len, reverse=True)
     if not names:
         return re.compile(r"(?!x)x")

@@ -10,7 +10,10 @@ A candidate sentence is supported when
   of some support sentence.
 
 The lexical test runs first; only sentences it cannot support are embedded, so a faithful
-rephrase costs no model call. Sentences with no content word ("Sure!") claim nothing and pass.
+rephrase costs no model call, and with ``both`` a sentence sharing less than
+``lexical_floor`` of its words is refused outright (an appended instruction, a sentence in
+another language): MiniLM is asked only about the middle band, where paraphrases live.
+Sentences with no content word ("Sure!") claim nothing and pass.
 Every number in the candidate (digits, with separators removed) must occur in the support.
 ``method`` picks ``lexical``, ``embedding`` or ``both`` (either one supports); the benchmark
 (``python -m benchmarks.guardrails_output``) measures each.
@@ -55,6 +58,8 @@ class Settings(BaseModel):
     """Share of a sentence's content words found in the support."""
     cosine_min: float = Field(0.75, ge=-1.0, le=1.0)
     """MiniLM cosine to the closest support sentence."""
+    lexical_floor: float = Field(0.25, ge=0.0, le=1.0)
+    """With ``both``: a sentence sharing less than this is refused without asking MiniLM."""
 
     class Config:
         extra = Extra.forbid
@@ -124,7 +129,9 @@ def check(text: str, context: Context, settings: Settings) -> Decision:
         if settings.method != "embedding" and share >= settings.lexical_min:
             worst = min(worst, share)
             continue
-        if settings.method == "lexical":
+        if settings.method == "lexical" or (
+            settings.method == "both" and share < settings.lexical_floor
+        ):
             return Decision(rail=NAME, allowed=False, score=1 - share, reason="unsupported")
         pending.append(sentence)
     if pending:

@@ -7,9 +7,11 @@ reply may repeat the shopper's own e-mail the template showed but never invent o
 
 Presidio costs tens of milliseconds. With ``prefilter`` on, it runs only when the candidate
 has a word the source does not have that could start a personal value: one with a digit or
-``@``, a capitalised word other than a sentence's plain first word, or a word on the first- or
-last-name lists the name recognizer uses. A rephrase made of the source's words plus ordinary
-lower-case words cannot hold a value the analyzer would find, and skips it.
+``@``, a word on the first- or last-name lists the name recognizer uses that is not also an
+English word ("priya", not "will"), or a capitalised word other than a sentence's first word
+when that is a dictionary word ("Kindly", "Most"). A lower-case name that is also a word
+("john", "rose") slips through the prefilter; Presidio would find it only after a cue such as
+"my name is", which a rephrase of a template does not contain.
 """
 
 from __future__ import annotations
@@ -72,6 +74,18 @@ def _name_words() -> frozenset[str]:
     return first | last
 
 
+@cache
+def _dictionary() -> frozenset[str]:
+    from guardrails.pii.recognizers.name_list import english_words
+
+    return english_words() | _PLAIN_OPENERS
+
+
+def _in_dictionary(word: str) -> bool:
+    words = _dictionary()
+    return word in words or (word.endswith("s") and (word[:-1] in words or word[:-2] in words))
+
+
 def _compact(value: str) -> str:
     return "".join(c for c in value.lower() if c.isalnum())
 
@@ -85,11 +99,13 @@ def could_hold_personal_data(text: str, source: str) -> bool:
         word = token.lower().strip(".!?'’")
         if not word or word in known:
             continue
-        if any(c.isdigit() for c in token) or "@" in token or word in names:
+        if any(c.isdigit() for c in token) or "@" in token:
+            return True
+        if word in names and not _in_dictionary(word):
             return True
         if token[0].isupper():
             at_start = match.start() == 0 or text[: match.start()].rstrip()[-1:] in ".!?\n"
-            if not (at_start and word in _PLAIN_OPENERS):
+            if not (at_start and _in_dictionary(word)):
                 return True
     return False
 

@@ -61,7 +61,7 @@ def word_patterns(path: str) -> dict[str, re.Pattern[str]]:
     return patterns
 
 
-_LEET = str.maketrans("1!34@0$57", "ieeaaosst")
+_LEET = str.maketrans("1!34@0$57", "iieaaosst")
 
 
 def _leet(text: str) -> str:
