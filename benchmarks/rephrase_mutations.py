@@ -63,9 +63,44 @@ REWORDINGS = (
 )
 """Word-for-word rewordings a faithful rephrase applies (a model's typical light touch)."""
 
-FAITHFUL_STYLES = ("reworded", "raw_values", "sure_prefix", "reordered")
+PARAPHRASES = (
+    ("Order [", "Your order ["),
+    ("was placed on", "was ordered on"),
+    ("is waiting for the payment to be confirmed", "is awaiting payment confirmation"),
+    ("It will be packed", "We'll pack it"),
+    ("is packed and waiting for the carrier to pick it up", "is packed and ready for the carrier"),
+    ("You'll get a tracking number", "A tracking number will follow"),
+    ("as soon as it ships", "when it ships"),
+    ("is running late", "is delayed"),
+    ("reports:", "says:"),
+    ("the new estimate is", "it is now expected"),
+    (
+        "If you can't find it or something's wrong with it, just tell me",
+        "Let me know if you can't find it or something is wrong with it",
+    ),
+    ("There's already a return open for", "A return is already open for"),
+    ("so it can't be", "which means it can't be"),
+    ("Here's what will happen:", "Just to confirm:"),
+    ("Shall I go ahead?", "Is that OK?"),
+    ("Shall I start the return?", "OK to start the return?"),
+    ("Done:", "All set:"),
+    ("Nothing has been changed", "Nothing was changed"),
+    ("I'm sorry, ", "Sorry, "),
+    ("Anything else I can help with?", "Can I help with anything else?"),
+    ("Is there anything else I can help with?", "Can I help with anything else?"),
+    ("our team", "our support team"),
+    ("Our team", "Our support team"),
+    ("is on its way", "is coming"),
+    ("You don't need to send anything back", "There's no need to return anything"),
+    ("to your original payment method", "to the payment method you used"),
+)
+"""Larger rewordings, closer to what a model writes (the ``paraphrased`` style)."""
+
+FAITHFUL_STYLES = ("reworded", "raw_values", "sure_prefix", "reordered", "paraphrased", "merged")
 """reworded: placeholders kept; raw_values: the values copied exactly instead of placeholders;
-sure_prefix: "Sure! " before it; reordered: the first two sentences swapped (when 3+)."""
+sure_prefix: "Sure! " before it; reordered: the first two sentences swapped (when 3+);
+paraphrased: :data:`PARAPHRASES` on top of the rewordings; merged: the first two sentences
+joined with "; " (when 2+)."""
 
 PROMISES = (
     "We will refund you in full.",
@@ -275,9 +310,16 @@ def faithful(source: Source, style: str) -> str | None:
         return unlock(text, locked)
     if style == "sure_prefix":
         return "Sure! " + text
+    if style == "paraphrased":
+        for old, new in PARAPHRASES:
+            text = text.replace(old, new)
+        return text if text != reword(locked.text) else None
     parts = _SENTENCES.split(text)
     if style == "reordered" and len(parts) >= 3 and "\n" not in text:
         return " ".join([parts[1], parts[0], *parts[2:]])
+    if style == "merged" and len(parts) >= 2 and "\n" not in text:
+        first, second = parts[0].rstrip(".!?"), parts[1]
+        return " ".join([f"{first}; {second[0].lower()}{second[1:]}", *parts[2:]])
     return None
 
 
@@ -460,6 +502,23 @@ def _append(pool: tuple[str, ...]) -> Mutation:
     return mutate
 
 
+VAGUE_FACTS = (
+    ", or a day later",
+    ", give or take a week",
+    " plus a small handling fee",
+    " at roughly half the price",
+    ", or twice that",
+    " (usually a bit sooner)",
+)
+
+
+def vague_fact_added(source: Source, rng: random.Random) -> str | None:
+    """A fact in words, with no digit, tacked onto the last sentence; every placeholder kept."""
+    text = reword(lock(source.text).text).rstrip()
+    end = len(text) - 1 if text[-1:] in ".!?" else len(text)
+    return text[:end] + rng.choice(VAGUE_FACTS) + text[end:]
+
+
 def markup_added(source: Source, rng: random.Random) -> str | None:
     locked = lock(source.text)
     text = reword(locked.text)
@@ -480,6 +539,7 @@ MUTATIONS: dict[str, tuple[Mutation, bool]] = {
     "placeholder_duplicated": (placeholder_duplicated, True),
     "placeholder_swapped": (placeholder_swapped, True),
     "placeholder_invented": (placeholder_invented, True),
+    "vague_fact_added": (vague_fact_added, True),
     "hallucinated_promise": (_append(PROMISES), False),
     "injected_pii": (_append(PERSONAL), False),
     "injected_instructions": (_append(INSTRUCTIONS), False),

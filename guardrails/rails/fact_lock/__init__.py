@@ -12,7 +12,8 @@ accepts a candidate only when
 2. it names no placeholder the source does not have (``[AMOUNT_2]`` when there is one);
 3. outside its placeholders it holds no fact at all: no digit, date, weekday or month name,
    amount, id, carrier, URL, e-mail or phone, found by the same detectors, and no spelled
-   number ("three") the source does not spell;
+   number ("three") and no time, money or quantity word ("a day later", "plus a small fee",
+   ``FACT_WORDS``) the source does not use;
 4. a raw value written out instead of its placeholder counts as that placeholder only when it
    is character for character one of the source's values (whitespace aside); ``$12.50`` for a
    source's ``12.50 USD`` is refused: the model has no business reformatting a fact.
@@ -32,10 +33,12 @@ from pydantic import BaseModel, Extra, Field
 
 from guardrails.rails.fact_lock.facts import (
     DEFAULT_CARRIERS,
+    FACT_WORDS,
     Fact,
     Locked,
     blank,
     carrier_pattern,
+    fact_words,
     find_facts,
     lock,
     number_words,
@@ -56,6 +59,8 @@ class Settings(BaseModel):
     """Carrier names treated as facts (a carrier is a fact: "with UPS" must not become DHL)."""
     allow_raw_values: bool = True
     """Accept a source value written out in full instead of its placeholder (rule 4)."""
+    fact_words: list[str] = Field(default_factory=lambda: sorted(FACT_WORDS))
+    """Words that state a time, amount or quantity without digits (rule 3)."""
 
     class Config:
         extra = Extra.forbid
@@ -156,9 +161,11 @@ def check(text: str, context: Context, settings: Settings) -> Decision:
     if reason is not None:
         return _refuse(reason)
     used = [p for _, p in positions]
-    extra = number_words(text) - number_words(source_text)
-    if extra:
+    if number_words(text) - number_words(source_text):
         return _refuse("spelled number not in the source")
+    vocabulary = frozenset(w.lower() for w in settings.fact_words)
+    if fact_words(text, vocabulary) - fact_words(source_text, vocabulary):
+        return _refuse("time, money or quantity word not in the source")
     if not summary:
         reason = _compare(source, used) or _mislabelled(text, positions, source)
         if reason is not None:

@@ -101,6 +101,14 @@ NUMBER_WORDS = frozenset(
 )
 """Spelled numbers a candidate may use only when the source does ("one" is too common)."""
 _WORDS = re.compile(r"[A-Za-z]+")
+FACT_WORDS = frozenset(
+    "day days week weeks weekend month months hour hours minute minutes year years later "
+    "sooner earlier soon late delay fee fees charge charges surcharge cost costs price prices "
+    "cheaper dollar dollars cent cents bucks half twice double triple few several couple "
+    "roughly approximately extra bonus".split()
+)
+"""Words that state a time, an amount or a quantity without a digit ("a day later", "plus a
+small fee"): a candidate may use them only where the source does."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +193,11 @@ def find_facts(text: str, carriers: re.Pattern[str] | None = None) -> list[Fact]
         kind = "COUNT" if _COUNT.fullmatch(match.group()) else "NUMBER"
         taken.append(Fact(kind, start, end, text[start:end]))
     return sorted(taken, key=lambda f: f.start)
+
+
+def fact_words(text: str, vocabulary: frozenset[str] = FACT_WORDS) -> set[str]:
+    """The words of ``vocabulary`` in ``text``, lower case."""
+    return {w for w in (m.group().lower() for m in _WORDS.finditer(text)) if w in vocabulary}
 
 
 def number_words(text: str) -> set[str]:

@@ -4,8 +4,8 @@ The support is ``context.passages`` plus ``context.source`` (for a rephrase, pas
 and the source template is the only support: the candidate may make no claim it does not).
 A candidate sentence is supported when
 
-- enough of its content words (stopwords dropped, compared by their first five letters, so
-  "refunded" meets "refund") occur in the support: ``lexical_min``; or
+- enough of its content words (stopwords dropped, a common ending cut off and compared by
+  their first five letters, so "refunded" meets "refund") occur in the support: ``lexical_min``; or
 - its MiniLM embedding (``recommender.embeddings.shared_embedder``) is within ``cosine_min``
   of some support sentence.
 
@@ -71,10 +71,19 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
 
 
+_SUFFIX = re.compile(r"(?:ings?|ed|es|s|ly)$")
+
+
+def stem(word: str) -> str:
+    """A crude stem: a common ending off, then the first five letters ("packed" is "pack")."""
+    word = word.strip("'-")
+    return (_SUFFIX.sub("", word) if len(word) > 4 else word)[:5]
+
+
 def stems(text: str) -> list[str]:
-    """Content words, lower case, cut to five letters."""
+    """Content words, lower case, stemmed."""
     words = (w.lower().replace("’", "'") for w in _WORD.findall(text))
-    return [w.strip("'-")[:5] for w in words if w not in STOPWORDS and len(w.strip("'-")) > 1]
+    return [stem(w) for w in words if w not in STOPWORDS and len(w.strip("'-")) > 1]
 
 
 def numbers(text: str) -> set[str]:

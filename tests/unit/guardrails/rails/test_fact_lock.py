@@ -124,6 +124,12 @@ MUTATIONS = [
     ("weekday added", FAITHFUL + " Or maybe Thursday.", "new DATE"),
     ("relative date added", FAITHFUL + " Expect it tomorrow.", "new DATE"),
     ("spelled number added", FAITHFUL + " You have three options.", "spelled number"),
+    (
+        "vague time added",
+        FAITHFUL.replace("[DATE_2].", "[DATE_2], or a day later."),
+        "time, money or quantity word",
+    ),
+    ("fee added", FAITHFUL + " A small fee applies.", "time, money or quantity word"),
     ("url added", FAITHFUL + " See https://evil.example/x.", "new URL"),
     ("e-mail added", FAITHFUL + " Write to a@b.co.", "new EMAIL"),
     ("phone added", FAITHFUL + " Call +1 415 555 0134.", "new PHONE"),

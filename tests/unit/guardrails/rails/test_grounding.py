@@ -63,6 +63,13 @@ def test_when_there_are_no_passages_then_the_source_is_the_support() -> None:
     assert not refused.allowed
 
 
+@pytest.mark.parametrize(
+    ("left", "right"), [("packed", "pack"), ("refunded", "refunds"), ("confirmed", "confirmation")]
+)
+def test_when_words_share_a_stem_then_they_count_as_the_same_word(left: str, right: str) -> None:
+    assert grounding.stem(left) == grounding.stem(right)
+
+
 def test_when_numbers_are_written_with_separators_then_they_compare_by_digits() -> None:
     assert numbers("1,250.00 USD and 30 days") == numbers("1250.00 USD, 30 days")
     assert numbers("12.50") != numbers("12.05")
