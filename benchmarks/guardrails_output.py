@@ -27,7 +27,14 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from benchmarks.rephrase_mutations import MUTATIONS, Candidate, candidates
+from benchmarks.rephrase_mutations import (
+    MUTATIONS,
+    POLICY_PASSAGES,
+    SUPPORTED_SUMMARIES,
+    UNSUPPORTED_SUMMARIES,
+    Candidate,
+    candidates,
+)
 from benchmarks.report import OUT, write_section
 from guardrails.rails import grounding, personal_data
 from guardrails.rails.config import load_config
@@ -70,6 +77,19 @@ def _grounding_methods(rows: list[tuple[Candidate, str]], limit: int) -> dict[st
     return out
 
 
+def _policy_summaries() -> dict[str, tuple[int, int]]:
+    """Grounding alone per method on hand-written policy summaries: (supported refused,
+    unsupported passed)."""
+    context = Context(passages=POLICY_PASSAGES, task="summary")
+    out = {}
+    for method in ("lexical", "embedding", "both"):
+        settings = grounding.Settings.parse_obj({"method": method})
+        refused = sum(not grounding.check(s, context, settings).allowed for s in SUPPORTED_SUMMARIES)
+        passed = sum(grounding.check(s, context, settings).allowed for s in UNSUPPORTED_SUMMARIES)
+        out[method] = (refused, passed)
+    return out
+
+
 def run(seed: int, fills: int, grounding_sample: int) -> list[str]:
     _pii_key()
     config = load_config()
@@ -102,7 +122,22 @@ def run(seed: int, fills: int, grounding_sample: int) -> list[str]:
             )
             grounding_rows.append((candidate, unlocked or candidate.text))
     methods = _grounding_methods(grounding_rows, grounding_sample)
-    return _report(pool, total, blocked, first_rail, shipped_facts, latencies, methods, config)
+    lines = _report(pool, total, blocked, first_rail, shipped_facts, latencies, methods, config)
+    summaries = _policy_summaries()
+    anchors = lines.pop()
+    lines += [
+        "Grounding alone on hand-written summaries of the demo policy "
+        f"(benchmarks/rephrase_mutations.py: {len(SUPPORTED_SUMMARIES)} faithful in other words, "
+        f"{len(UNSUPPORTED_SUMMARIES)} plausible claims the policy does not make):",
+        "",
+        "| method | faithful summaries refused | unsupported claims passed |",
+        "| --- | --- | --- |",
+        *(f"| {m} | {r} of {len(SUPPORTED_SUMMARIES)} | {p} of {len(UNSUPPORTED_SUMMARIES)} |"
+          for m, (r, p) in summaries.items()),  # fmt: skip
+        "",
+        anchors,
+    ]
+    return lines
 
 
 def _report(
@@ -126,7 +161,7 @@ def _report(
         "## Output rails: facts locked (mutation suite)",
         "",
         '`python -m benchmarks.guardrails_output` (docs/guardrails.md, "Output rails"). '
-        f"{templates} templates of domain.yml with slots, filled {sources} times with realistic "
+        f"{templates} templates of domain.yml with slots, filled into {sources} distinct texts "
         "values; the adversarial provider in benchmarks/rephrase_mutations.py writes faithful "
         "rephrases and mutations; every candidate runs the output rails of "
         f"guardrails/rails/rails.yml ({rails}).",

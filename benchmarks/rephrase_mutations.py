@@ -567,3 +567,54 @@ def candidates(seed: int = 7, fills: int = 3, domain: Path = DOMAIN) -> Iterator
 def facts_of(text: str) -> list[str]:
     """The fact values of a text, in order (what a mutation must change to count)."""
     return [f.value for f in find_facts(text)]
+
+
+POLICY_PASSAGES = (
+    "You can return or exchange items within 30 days of delivery.",
+    "Beauty, underwear, swimwear and gift cards are final sale, so they can't be returned.",
+    "For a return you can choose a refund, store credit or an exchange.",
+    "Sending items back is free: you get a prepaid return label.",
+    "Refunds go to your original payment method within 5 to 7 business days, or to store "
+    "credit immediately. The original shipping cost isn't refunded.",
+    "If a parcel is late, you can wait for the new delivery date or talk to one of our team. "
+    "If it is lost, we send a replacement at no cost or give you a full refund.",
+)
+"""The demo merchant's policy as the policy answers state it (data/policy/demo.yml)."""
+
+SUPPORTED_SUMMARIES = (
+    "Items can be sent back or swapped for 30 days after they arrive.",
+    "You have 30 days from delivery to return or exchange something.",
+    "Makeup, underwear, swimwear and gift cards cannot be sent back.",
+    "Final-sale categories are beauty, underwear, swimwear and gift cards.",
+    "When you return something you may pick a refund, store credit or an exchange.",
+    "Return postage costs nothing, since a prepaid label is included.",
+    "Returns ship free with the prepaid label we give you.",
+    "Money goes back to the card you paid with in 5 to 7 business days.",
+    "Store credit is available straight after the refund.",
+    "We don't refund what you paid for the original delivery.",
+    "A late parcel: wait for the new date, or talk to our team.",
+    "For a lost parcel we send a new one free of charge or refund it in full.",
+    "Shipping fees from the first delivery are not paid back.",
+    "Exchanges are possible within the 30-day return window.",
+    "Your refund arrives on the original payment method in 5 to 7 business days.",
+)
+"""Summaries a careful writer would accept, in words the passages mostly do not use."""
+
+UNSUPPORTED_SUMMARIES = (
+    "Final-sale items can be returned within 30 days if they are unopened.",
+    "Gift cards can be exchanged for store credit.",
+    "Return shipping is free only for orders over 50 dollars.",
+    "Refunds to store credit take 5 to 7 business days.",
+    "We refund the original shipping cost as well.",
+    "International returns must be sent back at your own cost.",
+    "Exchanges are only possible in our physical stores.",
+    "You can return items within 30 days of purchase, even if they were never delivered.",
+    "If a parcel is late, we automatically refund it in full.",
+    "Swimwear can be returned if the hygiene seal is intact.",
+    "A restocking fee applies to returns of opened items.",
+    "Store credit expires after one year.",
+    "We send a replacement for late parcels before the new delivery date.",
+    "Refunds are paid in cash at the warehouse.",
+    "You need the original box to return an item.",
+)
+"""Plausible policy claims the passages do not make (topical, so lexically close)."""

@@ -47,7 +47,7 @@ STOPWORDS = frozenset(
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_DIGITS = re.compile(r"\d[\d,.\u202f ]*\d|\d")
+_DIGITS = re.compile(r"\d[\d,.\u202f]*\d|\d")
 
 
 class Settings(BaseModel):
@@ -88,7 +88,7 @@ def stems(text: str) -> list[str]:
 
 def numbers(text: str) -> set[str]:
     """Every number in ``text`` as its digits alone ("1,250.00" and "1250.00" agree)."""
-    return {re.sub(r"\D", "", m.group()).rstrip("0") or "0" for m in _DIGITS.finditer(text)}
+    return {re.sub(r"\D", "", m.group()) for m in _DIGITS.finditer(text)}
 
 
 def lexical_support(sentence: str, support: frozenset[str]) -> float:
