@@ -30,10 +30,14 @@ from pathlib import Path
 from benchmarks.rephrase_mutations import (
     MUTATIONS,
     POLICY_PASSAGES,
-    SUPPORTED_SUMMARIES,
-    UNSUPPORTED_SUMMARIES,
     Candidate,
     candidates,
+)
+from benchmarks.rephrase_mutations import (
+    SUPPORTED_SUMMARIES as SUPPORTED,
+)
+from benchmarks.rephrase_mutations import (
+    UNSUPPORTED_SUMMARIES as UNSUPPORTED,
 )
 from benchmarks.report import OUT, write_section
 from guardrails.rails import grounding, personal_data
@@ -84,8 +88,8 @@ def _policy_summaries() -> dict[str, tuple[int, int]]:
     out = {}
     for method in ("lexical", "embedding", "both"):
         settings = grounding.Settings.parse_obj({"method": method})
-        refused = sum(not grounding.check(s, context, settings).allowed for s in SUPPORTED_SUMMARIES)
-        passed = sum(grounding.check(s, context, settings).allowed for s in UNSUPPORTED_SUMMARIES)
+        refused = sum(not grounding.check(s, context, settings).allowed for s in SUPPORTED)
+        passed = sum(grounding.check(s, context, settings).allowed for s in UNSUPPORTED)
         out[method] = (refused, passed)
     return out
 
@@ -127,13 +131,15 @@ def run(seed: int, fills: int, grounding_sample: int) -> list[str]:
     anchors = lines.pop()
     lines += [
         "Grounding alone on hand-written summaries of the demo policy "
-        f"(benchmarks/rephrase_mutations.py: {len(SUPPORTED_SUMMARIES)} faithful in other words, "
-        f"{len(UNSUPPORTED_SUMMARIES)} plausible claims the policy does not make):",
+        f"(benchmarks/rephrase_mutations.py: {len(SUPPORTED)} faithful in other words, "
+        f"{len(UNSUPPORTED)} plausible claims the policy does not make):",
         "",
         "| method | faithful summaries refused | unsupported claims passed |",
         "| --- | --- | --- |",
-        *(f"| {m} | {r} of {len(SUPPORTED_SUMMARIES)} | {p} of {len(UNSUPPORTED_SUMMARIES)} |"
-          for m, (r, p) in summaries.items()),  # fmt: skip
+        *(
+            f"| {m} | {r} of {len(SUPPORTED)} | {p} of {len(UNSUPPORTED)} |"
+            for m, (r, p) in summaries.items()
+        ),  # fmt: skip
         "",
         anchors,
     ]
