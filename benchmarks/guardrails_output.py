@@ -167,9 +167,10 @@ def _report(
         "## Output rails: facts locked (mutation suite)",
         "",
         '`python -m benchmarks.guardrails_output` (docs/guardrails.md, "Output rails"). '
-        f"{templates} templates of domain.yml with slots, filled into {sources} distinct texts "
-        "values; the adversarial provider in benchmarks/rephrase_mutations.py writes faithful "
-        "rephrases and mutations; every candidate runs the output rails of "
+        f"{templates} templates of domain.yml with slots, filled with realistic values into "
+        f"{sources} distinct texts; the adversarial provider in "
+        "benchmarks/rephrase_mutations.py writes faithful rephrases and mutations; every "
+        "candidate runs the output rails of "
         f"guardrails/rails/rails.yml ({rails}).",
         "",
         "| measure | result | target |",
@@ -216,7 +217,9 @@ def _report(
         "Anchors: Rasa Pro's response rephraser sends the template to the model and shows "
         "whatever comes back; it checks nothing. NeMo Guardrails' AlignScore fact-checking rail "
         "reports 88.5 % accuracy on its fact-checking set, so roughly one wrong verdict in nine; "
-        "fact locking here is exact by construction for the facts its detectors find.",
+        "fact locking here is exact by construction for the facts its detectors find. The "
+        "faithful rephrases are rule-written, not a model's: see docs/guardrails.md for what the "
+        "numbers do not say.",
     ]
     return lines
 
