@@ -552,6 +552,7 @@ MUTATIONS: dict[str, tuple[Mutation, bool]] = {
 
 def candidates(seed: int = 7, fills: int = 3, domain: Path = DOMAIN) -> Iterator[Candidate]:
     """Every faithful style and every mutation of every filled template, seeded."""
+    yield from model_style(seed, fills, domain)
     rng = random.Random(seed + 1)
     for source in sources(seed, fills, domain):
         for style in FAITHFUL_STYLES:
@@ -618,3 +619,76 @@ UNSUPPORTED_SUMMARIES = (
     "You need the original box to return an item.",
 )
 """Plausible policy claims the passages do not make (topical, so lexically close)."""
+
+
+MODEL_STYLE = {
+    "utter_order_status_pending": "Thanks for your patience! Your order {order_id}, placed on "
+    "{placed_date}, is waiting for payment confirmation. We'll pack it once that's done.",
+    "utter_order_status_paid": "Good news: order {order_id} (placed {placed_date}) has been "
+    "paid and is queued at our warehouse. A tracking number will follow when it ships.",
+    "utter_order_status_packed": "Your order {order_id} is packed and ready for the carrier to "
+    "collect. You'll receive a tracking number when it ships.",
+    "utter_order_status_in_motion": "Good news! Order {order_id} is {status_words} with "
+    "{carrier} (tracking number {tracking_number}). The latest update was "
+    "{event_description}{event_location} on {event_time}, and it's expected on {eta}.",
+    "utter_order_status_delivered": "{carrier} delivered order {order_id} on {delivered_date} "
+    "(tracking {tracking_number}): {event_description}{event_location}. If it's missing or "
+    "something is wrong, just let me know.",
+    "utter_order_status_cancelled": "Order {order_id} has been cancelled. Any payment we took "
+    "has been or will be refunded to your original payment method.",
+    "utter_order_status_refunded": "We've refunded order {order_id}: {refund_amount} went back "
+    "to your {refund_method} on {refund_date}.",
+    "utter_order_cancelled": "All done, order {order_id} is cancelled. {refund_amount} is "
+    "heading back to your original payment method and should arrive within {refund_timing}.",
+    "utter_cancel_already_cancelled": "Order {order_id} was already cancelled, so there's "
+    "nothing else to do.",
+    "utter_cancel_too_late_shipped": "Unfortunately order {order_id} has already shipped "
+    "({status_words}), so it can no longer be cancelled. Once it arrives, you can return it "
+    "within {window_days} days for a refund.",
+    "utter_address_changed": "All set! Order {order_id} will now be delivered to {new_address}.",
+    "utter_return_created": "Your return {rma_id} for order {order_id} has been opened. "
+    "{instructions}",
+    "utter_refund_processed": "We sent a refund of {refund_amount} for order {order_id} to your "
+    "{refund_method} on {refund_date}. Refunds to your {refund_method} take {processing_time} "
+    "to appear.",
+    "utter_refund_pending": "Your refund of {refund_amount} for order {order_id} is being "
+    "processed and will go to your {refund_method}. Please allow {processing_time} from "
+    "{refund_date}.",
+    "utter_no_refund": "There isn't a refund on order {order_id}, because the order is "
+    "{status_words}. If you want to send something back, just tell me.",
+    "utter_policy_window": "Items can be returned or exchanged within {window_days} days of "
+    "delivery.",
+    "utter_handoff_unavailable": "Sorry, I can't reach our team's desk at the moment. You can "
+    "e-mail them at {support_email} ({support_hours}); include your order number and they'll "
+    "take it from there.",
+    "utter_problem_not_shipped": "Order {order_id} hasn't shipped yet, so nothing can have gone "
+    "wrong with delivery. I can check where it is or help you cancel it.",
+    "utter_switching_order": "Sure, let's look at order {order_id} instead.",
+    "utter_items_changed": "All done! Order {order_id} now contains {items}.",
+    "utter_return_window_closed": "Sorry, order {order_id} was delivered on {delivered_date} and "
+    "returns are only accepted for {window_days} days after delivery, so it can't be returned "
+    "anymore. If there's a problem with it, our team can take a look: {support_email}.",
+    "utter_order_status_return_requested": "There's an open return for order {order_id} "
+    "(return {rma_id}, {return_status}). We'll issue your refund once the items reach us. "
+    "Hope this helps!",
+}
+"""Rephrases in the manner of an instruction-tuned model (greetings, restructured clauses,
+a closing pleasantry), as templates with the same slots: filled with the same values as the
+source, so every value is copied exactly."""
+
+
+def model_style(seed: int = 7, fills: int = 3, domain: Path = DOMAIN) -> Iterator[Candidate]:
+    """:data:`MODEL_STYLE` rephrases of their templates, filled like :func:`sources`."""
+    rng = random.Random(seed + 2)
+    wanted = dict(templates(domain))
+    for name, rephrase in MODEL_STYLE.items():
+        template = wanted[name]
+        for _ in range(fills):
+            filled = values(rng)
+
+            def fill(text: str, v: dict[str, str] = filled) -> str:
+                return SLOT.sub(lambda m: v.get(m.group(1), "something"), text)
+
+            source = Source(name, template, fill(template))
+            text = fill(rephrase)
+            yield Candidate(source, "model_style", text, faithful=True, changes_fact=False)

@@ -13,7 +13,8 @@ The lexical test runs first; only sentences it cannot support are embedded, so a
 rephrase costs no model call, and with ``both`` a sentence sharing less than
 ``lexical_floor`` of its words is refused outright (an appended instruction, a sentence in
 another language): MiniLM is asked only about the middle band, where paraphrases live.
-Sentences with no content word ("Sure!") claim nothing and pass.
+Sentences with no content word ("Sure!", "Thanks for your patience!", "Hope this helps!":
+stopwords and ``COURTESY`` words only) claim nothing and pass.
 Every number in the candidate (digits, with separators removed) must occur in the support.
 ``method`` picks ``lexical``, ``embedding`` or ``both`` (either one supports); the benchmark
 (``python -m benchmarks.guardrails_output``) measures each.
@@ -45,6 +46,12 @@ STOPWORDS = frozenset(
     i'm i'll i've we're we'll we've you're you'll you've don't can't won't isn't aren't
     hasn't haven't didn't doesn't couldn't wouldn't shouldn't let's""".split()
 )
+COURTESY = frozenset(
+    """good news set hope helps help helpful patience thank thanks glad happy welcome sure
+    great apologies sorry unfortunately kindly know questions question anything else feel
+    free ask reach out day wonderful nice""".split()
+)
+"""Words of politeness that claim nothing ("Thanks for your patience!", "Hope this helps!")."""
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _DIGITS = re.compile(r"\d[\d,.\u202f]*\d|\d")
@@ -83,7 +90,7 @@ def stem(word: str) -> str:
 def stems(text: str) -> list[str]:
     """Content words, lower case, stemmed."""
     words = (w.lower().replace("’", "'") for w in _WORD.findall(text))
-    return [stem(w) for w in words if w not in STOPWORDS and len(w.strip("'-")) > 1]
+    return [stem(w) for w in words if w not in STOPWORDS | COURTESY and len(w.strip("'-")) > 1]
 
 
 def numbers(text: str) -> set[str]:

@@ -5,7 +5,8 @@ and French) matched on word boundaries; no offline profanity library is installe
 list the merchant can read and extend beats an opaque one. Then VADER (``vaderSentiment``): a
 candidate whose compound score is at or below ``negative_max`` and more negative than the
 source by ``margin`` is refused; the margin lets an apology for a lost parcel ("I'm really
-sorry: ... has lost track of ...") stay as sombre as its template.
+sorry: ... has lost track of ...") stay as sombre as its template, and the words of plain bad
+news ("unfortunately", "cancelled", "delayed", :data:`NEUTRAL`) are not scored at all.
 """
 
 from __future__ import annotations
@@ -76,8 +77,18 @@ def _vader() -> Any:
     return SentimentIntensityAnalyzer()
 
 
+NEUTRAL = re.compile(
+    r"(?i)\b(?:unfortunately|sorry|apolog\w*|regret\w*|cancel\w*|lost|late|delay\w*|damag\w*"
+    r"|missing|wrong|problem\w*|issue\w*|fail\w*|refus\w*|reject\w*|unable|error\w*|broken"
+    r"|no longer|can't|cannot|won't)\b"
+)
+"""Words VADER scores as negative that a support reply uses plainly ("Unfortunately, order
+... can no longer be cancelled" scores -0.71); they are left out before scoring tone."""
+
+
 def compound(text: str) -> float:
-    """VADER's compound score in [-1, 1]."""
+    """VADER's compound score in [-1, 1], with :data:`NEUTRAL` support words left out."""
+    text = NEUTRAL.sub(" ", text)
     return float(_vader().polarity_scores(text)["compound"]) if text.strip() else 0.0
 
 

@@ -115,3 +115,8 @@ def test_when_a_sentence_shares_almost_no_words_then_it_is_refused_without_minil
 
     monkeypatch.setattr(grounding, "cosine_support", boom)
     assert not _summary("Shipping abroad takes a week.", Settings(method="both"))
+
+
+def test_when_a_sentence_is_only_politeness_then_it_claims_nothing() -> None:
+    candidate = "Thanks for your patience! Returns are free with a prepaid label. Hope this helps!"
+    assert _summary(candidate)

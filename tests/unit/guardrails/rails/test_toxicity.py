@@ -54,3 +54,15 @@ def test_when_the_word_list_is_broken_then_the_settings_do_not_validate(tmp_path
     broken.write_text("profanity: shit\n", encoding="utf-8")
     with pytest.raises(ValidationError):
         Settings(words=str(broken))
+
+
+def test_when_bad_news_is_told_plainly_then_its_words_do_not_count_as_hostile() -> None:
+    source = (
+        "Order AC-1 has already shipped, so it can't be cancelled any more. Once it's delivered "
+        "you can return it within 30 days for a refund."
+    )
+    candidate = (
+        "Unfortunately order AC-1 has already shipped, so it can no longer be cancelled. Once "
+        "it arrives, you can return it within 30 days for a refund."
+    )
+    assert check(candidate, Context(source=source), Settings()).allowed
