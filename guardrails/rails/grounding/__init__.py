@@ -48,7 +48,7 @@ STOPWORDS = frozenset(
 )
 COURTESY = frozenset(
     """good news set hope helps help helpful patience thank thanks glad happy welcome sure
-    great apologies sorry unfortunately kindly know questions question anything else feel
+    great apologies sorry unfortunately kindly know questions question feel
     free ask reach out day wonderful nice""".split()
 )
 """Words of politeness that claim nothing ("Thanks for your patience!", "Hope this helps!")."""
