@@ -88,6 +88,7 @@ bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.handoff
 	$(PY) -m benchmarks.fuzz
 	$(PY) -m benchmarks.policy_answers
+	$(PY) -m benchmarks.guardrails_output
 
 export: $(STAMP) ## Stored conversations as NLU examples + test stories with fake values (var/export)
 	$(PY) -m guardrails.export --tracker-url $${TRACKER_STORE_URL:-sqlite:///var/tracker.db} --out var/export

@@ -111,7 +111,10 @@ async def _summary(
     if not candidate or not candidate.strip():
         return None, None
     context = Context(
-        source="\n".join(texts), passages=tuple(texts), conversation_id=conversation_id
+        source="\n".join(texts),
+        passages=tuple(texts),
+        conversation_id=conversation_id,
+        task="summary",  # a summary may leave facts out; it may not add one
     )
     verdict = run_rails("output", candidate.strip(), context, rails)
     if not verdict.allowed:

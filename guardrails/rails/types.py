@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -16,12 +17,15 @@ class Context:
         passages: Retrieved policy or FAQ passages a grounded answer rests on.
         language: The shopper's language (ISO 639-1), kept by the output.
         conversation_id: For the decision log only; never sent anywhere.
+        task: ``rephrase`` (the candidate restates ``source``, a template, with every fact) or
+            ``summary`` (it answers from ``passages`` and need not repeat all of them).
     """
 
     source: str = ""
     passages: Sequence[str] = ()
     language: str = "en"
     conversation_id: str | None = None
+    task: Literal["rephrase", "summary"] = "rephrase"
 
 
 @dataclass(frozen=True)
