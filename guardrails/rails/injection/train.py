@@ -28,6 +28,7 @@ from guardrails.rails.injection.datasets import (
     SHOP_INTENTS,
     TRICKY_BENIGN,
     attacks,
+    bitext_sample,
     clinc_sample,
     data_files,
     deepset_benign,
@@ -45,7 +46,8 @@ FOLDS = 5
 INJECTION_C = 32.0
 TOPIC_C = 4.0
 # Refusal budgets the cross-validated thresholds are chosen for: at most this share of benign
-# messages refused (injection: CLINC150 rows and the shop's own examples; topic: shop intents).
+# messages refused (injection: CLINC150 rows, the shop's own examples and the Bitext rows;
+# topic: shop intents and the Bitext rows).
 INJECTION_BENIGN_BUDGET = 0.005
 TOPIC_IN_SCOPE_BUDGET = 0.01
 
@@ -67,8 +69,9 @@ def tasks() -> tuple[Task, Task]:
     """The injection and topic problems, built from the committed data and ``data/nlu``."""
     nlu = nlu_examples()
     clinc = [e.text for e in clinc_sample()]
-    shop = [e.text for e in nlu if e.label in SHOP_INTENTS] + list(TRICKY_BENIGN)
-    own = [e.text for e in nlu] + list(TRICKY_BENIGN)
+    bitext = [e.text for e in bitext_sample()]
+    shop = [e.text for e in nlu if e.label in SHOP_INTENTS] + list(TRICKY_BENIGN) + bitext
+    own = [e.text for e in nlu] + list(TRICKY_BENIGN) + bitext
     bad = attacks()
     benign = deepset_benign() + clinc + own
     injection = Task(

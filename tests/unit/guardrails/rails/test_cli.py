@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from guardrails.rails.__main__ import main
-from guardrails.rails.config import load_config
+from guardrails.rails.config import RailsConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -35,7 +35,10 @@ def test_when_an_attack_is_checked_from_the_command_line_then_injection_refuses(
 
 
 def test_when_a_shop_question_is_checked_then_it_is_allowed(
-    rails_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    rails_file: Path,
+    shipped: RailsConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("AFTERCARE_RAILS_CONFIG", str(rails_file))
     load_config.cache_clear()
@@ -45,4 +48,5 @@ def test_when_a_shop_question_is_checked_then_it_is_allowed(
         load_config.cache_clear()
     answer = json.loads(capsys.readouterr().out)
     assert (answer["allowed"], answer["rail"]) == (True, None)
-    assert 0.0 <= answer["score"] < 0.38
+    highest = max(getattr(r.settings, "threshold", 1.0) for r in shipped.input)
+    assert 0.0 <= answer["score"] < highest
