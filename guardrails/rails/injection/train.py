@@ -139,7 +139,8 @@ def train(out_dir: Path = OUT_DIR, cache_dir: Path | None = CACHE_DIR, report: b
     key = data_key()
     out_dir.mkdir(parents=True, exist_ok=True)
     both = tasks()
-    unique = sorted({text for task in both for text in task.texts})
+    # by length: a batch is padded to its longest text, so like goes with like
+    unique = sorted({text for task in both for text in task.texts}, key=lambda t: (len(t), t))
     row = {text: i for i, text in enumerate(unique)}
     everything = cached_embeddings(unique, cache_dir, embedder)  # each text embedded once
     for task in both:
