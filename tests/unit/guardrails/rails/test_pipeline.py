@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import BaseModel
 
+from guardrails.pii import PiiConfigError
 from guardrails.rails.config import Rail, RailsConfig, parse_config
 from guardrails.rails.pipeline import run_rails, summary
 from guardrails.rails.types import Context, Decision
@@ -85,3 +87,16 @@ def test_the_shipped_input_rails_pass_a_shop_question_scrubbed(rails_file: Path)
     assert [d.rail for d in verdict.decisions] == ["normalise", "scrub", "injection", "topic"]
     assert "kim.lee@example.com" not in verdict.text
     assert verdict.text.startswith("where is my order? my email is")
+
+
+def test_when_the_scrubber_cannot_be_built_then_the_message_is_refused(
+    rails_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> None:
+        raise PiiConfigError("no pseudonym key")
+
+    monkeypatch.setattr("guardrails.rails.scrub.get_scrubber", broken)
+    verdict = run_rails("input", "where is my order?", config=parse_config(rails_file))
+    assert verdict.refused_by is not None
+    refused = verdict.refused_by
+    assert (refused.rail, refused.reason) == ("scrub", "error: PiiConfigError")
