@@ -9,6 +9,9 @@ STAMP     := $(VENV)/.installed
 MODEL     := models/aftercare.tar.gz
 STORE     ?= demo
 TRAIN_INPUTS := $(shell find data -name '*.yml' -not -path 'data/policy/*') domain.yml config.yml
+# The input rails' classifiers (injection, topic): numpy weights, built from committed data.
+RAILS_MODEL := models/rails/injection.npz
+RAILS_INPUTS := $(wildcard guardrails/rails/injection/*.py guardrails/rails/injection/data/*.jsonl.gz data/nlu/*.yml)
 
 export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
@@ -27,7 +30,10 @@ install: $(STAMP) ## Create .venv (Python 3.10) and install pinned dependencies
 $(MODEL): $(TRAIN_INPUTS) | $(STAMP)
 	$(RASA) train --out models --fixed-model-name aftercare
 
-train: $(MODEL) ## Train the model when data, domain or config changed
+$(RAILS_MODEL): $(RAILS_INPUTS) | $(STAMP)
+	$(PY) -m guardrails.rails.injection.train
+
+train: $(MODEL) $(RAILS_MODEL) ## Train the models when data, domain or config changed
 
 var/commerce-$(STORE).db: commerce/models.py commerce/seed.py commerce/tau_bench.py $(wildcard commerce/demo/*.py) | $(STAMP)
 	@mkdir -p var
@@ -52,7 +58,7 @@ browser: ## Install Debian's headless Chromium for the browser tests, if missing
 not-running: $(STAMP)
 	@$(PY) -m stack.running
 
-run: $(STAMP) not-running $(MODEL) seed $(WEBCHAT) ## Set up what is missing, then start everything on localhost
+run: $(STAMP) not-running $(MODEL) $(RAILS_MODEL) seed $(WEBCHAT) ## Set up what is missing, then start everything on localhost
 	COMMERCE_DB_URL=$${COMMERCE_DB_URL:-sqlite:///var/commerce-$(STORE).db} \
 	MERCHANT_POLICY=$${MERCHANT_POLICY:-data/policy/$(STORE).yml} $(PY) -m stack run
 
@@ -76,12 +82,12 @@ nlu-gate: $(MODEL) ## Intent macro-F1 on held-out shopper messages; fails below 
 stories-test: $(MODEL) ## Test stories, failing on any prediction error
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-pytest: $(STAMP) $(MODEL) $(WEBCHAT) browser
+pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(WEBCHAT) browser
 	$(PY) -m pytest
 
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)
 
-bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
+bench: $(STAMP) $(MODEL) $(RAILS_MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.run --train
 	$(PY) -m benchmarks.recommend
 	$(PY) -m benchmarks.pii
@@ -89,6 +95,7 @@ bench: $(STAMP) $(MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.fuzz
 	$(PY) -m benchmarks.policy_answers
 	$(PY) -m benchmarks.guardrails_output
+	$(PY) -m benchmarks.guardrails_input
 
 export: $(STAMP) ## Stored conversations as NLU examples + test stories with fake values (var/export)
 	$(PY) -m guardrails.export --tracker-url $${TRACKER_STORE_URL:-sqlite:///var/tracker.db} --out var/export

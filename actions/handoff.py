@@ -3,8 +3,10 @@
 Every handoff goes through :class:`ActionHandOff` (``action_request_human`` is the same
 action, started by the shopper asking). Its reason comes, in this order, from the
 ``handoff_reason`` slot (set by a flow that cannot go on), the ``handoff_signal`` entity
-(safety, legal, anger: found by ``nlu_components/handoff.py``), the bot's last answer (the
-shopper accepting an offer after a locked lookup or a backend failure), or the shopper asking.
+(safety, legal, anger: found by ``nlu_components/handoff.py``), repeated prompt-injection
+attempts (``guardrail`` entities, set only with generative replies on), the bot's last answer
+(the shopper accepting an offer after a locked lookup or a backend failure), or the shopper
+asking.
 While a person has the conversation Rasa records it but does not answer
 (``ConversationPaused``); the desk resumes it (``ConversationResumed``), then runs
 ``action_handed_back`` or the rating form.
@@ -31,6 +33,7 @@ from actions.reask import ReaskingForm
 from actions.services.desk import DeskUnavailable, Handoff, desk_from_env
 from actions.support import support_contact, tenant_of
 from guardrails.handoff.rules import Reason, load_rules
+from guardrails.handoff.signals import injection_handoff_due
 
 DEFAULT_MERCHANT = "demo"
 SIGNAL_ENTITY = "handoff_signal"
@@ -81,6 +84,17 @@ def _last_bot_response(tracker: Tracker) -> str | None:
     return None
 
 
+def session_entities(tracker: Tracker) -> list[list[dict[str, Any]]]:
+    """The entities of each shopper message since the session started, oldest first."""
+    session: list[list[dict[str, Any]]] = []
+    for event in tracker.events:
+        if event.get("event") in ("session_started", "restart"):
+            session = []
+        elif event.get("event") == "user":
+            session.append(list((event.get("parse_data") or {}).get("entities") or []))
+    return session
+
+
 def reason_for(tracker: Tracker) -> Reason:
     """Why this conversation goes to a person (see the module notes for the order)."""
     slot = tracker.get_slot("handoff_reason")
@@ -89,6 +103,8 @@ def reason_for(tracker: Tracker) -> Reason:
     signal = next(tracker.get_latest_entity_values(SIGNAL_ENTITY), None)
     if signal in Reason._value2member_map_:
         return Reason(signal)
+    if injection_handoff_due(session_entities(tracker), load_rules()):
+        return Reason.prompt_injection
     offered = OFFERED_AFTER.get(_last_bot_response(tracker) or "")
     if offered is not None:
         return offered

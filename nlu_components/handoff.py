@@ -8,6 +8,12 @@ asked is still understood and the NLU scores stay as they are.
 ``HandoffSignalPolicy`` predicts ``action_hand_off`` right after a message with that entity,
 ranked above the rule policy so it also interrupts a form: a shopper who says the charger
 caught fire must not be asked for their ZIP code first.
+
+With generative replies on (``AFTERCARE_GENERATION=on``) the extractor also runs the input
+rails (``guardrails/rails/rails.yml``) on each message and marks one the injection rail refused
+with a ``guardrail`` entity valued ``injection``; the policy hands off when the session holds
+``injection_attempts_before_handoff`` such messages, the latest included. With the switch off
+nothing of this runs and no entity is added.
 """
 
 from __future__ import annotations
@@ -22,13 +28,24 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from guardrails.generation.settings import generation_settings
 from guardrails.handoff.rules import load_rules
-from guardrails.handoff.signals import detect_signal
+from guardrails.handoff.signals import (
+    GUARDRAIL_ENTITY,
+    INJECTION,
+    detect_signal,
+    flags_injection,
+    injection_handoff_due,
+)
+from guardrails.rails.config import load_config
+from guardrails.rails.pipeline import run_rails
+from guardrails.rails.types import Context
 
 SIGNAL_ENTITY = "handoff_signal"
 HANDOFF_ACTION = "action_hand_off"
@@ -37,6 +54,9 @@ HANDOFF_ACTION = "action_hand_off"
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class HandoffSignalExtractor(GraphComponent, EntityExtractorMixin):
     """Adds ``handoff_signal`` when a message calls for a person (see the module notes)."""
+
+    def __init__(self, guard_input: bool = False) -> None:
+        self._guard_input = guard_input
 
     @classmethod
     def create(
@@ -47,27 +67,30 @@ class HandoffSignalExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
     ) -> HandoffSignalExtractor:
         load_rules()  # broken rules fail when the model loads, not on the first message
-        return cls()
+        guard_input = generation_settings().enabled
+        if guard_input:
+            load_config()  # so do broken rails, when they will run
+        return cls(guard_input)
+
+    def _add(self, message: Message, entity: str, value: str) -> None:
+        text = message.get(TEXT) or ""
+        found = self.add_extractor_name(
+            [{"entity": entity, "value": value, "start": 0, "end": len(text), "confidence": 1.0}]
+        )
+        message.set(ENTITIES, [*(message.get(ENTITIES) or []), *found], add_to_output=True)
 
     def process(self, messages: list[Message]) -> list[Message]:
         rules = load_rules()
         for message in messages:
             text = message.get(TEXT) or ""
             reason = detect_signal(text, rules)
-            if reason is None:
-                continue
-            entity = self.add_extractor_name(
-                [
-                    {
-                        "entity": SIGNAL_ENTITY,
-                        "value": reason.value,
-                        "start": 0,
-                        "end": len(text),
-                        "confidence": 1.0,
-                    }
-                ]
-            )
-            message.set(ENTITIES, [*(message.get(ENTITIES) or []), *entity], add_to_output=True)
+            if reason is not None:
+                self._add(message, SIGNAL_ENTITY, reason.value)
+            if self._guard_input and text.strip():
+                refused = run_rails("input", text, Context()).refused_by
+                # an attack has a score; "model missing" or a broken rail refuses without one
+                if refused is not None and refused.rail == "injection" and refused.score:
+                    self._add(message, GUARDRAIL_ENTITY, INJECTION)
         return messages
 
 
@@ -75,7 +98,7 @@ class HandoffSignalExtractor(GraphComponent, EntityExtractorMixin):
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
 )
 class HandoffSignalPolicy(Policy):
-    """Hands off at once after a message carrying a ``handoff_signal`` entity."""
+    """Hands off after a ``handoff_signal`` or after repeated injection attempts."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -94,9 +117,11 @@ class HandoffSignalPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         result = self._default_predictions(domain)
-        signalled = any(
-            e.get("entity") == SIGNAL_ENTITY for e in tracker.latest_message.entities or []
-        )
+        latest = tracker.latest_message.entities or [] if tracker.latest_message else []
+        signalled = any(e.get("entity") == SIGNAL_ENTITY for e in latest)
+        if not signalled and flags_injection(latest):
+            session = [e.entities for e in tracker.applied_events() if isinstance(e, UserUttered)]
+            signalled = injection_handoff_due(session, load_rules())
         if (
             signalled
             and tracker.latest_action_name == ACTION_LISTEN_NAME

@@ -35,6 +35,7 @@ class Reason(str, Enum):
     backend_down = "backend_down"
     nlu_fallbacks = "nlu_fallbacks"
     asked_for_person = "asked_for_person"
+    prompt_injection = "prompt_injection"
 
 
 class Weekday(str, Enum):
@@ -115,6 +116,9 @@ class HandoffRules(_Strict):
     priorities: dict[Reason, int]
     request_intents: list[str] = Field(min_items=1)
     nlu_fallbacks_in_a_row: int = Field(ge=1, le=10)
+    injection_attempts_before_handoff: int = Field(ge=1, le=10)
+    """Messages the injection rail refused in one session (this one included) before a person
+    takes over; only counted while generative replies are on (``AFTERCARE_GENERATION``)."""
     sentiment: Sentiment
     safety_words: list[str] = Field(min_items=1)
     legal_words: list[str] = Field(min_items=1)

@@ -79,3 +79,15 @@ def test_hours_until_midnight_cover_the_whole_day(tmp_path: Path) -> None:
     hours = parse_rules(write(tmp_path, {**SHIPPED, "support_hours": always})).support_hours
     assert hours.is_open(dt.datetime(2026, 11, 29, 23, 59, tzinfo=dt.timezone.utc))
     assert "sun 00:00-24:00 (UTC)" in hours.describe()
+
+
+@pytest.mark.parametrize("attempts", [0, 11, "two"])
+def test_the_injection_attempts_rule_is_validated(tmp_path: Path, attempts: object) -> None:
+    with pytest.raises(pydantic.ValidationError, match="injection_attempts_before_handoff"):
+        parse_rules(write(tmp_path, {**SHIPPED, "injection_attempts_before_handoff": attempts}))
+
+
+def test_the_shipped_rules_hand_off_on_the_second_injection_attempt() -> None:
+    rules = parse_rules(DEFAULT_RULES_PATH)
+    assert rules.injection_attempts_before_handoff == 2
+    assert rules.priority(Reason.prompt_injection) < rules.priority(Reason.safety)
