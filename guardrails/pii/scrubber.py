@@ -20,7 +20,9 @@ from guardrails.pii.config import EntityRule, Operator, PiiConfig, PiiConfigErro
 from guardrails.pii.recognizers import build as build_recognizer
 
 if TYPE_CHECKING:
-    from presidio_analyzer import AnalyzerEngine, RecognizerResult
+    from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
+    from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+    from presidio_analyzer.nlp_engine import NlpArtifacts
     from presidio_anonymizer import AnonymizerEngine
     from presidio_anonymizer.entities import OperatorConfig
 
@@ -242,4 +244,32 @@ def _build_analyzer(config: PiiConfig) -> AnalyzerEngine:
         nlp_engine=nlp_engine,
         supported_languages=[config.language],
         default_score_threshold=config.score_threshold,
+        context_aware_enhancer=_no_context_boost(),
     )
+
+
+def _no_context_boost() -> ContextAwareEnhancer:
+    """A context enhancer that changes nothing.
+
+    Presidio's default compares the lemmas around each finding with the recognizer's context
+    words. With the lemmatizer left out every lemma is empty, so it never boosts a score, yet
+    it deep-copies every result of every message (0.6 ms a chat message): our recognizers read
+    their own cues and score above the threshold without it.
+    """
+    from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+
+    class NoContextBoost(ContextAwareEnhancer):
+        def __init__(self) -> None:
+            super().__init__(0.0, 0.0, 0, 0)
+
+        def enhance_using_context(
+            self,
+            text: str,
+            raw_results: list[RecognizerResult],
+            nlp_artifacts: NlpArtifacts,
+            recognizers: list[EntityRecognizer],
+            context: list[str] | None = None,
+        ) -> list[RecognizerResult]:
+            return raw_results
+
+    return NoContextBoost()

@@ -28,6 +28,10 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     # named but gone, while left alone it would rest in clear.
     NOT_PHONE_CUES = re.compile(r"(?i)\b(?:zip|post(?:al)?\s?code|postcode)\b[^\d\n]{0,20}$")
 
+    # A cheap first look: seven digits with at most separators between them. libphonenumber's
+    # matcher costs about 0.1 ms a region even on text without a number.
+    CANDIDATE = re.compile(r"\d(?:[^\w\n]{0,4}\d){6}")
+
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=supported_language)
 
@@ -39,6 +43,8 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         """One result per distinct span any region reads as a phone number."""
         spans: dict[tuple[int, int], None] = {}
+        if not self.CANDIDATE.search(text):
+            return []  # most chat has no run of seven digits: skip the eleven matcher passes
         # "+44 (0)20 ..." writes the trunk prefix libphonenumber does not read; blank it out
         # in a copy of the same length so the offsets stay those of the original text.
         readable = self.TRUNK.sub(lambda m: " " * len(m.group()), text)
