@@ -52,6 +52,7 @@ THING_WORDS = frozenset(
 )
 
 
+LETTER_RUN = re.compile(r"[^\W\d_]+")
 FIRM = re.compile(r"\b([A-Z][\w'’-]+), ([A-Z][\w'’-]+),? and ([A-Z][\w'’-]+)\b")
 FIRM_CUES = ("the", "at", "of", "by", "for", "with", "from")
 
@@ -181,22 +182,38 @@ class PersonRecognizer(LocalRecognizer):
 
         "Guilty Pleasures", "Salesperson", "Dr", "I'm": the model's and the cues' guesses.
         """
-        for word in words:
-            clean = re.sub(r"['’]s$|['’]$", "", word.strip(".,!?;:'\"")).lower()
-            if clean in TITLES or clean in NOT_NAMES:
-                continue
-            if clean in self.names:
-                return False
-            forms = [clean, *clean.split("-")]
-            if clean.endswith("s"):
-                forms.append(clean[:-1])  # plurals are not in the word list: "Pleasures"
-            if clean.endswith("es"):
-                forms.append(clean[:-2])
-            if not any(f in self.dictionary for f in forms if f) and not (
-                clean.endswith("person") or clean.endswith("ers")
-            ):
-                return False
-        return True
+        return not any(self.could_be_a_name(word) for word in words)
+
+    def could_be_a_name(self, word: str) -> bool:
+        """A listed name, or a word no English dictionary holds (titles and cue words aside)."""
+        clean = re.sub(r"['’]s$|['’]$", "", word.strip(".,!?;:'\"")).lower()
+        if clean in TITLES or clean in NOT_NAMES:
+            return False
+        if clean in self.names:
+            return True
+        forms = [clean, *clean.split("-")]
+        if clean.endswith("s"):
+            forms.append(clean[:-1])  # plurals are not in the word list: "Pleasures"
+        if clean.endswith("es"):
+            forms.append(clean[:-2])
+        return not any(f in self.dictionary for f in forms if f) and not (
+            clean.endswith("person") or clean.endswith("ers")
+        )
+
+    def needs_model(self, text: str) -> bool:
+        """Whether spaCy's names could survive here: some word could be a name.
+
+        Every model span made only of dictionary words is dropped (``_only_words``), so text
+        without a single word that could be a name is not worth the model's 3 to 5 ms. Words
+        are tried whole and split at every non-letter, as the model splits them; words with a
+        digit are left out, as the model's spans with one are (``_ner_spans``).
+        """
+        if not self.dictionary:
+            self.load()
+        words = [w for w in text.split() if not any(c.isdigit() for c in w)]
+        return any(map(self.could_be_a_name, words)) or any(
+            map(self.could_be_a_name, LETTER_RUN.findall(text))
+        )
 
     @staticmethod
     def _trimmed(text: str, start: int) -> tuple[int, int]:
