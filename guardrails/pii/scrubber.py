@@ -130,6 +130,8 @@ class Scrubber:
             for r in found
             if not any(r.start < e and s < r.end for s, e in kept) or _named_card(text, r)
         ]
+        if self._person is not None:
+            found = self._person.people(text, found)
         return _merge(found, self._entities)
 
     def _without_model(self, text: str) -> NlpArtifacts | None:

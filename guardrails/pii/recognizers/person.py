@@ -22,9 +22,11 @@ WEAK_CUES = (
     r"this is|i am|i'm|im|it's|its|me,|ask for|husband|wife|son|daughter|mom|dad|mum|"
     r"partner|brother|sister|friend|neighbou?r|thanks|thank you|thx\.?|ty|cheers|best|"
     r"placed by|ordered by|bought by|deliver(?:ed)? to|ship(?:ped)? to|send (?:it )?to|"
-    r"order for|attn:?|attention:?|c/o"
+    r"order for|attn:?|attention:?|c/o|kid|child|grandson|granddaughter|nephew|niece|"
+    r"cousin|uncle|aunt|grandma|grandpa|follow up with|speak to|speak with|talk to"
 )
 NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
+CAPITAL_WORD = r"(?-i:[A-ZÀ-ÞĀ-Ž])[^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
 
 # Words that follow the cues but are not names ("thanks, that helps", "I'm waiting").
 NOT_NAMES = frozenset(
@@ -53,6 +55,12 @@ THING_WORDS = frozenset(
 
 
 LETTER_RUN = re.compile(r"[^\W\d_]+")
+# Before a place, not a person: "arrived at Lendava", "I'm in Den Haag", "University of Vadsa".
+PLACE_BEFORE = re.compile(
+    r"(?i)\b(?:in|near|arrived at|returned to|flew to|travell?ing to|based in|city of|town of|"
+    r"university of)\s+$"
+)
+THE_BEFORE = re.compile(r"(?i)\bthe\s+$")
 FIRM = re.compile(r"\b([A-Z][\w'’-]+), ([A-Z][\w'’-]+),? and ([A-Z][\w'’-]+)\b")
 FIRM_CUES = ("the", "at", "of", "by", "for", "with", "from")
 
@@ -82,6 +90,7 @@ class PersonRecognizer(LocalRecognizer):
     """
 
     NER_SCORE = 0.85
+    REPEAT_SCORE = 0.75
     CUE_SCORE = 0.8
     # Each pattern is a lookahead so matches may overlap: in "it's for my wife ann lee" the
     # cue "it's" leads nowhere, and "wife" must still be tried.
@@ -102,6 +111,20 @@ class PersonRecognizer(LocalRecognizer):
     )
     # "ann lee, 12 oak st, ..." : a name opening the message, then a comma
     OPENING = re.compile(rf"(?i)^\s*((?:{NAME_WORD})(?:\s+{NAME_WORD}){{1,3}})\s*,")
+
+    # "Dr. Cindy Holinka", "ms. Quinzia": a title, then capitalised words (case matters here)
+    TITLED = re.compile(
+        r"(?<![\w.])(?i:mr|mrs|ms|miss|mx|dr|prof)\.?\s+"
+        rf"((?:[A-Z]\.\s+)?(?:{CAPITAL_WORD})(?:\s+[A-Z]\.?(?=\s))?(?:\s+(?:{CAPITAL_WORD}))?)"
+    )
+    # "Jacob lives on ...", "selma is from ...": a name opening a sentence, then what only
+    # people do. Companies ship, say and ask too, so those verbs are not here.
+    PERSON_VERB = re.compile(
+        rf"(?i)(?:^|(?<=[.!?]\s)|(?<=\n))((?:{NAME_WORD})(?:\s+{NAME_WORD}){{0,2}})\s+"
+        r"(?=(?:lives|lived|was born|grew up|married|shouted|whispered|spent a|began writing|"
+        r"is from|was from|had given|began (?:writing|working|studying|playing|singing|teaching)|"
+        r"is (?:very |always )?(?:reliable|kind|friendly|helpful|honest|polite|rude))\b)"
+    )
 
     def __init__(self, supported_language: str = "en") -> None:
         self.dictionary: frozenset[str] = frozenset()
@@ -126,6 +149,8 @@ class PersonRecognizer(LocalRecognizer):
             if span:
                 results.append(self._result(*span, self.CUE_SCORE))
         contexts = (
+            (self.TITLED, True),
+            (self.PERSON_VERB, True),
             (self.WEAK, True),
             (self.SIGNATURE, True),
             (self.HOLDER, True),
@@ -143,7 +168,53 @@ class PersonRecognizer(LocalRecognizer):
             for r in results
             if not self._only_words(text[r.start : r.end].split())
             and not any(s <= r.start and r.end <= e for s, e in firms)
+            and not self._names_a_thing(text, r)
         ]
+
+    @staticmethod
+    def _names_a_thing(text: str, result: RecognizerResult) -> bool:
+        """ "Aunt Bertha Inc", "Bertha Inc.": a firm named after someone, not the someone."""
+        words = [w.strip(".,;:!?").lower() for w in text[result.start : result.end].split()]
+        after = text[result.end :].split(None, 1)
+        return bool(words) and (
+            words[-1] in THING_WORDS or bool(after and after[0].strip(".,;:!?").lower() in THING_WORDS)
+        )
+
+    def people(self, text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+        """Every recognizer's findings with the names reconsidered in the light of the others.
+
+        A name after a place word ("arrived at Lendava", "I'm in Den Haag") is a place; "the"
+        before words that are all in the dictionary makes a thing ("the White Stripes"); and a
+        name found once names the same person wherever its rarer words come back ("Asya Godina
+        ... Asya", "directed by Jindřich Holinka and starring Holinka").
+        """
+        kept = [r for r in results if r.entity_type != "PERSON" or not self._not_a_person(text, r)]
+        seen = {
+            word
+            for r in kept
+            if r.entity_type == "PERSON"
+            for word in LETTER_RUN.findall(text[r.start : r.end])
+            if len(word) > 2 and word[0].isupper() and word.lower() not in self.dictionary
+            and word.lower() not in NOT_NAMES
+        }
+        for word in sorted(seen):
+            for match in re.finditer(rf"(?<![\w'’-]){re.escape(word)}(?![\w-])", text):
+                if not any(r.start < match.end() and match.start() < r.end for r in kept):
+                    kept.append(self._result(match.start(), match.end(), self.REPEAT_SCORE))
+        return kept
+
+    def _not_a_person(self, text: str, result: RecognizerResult) -> bool:
+        before = text[max(0, result.start - 30) : result.start]
+        if PLACE_BEFORE.search(before) and text[result.end : result.end + 2] not in ("'s", "’s"):
+            return True
+        if THE_BEFORE.search(before):
+            words = LETTER_RUN.findall(text[result.start : result.end])
+            return all(self._in_dictionary(w.lower()) for w in words)
+        return False
+
+    def _in_dictionary(self, word: str) -> bool:
+        forms = [word, word[:-1] if word.endswith("s") else word]
+        return any(f in self.dictionary for f in forms)
 
     def _looks_like_a_name(self, words: str, capital_counts: bool) -> bool:
         """Capitalised after a cue, or some word of it is in no dictionary (lower-case names).

@@ -27,6 +27,9 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     # licence or social security number is not skipped: scrubbed as a phone number is wrongly
     # named but gone, while left alone it would rest in clear.
     NOT_PHONE_CUES = re.compile(r"(?i)\b(?:zip|post(?:al)?\s?code|postcode)\b[^\d\n]{0,20}$")
+    # Four or five digits, a dash, three digits: a Portuguese or Brazilian postcode
+    # ("3610-114", "75534-030"); no numbering plan groups a phone number that way.
+    POSTCODE = re.compile(r"\d{4,5}-\d{3}")
 
     # A cheap first look: seven digits with at most separators between them. libphonenumber's
     # matcher costs about 0.1 ms a region even on text without a number.
@@ -59,6 +62,8 @@ class InternationalPhoneRecognizer(EntityRecognizer):
                 ):
                     begin, end = start + match.start, start + match.end
                     digits = sum(c.isdigit() for c in match.raw_string)
+                    if self.POSTCODE.fullmatch(match.raw_string):
+                        continue
                     if digits >= self.MIN_DIGITS and not self.NOT_PHONE_CUES.search(
                         text[max(0, begin - 40) : begin]
                     ):
