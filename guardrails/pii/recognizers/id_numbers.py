@@ -18,7 +18,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 # "driver's license number is", "drivers licence no.", "DL#", "driving licence:"
 LICENCE_CUE = (
     r"(?:driver'?s'?|driving|driver)\s+licen[cs]e(?:\s+(?:number|no\.?|num|#|id))?"
-    r"|\bd\.?l\.?\s*(?:#|no\.?|number)"
+    r"|\bd\.?l\.?\s*(?:#|no\.?|number)|\blicen[cs]e\s+(?:number|no\.?|#)"
 )
 SSN_CUE = r"\bssn|social\s+security(?:\s+(?:number|no\.?|num|#))?|\bsocial\s+sec\.?(?:\s+no\.?)?"
 # The joining words a shopper puts between the cue and the value.

@@ -50,15 +50,24 @@ TITLES = frozenset("mr mrs ms dr prof sir madam miss i'm im".split())
 THING_WORDS = frozenset(
     "inc ltd llc plc corp corporation company co group partners associates technologies "
     "software insurance orchestra band bank foundation university school hospital hotel "
-    "street st road avenue lane drive bridge city club airlines movers incorporated".split()
+    "street st road avenue lane drive bridge city club airlines movers incorporated sons "
+    "markets associates consulting holdings capital labs systems solutions global".split()
 )
 
 
 LETTER_RUN = re.compile(r"[^\W\d_]+")
 # Before a place, not a person: "arrived at Lendava", "I'm in Den Haag", "University of Vadsa".
 PLACE_BEFORE = re.compile(
-    r"(?i)\b(?:in|near|arrived at|returned to|flew to|travell?ing to|based in|city of|town of|"
-    r"university of)\s+$"
+    r"(?i)\b(?:in|near|arrived at|returned to|flew to|travell?ing to|based in|originally from|"
+    r"(?:city|town|village|university)(?: of)?)\s+$"
+)
+# After a name, what makes it a firm: "Verdafero is the brainchild of ...", "Thomas and Sons",
+# "Berkshire Hathaway is a design agency", "the Roadify Transit website".
+FIRM_AFTER = re.compile(
+    r"(?i)^(?:\s+(?:and|&)\s+(?:sons|co\b|company|partners)|'?s?\s+website"
+    r"|\s+(?:is|was)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?(?:company|agency|bank|firm|startup|"
+    r"start-up|organi[sz]ation|non-?profit|brainchild|corporation|business|brand|retailer|"
+    r"manufacturer|provider|platform|consultancy|studio|charity|501\(c\)))"
 )
 THE_BEFORE = re.compile(r"(?i)\bthe\s+$")
 FIRM = re.compile(r"\b([A-Z][\w'’-]+), ([A-Z][\w'’-]+),? and ([A-Z][\w'’-]+)\b")
@@ -176,9 +185,8 @@ class PersonRecognizer(LocalRecognizer):
         """ "Aunt Bertha Inc", "Bertha Inc.": a firm named after someone, not the someone."""
         words = [w.strip(".,;:!?").lower() for w in text[result.start : result.end].split()]
         after = text[result.end :].split(None, 1)
-        return bool(words) and (
-            words[-1] in THING_WORDS or bool(after and after[0].strip(".,;:!?").lower() in THING_WORDS)
-        )
+        following = after[0].strip(".,;:!?").lower() if after else ""
+        return bool(words) and (words[-1] in THING_WORDS or following in THING_WORDS)
 
     def people(self, text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
         """Every recognizer's findings with the names reconsidered in the light of the others.
@@ -194,7 +202,9 @@ class PersonRecognizer(LocalRecognizer):
             for r in kept
             if r.entity_type == "PERSON"
             for word in LETTER_RUN.findall(text[r.start : r.end])
-            if len(word) > 2 and word[0].isupper() and word.lower() not in self.dictionary
+            if len(word) > 2
+            and word[0].isupper()
+            and word.lower() not in self.dictionary
             and word.lower() not in NOT_NAMES
         }
         for word in sorted(seen):
@@ -204,6 +214,10 @@ class PersonRecognizer(LocalRecognizer):
         return kept
 
     def _not_a_person(self, text: str, result: RecognizerResult) -> bool:
+        if FIRM_AFTER.search(text[result.end : result.end + 80]) or self._names_a_thing(
+            text, result
+        ):
+            return True
         before = text[max(0, result.start - 30) : result.start]
         if PLACE_BEFORE.search(before) and text[result.end : result.end + 2] not in ("'s", "’s"):
             return True
