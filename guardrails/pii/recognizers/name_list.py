@@ -133,14 +133,12 @@ class NameListRecognizer(LocalRecognizer):
         results += self._lower_case_names(text)
         speakers = list(self.SPEAKER.finditer(text))
         # In a dialogue (two speakers or more) a name no list holds is a speaker too.
-        kinds = (
-            ("first", "last", "name-word", "foreign")
-            if len(speakers) > 1
-            else ("first", "last", "name-word")
-        )
+        speaker_kinds = {"first", "last", "name-word"}
+        if len(speakers) > 1:
+            speaker_kinds.add("foreign")
         for match in speakers:
             word = match.group(1).lower()
-            if word not in self.LABELS and self._kind(word) in kinds:
+            if word not in self.LABELS and self._kind(word) in speaker_kinds:
                 results.append(self._result(match.start(1), match.end(1)))
         firms = firm_names(text)
         return [r for r in results if not any(s <= r.start and r.end <= e for s, e in firms)]
