@@ -21,6 +21,10 @@ LICENCE_CUE = (
     r"|\bd\.?l\.?\s*(?:#|no\.?|number)|\blicen[cs]e\s+(?:number|no\.?|#)"
 )
 SSN_CUE = r"\bssn|social\s+security(?:\s+(?:number|no\.?|num|#))?|\bsocial\s+sec\.?(?:\s+no\.?)?"
+# The shapes US states give their licence numbers: letters then digits, digits, groups.
+# Any run of letters, digits and dashes in up to four space-separated groups; ``analyze`` keeps
+# the leading groups that hold a digit.
+LICENCE_VALUE = r"(?=[a-z-]*\d)[a-z0-9][a-z0-9-]*(?:[ ][a-z0-9-]+){0,3}"
 # The joining words a shopper puts between the cue and the value.
 LINK = r"(?:\s*(?:is|was|=|:|#|-)\s*|\s+)(?:(?:is|was|:)\s+)?"
 
@@ -30,8 +34,9 @@ class IdNumberRecognizer(LocalRecognizer):
 
     SCORE = 0.85
     LICENCE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"(?i)(?:{LICENCE_CUE}){LINK}"
-        r"(?<![\w-])([a-z]{0,2}\d[\d -]{3,16}\d|[a-z]\d{3,14}|\d{5,14}[a-z]?)(?![\w-])"
+        rf"(?i)(?:{LICENCE_CUE})(?:{LINK}|[^\d\n.?!]{{1,25}}?)(?<![\w-])({LICENCE_VALUE})(?![\w-])"
+        rf"|(?<![\w-])({LICENCE_VALUE})(?![\w-])\s+(?:is|was)\s+(?:my|his|her|their|the)\s+"
+        rf"(?:{LICENCE_CUE})"
     )
     SSN: ClassVar[re.Pattern[str]] = re.compile(
         rf"(?i)(?:{SSN_CUE}){LINK}(?<![\w-])(\d{{3}}([ .-]?)\d{{2}}\2\d{{4}})(?![\w-])"
@@ -55,11 +60,32 @@ class IdNumberRecognizer(LocalRecognizer):
             if entity not in entities:
                 continue
             for match in pattern.finditer(text):
-                value = match.group(1)
+                group = 1 if match.group(1) else 2
+                start, value = match.start(group), match.group(group)
                 if entity == "US_SSN" and not self.possible_ssn(value):
                     continue
-                results.append(self._result(entity, match.start(1), match.end(1)))
+                if entity == "US_DRIVER_LICENSE":
+                    value = self.licence_number(value)
+                    if not value:
+                        continue
+                results.append(self._result(entity, start, start + len(value)))
         return results
+
+    MIN_LICENCE_DIGITS = 4
+
+    @classmethod
+    def licence_number(cls, value: str) -> str:
+        """The leading groups of ``value`` that hold a digit ("D512 3390 2214", not "thanks").
+
+        Empty when they hold fewer than four digits: "licence 2 days ago" names no number.
+        """
+        groups = []
+        for group in value.split(" "):
+            if not any(c.isdigit() for c in group):
+                break
+            groups.append(group)
+        number = " ".join(groups)
+        return number if sum(c.isdigit() for c in number) >= cls.MIN_LICENCE_DIGITS else ""
 
     @staticmethod
     def possible_ssn(value: str) -> bool:

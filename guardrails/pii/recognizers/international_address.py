@@ -65,7 +65,11 @@ POSTCODE = r"\d{4,6}(?:-\d{3,4})?"
 # of town, region, country and postcode ("\n Suite 501\n Riisa\n\n Estonia 62488").
 PART = rf"(?:{UNIT}|{WORD}(?:[ \t]+{WORD}){{0,3}}(?:[ \t]+{POSTCODE})?(?![\w@])|{POSTCODE}\b)"
 # Lines may carry a quoting prefix ("> ", or "??? " where a mail client mangled it).
-TAIL = rf"(?:[ \t]+{UNIT})*(?:[ \t]*[,\n](?:[ \t>?]*\n)?[ \t>?]*,?[ \t]*{PART}){{0,5}}"
+# After a unit, the town may follow on the same line ("Suite 274 Ljubljana").
+TAIL = (
+    rf"(?:(?:[ \t]+{UNIT})+(?:[ \t]+{WORD}(?:[ \t]+{WORD})?(?![\w@]))?)?"
+    rf"(?:[ \t]*[,\n](?:[ \t>?]*\n)?[ \t>?]*,?[ \t]*{PART}){{0,5}}"
+)
 # German and Austrian streets named after someone, joined by hyphens ("Karl-Marx-Ring",
 # "Anna-Schmidt-Straße"), and capitalised articles of place ("Am Mühlbach", "Im Winkel").
 HYPHENATED = r"ring|straße|strasse|str\.|weg|gasse|platz|allee|damm|markt|ufer|steig|pfad"

@@ -70,6 +70,10 @@ FIRM_AFTER = re.compile(
     r"manufacturer|provider|platform|consultancy|studio|charity|501\(c\)))"
 )
 THE_BEFORE = re.compile(r"(?i)\bthe\s+$")
+# A list of capitalised items ("Ezxbrl, Henderson, Hicks and Brown and Abt Associates"); when
+# one item is plainly a firm, the others are firms too.
+LIST_ITEM = r"[A-Z][\w'’.-]*(?:[ ][A-Z][\w'’.-]*){0,3}"
+ITEM_LIST = re.compile(rf"{LIST_ITEM}(?:(?:,[ ]+|,?[ ]+and[ ]+|[ ]+&[ ]+){LIST_ITEM})+")
 FIRM = re.compile(r"\b([A-Z][\w'’-]+), ([A-Z][\w'’-]+),? and ([A-Z][\w'’-]+)\b")
 FIRM_CUES = ("the", "at", "of", "by", "for", "with", "from")
 
@@ -87,6 +91,16 @@ def firm_names(text: str) -> list[tuple[int, int]]:
         last_word = before.split()[-1].lower() if before else ""
         if not before or before[-1] in '.!?"' or last_word in FIRM_CUES:
             spans.append((match.start(), match.end()))
+    return spans
+
+
+def firm_lists(text: str) -> list[tuple[int, int]]:
+    """Spans of lists in which some item ends in a firm word ("... and Abt Associates")."""
+    spans = []
+    for match in ITEM_LIST.finditer(text):
+        items = re.split(r",[ ]+|,?[ ]+and[ ]+|[ ]+&[ ]+", match.group())
+        if any(item.split()[-1].strip(".").lower() in THING_WORDS for item in items if item):
+            spans.append(match.span())
     return spans
 
 
@@ -196,7 +210,15 @@ class PersonRecognizer(LocalRecognizer):
         name found once names the same person wherever its rarer words come back ("Asya Godina
         ... Asya", "directed by Jindřich Holinka and starring Holinka").
         """
-        kept = [r for r in results if r.entity_type != "PERSON" or not self._not_a_person(text, r)]
+        firms = firm_lists(text)
+        kept = [
+            r
+            for r in results
+            if r.entity_type != "PERSON"
+            or not (
+                self._not_a_person(text, r) or any(s <= r.start and r.end <= e for s, e in firms)
+            )
+        ]
         seen = {
             word
             for r in kept
