@@ -149,3 +149,41 @@ def test_when_chat_has_numbers_after_common_words_then_nothing_is_found(
     scrubber: Scrubber, text: str
 ) -> None:
     assert found(scrubber, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "needs"),
+    [
+        ("I'm still waiting on AC-123456", False),
+        ("its arriving tomorrow apparently", False),
+        ("where is my stuff #W1234567", False),
+        ("thanks Maria", True),
+        ("hi my name is olga escamilla", True),
+        ("parcel for Ms. Oyelaran", True),
+    ],
+)
+def test_when_no_word_could_be_a_name_then_the_model_is_not_needed(
+    scrubber: Scrubber, text: str, needs: bool
+) -> None:
+    person = scrubber._person
+    assert person is not None
+    assert person.needs_model(text) is needs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm still waiting on AC-123456",
+        "its arriving tomorrow apparently",
+        "this is ridiculous, 3 weeks and still nothing",
+        "tracking 1Z999AA10123456784 stuck",
+        "my card was charged $42.10 twice",
+    ],
+)
+def test_when_the_model_is_skipped_then_the_findings_are_those_with_the_model(
+    scrubber: Scrubber, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gated = scrubber.analyze(text)
+    assert scrubber._person is not None
+    monkeypatch.setattr(scrubber._person, "needs_model", lambda _text: True)
+    assert scrubber.analyze(text) == gated
