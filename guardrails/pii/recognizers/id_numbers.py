@@ -17,8 +17,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 # "driver's license number is", "drivers licence no.", "DL#", "driving licence:"
 LICENCE_CUE = (
-    r"(?:driver'?s'?|driving|driver)\s+licen[cs]e(?:\s+(?:number|no\.?|num|#|id))?"
-    r"|\bd\.?l\.?\s*(?:#|no\.?|number)|\blicen[cs]e\s+(?:number|no\.?|#)"
+    r"(?:driver'?s'?|driving|driver)\s*(?:licen[cs]e|lic\.)(?:\s+(?:number|no\.?|num|#|id))?"
+    r"|\bd\.?l\.?\s*(?:#|no\.?|number)|(?-i:\bDL\b)|\blicen[cs]e\s+(?:number|no\.?|#)"
 )
 SSN_CUE = r"\bssn|social\s+security(?:\s+(?:number|no\.?|num|#))?|\bsocial\s+sec\.?(?:\s+no\.?)?"
 # The shapes US states give their licence numbers: letters then digits, digits, groups.

@@ -32,6 +32,8 @@ def covered(scrubber: Scrubber, text: str, value: str, entity: str) -> bool:
         ("my driver's license number is 4417-23-9081", "US_DRIVER_LICENSE", "4417-23-9081"),
         ("Drivers licence: D512 3390 2214", "US_DRIVER_LICENSE", "D512 3390 2214"),
         ("my DL# is 8806152", "US_DRIVER_LICENSE", "8806152"),
+        ("Driver Lic. 4417239081 exp 2029", "US_DRIVER_LICENSE", "4417239081"),
+        ("8806152 is my driver's license", "US_DRIVER_LICENSE", "8806152"),
         ("license number 55102933 if you need it", "US_DRIVER_LICENSE", "55102933"),
         ("SSN: 512 44 7781", "US_SSN", "512 44 7781"),
         ("social security number is 512447781", "US_SSN", "512447781"),
