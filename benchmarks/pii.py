@@ -47,7 +47,7 @@ SYNTH = ROOT.parent / "shared" / "data" / "presidio_synth_pii_v2.jsonl"
 # The types the scrubber removes (guardrails/pii.yml): these make the headline figures.
 SCRUBBED = (
     "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "STREET_ADDRESS",
-    "US_SSN", "IP_ADDRESS",
+    "US_SSN", "US_DRIVER_LICENSE", "IP_ADDRESS",
 )  # fmt: skip
 # Types the synthetic set labels that the scrubber does not remove on their own, and why.
 # They count as misses in the "every labelled type" figure; the table shows how many are
@@ -62,7 +62,6 @@ NOT_SCRUBBED = {
     "AGE": "rare in support chat, and a number alone is not an age",
     "NRP": "nationality or religion words are not identifiers",
     "DOMAIN_NAME": "shop and carrier sites are named all the time",
-    "US_DRIVER_LICENSE": "never asked for; US state formats overlap order and tracking numbers",
 }
 KEEP = "KEEP"  # label of values that must never be redacted
 TARGETS = {

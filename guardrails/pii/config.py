@@ -114,6 +114,7 @@ KNOWN_RECOGNIZERS = (
     "international_address",
     "person",
     "name_list",
+    "id_numbers",
 )
 
 

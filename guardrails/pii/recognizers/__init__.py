@@ -16,6 +16,7 @@ def build(name: str, language: str) -> EntityRecognizer:
     from guardrails.pii.recognizers.credit_card import CardNumberRecognizer
     from guardrails.pii.recognizers.email import ChatEmailRecognizer
     from guardrails.pii.recognizers.iban import CheckedIbanRecognizer
+    from guardrails.pii.recognizers.id_numbers import IdNumberRecognizer
     from guardrails.pii.recognizers.international_address import InternationalAddressRecognizer
     from guardrails.pii.recognizers.name_list import NameListRecognizer
     from guardrails.pii.recognizers.person import PersonRecognizer
@@ -31,5 +32,6 @@ def build(name: str, language: str) -> EntityRecognizer:
         "international_address": InternationalAddressRecognizer,
         "person": PersonRecognizer,
         "name_list": NameListRecognizer,
+        "id_numbers": IdNumberRecognizer,
     }
     return classes[name](supported_language=language)  # type: ignore[call-arg]

@@ -65,13 +65,24 @@ POSTCODE = r"\d{4,6}(?:-\d{3,4})?"
 # of town, region, country and postcode ("\n Suite 501\n Riisa\n\n Estonia 62488").
 PART = rf"(?:{UNIT}|{WORD}(?:[ \t]+{WORD}){{0,3}}(?:[ \t]+{POSTCODE})?(?![\w@])|{POSTCODE}\b)"
 # Lines may carry a quoting prefix ("> ", or "??? " where a mail client mangled it).
-TAIL = rf"(?:[ \t]+{UNIT})*(?:[ \t]*[,\n](?:[ \t>?]*\n)?[ \t>?]*,?[ \t]*{PART}){{0,5}}"
+# After a unit, the town may follow on the same line ("Suite 274 Ljubljana").
+TAIL = (
+    rf"(?:(?:[ \t]+{UNIT})+(?:[ \t]+{WORD}(?:[ \t]+{WORD})?(?![\w@]))?)?"
+    rf"(?:[ \t]*[,\n](?:[ \t>?]*\n)?[ \t>?]*,?[ \t]*{PART}){{0,5}}"
+)
+# German and Austrian streets named after someone, joined by hyphens ("Karl-Marx-Ring",
+# "Anna-Schmidt-Straße"), and capitalised articles of place ("Am Mühlbach", "Im Winkel").
+HYPHENATED = r"ring|straße|strasse|str\.|weg|gasse|platz|allee|damm|markt|ufer|steig|pfad"
+ARTICLES = r"(?-i:Am|Im|In der|In den|An den|Vor dem|Hinter der|Bei der)"
 # A street named by a prefix or an ending, then its number. Each try starts at the start of a
 # word (the lookbehinds), which keeps the pattern cheap on long text.
 NAMED_STREET = (
     rf"(?:\b(?:{PREFIXES})\s+(?:{WORD}\s+){{0,5}}?"
     rf"|(?<![\w'’.-])(?:{WORD}\s+){{0,3}}?(?!{STOP})[^\W\d_]{{3,}}(?:{GLUED})\s+"
-    rf"|(?<![\w'’.-])(?:{WORD}\s+){{1,3}}?(?:{WORDS_AFTER})\s*)(?:{HOUSE})"
+    rf"|(?<![\w'’.-])(?:{WORD}\s+){{1,3}}?(?:{WORDS_AFTER})\s*"
+    rf"|(?<![\w'’.-])[^\W\d_][\w'’.]*(?:-[^\W\d_][\w'’.]*)*-(?:{HYPHENATED})\s+"
+    rf"|(?<![\w'’.-])(?-i:[A-ZÄÖÜ])[^\W\d_]{{2,}}ring\s+"
+    rf"|\b{ARTICLES}\s+(?:{WORD}\s+){{1,3}}?)(?:{HOUSE})"
 )
 # The number some forms write before the street ("5049 Harjukuja 54", "Apt. 675 62314 ...").
 LEAD = rf"(?:(?<![\w#-]){UNIT}\s+)?(?:(?<![\w#$€£.,-])\d{{1,5}}\s+){{0,2}}"
@@ -98,12 +109,30 @@ class InternationalAddressRecognizer(PatternRecognizer):
             rf"(?:{WORD}\s+){{0,4}}{WORD}{TAIL}",
             0.6,
         ),
-        # "Cinzia and Hammarvägen 15", "the corner of Csabai kapu 39. and Mathias Pass"
+        # "Cinzia and Hammarvägen 15": a crossing, the first street named by one word
+        Pattern("two streets", rf"(?<![\w'’.-]){WORD}\s+and\s+{NAMED_STREET}{TAIL}", 0.7),
+        # "the corner of Csabai kapu 39. and Mathias Pass"
         Pattern(
             "street corner",
-            r"\bcorner of\s+(?:[^\n,;:!?.]|\b(?:st|str|rd|ave|dr|u)\.)"
+            r"\bcorner of\s+(?:[^\n,;:!?.]|\b[^\W\d_]{1,4}\.)"
             r"{3,80}?\band\s+(?:[^\W\d_][\w'’-]*)(?:\s+[^\W\d_][\w'’-]*){0,2}",
             0.7,
+        ),
+        # "389 167 king alexander\nlady frere\n, ec\n 76634": a number and words opening a
+        # block of short lines that ends in a postcode, whatever the street is called
+        Pattern(
+            "postal block",
+            rf"(?<![\w#$€£.,:/-])\d{{1,5}}\s+(?:\d{{1,5}}\s+)?(?:{WORD}[ \t]+){{0,3}}{WORD}[ \t]*\n"
+            r"(?:[^\n\d@]{1,40}\n){0,3}[^\n\d@]{0,40}?\d{4,6}\b",
+            0.6,
+        ),
+        # "the early shows on Isaac Lodge Street": a named street without its number
+        Pattern(
+            "street named alone",
+            r"(?:(?<=\bon )|(?<=\bat )|(?<=\bto )|(?<=\bof ))(?-i:[A-Z][\w'’-]+)"
+            r"(?:[ ](?-i:[A-Z][\w'’-]+)){0,2}[ ]"
+            r"(?-i:Street|Road|Avenue|Lane|Drive|Boulevard|Square|Place)\b",
+            0.6,
         ),
         Pattern(
             "us military",

@@ -131,9 +131,14 @@ class NameListRecognizer(LocalRecognizer):
                     if len(runs[i]) == 1 and i not in accepted and kind in ("foreign", "name-word"):
                         results.append(self._result(runs[i][0].start(), runs[i][-1].end()))
         results += self._lower_case_names(text)
-        for match in self.SPEAKER.finditer(text):
+        speakers = list(self.SPEAKER.finditer(text))
+        # In a dialogue (two speakers or more) a name no list holds is a speaker too.
+        speaker_kinds = {"first", "last", "name-word"}
+        if len(speakers) > 1:
+            speaker_kinds.add("foreign")
+        for match in speakers:
             word = match.group(1).lower()
-            if word not in self.LABELS and self._kind(word) in ("first", "last", "name-word"):
+            if word not in self.LABELS and self._kind(word) in speaker_kinds:
                 results.append(self._result(match.start(1), match.end(1)))
         firms = firm_names(text)
         return [r for r in results if not any(s <= r.start and r.end <= e for s, e in firms)]

@@ -22,9 +22,11 @@ WEAK_CUES = (
     r"this is|i am|i'm|im|it's|its|me,|ask for|husband|wife|son|daughter|mom|dad|mum|"
     r"partner|brother|sister|friend|neighbou?r|thanks|thank you|thx\.?|ty|cheers|best|"
     r"placed by|ordered by|bought by|deliver(?:ed)? to|ship(?:ped)? to|send (?:it )?to|"
-    r"order for|attn:?|attention:?|c/o"
+    r"order for|attn:?|attention:?|c/o|kid|child|grandson|granddaughter|nephew|niece|"
+    r"cousin|uncle|aunt|grandma|grandpa|follow up with|speak to|speak with|talk to"
 )
 NAME_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
+CAPITAL_WORD = r"(?-i:[A-ZÀ-ÞĀ-Ž])[^\W\d_'’-]*(?:['’-][^\W\d_]+)?"
 
 # Words that follow the cues but are not names ("thanks, that helps", "I'm waiting").
 NOT_NAMES = frozenset(
@@ -48,10 +50,30 @@ TITLES = frozenset("mr mrs ms dr prof sir madam miss i'm im".split())
 THING_WORDS = frozenset(
     "inc ltd llc plc corp corporation company co group partners associates technologies "
     "software insurance orchestra band bank foundation university school hospital hotel "
-    "street st road avenue lane drive bridge city club airlines movers incorporated".split()
+    "street st road avenue lane drive bridge city club airlines movers incorporated sons "
+    "markets associates consulting holdings capital labs systems solutions global".split()
 )
 
 
+LETTER_RUN = re.compile(r"[^\W\d_]+")
+# Before a place, not a person: "arrived at Lendava", "I'm in Den Haag", "University of Vadsa".
+PLACE_BEFORE = re.compile(
+    r"(?i)\b(?:in|near|arrived at|returned to|flew to|travell?ing to|based in|originally from|"
+    r"(?:city|town|village|university)(?: of)?)\s+$"
+)
+# After a name, what makes it a firm: "Verdafero is the brainchild of ...", "Thomas and Sons",
+# "Berkshire Hathaway is a design agency", "the Roadify Transit website".
+FIRM_AFTER = re.compile(
+    r"(?i)^(?:\s+(?:and|&)\s+(?:sons|co\b|company|partners)|'?s?\s+website"
+    r"|\s+(?:is|was)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}?(?:company|agency|bank|firm|startup|"
+    r"start-up|organi[sz]ation|non-?profit|brainchild|corporation|business|brand|retailer|"
+    r"manufacturer|provider|platform|consultancy|studio|charity|501\(c\)))"
+)
+THE_BEFORE = re.compile(r"(?i)\bthe\s+$")
+# A list of capitalised items ("Ezxbrl, Henderson, Hicks and Brown and Abt Associates"); when
+# one item is plainly a firm, the others are firms too.
+LIST_ITEM = r"[A-Z][\w'’.-]*(?:[ ][A-Z][\w'’.-]*){0,3}"
+ITEM_LIST = re.compile(rf"{LIST_ITEM}(?:(?:,[ ]+|,?[ ]+and[ ]+|[ ]+&[ ]+){LIST_ITEM})+")
 FIRM = re.compile(r"\b([A-Z][\w'’-]+), ([A-Z][\w'’-]+),? and ([A-Z][\w'’-]+)\b")
 FIRM_CUES = ("the", "at", "of", "by", "for", "with", "from")
 
@@ -72,6 +94,16 @@ def firm_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def firm_lists(text: str) -> list[tuple[int, int]]:
+    """Spans of lists in which some item ends in a firm word ("... and Abt Associates")."""
+    spans = []
+    for match in ITEM_LIST.finditer(text):
+        items = re.split(r",[ ]+|,?[ ]+and[ ]+|[ ]+&[ ]+", match.group())
+        if any(item.split()[-1].strip(".").lower() in THING_WORDS for item in items if item):
+            spans.append(match.span())
+    return spans
+
+
 class PersonRecognizer(LocalRecognizer):
     """``PERSON`` from the spaCy model, without its false positives, and self-introductions.
 
@@ -81,6 +113,7 @@ class PersonRecognizer(LocalRecognizer):
     """
 
     NER_SCORE = 0.85
+    REPEAT_SCORE = 0.75
     CUE_SCORE = 0.8
     # Each pattern is a lookahead so matches may overlap: in "it's for my wife ann lee" the
     # cue "it's" leads nowhere, and "wife" must still be tried.
@@ -101,6 +134,20 @@ class PersonRecognizer(LocalRecognizer):
     )
     # "ann lee, 12 oak st, ..." : a name opening the message, then a comma
     OPENING = re.compile(rf"(?i)^\s*((?:{NAME_WORD})(?:\s+{NAME_WORD}){{1,3}})\s*,")
+
+    # "Dr. Cindy Holinka", "ms. Quinzia": a title, then capitalised words (case matters here)
+    TITLED = re.compile(
+        r"(?<![\w.])(?i:mr|mrs|ms|miss|mx|dr|prof)\.?\s+"
+        rf"((?:[A-Z]\.\s+)?(?:{CAPITAL_WORD})(?:\s+[A-Z]\.?(?=\s))?(?:\s+(?:{CAPITAL_WORD}))?)"
+    )
+    # "Jacob lives on ...", "selma is from ...": a name opening a sentence, then what only
+    # people do. Companies ship, say and ask too, so those verbs are not here.
+    PERSON_VERB = re.compile(
+        rf"(?i)(?:^|(?<=[.!?]\s)|(?<=\n))((?:{NAME_WORD})(?:\s+{NAME_WORD}){{0,2}})\s+"
+        r"(?=(?:lives|lived|was born|grew up|married|shouted|whispered|spent a|began writing|"
+        r"is from|was from|had given|began (?:writing|working|studying|playing|singing|teaching)|"
+        r"is (?:very |always )?(?:reliable|kind|friendly|helpful|honest|polite|rude))\b)"
+    )
 
     def __init__(self, supported_language: str = "en") -> None:
         self.dictionary: frozenset[str] = frozenset()
@@ -125,6 +172,8 @@ class PersonRecognizer(LocalRecognizer):
             if span:
                 results.append(self._result(*span, self.CUE_SCORE))
         contexts = (
+            (self.TITLED, True),
+            (self.PERSON_VERB, True),
             (self.WEAK, True),
             (self.SIGNATURE, True),
             (self.HOLDER, True),
@@ -142,7 +191,66 @@ class PersonRecognizer(LocalRecognizer):
             for r in results
             if not self._only_words(text[r.start : r.end].split())
             and not any(s <= r.start and r.end <= e for s, e in firms)
+            and not self._names_a_thing(text, r)
         ]
+
+    @staticmethod
+    def _names_a_thing(text: str, result: RecognizerResult) -> bool:
+        """ "Aunt Bertha Inc", "Bertha Inc.": a firm named after someone, not the someone."""
+        words = [w.strip(".,;:!?").lower() for w in text[result.start : result.end].split()]
+        after = text[result.end :].split(None, 1)
+        following = after[0].strip(".,;:!?").lower() if after else ""
+        return bool(words) and (words[-1] in THING_WORDS or following in THING_WORDS)
+
+    def people(self, text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+        """Every recognizer's findings with the names reconsidered in the light of the others.
+
+        A name after a place word ("arrived at Lendava", "I'm in Den Haag") is a place; "the"
+        before words that are all in the dictionary makes a thing ("the White Stripes"); and a
+        name found once names the same person wherever its rarer words come back ("Asya Godina
+        ... Asya", "directed by Jindřich Holinka and starring Holinka").
+        """
+        firms = firm_lists(text)
+        kept = [
+            r
+            for r in results
+            if r.entity_type != "PERSON"
+            or not (
+                self._not_a_person(text, r) or any(s <= r.start and r.end <= e for s, e in firms)
+            )
+        ]
+        seen = {
+            word
+            for r in kept
+            if r.entity_type == "PERSON"
+            for word in LETTER_RUN.findall(text[r.start : r.end])
+            if len(word) > 2
+            and word[0].isupper()
+            and word.lower() not in self.dictionary
+            and word.lower() not in NOT_NAMES
+        }
+        for word in sorted(seen):
+            for match in re.finditer(rf"(?<![\w'’-]){re.escape(word)}(?![\w-])", text):
+                if not any(r.start < match.end() and match.start() < r.end for r in kept):
+                    kept.append(self._result(match.start(), match.end(), self.REPEAT_SCORE))
+        return kept
+
+    def _not_a_person(self, text: str, result: RecognizerResult) -> bool:
+        if FIRM_AFTER.search(text[result.end : result.end + 80]) or self._names_a_thing(
+            text, result
+        ):
+            return True
+        before = text[max(0, result.start - 30) : result.start]
+        if PLACE_BEFORE.search(before) and text[result.end : result.end + 2] not in ("'s", "’s"):
+            return True
+        if THE_BEFORE.search(before):
+            words = LETTER_RUN.findall(text[result.start : result.end])
+            return all(self._in_dictionary(w.lower()) for w in words)
+        return False
+
+    def _in_dictionary(self, word: str) -> bool:
+        forms = [word, word[:-1] if word.endswith("s") else word]
+        return any(f in self.dictionary for f in forms)
 
     def _looks_like_a_name(self, words: str, capital_counts: bool) -> bool:
         """Capitalised after a cue, or some word of it is in no dictionary (lower-case names).
@@ -181,22 +289,38 @@ class PersonRecognizer(LocalRecognizer):
 
         "Guilty Pleasures", "Salesperson", "Dr", "I'm": the model's and the cues' guesses.
         """
-        for word in words:
-            clean = re.sub(r"['’]s$|['’]$", "", word.strip(".,!?;:'\"")).lower()
-            if clean in TITLES or clean in NOT_NAMES:
-                continue
-            if clean in self.names:
-                return False
-            forms = [clean, *clean.split("-")]
-            if clean.endswith("s"):
-                forms.append(clean[:-1])  # plurals are not in the word list: "Pleasures"
-            if clean.endswith("es"):
-                forms.append(clean[:-2])
-            if not any(f in self.dictionary for f in forms if f) and not (
-                clean.endswith("person") or clean.endswith("ers")
-            ):
-                return False
-        return True
+        return not any(self.could_be_a_name(word) for word in words)
+
+    def could_be_a_name(self, word: str) -> bool:
+        """A listed name, or a word no English dictionary holds (titles and cue words aside)."""
+        clean = re.sub(r"['’]s$|['’]$", "", word.strip(".,!?;:'\"")).lower()
+        if clean in TITLES or clean in NOT_NAMES:
+            return False
+        if clean in self.names:
+            return True
+        forms = [clean, *clean.split("-")]
+        if clean.endswith("s"):
+            forms.append(clean[:-1])  # plurals are not in the word list: "Pleasures"
+        if clean.endswith("es"):
+            forms.append(clean[:-2])
+        return not any(f in self.dictionary for f in forms if f) and not (
+            clean.endswith("person") or clean.endswith("ers")
+        )
+
+    def needs_model(self, text: str) -> bool:
+        """Whether spaCy's names could survive here: some word could be a name.
+
+        Every model span made only of dictionary words is dropped (``_only_words``), so text
+        without a single word that could be a name is not worth the model's 3 to 5 ms. Words
+        are tried whole and split at every non-letter, as the model splits them; words with a
+        digit are left out, as the model's spans with one are (``_ner_spans``).
+        """
+        if not self.dictionary:
+            self.load()
+        words = [w for w in text.split() if not any(c.isdigit() for c in w)]
+        return any(map(self.could_be_a_name, words)) or any(
+            map(self.could_be_a_name, LETTER_RUN.findall(text))
+        )
 
     @staticmethod
     def _trimmed(text: str, start: int) -> tuple[int, int]:
