@@ -142,6 +142,7 @@ def main() -> None:
     domain = Domain.load(str(ROOT / "domain.yml"))
     names = marked_responses(domain)
 
+    load_before = os.getloadavg()[0]
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
     args.log.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +174,7 @@ def main() -> None:
     finally:
         stop_process_group(server, grace_s=10)
 
+    load_after = os.getloadavg()[0]
     calls = provider.completions
     model_ms = [c.ms for c in calls]
     tokens = [c.completion_tokens or 0 for c in calls]
@@ -186,7 +188,9 @@ def main() -> None:
         f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
         f"model {configured.model} (SmolLM2-135M-Instruct Q4_1, llama.cpp server, "
         f"2 threads). {len(names)} replies marked `rephrase` in domain.yml, each reworded "
-        f"{args.rounds} times with sample values ({len(calls)} model calls).",
+        f"{args.rounds} times with sample values ({len(calls)} model calls). Load average "
+        f"(1 min) {load_before:.1f} before, {load_after:.1f} after: other work on the same "
+        "two cores slows the model in proportion.",
         "",
         "| measure | value |",
         "| --- | --- |",
