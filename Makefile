@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-generation
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,14 @@ var/commerce-$(STORE).db: commerce/models.py commerce/seed.py commerce/tau_bench
 	$(PY) -m commerce.seed --store $(STORE) --db sqlite:///var/commerce-$(STORE).db
 
 seed: var/commerce-$(STORE).db ## Build the demo store (STORE=demo) if it is missing
+
+# The embedded model server for generative replies, in a venv of its own (pydantic v2).
+LLM_STAMP := .venv-llm/.installed
+
+$(LLM_STAMP): scripts/install-llm.sh constraints-llm.txt
+	@scripts/install-llm.sh
+
+llm: $(LLM_STAMP) ## The embedded model server (.venv-llm) for AFTERCARE_GENERATION=on
 
 WEBCHAT := node_modules/.package-lock.json
 
@@ -102,6 +110,9 @@ export: $(STAMP) ## Stored conversations as NLU examples + test stories with fak
 
 purge: $(STAMP) ## Retention: delete conversations older than retention_days (guardrails/pii.yml)
 	$(PY) -m guardrails.privacy purge
+
+bench-generation: $(STAMP) $(LLM_STAMP) ## Rewording speed of the embedded model; into docs/benchmarks.md
+	$(PY) -m benchmarks.generation
 
 bench-tau: $(STAMP) $(MODEL) ## τ-bench task completion on the τ-bench store; into docs/benchmarks.md
 	$(PY) -m benchmarks.tau_tasks

@@ -10,6 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
+from guardrails.generation.settings import generation_settings
 from guardrails.handoff.rules import load_rules
 from guardrails.knowledge.faq import load_faq
 from guardrails.knowledge.settings import load_settings
@@ -81,6 +82,11 @@ def check() -> None:
     print(f"faq ok: {len(faqs)} files; knowledge settings ok")
     pii = load_config()  # the PII scrubber fails closed: a broken config stops the start here
     print(f"pii config ok: {len(pii.entities)} entity types scrubbed")
+    generation = generation_settings(env)  # a bad value stops the start here
+    if generation.enabled:
+        print(f"generation on: model {generation.model} at {generation.base_url or 'none'}")
+    else:
+        print("generation off: every reply is the domain's template")
     exposed = public_defaults_in_use(env)
     if exposed and env.get("AFTERCARE_ENV") == "production":
         raise SystemExit(f"refusing to start in production with public default secrets: {exposed}")

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from guardrails.generation.settings import GenerationSettingsError, generation_settings
 from guardrails.rasa_defaults import TELEMETRY_ENV
+from stack.llm import ModelServerMissing, local_port, server_command
 from stack.settings import ROOT, stack_env
 
 VENV_BIN = Path(sys.executable).parent
@@ -149,7 +151,11 @@ class StackError(RuntimeError):
 
 @dataclass
 class Stack:
-    """Backend, agent desk, action server and Rasa server, configured from :func:`stack_env`."""
+    """Backend, agent desk, action server and Rasa server, configured from :func:`stack_env`.
+
+    With generation on and ``LLM_BASE_URL`` on this machine, the embedded model server too
+    (:mod:`stack.llm`), started first and stopped last.
+    """
 
     overrides: dict[str, str] = field(default_factory=dict)
     log_dir: Path = ROOT / "var" / "log"
@@ -221,6 +227,23 @@ class Stack:
                 self.log_dir / "rasa.log",
             ),
         ]
+        self.model_error: str | None = None
+        try:
+            port = local_port(e)
+            if port is not None:
+                self.services.insert(0, self._model_server(port))
+        except (GenerationSettingsError, ModelServerMissing) as exc:
+            self.model_error = str(exc)
+
+    def _model_server(self, port: int) -> Service:
+        settings = generation_settings(self.env)
+        assert settings.base_url is not None
+        return Service(
+            "model server",
+            server_command(port, settings.model),
+            f"{settings.base_url}/models",
+            self.log_dir / "llm.log",
+        )
 
     @property
     def rest_url(self) -> str:
@@ -228,7 +251,14 @@ class Stack:
         return f"http://127.0.0.1:{self.env['RASA_PORT']}/webhooks/rest/webhook"
 
     def start(self, timeout_s: float = 180.0) -> None:
-        """Start every server and wait until all answer their health check."""
+        """Start every server and wait until all answer their health check.
+
+        Raises:
+            StackError: A server did not come up, or generation is misconfigured (nothing is
+                started then).
+        """
+        if self.model_error:
+            raise StackError(self.model_error)
         for service in self.services:
             service.start(self.env)
         deadline = time.monotonic() + timeout_s
