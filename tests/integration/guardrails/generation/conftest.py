@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -11,19 +9,16 @@ import pytest
 import pytest_asyncio
 
 from guardrails.rails.config import CONFIG_ENV, load_config
-from tests.fakes import fact_lock as stand_in
 from tests.fakes.llm import FakeLLM, serve
 
 
 @pytest.fixture
 def fact_lock_rails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Output rails of one rail, ``fact_lock``: the real one where it exists, else the stand-in.
+    """Output rails of one rail, ``fact_lock``.
 
     The NLG's own duties (lock, prompt, budget, fallbacks) are tested here; the other output
     rails are tested with their own code.
     """
-    if importlib.util.find_spec("guardrails.rails.fact_lock") is None:
-        monkeypatch.setitem(sys.modules, "guardrails.rails.fact_lock", stand_in)
     rails = tmp_path / "rails.yml"
     rails.write_text("input: []\noutput: [fact_lock]\nsettings: {}\n", encoding="utf-8")
     monkeypatch.setenv(CONFIG_ENV, str(rails))
