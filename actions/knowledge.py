@@ -15,7 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.support import tenant_of
+from guardrails.generation.provider import ChatProvider
 from guardrails.generation.settings import GenerationSettings, generation_settings
+from guardrails.generation.summaries import model_summariser
 from guardrails.knowledge.answer import Answer, Summarise, answer
 from guardrails.knowledge.faq import Faq, load_faq
 from merchants.faq import faq_path
@@ -33,10 +35,12 @@ def merchant_faq(tracker: Tracker) -> Faq:
 def summariser(settings: GenerationSettings) -> Summarise | None:
     """The model call that phrases an answer, or None to answer with the extract.
 
-    The model client (``guardrails.generation``) plugs in here; until it does, and whenever
-    no model is configured, answers are extracts of the merchant's own text.
+    None whenever no model is configured (``LLM_BASE_URL=none``): answers are then extracts
+    of the merchant's own text.
     """
-    return None
+    if not settings.has_model:
+        return None
+    return model_summariser(ChatProvider.from_settings(settings))
 
 
 def flagged(tracker: Tracker) -> bool:
