@@ -90,7 +90,7 @@ nlu-gate: $(MODEL) ## Intent macro-F1 on held-out shopper messages; fails below 
 stories-test: $(MODEL) ## Test stories, failing on any prediction error
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(WEBCHAT) browser
+pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) browser
 	$(PY) -m pytest
 
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)

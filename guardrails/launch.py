@@ -13,6 +13,8 @@ shopper gets while the action server is down (:mod:`guardrails.outage`).
 
 from __future__ import annotations
 
+import logging
+import os
 import runpy
 import sys
 
@@ -20,10 +22,22 @@ from guardrails import rasa_defaults
 from guardrails.logs import install_log_scrubbing
 from guardrails.outage import install_action_outage_reply
 
+LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
 
 def serves_conversations(module: str, args: list[str]) -> bool:
     """True for the Rasa server: ``rasa run ...`` but not ``rasa run actions ...``."""
     return module == "rasa" and args[:1] == ["run"] and args[1:2] != ["actions"]
+
+
+def record_guardrail_decisions() -> None:
+    """Let the guardrails' own records through at the server's log level (INFO by default).
+
+    Rasa sets the level of its own ``rasa`` logger only; the root stays at WARNING, which
+    would silently drop every rail decision and rewording outcome (one JSON line each, no text).
+    """
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    logging.getLogger("guardrails").setLevel(level if level in LEVELS else "INFO")
 
 
 def main(argv: list[str]) -> None:
@@ -32,6 +46,7 @@ def main(argv: list[str]) -> None:
         raise SystemExit("usage: python -m guardrails.launch MODULE [ARGS...]")
     rasa_defaults.apply()
     install_log_scrubbing()
+    record_guardrail_decisions()
     module, *args = argv
     if serves_conversations(module, args):
         install_action_outage_reply()

@@ -70,6 +70,8 @@ class HandoffSignalExtractor(GraphComponent, EntityExtractorMixin):
         guard_input = generation_settings().enabled
         if guard_input:
             load_config()  # so do broken rails, when they will run
+            # and their models load now, not during a shopper's first message (about a second)
+            run_rails("input", "warm up", Context())
         return cls(guard_input)
 
     def _add(self, message: Message, entity: str, value: str) -> None:
