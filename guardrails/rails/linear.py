@@ -4,6 +4,11 @@ The injection and topic rails read the same (normalised, scrubbed) text, so its 
 computed once and kept in a small cache. Weights are plain numpy arrays written by
 ``python -m guardrails.rails.injection.train``; a missing file is logged once and the rail
 refuses (fail closed): no model, no generative reply.
+
+A weights file may also hold a second logistic model on character n-grams (TF-IDF): MiniLM is
+an English model and blurs German words and an instruction tucked behind a question, which
+n-grams such as "vergiss" or "say that" keep. The vocabulary and IDF are stored as arrays, not
+pickled, so loading a file runs no code.
 """
 
 from __future__ import annotations
@@ -14,24 +19,70 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from recommender.embeddings import shared_embedder
 
 logger = logging.getLogger("guardrails.rails")
 ROOT = Path(__file__).resolve().parents[2]
 _reported: set[Path] = set()
+NGRAM_RANGE = (2, 5)
+
+
+def ngram_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    """Character 2- to 5-grams inside word boundaries, lower-cased, sublinear TF-IDF.
+
+    Training fits it with ``vocabulary=None``; loading passes the stored vocabulary, so both
+    sides share one definition of a feature.
+    """
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=NGRAM_RANGE,
+        lowercase=True,
+        sublinear_tf=True,
+        min_df=2,
+        vocabulary=vocabulary,
+        dtype=np.float32,
+    )
+
+
+def _sigmoid(logit: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-logit)))
+
+
+@dataclass(frozen=True)
+class NgramModel:
+    """A fitted binary logistic regression on a text's character n-gram TF-IDF vector."""
+
+    vectorizer: TfidfVectorizer
+    coef: np.ndarray
+    intercept: float
+
+    def probability(self, text: str) -> float:
+        features = self.vectorizer.transform([text])
+        return _sigmoid(float((features @ self.coef)[0]) + self.intercept)
 
 
 @dataclass(frozen=True)
 class LinearModel:
-    """A fitted binary logistic regression: P(positive class | embedding)."""
+    """A fitted binary logistic regression: P(positive class | embedding).
+
+    ``ngrams``, when the file has one, is a second model on the text itself; :meth:`blend`
+    averages the two probabilities.
+    """
 
     coef: np.ndarray
     intercept: float
+    ngrams: NgramModel | None = None
 
     def probability(self, vector: np.ndarray) -> float:
-        logit = float(vector @ self.coef + self.intercept)
-        return float(1.0 / (1.0 + np.exp(-logit)))
+        return _sigmoid(float(vector @ self.coef + self.intercept))
+
+    def blend(self, text: str) -> float:
+        """Mean of the embedding model's and the n-gram model's probabilities for ``text``."""
+        if self.ngrams is None:
+            raise ValueError("these weights have no n-gram model")
+        return (self.probability(embed(text)) + self.ngrams.probability(text)) / 2
 
 
 @lru_cache(maxsize=512)
@@ -48,12 +99,26 @@ def resolve(path: str) -> Path:
     return candidate if candidate.is_absolute() else ROOT / candidate
 
 
+def _ngram_model(data: np.lib.npyio.NpzFile) -> NgramModel | None:
+    if "ngrams" not in data.files:
+        return None
+    grams = [str(g) for g in data["ngrams"]]
+    vectorizer = ngram_vectorizer({gram: i for i, gram in enumerate(grams)})
+    vectorizer.idf_ = np.asarray(data["ngram_idf"], dtype=np.float32)
+    return NgramModel(
+        vectorizer=vectorizer,
+        coef=np.asarray(data["ngram_coef"], dtype=np.float32).reshape(-1),
+        intercept=float(np.asarray(data["ngram_intercept"]).reshape(-1)[0]),
+    )
+
+
 @lru_cache(maxsize=8)
 def _load(path: Path, mtime_ns: int) -> LinearModel:
     with np.load(path) as data:
         return LinearModel(
             coef=np.asarray(data["coef"], dtype=np.float32).reshape(-1),
             intercept=float(np.asarray(data["intercept"]).reshape(-1)[0]),
+            ngrams=_ngram_model(data),
         )
 
 
