@@ -14,7 +14,9 @@ pickled, so loading a file runs no code.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,8 +34,8 @@ NGRAM_RANGE = (2, 5)
 def ngram_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
     """Character 2- to 5-grams inside word boundaries, lower-cased, sublinear TF-IDF.
 
-    Training fits it with ``vocabulary=None``; loading passes the stored vocabulary, so both
-    sides share one definition of a feature.
+    Training fits it; the rail takes its analyzer, so both sides share one definition of a
+    feature.
     """
     return TfidfVectorizer(
         analyzer="char_wb",
@@ -52,15 +54,34 @@ def _sigmoid(logit: float) -> float:
 
 @dataclass(frozen=True)
 class NgramModel:
-    """A fitted binary logistic regression on a text's character n-gram TF-IDF vector."""
+    """A fitted binary logistic regression on a text's character n-gram TF-IDF vector.
 
-    vectorizer: TfidfVectorizer
+    :meth:`probability` computes the vector as ``ngram_vectorizer().transform`` would
+    (sublinear counts times IDF, unit length) with one dictionary lookup per n-gram: a fraction
+    of a millisecond for a short message, where sklearn's sparse machinery takes several.
+    """
+
+    vocabulary: dict[str, int]
+    idf: np.ndarray
     coef: np.ndarray
     intercept: float
+    analyzer: Callable[[str], list[str]] = field(
+        default_factory=lambda: ngram_vectorizer().build_analyzer()
+    )
 
     def probability(self, text: str) -> float:
-        features = self.vectorizer.transform([text])
-        return _sigmoid(float((features @ self.coef)[0]) + self.intercept)
+        counts = Counter(
+            index
+            for gram in self.analyzer(text)
+            if (index := self.vocabulary.get(gram)) is not None
+        )
+        if not counts:
+            return _sigmoid(self.intercept)
+        columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        weights = tf * self.idf[columns]
+        logit = float(weights @ self.coef[columns]) / float(np.linalg.norm(weights))
+        return _sigmoid(logit + self.intercept)
 
 
 @dataclass(frozen=True)
@@ -102,11 +123,9 @@ def resolve(path: str) -> Path:
 def _ngram_model(data: np.lib.npyio.NpzFile) -> NgramModel | None:
     if "ngrams" not in data.files:
         return None
-    grams = [str(g) for g in data["ngrams"]]
-    vectorizer = ngram_vectorizer({gram: i for i, gram in enumerate(grams)})
-    vectorizer.idf_ = np.asarray(data["ngram_idf"], dtype=np.float32)
     return NgramModel(
-        vectorizer=vectorizer,
+        vocabulary={str(gram): i for i, gram in enumerate(data["ngrams"])},
+        idf=np.asarray(data["ngram_idf"], dtype=np.float64),
         coef=np.asarray(data["ngram_coef"], dtype=np.float32).reshape(-1),
         intercept=float(np.asarray(data["ngram_intercept"]).reshape(-1)[0]),
     )
