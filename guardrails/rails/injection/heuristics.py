@@ -107,6 +107,44 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("entwicklermodus", re.compile(r"\bentwicklermodus\b|\bsystem-?prompt", _FLAGS)),
+    (
+        "anweisungen hinter sich lassen",
+        re.compile(
+            rf"\b{_DE_EARLIER}\b[^.!?\n]{{0,25}}\b{_DE_ORDERS}\b[^.!?\n]{{0,30}}"
+            r"(?:hinter (?:dir|sich|euch)|aus dem (?:kopf|gedächtnis)|ignorieren|vergessen"
+            r"|missachten|streichen)\b",
+            _FLAGS,
+        ),
+    ),
+    (
+        "new task",
+        re.compile(
+            r"\b(?:your|a) new (?:task|assignment|role|instructions)\b"
+            r"|\b(?:deine|ihre|eine) neue(?:n)? (?:aufgabe|rolle|anweisung(?:en)?)\b"
+            r"|\bnun folgen (?:weitere|neue) (?:aufgaben|anweisungen)\b",
+            _FLAGS,
+        ),
+    ),
+    (
+        "act as a program",
+        re.compile(
+            r"\bI want you to act as an?\b|\bich möchte, dass (?:du|sie) als\b"
+            r"|\bact as an? (?:\w+ )?(?:interpreter|terminal|console|shell)\b",
+            _FLAGS,
+        ),
+    ),
+    (
+        "forget everything, other languages",
+        re.compile(
+            r"\bolvid[aeo]\w* todo\b|\boublie[sz]? tout\b|\bdimentica tutto\b" r"|\bzaboravi sve\b",
+            _FLAGS,
+        ),
+    ),
+    (
+        "spelled out",
+        # "S a y t h a t": single letters spaced out so no word is there to match
+        re.compile(r"(?:\b[^\W\d_] ){7,}[^\W\d_]\b", _FLAGS),
+    ),
 )
 
 

@@ -1,13 +1,16 @@
 """``python -m guardrails.rails.injection.train``: fits the injection and topic rails.
 
 Writes ``models/rails/injection.npz`` and ``models/rails/topic.npz`` (coefficients and
-intercept of a logistic regression on MiniLM embeddings; never committed, ``make train`` builds
-them). Everything it reads is in the project (:mod:`.datasets`); embeddings are cached under
+intercept of a logistic regression on MiniLM embeddings; for injection also the vocabulary,
+IDF and coefficients of a second one on character n-grams; never committed, ``make train``
+builds them). Everything it reads is in the project (:mod:`.datasets`); embeddings are cached under
 ``~/.cache/aftercare/rails`` keyed by the texts, so a retrain after a small change takes
 seconds. Deterministic: fixed seeds, lbfgs.
 
 It also prints a five-fold cross-validation of each model on its training data, with the
-threshold that meets the refusal budget there; ``rails.yml``'s thresholds come from that run
+threshold chosen there (topic: the lowest that meets the refusal budget; injection: among the
+thresholds that meet it, the one with the best accuracy on deepset's TRAIN rows, patterns
+included); ``rails.yml``'s thresholds come from that run
 and nothing else (the held-out sets of ``benchmarks/guardrails_input.py`` are never used).
 """
 
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -31,9 +35,12 @@ from guardrails.rails.injection.datasets import (
     bitext_sample,
     clinc_sample,
     data_files,
+    deepset_attacks,
     deepset_benign,
     nlu_examples,
 )
+from guardrails.rails.injection.heuristics import match
+from guardrails.rails.linear import ngram_vectorizer
 from recommender.embeddings import MiniLmEmbedder, cached_embeddings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,9 +48,11 @@ OUT_DIR = ROOT / "models" / "rails"
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "aftercare" / "rails"
 SEED = 42
 FOLDS = 5
-# Chosen by the same cross-validation (C in 0.5..100, balanced or plain class weights): the
-# scores barely move; plain weights with little regularisation refuse the fewest benign texts.
-INJECTION_C = 32.0
+# Chosen by the same cross-validation (C in 0.5..100, balanced or plain class weights, deepset
+# rows weighted up to 10 times): balanced weights and up-weighting deepset changed nothing or
+# made it worse; blended with the n-gram model, C = 4 for the embedding did best.
+INJECTION_C = 4.0
+INJECTION_NGRAM_C = 16.0
 TOPIC_C = 4.0
 # Refusal budgets the cross-validated thresholds are chosen for: at most this share of benign
 # messages refused (injection: CLINC150 rows, the shop's own examples and the Bitext rows;
@@ -63,6 +72,10 @@ class Task:
     budget: float
     c: float
     balanced: bool
+    ngram_c: float | None = None
+    """Also fit a model on character n-grams and average the two (injection only)."""
+    accuracy_mask: np.ndarray | None = None
+    """Rows whose accuracy picks the threshold among those within budget; None: the lowest."""
 
 
 def tasks() -> tuple[Task, Task]:
@@ -74,6 +87,7 @@ def tasks() -> tuple[Task, Task]:
     own = [e.text for e in nlu] + list(TRICKY_BENIGN) + bitext
     bad = attacks()
     benign = deepset_benign() + clinc + own
+    deepset = len(deepset_attacks())
     injection = Task(
         name="injection",
         texts=bad + benign,
@@ -85,6 +99,13 @@ def tasks() -> tuple[Task, Task]:
         budget=INJECTION_BENIGN_BUDGET,
         c=INJECTION_C,
         balanced=False,
+        ngram_c=INJECTION_NGRAM_C,
+        accuracy_mask=np.array(
+            [True] * deepset
+            + [False] * (len(bad) - deepset)
+            + [True] * len(deepset_benign())
+            + [False] * (len(clinc) + len(own))
+        ),
     )
     off = [e.text for e in nlu if e.label in OFF_TOPIC_INTENTS] + clinc
     topic = Task(
@@ -102,14 +123,17 @@ def tasks() -> tuple[Task, Task]:
 def data_key() -> str:
     """A hash of every training input and of this module: equal keys, equal weights."""
     digest = hashlib.sha256()
-    for path in [*data_files(), Path(__file__), Path(__file__).with_name("datasets.py")]:
+    here = Path(__file__)
+    sources = [here, *(here.with_name(n) for n in ("datasets.py", "heuristics.py"))]
+    sources.append(here.parents[1] / "linear.py")
+    for path in [*data_files(), *sources]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def _model(task: Task) -> LogisticRegression:
+def _model(task: Task, c: float | None = None) -> LogisticRegression:
     return LogisticRegression(
-        C=task.c,
+        C=c or task.c,
         class_weight="balanced" if task.balanced else None,
         max_iter=3000,
         solver="lbfgs",
@@ -117,20 +141,89 @@ def _model(task: Task) -> LogisticRegression:
     )
 
 
-def cross_validate(vectors: np.ndarray, task: Task) -> tuple[float, float, float]:
-    """Out-of-fold scores: (threshold meeting the budget, recall there, budget-set refusals)."""
-    scores = np.zeros(len(task.labels))
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-    for train, test in folds.split(vectors, task.labels):
-        model = _model(task).fit(vectors[train], task.labels[train])
-        scores[test] = model.predict_proba(vectors[test])[:, 1]
+@dataclass(frozen=True)
+class Fitted:
+    """The embedding model and, for injection, the n-gram vectorizer and model."""
+
+    embedding: LogisticRegression
+    vectorizer: TfidfVectorizer | None = None
+    ngrams: LogisticRegression | None = None
+
+    def probability(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
+        scores: np.ndarray = self.embedding.predict_proba(vectors)[:, 1]
+        if self.vectorizer is not None and self.ngrams is not None:
+            features = self.vectorizer.transform(texts)
+            scores = (scores + self.ngrams.predict_proba(features)[:, 1]) / 2
+        return scores
+
+
+def fit(vectors: np.ndarray, texts: list[str], labels: np.ndarray, task: Task) -> Fitted:
+    """Both models of ``task`` on these rows (deterministic: lbfgs, fixed seed)."""
+    embedding = _model(task).fit(vectors, labels)
+    if task.ngram_c is None:
+        return Fitted(embedding)
+    vectorizer = ngram_vectorizer()
+    features = vectorizer.fit_transform(texts)
+    return Fitted(embedding, vectorizer, _model(task, task.ngram_c).fit(features, labels))
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    threshold: float
+    recall: float
+    guarded_refusals: float
+    accuracy: float | None
+    """On ``accuracy_mask`` rows, patterns included; None when the task has no mask."""
+
+
+def choose_threshold(scores: np.ndarray, task: Task, patterns: np.ndarray) -> float:
+    """The threshold ``rails.yml`` should use, from out-of-fold scores.
+
+    The lowest that refuses at most ``budget`` of the guarded benign messages; with an
+    ``accuracy_mask``, the threshold at or above it with the best accuracy on those rows
+    (a message a pattern matches counts as refused whatever its score; ties: the lowest).
+    """
     guarded = np.sort(scores[task.budget_mask & (task.labels == 0)])
     allowed_refusals = int(np.floor(task.budget * len(guarded)))
     # the lowest threshold that refuses at most `allowed_refusals` of the guarded messages
-    threshold = float(guarded[len(guarded) - allowed_refusals - 1] + 1e-4)
-    recall = float(np.mean(scores[task.labels == 1] >= threshold))
-    refused = float(np.mean(guarded >= threshold))
-    return round(threshold, 4), recall, refused
+    lowest = float(guarded[len(guarded) - allowed_refusals - 1] + 1e-4)
+    if task.accuracy_mask is None:
+        return round(lowest, 4)
+    rows = task.accuracy_mask
+    candidates = sorted({lowest, *(float(s) + 1e-4 for s in scores[rows] if s + 1e-4 > lowest)})
+
+    def accuracy(threshold: float) -> float:
+        refused = patterns[rows] | (scores[rows] >= threshold)
+        return float(np.mean(refused == (task.labels[rows] == 1)))
+
+    best = max(candidates, key=lambda t: (accuracy(t), -t))
+    return round(best, 4)
+
+
+def cross_validate(vectors: np.ndarray, task: Task) -> CrossValidation:
+    """Out-of-fold scores, the threshold they call for, and recall and refusals there."""
+    scores = np.zeros(len(task.labels))
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    for train, test in folds.split(vectors, task.labels):
+        fitted = fit(vectors[train], [task.texts[i] for i in train], task.labels[train], task)
+        scores[test] = fitted.probability(vectors[test], [task.texts[i] for i in test])
+    patterns = (
+        np.array([match(t) is not None for t in task.texts])
+        if task.accuracy_mask is not None
+        else np.zeros(len(task.texts), dtype=bool)
+    )
+    threshold = choose_threshold(scores, task, patterns)
+    refused = patterns | (scores >= threshold)
+    accuracy = None
+    if task.accuracy_mask is not None:
+        rows = task.accuracy_mask
+        accuracy = float(np.mean(refused[rows] == (task.labels[rows] == 1)))
+    return CrossValidation(
+        threshold=threshold,
+        recall=float(np.mean(refused[task.labels == 1])),
+        guarded_refusals=float(np.mean(refused[task.budget_mask & (task.labels == 0)])),
+        accuracy=accuracy,
+    )
 
 
 def train(out_dir: Path = OUT_DIR, cache_dir: Path | None = CACHE_DIR, report: bool = True) -> None:
@@ -146,20 +239,29 @@ def train(out_dir: Path = OUT_DIR, cache_dir: Path | None = CACHE_DIR, report: b
     for task in both:
         vectors = everything[[row[text] for text in task.texts]]
         if report:
-            threshold, recall, refused = cross_validate(vectors, task)
+            cv = cross_validate(vectors, task)
+            accuracy = "" if cv.accuracy is None else f", deepset accuracy {cv.accuracy:.3f}"
             print(
                 f"{task.name}: {len(task.texts)} texts ({int(task.labels.sum())} to refuse); "
-                f"{FOLDS}-fold CV threshold {threshold} (budget {task.budget:.1%}): "
-                f"recall {recall:.3f}, guarded refusals {refused:.3%}"
+                f"{FOLDS}-fold CV threshold {cv.threshold} (budget {task.budget:.1%}): "
+                f"recall {cv.recall:.3f}, guarded refusals {cv.guarded_refusals:.3%}{accuracy}"
             )
-        model = _model(task).fit(vectors, task.labels)
+        fitted = fit(vectors, task.texts, task.labels, task)
+        arrays: dict[str, np.ndarray] = {
+            "coef": fitted.embedding.coef_.astype(np.float32).reshape(-1),
+            "intercept": fitted.embedding.intercept_.astype(np.float32),
+            "data_key": np.array(key),
+        }
+        if fitted.vectorizer is not None and fitted.ngrams is not None:
+            vocabulary = fitted.vectorizer.vocabulary_
+            arrays |= {
+                "ngrams": np.array(sorted(vocabulary, key=vocabulary.__getitem__)),
+                "ngram_idf": fitted.vectorizer.idf_.astype(np.float32),
+                "ngram_coef": fitted.ngrams.coef_.astype(np.float32).reshape(-1),
+                "ngram_intercept": fitted.ngrams.intercept_.astype(np.float32),
+            }
         temporary = out_dir / f"{task.name}.tmp.npz"
-        np.savez(
-            temporary,
-            coef=model.coef_.astype(np.float32).reshape(-1),
-            intercept=model.intercept_.astype(np.float32),
-            data_key=np.array(key),
-        )
+        np.savez_compressed(temporary, **arrays)
         temporary.replace(out_dir / f"{task.name}.npz")
 
 
