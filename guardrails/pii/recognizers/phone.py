@@ -39,6 +39,13 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     # ("3610-114", "75534-030"); no numbering plan groups a phone number that way.
     POSTCODE = re.compile(r"\d{4,5}-\d{3}")
 
+    # A calendar date written with dots, slashes or dashes ("16.04.2000", "2000-04-16"): day,
+    # month and a year of this or the last century, in any order a country writes them.
+    DAY, MONTH, YEAR = r"(?:0?[1-9]|[12]\d|3[01])", r"(?:0?[1-9]|1[0-2])", r"(?:19|20)\d{2}"
+    DATE = re.compile(
+        rf"{DAY}([./-]){MONTH}\1{YEAR}|{MONTH}([./-]){DAY}\2{YEAR}|{YEAR}([./-]){MONTH}\3{DAY}"
+    )
+
     # A cheap first look: seven digits with at most separators between them. libphonenumber's
     # matcher costs about 0.1 ms a region even on text without a number.
     CANDIDATE = re.compile(r"[+(]?\d(?:[^\w\n]{0,4}\d){6,}(?:\s?(?:x|ext\.?)\s?\d{1,5})?")
@@ -70,7 +77,9 @@ class InternationalPhoneRecognizer(EntityRecognizer):
                 ):
                     begin, end = start + match.start, start + match.end
                     digits = sum(c.isdigit() for c in match.raw_string)
-                    if self.POSTCODE.fullmatch(match.raw_string):
+                    if self.POSTCODE.fullmatch(match.raw_string) or self.DATE.fullmatch(
+                        match.raw_string
+                    ):
                         continue
                     if digits >= self.MIN_DIGITS and not self.named_otherwise(text, begin):
                         spans[(begin, end)] = None

@@ -103,3 +103,19 @@ def test_when_a_day_or_a_place_in_a_building_follows_a_cue_then_no_street_is_fou
     scrubber: Scrubber, text: str
 ) -> None:
     assert [e for e, _ in found(scrubber, text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("born on 16.04.2000 at 11:34", []),
+        ("it came on 2019-02-03, two weeks late", []),
+        ("since 12/01/1981", []),
+        ("my number is +49 30 1204 2000", [("PHONE_NUMBER", "+49 30 1204 2000")]),
+        ("call me at 415.555.0132", [("PHONE_NUMBER", "415.555.0132")]),
+    ],
+)
+def test_when_a_number_is_a_calendar_date_then_it_is_not_a_phone_number(
+    scrubber: Scrubber, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert found(scrubber, text) == expected
