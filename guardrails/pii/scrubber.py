@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from presidio_analyzer.nlp_engine import NlpArtifacts
     from presidio_anonymizer import AnonymizerEngine
     from presidio_anonymizer.entities import OperatorConfig
+    from spacy.tokens import Doc
 
     from guardrails.pii.recognizers.person import PersonRecognizer
 
@@ -80,7 +81,7 @@ class Scrubber:
         self._entities = list(config.entities)
         self._analyzer = _build_analyzer(config)
         self._person = _person_recognizer(self._analyzer)
-        self._tokenizer = self._analyzer.nlp_engine.nlp[config.language].make_doc  # type: ignore[attr-defined]
+        self._nlp = self._analyzer.nlp_engine.nlp[config.language]  # type: ignore[attr-defined]
         self._anonymizer, self._operators = self._build_anonymizer()
         self._cached_scrub: Callable[[str], str] = lru_cache(maxsize=2048)(self._scrub)
 
@@ -122,7 +123,7 @@ class Scrubber:
             language=self.config.language,
             entities=self._entities,
             score_threshold=self.config.score_threshold,
-            nlp_artifacts=self._without_model(text),
+            nlp_artifacts=self._artifacts(text),
         )
         kept = [m.span() for p in self._keep for m in p.finditer(text)]
         found = [
@@ -134,18 +135,23 @@ class Scrubber:
             found = self._person.people(text, found)
         return _merge(found, self._entities)
 
-    def _without_model(self, text: str) -> NlpArtifacts | None:
-        """Empty NLP results when no word could be a name, else None (the analyzer runs spaCy).
+    def _artifacts(self, text: str) -> NlpArtifacts:
+        """The tokens of ``text``, and spaCy's names only where a word could be a name.
 
         spaCy's NER is most of the cost of a message and only its names are used; the person
-        recognizer drops every model name made of dictionary words only, so without one word
-        that could be a name the model's output cannot matter.
+        recognizer drops every model name made of dictionary words only, and every one with a
+        token holding a digit or an e-mail's or a path's characters. Those tokens are blanked
+        out before asking whether a word could be a name ("michael.lee@gmail.com" holds no
+        name the model could give), and without such a word the model's output cannot matter.
+        The text is tokenized once: the model runs on the tokens already made.
         """
         from presidio_analyzer.nlp_engine import NlpArtifacts
 
-        if self._person is None or self._person.needs_model(text):
-            return None
-        doc = self._tokenizer(text)
+        doc = self._nlp.make_doc(text)
+        if self._person is None or self._person.needs_model(_readable(doc)):
+            return self._analyzer.nlp_engine._doc_to_nlp_artifact(  # type: ignore[attr-defined]
+                self._nlp(doc), self.config.language
+            )
         return NlpArtifacts(
             entities=[],
             tokens=doc,
@@ -184,6 +190,18 @@ def _person_recognizer(analyzer: AnalyzerEngine) -> PersonRecognizer | None:
     people = [r for r in readers if isinstance(r, PersonRecognizer)]
     others = [r for r in readers if not isinstance(r, PersonRecognizer | NameListRecognizer)]
     return people[0] if len(people) == 1 and not others else None
+
+
+def _readable(doc: Doc) -> str:
+    """The text with every token no model name may hold blanked out (see ``_ner_spans``)."""
+    from guardrails.pii.recognizers.person import NOT_NAME_CHARS
+
+    return "".join(
+        " " * len(token.text) + token.whitespace_
+        if any(c.isdigit() or c in NOT_NAME_CHARS for c in token.text)
+        else token.text_with_ws
+        for token in doc
+    )
 
 
 CARD_WORDS = re.compile(r"(?i)\b(?:card|visa|mastercard|maestro|amex|debit|credit)\b")

@@ -17,8 +17,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 # "driver's license number is", "drivers licence no.", "DL#", "driving licence:"
 LICENCE_CUE = (
-    r"(?:driver'?s'?|driving|driver)\s*(?:licen[cs]e|lic\.)(?:\s+(?:number|no\.?|num|#|id))?"
-    r"|\bd\.?l\.?\s*(?:#|no\.?|number)|(?-i:\bDL\b)|\blicen[cs]e\s+(?:number|no\.?|#)"
+    r"(?:driver'?s'?|driving|driver)\s*(?:licen[cs]e|lic\b\.?)(?:\s+(?:number|no\.?|num|#|id))?"
+    r"|\bd\.?l\.?\s*(?:#|no\.?|number)|(?-i:\bDL\b)|\blicen[cs]e\b(?:\s+(?:number|no\.?|num|#|id))?"
 )
 SSN_CUE = r"\bssn|social\s+security(?:\s+(?:number|no\.?|num|#))?|\bsocial\s+sec\.?(?:\s+no\.?)?"
 # The shapes US states give their licence numbers: letters then digits, digits, groups.
@@ -27,6 +27,8 @@ SSN_CUE = r"\bssn|social\s+security(?:\s+(?:number|no\.?|num|#))?|\bsocial\s+sec
 LICENCE_VALUE = r"(?=[a-z-]*\d)[a-z0-9][a-z0-9-]*(?:[ ][a-z0-9-]+){0,3}"
 # The joining words a shopper puts between the cue and the value.
 LINK = r"(?:\s*(?:is|was|=|:|#|-)\s*|\s+)(?:(?:is|was|:)\s+)?"
+# A question, then the value: "can you confirm my license number? it's D512 3390".
+ASKED = r"\?\s*(?:it['’]?s\s+|it\s+is\s+|:\s*)?"
 
 
 class IdNumberRecognizer(LocalRecognizer):
@@ -34,7 +36,7 @@ class IdNumberRecognizer(LocalRecognizer):
 
     SCORE = 0.85
     LICENCE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"(?i)(?:{LICENCE_CUE})(?:{LINK}|[^\d\n.?!]{{1,25}}?)(?<![\w-])({LICENCE_VALUE})(?![\w-])"
+        rf"(?i)(?:{LICENCE_CUE})(?:{LINK}|{ASKED}|[^\d\n.?!]{{1,25}}?)(?<![\w-])({LICENCE_VALUE})(?![\w-])"
         rf"|(?<![\w-])({LICENCE_VALUE})(?![\w-])\s+(?:is|was)\s+(?:my|his|her|their|the)\s+"
         rf"(?:{LICENCE_CUE})"
     )

@@ -12,6 +12,7 @@ unit, town, region, country and postcode lines that follow, so the whole block i
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from presidio_analyzer import Pattern, PatternRecognizer
@@ -63,7 +64,14 @@ UNIT = r"(?:(?:apt|apartment|suite|ste|unit|flat|floor|fl)\.?\s*#?\s*\d{1,5}[a-z
 POSTCODE = r"\d{4,6}(?:-\d{3,4})?"
 # What follows a street in a postal block: units, then up to five short lines or comma parts
 # of town, region, country and postcode ("\n Suite 501\n Riisa\n\n Estonia 62488").
-PART = rf"(?:{UNIT}|{WORD}(?:[ \t]+{WORD}){{0,3}}(?:[ \t]+{POSTCODE})?(?![\w@])|{POSTCODE}\b)"
+# A postcode ending a line may be grouped ("840 24", "110 00") or follow a region's number
+# as some countries write their districts ("Tallinn, 43 73313"); not when more digits follow
+# (a phone number after the town).
+GROUPED_POSTCODE = r"(?:\d{1,2}[ \t]+\d{4,6}|\d{3}[ ]\d{2})(?![ \t]*[\d+(])\b"
+PART = (
+    rf"(?:{UNIT}|{WORD}(?:[ \t]+{WORD}){{0,3}}(?:[ \t]+{POSTCODE})?(?![\w@])"
+    rf"|{GROUPED_POSTCODE}|{POSTCODE}\b)"
+)
 # Lines may carry a quoting prefix ("> ", or "??? " where a mail client mangled it).
 # After a unit, the town may follow on the same line ("Suite 274 Ljubljana").
 TAIL = (
@@ -86,6 +94,27 @@ NAMED_STREET = (
 )
 # The number some forms write before the street ("5049 Harjukuja 54", "Apt. 675 62314 ...").
 LEAD = rf"(?:(?<![\w#-]){UNIT}\s+)?(?:(?<![\w#$€£.,-])\d{{1,5}}\s+){{0,2}}"
+
+
+# The words a shopper puts before where someone lives or where a parcel goes ("lives at",
+# "ship it to", "my address is"): after them, capitalised words and a number are a street
+# even when its name has no street word ("lives at Kaevu 94, Liiva").
+ADDRESS_CUES = (
+    "lives at", "lives on", "live at", "live on", "living at", "living on", "lived at",
+    "lived on", "address is", "address:", "address is at", "ship it to", "ship to",
+    "send it to", "send to", "deliver it to", "deliver to", "mail it to", "moved to",
+    "located at", "located on", "stays at", "stay at", "staying at", "home is at",
+    "office is at", "is located at", "based at", "resides at", "reside at",
+)  # fmt: skip
+AFTER_CUE = "|".join(rf"(?<=\b{re.escape(cue)} )" for cue in ADDRESS_CUES)
+CAPITALISED = r"(?-i:[A-ZÀ-ÞĀ-Ž])[^\W\d_]*(?:['’-][^\W\d_]+)*"
+# Words that are never a street's first word after such a cue: days, months, places in a
+# building or a shop ("moved to Monday 5", "ship it to Gate 12").
+NOT_STREET_NAMES = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december gate room floor level "
+    "terminal platform aisle table page day week order item size version model".split()
+)
 
 
 class InternationalAddressRecognizer(PatternRecognizer):
@@ -126,6 +155,13 @@ class InternationalAddressRecognizer(PatternRecognizer):
             r"(?:[^\n\d@]{1,40}\n){0,3}[^\n\d@]{0,40}?\d{4,6}\b",
             0.6,
         ),
+        # "lives at Kaevu 94, Liiva": capitalised words and a number after an address cue
+        Pattern(
+            "street after a cue",
+            rf"(?:{AFTER_CUE}){CAPITALISED}(?:[ ]{CAPITALISED}){{0,2}}[ ]{HOUSE}"
+            rf"(?![\w/:-]|[.,]\d){TAIL}",
+            0.6,
+        ),
         # "the early shows on Isaac Lodge Street": a named street without its number
         Pattern(
             "street named alone",
@@ -163,7 +199,7 @@ class InternationalAddressRecognizer(PatternRecognizer):
     def invalidate_result(self, pattern_text: str) -> bool:
         """Reject number-led spans whose words are chat ("3 items on 2 orders"), not a street."""
         if not pattern_text[:1].isdigit():
-            return False
+            return pattern_text.split(None, 1)[0].lower() in NOT_STREET_NAMES
         words = [w.strip(".,").lower() for w in pattern_text.split(",")[0].split()]
         letters = [w for w in words if w and not w[0].isdigit()]
         if not letters:

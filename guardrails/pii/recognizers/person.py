@@ -46,6 +46,17 @@ NOT_NAMES = frozenset(
 
 
 TITLES = frozenset("mr mrs ms dr prof sir madam miss i'm im".split())
+# Chat shorthand and mail hosts no dictionary holds and nobody is called ("pls", "gmail").
+SHORTHAND = frozenset(
+    "pls plz thx thanx tnx ty asap btw fyi pkg org com net exp iban acct gmail hotmail yahoo "
+    "outlook icloud aol protonmail gmx".split()
+)
+# What English contractions add to a word ("didn't", "i'd", "we'll"): the word is what counts.
+CONTRACTION = re.compile(r"(?i)n['’]t\b|['’](?:d|ll|ve|re|m)\b")
+# A lower-case word ending like an inflected verb: "charged", "tracking", "stopped", "tried".
+INFLECTED = re.compile(r"(?:ied|ed|ing)$")
+# Two or three capitals are a code: a colour or size in a SKU ("NVY"), a state, a country.
+CODE = re.compile(r"[A-Z]{2,3}")
 # A model span ending in one of these names a thing after a person ("Davis Orchestra").
 THING_WORDS = frozenset(
     "inc ltd llc plc corp corporation company co group partners associates technologies "
@@ -56,6 +67,8 @@ THING_WORDS = frozenset(
 
 
 LETTER_RUN = re.compile(r"[^\W\d_]+")
+# A model span with one of these is an identifier, an e-mail or markup, never a name.
+NOT_NAME_CHARS = frozenset("_/=@{}[]<>")
 # Before a place, not a person: "arrived at Lendava", "I'm in Den Haag", "University of Vadsa".
 PLACE_BEFORE = re.compile(
     r"(?i)\b(?:in|near|arrived at|returned to|flew to|travell?ing to|based in|originally from|"
@@ -271,7 +284,7 @@ class PersonRecognizer(LocalRecognizer):
             if entity.label_ not in ("PERSON", "PER"):
                 continue
             words = entity.text.split()
-            if any(c.isdigit() or c in "_/=@{}[]<>" for c in entity.text):
+            if any(c.isdigit() or c in NOT_NAME_CHARS for c in entity.text):
                 continue  # identifiers (last_order_id), numbers, markup: never a name
             if not any(c.isalpha() for c in entity.text):
                 continue
@@ -293,8 +306,11 @@ class PersonRecognizer(LocalRecognizer):
 
     def could_be_a_name(self, word: str) -> bool:
         """A listed name, or a word no English dictionary holds (titles and cue words aside)."""
-        clean = re.sub(r"['’]s$|['’]$", "", word.strip(".,!?;:'\"")).lower()
-        if clean in TITLES or clean in NOT_NAMES:
+        stripped = CONTRACTION.sub("", word.strip(".,!?;:'\""))
+        if CODE.fullmatch(stripped) or not any(c.isalpha() for c in stripped):
+            return False
+        clean = re.sub(r"['’]s$|['’]$", "", stripped).lower()
+        if clean in TITLES or clean in NOT_NAMES or clean in SHORTHAND:
             return False
         if clean in self.names:
             return True
@@ -303,9 +319,29 @@ class PersonRecognizer(LocalRecognizer):
             forms.append(clean[:-1])  # plurals are not in the word list: "Pleasures"
         if clean.endswith("es"):
             forms.append(clean[:-2])
+        if stripped.islower():
+            forms.extend(self._stems(clean))
         return not any(f in self.dictionary for f in forms if f) and not (
             clean.endswith("person") or clean.endswith("ers")
         )
+
+    @staticmethod
+    def _stems(word: str) -> list[str]:
+        """The dictionary forms an inflected lower-case word may come from.
+
+        Only lower-case words: "Harding" or "Fielding" written with a capital may be a surname,
+        while "tracking" and "charged" in a chat message are the verbs.
+        """
+        match = INFLECTED.search(word)
+        if not match or match.start() < 3:
+            return []
+        stem = word[: match.start()]
+        stems = [stem, stem + "e"]
+        if match.group() == "ied":
+            stems.append(stem + "y")
+        if len(stem) > 3 and stem[-1] == stem[-2]:
+            stems.append(stem[:-1])  # "stopped", "shipping"
+        return stems
 
     def needs_model(self, text: str) -> bool:
         """Whether spaCy's names could survive here: some word could be a name.
@@ -319,7 +355,7 @@ class PersonRecognizer(LocalRecognizer):
             self.load()
         words = [w for w in text.split() if not any(c.isdigit() for c in w)]
         return any(map(self.could_be_a_name, words)) or any(
-            map(self.could_be_a_name, LETTER_RUN.findall(text))
+            map(self.could_be_a_name, LETTER_RUN.findall(CONTRACTION.sub(" ", text)))
         )
 
     @staticmethod

@@ -23,13 +23,28 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     SCORE = 0.8
     MIN_DIGITS = 7
     TRUNK = re.compile(r"(?<=\d)\s?\(0\)|(?<=\d\s)\(0\)")
-    # A number right after these words is a postcode ("ZIP: 75534-030"), not a phone number. A
-    # licence or social security number is not skipped: scrubbed as a phone number is wrongly
-    # named but gone, while left alone it would rest in clear.
-    NOT_PHONE_CUES = re.compile(r"(?i)\b(?:zip|post(?:al)?\s?code|postcode)\b[^\d\n]{0,20}$")
+    # A number right after these words is a postcode ("ZIP: 75534-030"), not a phone number;
+    # the nearest cue wins, so "zip or phone: 212 555 0198" is still a phone number. Other
+    # numbers (licence, social security, account, passport) are not skipped: the licence and
+    # social security recognizer (``id_numbers``) is ranked first and names the ones it finds;
+    # the rest are scrubbed as phone numbers, wrongly named but gone, not left in clear.
+    NOT_PHONE = r"zip|post(?:al)?\s?code|postcode"
+    PHONE = (
+        r"phone|tel|telephone|mobile|cell|cellphone|fax|call|text|sms|whatsapp|reach|dial|"
+        r"landline|hotline|helpline"
+    )
+    LAST_CUE = re.compile(rf"(?i)\b(?:({NOT_PHONE})|{PHONE})\b(?!.*\b(?:{NOT_PHONE}|{PHONE})\b)")
+    CUE_WINDOW = 30
     # Four or five digits, a dash, three digits: a Portuguese or Brazilian postcode
     # ("3610-114", "75534-030"); no numbering plan groups a phone number that way.
     POSTCODE = re.compile(r"\d{4,5}-\d{3}")
+
+    # A calendar date written with dots, slashes or dashes ("16.04.2000", "2000-04-16"): day,
+    # month and a year of this or the last century, in any order a country writes them.
+    DAY, MONTH, YEAR = r"(?:0?[1-9]|[12]\d|3[01])", r"(?:0?[1-9]|1[0-2])", r"(?:19|20)\d{2}"
+    DATE = re.compile(
+        rf"{DAY}([./-]){MONTH}\1{YEAR}|{MONTH}([./-]){DAY}\2{YEAR}|{YEAR}([./-]){MONTH}\3{DAY}"
+    )
 
     # A cheap first look: seven digits with at most separators between them. libphonenumber's
     # matcher costs about 0.1 ms a region even on text without a number.
@@ -62,13 +77,20 @@ class InternationalPhoneRecognizer(EntityRecognizer):
                 ):
                     begin, end = start + match.start, start + match.end
                     digits = sum(c.isdigit() for c in match.raw_string)
-                    if self.POSTCODE.fullmatch(match.raw_string):
-                        continue
-                    if digits >= self.MIN_DIGITS and not self.NOT_PHONE_CUES.search(
-                        text[max(0, begin - 40) : begin]
+                    if self.POSTCODE.fullmatch(match.raw_string) or self.DATE.fullmatch(
+                        match.raw_string
                     ):
+                        continue
+                    if digits >= self.MIN_DIGITS and not self.named_otherwise(text, begin):
                         spans[(begin, end)] = None
                         whole = whole or (begin <= window.start() and end >= window.end())
                 if whole:
                     break
         return [RecognizerResult("PHONE_NUMBER", s, e, self.SCORE) for s, e in spans]
+
+    @classmethod
+    def named_otherwise(cls, text: str, start: int) -> bool:
+        """Whether the nearest cue word before ``start``, on its line, names another number."""
+        before = text[max(0, start - cls.CUE_WINDOW) : start].rsplit("\n", 1)[-1]
+        cue = cls.LAST_CUE.search(before)
+        return bool(cue and cue.group(1))
