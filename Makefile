@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-generation
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -101,18 +101,19 @@ bench: $(STAMP) $(MODEL) $(RAILS_MODEL) ## Benchmarks; numbers go to docs/benchm
 	$(PY) -m benchmarks.pii
 	$(PY) -m benchmarks.handoff
 	$(PY) -m benchmarks.fuzz
-	$(PY) -m benchmarks.policy_answers
-	$(PY) -m benchmarks.guardrails_output
+	$(MAKE) --no-print-directory bench-guardrails
+
+bench-guardrails: $(STAMP) $(RAILS_MODEL) $(LLM_STAMP) ## Rails against attacks, the fact lock's mutation suite, policy answers, the model's speed
 	$(PY) -m benchmarks.guardrails_input
+	$(PY) -m benchmarks.guardrails_output
+	$(PY) -m benchmarks.policy_answers
+	$(PY) -m benchmarks.generation
 
 export: $(STAMP) ## Stored conversations as NLU examples + test stories with fake values (var/export)
 	$(PY) -m guardrails.export --tracker-url $${TRACKER_STORE_URL:-sqlite:///var/tracker.db} --out var/export
 
 purge: $(STAMP) ## Retention: delete conversations older than retention_days (guardrails/pii.yml)
 	$(PY) -m guardrails.privacy purge
-
-bench-generation: $(STAMP) $(LLM_STAMP) ## Rewording speed of the embedded model; into docs/benchmarks.md
-	$(PY) -m benchmarks.generation
 
 bench-tau: $(STAMP) $(MODEL) ## τ-bench task completion on the τ-bench store; into docs/benchmarks.md
 	$(PY) -m benchmarks.tau_tasks
