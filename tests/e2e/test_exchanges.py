@@ -34,7 +34,7 @@ def _delivered_with_option(
         found = alternative(stack, order["order_id"])
         if found is not None:
             return order, found
-    pytest.skip("no delivered demo order with another option in stock")
+    pytest.fail("the seed lacks it: no delivered demo order with another option in stock")
 
 
 def test_when_shopper_confirms_an_exchange_then_one_exchange_rma_is_opened(
@@ -102,7 +102,7 @@ def _exchangeable(stack: Stack, delivered: list[dict[str, str]]) -> tuple[dict[s
         found = alternative(stack, order["order_id"])
         if found is not None and found["line"]["category"] not in final:
             return order, found
-    pytest.skip("no delivered demo order with another option in stock")
+    pytest.fail("the seed lacks it: no delivered demo order with another option in stock")
 
 
 @pytest.mark.parametrize("opening", OWN_WORDS)
