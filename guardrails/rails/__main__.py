@@ -56,10 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     use_local_defaults()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # Models load on first use (seconds); a first run on a neutral text keeps that out of "ms".
     if args.command == "check-input":
+        run_rails("input", "hello")
         verdict = run_rails("input", args.text)
     else:
         context = Context(source=args.source, passages=(args.source,))
+        run_rails("output", args.source, context)
         verdict = run_rails("output", args.candidate, context)
     print(json.dumps(summary(verdict)))
     return 0
