@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, FollowupAction, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.knowledge import knowledge_answer, utter_answer
+from actions.knowledge import answered_from_knowledge
 from actions.support import hand_off
 from guardrails.handoff.rules import Reason, load_rules
 
@@ -46,9 +46,7 @@ class ActionNluFallback(Action):
         if next(tracker.get_latest_entity_values("order_id"), None):
             # Not sure what was asked, but an order number was given: look that order up.
             return [FollowupAction("order_status_form")]
-        found = await knowledge_answer(tracker)
-        if found is not None:
-            utter_answer(dispatcher, found)
+        if await answered_from_knowledge(dispatcher, tracker):
             return [UserUtteranceReverted()]
         # Forget the misunderstood message so it does not steer the dialogue or a form.
         if _fallbacks_in_a_row(tracker) >= load_rules().nlu_fallbacks_in_a_row:

@@ -68,9 +68,17 @@ async def knowledge_answer(tracker: Tracker) -> Answer | None:
     )
 
 
-def utter_answer(dispatcher: CollectingDispatcher, found: Answer) -> None:
-    """Say a grounded answer through its domain response, so designers can frame it."""
+async def answered_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Say the merchant's grounded answer to the latest message, if there is one.
+
+    Through its domain response, so designers can frame it. False (nothing said) with the
+    switch off or when nothing supports the question: the caller then says what it always did.
+    """
+    found = await knowledge_answer(tracker)
+    if found is None:
+        return False
     dispatcher.utter_message(response="utter_knowledge_answer", answer=found.text)
+    return True
 
 
 class ActionAnswerQuestion(Action):
@@ -82,9 +90,6 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        found = await knowledge_answer(tracker)
-        if found is not None:
-            utter_answer(dispatcher, found)
-            return []
-        dispatcher.utter_message(response="utter_out_of_scope")
+        if not await answered_from_knowledge(dispatcher, tracker):
+            dispatcher.utter_message(response="utter_out_of_scope")
         return []

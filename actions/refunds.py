@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.knowledge import knowledge_answer, utter_answer
+from actions.knowledge import answered_from_knowledge
 from actions.support import tenant_of
 from merchants.policy import (
     MerchantPolicy,
@@ -155,9 +155,7 @@ class ActionRefundPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        found = await knowledge_answer(tracker)
-        if found is not None:
-            utter_answer(dispatcher, found)
+        if await answered_from_knowledge(dispatcher, tracker):
             return []
         answers = policy_answers(load_policy(tenant=tenant_of(tracker)))
         for topic in topic_order(tracker.latest_message.get("text") or ""):

@@ -97,19 +97,28 @@ def _project_environment(_: ModuleType) -> None:
     server, not be replaced by the public local value. Elsewhere the command says which
     secrets it took from the file, so a local default is never used without a word.
     """
-    if os.environ.get("AFTERCARE_ENV") == "production" or not os.path.isfile(PROJECT_DEFAULTS):
-        return
+    apply_local_defaults(PROJECT_DEFAULTS)
+
+
+def apply_local_defaults(path: str | os.PathLike[str]) -> list[str]:
+    """Fill what the environment leaves unset from the env file at ``path``; the names taken.
+
+    Never in production (``AFTERCARE_ENV=production``), where a forgotten secret must stop
+    the process instead. Never silently either: the secrets taken (non-empty values of
+    ``*_KEY``, ``*_SECRET``, ``*_TOKEN``, ``*_PASSWORD``) are named on stderr.
+    """
+    if os.environ.get("AFTERCARE_ENV") == "production" or not os.path.isfile(path):
+        return []
     taken = []
-    for key, value in read_env_file(PROJECT_DEFAULTS).items():
+    for key, value in read_env_file(path).items():
         if key not in os.environ:
             os.environ[key] = value
             taken.append(key)
-    secrets = [k for k in taken if k.endswith(SECRET_SUFFIXES)]
+    secrets = [k for k in taken if k.endswith(SECRET_SUFFIXES) and os.environ[k]]
     if secrets:
-        print(
-            f"note: local-only defaults from {PROJECT_DEFAULTS} in use: {', '.join(secrets)}",
-            file=sys.stderr,
-        )
+        names = ", ".join(secrets)
+        print(f"note: local-only defaults from {path} in use: {names}", file=sys.stderr)
+    return taken
 
 
 def _test_stories_in_tests(constants: ModuleType) -> None:

@@ -13,36 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from guardrails.rails.pipeline import run_rails, summary
 from guardrails.rails.types import Context
-from guardrails.rasa_defaults import read_env_file
+from guardrails.rasa_defaults import apply_local_defaults
 
 LOCAL_DEFAULTS = Path(__file__).resolve().parents[2] / "stack" / "defaults.env"
-
-
-def use_local_defaults() -> None:
-    """Fill what the environment leaves unset from ``stack/defaults.env``, as ``make run`` does.
-
-    The scrub rail needs the pseudonym key; without it every message would be refused, which
-    is right for a server but useless for a check typed by hand. Never in production
-    (``AFTERCARE_ENV=production``), where a missing secret must still refuse; and never
-    silently: the secrets taken are named on stderr.
-    """
-    if os.environ.get("AFTERCARE_ENV") == "production" or not LOCAL_DEFAULTS.is_file():
-        return
-    taken = []
-    for key, value in read_env_file(LOCAL_DEFAULTS).items():
-        if key not in os.environ:
-            os.environ[key] = value
-            taken.append(key)
-    secrets = [k for k in taken if k.endswith(("_KEY", "_SECRET", "_TOKEN")) and os.environ[k]]
-    if secrets:
-        print(f"note: local-only defaults in use: {', '.join(secrets)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_output.add_argument("--source", required=True, help="template or passages")
     check_output.add_argument("candidate")
     args = parser.parse_args(argv)
-    use_local_defaults()
+    # a check typed in a fresh shell gets the keys `make run` would (never in production)
+    apply_local_defaults(LOCAL_DEFAULTS)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     # Models load on first use (seconds); a first run on a neutral text keeps that out of "ms".
     if args.command == "check-input":

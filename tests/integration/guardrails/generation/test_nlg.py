@@ -20,6 +20,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from benchmarks.generation import SAMPLE_VALUES
 from guardrails.generation.nlg import (
     GenerationConfigError,
     RephrasingNaturalLanguageGenerator,
@@ -33,24 +34,7 @@ ROOT = Path(__file__).resolve().parents[4]
 DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
 # What actions pass for a reply's variables (utter_message(response=..., **values)).
-VALUES = {
-    "order_id": "AC-104233",
-    "placed_date": "November 18, 2026",
-    "status_words": "in transit",
-    "carrier": "UPS",
-    "tracking_number": "1Z999AA10123456784",
-    "event_description": "Departed facility",
-    "event_location": " in Reno, NV",
-    "event_time": "November 19, 2026 at 08:14",
-    "eta": "November 22, 2026",
-    "delivered_date": "November 20, 2026",
-    "rma_id": "RMA-20431",
-    "return_status": "awaiting items",
-    "refund_amount": "$42.50",
-    "refund_method": "credit card",
-    "refund_date": "November 21, 2026",
-    "processing_time": "5 to 10 business days",
-}
+VALUES = SAMPLE_VALUES
 VARIABLES = {
     name
     for variants in DOMAIN.responses.values()

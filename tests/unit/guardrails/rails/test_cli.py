@@ -77,7 +77,9 @@ def test_when_typed_in_a_fresh_shell_then_the_check_uses_the_local_defaults(
     answer = json.loads(done.stdout.splitlines()[-1])
     assert answer["allowed"] is allowed, answer
     assert answer["rail"] in ((None,) if allowed else ("injection",))
-    assert "local-only defaults in use" in done.stderr
+    assert (
+        "local-only defaults from" in done.stderr and "AFTERCARE_PII_PSEUDONYM_KEY" in done.stderr
+    )
 
 
 def test_in_production_a_missing_key_still_refuses() -> None:
