@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -21,15 +21,17 @@ from actions.changes import (
     confirm_buttons,
     is_backing_out,
     order_or_apologise,
-    settle,
     state_allows,
 )
+from actions.confirmed import ConfirmedChange
 from actions.reask import AskAction
-from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
-from actions.support import apologise_backend_down, tenant_of
+from actions.services.commerce import CommerceClient, Order
+from actions.support import RunContext, tenant_of
 from actions.verification import UNAVAILABLE
 from merchants.policy import load_policy
 
+# A US address as the backend takes it: line1, line2, city, region, postcode, country, name.
+Address = dict[str, str | None]
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
     "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR".split()
@@ -42,7 +44,7 @@ ADDRESS = re.compile(
 )
 
 
-def parse_address(text: str) -> dict[str, str | None] | None:
+def parse_address(text: str) -> Address | None:
     """A US address typed on one line, or None when it does not read as one."""
     match = ADDRESS.match(text or "")
     if not match or match["region"].upper() not in US_STATES:
@@ -57,7 +59,7 @@ def parse_address(text: str) -> dict[str, str | None] | None:
     }
 
 
-def format_address(address: dict[str, str | None]) -> str:
+def format_address(address: Address) -> str:
     parts = [address["line1"], address.get("line2"), address["city"]]
     return ", ".join(p for p in parts if p) + f", {address['region']} {address['postcode']}"
 
@@ -134,40 +136,44 @@ class ActionAskAddressConfirmed(AskAction):
         return []
 
 
-class ActionChangeAddress(Action):
+class ActionChangeAddress(ConfirmedChange[Address, None]):
     """Changes the address once the shopper said yes; says nothing changed otherwise."""
 
-    def name(self) -> str:
-        return "action_change_address"
+    action_name = "action_change_address"
+    confirmed_slot = "address_confirmed"
+    kind = "address"
+    refused_response = "utter_address_too_late_now"
+    refusals: ClassVar[dict[str, str]] = {"invalid_address": "utter_address_invalid"}
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        order_ref, reset = settle(dispatcher, tracker, "address_confirmed")
-        if order_ref is None:
-            return reset
+    async def plan(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        context: RunContext,
+        order_ref: str,
+    ) -> Address | None:
+        """The parsed address, addressed to the order's recipient."""
         address = parse_address(tracker.get_slot("new_address") or "")
-        order = await order_or_apologise(dispatcher, tracker)
-        if address is None or order is None:
-            return reset
-        address["name"] = order.shipping_name or "Customer"
-        key = f"{tracker.sender_id}:{order_ref}:address:{format_address(address)}"
-        try:
-            await client_from_env(tenant_of(tracker)).change_address(order_ref, address, key)
-        except ChangeRefused as refused:
-            response = (
-                "utter_address_invalid"
-                if refused.code == "invalid_address"
-                else "utter_address_too_late_now"
-            )
-            dispatcher.utter_message(response=response, order_id=order_ref)
-            return reset
-        except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
-            return reset
+        if address is None:
+            return None
+        order = await context.client.get_order(order_ref)
+        return {**address, "name": order.shipping_name or "Customer"}
+
+    def key_parts(self, plan: Address) -> list[str]:
+        return [format_address(plan)]
+
+    async def apply(self, client: CommerceClient, order_ref: str, plan: Address, key: str) -> None:
+        await client.change_address(order_ref, plan, key)
+
+    def done(
+        self,
+        dispatcher: CollectingDispatcher,
+        context: RunContext,
+        order_ref: str,
+        plan: Address,
+        outcome: None,
+    ) -> list[EventType]:
         dispatcher.utter_message(
-            response="utter_address_changed",
-            order_id=order_ref,
-            new_address=format_address(address),
+            response="utter_address_changed", order_id=order_ref, new_address=format_address(plan)
         )
-        return reset
+        return []

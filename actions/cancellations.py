@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -20,17 +20,16 @@ from actions.changes import (
     confirm_buttons,
     is_backing_out,
     order_or_apologise,
-    settle,
 )
+from actions.confirmed import ConfirmedChange
 from actions.reask import AskAction
-from actions.services.commerce import (
-    BackendUnavailable,
-    ChangeRefused,
-    CommerceError,
-    Order,
-    client_from_env,
+from actions.services.commerce import CommerceClient, Order
+from actions.support import (
+    RunContext,
+    status_words,
+    support_contact,
+    tenant_of,
 )
-from actions.support import apologise_backend_down, status_words, support_contact, tenant_of
 from actions.verification import UNAVAILABLE
 from merchants.policy import RefundMethod, load_policy
 
@@ -168,41 +167,41 @@ class ActionAskCancelConfirmed(AskAction):
         return []
 
 
-class ActionCancelOrder(Action):
+class ActionCancelOrder(ConfirmedChange[str, Order]):
     """Cancels the order once the shopper said yes; says nothing changed otherwise."""
 
-    def name(self) -> str:
-        return "action_cancel_order"
+    action_name = "action_cancel_order"
+    confirmed_slot = "cancel_confirmed"
+    kind = "cancel"
+    refused_response = "utter_cancel_not_possible_now"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def plan(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        context: RunContext,
+        order_ref: str,
+    ) -> str:
+        """The reason code the shopper gave."""
+        return tracker.get_slot("cancel_reason") or "other"
+
+    async def apply(self, client: CommerceClient, order_ref: str, plan: str, key: str) -> Order:
+        return await client.cancel_order(order_ref, plan, key)
+
+    def done(
+        self,
+        dispatcher: CollectingDispatcher,
+        context: RunContext,
+        order_ref: str,
+        plan: str,
+        outcome: Order,
     ) -> list[EventType]:
-        order_ref, reset = settle(dispatcher, tracker, "cancel_confirmed")
-        if order_ref is None:
-            return reset
-        key = f"{tracker.sender_id}:{order_ref}:cancel"
-        try:
-            order = await client_from_env(tenant_of(tracker)).cancel_order(
-                order_ref, tracker.get_slot("cancel_reason") or "other", key
-            )
-        except ChangeRefused:
-            dispatcher.utter_message(response="utter_cancel_not_possible_now", order_id=order_ref)
-            return reset
-        except (BackendUnavailable, CommerceError):
-            apologise_backend_down(dispatcher, tenant_of(tracker))
-            return reset
-        refunded = sum(r.amount for r in order.refunds)
-        timing = load_policy(tenant=tenant_of(tracker)).refunds.methods.get(
-            RefundMethod.original_payment, ""
-        )
+        refunded = sum(r.amount for r in outcome.refunds)
+        timing = context.policy.refunds.methods.get(RefundMethod.original_payment, "")
         dispatcher.utter_message(
             response="utter_order_cancelled" if refunded else "utter_order_cancelled_no_charge",
-            order_id=order.order_id,
-            refund_amount=f"{refunded:.2f} {order.currency}",
+            order_id=outcome.order_id,
+            refund_amount=f"{refunded:.2f} {outcome.currency}",
             refund_timing=timing or "a few business days",
         )
-        return [
-            *reset,
-            SlotSet("last_order_id", order.order_id),
-            SlotSet("order_status", order.status),
-        ]
+        return [SlotSet("last_order_id", outcome.order_id), SlotSet("order_status", outcome.status)]

@@ -6,13 +6,13 @@ import re
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services.commerce import CommerceError, Order, OrderLine, client_from_env
 from actions.support import apologise_backend_down, status_words, support_contact, tenant_of
-from actions.verification import LOCKED, UNAVAILABLE, OrderVerification, normalise_order_ref
+from actions.verification import UNAVAILABLE, OrderVerification, normalise_order_ref
 from merchants.policy import load_policy
 
 BACKED_OUT = "backed_out"
@@ -305,36 +305,6 @@ async def order_or_apologise(dispatcher: CollectingDispatcher, tracker: Tracker)
     except CommerceError:
         apologise_backend_down(dispatcher, tenant_of(tracker))
         return None
-
-
-def settle(
-    dispatcher: CollectingDispatcher, tracker: Tracker, confirmed_slot: str
-) -> tuple[str | None, list[EventType]]:
-    """The common start of a change's last step.
-
-    Returns the order to change (None when nothing is to be done, after saying why) and the
-    events that forget the change's slots.
-    """
-    reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_SLOTS]
-    blocked = tracker.get_slot("lookup_blocked")
-    if blocked == LOCKED:
-        dispatcher.utter_message(
-            response="utter_lookup_locked", **support_contact(tenant_of(tracker))
-        )
-        return None, reset
-    if blocked == UNAVAILABLE:
-        apologise_backend_down(dispatcher, tenant_of(tracker))
-        return None, [*reset, SlotSet("lookup_blocked", None)]
-    order_ref = tracker.get_slot("order_id")
-    change_blocked = tracker.get_slot("change_blocked")
-    if change_blocked and tracker.get_slot("handoff_reason"):
-        return None, [*reset, FollowupAction("action_hand_off")]  # the flow said a person decides
-    if (change_blocked and change_blocked != BACKED_OUT) or not order_ref:
-        return None, reset  # the refusal was already explained
-    if change_blocked == BACKED_OUT or tracker.get_slot(confirmed_slot) is not True:
-        dispatcher.utter_message(response="utter_nothing_changed")
-        return None, reset
-    return str(order_ref), reset
 
 
 # Words that mean every item of the order.

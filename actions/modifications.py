@@ -11,9 +11,10 @@ change on the same order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -22,9 +23,9 @@ from actions.changes import (
     ChangeForm,
     confirm_buttons,
     order_or_apologise,
-    settle,
     state_allows,
 )
+from actions.confirmed import ConfirmedChange, slot_text
 from actions.options import (
     decode_swaps,
     describe_swap,
@@ -33,13 +34,8 @@ from actions.options import (
     total_difference,
 )
 from actions.reask import AskAction
-from actions.services.commerce import (
-    ChangeRefused,
-    CommerceError,
-    Order,
-    client_from_env,
-)
-from actions.support import apologise_backend_down, tenant_of
+from actions.services.commerce import CommerceClient, CommerceError, Order, client_from_env
+from actions.support import RunContext, apologise_backend_down, tenant_of
 from actions.swaps import (
     OptionChangeValidation,
     chosen_swaps,
@@ -209,53 +205,74 @@ def _method(tracker: Tracker) -> str | None:
     return str(value) if value else None
 
 
-class ActionChangeItems(Action):
+@dataclass(frozen=True)
+class ItemChange:
+    """The confirmed swaps (line id → new SKU), as the slot holds them, and who pays."""
+
+    swaps: str
+    payment_method: str
+
+    @property
+    def changes(self) -> dict[int, str]:
+        return decode_swaps(self.swaps)
+
+
+class ActionChangeItems(ConfirmedChange[ItemChange, Order]):
     """Swaps the items once the shopper said yes; says nothing changed otherwise."""
 
-    def name(self) -> str:
-        return "action_change_items"
+    action_name = "action_change_items"
+    confirmed_slot = "items_confirmed"
+    kind = "items"
+    refused_response = "utter_items_refused_now"
+    refusals: ClassVar[dict[str, str]] = {"out_of_stock": "utter_option_out_of_stock_now"}
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def redirect(self, tracker: Tracker) -> list[EventType] | None:
+        """A delivered order's items are exchanged through a return, not changed."""
+        if tracker.get_slot("change_blocked") != EXCHANGE_INSTEAD:
+            return None
+        # The verified order stays; the return form starts with the exchange chosen.
+        return [
+            SlotSet("change_blocked", None),
+            SlotSet("return_resolution", Resolution.exchange.value),
+            FollowupAction("return_form"),
+        ]
+
+    async def plan(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        context: RunContext,
+        order_ref: str,
+    ) -> ItemChange:
+        return ItemChange(slot_text(tracker, "item_changes"), slot_text(tracker, "payment_method"))
+
+    def key_parts(self, plan: ItemChange) -> list[str]:
+        return [plan.swaps]
+
+    async def apply(
+        self, client: CommerceClient, order_ref: str, plan: ItemChange, key: str
+    ) -> Order:
+        return await client.change_items(order_ref, plan.changes, plan.payment_method, key)
+
+    def done(
+        self,
+        dispatcher: CollectingDispatcher,
+        context: RunContext,
+        order_ref: str,
+        plan: ItemChange,
+        outcome: Order,
     ) -> list[EventType]:
-        if tracker.get_slot("change_blocked") == EXCHANGE_INSTEAD:
-            # The verified order stays; the return form starts with the exchange chosen.
-            return [
-                SlotSet("change_blocked", None),
-                SlotSet("return_resolution", Resolution.exchange.value),
-                FollowupAction("return_form"),
-            ]
-        order_ref, reset = settle(dispatcher, tracker, "items_confirmed")
-        if order_ref is None:
-            return reset
-        changes = decode_swaps(tracker.get_slot("item_changes"))
-        method = _method(tracker) or ""
-        key = f"{tracker.sender_id}:{order_ref}:items:{tracker.get_slot('item_changes')}"
-        try:
-            order = await client_from_env(tenant_of(tracker)).change_items(
-                order_ref, changes, method, key
-            )
-        except ChangeRefused as refused:
-            response = (
-                "utter_option_out_of_stock_now"
-                if refused.code == "out_of_stock"
-                else "utter_items_refused_now"
-            )
-            dispatcher.utter_message(response=response, order_id=order_ref)
-            return reset
-        except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
-            return reset
+        changed = plan.changes
         dispatcher.utter_message(
             response="utter_items_changed",
             order_id=order_ref,
             items=", ".join(
                 f"{line.product_name} ({', '.join(line.options.values())})"
-                for line in order.lines
-                if line.line_id in changes
+                for line in outcome.lines
+                if line.line_id in changed
             ),
         )
-        return reset
+        return []
 
 
 class ValidateChangePaymentForm(ChangeForm, FormValidationAction):
@@ -342,29 +359,37 @@ class ActionAskPaymentConfirmed(AskAction):
         return []
 
 
-class ActionChangePaymentMethod(Action):
+class ActionChangePaymentMethod(ConfirmedChange[str, Order]):
     """Moves the payment once the shopper said yes; says nothing changed otherwise."""
 
-    def name(self) -> str:
-        return "action_change_payment_method"
+    action_name = "action_change_payment_method"
+    confirmed_slot = "payment_confirmed"
+    kind = "payment"
+    refused_response = "utter_payment_change_refused_now"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def plan(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        context: RunContext,
+        order_ref: str,
+    ) -> str:
+        """The payment method's id."""
+        return slot_text(tracker, "payment_method")
+
+    def key_parts(self, plan: str) -> list[str]:
+        return [plan]
+
+    async def apply(self, client: CommerceClient, order_ref: str, plan: str, key: str) -> Order:
+        return await client.change_payment_method(order_ref, plan, key)
+
+    def done(
+        self,
+        dispatcher: CollectingDispatcher,
+        context: RunContext,
+        order_ref: str,
+        plan: str,
+        outcome: Order,
     ) -> list[EventType]:
-        order_ref, reset = settle(dispatcher, tracker, "payment_confirmed")
-        if order_ref is None:
-            return reset
-        method = _method(tracker) or ""
-        key = f"{tracker.sender_id}:{order_ref}:payment:{method}"
-        try:
-            await client_from_env(tenant_of(tracker)).change_payment_method(order_ref, method, key)
-        except ChangeRefused:
-            dispatcher.utter_message(
-                response="utter_payment_change_refused_now", order_id=order_ref
-            )
-            return reset
-        except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
-            return reset
         dispatcher.utter_message(response="utter_payment_changed", order_id=order_ref)
-        return reset
+        return []

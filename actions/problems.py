@@ -12,9 +12,10 @@ case to a person when the policy says so:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -27,11 +28,17 @@ from actions.changes import (
     is_backing_out,
     order_or_apologise,
     pick_lines,
-    settle,
 )
+from actions.confirmed import ConfirmedChange
 from actions.reask import AskAction
-from actions.services.commerce import ChangeRefused, CommerceError, Order, client_from_env
-from actions.support import apologise_backend_down, support_contact, tenant_of
+from actions.services.commerce import (
+    ClaimCreated,
+    CommerceClient,
+    CommerceError,
+    Order,
+    client_from_env,
+)
+from actions.support import RunContext, support_contact, tenant_of
 from actions.verification import UNAVAILABLE
 from merchants.policy import Remedy, load_policy
 
@@ -323,42 +330,62 @@ class ActionAskProblemConfirmed(AskAction):
         return []
 
 
-class ActionReportProblem(Action):
+@dataclass(frozen=True)
+class ClaimPlan:
+    """A confirmed report: which kind of problem, on which lines, put right how, in whose words."""
+
+    kind: str
+    line_ids: list[int]
+    remedy: str
+    description: str
+
+
+class ActionReportProblem(ConfirmedChange[ClaimPlan, ClaimCreated]):
     """Records the claim once the shopper said yes."""
 
-    def name(self) -> str:
-        return "action_report_problem"
+    action_name = "action_report_problem"
+    confirmed_slot = "problem_confirmed"
+    kind = "claim"
+    refused_response = "utter_problem_to_person"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    async def plan(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        context: RunContext,
+        order_ref: str,
+    ) -> ClaimPlan:
+        return ClaimPlan(
+            kind=tracker.get_slot("problem_kind") or "damaged",
+            line_ids=sorted(_ids(tracker)),
+            remedy=tracker.get_slot("problem_remedy") or Remedy.refund.value,
+            description=_first_problem_text(tracker)[:500],
+        )
+
+    def key_parts(self, plan: ClaimPlan) -> list[str]:
+        return [plan.kind, "-".join(map(str, plan.line_ids))]
+
+    async def apply(
+        self, client: CommerceClient, order_ref: str, plan: ClaimPlan, key: str
+    ) -> ClaimCreated:
+        return await client.create_claim(
+            order_ref, plan.kind, plan.line_ids, plan.remedy, plan.description, key
+        )
+
+    def done(
+        self,
+        dispatcher: CollectingDispatcher,
+        context: RunContext,
+        order_ref: str,
+        plan: ClaimPlan,
+        outcome: ClaimCreated,
     ) -> list[EventType]:
-        order_ref, reset = settle(dispatcher, tracker, "problem_confirmed")
-        if order_ref is None:
-            return reset
-        ids = sorted(_ids(tracker))
-        kind = tracker.get_slot("problem_kind") or "damaged"
-        remedy = tracker.get_slot("problem_remedy") or Remedy.refund.value
-        key = f"{tracker.sender_id}:{order_ref}:claim:{kind}:{'-'.join(map(str, ids))}"
-        try:
-            claim = await client_from_env(tenant_of(tracker)).create_claim(
-                order_ref, kind, ids, remedy, _first_problem_text(tracker)[:500], key
-            )
-        except ChangeRefused:
-            dispatcher.utter_message(
-                response="utter_problem_to_person",
-                order_id=order_ref,
-                **support_contact(tenant_of(tracker)),
-            )
-            return reset
-        except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
-            return reset
         dispatcher.utter_message(
             response="utter_problem_reshipping"
-            if claim.remedy == "reship"
+            if outcome.remedy == "reship"
             else "utter_problem_refunded",
             order_id=order_ref,
-            claim_id=claim.claim_id,
-            amount=f"{claim.amount:.2f}",
+            claim_id=outcome.claim_id,
+            amount=f"{outcome.amount:.2f}",
         )
-        return reset
+        return []

@@ -10,10 +10,11 @@ card has to cover it); the order's status becomes "exchange requested".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -26,18 +27,25 @@ from actions.changes import (
     is_backing_out,
     order_or_apologise,
     pick_lines,
-    settle,
 )
+from actions.confirmed import ConfirmedChange, slot_text
 from actions.options import GIFT_CARD, decode_swaps, describe_swap, total_difference
 from actions.reask import AskAction
 from actions.services.commerce import (
-    ChangeRefused,
+    CommerceClient,
     CommerceError,
     Order,
     OrderLine,
+    ReturnCreated,
     client_from_env,
 )
-from actions.support import apologise_backend_down, status_words, support_contact, tenant_of
+from actions.support import (
+    RunContext,
+    apologise_backend_down,
+    status_words,
+    support_contact,
+    tenant_of,
+)
 from actions.swaps import OptionChangeValidation, chosen_swaps, money_words
 from actions.verification import UNAVAILABLE
 from merchants.policy import (
@@ -344,52 +352,76 @@ async def _ask_exchange_confirmed(
     return []
 
 
-class ActionCreateReturn(Action):
+@dataclass(frozen=True)
+class ReturnPlan:
+    """A confirmed return: lines, reason, refund or exchange (and then the new SKUs and payer)."""
+
+    line_ids: list[int]
+    reason: str
+    resolution: str
+    exchanges: dict[int, str] | None
+    payment_method_id: str | None
+
+    @property
+    def exchanging(self) -> bool:
+        return self.resolution == Resolution.exchange.value
+
+
+class ActionCreateReturn(ConfirmedChange[ReturnPlan, ReturnCreated]):
     """Opens the return once the shopper said yes; says nothing changed otherwise."""
 
-    def name(self) -> str:
-        return "action_create_return"
+    action_name = "action_create_return"
+    confirmed_slot = "return_confirmed"
+    kind = "return"
+    refused_response = "utter_return_refused_now"
+    refusals: ClassVar[dict[str, str]] = {"out_of_stock": "utter_option_out_of_stock_now"}
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        order_ref, reset = settle(dispatcher, tracker, "return_confirmed")
-        if order_ref is None:
-            return reset
-        line_ids = sorted(int(i) for i in (tracker.get_slot("return_items") or "").split(",") if i)
+    async def plan(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        context: RunContext,
+        order_ref: str,
+    ) -> ReturnPlan:
         resolution = tracker.get_slot("return_resolution") or Resolution.refund.value
-        exchanges = decode_swaps(tracker.get_slot("item_changes"))
         exchanging = resolution == Resolution.exchange.value
-        key = f"{tracker.sender_id}:{order_ref}:return:{'-'.join(map(str, line_ids))}"
-        try:
-            created = await client_from_env(tenant_of(tracker)).create_return(
-                order_ref,
-                line_ids,
-                tracker.get_slot("return_reason") or "not given",
-                resolution,
-                key,
-                exchanges=exchanges if exchanging else None,
-                payment_method_id=tracker.get_slot("payment_method") if exchanging else None,
-            )
-        except ChangeRefused as refused:
-            response = (
-                "utter_option_out_of_stock_now"
-                if refused.code == "out_of_stock"
-                else "utter_return_refused_now"
-            )
-            dispatcher.utter_message(response=response, order_id=order_ref)
-            return reset
-        except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
-            return reset
+        return ReturnPlan(
+            line_ids=sorted(int(i) for i in slot_text(tracker, "return_items").split(",") if i),
+            reason=tracker.get_slot("return_reason") or "not given",
+            resolution=resolution,
+            exchanges=decode_swaps(tracker.get_slot("item_changes")) if exchanging else None,
+            payment_method_id=tracker.get_slot("payment_method") if exchanging else None,
+        )
+
+    def key_parts(self, plan: ReturnPlan) -> list[str]:
+        return ["-".join(map(str, plan.line_ids))]
+
+    async def apply(
+        self, client: CommerceClient, order_ref: str, plan: ReturnPlan, key: str
+    ) -> ReturnCreated:
+        return await client.create_return(
+            order_ref,
+            plan.line_ids,
+            plan.reason,
+            plan.resolution,
+            key,
+            exchanges=plan.exchanges,
+            payment_method_id=plan.payment_method_id,
+        )
+
+    def done(
+        self,
+        dispatcher: CollectingDispatcher,
+        context: RunContext,
+        order_ref: str,
+        plan: ReturnPlan,
+        outcome: ReturnCreated,
+    ) -> list[EventType]:
         dispatcher.utter_message(
             response="utter_return_created",
             order_id=order_ref,
-            rma_id=created.rma_id,
-            instructions=created.instructions,
+            rma_id=outcome.rma_id,
+            instructions=outcome.instructions,
         )
-        return [
-            *reset,
-            SlotSet("last_order_id", order_ref),
-            SlotSet("order_status", "exchange_requested" if exchanging else "return_requested"),
-        ]
+        status = "exchange_requested" if plan.exchanging else "return_requested"
+        return [SlotSet("last_order_id", order_ref), SlotSet("order_status", status)]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.services.commerce import CommerceClient, client_from_env
 from guardrails.handoff.rules import Reason
-from merchants.policy import support_contact
+from merchants.policy import MerchantPolicy, load_policy, support_contact
 
 
 def tenant_of(tracker: Tracker) -> str | None:
@@ -19,6 +23,35 @@ def tenant_of(tracker: Tracker) -> str | None:
 def apologise_backend_down(dispatcher: CollectingDispatcher, tenant: str | None = None) -> None:
     """What every flow says when the commerce backend fails: sorry, and a person to ask."""
     dispatcher.utter_message(response="utter_backend_unavailable", **support_contact(tenant))
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What one run of an action needs from the merchant, resolved once from the tracker.
+
+    The tenant decides the policy and the backend; reading the slot in one place keeps an
+    action from mixing two merchants, and lets a test hand in its own client.
+    """
+
+    tenant: str | None
+    policy: MerchantPolicy
+    client: CommerceClient
+
+    @classmethod
+    def of(
+        cls, tracker: Tracker, clients: Callable[[str | None], CommerceClient] = client_from_env
+    ) -> RunContext:
+        """The context of ``tracker``'s conversation; ``clients`` builds the tenant's client."""
+        tenant = tenant_of(tracker)
+        return cls(tenant, load_policy(tenant=tenant), clients(tenant))
+
+    def support(self) -> dict[str, str]:
+        """The merchant's support contact, as template values."""
+        return support_contact(self.tenant)
+
+    def apologise(self, dispatcher: CollectingDispatcher) -> None:
+        """Sorry, the backend failed, and a person to ask."""
+        apologise_backend_down(dispatcher, self.tenant)
 
 
 # How a shopper hears an order state where the state's own name reads badly.

@@ -72,6 +72,7 @@ def test_the_walker_sees_lazy_imports_inside_functions(tmp_path: Path) -> None:
 # What every flow may lean on; everything else in actions/ is a flow.
 SHARED_DIALOGUE = {
     "changes",
+    "confirmed",
     "knowledge",
     "options",
     "reask",
