@@ -1,372 +1,46 @@
-"""The one door from the assistant to the merchant's commerce platform.
-
-Actions never speak HTTP or SQL themselves: they call a :class:`CommerceClient`. The reference
-implementation, :class:`HttpCommerceClient`, talks to the bundled commerce backend
-(``docs/commerce-api.md``); a merchant on another platform implements the same interface and
-registers it in :func:`client_from_env`. Nothing here imports rasa_sdk, so the client is usable
-(and testable) outside the action server.
-"""
+"""The reference :class:`CommerceClient`: the bundled backend's HTTP API, with retries."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 import aiohttp
 
+from actions.services.commerce.errors import (
+    BackendUnavailable,
+    BadRequest,
+    ChangeRefused,
+    CustomerNotFound,
+    OrderNotFound,
+    VerificationFailed,
+)
+from actions.services.commerce.records import (
+    ClaimCreated,
+    Customer,
+    Order,
+    OrderSummary,
+    PaymentMethod,
+    Product,
+    ReturnCreated,
+    Suggestion,
+    Suggestions,
+    Variant,
+    Verification,
+    parse_datetime,
+    parse_order,
+)
+
 logger = logging.getLogger(__name__)
+
 
 DEFAULT_API_URL = "http://127.0.0.1:8060"
 DEFAULT_API_TOKEN = "dev-commerce-token"  # local development only; set COMMERCE_API_TOKEN
-
-
-class CommerceError(Exception):
-    """Base class of every error the commerce client raises."""
-
-
-class OrderNotFound(CommerceError):
-    """The order reference matches no order."""
-
-
-class CustomerNotFound(CommerceError):
-    """The customer id or e-mail matches no customer."""
-
-
-class VerificationFailed(CommerceError):
-    """Unknown order or wrong second factor: deliberately indistinguishable."""
-
-
-class BackendUnavailable(CommerceError):
-    """The backend could not be reached, timed out, or failed on its side."""
-
-
-class ChangeRefused(CommerceError):
-    """The backend refused a change (wrong order state, bad address, already returned...)."""
-
-    def __init__(self, code: str, message: str = "") -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-class BadRequest(CommerceError):
-    """The backend rejected the request as malformed (a bug on our side, or bad input)."""
-
-
-@dataclass(frozen=True)
-class TrackingEvent:
-    """One scan or status update from the carrier."""
-
-    timestamp: datetime
-    status: str
-    description: str
-    location: str | None
-
-
-@dataclass(frozen=True)
-class Shipment:
-    """The parcel of an order once it has been handed to a carrier."""
-
-    carrier: str
-    tracking_number: str
-    tracking_url: str | None
-    status: str
-    shipped_at: datetime | None
-    promised_delivery_date: date | None
-    estimated_delivery_date: date | None
-    delivered_at: datetime | None
-    events: tuple[TrackingEvent, ...] = ()
-
-    @property
-    def latest_event(self) -> TrackingEvent | None:
-        """The newest tracking event (events arrive oldest first)."""
-        return self.events[-1] if self.events else None
-
-
-@dataclass(frozen=True)
-class OrderLine:
-    """One product variant on an order."""
-
-    line_id: int
-    product_id: str
-    sku: str
-    product_name: str
-    category: str
-    options: dict[str, str]
-    quantity: int
-    unit_price: float
-    final_sale: bool
-
-
-@dataclass(frozen=True)
-class Refund:
-    """Money going back to the shopper."""
-
-    refund_id: str
-    amount: float
-    method: str
-    status: str
-    created_at: datetime | None
-    processed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ReturnRequest:
-    """A return merchandise authorisation (RMA)."""
-
-    rma_id: str
-    status: str
-    created_at: datetime | None
-    resolution: str | None
-    line_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Order:
-    """An order as the assistant needs it, after the shopper is verified."""
-
-    order_id: str
-    customer_id: str
-    status: str
-    placed_at: datetime
-    currency: str
-    total: float
-    lines: tuple[OrderLine, ...]
-    shipping_postcode: str | None
-    shipping_name: str | None
-    shipment: Shipment | None
-    returns: tuple[ReturnRequest, ...] = ()
-    refunds: tuple[Refund, ...] = ()
-    # Ids of the payment methods holding the order's money now (voided or refunded excluded).
-    paid_with: tuple[str, ...] = ()
-    items_modified: bool = False
-
-
-@dataclass(frozen=True)
-class OrderSummary:
-    """A line in a shopper's order history."""
-
-    order_id: str
-    status: str
-    placed_at: datetime
-    total: float
-    currency: str
-    item_count: int
-    first_item_name: str
-
-
-@dataclass(frozen=True)
-class ReturnCreated:
-    """A new return (RMA), with what the shopper has to do next."""
-
-    rma_id: str
-    refund_amount: float
-    instructions: str
-
-
-@dataclass(frozen=True)
-class ClaimCreated:
-    """A recorded delivery problem and what was done about it."""
-
-    claim_id: str
-    remedy: str
-    amount: float
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """One suggested product with the reason to show the shopper."""
-
-    product_id: str
-    name: str
-    price: float
-    in_stock: bool
-    reason: str
-    position: int
-
-
-@dataclass(frozen=True)
-class Suggestions:
-    """A list of suggestions; clicks refer to it by ``recommendation_id``."""
-
-    recommendation_id: str
-    items: tuple[Suggestion, ...]
-
-
-@dataclass(frozen=True)
-class PaymentMethod:
-    """One of the shopper's stored ways to pay; a gift card carries its balance."""
-
-    payment_method_id: str
-    type: str
-    label: str
-    balance: float | None = None
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One option of a product (size, colour, ...) with its own price and stock."""
-
-    sku: str
-    options: dict[str, str]
-    price: float
-    stock: int
-
-
-@dataclass(frozen=True)
-class Product:
-    """A product with every variant the store sells."""
-
-    product_id: str
-    name: str
-    variants: tuple[Variant, ...]
-
-
-@dataclass(frozen=True)
-class Customer:
-    """A shopper found by e-mail, or by full name and ZIP code."""
-
-    customer_id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Verification:
-    """Proof that the shopper knows the second factor of an order."""
-
-    order_id: str
-    customer_id: str
-
-
-class CommerceClient(Protocol):
-    """What the assistant needs from a commerce platform.
-
-    Implement this to connect Aftercare to another order system.
-    """
-
-    async def get_order(self, order_ref: str) -> Order:
-        """Fetch an order by the shopper's loosely typed reference."""
-        ...
-
-    async def verify_order(self, order_ref: str, answer: str) -> Verification:
-        """Check an e-mail or postcode against an order; raises VerificationFailed."""
-        ...
-
-    async def recent_orders(self, customer_id: str, limit: int = 5) -> list[OrderSummary]:
-        """The customer's newest orders, newest first."""
-        ...
-
-    async def customer_by_phone(self, phone: str) -> str:
-        """The id of the one customer with this phone number; raises CustomerNotFound."""
-        ...
-
-    async def cancel_order(self, order_ref: str, reason: str, idempotency_key: str) -> Order:
-        """Cancel an order that has not shipped; raises ChangeRefused otherwise."""
-        ...
-
-    async def create_return(
-        self,
-        order_ref: str,
-        line_ids: list[int],
-        reason: str,
-        resolution: str,
-        idempotency_key: str,
-        exchanges: dict[int, str] | None = None,
-        payment_method_id: str | None = None,
-    ) -> ReturnCreated:
-        """Open a return (or an exchange: line id → new SKU) for delivered lines.
-
-        ``payment_method_id`` settles an exchange's price difference or receives a refund;
-        raises ChangeRefused when not allowed.
-        """
-        ...
-
-    async def create_claim(
-        self,
-        order_ref: str,
-        kind: str,
-        line_ids: list[int],
-        remedy: str,
-        description: str,
-        idempotency_key: str,
-    ) -> ClaimCreated:
-        """Record a delivery problem with its remedy; raises ChangeRefused when not allowed."""
-        ...
-
-    async def recent_claims(self, customer_id: str, days: int) -> int:
-        """How many problems the customer reported in the last ``days`` days."""
-        ...
-
-    async def change_address(
-        self, order_ref: str, address: dict[str, str | None], idempotency_key: str
-    ) -> Order:
-        """Change the delivery address of an unshipped order; ChangeRefused otherwise."""
-        ...
-
-    async def recommendations(
-        self,
-        customer_id: str | None,
-        product_id: str | None = None,
-        limit: int = 3,
-        about: str | None = None,
-        merchant: str | None = None,
-    ) -> Suggestions:
-        """Products to suggest, best first; popular ones for an unknown shopper.
-
-        ``about`` is the shopper's word for a product ("tent"): suggestions go with it.
-        ``merchant`` is the conversation's tenant: a backend that serves several merchants
-        applies that merchant's rules (exclusions, price band); None: the backend's own.
-        """
-        ...
-
-    async def record_click(
-        self,
-        recommendation_id: str,
-        product_id: str,
-        customer_id: str | None,
-        position: int | None,
-    ) -> None:
-        """Record that the shopper picked a suggestion (for measuring, not an order)."""
-        ...
-
-    async def find_customer(
-        self, *, email: str | None = None, name: str | None = None, postcode: str | None = None
-    ) -> Customer:
-        """The customer with this e-mail (and ZIP, when given), or this full name and ZIP.
-
-        Raises CustomerNotFound otherwise.
-        """
-        ...
-
-    async def payment_methods(self, customer_id: str) -> list[PaymentMethod]:
-        """The customer's stored payment methods, gift cards with their balance."""
-        ...
-
-    async def get_product(self, product_id: str) -> Product:
-        """A product and all its variants, for offering other options of an item."""
-        ...
-
-    async def change_payment_method(
-        self, order_ref: str, payment_method_id: str, idempotency_key: str
-    ) -> Order:
-        """Move a pending order's payment to another of the customer's methods."""
-        ...
-
-    async def change_items(
-        self,
-        order_ref: str,
-        changes: dict[int, str],
-        payment_method_id: str,
-        idempotency_key: str,
-    ) -> Order:
-        """Swap lines (line id → new SKU) of a pending order, all at once."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -490,7 +164,7 @@ class HttpCommerceClient:
             OrderSummary(
                 order_id=o["order_id"],
                 status=o["status"],
-                placed_at=_dt(o["placed_at"]) or datetime.min,
+                placed_at=parse_datetime(o["placed_at"]) or datetime.min,
                 total=float(o["total"]),
                 currency=o.get("currency", "USD"),
                 item_count=int(o.get("item_count", 0)),
@@ -746,133 +420,3 @@ def _path_part(value: str) -> str:
     """Keep a shopper-typed reference safe inside a URL path."""
     # τ-bench's customer ids have underscores (sofia_rossi_8776).
     return "".join(ch for ch in value if ch.isalnum() or ch in "-_")[:64]
-
-
-def _dt(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _d(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def parse_order(body: dict[str, Any]) -> Order:
-    """Turn the backend's order JSON into an :class:`Order`."""
-    ship = body.get("shipment")
-    shipment = None
-    if ship:
-        shipment = Shipment(
-            carrier=ship["carrier"],
-            tracking_number=ship["tracking_number"],
-            tracking_url=ship.get("tracking_url"),
-            status=ship.get("status", ""),
-            shipped_at=_dt(ship.get("shipped_at")),
-            promised_delivery_date=_d(ship.get("promised_delivery_date")),
-            estimated_delivery_date=_d(ship.get("estimated_delivery_date")),
-            delivered_at=_dt(ship.get("delivered_at")),
-            events=tuple(
-                TrackingEvent(
-                    timestamp=_dt(e["timestamp"]) or datetime.min,
-                    status=e.get("status", ""),
-                    description=e.get("description", ""),
-                    location=e.get("location"),
-                )
-                for e in ship.get("events", [])
-            ),
-        )
-    return Order(
-        order_id=body["order_id"],
-        customer_id=body["customer_id"],
-        status=body["status"],
-        placed_at=_dt(body["placed_at"]) or datetime.min,
-        currency=body.get("currency", "USD"),
-        total=float(body.get("total", 0.0)),
-        lines=tuple(
-            OrderLine(
-                line_id=int(li["line_id"]),
-                product_id=li["product_id"],
-                sku=li["sku"],
-                product_name=li["product_name"],
-                category=li.get("category", ""),
-                options=dict(li.get("options") or {}),
-                quantity=int(li.get("quantity", 1)),
-                unit_price=float(li.get("unit_price", 0.0)),
-                final_sale=bool(li.get("final_sale", False)),
-            )
-            for li in body.get("lines", [])
-        ),
-        shipping_postcode=(body.get("shipping_address") or {}).get("postcode"),
-        shipping_name=(body.get("shipping_address") or {}).get("name"),
-        shipment=shipment,
-        returns=tuple(
-            ReturnRequest(
-                rma_id=r["rma_id"],
-                status=r.get("status", ""),
-                created_at=_dt(r.get("created_at")),
-                resolution=r.get("resolution"),
-                line_ids=tuple(r.get("line_ids", [])),
-            )
-            for r in body.get("returns", [])
-        ),
-        refunds=tuple(
-            Refund(
-                refund_id=r["refund_id"],
-                amount=float(r.get("amount", 0.0)),
-                method=r.get("method", ""),
-                status=r.get("status", ""),
-                created_at=_dt(r.get("created_at")),
-                processed_at=_dt(r.get("processed_at")),
-            )
-            for r in body.get("refunds", [])
-        ),
-        paid_with=tuple(
-            dict.fromkeys(
-                p["method"]["payment_method_id"]
-                for p in body.get("payments", [])
-                if p.get("status") not in ("voided", "refunded")
-            )
-        ),
-        items_modified=bool(body.get("items_modified", False)),
-    )
-
-
-_client: CommerceClient | None = None
-_tenant_clients: dict[str, CommerceClient] = {}
-
-
-def _settings(url_env: str, token_env: str) -> ClientSettings:
-    return ClientSettings(
-        base_url=os.environ.get(url_env) or DEFAULT_API_URL,
-        token=os.environ.get(token_env) or DEFAULT_API_TOKEN,
-        timeout_s=float(os.environ.get("COMMERCE_TIMEOUT_S", "3.0")),
-        retries=int(os.environ.get("COMMERCE_RETRIES", "2")),
-    )
-
-
-def client_from_env(tenant: str | None = None) -> CommerceClient:
-    """The process-wide client, built on first use from environment variables.
-
-    ``COMMERCE_API_URL``, ``COMMERCE_API_TOKEN``, ``COMMERCE_TIMEOUT_S`` and
-    ``COMMERCE_RETRIES`` configure it. Built lazily so importing actions does no work.
-    A ``tenant`` whose entry in ``channels/tenants.yml`` names its own backend
-    (``commerce_api_url_env``) gets a client of its own; every other tenant shares this one.
-    """
-    global _client
-    if tenant is not None:
-        from merchants.tenants import load_registry  # only multi-merchant setups need it
-
-        entry = load_registry().tenants.get(tenant)
-        if entry is not None and entry.commerce_api_url_env:
-            if tenant not in _tenant_clients:
-                _tenant_clients[tenant] = HttpCommerceClient(
-                    _settings(
-                        entry.commerce_api_url_env,
-                        entry.commerce_api_token_env or "COMMERCE_API_TOKEN",
-                    )
-                )
-            return _tenant_clients[tenant]
-    if _client is None:
-        _client = HttpCommerceClient(_settings("COMMERCE_API_URL", "COMMERCE_API_TOKEN"))
-    return _client
