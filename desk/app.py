@@ -26,6 +26,7 @@ from aiohttp.typedefs import Handler
 from sqlalchemy.engine import make_url
 
 from desk import pages
+from desk.accounts import AgentAccounts, AgentView
 from desk.auth import CSRF_HEADER, SESSION_COOKIE, same_token
 from desk.config import Connector, DeskConfig
 from desk.connectors.base import ConsoleConnector, DeskConnector
@@ -33,10 +34,19 @@ from desk.connectors.chatwoot import ChatwootConnector
 from desk.connectors.webhook import chatwoot_webhook
 from desk.conversations import Conversations, ConversationUnavailable, RasaConversations
 from desk.db import DeskDatabase
+from desk.errors import Conflict, Forbidden, NotFound
 from desk.handoffs import finish, mirror, send_reply, sync_forever, sync_ticket
-from desk.keys import AGENT_KEY, CONFIG_KEY, CONNECTOR_KEY, CONVERSATIONS_KEY, CSRF_KEY, SERVICE_KEY
+from desk.keys import (
+    ACCOUNTS_KEY,
+    AGENT_KEY,
+    CONFIG_KEY,
+    CONNECTOR_KEY,
+    CONVERSATIONS_KEY,
+    CSRF_KEY,
+    SERVICE_KEY,
+)
 from desk.masking import Masker
-from desk.service import AgentView, Conflict, DeskService, Forbidden, NewTicket, NotFound
+from desk.service import DeskService, NewTicket
 from webkit.errors import error_middleware, error_response
 
 logger = logging.getLogger(__name__)
@@ -114,7 +124,7 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     if path.startswith("/api/shopper/") or path.startswith("/connectors/"):
         return await handler(request)  # each handler checks its own proof
     token = request.cookies.get(SESSION_COOKIE)
-    found = await request.app[SERVICE_KEY].session_agent(token) if token else None
+    found = await request.app[ACCOUNTS_KEY].session_agent(token) if token else None
     if found is None:
         if path in PAGES and request.method == "GET":
             raise web.HTTPFound("/login")
@@ -231,7 +241,7 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def colleagues(request: web.Request) -> web.Response:
-    agents = await request.app[SERVICE_KEY].colleagues(current_agent(request))
+    agents = await request.app[ACCOUNTS_KEY].colleagues(current_agent(request))
     return web.json_response({"agents": agents})
 
 
@@ -287,7 +297,7 @@ async def assign(request: web.Request) -> web.Response:
     if not isinstance(username, str) or not username:
         return error_response(422, "invalid_request", "agent: the username to assign to")
     try:
-        other = await service.colleague(agent, username)
+        other = await request.app[ACCOUNTS_KEY].colleague(agent, username)
         ticket = await service.assign(agent, _ticket_id(request), other)
     except (NotFound, Conflict) as exc:
         return _domain_error(exc)
@@ -348,11 +358,12 @@ async def _resources_ctx(app: web.Application) -> AsyncIterator[None]:
     database.create_schema()
     masker = Masker(config.transcript_key)
     await masker.warm()  # before /health answers: the stack starts sending tickets then
-    service = DeskService(database, masker, session_hours=config.session_hours)
-    skipped = await service.seed_agents(config.agents, dict(os.environ))
+    accounts = AgentAccounts(database, session_hours=config.session_hours)
+    skipped = await accounts.seed_agents(config.agents, dict(os.environ))
     if skipped:
         logger.warning("agents without a password (cannot log in): %s", ", ".join(skipped))
-    app[SERVICE_KEY] = service
+    app[ACCOUNTS_KEY] = accounts
+    app[SERVICE_KEY] = DeskService(database, masker)
     if CONVERSATIONS_KEY not in app:
         app[CONVERSATIONS_KEY] = RasaConversations(config.rasa_url, config.rasa_token)
     if CONNECTOR_KEY not in app:

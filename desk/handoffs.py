@@ -13,10 +13,10 @@ import logging
 
 from aiohttp import web
 
+from desk.accounts import AgentView
 from desk.connectors.base import ConsoleConnector, TicketInfo
 from desk.conversations import ConversationUnavailable
 from desk.keys import CONNECTOR_KEY, CONVERSATIONS_KEY, SERVICE_KEY
-from desk.service import AgentView
 
 logger = logging.getLogger(__name__)
 

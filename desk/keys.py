@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from desk.accounts import AgentAccounts
 from desk.config import DeskConfig
 from desk.connectors.base import DeskConnector
 from desk.conversations import Conversations
@@ -11,6 +12,7 @@ from desk.service import DeskService
 
 CONFIG_KEY = web.AppKey("config", DeskConfig)
 SERVICE_KEY = web.AppKey("service", DeskService)
+ACCOUNTS_KEY = web.AppKey("accounts", AgentAccounts)
 CONVERSATIONS_KEY: web.AppKey[Conversations] = web.AppKey("conversations")
 CONNECTOR_KEY: web.AppKey[DeskConnector] = web.AppKey("connector")
 # Per-request values set by the access middleware.

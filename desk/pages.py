@@ -1,5 +1,11 @@
 """The console's pages: log in, log out, and the console itself (its script is static).
 
+The pages are Jinja2 templates in ``desk/templates`` (one base layout, one template a page),
+rendered through aiohttp-jinja2 with autoescaping on: every value a page shows, an agent's
+name as much as an error message, is escaped by the template engine, so no handler escapes by
+hand and a new field cannot be forgotten. Undefined names fail the render instead of showing
+nothing.
+
 The login form is protected against cross-site posting by a double-submit token: a random
 value in a SameSite=Strict cookie that the form must repeat. The console page carries the
 session's CSRF token in a ``<meta>`` tag; ``console.js`` sends it with every change.
@@ -7,31 +13,46 @@ session's CSRF token in a ``<meta>`` tag; ``console.js`` sends it with every cha
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
-from string import Template
+from typing import Any
 
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 
+from desk.accounts import AgentView
 from desk.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, new_token, same_token
-from desk.keys import AGENT_KEY, CONFIG_KEY, CSRF_KEY, SERVICE_KEY
-from desk.service import AgentView
+from desk.keys import ACCOUNTS_KEY, AGENT_KEY, CONFIG_KEY, CSRF_KEY
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-_LOGIN = Template((TEMPLATES_DIR / "login.html").read_text(encoding="utf-8"))
-_CONSOLE = Template((TEMPLATES_DIR / "console.html").read_text(encoding="utf-8"))
+TEMPLATES = ("desk", "templates")  # package and folder: found in a checkout and when installed
 
 
-def _page(text: str, status: int = 200) -> web.Response:
-    response = web.Response(text=text, content_type="text/html", status=status)
+def template_environment(app: web.Application) -> jinja2.Environment:
+    """Install the desk's templates on ``app``: autoescaped, strict about undefined names."""
+    return aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader(*TEMPLATES),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html",), default_for_string=True, default=True
+        ),
+        undefined=jinja2.StrictUndefined,
+        default_helpers=False,
+    )
+
+
+def _page(
+    request: web.Request, template: str, context: dict[str, Any], status: int = 200
+) -> web.Response:
+    """A rendered page that no cache keeps (it holds a CSRF token)."""
+    response = aiohttp_jinja2.render_template(template, request, context, status=status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     token = new_token()
-    response = _page(_LOGIN.substitute(csrf=token, error=html.escape(error)), status)
+    response = _page(request, "login.html", {"csrf": token, "error": error}, status)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -55,7 +76,7 @@ async def login(request: web.Request) -> web.Response:
     if not same_token(str(form.get("csrf") or ""), request.cookies.get(LOGIN_CSRF_COOKIE, "")):
         return _login_page(request, "Your session expired; please try again.", 403)
     username, password = str(form.get("username") or ""), str(form.get("password") or "")
-    started = await request.app[SERVICE_KEY].login(username.strip(), password)
+    started = await request.app[ACCOUNTS_KEY].login(username.strip(), password)
     if started is None:
         return _login_page(request, "Wrong username or password.", 401)
     token, _ = started
@@ -76,7 +97,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await request.app[SERVICE_KEY].logout(token)
+        await request.app[ACCOUNTS_KEY].logout(token)
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -84,14 +105,7 @@ async def logout(request: web.Request) -> web.Response:
 
 async def console(request: web.Request) -> web.Response:
     agent: AgentView = request[AGENT_KEY]
-    return _page(
-        _CONSOLE.substitute(
-            csrf=html.escape(request[CSRF_KEY]),
-            agent=html.escape(agent.name),
-            merchant=html.escape(agent.merchant),
-            role=html.escape(agent.role),
-        )
-    )
+    return _page(request, "console.html", {"csrf": request[CSRF_KEY], "agent": agent})
 
 
 async def home(request: web.Request) -> web.Response:
@@ -99,6 +113,8 @@ async def home(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
+    """The pages' routes, their static files and the template environment they render with."""
+    template_environment(app)
     app.router.add_get("/", home)
     app.router.add_get("/login", login_form)
     app.router.add_post("/login", login)

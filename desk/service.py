@@ -1,9 +1,10 @@
-"""The desk's rules, between the HTTP handlers and SQL.
+"""The desk's ticket rules, between the HTTP handlers and SQL.
 
-Handlers parse requests and turn the errors below into status codes; everything a ticket goes
-through (open, claim, assign, reply, hand back, resolve, reveal, rate) is a method here, and
-every read or change of an agent is scoped to the agent's merchant: a ticket of another
-merchant is "not found", exactly like one that does not exist.
+Handlers parse requests and turn the errors of :mod:`desk.errors` into status codes;
+everything a ticket goes through (open, claim, assign, reply, hand back, resolve, reveal, rate)
+is a method here, and every read or change of an agent is scoped to the agent's merchant: a
+ticket of another merchant is "not found", exactly like one that does not exist. Who the agent
+is comes from :mod:`desk.accounts`, which knows nothing of tickets.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desk.auth import hash_password, new_token, token_hash, verify_password
-from desk.config import AgentSeed, Role
+from desk.accounts import AgentView, utc_now
+from desk.auth import new_token, token_hash
+from desk.config import Role
+from desk.errors import Conflict, Forbidden, NotFound
 from desk.masking import Masker
 from desk.models import (
     ASSIGNED,
@@ -28,41 +31,11 @@ from desk.models import (
     RESOLVED,
     Agent,
     AuditEntry,
-    LoginSession,
     Rating,
     Ticket,
     TicketMessage,
 )
 from webkit.db import SqlDatabase
-
-
-class DeskError(Exception):
-    """Base of the desk's domain errors."""
-
-
-class NotFound(DeskError):
-    """No such ticket for this merchant."""
-
-
-class Forbidden(DeskError):
-    """The agent's role does not allow this."""
-
-
-class Conflict(DeskError):
-    """The ticket is not in a state that allows this (e.g. already resolved)."""
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
-@dataclass(frozen=True)
-class AgentView:
-    id: int
-    username: str
-    name: str
-    merchant: str
-    role: str
 
 
 @dataclass(frozen=True)
@@ -87,10 +60,6 @@ class Opened:
     shopper_token: str
 
 
-def _agent_view(agent: Agent) -> AgentView:
-    return AgentView(agent.id, agent.username, agent.name, agent.merchant, agent.role)
-
-
 def ticket_json(ticket: Ticket, position: int | None = None) -> dict[str, Any]:
     """A ticket as the agent API shows it (masked summary)."""
     return {
@@ -109,12 +78,11 @@ def ticket_json(ticket: Ticket, position: int | None = None) -> dict[str, Any]:
 
 
 class DeskService:
-    """Tickets, agents and logins on one database.
+    """Tickets, their transcripts, ratings and the reveal audit on the desk's database.
 
     Args:
-        database: The desk's database (thread-pool bridge from :mod:`commerce.db`).
+        database: The desk's database (thread-pool bridge from :mod:`webkit.db`).
         masker: Masks and seals transcript text before it is stored.
-        session_hours: Lifetime of a login.
         clock: Naive-UTC now; tests pin it.
     """
 
@@ -123,106 +91,11 @@ class DeskService:
         database: SqlDatabase,
         masker: Masker,
         *,
-        session_hours: int = 8,
         clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self.db = database
         self.masker = masker
-        self.session_hours = session_hours
         self.clock = clock
-
-    # ---- agents and logins ---------------------------------------------------------------
-    async def seed_agents(self, seeds: list[AgentSeed], env: dict[str, str]) -> list[str]:
-        """Create or update the configured agents; returns the usernames without a password.
-
-        An agent whose ``password_env`` is unset is skipped (and cannot log in) rather than
-        given a guessable default.
-        """
-        skipped: list[str] = []
-
-        def work(session: Session) -> None:
-            for seed in seeds:
-                password = env.get(seed.password_env, "")
-                if not password:
-                    skipped.append(seed.username)
-                    continue
-                agent = session.scalar(select(Agent).where(Agent.username == seed.username))
-                if agent is None:
-                    agent = Agent(username=seed.username, password_hash="")
-                    session.add(agent)
-                if not verify_password(password, agent.password_hash):
-                    agent.password_hash = hash_password(password)
-                agent.name, agent.merchant, agent.role = seed.name, seed.merchant, seed.role.value
-            session.commit()
-
-        await self.db.run(work, write=True)
-        return skipped
-
-    async def login(self, username: str, password: str) -> tuple[str, str] | None:
-        """A new session (cookie token, CSRF token) for valid credentials, else None."""
-
-        def work(session: Session) -> tuple[str, str] | None:
-            agent = session.scalar(select(Agent).where(Agent.username == username))
-            # Hash even for an unknown name so timing does not tell which names exist.
-            stored = agent.password_hash if agent else hash_password("not-a-real-password")
-            if not verify_password(password, stored) or agent is None:
-                return None
-            token, csrf = new_token(), new_token()
-            expires = self.clock() + dt.timedelta(hours=self.session_hours)
-            session.add(
-                LoginSession(
-                    token_hash=token_hash(token),
-                    agent_id=agent.id,
-                    csrf_token=csrf,
-                    expires_at=expires,
-                )
-            )
-            session.commit()
-            return token, csrf
-
-        return await self.db.run(work, write=True)
-
-    async def session_agent(self, token: str) -> tuple[AgentView, str] | None:
-        """The agent and CSRF token of a live session, or None."""
-
-        def work(session: Session) -> tuple[AgentView, str] | None:
-            row = session.get(LoginSession, token_hash(token))
-            if row is None or row.expires_at <= self.clock():
-                return None
-            return _agent_view(row.agent), row.csrf_token
-
-        return await self.db.run(work)
-
-    async def logout(self, token: str) -> None:
-        def work(session: Session) -> None:
-            row = session.get(LoginSession, token_hash(token))
-            if row is not None:
-                session.delete(row)
-                session.commit()
-
-        await self.db.run(work, write=True)
-
-    async def colleagues(self, agent: AgentView) -> list[dict[str, str]]:
-        """Agents of the same merchant, for the assign list."""
-
-        def work(session: Session) -> list[dict[str, str]]:
-            rows = session.scalars(
-                select(Agent).where(Agent.merchant == agent.merchant).order_by(Agent.username)
-            ).all()
-            return [{"username": a.username, "name": a.name} for a in rows]
-
-        return await self.db.run(work)
-
-    async def colleague(self, agent: AgentView, username: str) -> AgentView:
-        """Another agent of the same merchant (assignment never crosses merchants)."""
-
-        def work(session: Session) -> AgentView:
-            other = session.scalar(select(Agent).where(Agent.username == username))
-            if other is None or other.merchant != agent.merchant:
-                raise NotFound(f"no agent {username!r} at this merchant")
-            return _agent_view(other)
-
-        return await self.db.run(work)
 
     # ---- the assistant's side ------------------------------------------------------------
     async def open_ticket(self, new: NewTicket) -> Opened:

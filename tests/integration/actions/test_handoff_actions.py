@@ -16,9 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.services.desk as desk_client
 from actions.handoff import ActionHandOff
+from desk.accounts import AgentView
 from desk.app import SERVICE_KEY, create_app
 from desk.config import DeskConfig
-from desk.service import AgentView
 from guardrails.handoff.rules import DEFAULT_RULES_PATH, load_rules
 from stack.settings import DEFAULTS_FILE, read_env_file
 
