@@ -10,9 +10,16 @@ import pytest
 from merchants.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_order
-from tests.e2e.variants import alternative, samples_in
+from tests.e2e.variants import (
+    after_item_question,
+    after_payment_question,
+    alternative,
+    returnable_lines,
+    samples_in,
+)
 
 POLICY = parse_policy(DEFAULT_POLICY_PATH)
+FINAL_SALE = frozenset(POLICY.returns.final_sale_categories)
 # Openings that name the exchange only by a size or colour, or say "swap" with "colour" (once
 # read as a product recommendation request); each must still reach the exchange.
 OWN_WORDS = (
@@ -37,20 +44,28 @@ def _delivered_with_option(
     pytest.fail("the seed lacks it: no delivered demo order with another option in stock")
 
 
+def first_payment_label(stack: Stack, order: dict[str, str]) -> str:
+    """How the shopper names the card the order was paid with."""
+    label: str = backend_order(stack, order["order_id"])["payments"][0]["method"]["label"]
+    return label
+
+
 def test_when_shopper_confirms_an_exchange_then_one_exchange_rma_is_opened(
     stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
 ) -> None:
     order, alt = _delivered_with_option(stack, demo_orders, 0)
     chat.text("I'd like to exchange something I got for a different size")
     chat.text(order["order_id"])
-    reply = chat.text(order["email"])
-    if "Which item" in reply:
-        reply = chat.text(alt["line"]["product_name"])
+    after_item_question(
+        chat.text(order["email"]),
+        len(returnable_lines(stack, order["order_id"], FINAL_SALE)) > 1,
+        lambda: chat.text(alt["line"]["product_name"]),
+    )
     chat.text("doesn't fit")
     assert "Which option would you like instead" in chat.text("exchange please")
-    reply = chat.text(alt["words"])
-    if "Which payment method" in reply:
-        reply = chat.text(backend_order(stack, order["order_id"])["payments"][0]["method"]["label"])
+    reply = after_payment_question(
+        chat.text(alt["words"]), alt, lambda: chat.text(first_payment_label(stack, order))
+    )
     assert "Shall I start the exchange" in reply
     assert backend_order(stack, order["order_id"])["status"] == "delivered"
     assert "is open" in chat.text("yes")
@@ -67,14 +82,17 @@ def test_when_shopper_says_no_to_the_exchange_then_nothing_is_opened(
 ) -> None:
     order, alt = _delivered_with_option(stack, demo_orders, 1)
     chat.text(f"can i swap an item from order {order['order_id']}")
-    reply = chat.text(order["email"])
-    if "Which item" in reply:
-        chat.text(alt["line"]["product_name"])
+    after_item_question(
+        chat.text(order["email"]),
+        len(returnable_lines(stack, order["order_id"], FINAL_SALE)) > 1,
+        lambda: chat.text(alt["line"]["product_name"]),
+    )
     chat.text("wrong size")
     chat.text("exchange")
-    reply = chat.text(alt["words"])
-    if "Which payment method" in reply:
-        chat.text(backend_order(stack, order["order_id"])["payments"][0]["method"]["label"])
+    summary = after_payment_question(
+        chat.text(alt["words"]), alt, lambda: chat.text(first_payment_label(stack, order))
+    )
+    assert "Shall I start the exchange" in summary
     assert "haven't changed anything" in chat.text("no")
     after = backend_order(stack, order["order_id"])
     assert after["status"] == "delivered" and after["returns"] == []
@@ -112,15 +130,18 @@ def test_when_shopper_asks_for_an_exchange_in_their_own_words_then_the_exchange_
     order, alt = _exchangeable(stack, delivered)
     assert "order number" in chat.text(opening).lower()
     chat.text(order["order_id"])
-    reply = chat.text(order["email"])
-    if "Which item" in reply:  # several items: tap the one to exchange (names can overlap)
-        reply = chat.text(f'/inform{{"return_items":"{alt["line"]["line_id"]}"}}')
+    reply = after_item_question(
+        chat.text(order["email"]),
+        len(returnable_lines(stack, order["order_id"], FINAL_SALE)) > 1,
+        # Several items: tap the one to exchange (product names can overlap).
+        lambda: chat.text(f'/inform{{"return_items":"{alt["line"]["line_id"]}"}}'),
+    )
     assert "reason for the return" in reply
     assert "exchange for another option" in chat.text("doesn't fit").lower()
     assert "Which option would you like instead" in chat.text("exchange")
-    reply = chat.text(alt["words"])
-    if "Which payment method" in reply:
-        reply = chat.text(backend_order(stack, order["order_id"])["payments"][0]["method"]["label"])
+    reply = after_payment_question(
+        chat.text(alt["words"]), alt, lambda: chat.text(first_payment_label(stack, order))
+    )
     assert "Shall I start the exchange" in reply
     assert "is open" in chat.text("yes")
     after = backend_order(stack, order["order_id"])

@@ -11,7 +11,7 @@ import pytest
 
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_get, backend_order, order_in
-from tests.e2e.variants import alternative, line_sku, samples_in
+from tests.e2e.variants import after_payment_question, alternative, line_sku, samples_in
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,12 @@ def _pending_with_option(
     pytest.fail("the seed lacks it: no pending demo order with another option in stock")
 
 
+def label(stack: Stack, order: dict[str, str]) -> str:
+    """How the shopper names the card the order was paid with."""
+    name: str = backend_order(stack, order["order_id"])["payments"][0]["method"]["label"]
+    return name
+
+
 def test_when_shopper_confirms_an_item_change_then_the_line_becomes_that_option(
     stack: Stack, chat: Chat, pending: list[dict[str, str]]
 ) -> None:
@@ -40,9 +46,9 @@ def test_when_shopper_confirms_an_item_change_then_the_line_becomes_that_option(
     chat.text("can i change the size or colour of something i ordered? it hasn't shipped")
     chat.text(order["order_id"])
     assert "What should change" in chat.text(order["email"])
-    reply = chat.text(alt["words"])
-    if "Which payment method" in reply:
-        reply = chat.text(backend_order(stack, order["order_id"])["payments"][0]["method"]["label"])
+    reply = after_payment_question(
+        chat.text(alt["words"]), alt, lambda: chat.text(label(stack, order))
+    )
     assert "Shall I go ahead" in reply and alt["variant"]["options"][alt["option"]] in reply
     assert line_sku(stack, order["order_id"], alt["line"]["line_id"]) == alt["line"]["sku"]
     assert "now has" in chat.text("yes")
@@ -58,9 +64,10 @@ def test_when_items_were_changed_once_then_a_second_change_is_refused(
     first = Chat(stack.rest_url)
     first.text(f"change an item on order {order['order_id']}")
     first.text(order["postcode"])
-    reply = first.text(alt["words"])
-    if "Which payment method" in reply:
-        first.text(backend_order(stack, order["order_id"])["payments"][0]["method"]["label"])
+    reply = after_payment_question(
+        first.text(alt["words"]), alt, lambda: first.text(label(stack, order))
+    )
+    assert "Shall I go ahead" in reply
     first.text("yes")
     changed = line_sku(stack, order["order_id"], alt["line"]["line_id"])
     second = Chat(stack.rest_url)
@@ -76,9 +83,10 @@ def test_when_shopper_says_no_to_the_item_summary_then_nothing_changes(
     chat.text("I need to change the item options on my order")
     chat.text(order["order_id"])
     chat.text(order["email"])
-    reply = chat.text(alt["words"])
-    if "Which payment method" in reply:
-        chat.text(backend_order(stack, order["order_id"])["payments"][0]["method"]["label"])
+    reply = after_payment_question(
+        chat.text(alt["words"]), alt, lambda: chat.text(label(stack, order))
+    )
+    assert "Shall I go ahead" in reply
     assert "haven't changed anything" in chat.text("no")
     after = backend_order(stack, order["order_id"])
     assert after["items_modified"] is False
@@ -165,14 +173,12 @@ def test_another_option_named_at_the_summary_replaces_the_first_choice(
         pytest.fail("the seed lacks it: no unchanged pending demo order with two changeable items")
     chat.text(f"i want to change an item on order {order['order_id']}")
     chat.text(order["email"])
-    label = backend_order(stack, order["order_id"])["payments"][0]["method"]["label"]
-    reply = chat.text(first["words"])
-    if "Which payment method" in reply:
-        reply = chat.text(label)
+    paid_with = label(stack, order)
+    reply = after_payment_question(chat.text(first["words"]), first, lambda: chat.text(paid_with))
     assert "Shall I go ahead" in reply
-    reply = chat.text(f"actually, {second['words']} instead")
-    if "Which payment method" in reply:
-        reply = chat.text(label)
+    reply = after_payment_question(
+        chat.text(f"actually, {second['words']} instead"), second, lambda: chat.text(paid_with)
+    )
     assert "Shall I go ahead" in reply and second["line"]["product_name"] in reply
     chat.text("yes")
     assert line_sku(stack, order["order_id"], second["line"]["line_id"]) == second["variant"]["sku"]

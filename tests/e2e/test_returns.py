@@ -8,8 +8,10 @@ from typing import Any
 from merchants.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_order, customer_claims, customer_orders
+from tests.e2e.variants import after_item_question, returnable_lines
 
 POLICY = parse_policy(DEFAULT_POLICY_PATH)
+FINAL_SALE = frozenset(POLICY.returns.final_sale_categories)
 
 
 def _returnable(order: dict[str, Any]) -> bool:
@@ -56,10 +58,12 @@ def test_when_shopper_confirms_a_return_then_exactly_one_rma_is_opened(
     chat.text(order["order_id"])
     messages = chat.say(email)
     buttons = [b for m in messages for b in m.get("buttons", [])]
-    reply = " ".join(m.get("text", "") for m in messages)
-    if buttons:  # several returnable items: pick the first
-        assert "Which item" in reply
-        reply = chat.text(buttons[0]["payload"])
+    several = len(returnable_lines(stack, order["order_id"], FINAL_SALE)) > 1
+    reply = after_item_question(
+        " ".join(m.get("text", "") for m in messages),
+        several,
+        lambda: chat.text(buttons[0]["payload"]),  # several returnable items: pick the first
+    )
     assert "reason" in reply.lower()
     assert "refund" in chat.text("it doesn't fit").lower()
     summary = chat.text("refund please")

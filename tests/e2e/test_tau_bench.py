@@ -12,7 +12,13 @@ from stack.isolated import isolated_env, seed_store
 from stack.processes import Stack
 from tests.conftest import ROOT
 from tests.e2e.conftest import MODEL, Chat, backend_get, backend_order
-from tests.e2e.variants import alternative, line_sku
+from tests.e2e.variants import (
+    after_item_question,
+    after_payment_question,
+    alternative,
+    line_sku,
+    returnable_lines,
+)
 
 TAU_DATA = ROOT.parent / "shared" / "data" / "tau_bench_retail"
 
@@ -193,9 +199,9 @@ def test_after_an_item_change_a_tau_order_can_no_longer_be_cancelled(tau_stack: 
     chat = Chat(tau_stack.rest_url)
     chat.text(f"change an item in order {order_id}")
     chat.text(f"{_full_name(user)} {user['address']['zip']}")
-    reply = chat.text(alt["words"])
-    if "Which payment method" in reply:
-        reply = chat.text(next(iter(user["payment_methods"])))
+    reply = after_payment_question(
+        chat.text(alt["words"]), alt, lambda: chat.text(next(iter(user["payment_methods"])))
+    )
     assert "Shall I go ahead" in reply
     chat.text("yes")
     again = Chat(tau_stack.rest_url)
@@ -221,9 +227,9 @@ def _finish_exchange(
     stack: Stack, chat: Chat, order: dict[str, Any], user: dict[str, Any], alt: dict[str, Any]
 ) -> None:
     """Name the new option (and a payment method if asked), say yes, check the backend."""
-    reply = chat.text(alt["words"])
-    if "Which payment method" in reply:
-        reply = chat.text(next(iter(user["payment_methods"])))
+    reply = after_payment_question(
+        chat.text(alt["words"]), alt, lambda: chat.text(next(iter(user["payment_methods"])))
+    )
     assert "Shall I start the exchange" in reply
     chat.text("yes")
     after = backend_order(stack, order["order_id"])
@@ -237,9 +243,11 @@ def test_a_tau_exchange_opens_one_rma_and_the_order_is_exchange_requested(
     order, user, alt = _delivered_with_option(tau_stack, start=10)
     chat = Chat(tau_stack.rest_url)
     chat.text(f"I want to exchange an item from {order['order_id']}")
-    reply = chat.text(user["email"])
-    if "Which item" in reply:
-        chat.text(alt["line"]["product_name"])
+    after_item_question(
+        chat.text(user["email"]),
+        len(returnable_lines(tau_stack, order["order_id"])) > 1,
+        lambda: chat.text(alt["line"]["product_name"]),
+    )
     chat.text("want a different one")
     chat.text("exchange")
     _finish_exchange(tau_stack, chat, order, user, alt)
@@ -270,8 +278,11 @@ def test_asking_to_change_items_of_a_delivered_order_leads_to_an_exchange(
     chat.text(f"I want a different option for an item in order {order['order_id']}")
     reply = chat.text(user["email"])
     assert "set up the exchange" in reply
-    if "Which item" in reply:
-        chat.text(alt["line"]["product_name"])
+    after_item_question(
+        reply,
+        len(returnable_lines(tau_stack, order["order_id"])) > 1,
+        lambda: chat.text(alt["line"]["product_name"]),
+    )
     chat.text("it doesn't suit me")
     _finish_exchange(tau_stack, chat, order, user, alt)
 
@@ -295,9 +306,11 @@ def test_a_tau_return_can_be_refunded_to_the_shoppers_existing_gift_card(
     card = next(k for k, m in user["payment_methods"].items() if m["source"] == "gift_card")
     chat = Chat(tau_stack.rest_url)
     chat.text(f"I'd like to return an item from {order['order_id']}")
-    reply = chat.text(user["email"])
-    if "Which item" in reply:
-        chat.text(order["items"][0]["name"])
+    after_item_question(
+        chat.text(user["email"]),
+        len(returnable_lines(tau_stack, order["order_id"])) > 1,
+        lambda: chat.text(order["items"][0]["name"]),
+    )
     assert "Refund to my gift card" in " ".join(
         b["title"] for m in chat.say("not what I expected") for b in m.get("buttons", [])
     )

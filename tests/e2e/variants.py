@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from stack.processes import Stack
@@ -67,3 +68,34 @@ def line_sku(stack: Stack, order_id: str, line_id: int) -> str:
     """The SKU a line of the order has now."""
     order = backend_order(stack, order_id)
     return str(next(line["sku"] for line in order["lines"] if line["line_id"] == line_id))
+
+
+def returnable_lines(
+    stack: Stack, order_id: str, final_sale_categories: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """The lines the merchant's policy lets go back, read from the backend's order."""
+    body = backend_order(stack, order_id)
+    returned = {line_id for rma in body["returns"] for line_id in rma["line_ids"]}
+    return [
+        line
+        for line in body["lines"]
+        if not line["final_sale"]
+        and line["category"] not in final_sale_categories
+        and line["line_id"] not in returned
+    ]
+
+
+def after_item_question(reply: str, several: bool, pick: Callable[[], str]) -> str:
+    """The reply after the item is known: asked "which item" exactly when several may go.
+
+    ``several`` comes from the store, not from the bot, so the test holds the bot to one path.
+    """
+    assert ("Which item" in reply) is several, reply
+    return pick() if several else reply
+
+
+def after_payment_question(reply: str, alt: dict[str, Any], pay: Callable[[], str]) -> str:
+    """The reply after the new option: asked how to pay exactly when the price differs."""
+    differs = abs(alt["difference"]) >= 0.005
+    assert ("Which payment method" in reply) is differs, reply
+    return pay() if differs else reply
