@@ -9,7 +9,7 @@ manner of rasa-sdk's knowledge-base action; a flow's commit action only fills in
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -57,7 +57,7 @@ def settle(
     return str(order_ref), reset
 
 
-class ConfirmedChange(Action, Generic[PlanT, OutcomeT]):
+class ConfirmedChange(Action, ABC, Generic[PlanT, OutcomeT]):
     """A change the shopper confirmed, sent to the backend once.
 
     Hooks, in the order :meth:`run` calls them:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from actions.services.commerce.records import (
+from actions.services.client.records import (
     ClaimCreated,
     Customer,
     Order,

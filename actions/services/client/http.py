@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from actions.services.commerce.errors import (
+from actions.services.client.errors import (
     BackendUnavailable,
     BadRequest,
     ChangeRefused,
@@ -20,7 +20,7 @@ from actions.services.commerce.errors import (
     OrderNotFound,
     VerificationFailed,
 )
-from actions.services.commerce.records import (
+from actions.services.client.records import (
     ClaimCreated,
     Customer,
     Order,

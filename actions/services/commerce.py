@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import os
 
-from actions.services.commerce.client import (
-    CommerceClient,
-)
-from actions.services.commerce.errors import (
+from actions.services.client.errors import (
     BackendUnavailable,
     BadRequest,
     ChangeRefused,
@@ -23,13 +20,16 @@ from actions.services.commerce.errors import (
     OrderNotFound,
     VerificationFailed,
 )
-from actions.services.commerce.http import (
+from actions.services.client.http import (
     DEFAULT_API_TOKEN,
     DEFAULT_API_URL,
     ClientSettings,
     HttpCommerceClient,
 )
-from actions.services.commerce.records import (
+from actions.services.client.protocol import (
+    CommerceClient,
+)
+from actions.services.client.records import (
     ClaimCreated,
     Customer,
     Order,
