@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+import usaddress
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -32,31 +33,89 @@ from merchants.policy import load_policy
 
 # A US address as the backend takes it: line1, line2, city, region, postcode, country, name.
 Address = dict[str, str | None]
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR".split()
+STATES = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
+    "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
+    "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
+    "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI", "minnesota": "MN",
+    "mississippi": "MS", "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV",
+    "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY",
+    "north carolina": "NC", "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR",
+    "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC", "south dakota": "SD",
+    "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA",
+    "washington": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
+    "puerto rico": "PR",
+}  # fmt: skip
+US_STATES = frozenset(STATES.values())
+ZIP = re.compile(r"\d{5}(?:-\d{4})?")
+# usaddress's labels, grouped into the backend's address fields.
+STREET_LABELS = frozenset(
+    {
+        "AddressNumberPrefix",
+        "AddressNumber",
+        "AddressNumberSuffix",
+        "StreetNamePreModifier",
+        "StreetNamePreDirectional",
+        "StreetNamePreType",
+        "StreetName",
+        "StreetNamePostType",
+        "StreetNamePostDirectional",
+        "StreetNamePostModifier",
+        "USPSBoxType",
+        "USPSBoxID",
+    }
 )
-ADDRESS = re.compile(
-    r"^\s*(?P<line1>[^,]*\d[^,]*),\s*(?:(?P<line2>(?:apt|apartment|suite|ste|unit|#|fl|floor)"
-    r"[^,]*),\s*)?(?P<city>[^,\d]+?),?\s+(?P<region>[A-Za-z]{2})\s*,?\s*"
-    r"(?P<postcode>\d{5}(?:-\d{4})?)\s*(?:,\s*(?:us|usa|united states))?\s*$",
-    re.IGNORECASE,
+UNIT_LABELS = frozenset(
+    {"OccupancyType", "OccupancyIdentifier", "SubaddressType", "SubaddressIdentifier"}
 )
+STARTS = frozenset({"AddressNumber", "USPSBoxType"})
+COUNTRY_WORDS = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states", "america"})
 
 
 def parse_address(text: str) -> Address | None:
-    """A US address typed on one line, or None when it does not read as one."""
-    match = ADDRESS.match(text or "")
-    if not match or match["region"].upper() not in US_STATES:
+    """A US address typed on one line, or None when it does not read as one.
+
+    usaddress (a CRF trained on US addresses) labels the words, so commas are optional and a
+    lead-in ("ship to", "it's") is dropped: the address starts at its house number or PO box.
+    A street, a city, a state (code or name) and a ZIP code are all required.
+    """
+    try:
+        tokens = usaddress.parse(text or "")
+    except (usaddress.RepeatedLabelError, ValueError):
+        return None
+    start = next((i for i, (_, label) in enumerate(tokens) if label in STARTS), None)
+    if start is None:
+        return None
+    fields: dict[str, list[str]] = {"line1": [], "line2": [], "city": [], "state": [], "zip": []}
+    for word, label in tokens[start:]:
+        field = _field_of(label)
+        if field is None:
+            if word.strip(",.").lower() in COUNTRY_WORDS or label == "CountryName":
+                continue
+            return None  # words after the address that are no part of it
+        fields[field].append(word.strip(","))
+    state = STATES.get(" ".join(fields["state"]).lower().strip("."), "")
+    state = state or " ".join(fields["state"]).upper().strip(".")
+    postcode = " ".join(fields["zip"])
+    if not (fields["line1"] and fields["city"] and state in US_STATES and ZIP.fullmatch(postcode)):
         return None
     return {
-        "line1": " ".join(match["line1"].split()),
-        "line2": " ".join(match["line2"].split()) if match["line2"] else None,
-        "city": " ".join(match["city"].split()).title(),
-        "region": match["region"].upper(),
-        "postcode": match["postcode"],
+        "line1": " ".join(fields["line1"]),
+        "line2": " ".join(fields["line2"]).replace("# ", "#") or None,
+        "city": " ".join(fields["city"]).title(),
+        "region": state,
+        "postcode": postcode,
         "country": "US",
     }
+
+
+def _field_of(label: str) -> str | None:
+    if label in STREET_LABELS:
+        return "line1"
+    if label in UNIT_LABELS:
+        return "line2"
+    return {"PlaceName": "city", "StateName": "state", "ZipCode": "zip"}.get(label)
 
 
 def format_address(address: Address) -> str:
