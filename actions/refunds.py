@@ -49,10 +49,16 @@ TOPICS = {
         "sale",
         "final",
         "underwear",
+        "lingerie",
+        "bra ",
         "swim",
         "bikini",
         "beauty",
         "makeup",
+        "cosmetic",
+        "lipstick",
+        "perfume",
+        "skincare",
         "hygiene",
         "opened",
         "used",
@@ -129,20 +135,32 @@ def policy_answers(policy: MerchantPolicy) -> dict[str, tuple[str, dict[str, str
     return answers
 
 
-def topic_order(text: str) -> list[str]:
-    """Topics mentioned in the question first, the rest in their usual order."""
-    lowered = text.lower()
+# How the rules not asked about are offered after the answer.
+TOPIC_WORDS = {
+    "window": "the return window",
+    "final_sale": "what can't be returned",
+    "resolutions": "your choices (refund, credit, exchange)",
+    "return_shipping": "who pays return shipping",
+    "refund_methods": "how and when refunds are paid",
+}
+
+
+def asked_topics(text: str) -> list[str]:
+    """The rules the question mentions, in the order it mentions them (none: a general question)."""
+    lowered = f"{text.lower()} "
     first_mention: dict[str, int] = {}
     for topic, words in TOPICS.items():
         positions = [lowered.find(w) for w in words if w in lowered]
         if positions:
             first_mention[topic] = min(positions)
-    asked = sorted(first_mention, key=first_mention.__getitem__)
-    return asked + [t for t in TOPICS if t not in asked]
+    return sorted(first_mention, key=first_mention.__getitem__)
 
 
 class ActionRefundPolicy(Action):
-    """Answers a question about return and refund rules, the asked-about rule first.
+    """Answers a question about return and refund rules: the rule asked about, alone.
+
+    A question about one rule ("can I return a swimsuit?") gets that rule and an offer of the
+    others; a general one ("what's your returns policy?") gets them all.
 
     With generative replies switched on, the answer is the asked rule alone, retrieved from
     the policy and FAQ (``actions/knowledge.py``); when retrieval finds nothing, it is the
@@ -158,8 +176,11 @@ class ActionRefundPolicy(Action):
         if await answered_from_knowledge(dispatcher, tracker):
             return []
         answers = policy_answers(load_policy(tenant=tenant_of(tracker)))
-        for topic in topic_order(tracker.latest_message.get("text") or ""):
-            if topic in answers:
-                response, values = answers[topic]
-                dispatcher.utter_message(response=response, **values)
+        asked = [t for t in asked_topics(tracker.latest_message.get("text") or "") if t in answers]
+        for topic in asked or list(answers):
+            response, values = answers[topic]
+            dispatcher.utter_message(response=response, **values)
+        rest = [TOPIC_WORDS[t] for t in answers if t not in asked]
+        if asked and rest:
+            dispatcher.utter_message(response="utter_policy_more", topics=_join(rest))
         return []

@@ -12,7 +12,23 @@ def test_when_shopper_asks_about_the_return_window_then_the_policy_window_is_sta
     policy = parse_policy(DEFAULT_POLICY_PATH)
     messages = [m["text"] for m in chat.say("how many days do i have to return stuff?")]
     assert f"within {policy.returns.window_days} days of delivery" in messages[0]
-    assert any("final sale" in m for m in messages)  # the other rules follow
+    assert not any("final sale" in m for m in messages)  # only the rule asked about
+    assert "I can also tell you about" in messages[-1] and "what can't be returned" in messages[-1]
+
+
+def test_when_shopper_asks_if_a_swimsuit_can_go_back_then_only_the_final_sale_rule_is_said(
+    chat: Chat,
+) -> None:
+    messages = [m["text"] for m in chat.say("can I return a swimsuit?")]
+    assert len(messages) == 2
+    assert "final sale" in messages[0] and "swimwear" in messages[0]
+    assert "the return window" in messages[1]
+
+
+def test_when_shopper_asks_for_the_whole_policy_then_every_rule_is_said(chat: Chat) -> None:
+    messages = [m["text"] for m in chat.say("what is your return policy?")]
+    assert len(messages) == 5
+    assert not any("I can also tell you" in m for m in messages)
 
 
 def test_when_shopper_asks_about_sale_underwear_then_final_sale_comes_first(chat: Chat) -> None:

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.refunds import policy_answers, topic_order
+from actions.refunds import ActionRefundPolicy, asked_topics, policy_answers
 from merchants.policy import DEFAULT_POLICY_PATH, MerchantPolicy, parse_policy
 
 TAU_POLICY = DEFAULT_POLICY_PATH.parent / "tau-bench.yml"
@@ -23,11 +25,16 @@ TAU_POLICY = DEFAULT_POLICY_PATH.parent / "tau-bench.yml"
         ("how long does a refund take to hit my paypal", "refund_methods"),
         ("refund to my card or gift card?", "refund_methods"),
         ("is underwear returnable and how many days do i get", "final_sale"),
-        ("what's your returns policy", "window"),  # nothing specific: the usual order
+        ("can I return a swimsuit?", "final_sale"),
+        ("is perfume returnable", "final_sale"),
     ],
 )
 def test_the_rule_asked_about_comes_first(question: str, first_topic: str) -> None:
-    assert topic_order(question)[0] == first_topic
+    assert asked_topics(question)[0] == first_topic
+
+
+def test_a_general_question_names_no_rule() -> None:
+    assert asked_topics("what's your returns policy") == []
 
 
 def test_demo_answers_state_the_demo_rules() -> None:
@@ -61,3 +68,43 @@ def test_when_the_policy_changes_the_answer_changes(tmp_path: Path) -> None:
     answers = policy_answers(policy)
     assert answers["window"][1] == {"window_days": "60"}
     assert answers["refund_methods"][0] == "utter_policy_refund_methods"
+
+
+async def _said(question: str) -> list[str]:
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "policy-question",
+            "slots": {},
+            "latest_message": {"text": question, "intent": {"name": "refund_policy"}},
+            "events": [],
+        }
+    )
+    dispatcher = CollectingDispatcher()
+    await ActionRefundPolicy().run(dispatcher, tracker, {})
+    return [m["response"] for m in dispatcher.messages]
+
+
+async def test_a_question_about_one_rule_gets_that_rule_and_an_offer_of_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AFTERCARE_GENERATION", raising=False)
+
+    said = await _said("can I return a swimsuit?")
+
+    assert said == ["utter_policy_final_sale", "utter_policy_more"]
+
+
+async def test_a_general_question_about_returns_gets_every_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("AFTERCARE_GENERATION", raising=False)
+
+    said = await _said("what's your returns policy?")
+
+    assert said == [
+        "utter_policy_window",
+        "utter_policy_final_sale",
+        "utter_policy_resolutions",
+        "utter_policy_return_shipping_free",
+        "utter_policy_refund_methods_no_shipping",
+    ]
