@@ -30,7 +30,7 @@ from commerce.models import (
     ReturnRequest,
     Shipment,
 )
-from commerce.repository import find_customer_by_name, find_order, store_kind
+from commerce.queries import find_customer_by_name, find_order, store_kind
 from commerce.seed import seed_tau_bench
 from commerce.tau_bench import (
     AVAILABLE_STOCK,
