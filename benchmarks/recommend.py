@@ -46,7 +46,8 @@ from benchmarks.report import OUT, write_section
 from commerce.demo.builder import StoreBuilder, StoreSize
 from commerce.recommendations import product_text
 from commerce.seed import DEFAULT_SEED, STORES
-from commerce.tau_bench import TauBenchStore, load_files, resolve_data_dir
+from commerce.tau_bench import load_files, resolve_data_dir
+from commerce.tau_bench_store import TauBenchStore
 from recommender.catalog import Basket, Catalog, Product, ShopperHistory
 from recommender.config import PriceBand, RecommendationPolicy, load_policy_section, load_settings
 from recommender.embeddings import cached_embeddings
