@@ -78,7 +78,7 @@ OPENINGS = {
 }
 
 
-# --- the stack and the backend --------------------------------------------------------
+# --- the backend, as the checks read it ----------------------------------------------
 
 
 @dataclass

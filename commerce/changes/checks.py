@@ -32,15 +32,18 @@ class ItemSwap:
 
 
 def usd(cents: int) -> str:
+    """Cents as the shopper reads an amount in a message (`$1,234.50`)."""
     return f"${cents / 100:,.2f}"
 
 
 def require_status(order: Order, allowed: frozenset[str] | set[str], action: str) -> None:
+    """Refuse the change unless the order is in one of the `allowed` states; `action` says why."""
     if order.status not in allowed:
         raise InvalidOrderState(f"Order {order.id} is {order.status}; {action}.")
 
 
 def order_lines(order: Order, line_ids: Sequence[int]) -> list[OrderLine]:
+    """The order's lines by their numbers; an unknown number names the lines there are."""
     by_number = {line.line_no: line for line in order.lines}
     missing = [line_id for line_id in line_ids if line_id not in by_number]
     if missing:
@@ -52,6 +55,7 @@ def order_lines(order: Order, line_ids: Sequence[int]) -> list[OrderLine]:
 
 
 def customer_method(order: Order, payment_method_id: str) -> PaymentMethod:
+    """One of the order's customer's stored methods: money never moves to a stranger's."""
     for method in order.customer.payment_methods:
         if method.id == payment_method_id.strip():
             return method
@@ -61,6 +65,7 @@ def customer_method(order: Order, payment_method_id: str) -> PaymentMethod:
 
 
 def line_value(lines: Sequence[OrderLine]) -> int:
+    """What the lines cost at purchase: what a refund or a claim of them is worth."""
     return sum(line.unit_price_cents * line.quantity for line in lines)
 
 
@@ -95,10 +100,12 @@ def swap_variants(
 
 
 def options_label(options: Mapping[str, str]) -> str:
+    """A variant's options in words (`colour red, size M`), for messages."""
     return ", ".join(f"{key} {value}" for key, value in options.items()) or "standard"
 
 
 def check_not_returned_or_claimed(order: Order, lines: Sequence[OrderLine]) -> None:
+    """Refuse lines already in a return or refunded through a claim: no money back twice."""
     wanted = {line.id for line in lines}
     for rma in order.returns:
         taken = sorted(
