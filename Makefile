@@ -35,7 +35,7 @@ $(RAILS_MODEL): $(RAILS_INPUTS) | $(STAMP)
 
 train: $(MODEL) $(RAILS_MODEL) ## Train the models when data, domain or config changed
 
-var/commerce-$(STORE).db: commerce/models.py commerce/seed.py commerce/tau_bench.py $(wildcard commerce/demo/*.py) | $(STAMP)
+var/commerce-$(STORE).db: commerce/models.py commerce/seed.py $(wildcard commerce/tau_bench*.py commerce/demo/*.py) | $(STAMP)
 	@mkdir -p var
 	@# never delete the store under a running backend
 	@$(PY) -m stack.running || { echo "not re-seeding var/commerce-$(STORE).db while it may be in use" >&2; exit 1; }

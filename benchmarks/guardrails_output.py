@@ -27,18 +27,10 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from benchmarks.rephrase_mutations import (
-    MUTATIONS,
-    POLICY_PASSAGES,
-    Candidate,
-    candidates,
-)
-from benchmarks.rephrase_mutations import (
-    SUPPORTED_SUMMARIES as SUPPORTED,
-)
-from benchmarks.rephrase_mutations import (
-    UNSUPPORTED_SUMMARIES as UNSUPPORTED,
-)
+from benchmarks.rephrase_mutations import MUTATIONS, Candidate, candidates
+from benchmarks.rephrase_texts import POLICY_PASSAGES
+from benchmarks.rephrase_texts import SUPPORTED_SUMMARIES as SUPPORTED
+from benchmarks.rephrase_texts import UNSUPPORTED_SUMMARIES as UNSUPPORTED
 from benchmarks.report import OUT, write_section
 from guardrails.rails import grounding, personal_data
 from guardrails.rails.config import load_config

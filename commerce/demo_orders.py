@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from commerce.config import CommerceConfig
 from commerce.db import Database
 from commerce.models import ORDER_STATUSES, Order
-from commerce.repository import sample_orders, store_kind
+from commerce.queries import sample_orders, store_kind
 from webkit.db import sqlite_path
 
 PER_STATUS = 3

@@ -51,7 +51,8 @@ from commerce.models import (
     StoreInfo,
     TrackingEvent,
 )
-from commerce.tau_bench import TauBenchDataError, TauBenchStore, load_files, resolve_data_dir
+from commerce.tau_bench import TauBenchDataError, load_files, resolve_data_dir
+from commerce.tau_bench_store import TauBenchStore
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.fuzz import COMMERCE_ROUTES
+from benchmarks.fuzz_requests import COMMERCE_ROUTES
 from stack.processes import Stack
 from tests.e2e.desk import Agent, desk_url
 

@@ -8,8 +8,7 @@ import random
 
 import pytest
 
-from benchmarks.recommend import (
-    Store,
+from benchmarks.recommend_quality import (
     basket_cases,
     bootstrap,
     choose_priors,
@@ -18,6 +17,7 @@ from benchmarks.recommend import (
     quality,
     split,
 )
+from benchmarks.recommend_stores import Store
 from recommender.catalog import Basket
 from recommender.config import PriceBand, RecommendationPolicy
 from tests.unit.recommender.conftest import make_catalog

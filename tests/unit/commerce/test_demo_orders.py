@@ -14,7 +14,7 @@ import pytest
 from commerce.db import Database
 from commerce.demo_orders import main
 from commerce.models import ORDER_STATUSES
-from commerce.repository import verify_order
+from commerce.queries import verify_order
 
 ROOT = Path(__file__).resolve().parents[3]
 REQUIRED = {"order_id", "email", "postcode", "status", "customer_name", "customer_id"}

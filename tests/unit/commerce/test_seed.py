@@ -31,7 +31,7 @@ from commerce.models import (
     Shipment,
     StoreInfo,
 )
-from commerce.repository import store_kind
+from commerce.queries import store_kind
 from commerce.seed import seed_store
 from tests.unit.commerce.conftest import AS_OF
 

@@ -30,17 +30,16 @@ from commerce.models import (
     ReturnRequest,
     Shipment,
 )
-from commerce.repository import find_customer_by_name, find_order, store_kind
+from commerce.queries import find_customer_by_name, find_order, store_kind
 from commerce.seed import seed_tau_bench
 from commerce.tau_bench import (
-    AVAILABLE_STOCK,
     DEFAULT_DATA_DIR,
-    STORE_TIME,
     TauBenchDataError,
     cents,
     map_status,
     resolve_data_dir,
 )
+from commerce.tau_bench_store import AVAILABLE_STOCK, STORE_TIME
 from tests.unit.commerce.conftest import AS_OF, TAU_BENCH_DIR
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -8,14 +8,16 @@ import pytest
 from sqlalchemy.orm import Session
 
 from commerce.db import Database
-from commerce.keys import email_key, name_key, order_digits_key, order_ref_key, postcode_key
-from commerce.models import Customer, Order, OrderLine, Product, ProductVariant
-from commerce.repository import (
+from commerce.errors import (
     CustomerNotFound,
     InvalidArgument,
     OrderNotFound,
     ProductNotFound,
     VerificationFailed,
+)
+from commerce.keys import email_key, name_key, order_digits_key, order_ref_key, postcode_key
+from commerce.models import Customer, Order, OrderLine, Product, ProductVariant
+from commerce.queries import (
     find_customer_by_email,
     find_customer_by_name,
     find_customer_by_phone,

@@ -1,0 +1,481 @@
+"""The τ-bench-style tasks: what each shopper wants, and the end state that means it was done.
+
+Tasks are drawn (seeded) from the τ-bench store data: cancel a pending order with a reason,
+modify a pending order's address, payment method or items, return a delivered item to the
+original payment method or a gift card, exchange a delivered item for another option, and
+ask for an order's status. Each task carries the answers its shopper gives and a check of
+the backend's state afterwards, as the τ-bench rules define it. A new kind of task changes
+this module; how tasks are played and reported (`benchmarks.tau_tasks`) does not.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from stack.settings import ROOT
+
+TAU_DATA = ROOT.parent / "shared" / "data" / "tau_bench_retail"
+KINDS = (
+    "cancel_pending",
+    "modify_address",
+    "modify_payment",
+    "modify_items",
+    "return_delivered",
+    "return_to_gift_card",
+    "exchange_delivered",
+    "order_status",
+)
+NEW_ADDRESSES = (
+    "742 Evergreen Terrace, Springfield, OR 97477",
+    "1600 Pennsylvania Ave NW, Washington, DC 20500",
+    "350 Fifth Avenue, Apt 21, New York, NY 10118",
+    "4059 Mt Lee Dr, Los Angeles, CA 90068",
+    "233 S Wacker Dr, Suite 1000, Chicago, IL 60606",
+)
+# How shoppers open each kind of task, tidy and not (one per task, in turn).
+OPENINGS = {
+    "cancel_pending": (
+        "I need to cancel one of my orders.",
+        "pls cancel my order",
+        "I don't want my order anymore, can you cancel it?",
+    ),
+    "modify_address": (
+        "Hi, I need to change the shipping address of my order.",
+        "wrong adress on my order, can u fix it",
+        "Can you send my order to a different address?",
+    ),
+    "modify_payment": (
+        "Can I change the payment method of my order?",
+        "i want to pay with another card for my order",
+        "switch the payment on my order please",
+    ),
+    "modify_items": (
+        "I'd like to modify the items in my pending order.",
+        "can i change the size or colour of stuff in my order before it ships",
+        "I picked the wrong option on my order, can you change it?",
+    ),
+    "return_delivered": (
+        "I want to return something I received.",
+        "need to send an item back",
+        "how do I return an item from my order",
+    ),
+    "return_to_gift_card": (
+        "I want to return an item and get the money on my gift card.",
+        "return please",
+        "I'd like to send back something I bought",
+    ),
+    "exchange_delivered": (
+        "I'd like to exchange an item I received for a different option.",
+        "can i swap something i got for another colour",
+        "exchange an item pls",
+    ),
+}
+
+
+# --- the backend, as the checks read it ----------------------------------------------
+
+
+@dataclass
+class Backend:
+    """The tests' independent view of the commerce backend."""
+
+    url: str
+    token: str
+
+    def get(self, path: str, **params: str) -> dict[str, Any]:
+        resp = requests.get(
+            f"{self.url}/api/v1/{path}",
+            headers={"Authorization": f"Bearer {self.token}"},
+            params=params,
+            timeout=10,
+        )
+        resp.raise_for_status()
+        body: dict[str, Any] = resp.json()
+        return body
+
+    def order(self, order_id: str) -> dict[str, Any]:
+        return self.get(f"orders/{order_id.lstrip('#')}")
+
+    def methods(self, customer_id: str) -> list[dict[str, Any]]:
+        methods: list[dict[str, Any]] = self.get(f"customers/{customer_id}/payment-methods")[
+            "payment_methods"
+        ]
+        return methods
+
+
+# --- tasks ----------------------------------------------------------------------------
+
+
+Check = Callable[[dict[str, Any], dict[str, Any], str], list[str]]
+
+
+@dataclass
+class Task:
+    """One shopper goal, the answers the shopper gives, and the expected end state."""
+
+    kind: str
+    user: dict[str, Any]
+    order_id: str
+    opening: str
+    answers: dict[str, str]
+    check: Check
+    by_email: bool = True
+    log: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _holding(order: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in order["payments"] if p["status"] not in ("voided", "refunded")]
+
+
+def _alternatives(backend: Backend, order: dict[str, Any], most: int) -> list[dict[str, Any]]:
+    """Up to ``most`` lines, each with an in-stock variant differing in exactly one option."""
+    names = [line["product_name"] for line in order["lines"]]
+    found: list[dict[str, Any]] = []
+    for line in order["lines"]:
+        if names.count(line["product_name"]) > 1 or len(found) >= most:
+            continue
+        product = backend.get(f"products/{line['product_id']}")
+        for variant in product["variants"]:
+            differing = [k for k, v in variant["options"].items() if line["options"].get(k) != v]
+            if variant["stock"] > 0 and len(differing) == 1:
+                found.append(
+                    {
+                        "line": line,
+                        "variant": variant,
+                        "words": f"the {line['product_name']} in "
+                        f"{variant['options'][differing[0]]}",
+                        "difference": round(float(variant["price"]) - float(line["unit_price"]), 2),
+                    }
+                )
+                break
+    return found
+
+
+def _alternative(backend: Backend, order: dict[str, Any]) -> dict[str, Any] | None:
+    """A line and an in-stock variant of its product differing in exactly one option."""
+    found = _alternatives(backend, order, 1)
+    return found[0] if found else None
+
+
+def _payer(
+    methods: list[dict[str, Any]], amount: float, prefer: str | None
+) -> dict[str, Any] | None:
+    """The method that pays ``amount``: the preferred one if it can, else any that can."""
+
+    def can(m: dict[str, Any]) -> bool:
+        return m["type"] != "gift_card" or float(m["balance"]) >= amount
+
+    ordered = sorted(methods, key=lambda m: m["payment_method_id"] != prefer)
+    return next((m for m in ordered if can(m)), None)
+
+
+def _unique_kind(methods: list[dict[str, Any]], method: dict[str, Any]) -> bool:
+    """Whether a shopper can name the method by its kind ("my gift card") unambiguously."""
+    return sum(m["type"] == method["type"] for m in methods) == 1
+
+
+def _method_words(methods: list[dict[str, Any]], method: dict[str, Any]) -> str:
+    if method["type"] == "gift_card" and _unique_kind(methods, method):
+        return "my gift card"
+    if method["type"] == "paypal" and _unique_kind(methods, method):
+        return "paypal"
+    return str(method["label"])
+
+
+def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
+    """``per_kind`` tasks of every kind, each on its own order (and shopper where possible)."""
+    users = json.loads((TAU_DATA / "users.json").read_text())
+    orders = json.loads((TAU_DATA / "orders.json").read_text())
+    rng = random.Random(seed)
+    order_ids = sorted(orders)
+    rng.shuffle(order_ids)
+    used_users: set[str] = set()
+    tasks: list[Task] = []
+    builders: dict[str, Callable[[dict[str, Any], dict[str, Any], int], Task | None]] = {
+        "cancel_pending": lambda u, o, i: _cancel(u, o, i),
+        "modify_address": lambda u, o, i: _address(u, o, i),
+        "modify_payment": lambda u, o, i: _payment(backend, u, o, i),
+        "modify_items": lambda u, o, i: _items(backend, u, o, i),
+        "return_delivered": lambda u, o, i: _return(u, o, i),
+        "return_to_gift_card": lambda u, o, i: _return_to_gift_card(backend, u, o),
+        "exchange_delivered": lambda u, o, i: _exchange(backend, u, o, i),
+        "order_status": lambda u, o, i: _status(u, o, i),
+    }
+    wanted_status = {
+        "cancel_pending": "pending",
+        "modify_address": "pending",
+        "modify_payment": "pending",
+        "modify_items": "pending",
+        "return_delivered": "delivered",
+        "return_to_gift_card": "delivered",
+        "exchange_delivered": "delivered",
+        "order_status": None,
+    }
+    for kind in KINDS:
+        made = 0
+        for order_id in order_ids:
+            if made >= per_kind:
+                break
+            raw = orders[order_id]
+            if raw["user_id"] in used_users:
+                continue
+            live = backend.order(order_id)
+            status = wanted_status[kind]
+            if status is not None and live["status"] != status:
+                continue
+            if kind.startswith("return") and live["returns"]:
+                continue
+            task = builders[kind](users[raw["user_id"]], live, made)
+            if task is None:
+                continue
+            task.by_email = made % 2 == 0
+            if kind in OPENINGS:
+                task.opening = OPENINGS[kind][made % len(OPENINGS[kind])]
+            if kind != "order_status" and made % 2 == 1:
+                # Some shoppers name the order at once; it is still verified first.
+                task.opening = f"{task.opening} It's order {task.order_id}."
+            used_users.add(raw["user_id"])
+            tasks.append(task)
+            made += 1
+    return tasks
+
+
+def _cancel(user: dict[str, Any], order: dict[str, Any], index: int) -> Task:
+    reason = ("no longer needed", "ordered by mistake")[index % 2]
+
+    def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
+        problems = []
+        if after["status"] != "cancelled":
+            problems.append(f"status {after['status']}, expected cancelled")
+        if _holding(after):
+            problems.append("money still held after the cancellation")
+        return problems
+
+    return Task(
+        "cancel_pending",
+        user,
+        order["order_id"],
+        "I need to cancel one of my orders.",
+        {"reason": reason},
+        check,
+    )
+
+
+def _address(user: dict[str, Any], order: dict[str, Any], index: int) -> Task:
+    address = NEW_ADDRESSES[index % len(NEW_ADDRESSES)]
+    line1, *_, region_zip = (part.strip() for part in address.split(","))
+    postcode = region_zip.split()[-1]
+
+    def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
+        got = after["shipping_address"]
+        problems = []
+        if (got["line1"], got["postcode"]) != (line1, postcode):
+            problems.append(f"address {got['line1']}, {got['postcode']}; expected {address}")
+        if after["status"] != "pending":
+            problems.append(f"status {after['status']}, expected pending")
+        return problems
+
+    return Task(
+        "modify_address",
+        user,
+        order["order_id"],
+        "Hi, I need to change the shipping address of my order.",
+        {"address": address},
+        check,
+    )
+
+
+def _payment(backend: Backend, user: dict[str, Any], order: dict[str, Any], _i: int) -> Task | None:
+    methods = backend.methods(order["customer_id"])
+    holding = {p["method"]["payment_method_id"] for p in _holding(order)}
+    total = float(order["total"])
+    others = [m for m in methods if m["payment_method_id"] not in holding]
+    new = _payer(others, total, None)
+    if new is None:
+        return None
+
+    def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
+        paying = _holding(after)
+        ids = {p["method"]["payment_method_id"] for p in paying}
+        problems = []
+        if ids != {new["payment_method_id"]}:
+            problems.append(f"paid with {sorted(ids)}, expected {new['payment_method_id']}")
+        if abs(sum(float(p["amount"]) for p in paying) - float(after["total"])) > 0.005:
+            problems.append("the new method does not hold the order's total")
+        return problems
+
+    return Task(
+        "modify_payment",
+        user,
+        order["order_id"],
+        "Can I change the payment method of my order?",
+        {"method": _method_words(methods, new)},
+        check,
+    )
+
+
+def _items(
+    backend: Backend, user: dict[str, Any], order: dict[str, Any], index: int
+) -> Task | None:
+    """Every other task changes two items at once (τ-bench: all item changes together)."""
+    if order["items_modified"]:
+        return None
+    alts = _alternatives(backend, order, 1 + index % 2)
+    if len(alts) != 1 + index % 2:
+        return None
+    difference = round(sum(a["difference"] for a in alts), 2)
+    methods = backend.methods(order["customer_id"])
+    original = order["payments"][0]["method"]["payment_method_id"] if order["payments"] else None
+    payer = _payer(methods, max(difference, 0.0), original)
+    if payer is None:
+        return None
+
+    def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
+        problems = []
+        for alt in alts:
+            line = next(li for li in after["lines"] if li["line_id"] == alt["line"]["line_id"])
+            if line["sku"] != alt["variant"]["sku"]:
+                problems.append(f"line is {line['sku']}, expected {alt['variant']['sku']}")
+        if not after["items_modified"] or after["status"] != "pending":
+            problems.append("order not marked 'pending (item modified)'")
+        if abs(float(after["total"]) - float(before["total"]) - difference) > 0.005:
+            problems.append("total did not change by the price difference")
+        return problems
+
+    return Task(
+        "modify_items",
+        user,
+        order["order_id"],
+        "I'd like to modify the items in my pending order.",
+        {
+            "options": " and ".join(a["words"] for a in alts),
+            "method": _method_words(methods, payer),
+        },
+        check,
+    )
+
+
+def _return(user: dict[str, Any], order: dict[str, Any], _i: int) -> Task:
+    line = order["lines"][0]
+    others = [li for li in order["lines"] if li["product_name"] == line["product_name"]]
+    item_words = line["product_name"] if len(others) == 1 else str(line["line_id"])
+
+    def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
+        problems = []
+        if after["status"] != "return_requested":
+            problems.append(f"status {after['status']}, expected return_requested")
+        got = [(r["resolution"], r["line_ids"]) for r in after["returns"]]
+        if got != [("refund", [line["line_id"]])]:
+            problems.append(f"returns {got}, expected one refund of line {line['line_id']}")
+        return problems
+
+    return Task(
+        "return_delivered",
+        user,
+        order["order_id"],
+        "I want to return something I received.",
+        {"item": item_words, "resolution": "refund to my original payment method"},
+        check,
+    )
+
+
+def _return_to_gift_card(
+    backend: Backend, user: dict[str, Any], order: dict[str, Any]
+) -> Task | None:
+    """τ-bench: a refund may go to the shopper's existing gift card instead."""
+    cards = [m for m in backend.methods(order["customer_id"]) if m["type"] == "gift_card"]
+    if len(cards) != 1:
+        return None
+    task = _return(user, order, 0)
+    line_id = order["lines"][0]["line_id"]
+
+    def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
+        problems = []
+        if after["status"] != "return_requested":
+            problems.append(f"status {after['status']}, expected return_requested")
+        got = [(r["resolution"], r["line_ids"]) for r in after["returns"]]
+        if got != [("store_credit", [line_id])]:
+            problems.append(
+                f"returns {got}, expected one refund of line {line_id} to the gift card"
+            )
+        now = [m for m in backend.methods(after["customer_id"]) if m["type"] == "gift_card"]
+        if [m["payment_method_id"] for m in now] != [cards[0]["payment_method_id"]]:
+            problems.append("a new gift card was opened")
+        return problems
+
+    task.kind = "return_to_gift_card"
+    task.answers["resolution"] = "refund it to my gift card please"
+    task.check = check
+    return task
+
+
+def _exchange(
+    backend: Backend, user: dict[str, Any], order: dict[str, Any], _i: int
+) -> Task | None:
+    if order["returns"]:
+        return None
+    alt = _alternative(backend, order)
+    if alt is None:
+        return None
+    methods = backend.methods(order["customer_id"])
+    original = order["payments"][0]["method"]["payment_method_id"] if order["payments"] else None
+    payer = _payer(methods, max(alt["difference"], 0.0), original)
+    if payer is None:
+        return None
+
+    def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
+        problems = []
+        if after["status"] != "exchange_requested":
+            problems.append(f"status {after['status']}, expected exchange_requested")
+        got = [(r["resolution"], r["line_ids"]) for r in after["returns"]]
+        if got != [("exchange", [alt["line"]["line_id"]])]:
+            problems.append(
+                f"returns {got}, expected one exchange of line {alt['line']['line_id']}"
+            )
+        return problems
+
+    return Task(
+        "exchange_delivered",
+        user,
+        order["order_id"],
+        "I'd like to exchange an item I received for a different option.",
+        {
+            "item": alt["line"]["product_name"],
+            "resolution": "exchange",
+            "options": alt["words"],
+            "method": _method_words(methods, payer),
+        },
+        check,
+    )
+
+
+STATUS_WORDS = {
+    "pending": ("waiting for the payment", "placed"),
+    "shipped": ("on its way", "in transit", "shipped"),
+    "delivered": ("delivered",),
+    "cancelled": ("cancelled",),
+}
+
+
+def _status(user: dict[str, Any], order: dict[str, Any], _i: int) -> Task:
+    words = STATUS_WORDS.get(order["status"], (order["status"].replace("_", " "),))
+
+    def check(before: dict[str, Any], after: dict[str, Any], reply: str) -> list[str]:
+        if order["order_id"] in reply and any(w in reply for w in words):
+            return []
+        return [f"reply did not give the {order['status']} status of {order['order_id']}"]
+
+    return Task(
+        "order_status",
+        user,
+        order["order_id"],
+        f"What's the status of my order {order['order_id']}?",
+        {},
+        check,
+    )
