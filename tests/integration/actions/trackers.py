@@ -110,3 +110,13 @@ def saved_tracker(
     filled: dict[str, Any] = _filled(saved, values)
     filled["slots"] = all_slots(domain, {**filled["slots"], **(slots or {})})
     return Tracker.from_dict(filled)
+
+
+def slot_updates(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The slots an action or validator sets, by name (the last value wins)."""
+    return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+
+
+def forgotten(events: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The slots the events empty."""
+    return {name for name, value in slot_updates(events).items() if value is None}
