@@ -193,9 +193,7 @@ async def test_a_confirmed_cancellation_cancels_the_order_and_says_what_comes_ba
     before = await writable_backend.get_json(f"/api/v1/orders/{sample['order_id']}")
     dispatcher = CollectingDispatcher()
 
-    events = await ActionCancelOrder().run(
-        dispatcher, saved_tracker(SAVED, domain, sample), domain
-    )
+    events = await ActionCancelOrder().run(dispatcher, saved_tracker(SAVED, domain, sample), domain)
 
     after = await writable_backend.get_json(f"/api/v1/orders/{sample['order_id']}")
     assert after["status"] == "cancelled"
@@ -215,9 +213,7 @@ async def test_cancelling_an_order_not_charged_yet_says_there_is_nothing_to_refu
     sample = store.sample("pending")
     dispatcher = CollectingDispatcher()
 
-    events = await ActionCancelOrder().run(
-        dispatcher, saved_tracker(SAVED, domain, sample), domain
-    )
+    events = await ActionCancelOrder().run(dispatcher, saved_tracker(SAVED, domain, sample), domain)
 
     after = await writable_backend.get_json(f"/api/v1/orders/{sample['order_id']}")
     assert after["status"] == "cancelled"
@@ -274,9 +270,7 @@ async def test_an_order_that_shipped_while_we_talked_is_not_cancelled(
     sample = store.sample("shipped")
     dispatcher = CollectingDispatcher()
 
-    events = await ActionCancelOrder().run(
-        dispatcher, saved_tracker(SAVED, domain, sample), domain
-    )
+    events = await ActionCancelOrder().run(dispatcher, saved_tracker(SAVED, domain, sample), domain)
 
     after = await writable_backend.get_json(f"/api/v1/orders/{sample['order_id']}")
     assert after["status"] == "shipped"
