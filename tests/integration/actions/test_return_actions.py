@@ -368,6 +368,36 @@ async def test_an_option_out_of_stock_is_refused_and_the_options_in_stock_are_sh
     assert dispatcher.messages[0]["buttons"], "the options in stock are offered"
 
 
+async def test_the_shopper_s_other_method_named_in_words_settles_an_exchange_s_difference(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    listed = await live_backend.get_json(
+        f"/api/v1/customers/{sample['customer_id']}/payment-methods"
+    )
+    paypal = [m for m in listed["payment_methods"] if m["type"] == "paypal"]
+    assert len(paypal) == 1, "the first delivered sample's shopper should have one PayPal"
+    tracker = make_tracker(
+        domain,
+        slots=verified(
+            sample,
+            return_resolution="exchange",
+            price_difference=12.0,
+            requested_slot="payment_method",
+        ),
+        text="put it on my paypal",
+        active_loop=FORM,
+    )
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_payment_method(
+        "put it on my paypal", dispatcher, tracker, domain
+    )
+
+    assert result == {"payment_method": paypal[0]["payment_method_id"]}
+    assert dispatcher.messages == []
+
+
 @pytest.mark.parametrize(("answer", "confirmed"), [(True, True), (False, False)])
 async def test_only_a_yes_confirms_the_return(
     answer: bool, confirmed: bool, domain: dict[str, Any]
@@ -404,6 +434,24 @@ async def test_a_confirmed_return_opens_an_rma_and_tells_the_shopper_its_number(
     assert message["instructions"]
     assert forgotten(events) >= set(CHANGE_SLOTS)
     assert slot_updates(events)["order_status"] == "return_requested"
+
+
+async def test_a_confirmed_return_for_store_credit_opens_an_rma_for_store_credit(
+    writable_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    dispatcher = CollectingDispatcher()
+
+    await ActionCreateReturn().run(
+        dispatcher,
+        saved_tracker(SAVED, domain, sample, slots={"return_resolution": "store_credit"}),
+        domain,
+    )
+
+    [rma] = (await order_of(writable_backend, sample["order_id"]))["returns"]
+    assert rma["resolution"] == "store_credit"
+    assert responses(dispatcher) == ["utter_return_created"]
+    assert dispatcher.messages[0]["rma_id"] == rma["rma_id"]
 
 
 async def test_a_confirmation_sent_twice_opens_one_rma(
