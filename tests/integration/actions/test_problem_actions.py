@@ -14,7 +14,11 @@ from rasa_sdk.events import ActionExecuted, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.changes import CHANGE_SLOTS
-from actions.problems import ActionReportProblem, ValidateDeliveryProblemForm
+from actions.problems import (
+    ActionAskProblemConfirmed,
+    ActionReportProblem,
+    ValidateDeliveryProblemForm,
+)
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
 from tests.integration.actions.trackers import (
@@ -346,6 +350,24 @@ async def test_a_confirmed_claim_with_a_refund_records_the_claim_and_refunds_the
     assert (message["order_id"], message["claim_id"]) == (sample["order_id"], claim["claim_id"])
     assert f"{value:.2f}" in message["amount"]
     assert forgotten(events) >= set(CHANGE_SLOTS)
+
+
+async def test_the_refund_the_shopper_hears_after_the_claim_is_the_one_the_summary_promised(
+    writable_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", ONE_ITEM)
+    asking = saved_tracker(
+        SAVED, domain, sample, slots={"problem_confirmed": None, "requested_slot": None}
+    )
+    summary, result = CollectingDispatcher(), CollectingDispatcher()
+
+    await ActionAskProblemConfirmed().run(summary, asking, domain)
+    await ActionReportProblem().run(result, saved_tracker(SAVED, domain, sample), domain)
+
+    assert responses(summary) == ["utter_ask_problem_confirmed_refund"]
+    assert responses(result) == ["utter_problem_refunded"]
+    # "… and refund 57.99 USD …?" then "… 57.99 USD is being refunded …": same money, same words.
+    assert result.messages[0]["amount"] == summary.messages[0]["amount"]
 
 
 async def test_a_confirmed_claim_with_a_replacement_records_it_and_refunds_nothing(
