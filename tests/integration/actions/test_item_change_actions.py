@@ -298,6 +298,36 @@ async def test_never_mind_at_any_question_stops_the_item_change(
     assert result == {slot: None, "change_blocked": "backed_out"}
 
 
+async def test_another_option_named_at_the_summary_replaces_the_first_and_asks_again(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("pending", PENDING)
+    change = await the_change(live_backend, sample)
+    line = (await order_of(live_backend, sample["order_id"]))["lines"][0]
+    instead = (await options_of(live_backend, line, in_stock=True))[1]
+    text = "hmm no, make it " + " ".join(instead["options"].values())
+    tracker = make_tracker(
+        domain,
+        slots=verified(
+            sample,
+            item_changes=change["item_changes"],
+            price_difference=0.0,
+            payment_method=change["payment_method"],
+            requested_slot="items_confirmed",
+        ),
+        text=text,
+        active_loop=FORM,
+    )
+    dispatcher = CollectingDispatcher()
+
+    events = await ValidateChangeItemsForm().run(dispatcher, tracker, domain)
+
+    updates = slot_updates(events)
+    assert updates["item_changes"] == f"{line['line_id']}:{instead['sku']}"
+    assert updates["requested_slot"] == "items_confirmed"  # the summary again, new option
+    assert dispatcher.messages == []
+
+
 @pytest.mark.parametrize(("answer", "confirmed"), [(True, True), (False, False)])
 async def test_only_a_yes_confirms_the_item_change(
     answer: bool, confirmed: bool, domain: dict[str, Any]
