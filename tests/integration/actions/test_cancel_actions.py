@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cancellations import ActionCancelOrder, ValidateCancelOrderForm
@@ -168,6 +169,35 @@ async def test_backing_out_instead_of_giving_a_reason_stops_the_cancellation(
     )
 
     assert result == {"cancel_reason": None, "change_blocked": "backed_out"}
+
+
+@pytest.mark.usefixtures("live_backend")
+async def test_naming_another_order_mid_way_starts_over_with_that_order(
+    store: Store, domain: dict[str, Any]
+) -> None:
+    first, other = store.sample("paid", 0), store.sample("packed", 0)
+    text = f"sorry, wrong order, it's {other['order_id']}"
+    tracker = make_tracker(
+        domain,
+        slots={
+            "order_id": first["order_id"],
+            "order_verified": True,
+            "customer_id": first["customer_id"],
+            "requested_slot": "cancel_reason",
+        },
+        text=text,
+        earlier_events=[SlotSet("order_id", first["order_id"])],
+        extracted={"cancel_reason": text},
+        active_loop=FORM,
+    )
+    dispatcher = CollectingDispatcher()
+
+    events = await ValidateCancelOrderForm().run(dispatcher, tracker, domain)
+
+    updates = slot_updates(events)
+    assert (updates["order_id"], updates["order_verified"]) == (other["order_id"], None)
+    assert updates["cancel_reason"] is None  # the words that named the order are no reason
+    assert responses(dispatcher) == ["utter_switching_order"]
 
 
 @pytest.mark.parametrize(("answer", "confirmed"), [(True, True), ("true", True), (False, False)])
