@@ -24,16 +24,11 @@ from actions.cross_sell import (
 )
 from commerce.app import create_app
 from commerce.config import CommerceConfig
-from tests.integration.actions import test_order_actions as order_tests
 from tests.integration.actions.conftest import TOKEN, Backend, Store
+from tests.integration.actions.trackers import make_tracker, responses
 from tests.merchants import DEMO_POLICY, best_seller, write_outdoor_policy
 
-# The order-status tests' fixtures: the domain, a fresh client per test, a live or dead backend.
-domain = order_tests.domain
-fresh_commerce_client = order_tests.fresh_commerce_client
-backend_down = order_tests.backend_down
-make_tracker = order_tests.make_tracker
-responses = order_tests.responses
+pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
 
 AFTER_GOOD_NEWS = [ActionExecuted("action_order_status")]
 

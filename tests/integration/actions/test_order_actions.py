@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import pytest
-import pytest_asyncio
-import yaml
-from rasa_sdk import Tracker
 from rasa_sdk.events import (
     ActionExecuted,
     FollowupAction,
@@ -26,101 +22,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionNluFallback
 from actions.orders import ActionAskOrderId, ActionOrderStatus, ValidateOrderStatusForm
-from actions.services import commerce
 from actions.session import ActionSessionStart
 from merchants import identity
 from merchants.policy import load_policy
-from tests.conftest import ROOT
-from tests.integration.actions.conftest import Backend, Store, closed_port_url
+from tests.integration.actions.conftest import Backend, Store
+from tests.integration.actions.trackers import make_tracker, responses
 
 FORM = "order_status_form"
 UNKNOWN_ORDER = "AC-999999"
 SECRET = "actions-integration-identity-secret-0123456789"
 
-
-@pytest.fixture(scope="module")
-def domain() -> dict[str, Any]:
-    with (ROOT / "domain.yml").open(encoding="utf-8") as handle:
-        parsed: dict[str, Any] = yaml.safe_load(handle)
-    return parsed
-
-
-@pytest_asyncio.fixture(autouse=True)
-async def fresh_commerce_client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
-    """Each test builds its own process-wide client (its session belongs to the test's loop)."""
-    monkeypatch.setattr(commerce, "_client", None)
-    for name in ("COMMERCE_TIMEOUT_S", "COMMERCE_RETRIES", "AFTERCARE_IDENTITY_SECRET"):
-        monkeypatch.delenv(name, raising=False)
-    yield
-    client = commerce._client
-    if isinstance(client, commerce.HttpCommerceClient):
-        await client.close()
-    monkeypatch.setattr(commerce, "_client", None)
-
-
-@pytest.fixture
-def live_backend(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Backend:
-    monkeypatch.setenv("COMMERCE_API_URL", backend.url)
-    monkeypatch.setenv("COMMERCE_API_TOKEN", backend.token)
-    return backend
-
-
-@pytest.fixture
-def backend_down(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COMMERCE_API_URL", closed_port_url())
-    monkeypatch.setenv("COMMERCE_API_TOKEN", "whatever")
-
-
-def make_tracker(
-    domain: dict[str, Any],
-    *,
-    slots: dict[str, Any] | None = None,
-    text: str = "",
-    intent: str = "inform",
-    entities: dict[str, str] | None = None,
-    earlier_events: Iterable[dict[str, Any]] = (),
-    extracted: dict[str, Any] | None = None,
-    active_loop: str | None = None,
-) -> Tracker:
-    """A tracker as the Rasa server sends it to the action server after a user message.
-
-    ``extracted`` are the slot candidates Rasa appends after the user event when a form is
-    active; they are also already set on the tracker, as Rasa does.
-    """
-    all_slots: dict[str, Any] = {
-        name: spec.get("initial_value") for name, spec in domain["slots"].items()
-    }
-    all_slots.update(requested_slot=None, session_started_metadata=None)
-    all_slots.update(slots or {})
-    all_slots.update(extracted or {})
-    latest_message = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.97},
-        "entities": [
-            {"entity": name, "value": value, "start": 0, "end": len(value), "extractor": "test"}
-            for name, value in (entities or {}).items()
-        ],
-    }
-    events = [
-        *earlier_events,
-        ActionExecuted("action_listen"),
-        {"event": "user", "timestamp": None, "text": text, "parse_data": latest_message},
-        *(SlotSet(name, value) for name, value in (extracted or {}).items()),
-    ]
-    return Tracker.from_dict(
-        {
-            "sender_id": "integration-test",
-            "slots": all_slots,
-            "latest_message": latest_message,
-            "events": events,
-            "active_loop": {"name": active_loop} if active_loop else {},
-            "latest_action_name": "action_listen",
-        }
-    )
-
-
-def responses(dispatcher: CollectingDispatcher) -> list[str]:
-    return [message["response"] for message in dispatcher.messages]
+pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
 
 
 def support() -> dict[str, str]:

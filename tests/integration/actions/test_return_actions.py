@@ -1,0 +1,553 @@
+"""The return flow (refunds and exchanges): its form validator and its commit action, against
+the real backend.
+
+Validators run on a store only read; the commit action gets a store of its own per test and
+reads the order back to see the return (RMA) really opened.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.changes import CHANGE_SLOTS
+from actions.returns import ActionCreateReturn, ValidateReturnForm
+from merchants.policy import load_policy
+from tests.integration.actions.conftest import Backend, Store
+from tests.integration.actions.trackers import (
+    forgotten,
+    make_tracker,
+    responses,
+    saved_tracker,
+    slot_updates,
+)
+
+FORM = "return_form"
+SAVED = "return_confirmed"
+
+pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
+
+
+async def order_of(backend: Backend, order_id: str) -> dict[str, Any]:
+    return await backend.get_json(f"/api/v1/orders/{order_id}")
+
+
+async def other_variants(backend: Backend, line: dict[str, Any]) -> list[dict[str, Any]]:
+    """The variants of the line's product other than the one bought."""
+    product = await backend.get_json(f"/api/v1/products/{line['product_id']}")
+    return [v for v in product["variants"] if v["sku"] != line["sku"]]
+
+
+async def in_stock_swap(backend: Backend, line: dict[str, Any]) -> str:
+    """Another in-stock option of the line's product at the same price, as its button sends it."""
+    same_price = [
+        v
+        for v in await other_variants(backend, line)
+        if v["stock"] > 0 and v["price"] == line["unit_price"]
+    ]
+    assert same_price, f"the seeded store has no other option of {line['product_name']}"
+    return f"{line['line_id']}:{same_price[0]['sku']}"
+
+
+def verified(sample: dict[str, str], **slots: Any) -> dict[str, Any]:
+    return {
+        "order_id": sample["order_id"],
+        "order_verified": True,
+        "customer_id": sample["customer_id"],
+        **slots,
+    }
+
+
+# ---- the form: which order may be returned -------------------------------------------------
+
+
+@pytest.mark.usefixtures("live_backend")
+async def test_a_delivered_order_with_several_items_is_verified_and_the_items_are_asked(
+    store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    tracker = make_tracker(
+        domain, slots={"order_id": sample["order_id"], "requested_slot": "order_verified"}
+    )
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_order_verified(
+        sample["email"], dispatcher, tracker, domain
+    )
+
+    assert result == {
+        "order_verified": True,
+        "order_id": sample["order_id"],
+        "customer_id": sample["customer_id"],
+    }
+    assert dispatcher.messages == []
+
+
+async def test_a_delivered_order_of_one_item_needs_no_choice_of_items(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 1)
+    lines = (await order_of(live_backend, sample["order_id"]))["lines"]
+    assert len(lines) == 1, "the second delivered sample should be a one-item order"
+    tracker = make_tracker(domain, slots={"order_id": sample["order_id"]})
+
+    result = await ValidateReturnForm().validate_order_verified(
+        sample["email"], CollectingDispatcher(), tracker, domain
+    )
+
+    assert result["return_items"] == str(lines[0]["line_id"])
+
+
+@pytest.mark.usefixtures("live_backend")
+async def test_an_order_not_delivered_yet_cannot_be_returned_and_the_form_ends(
+    store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("paid")
+    tracker = make_tracker(
+        domain,
+        slots={"order_id": sample["order_id"], "requested_slot": "order_verified"},
+        text=sample["email"],
+        entities={"email": sample["email"]},
+        extracted={"order_verified": sample["email"]},
+        active_loop=FORM,
+    )
+    dispatcher = CollectingDispatcher()
+
+    events = await ValidateReturnForm().run(dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_return_not_delivered"]
+    assert dispatcher.messages[0]["order_id"] == sample["order_id"]
+    assert dispatcher.messages[0]["status_words"] == "paid"
+    updates = slot_updates(events)
+    assert updates["change_blocked"] == "return_not_allowed"
+    assert updates["requested_slot"] is None
+
+
+@pytest.mark.usefixtures("live_backend")
+async def test_an_order_with_a_return_open_is_not_returned_again(
+    store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("return_requested")
+    tracker = make_tracker(domain, slots={"order_id": sample["order_id"]})
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_order_verified(
+        sample["email"], dispatcher, tracker, domain
+    )
+
+    assert result["change_blocked"] == "return_not_allowed"
+    assert responses(dispatcher) == ["utter_return_already_open"]
+
+
+async def test_an_order_delivered_before_the_return_window_is_refused_with_the_window(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    window = load_policy().returns.window_days
+    old = None
+    for sample in store.samples:
+        listed = await live_backend.get_json(
+            f"/api/v1/customers/{sample['customer_id']}/orders?limit=50"
+        )
+        for summary in listed["orders"]:
+            order = await order_of(live_backend, summary["order_id"])
+            delivered = (order["shipment"] or {}).get("delivered_at")
+            cutoff = datetime.now(timezone.utc) - timedelta(days=window + 1)
+            if order["status"] == "delivered" and delivered and delivered < f"{cutoff:%Y-%m-%d}":
+                old = (sample, order)
+                break
+        if old:
+            break
+    assert old, "the seeded store has no order delivered before the return window"
+    sample, order = old
+    tracker = make_tracker(domain, slots={"order_id": order["order_id"]})
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_order_verified(
+        sample["email"], dispatcher, tracker, domain
+    )
+
+    assert result["change_blocked"] == "return_not_allowed"
+    assert responses(dispatcher) == ["utter_return_window_closed"]
+    assert dispatcher.messages[0]["window_days"] == str(window)
+
+
+# ---- the form: items, reason, resolution, new options --------------------------------------
+
+
+async def test_an_item_named_in_the_shopper_s_words_is_the_one_returned(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    lines = (await order_of(live_backend, sample["order_id"]))["lines"]
+    last_word = lines[-1]["product_name"].split()[-1].lower()
+    answer = f"just the {last_word}"
+    tracker = make_tracker(domain, slots=verified(sample, requested_slot="return_items"))
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_return_items(answer, dispatcher, tracker, domain)
+
+    assert result == {"return_items": str(lines[-1]["line_id"])}
+    assert dispatcher.messages == []
+
+
+async def test_all_of_them_returns_every_item(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    lines = (await order_of(live_backend, sample["order_id"]))["lines"]
+    tracker = make_tracker(domain, slots=verified(sample, requested_slot="return_items"))
+
+    result = await ValidateReturnForm().validate_return_items(
+        "all of them", CollectingDispatcher(), tracker, domain
+    )
+
+    assert result == {"return_items": ",".join(str(line["line_id"]) for line in lines)}
+
+
+@pytest.mark.usefixtures("live_backend")
+async def test_an_item_not_in_the_order_gets_the_items_asked_again(
+    store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    tracker = make_tracker(domain, slots=verified(sample, requested_slot="return_items"))
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_return_items(
+        "the kayak", dispatcher, tracker, domain
+    )
+
+    assert result == {"return_items": None}
+    assert responses(dispatcher) == ["utter_return_item_not_found"]
+
+
+@pytest.mark.parametrize(
+    ("validator", "slot"),
+    [
+        ("validate_return_items", "return_items"),
+        ("validate_return_reason", "return_reason"),
+        ("validate_return_resolution", "return_resolution"),
+        ("validate_item_changes", "item_changes"),
+        ("validate_payment_method", "payment_method"),
+    ],
+)
+async def test_never_mind_at_any_question_stops_the_return(
+    validator: str, slot: str, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(domain, slots={"requested_slot": slot}, text="never mind")
+
+    result = await getattr(ValidateReturnForm(), validator)(
+        "never mind", CollectingDispatcher(), tracker, domain
+    )
+
+    assert result == {slot: None, "change_blocked": "backed_out"}
+
+
+async def test_the_reason_is_kept_in_the_shopper_s_words(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(domain, slots={"requested_slot": "return_reason"})
+
+    result = await ValidateReturnForm().validate_return_reason(
+        "  runs a size small  ", CollectingDispatcher(), tracker, domain
+    )
+
+    assert result == {"return_reason": "runs a size small"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "resolution"),
+    [
+        ("I'd like my money back", "refund"),
+        ("/inform refund", "refund"),
+        ("store credit is fine", "store_credit"),
+        ("can I exchange it for a bigger size?", "exchange"),
+    ],
+)
+@pytest.mark.usefixtures("live_backend")
+async def test_the_resolution_is_read_from_the_shopper_s_words(
+    answer: str, resolution: str, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    tracker = make_tracker(domain, slots=verified(sample, requested_slot="return_resolution"))
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_return_resolution(
+        answer, dispatcher, tracker, domain
+    )
+
+    assert result == {"return_resolution": resolution}
+    assert dispatcher.messages == []
+
+
+@pytest.mark.usefixtures("live_backend")
+async def test_an_answer_that_names_no_resolution_leaves_the_question_open(
+    store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    tracker = make_tracker(domain, slots=verified(sample, requested_slot="return_resolution"))
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_return_resolution(
+        "whatever works", dispatcher, tracker, domain
+    )
+
+    assert result == {"return_resolution": None}
+    assert dispatcher.messages == []  # the question itself is asked again
+
+
+async def test_an_exchange_asks_for_the_new_options_and_a_refund_does_not(
+    domain: dict[str, Any],
+) -> None:
+    form = ValidateReturnForm()
+    exchange = make_tracker(domain, slots={"return_resolution": "exchange"}, active_loop=FORM)
+    refund = make_tracker(domain, slots={"return_resolution": "refund"}, active_loop=FORM)
+    slots = form.domain_slots(domain)
+
+    asked_for_exchange = await form.required_slots(slots, CollectingDispatcher(), exchange, domain)
+    asked_for_refund = await form.required_slots(slots, CollectingDispatcher(), refund, domain)
+
+    assert {"item_changes", "payment_method"} <= set(asked_for_exchange)
+    assert not {"item_changes", "payment_method"} & set(asked_for_refund)
+
+
+async def test_an_in_stock_option_for_the_returned_item_is_taken_for_the_exchange(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    order = await order_of(live_backend, sample["order_id"])
+    line = order["lines"][0]
+    swap = await in_stock_swap(live_backend, line)
+    tracker = make_tracker(
+        domain,
+        slots=verified(
+            sample,
+            return_items=str(line["line_id"]),
+            return_resolution="exchange",
+            requested_slot="item_changes",
+        ),
+        active_loop=FORM,
+    )
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_item_changes(swap, dispatcher, tracker, domain)
+
+    assert result == {
+        "item_changes": swap,
+        "price_difference": 0.0,
+        "payment_method": order["payments"][0]["method"]["payment_method_id"],
+    }
+    assert dispatcher.messages == []
+
+
+async def test_an_option_out_of_stock_is_refused_and_the_options_in_stock_are_shown(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    line = (await order_of(live_backend, sample["order_id"]))["lines"][0]
+    sold_out = [v for v in await other_variants(live_backend, line) if v["stock"] == 0]
+    assert sold_out, f"the seeded store has no sold-out option of {line['product_name']}"
+    answer = "in " + " ".join(sold_out[0]["options"].values())
+    tracker = make_tracker(
+        domain,
+        slots=verified(
+            sample,
+            return_items=str(line["line_id"]),
+            return_resolution="exchange",
+            requested_slot="item_changes",
+        ),
+        text=answer,
+        active_loop=FORM,
+    )
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_item_changes(answer, dispatcher, tracker, domain)
+
+    assert result == {"item_changes": None}
+    assert responses(dispatcher) == ["utter_option_out_of_stock"]
+    assert dispatcher.messages[0]["buttons"], "the options in stock are offered"
+
+
+async def test_the_shopper_s_other_method_named_in_words_settles_an_exchange_s_difference(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    listed = await live_backend.get_json(
+        f"/api/v1/customers/{sample['customer_id']}/payment-methods"
+    )
+    paypal = [m for m in listed["payment_methods"] if m["type"] == "paypal"]
+    assert len(paypal) == 1, "the first delivered sample's shopper should have one PayPal"
+    tracker = make_tracker(
+        domain,
+        slots=verified(
+            sample,
+            return_resolution="exchange",
+            price_difference=12.0,
+            requested_slot="payment_method",
+        ),
+        text="put it on my paypal",
+        active_loop=FORM,
+    )
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateReturnForm().validate_payment_method(
+        "put it on my paypal", dispatcher, tracker, domain
+    )
+
+    assert result == {"payment_method": paypal[0]["payment_method_id"]}
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(("answer", "confirmed"), [(True, True), (False, False)])
+async def test_only_a_yes_confirms_the_return(
+    answer: bool, confirmed: bool, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(domain, slots={"requested_slot": "return_confirmed"})
+
+    result = await ValidateReturnForm().validate_return_confirmed(
+        answer, CollectingDispatcher(), tracker, domain
+    )
+
+    assert result == {"return_confirmed": confirmed}
+
+
+# ---- the commit action ---------------------------------------------------------------------
+
+
+async def test_a_confirmed_return_opens_an_rma_and_tells_the_shopper_its_number(
+    writable_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionCreateReturn().run(
+        dispatcher, saved_tracker(SAVED, domain, sample), domain
+    )
+
+    after = await order_of(writable_backend, sample["order_id"])
+    assert after["status"] == "return_requested"
+    [rma] = after["returns"]
+    assert (rma["line_ids"], rma["resolution"], rma["reason"]) == ([1], "refund", "too small")
+    assert responses(dispatcher) == ["utter_return_created"]
+    message = dispatcher.messages[0]
+    assert (message["order_id"], message["rma_id"]) == (sample["order_id"], rma["rma_id"])
+    assert message["instructions"]
+    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert slot_updates(events)["order_status"] == "return_requested"
+
+
+async def test_a_confirmed_return_for_store_credit_opens_an_rma_for_store_credit(
+    writable_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    dispatcher = CollectingDispatcher()
+
+    await ActionCreateReturn().run(
+        dispatcher,
+        saved_tracker(SAVED, domain, sample, slots={"return_resolution": "store_credit"}),
+        domain,
+    )
+
+    [rma] = (await order_of(writable_backend, sample["order_id"]))["returns"]
+    assert rma["resolution"] == "store_credit"
+    assert responses(dispatcher) == ["utter_return_created"]
+    assert dispatcher.messages[0]["rma_id"] == rma["rma_id"]
+
+
+async def test_a_confirmation_sent_twice_opens_one_rma(
+    writable_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+
+    await ActionCreateReturn().run(first, saved_tracker(SAVED, domain, sample), domain)
+    events = await ActionCreateReturn().run(second, saved_tracker(SAVED, domain, sample), domain)
+
+    after = await order_of(writable_backend, sample["order_id"])
+    assert len(after["returns"]) == 1
+    assert second.messages == first.messages  # the same RMA number both times
+    assert forgotten(events) >= set(CHANGE_SLOTS)
+
+
+async def test_a_confirmed_exchange_opens_an_exchange_for_the_new_option(
+    writable_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    order = await order_of(writable_backend, sample["order_id"])
+    swap = await in_stock_swap(writable_backend, order["lines"][0])
+    slots = {
+        "return_resolution": "exchange",
+        "item_changes": swap,
+        "payment_method": order["payments"][0]["method"]["payment_method_id"],
+        "price_difference": 0.0,
+    }
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionCreateReturn().run(
+        dispatcher, saved_tracker(SAVED, domain, sample, slots=slots), domain
+    )
+
+    after = await order_of(writable_backend, sample["order_id"])
+    assert after["status"] == "exchange_requested"
+    [rma] = after["returns"]
+    assert rma["resolution"] == "exchange"
+    assert responses(dispatcher) == ["utter_return_created"]
+    assert dispatcher.messages[0]["rma_id"] == rma["rma_id"]
+    assert slot_updates(events)["order_status"] == "exchange_requested"
+    assert forgotten(events) >= set(CHANGE_SLOTS)
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {"return_confirmed": False},
+        {"return_confirmed": None, "return_resolution": None, "change_blocked": "backed_out"},
+    ],
+    ids=["said-no", "backed-out"],
+)
+async def test_a_return_not_confirmed_changes_nothing(
+    slots: dict[str, Any], writable_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionCreateReturn().run(
+        dispatcher, saved_tracker(SAVED, domain, sample, slots=slots), domain
+    )
+
+    after = await order_of(writable_backend, sample["order_id"])
+    assert (after["status"], after["returns"]) == ("delivered", [])
+    assert responses(dispatcher) == ["utter_nothing_changed"]
+    assert forgotten(events) >= set(CHANGE_SLOTS)
+
+
+async def test_an_order_the_backend_will_not_take_back_is_refused_and_nothing_opens(
+    writable_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("in_transit")
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionCreateReturn().run(
+        dispatcher, saved_tracker(SAVED, domain, sample), domain
+    )
+
+    after = await order_of(writable_backend, sample["order_id"])
+    assert (after["status"], after["returns"]) == ("in_transit", [])
+    assert responses(dispatcher) == ["utter_return_refused_now"]
+    assert dispatcher.messages[0]["order_id"] == sample["order_id"]
+    assert forgotten(events) >= set(CHANGE_SLOTS)
+
+
+@pytest.mark.usefixtures("backend_down")
+async def test_when_the_backend_is_down_the_shopper_hears_an_apology_and_whom_to_ask(
+    store: Store, domain: dict[str, Any]
+) -> None:
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionCreateReturn().run(
+        dispatcher, saved_tracker(SAVED, domain, store.sample("delivered")), domain
+    )
+
+    assert responses(dispatcher) == ["utter_backend_unavailable"]
+    assert dispatcher.messages[0]["support_email"] == load_policy().support.email
+    assert forgotten(events) >= set(CHANGE_SLOTS)
