@@ -12,7 +12,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.services.commerce import CommerceError, Order, OrderLine, client_from_env
 from actions.support import apologise_backend_down, status_words, support_contact, tenant_of
-from actions.verification import UNAVAILABLE, OrderVerification, normalise_order_ref
+from actions.verification import (
+    FOCUS,
+    OTHER_ORDER,
+    UNAVAILABLE,
+    OrderVerification,
+    normalise_order_ref,
+)
 from merchants.policy import load_policy
 
 BACKED_OUT = "backed_out"
@@ -39,6 +45,9 @@ CHANGE_SLOTS = (
     "items_confirmed",
     "payment_confirmed",
 )
+# What a finished or abandoned change forgets: all of it but the verified order, which stays
+# in focus for the shopper's next question.
+CHANGE_DETAILS = tuple(name for name in CHANGE_SLOTS if name not in FOCUS)
 # What belongs to one order and must be asked again when the shopper switches orders; the
 # rest (a reason, a new address) still holds for the other order.
 ORDER_SPECIFIC_SLOTS = (
@@ -56,7 +65,6 @@ ORDER_SPECIFIC_SLOTS = (
     "payment_confirmed",
 )
 IDENTITY_SLOTS = frozenset({"order_id", "order_verified", "shopper_identity"})
-OTHER_ORDER = re.compile(r"(?i)\b(?:other|wrong|different|another)\s+order\b")
 GIVES_A_REASON = ("need", "want", "mistake", "wrong", "fit", "small", "big", "broken", "damaged")
 BACK_OUT_WORDS = (
     "forget it",
@@ -90,7 +98,7 @@ class ActionForgetChange(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_nothing_changed")
-        return [SlotSet(name, None) for name in CHANGE_SLOTS]
+        return [SlotSet(name, None) for name in CHANGE_DETAILS]
 
 
 class ChangeForm(OrderVerification):

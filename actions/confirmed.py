@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.changes import BACKED_OUT, CHANGE_SLOTS
+from actions.changes import BACKED_OUT, CHANGE_DETAILS
 from actions.services.commerce import ChangeRefused, CommerceClient, CommerceError
 from actions.support import RunContext, apologise_backend_down, support_contact, tenant_of
 from actions.verification import LOCKED, UNAVAILABLE
@@ -35,7 +35,7 @@ def settle(
     Returns the order to change (None when nothing is to be done, after saying why) and the
     events that forget the change's slots.
     """
-    reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_SLOTS]
+    reset: list[EventType] = [SlotSet(name, None) for name in CHANGE_DETAILS]
     blocked = tracker.get_slot("lookup_blocked")
     if blocked == LOCKED:
         dispatcher.utter_message(

@@ -338,6 +338,7 @@ class ClaimPlan:
     line_ids: list[int]
     remedy: str
     description: str
+    currency: str
 
 
 class ActionReportProblem(ConfirmedChange[ClaimPlan, ClaimCreated]):
@@ -355,11 +356,13 @@ class ActionReportProblem(ConfirmedChange[ClaimPlan, ClaimCreated]):
         context: RunContext,
         order_ref: str,
     ) -> ClaimPlan:
+        order = await context.client.get_order(order_ref)  # the currency the summary named
         return ClaimPlan(
             kind=tracker.get_slot("problem_kind") or "damaged",
             line_ids=sorted(_ids(tracker)),
             remedy=tracker.get_slot("problem_remedy") or Remedy.refund.value,
             description=_first_problem_text(tracker)[:500],
+            currency=order.currency,
         )
 
     def key_parts(self, plan: ClaimPlan) -> list[str]:
@@ -386,6 +389,6 @@ class ActionReportProblem(ConfirmedChange[ClaimPlan, ClaimCreated]):
             else "utter_problem_refunded",
             order_id=order_ref,
             claim_id=outcome.claim_id,
-            amount=f"{outcome.amount:.2f}",
+            amount=f"{outcome.amount:.2f} {plan.currency}",
         )
         return []

@@ -23,6 +23,10 @@ from merchants.policy import load_policy
 # method, not order 718458).
 ORDER_REF = re.compile(r"(?i)(?:\bAC[\s-]?|#|(?<![\w-]))(\d{6})\b")
 TAU_ORDER_REF = re.compile(r"(?i)#?\bW(\d{7})\b")
+# "my other order", "wrong order": the order in focus is not the one meant.
+OTHER_ORDER = re.compile(r"(?i)\b(?:other|wrong|different|another)\s+order\b")
+# The verified order a conversation is about; kept across flows until the shopper names another.
+FOCUS = ("order_id", "order_verified")
 LOCKED = "locked"
 UNAVAILABLE = "unavailable"
 
@@ -151,6 +155,9 @@ class OrderVerification(ReaskingForm):
         if order_ref is None:
             dispatcher.utter_message(response="utter_order_id_invalid")
             return {"order_id": None}
+        if order_ref == tracker.get_slot("order_id") and _means_another_order(tracker):
+            # The order in focus, but the shopper asks about another one: ask which.
+            return {"order_id": None, "order_verified": None}
         customer_id = tracker.get_slot("customer_id")
         if customer_id and await self._belongs_to(order_ref, customer_id, tenant_of(tracker)):
             # Already verified in this conversation (or by the channel): no second question.
@@ -263,6 +270,12 @@ def identity_in(text: str, tracker: Tracker) -> tuple[str | None, str | None, st
     rest = NAME_FILLER.sub(" ", ZIP.sub(" ", text))
     name = " ".join(re.sub(r"[^\w'\- ]+", " ", rest).split())
     return None, name or None, zip_match.group(1)
+
+
+def _means_another_order(tracker: Tracker) -> bool:
+    """The latest message speaks of an order other than the one in focus, without its number."""
+    text = tracker.latest_message.get("text") or ""
+    return bool(OTHER_ORDER.search(text)) and normalise_order_ref(text) is None
 
 
 def _entity_names(tracker: Tracker) -> set[str]:

@@ -143,3 +143,29 @@ def test_when_shopper_changes_their_mind_mid_lookup_then_bot_lets_go(chat: Chat)
     reply = chat.text("never mind")
     assert "No problem" in reply
     assert "order" in chat.text("hello").lower()  # greeted normally, no lookup pending
+
+
+def test_the_verified_order_stays_in_focus_for_the_shoppers_next_questions(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "in_transit", 1)
+    first = verify(chat, order["order_id"], order["email"])
+    assert order["order_id"] in first
+
+    again = chat.text("when will it get here?")
+    assert "order number" not in again.lower() and "Which order" not in again
+    assert order["order_id"] in again and "Expected delivery" in again
+
+    address = chat.text("can I change the delivery address?")
+    assert "order number" not in address.lower() and "Which order" not in address
+    assert order["order_id"] in address  # on its way: too late to change, said of this order
+
+
+def test_asking_about_another_order_after_one_was_answered_asks_which(
+    chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "delivered", 1)
+    verify(chat, order["order_id"], order["email"])
+
+    reply = chat.text("and where is my other order?")
+    assert "order" in reply.lower() and order["order_id"] not in reply

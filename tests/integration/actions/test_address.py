@@ -12,7 +12,8 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.address import ActionChangeAddress, ValidateChangeAddressForm
-from actions.changes import CHANGE_SLOTS
+from actions.changes import CHANGE_DETAILS
+from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
 from tests.integration.actions.trackers import (
@@ -205,7 +206,8 @@ async def test_a_confirmed_address_change_sends_the_order_to_the_new_address(
     assert responses(dispatcher) == ["utter_address_changed"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
     assert dispatcher.messages[0]["new_address"] == NEW_ADDRESS
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_a_confirmation_sent_twice_changes_the_address_once_and_says_the_same(
@@ -220,7 +222,8 @@ async def test_a_confirmation_sent_twice_changes_the_address_once_and_says_the_s
     after = await writable_backend.get_json(f"/api/v1/orders/{sample['order_id']}")
     assert after["shipping_address"]["postcode"] == "62704"
     assert responses(first) == responses(second) == ["utter_address_changed"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 @pytest.mark.parametrize(
@@ -245,7 +248,8 @@ async def test_an_address_change_not_confirmed_changes_nothing(
     after = await writable_backend.get_json(f"/api/v1/orders/{sample['order_id']}")
     assert after["shipping_address"] == before["shipping_address"]
     assert responses(dispatcher) == ["utter_nothing_changed"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_an_order_that_shipped_while_we_talked_keeps_its_address(
@@ -263,7 +267,8 @@ async def test_an_order_that_shipped_while_we_talked_keeps_its_address(
     assert after["shipping_address"] == before["shipping_address"]
     assert responses(dispatcher) == ["utter_address_too_late_now"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 @pytest.mark.usefixtures("backend_down")
@@ -278,4 +283,5 @@ async def test_when_the_backend_is_down_the_shopper_hears_an_apology_and_whom_to
 
     assert responses(dispatcher) == ["utter_backend_unavailable"]
     assert dispatcher.messages[0]["support_email"] == load_policy().support.email
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus

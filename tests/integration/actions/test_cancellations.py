@@ -13,7 +13,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cancellations import ActionCancelOrder, ValidateCancelOrderForm
-from actions.changes import CHANGE_SLOTS
+from actions.changes import CHANGE_DETAILS
+from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
 from tests.integration.actions.trackers import (
@@ -233,7 +234,8 @@ async def test_a_confirmed_cancellation_cancels_the_order_and_says_what_comes_ba
     assert message["order_id"] == sample["order_id"]
     assert message["refund_amount"] == f"{before['total']:.2f} USD"
     assert message["refund_timing"] == "5 to 7 business days"
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
     assert slot_updates(events)["order_status"] == "cancelled"
 
 
@@ -250,7 +252,8 @@ async def test_cancelling_an_order_not_charged_yet_says_there_is_nothing_to_refu
     assert after["refunds"] == []
     assert responses(dispatcher) == ["utter_order_cancelled_no_charge"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_a_confirmed_cancellation_refunds_the_payment_once_when_repeated(
@@ -266,7 +269,8 @@ async def test_a_confirmed_cancellation_refunds_the_payment_once_when_repeated(
     assert len(after["refunds"]) == len(after["payments"])  # one refund per payment
     assert sum(refund["amount"] for refund in after["refunds"]) == pytest.approx(after["total"])
     assert second.messages == first.messages  # the shopper hears the same, nothing new
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 @pytest.mark.parametrize(
@@ -291,7 +295,8 @@ async def test_a_cancellation_not_confirmed_changes_nothing(
     assert after["status"] == "paid"
     assert after["refunds"] == []
     assert responses(dispatcher) == ["utter_nothing_changed"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_an_order_that_shipped_while_we_talked_is_not_cancelled(
@@ -306,7 +311,8 @@ async def test_an_order_that_shipped_while_we_talked_is_not_cancelled(
     assert after["status"] == "shipped"
     assert responses(dispatcher) == ["utter_cancel_not_possible_now"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 @pytest.mark.usefixtures("backend_down")
@@ -321,4 +327,5 @@ async def test_when_the_backend_is_down_the_shopper_hears_an_apology_and_whom_to
 
     assert responses(dispatcher) == ["utter_backend_unavailable"]
     assert dispatcher.messages[0]["support_email"] == load_policy().support.email
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.changes import CHANGE_SLOTS
+from actions.changes import CHANGE_DETAILS
 from actions.modifications import ActionChangeItems, ValidateChangeItemsForm
+from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
 from tests.integration.actions.trackers import (
@@ -359,7 +360,8 @@ async def test_a_confirmed_item_change_swaps_the_item_and_says_what_the_order_ha
     assert responses(dispatcher) == ["utter_items_changed"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
     assert dispatcher.messages[0]["items"] == change["new_item"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_a_confirmation_sent_twice_changes_the_items_once(
@@ -375,7 +377,8 @@ async def test_a_confirmation_sent_twice_changes_the_items_once(
     after = await order_of(writable_backend, sample["order_id"])
     assert after["lines"][0]["sku"] == change["new_sku"]
     assert responses(second) == responses(first) == ["utter_items_changed"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_a_second_item_change_on_the_same_order_is_refused(
@@ -402,7 +405,8 @@ async def test_a_second_item_change_on_the_same_order_is_refused(
     assert after["lines"][0]["sku"] == change["new_sku"]
     assert responses(dispatcher) == ["utter_items_refused_now"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_an_option_sold_out_while_we_talked_is_not_ordered(
@@ -450,7 +454,8 @@ async def test_an_item_change_not_confirmed_changes_nothing(
     after = await order_of(writable_backend, sample["order_id"])
     assert (after["lines"], after["items_modified"]) == (before["lines"], False)
     assert responses(dispatcher) == ["utter_nothing_changed"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_an_order_that_moved_on_while_we_talked_keeps_its_items(
@@ -500,4 +505,5 @@ async def test_when_the_backend_is_down_the_shopper_hears_an_apology_and_whom_to
 
     assert responses(dispatcher) == ["utter_backend_unavailable"]
     assert dispatcher.messages[0]["support_email"] == load_policy().support.email
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus

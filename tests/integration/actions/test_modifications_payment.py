@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.changes import CHANGE_SLOTS
+from actions.changes import CHANGE_DETAILS
 from actions.modifications import ActionChangePaymentMethod, ValidateChangePaymentForm
+from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
 from tests.integration.actions.trackers import (
@@ -244,7 +245,8 @@ async def test_a_confirmed_payment_change_pays_the_order_with_the_new_method(
     assert holding(after) == {card["payment_method_id"]}
     assert responses(dispatcher) == ["utter_payment_changed"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_a_confirmation_sent_twice_moves_the_payment_once(
@@ -264,7 +266,8 @@ async def test_a_confirmation_sent_twice_moves_the_payment_once(
     twice = await order_of(writable_backend, sample["order_id"])
     assert twice["payments"] == once["payments"]
     assert responses(second) == responses(first) == ["utter_payment_changed"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_a_gift_card_too_small_is_refused_by_the_backend_and_the_payment_stays(
@@ -286,7 +289,8 @@ async def test_a_gift_card_too_small_is_refused_by_the_backend_and_the_payment_s
     assert responses(dispatcher) == ["utter_payment_change_refused_now"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
     assert dispatcher.messages[0]["support_email"] == load_policy().support.email
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_an_order_that_moved_on_while_we_talked_keeps_its_payment(
@@ -334,7 +338,8 @@ async def test_a_payment_change_not_confirmed_changes_nothing(
     after = await order_of(writable_backend, sample["order_id"])
     assert after["payments"] == before["payments"]
     assert responses(dispatcher) == ["utter_nothing_changed"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 @pytest.mark.usefixtures("backend_down")
@@ -350,4 +355,5 @@ async def test_when_the_backend_is_down_the_shopper_hears_an_apology_and_whom_to
 
     assert responses(dispatcher) == ["utter_backend_unavailable"]
     assert dispatcher.messages[0]["support_email"] == load_policy().support.email
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus

@@ -344,9 +344,7 @@ async def test_when_order_is_verified_then_its_live_status_is_told(
         assert message["refund_amount"] == f"{refund['amount']:.2f} {raw['currency']}"
     if status == "return_requested":
         assert message["rma_id"] == raw["returns"][-1]["rma_id"]
-    assert events == [
-        SlotSet("order_id", None),
-        SlotSet("order_verified", None),
+    assert events == [  # order_id and order_verified kept: the order stays in focus
         SlotSet("last_order_id", sample["order_id"]),
         SlotSet("order_status", status),
         SlotSet("customer_id", sample["customer_id"]),
@@ -625,3 +623,49 @@ async def test_when_a_misunderstood_message_carries_an_order_number_then_lookup_
 
     assert events == [FollowupAction(FORM)]
     assert dispatcher.messages == []
+
+
+# ---- the order in focus ------------------------------------------------------------------
+
+
+async def test_a_new_request_about_the_order_in_focus_needs_no_second_verification(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("in_transit")
+    focus = {
+        "order_id": sample["order_id"],
+        "order_verified": True,
+        "customer_id": sample["customer_id"],
+    }
+    tracker = make_tracker(
+        domain, slots=focus, text="when will it get here?", intent="order_status"
+    )
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateOrderStatusForm().validate_order_id(
+        sample["order_id"], dispatcher, tracker, domain
+    )
+
+    assert result == {"order_id": sample["order_id"], "order_verified": True}
+    assert dispatcher.messages == []
+
+
+async def test_asking_about_another_order_drops_the_one_in_focus(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("in_transit")
+    focus = {
+        "order_id": sample["order_id"],
+        "order_verified": True,
+        "customer_id": sample["customer_id"],
+    }
+    tracker = make_tracker(
+        domain, slots=focus, text="and where is my other order?", intent="order_status"
+    )
+    dispatcher = CollectingDispatcher()
+
+    result = await ValidateOrderStatusForm().validate_order_id(
+        sample["order_id"], dispatcher, tracker, domain
+    )
+
+    assert result == {"order_id": None, "order_verified": None}

@@ -13,12 +13,13 @@ import pytest
 from rasa_sdk.events import ActionExecuted, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.changes import CHANGE_SLOTS
+from actions.changes import CHANGE_DETAILS
 from actions.problems import (
     ActionAskProblemConfirmed,
     ActionReportProblem,
     ValidateDeliveryProblemForm,
 )
+from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
 from tests.integration.actions.trackers import (
@@ -349,7 +350,8 @@ async def test_a_confirmed_claim_with_a_refund_records_the_claim_and_refunds_the
     message = dispatcher.messages[0]
     assert (message["order_id"], message["claim_id"]) == (sample["order_id"], claim["claim_id"])
     assert f"{value:.2f}" in message["amount"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_the_refund_the_shopper_hears_after_the_claim_is_the_one_the_summary_promised(
@@ -385,7 +387,8 @@ async def test_a_confirmed_claim_with_a_replacement_records_it_and_refunds_nothi
     assert (await order_of(writable_backend, sample["order_id"]))["refunds"] == []
     assert responses(dispatcher) == ["utter_problem_reshipping"]
     assert dispatcher.messages[0]["claim_id"] == claim["claim_id"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_a_confirmation_sent_twice_records_one_claim_and_one_refund(
@@ -400,7 +403,8 @@ async def test_a_confirmation_sent_twice_records_one_claim_and_one_refund(
     assert len(await claims_of(writable_backend, sample["customer_id"])) == 1
     assert len((await order_of(writable_backend, sample["order_id"]))["refunds"]) == 1
     assert second.messages == first.messages  # the same case number both times
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 @pytest.mark.parametrize(
@@ -424,7 +428,8 @@ async def test_a_report_not_confirmed_records_nothing(
     assert await claims_of(writable_backend, sample["customer_id"]) == []
     assert (await order_of(writable_backend, sample["order_id"]))["refunds"] == []
     assert responses(dispatcher) == ["utter_nothing_changed"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_a_claim_a_person_must_decide_is_handed_over_and_not_recorded(
@@ -446,7 +451,8 @@ async def test_a_claim_a_person_must_decide_is_handed_over_and_not_recorded(
     assert await claims_of(writable_backend, sample["customer_id"]) == []
     assert events[-1] == {"event": "followup", "name": "action_hand_off", "timestamp": None}
     assert dispatcher.messages == []  # the form already said a person takes it
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_a_claim_the_backend_refuses_is_not_recorded_and_a_person_is_named(
@@ -463,7 +469,8 @@ async def test_a_claim_the_backend_refuses_is_not_recorded_and_a_person_is_named
     assert responses(dispatcher) == ["utter_problem_to_person"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
     assert dispatcher.messages[0]["support_email"] == load_policy().support.email
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 @pytest.mark.usefixtures("backend_down")
@@ -478,4 +485,5 @@ async def test_when_the_backend_is_down_the_shopper_hears_an_apology_and_whom_to
 
     assert responses(dispatcher) == ["utter_backend_unavailable"]
     assert dispatcher.messages[0]["support_email"] == load_policy().support.email
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus

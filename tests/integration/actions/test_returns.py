@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.changes import CHANGE_SLOTS
+from actions.changes import CHANGE_DETAILS
 from actions.returns import ActionCreateReturn, ValidateReturnForm
+from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
 from tests.integration.actions.trackers import (
@@ -432,7 +433,8 @@ async def test_a_confirmed_return_opens_an_rma_and_tells_the_shopper_its_number(
     message = dispatcher.messages[0]
     assert (message["order_id"], message["rma_id"]) == (sample["order_id"], rma["rma_id"])
     assert message["instructions"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
     assert slot_updates(events)["order_status"] == "return_requested"
 
 
@@ -466,7 +468,8 @@ async def test_a_confirmation_sent_twice_opens_one_rma(
     after = await order_of(writable_backend, sample["order_id"])
     assert len(after["returns"]) == 1
     assert second.messages == first.messages  # the same RMA number both times
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_a_confirmed_exchange_opens_an_exchange_for_the_new_option(
@@ -494,7 +497,8 @@ async def test_a_confirmed_exchange_opens_an_exchange_for_the_new_option(
     assert responses(dispatcher) == ["utter_return_created"]
     assert dispatcher.messages[0]["rma_id"] == rma["rma_id"]
     assert slot_updates(events)["order_status"] == "exchange_requested"
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 @pytest.mark.parametrize(
@@ -518,7 +522,8 @@ async def test_a_return_not_confirmed_changes_nothing(
     after = await order_of(writable_backend, sample["order_id"])
     assert (after["status"], after["returns"]) == ("delivered", [])
     assert responses(dispatcher) == ["utter_nothing_changed"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 async def test_an_order_the_backend_will_not_take_back_is_refused_and_nothing_opens(
@@ -535,7 +540,8 @@ async def test_an_order_the_backend_will_not_take_back_is_refused_and_nothing_op
     assert (after["status"], after["returns"]) == ("in_transit", [])
     assert responses(dispatcher) == ["utter_return_refused_now"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
 @pytest.mark.usefixtures("backend_down")
@@ -550,4 +556,5 @@ async def test_when_the_backend_is_down_the_shopper_hears_an_apology_and_whom_to
 
     assert responses(dispatcher) == ["utter_backend_unavailable"]
     assert dispatcher.messages[0]["support_email"] == load_policy().support.email
-    assert forgotten(events) >= set(CHANGE_SLOTS)
+    assert forgotten(events) >= set(CHANGE_DETAILS)
+    assert not forgotten(events) & set(FOCUS)  # the order stays in focus
