@@ -66,7 +66,8 @@ class ConfirmedChange(Action, ABC, Generic[PlanT, OutcomeT]):
     - :meth:`plan`: the request, read from the slots (None after saying why it cannot go);
     - :meth:`key_parts`: what makes the request unique, for the idempotency key;
     - :meth:`apply`: the backend call;
-    - :meth:`done`: what the shopper hears, and events beyond forgetting the change.
+    - :meth:`done`: what the shopper hears, and events beyond forgetting the change;
+    - :meth:`refused`: what the shopper hears when the backend says no.
 
     A refusal is answered with ``refusals[code]`` or ``refused_response``; any other backend
     failure with the apology and the merchant's contact. The slots of the change are forgotten
@@ -104,12 +105,7 @@ class ConfirmedChange(Action, ABC, Generic[PlanT, OutcomeT]):
             key = ":".join([tracker.sender_id, order_ref, self.kind, *self.key_parts(plan)])
             outcome = await self.apply(context.client, order_ref, plan, key)
         except ChangeRefused as refused:
-            dispatcher.utter_message(
-                response=self.refusals.get(refused.code, self.refused_response),
-                order_id=order_ref,
-                **context.support(),
-            )
-            return reset
+            return [*reset, *self.refused(dispatcher, context, order_ref, refused)]
         except CommerceError:
             context.apologise(dispatcher)
             return reset
@@ -138,6 +134,21 @@ class ConfirmedChange(Action, ABC, Generic[PlanT, OutcomeT]):
         self, client: CommerceClient, order_ref: str, plan: PlanT, key: str
     ) -> OutcomeT:
         """Sends the change; raises ``ChangeRefused`` or ``CommerceError`` when it fails."""
+
+    def refused(
+        self,
+        dispatcher: CollectingDispatcher,
+        context: RunContext,
+        order_ref: str,
+        refused: ChangeRefused,
+    ) -> list[EventType]:
+        """Tells the shopper the backend said no (``refusals[code]`` or ``refused_response``)."""
+        dispatcher.utter_message(
+            response=self.refusals.get(refused.code, self.refused_response),
+            order_id=order_ref,
+            **context.support(),
+        )
+        return []
 
     @abstractmethod
     def done(

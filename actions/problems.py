@@ -32,14 +32,16 @@ from actions.changes import (
 from actions.confirmed import ConfirmedChange
 from actions.reask import AskAction
 from actions.services.commerce import (
+    ChangeRefused,
     ClaimCreated,
     CommerceClient,
     CommerceError,
     Order,
     client_from_env,
 )
-from actions.support import RunContext, support_contact, tenant_of
+from actions.support import RunContext, hand_off, support_contact, tenant_of
 from actions.verification import UNAVAILABLE
+from guardrails.handoff.rules import Reason
 from merchants.policy import Remedy, load_policy
 
 SENT = frozenset(
@@ -374,6 +376,17 @@ class ActionReportProblem(ConfirmedChange[ClaimPlan, ClaimCreated]):
         return await client.create_claim(
             order_ref, plan.kind, plan.line_ids, plan.remedy, plan.description, key
         )
+
+    def refused(
+        self,
+        dispatcher: CollectingDispatcher,
+        context: RunContext,
+        order_ref: str,
+        refused: ChangeRefused,
+    ) -> list[EventType]:
+        """The order system would not take the claim: a person does, as the shopper is told."""
+        super().refused(dispatcher, context, order_ref, refused)
+        return hand_off(Reason.claim_refused)
 
     def done(
         self,

@@ -30,6 +30,7 @@ class Reason(str, Enum):
     legal_threat = "legal_threat"
     fraud_signal = "fraud_signal"
     claim_above_threshold = "claim_above_threshold"
+    claim_refused = "claim_refused"
     strong_anger = "strong_anger"
     verification_locked = "verification_locked"
     backend_down = "backend_down"

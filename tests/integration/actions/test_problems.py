@@ -455,7 +455,7 @@ async def test_a_claim_a_person_must_decide_is_handed_over_and_not_recorded(
     assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
 
-async def test_a_claim_the_backend_refuses_is_not_recorded_and_a_person_is_named(
+async def test_a_claim_the_backend_refuses_is_not_recorded_and_goes_to_a_person(
     writable_backend: Backend, store: Store, domain: dict[str, Any]
 ) -> None:
     sample = store.sample("paid")  # not sent: the backend takes no claim for it
@@ -469,6 +469,8 @@ async def test_a_claim_the_backend_refuses_is_not_recorded_and_a_person_is_named
     assert responses(dispatcher) == ["utter_problem_to_person"]
     assert dispatcher.messages[0]["order_id"] == sample["order_id"]
     assert dispatcher.messages[0]["support_email"] == load_policy().support.email
+    assert slot_updates(events)["handoff_reason"] == "claim_refused"  # what the shopper was told
+    assert events[-1] == {"event": "followup", "name": "action_hand_off", "timestamp": None}
     assert forgotten(events) >= set(CHANGE_DETAILS)
     assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
