@@ -57,7 +57,8 @@ Resolution = Picked | Tie | NoMatch
 NAME_WEIGHT = 1.0
 CATEGORY_WEIGHT = 0.6
 OPTION_WEIGHT = 0.8
-EXACT, PART_OF_COMPOUND, ONE_TYPO, TWO_TYPOS = 1.0, 0.75, 0.85, 0.7
+# "watch" fits a Wristwatch as well as a Smart Watch: with both, the shopper is asked.
+EXACT, PART_OF_COMPOUND, ONE_TYPO, TWO_TYPOS = 1.0, 1.0, 0.85, 0.7
 # A line needs at least this much (a distinctive word, typed with a typo, scores above it).
 MIN_SCORE = 0.3
 
@@ -258,7 +259,9 @@ def _score(words: Sequence[str], lines: Sequence[_Line], idf: dict[str, float]) 
                 continue
             exact_elsewhere = word in known and word not in line.terms
             best, best_term = 0.0, ""
-            for term, weight in line.terms.items():
+            if word in line.terms:  # the word itself, never a longer word that ends with it
+                best, best_term = line.terms[word] * idf[word], word
+            for term, weight in ({} if best else line.terms).items():
                 if exact_elsewhere and word != term and not term.endswith(word):
                     continue  # a catalogue word is no typo of another
                 quality = _match(word, term)
@@ -283,6 +286,7 @@ def _score(words: Sequence[str], lines: Sequence[_Line], idf: dict[str, float]) 
 class _Mention:
     picked: set[int] = field(default_factory=set)
     tied: set[int] = field(default_factory=set)
+    named: bool = False  # a product's name or type matched, not only an option
 
 
 def _resolve_part(
@@ -303,7 +307,8 @@ def _resolve_part(
         if ordinal is not None:
             mention.picked.add(ordinal)
         return mention
-    if previous and not any(scores.named[line.line.line_id] for line in pool):
+    mention.named = any(scores.named[line.line.line_id] for line in pool)
+    if previous and not mention.named:
         same_product = [line for line in pool if line.line.product_id in previous]
         pool = same_product or pool
     best = max(scores.score[line.line.line_id] for line in pool)
@@ -379,13 +384,18 @@ def _read(text: str, lines: Sequence[_Line], idf: dict[str, float]) -> _Mention:
     total = _Mention()
     previous: set[str] = set()
     by_id = {line.line.line_id: line.line for line in lines}
+    last = _Mention()
     for words in _parts(text):
         mention = _resolve_part(words, lines, idf, previous)
+        found = mention.picked | mention.tied
+        if found and not mention.named and found <= last.tied:
+            # "the hoodie, the lime one": the options choose among the lines just tied.
+            total.tied -= last.tied - found
         total.picked |= mention.picked
         total.tied |= mention.tied
-        named = mention.picked or mention.tied
-        if named:
-            previous = {by_id[i].product_id for i in named}
+        if found:
+            previous = {by_id[i].product_id for i in found}
+            last = mention
     total.tied -= total.picked
     return total
 
