@@ -571,7 +571,8 @@ def main() -> None:
         'so synonyms the catalogue does not use ("tee", "bike"), answers spread over several '
         "messages and free-form sentences are not measured here (the unit tests hold a few). "
         "The resolver was written alongside this generator: a perfect score says the templates "
-        "lie within what it was built for, not that every shopper's words do. The demo store never sells one product twice in an order, so for the "
+        "lie within what it was built for, not that every shopper's words do. The demo store "
+        "never sells one product twice in an order, so for the "
         "*same product* and *ties* families its orders get a second line of one of their "
         "products in another of its variants; τ-bench's orders have such lines already.",
     ]
