@@ -64,7 +64,7 @@ MIN_SCORE = 0.3
 
 _LINE_IDS = re.compile(r"^[\d,\s]+$")
 _SEPARATORS = re.compile(
-    r",|;|/(?!\w)|\n|&|\+|\b(?:and|plus|as well as|along with|together with|also|then)\b"
+    r",|;|/(?!\w)|\n|&|\b(?:and|plus|as well as|along with|together with|also|then)\b"
 )
 _STRONG_EXCLUSION = re.compile(
     r"\b(?:but not|and not|except(?: for)?|excluding|apart from|other than|besides|save for"

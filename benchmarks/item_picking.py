@@ -553,7 +553,8 @@ def main() -> None:
         "| family | store | phrasings | old | new |",
         "|---|---|---|---|---|",
         *rows,
-        f"| **all** | both | {len(cases)} | {rate(old)} | **{overall_new:.3f}** |",
+        f"| **all** | both | {len(cases)} | {sum(old) / len(old):.4f} ({sum(old)}) "
+        f"| **{overall_new:.4f}** ({sum(new)}) |",
         f"| all but ties (the old matcher cannot tie) | both | {len(no_ties)} "
         f"| {rate([old[i] for i in no_ties])} | {rate([new[i] for i in no_ties])} |",
         "",
