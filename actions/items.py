@@ -92,14 +92,15 @@ STOP_WORDS = frozenset(
     the their them then there these they thing things think this those thx to too two three
     four five up us wanna want wanted was we were what when where which while who why will
     with work working would wrong yes you your yeah first second third fourth fifth last whole
-    entire order please colour color style type version model variant
+    entire colour color style type version model variant
     """.split()
 )
-_SIZES = {"xs": "extra small", "s": "small", "m": "medium", "l": "large", "xl": "", "xxl": ""}
+# A size letter is also its word: "the large one" is the line in size L.
+_SIZE_WORDS = {"s": "small", "m": "medium", "l": "large"}
 _UNITS = (
     (r"millilit(?:er|re)s?|ml", "ml"),
     (r"lit(?:er|re)s?|l", "l"),
-    (r"inch(?:es)?|\"|in(?=\s|$)", "inch"),
+    (r"inch(?:es)?|\"", "inch"),
     (r"feet|foot|ft", "ft"),
     (r"gb", "gb"),
     (r"tb", "tb"),
@@ -139,7 +140,7 @@ def _unit(match: re.Match[str]) -> str:
     for pattern, canonical in _UNITS:
         if re.fullmatch(pattern, unit):
             return f" {number}{canonical} "
-    return match.group(0)  # pragma: no cover - every alternative of _UNIT is in _UNITS
+    return match.group(0)  # not reached: every alternative of _UNIT is one of _UNITS
 
 
 def _stem(word: str) -> str:
@@ -203,7 +204,7 @@ def _terms(line: OrderLine) -> dict[str, float]:
 
     def add(words: Iterable[str], weight: float) -> None:
         for word in words:
-            if word and word not in STOP_WORDS or word in _SIZES:
+            if word and word not in STOP_WORDS:
                 terms[word] = max(terms.get(word, 0.0), weight)
 
     name = words_of(line.product_name)
@@ -215,8 +216,8 @@ def _terms(line: OrderLine) -> dict[str, float]:
         words = words_of(str(value))
         add(words, OPTION_WEIGHT)
         add((a + b for a, b in pairwise(words)), OPTION_WEIGHT)
-        if len(words) == 1 and words[0] in _SIZES:
-            add(words_of(_SIZES[words[0]])[-1:], OPTION_WEIGHT)
+        if len(words) == 1 and words[0] in _SIZE_WORDS:
+            add([_SIZE_WORDS[words[0]]], OPTION_WEIGHT)
     return terms
 
 
