@@ -200,6 +200,7 @@ class _Line:
 
 
 def _terms(line: OrderLine) -> dict[str, float]:
+    """Every word a shopper may use for the line, weighted by where the line has it."""
     terms: dict[str, float] = {}
 
     def add(words: Iterable[str], weight: float) -> None:

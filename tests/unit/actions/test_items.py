@@ -11,8 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.changes
 import actions.problems
+import actions.returns
 from actions.items import NoMatch, Picked, Resolution, Tie, resolve_answer, resolve_items
 from actions.problems import ActionAskProblemItems, ValidateDeliveryProblemForm
+from actions.returns import ActionAskReturnItems, ValidateReturnForm
 from actions.services.commerce import Order, OrderLine
 
 
@@ -304,3 +306,54 @@ async def test_several_items_typed_at_which_item_are_all_taken(backend: OneOrder
     result, said = await _validate("the smart watch, the boots")
     assert result["problem_items"] == "1,6"
     assert said == []
+
+
+# ---- the returns form: the same reading over the lines that may go back -------------------
+
+
+@pytest.fixture
+def returns_backend(monkeypatch: pytest.MonkeyPatch) -> OneOrder:
+    client = OneOrder(TAU)
+    for module in (actions.returns, actions.changes):
+        monkeypatch.setattr(module, "client_from_env", lambda tenant=None: client)
+    return client
+
+
+def _return_tracker(*answers: str) -> Tracker:
+    tracker = _tracker(*answers)
+    for event in tracker.events:
+        if event.get("name") == "requested_slot":
+            event["value"] = "return_items"
+    tracker.slots["requested_slot"] = "return_items"
+    tracker.active_loop = {"name": "return_form"}
+    return tracker
+
+
+async def test_a_typed_list_at_which_item_to_return_picks_each_item(
+    returns_backend: OneOrder,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    result = await ValidateReturnForm().validate_return_items(
+        "the thermostat and the hiking boots", dispatcher, _return_tracker("x"), {}
+    )
+    assert result["return_items"] == "2,6"
+    assert dispatcher.messages == []
+
+
+async def test_which_t_shirt_to_return_is_asked_with_only_the_t_shirts(
+    returns_backend: OneOrder,
+) -> None:
+    tracker = _return_tracker("I want to send back the t-shirt")
+    dispatcher = CollectingDispatcher()
+    result = await ValidateReturnForm().validate_return_items(
+        "I want to send back the t-shirt", dispatcher, tracker, {}
+    )
+    assert result["return_items"] is None and dispatcher.messages == []
+    await ActionAskReturnItems().run(dispatcher, tracker, {})
+    [question] = dispatcher.messages
+    assert question["response"] == "utter_which_of_these_items"
+    assert [b["payload"] for b in question["buttons"]] == [
+        '/inform{"return_items":"3"}',
+        '/inform{"return_items":"4"}',
+        '/inform{"return_items":"3,4"}',
+    ]
