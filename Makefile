@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -101,7 +101,11 @@ bench: $(STAMP) $(MODEL) $(RAILS_MODEL) ## Benchmarks; numbers go to docs/benchm
 	$(PY) -m benchmarks.pii
 	$(PY) -m benchmarks.handoff
 	$(PY) -m benchmarks.fuzz
+	$(MAKE) --no-print-directory bench-items
 	$(MAKE) --no-print-directory bench-guardrails
+
+bench-items: $(STAMP) ## Which items a shopper means: the resolver against the old word matcher
+	$(PY) -m benchmarks.item_picking
 
 bench-guardrails: $(STAMP) $(RAILS_MODEL) $(LLM_STAMP) ## Rails against attacks, the fact lock's mutation suite, policy answers, the model's speed
 	$(PY) -m benchmarks.guardrails_input

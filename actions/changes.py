@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.items import Resolution, Tie, resolve_answer, tie_labels
 from actions.services.commerce import CommerceError, Order, OrderLine, client_from_env
 from actions.support import apologise_backend_down, status_words, support_contact, tenant_of
 from actions.verification import (
@@ -315,26 +316,73 @@ async def order_or_apologise(dispatcher: CollectingDispatcher, tracker: Tracker)
         return None
 
 
-# Words that mean every item of the order.
-ALL_WORDS = ("all", "both", "everything", "whole order", "every")
-
-
 def describe_line(line: OrderLine) -> str:
     options = ", ".join(str(v) for v in line.options.values())
     return f"{line.product_name}" + (f" ({options})" if options else "")
 
 
-def pick_lines(text: str, lines: list[OrderLine]) -> list[int]:
-    """Which of ``lines`` the shopper means: ids from a button, "all", or product words."""
-    lowered = text.lower().strip()
-    if re.fullmatch(r"[\d,\s]+", lowered):
-        wanted = {int(x) for x in re.findall(r"\d+", lowered)}
-        return [line.line_id for line in lines if line.line_id in wanted]
-    if any(w in lowered for w in ALL_WORDS):
-        return [line.line_id for line in lines]
-    words = {w for w in re.findall(r"[a-z]+", lowered) if len(w) > 2}
-    return [
-        line.line_id
-        for line in lines
-        if words & set(re.findall(r"[a-z]+", describe_line(line).lower()))
+def item_answers(tracker: Tracker, slot: str) -> list[str]:
+    """The shopper's answers to ``slot`` in a row, oldest first, the latest message included.
+
+    A button's answer is its payload's value (``"3,5"``), typed words as typed. The answer
+    before the latest one matters when it tied lines: "the red one" answers which of them.
+    """
+    answers: list[str] = []
+    requested = None
+    for event in tracker.events:
+        if event.get("event") == "slot" and event.get("name") == "requested_slot":
+            requested = event.get("value")
+        elif event.get("event") == "user":
+            answers = [*answers, _answer_text(event, slot)] if requested == slot else []
+    return answers
+
+
+def _answer_text(event: dict[str, Any], slot: str) -> str:
+    text = str(event.get("text") or "")
+    if not text.startswith("/"):
+        return text
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    return next((str(e.get("value")) for e in entities if e.get("entity") == slot), text)
+
+
+def resolve_item_answer(
+    text: str, lines: list[OrderLine], tracker: Tracker, slot: str
+) -> Resolution:
+    """``text`` read as the answer to "which item?", after an earlier answer that tied lines."""
+    answers = item_answers(tracker, slot)
+    earlier = answers[-2] if len(answers) > 1 else None
+    return resolve_answer(text, lines, earlier)
+
+
+def ask_which_of_tied(
+    dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, lines: list[OrderLine]
+) -> bool:
+    """Asks which of the tied lines the shopper's latest answer meant; False if none tied.
+
+    One question listing only those lines, as buttons; each button keeps the lines the same
+    answer named without doubt, and "All of these" takes every tied line.
+    """
+    answers = item_answers(tracker, slot)
+    if not answers:
+        return False
+    result = resolve_answer(answers[-1], lines, answers[-2] if len(answers) > 1 else None)
+    if not isinstance(result, Tie):
+        return False
+    tied = [line for line in lines if line.line_id in result.candidates]
+    labels = tie_labels(tied)
+
+    def payload(ids: list[int]) -> str:
+        value = ",".join(str(i) for i in sorted({*result.picked, *ids}))
+        return f'/inform{{"{slot}":"{value}"}}'
+
+    buttons = [
+        {"title": label, "payload": payload([line.line_id])}
+        for label, line in zip(labels, tied, strict=True)
     ]
+    buttons.append({"title": "All of these", "payload": payload(list(result.candidates))})
+    dispatcher.utter_message(
+        response="utter_which_of_these_items",
+        items=", ".join(labels[:-1]) + " or " + labels[-1],
+        buttons=buttons,
+    )
+    return True

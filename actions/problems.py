@@ -23,13 +23,15 @@ from rasa_sdk.types import DomainDict
 from actions.changes import (
     BACKED_OUT,
     ChangeForm,
+    ask_which_of_tied,
     confirm_buttons,
     describe_line,
     is_backing_out,
     order_or_apologise,
-    pick_lines,
+    resolve_item_answer,
 )
 from actions.confirmed import ConfirmedChange
+from actions.items import NoMatch, Picked
 from actions.reask import AskAction
 from actions.services.commerce import (
     ChangeRefused,
@@ -185,10 +187,13 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
             )
         except CommerceError:
             return {"problem_items": None, "lookup_blocked": UNAVAILABLE}
-        picked = pick_lines(text, list(order.lines))
-        if not picked:
-            dispatcher.utter_message(response="utter_return_item_not_found")
+        result = resolve_item_answer(text, list(order.lines), tracker, "problem_items")
+        if not isinstance(result, Picked):
+            if isinstance(result, NoMatch):
+                dispatcher.utter_message(response="utter_return_item_not_found")
+            # A tie: the question is asked again, listing only the tied items.
             return {"problem_items": None}
+        picked = list(result.line_ids)
         return {
             "problem_items": ",".join(map(str, picked)),
             **await self._needs_person(dispatcher, tracker, order, picked),
@@ -268,7 +273,7 @@ class ActionAskProblemKind(AskAction):
 
 
 class ActionAskProblemItems(AskAction):
-    """Lists the order's items as buttons."""
+    """Lists the order's items as buttons, or only those the last answer tied."""
 
     slot = "problem_items"
 
@@ -278,6 +283,8 @@ class ActionAskProblemItems(AskAction):
         order = await order_or_apologise(dispatcher, tracker)
         if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
+        if ask_which_of_tied(dispatcher, tracker, self.slot, list(order.lines)):
+            return []
         buttons = [
             {"title": describe_line(li), "payload": f'/inform{{"problem_items":"{li.line_id}"}}'}
             for li in order.lines

@@ -22,13 +22,15 @@ from rasa_sdk.types import DomainDict
 from actions.changes import (
     BACKED_OUT,
     ChangeForm,
+    ask_which_of_tied,
     confirm_buttons,
     describe_line,
     is_backing_out,
     order_or_apologise,
-    pick_lines,
+    resolve_item_answer,
 )
 from actions.confirmed import ConfirmedChange, slot_text
+from actions.items import NoMatch, Picked
 from actions.options import GIFT_CARD, decode_swaps, describe_swap, total_difference
 from actions.reask import AskAction
 from actions.services.commerce import (
@@ -192,11 +194,13 @@ class ValidateReturnForm(OptionChangeValidation, ChangeForm, FormValidationActio
         lines, _ = returnable_lines(
             order, load_policy(tenant=tenant_of(tracker)), datetime.now(timezone.utc)
         )
-        picked = pick_lines(text, lines)
-        if not picked:
+        result = resolve_item_answer(text, lines, tracker, "return_items")
+        if isinstance(result, Picked):
+            return {"return_items": ",".join(str(i) for i in result.line_ids)}
+        if isinstance(result, NoMatch):
             dispatcher.utter_message(response="utter_return_item_not_found")
-            return {"return_items": None}
-        return {"return_items": ",".join(str(i) for i in picked)}
+        # A tie: the question is asked again, listing only the tied items.
+        return {"return_items": None}
 
     async def validate_return_reason(
         self,
@@ -245,7 +249,7 @@ class ValidateReturnForm(OptionChangeValidation, ChangeForm, FormValidationActio
 
 
 class ActionAskReturnItems(AskAction):
-    """Lists the order's returnable items as buttons."""
+    """Lists the order's returnable items as buttons, or only those the last answer tied."""
 
     slot = "return_items"
 
@@ -258,6 +262,8 @@ class ActionAskReturnItems(AskAction):
         lines, _ = returnable_lines(
             order, load_policy(tenant=tenant_of(tracker)), datetime.now(timezone.utc)
         )
+        if ask_which_of_tied(dispatcher, tracker, self.slot, lines):
+            return []
         buttons = [
             {"title": describe_line(line), "payload": f'/inform{{"return_items":"{line.line_id}"}}'}
             for line in lines

@@ -73,6 +73,7 @@ def test_the_walker_sees_lazy_imports_inside_functions(tmp_path: Path) -> None:
 SHARED_DIALOGUE = {
     "changes",
     "confirmed",
+    "items",
     "knowledge",
     "options",
     "reask",
