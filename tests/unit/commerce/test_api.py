@@ -10,22 +10,18 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from commerce import errors
-from commerce.api import (
-    ERROR_ANSWERS,
+from commerce.api import ERROR_ANSWERS, domain_error_response
+from commerce.changes import ClaimInput, ItemSwap, ReturnInput
+from commerce.errors import CustomerNotFound
+from commerce.requests import (
     BadRequest,
-    domain_error_response,
-    dumps,
     idempotency_key,
-    iso_date,
-    iso_time,
-    money,
     parse_claim,
     parse_days,
     parse_limit,
     parse_return,
 )
-from commerce.changes import ClaimInput, ItemSwap, ReturnInput
-from commerce.errors import CustomerNotFound
+from commerce.serialize import dumps, iso_date, iso_time, money
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,12 @@ def test_when_health_or_the_document_itself_is_fetched_then_no_token_is_needed()
 def test_when_statuses_are_documented_then_they_are_exactly_the_contract_statuses() -> None:
     schemas = build_openapi()["components"]["schemas"]
 
-    assert schemas["OrderStatus"]["enum"] == list(ORDER_STATUSES)
+    for shape, key in (
+        ("Order", "status"),
+        ("OrderSummary", "status"),
+        ("ReturnRequest", "order_status"),
+    ):
+        assert schemas[shape]["properties"][key]["enum"] == list(ORDER_STATUSES)
 
 
 def test_when_built_with_a_server_url_then_it_is_advertised() -> None:
