@@ -71,6 +71,7 @@ class Shape(BaseModel):
 
     class Config:
         extra = Extra.forbid
+        copy_on_model_validation = "none"  # a shape is built once and never changed
 
         @staticmethod
         def schema_extra(schema: dict[str, Any], model: type[BaseModel]) -> None:

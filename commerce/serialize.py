@@ -38,7 +38,8 @@ def _encode(value: Any, out: list[str]) -> None:
     elif isinstance(value, int | float | str):
         out.append(json.dumps(value, ensure_ascii=False))
     elif isinstance(value, BaseModel):
-        _encode(value.dict(exclude_unset=True), out)
+        fields = value.__fields_set__
+        _encode({name: getattr(value, name) for name in value.__fields__ if name in fields}, out)
     elif isinstance(value, Mapping):
         out.append("{")
         for index, (key, item) in enumerate(value.items()):
