@@ -3,8 +3,9 @@
 A body is read in two steps, as before: `read_json_object` (400 `invalid_json` for text that
 is not JSON, 422 `invalid_request` for JSON that is not an object), then `parse_body` into its
 model, whose first broken rule becomes a 422 `invalid_request` naming the field
-(`line_ids[1]: must be a positive integer.`). A model may answer problems inside one of its
-fields with another code (an address: `invalid_address`). The models are also the request
+(`reason: must be at most 200 characters.`). A model may name the domain error that problems
+inside one of its fields raise instead (an address: `InvalidAddress`), so the error table of
+`commerce.api` answers them like the same problem found deeper down. The models are also the request
 schemas of the OpenAPI document, so a documented limit is the enforced one.
 """
 
@@ -20,7 +21,7 @@ from pydantic import Field, StrictInt, StrictStr, ValidationError, root_validato
 
 from commerce import changes as domain
 from commerce.config import MERCHANT_KEY
-from commerce.errors import InvalidAddress
+from commerce.errors import CommerceError, InvalidAddress
 from commerce.models import CANCEL_REASONS, CLAIM_KINDS, CLAIM_REMEDIES, RETURN_RESOLUTIONS
 from commerce.schemas import Body, choice, example
 
@@ -158,7 +159,7 @@ class NewAddress(Body):
 class AddressChangeRequest(Body):
     """The new shipping address."""
 
-    ERROR_CODES: ClassVar[dict[str, str]] = {"address": "invalid_address"}
+    FIELD_ERRORS: ClassVar[dict[str, type[CommerceError]]] = {"address": InvalidAddress}
 
     address: NewAddress
 
@@ -317,8 +318,9 @@ def parse_body(model: type[ModelT], body: Mapping[str, Any]) -> ModelT:
     """`body` as `model`, or the first rule it breaks as a 422 naming the field.
 
     Raises:
-        BadRequest: `invalid_request`, or the code the model gives problems inside one of its
-            fields (`ERROR_CODES`, e.g. `invalid_address`).
+        BadRequest: 422 `invalid_request`.
+        CommerceError: the domain error a model names for problems inside one of its fields
+            (`FIELD_ERRORS`: an address's `InvalidAddress`), answered through `ERROR_ANSWERS`.
     """
     try:
         return model.parse_obj(body)
@@ -326,12 +328,12 @@ def parse_body(model: type[ModelT], body: Mapping[str, Any]) -> ModelT:
         first = error.errors()[0]
         location = tuple(first["loc"])
         where, message = _where(location), _message(first)
-        codes: dict[str, str] = getattr(model, "ERROR_CODES", {})
-        inner = len(location) > 1 and str(location[0]) in codes
-        code = codes[str(location[0])] if inner else "invalid_request"
         if where and not message.startswith(where):
             message = f"{where}: {message}"
-        raise BadRequest(422, code, message) from None
+        field_errors: dict[str, type[CommerceError]] = getattr(model, "FIELD_ERRORS", {})
+        if len(location) > 1 and str(location[0]) in field_errors:
+            raise field_errors[str(location[0])](message) from None
+        raise invalid_request(message) from None
 
 
 def parse_return(body: Mapping[str, Any]) -> domain.ReturnInput:
