@@ -322,8 +322,11 @@ def parse_body(model: type[ModelT], body: Mapping[str, Any]) -> ModelT:
         CommerceError: the domain error a model names for problems inside one of its fields
             (`FIELD_ERRORS`: an address's `InvalidAddress`), answered through `ERROR_ANSWERS`.
     """
+    # unknown keys are ignored anyway; leaving them out keeps one named like pydantic's own
+    # `__init__` argument from clashing with it (a TypeError, answered as our bug)
+    known = {key: value for key, value in body.items() if key in model.__fields__}
     try:
-        return model.parse_obj(body)
+        return model.parse_obj(known)
     except ValidationError as error:
         first = error.errors()[0]
         location = tuple(first["loc"])

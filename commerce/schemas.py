@@ -32,8 +32,7 @@ from commerce.models import (
     SHIPMENT_STATUSES,
     TRACKING_EVENT_STATUSES,
 )
-
-RECOMMENDATION_SOURCES = ("copurchase", "content", "popularity")
+from recommender.engine import SOURCES as RECOMMENDATION_SOURCES
 
 
 def _openapi_schema(schema: dict[str, Any], model: type[BaseModel], *, closed: bool) -> None:
@@ -67,7 +66,8 @@ def _check_choice(value: Any, field: ModelField) -> Any:
 
 
 class Shape(BaseModel):
-    """An answer's shape: every field is sent, and nothing else."""
+    """An answer's shape: the listed keys and nothing else (a field with a default may be left
+    out: a card's `balance`)."""
 
     class Config:
         extra = Extra.forbid

@@ -71,10 +71,17 @@ def test_when_a_nested_field_is_wrong_then_its_path_is_named() -> None:
     assert _refusal(ReturnCreateRequest, body).message == "exchanges[1].new_sku: must not be empty."
 
 
-def test_when_a_body_carries_unknown_keys_then_they_are_ignored() -> None:
-    parsed = parse_body(ReturnCreateRequest, {**RETURN, "note": "from the web form"})
+@pytest.mark.parametrize("key", ["note", "__pydantic_self__", "__fields_set__"])
+def test_when_a_body_carries_unknown_keys_then_they_are_ignored(key: str) -> None:
+    parsed = parse_body(ReturnCreateRequest, {**RETURN, key: "from the web form"})
 
     assert parsed.to_input().line_ids == (1,)
+
+
+def test_when_a_nested_object_carries_a_key_pydantic_reserves_then_it_is_a_422() -> None:
+    body = {"changes": [{"__pydantic_self__": 1}], "payment_method_id": "PM-1"}
+
+    assert _refusal(ItemChangeRequest, body).code == "invalid_request"
 
 
 def test_when_the_address_is_not_an_object_then_it_is_an_invalid_request() -> None:
