@@ -3,7 +3,7 @@
 A body is read in two steps, as before: `read_json_object` (400 `invalid_json` for text that
 is not JSON, 422 `invalid_request` for JSON that is not an object), then `parse_body` into its
 model, whose first broken rule becomes a 422 `invalid_request` naming the field
-(`reason: must be at most 200 characters.`). A model may name the domain error that problems
+(`reason must be at most 200 characters.`). A model may name the domain error that problems
 inside one of its fields raise instead (an address: `InvalidAddress`), so the error table of
 `commerce.api` answers them like the same problem found deeper down. The models are also the request
 schemas of the OpenAPI document, so a documented limit is the enforced one.
@@ -330,9 +330,9 @@ def parse_body(model: type[ModelT], body: Mapping[str, Any]) -> ModelT:
     except ValidationError as error:
         first = error.errors()[0]
         location = tuple(first["loc"])
-        where, message = _where(location), _message(first)
-        if where and not message.startswith(where):
-            message = f"{where}: {message}"
+        message = _message(first)
+        if location[-1] != "__root__":  # a field's rule reads after its name; a model's alone
+            message = f"{_where(location)} {message}"
         field_errors: dict[str, type[CommerceError]] = getattr(model, "FIELD_ERRORS", {})
         if len(location) > 1 and str(location[0]) in field_errors:
             raise field_errors[str(location[0])](message) from None

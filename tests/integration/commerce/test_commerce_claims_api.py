@@ -165,7 +165,7 @@ async def test_when_a_claim_field_breaks_its_rule_then_the_answer_names_it_and_n
     reply = await post_change(order.id, "claims", body)
 
     assert (reply.status, reply.body["error"]["code"]) == (422, "invalid_request")
-    assert reply.body["error"]["message"] == "description: must be at most 2000 characters."
+    assert reply.body["error"]["message"] == "description must be at most 2000 characters."
     assert count(store, Claim) == claims
 
 
