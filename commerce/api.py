@@ -40,6 +40,14 @@ from commerce.errors import (
 )
 from commerce.idempotency import Answer, IdempotentRequest, body_hash
 from commerce.models import Claim, Customer, Order
+from commerce.queries import (
+    ClaimListQuery,
+    ClickListQuery,
+    CustomerLookup,
+    OrderListQuery,
+    RecommendationQuery,
+    parse_query,
+)
 from commerce.recommendations import SERVICE_KEY
 from commerce.repository import CommerceRepository
 from commerce.requests import (
@@ -55,12 +63,6 @@ from commerce.requests import (
     idempotency_key,
     invalid_request,
     parse_body,
-    parse_days,
-    parse_limit,
-    query_id,
-    query_mention,
-    query_merchant,
-    query_recommendation_limit,
     read_json_object,
 )
 from commerce.schemas import (
@@ -182,10 +184,9 @@ async def find_customer(request: web.Request) -> web.Response:
     A lookup value that cannot match (a phone with too few digits) answers like one that does
     not match: 404.
     """
-    email = request.query.get("email", "")
-    name = request.query.get("name", "")
-    postcode = request.query.get("postcode", "")
-    phone = request.query.get("phone", "")
+    query = parse_query(CustomerLookup, request.query)
+    email, name = query.email or "", query.name or ""
+    postcode, phone = query.postcode or "", query.phone or ""
     repository = request.app[REPOSITORY_KEY]
     lookups: dict[tuple[bool, ...], Callable[[], Awaitable[Customer]]] = {
         (False, False, False, True): lambda: repository.find_customer_by_phone(phone),
@@ -209,7 +210,7 @@ async def find_customer(request: web.Request) -> web.Response:
 
 
 async def list_customer_orders(request: web.Request) -> web.Response:
-    limit = parse_limit(request.query.get("limit"))
+    limit = parse_query(OrderListQuery, request.query).limit
     orders = await request.app[REPOSITORY_KEY].list_customer_orders(
         request.match_info["customer_id"], limit
     )
@@ -232,7 +233,7 @@ async def list_customer_refunds(request: web.Request) -> web.Response:
 
 
 async def list_customer_claims(request: web.Request) -> web.Response:
-    days = parse_days(request.query.get("days"))
+    days = parse_query(ClaimListQuery, request.query).days
     claims = await request.app[REPOSITORY_KEY].list_customer_claims(
         request.match_info["customer_id"], days
     )
@@ -357,20 +358,19 @@ async def file_claim(request: web.Request) -> web.Response:
 async def get_recommendations(request: web.Request) -> web.Response:
     """`GET /api/v1/recommendations?customer_id=&product_id=&about=&limit=&merchant=`."""
     service = request.app[SERVICE_KEY]
-    merchant = query_merchant(request.query.get("merchant"))
-    customer_id = query_id(request.query.get("customer_id"), "customer_id")
-    product_id = query_id(request.query.get("product_id"), "product_id")
-    about = query_mention(request.query.get("about"))
+    query = parse_query(RecommendationQuery, request.query)
     try:
-        policy = service.policy_for(merchant)
+        policy = service.policy_for(query.merchant)
     except MerchantNotFound:
         known = ", ".join(sorted(service.merchants))
         raise MerchantNotFound(
-            f"This backend has no recommendation rules for merchant {merchant!r} "
+            f"This backend has no recommendation rules for merchant {query.merchant!r} "
             f"(it serves: {known})"
         ) from None
-    limit = query_recommendation_limit(request.query.get("limit"), policy.max_results)
-    suggestions = await service.suggest(customer_id, product_id, limit, about, policy)
+    limit = query.limit or policy.max_results
+    suggestions = await service.suggest(
+        query.customer_id, query.product_id, limit, query.about, policy
+    )
     return json_response(serialize_suggestions(suggestions))
 
 
@@ -385,8 +385,6 @@ async def post_click(request: web.Request) -> web.Response:
 
 async def get_clicks(request: web.Request) -> web.Response:
     """`GET /api/v1/recommendations/clicks?customer_id=`: what a shopper picked."""
-    customer_id = query_id(request.query.get("customer_id"), "customer_id")
-    if customer_id is None:
-        raise invalid_request("customer_id is required.")
+    customer_id = parse_query(ClickListQuery, request.query).customer_id
     clicks = await request.app[SERVICE_KEY].clicks(customer_id)
     return json_response(ClickList(clicks=[serialize_click(click) for click in clicks]))

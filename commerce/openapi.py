@@ -1,9 +1,9 @@
 """The OpenAPI 3.0 document of the service, generated from the route table and the models.
 
-Paths come from `commerce.routes.ROUTES` (method, path, summary, parameters, request model,
-answer model, refusals); `components.schemas` from pydantic's schema of the models those rows
-name. Handlers parse with the same request models and answer with the same shapes, so the
-document describes what the service does rather than what someone remembered to write.
+Paths come from `commerce.routes.ROUTES` (method, path, summary, parameters, query and
+request models, answer model, refusals); `components.schemas` from pydantic's schema of the
+models those rows name. Handlers parse with the same models and answer with the same shapes,
+so the document describes what the service does rather than what someone remembered to write.
 """
 
 from __future__ import annotations
@@ -55,6 +55,24 @@ def _parameter(param: Param) -> Schema:
     return shown
 
 
+def _query_parameters(model: type[BaseModel]) -> list[Schema]:
+    """A query model's fields as parameters: the field's schema, its words and example."""
+    properties = model.schema()["properties"]
+    shown = []
+    for name, field in model.__fields__.items():
+        schema = dict(properties[name])
+        schema.pop("nullable", None)  # an absent parameter is the query's "null"
+        parameter: Schema = {"name": name, "in": "query", "required": field.required}
+        if "description" in schema:
+            parameter["description"] = schema.pop("description")
+        example = schema.pop("example", None)
+        parameter["schema"] = schema
+        if example is not None:
+            parameter["example"] = example
+        shown.append(parameter)
+    return shown
+
+
 def _operation(route: Route) -> Schema:
     answer = _json(route.answer, route.answered)
     if route.change:
@@ -70,8 +88,11 @@ def _operation(route: Route) -> Schema:
     if route.description:
         operation["description"] = route.description
     operation["security"] = SECURED if route.secured else []
-    if route.params:
-        operation["parameters"] = [_parameter(param) for param in route.params]
+    parameters = [_parameter(param) for param in route.params]
+    if route.query is not None:
+        parameters += _query_parameters(route.query)
+    if parameters:
+        operation["parameters"] = parameters
     if route.body is not None:
         operation["requestBody"] = {"required": True, "content": _json(route.body, "")["content"]}
     operation["responses"] = responses

@@ -1,4 +1,4 @@
-"""What callers send: request bodies as pydantic models, and the header and query values.
+"""What callers send: request bodies as pydantic models, and the idempotency key.
 
 A body is read in two steps, as before: `read_json_object` (400 `invalid_json` for text that
 is not JSON, 422 `invalid_request` for JSON that is not an object), then `parse_body` into its
@@ -20,23 +20,16 @@ from aiohttp import web
 from pydantic import Field, StrictInt, StrictStr, ValidationError, root_validator, validator
 
 from commerce import changes as domain
-from commerce.config import MERCHANT_KEY
 from commerce.errors import CommerceError, InvalidAddress
 from commerce.models import CANCEL_REASONS, CLAIM_KINDS, CLAIM_REMEDIES, RETURN_RESOLUTIONS
 from commerce.schemas import Body, choice, example
 
-DEFAULT_ORDER_LIST_LIMIT = 5
-DEFAULT_CLAIM_DAYS = 90
 MAX_REASON_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 2000
 MAX_LINES_PER_REQUEST = 50
-MAX_RECOMMENDATIONS = 10
-MAX_MENTION = 60
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x20-\x7e]{1,100}$")
-_UNSIGNED_INT = re.compile(r"^[0-9]{1,6}$")
 _ID = re.compile(r"^[A-Za-z0-9_#.\-]{1,64}$")
-_MENTION = re.compile(r"^[\w \-']+$")
 
 ModelT = TypeVar("ModelT", bound=Body)
 
@@ -368,59 +361,3 @@ def idempotency_key(request: web.Request) -> str:
             f"{IDEMPOTENCY_HEADER} must be 1 to 100 printable ASCII characters.",
         )
     return key
-
-
-# --- Query values ----------------------------------------------------------------------
-
-
-def parse_limit(raw: str | None) -> int:
-    """`limit` as an integer; range checks belong to the repository."""
-    if raw is None:
-        return DEFAULT_ORDER_LIST_LIMIT
-    if not _UNSIGNED_INT.match(raw.strip()):
-        raise invalid_request("limit must be an integer between 1 and 50.")
-    return int(raw.strip())
-
-
-def parse_days(raw: str | None) -> int:
-    """`days` as an integer; range checks belong to the repository."""
-    if raw is None:
-        return DEFAULT_CLAIM_DAYS
-    if not _UNSIGNED_INT.match(raw.strip()):
-        raise invalid_request("days must be an integer between 1 and 3650.")
-    return int(raw.strip())
-
-
-def query_id(raw: str | None, name: str) -> str | None:
-    """An optional id from the query: None when absent, else it must look like one."""
-    if raw is None:
-        return None
-    if not _ID.match(raw.strip()):
-        raise invalid_request(f"{name} must be 1 to 64 letters, digits or -_#.")
-    return raw.strip()
-
-
-def query_mention(raw: str | None) -> str | None:
-    """What the shopper called a product: up to 60 characters of plain text."""
-    if raw is None or not raw.strip():
-        return None
-    if len(raw) > MAX_MENTION or not _MENTION.match(raw):
-        raise invalid_request(f"about must be up to {MAX_MENTION} letters, digits, spaces or -'.")
-    return raw.strip()
-
-
-def query_merchant(raw: str | None) -> str | None:
-    """A merchant's key (a tenant of `channels/tenants.yml`), when the request names one."""
-    if raw is None:
-        return None
-    if not MERCHANT_KEY.match(raw.strip()):
-        raise invalid_request("merchant must be 1 to 63 lower-case letters, digits or dashes.")
-    return raw.strip()
-
-
-def query_recommendation_limit(raw: str | None, default: int) -> int:
-    if raw is None:
-        return default
-    if not raw.strip().isdigit() or not 1 <= int(raw.strip()) <= MAX_RECOMMENDATIONS:
-        raise invalid_request(f"limit must be an integer between 1 and {MAX_RECOMMENDATIONS}.")
-    return int(raw.strip())

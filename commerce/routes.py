@@ -16,6 +16,13 @@ from aiohttp.typedefs import Handler
 from pydantic import BaseModel
 
 from commerce import api
+from commerce.queries import (
+    ClaimListQuery,
+    ClickListQuery,
+    CustomerLookup,
+    OrderListQuery,
+    RecommendationQuery,
+)
 from commerce.requests import (
     IDEMPOTENCY_HEADER,
     AddressChangeRequest,
@@ -49,7 +56,7 @@ API_PREFIX = "/api/v1"
 
 @dataclass(frozen=True)
 class Param:
-    """A path, query or header parameter, as the document shows it."""
+    """A path or header parameter, as the document shows it."""
 
     name: str
     location: str
@@ -63,6 +70,7 @@ class Param:
 class Route:
     """One operation: what serves it, what it reads and answers, and how it refuses.
 
+    `params` are the path and header parameters, `query` the model of the query string;
     `errors` maps each 4xx status to the codes behind it; a route with `secured` adds 401, a
     `change` documents the replay header on its answer.
     """
@@ -76,6 +84,7 @@ class Route:
     answered: str
     description: str | None = None
     params: tuple[Param, ...] = ()
+    query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     status: int = 200
     also: Mapping[int, str] = field(default_factory=dict)
@@ -258,13 +267,8 @@ CHANGES = (
 )
 
 
-def _query(name: str, description: str | None, example: str, **schema: Any) -> Param:
-    return Param(name, "query", description, example, schema={"type": "string", **schema})
-
-
 RECOMMENDATIONS = f"{API_PREFIX}/recommendations"
 CUSTOMERS = f"{API_PREFIX}/customers"
-SHOPPER = _query("customer_id", "The shopper (omit for popular items).", "C-10023")
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/health", api.health, "health", "Liveness check.", Health,
@@ -294,10 +298,7 @@ ROUTES: tuple[Route, ...] = (
           "case-insensitive with spaces collapsed, postcode compared like verification), or "
           "`email` and `postcode` together (the postcode of the customer's address or of one "
           "their orders shipped to; a wrong pair is 404 whichever half is wrong).",
-          params=(_query("email", None, "jane.doe@example.com", format="email"),
-                  _query("phone", None, "+14155550101"),
-                  _query("name", None, "Noah Brown"),
-                  _query("postcode", None, "80279")),
+          query=CustomerLookup,
           errors={404: "No customer (or more than one) matches (`customer_not_found`).",
                   422: "None of the documented combinations of `email`, `phone`, `name` and "
                   "`postcode` was given (`invalid_request`)."}),
@@ -307,9 +308,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{CUSTOMERS}/{{customer_id}}/orders", api.list_customer_orders,
           "listCustomerOrders", "A customer's most recent orders, newest first.", OrderList,
           "Up to `limit` orders.",
-          params=(CUSTOMER_ID,
-                  Param("limit", "query", schema={"type": "integer", "minimum": 1,
-                                                  "maximum": 50, "default": 5})),
+          params=(CUSTOMER_ID,), query=OrderListQuery,
           errors={404: NO_CUSTOMER,
                   422: "`limit` is not an integer in 1..50 (`invalid_request`)."}),
     Route("GET", f"{CUSTOMERS}/{{customer_id}}/payment-methods",
@@ -323,9 +322,7 @@ ROUTES: tuple[Route, ...] = (
           "listCustomerClaims", "The customer's claims of the last `days` days, newest first.",
           ClaimList, "The claims.",
           description="For the assistant's fraud signal (many recent claims).",
-          params=(CUSTOMER_ID,
-                  Param("days", "query", schema={"type": "integer", "minimum": 1,
-                                                 "maximum": 3650, "default": 90})),
+          params=(CUSTOMER_ID,), query=ClaimListQuery,
           errors={404: NO_CUSTOMER,
                   422: "`days` is not an integer in 1..3650 (`invalid_request`)."}),
     Route("GET", f"{API_PREFIX}/products/{{product_id}}", api.get_product, "getProduct",
@@ -335,18 +332,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", RECOMMENDATIONS, api.get_recommendations, "getRecommendations",
           "Suggestions for a shopper, each with its reason.", RecommendationList,
           "The suggestions, best first.",
-          params=(SHOPPER,
-                  _query("product_id", "What the suggestions should go with.", "P-1042"),
-                  _query("about", "What the shopper called it (up to 60 characters): the "
-                         "newest product they bought whose name or category has these words, "
-                         "else the best-selling such product. Ignored with product_id, or when "
-                         "nothing matches.", "tent"),
-                  _query("limit", "1..10, default the policy's max_results.", "3"),
-                  _query("merchant", "The merchant (tenant key) the shopper is talking to: "
-                         "its policy file's rules apply. Omitted: the backend's own policy "
-                         "(MERCHANT_POLICY). A backend that serves one merchant (no "
-                         "MERCHANT_POLICIES) applies its own policy to every request.",
-                         "outdoor")),
+          query=RecommendationQuery,
           errors={404: "Unknown customer (`customer_not_found`) or product "
                   "(`product_not_found`).",
                   422: "A malformed id, about, limit or merchant (`invalid_request`), or a "
@@ -362,7 +348,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{RECOMMENDATIONS}/clicks", api.get_clicks, "listRecommendationClicks",
           "The suggestions a shopper picked, newest first (at most 100).", ClickList,
           "The clicks.",
-          params=(Param("customer_id", "query", "The shopper.", "C-10023", required=True),),
+          query=ClickListQuery,
           errors={404: NO_CUSTOMER,
                   422: "customer_id is missing or malformed (`invalid_request`)."}),
 )  # fmt: skip
