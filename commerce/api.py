@@ -1,9 +1,10 @@
 """HTTP handlers of the v1 API, and the status code each domain error answers with.
 
-Handlers read the request into the models of `commerce.requests`, call the repository, and
-answer with the shapes of `commerce.serialize`; the route table (`commerce.routes`) pairs
-each with its path and documentation. They raise, and the error middleware of `commerce.app`
-answers through `ERROR_ANSWERS` (decision 20).
+Handlers read the query and body into the models of `commerce.queries` and
+`commerce.requests`, call the repository, and answer with the shapes `commerce.serialize`
+builds; the route table (`commerce.routes`) pairs each with its path and documentation.
+They raise, and the error middleware of `commerce.app` answers through `ERROR_ANSWERS`
+(decision 20).
 
 Every change (`POST` other than verify) follows one path: the `Idempotency-Key` header is
 checked, the body parsed into its model (a broken rule is `422 invalid_request`), and the
