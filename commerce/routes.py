@@ -70,9 +70,11 @@ class Param:
 class Route:
     """One operation: what serves it, what it reads and answers, and how it refuses.
 
-    `params` are the path and header parameters, `query` the model of the query string;
-    `errors` maps each 4xx status to the codes behind it; a route with `secured` adds 401, a
-    `change` documents the replay header on its answer.
+    `answer` is the shape sent with `status` (None: any JSON object) and `answered` says what
+    it means; `also` lists other success statuses with the same shape. `params` are the path
+    and header parameters, `query` the model of the query string. `errors` describes each 4xx
+    status with the codes behind it; a `secured` route adds 401, and a `change` documents the
+    replay header on its answer.
     """
 
     method: str
