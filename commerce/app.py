@@ -10,24 +10,20 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from commerce.api import (
-    API_PREFIX,
-    REPOSITORY_KEY,
-    BadRequest,
-    domain_error_response,
-    setup_routes,
-)
+from commerce.api import OPENAPI_KEY, REPOSITORY_KEY, domain_error_response
 from commerce.config import CommerceConfig
 from commerce.db import Database
 from commerce.errors import CommerceError
+from commerce.openapi import build_openapi
 from commerce.recommendations import (
     SERVICE_KEY,
     RecommendationService,
     load_merchant_policies,
     load_recommendation_policy,
-    setup_recommendation_routes,
 )
 from commerce.repository import CommerceRepository, utc_now
+from commerce.requests import BadRequest
+from commerce.routes import API_PREFIX, setup_routes
 from recommender.config import RecommendationPolicy
 from webkit.errors import error_middleware, error_response
 
@@ -129,7 +125,7 @@ def create_app(
     # Read at build time, so a broken policy file stops the start instead of a request.
     app[POLICY_KEY] = load_recommendation_policy(config.merchant_policy)
     app[MERCHANT_POLICIES_KEY] = load_merchant_policies(config.merchant_policies)
-    setup_routes(app, server_url=config.base_url)
-    setup_recommendation_routes(app)
+    setup_routes(app)
+    app[OPENAPI_KEY] = build_openapi(server_url=config.base_url)
     app.cleanup_ctx.append(_database_ctx)
     return app

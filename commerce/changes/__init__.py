@@ -15,13 +15,15 @@ delivery), `claims` (problems with a parcel); `address` says what a deliverable 
 and `checks` holds the checks they share. The names callers use are imported here.
 """
 
-from commerce.changes.address import NewAddress, validate_address
+from commerce.changes.address import ADDRESS_LIMITS, US_ZIP, NewAddress, validate_address
 from commerce.changes.checks import ItemSwap
 from commerce.changes.claims import ClaimInput, file_claim
 from commerce.changes.pending import cancel, change_address, change_items, change_payment_method
 from commerce.changes.returns import ReturnInput, ReturnOutcome, request_return
 
 __all__ = [
+    "ADDRESS_LIMITS",
+    "US_ZIP",
     "ClaimInput",
     "ItemSwap",
     "NewAddress",

@@ -155,6 +155,20 @@ async def test_when_the_claim_body_is_malformed_then_422(
     assert (reply.status, reply.body["error"]["code"]) == (422, "invalid_request")
 
 
+async def test_when_a_claim_field_breaks_its_rule_then_the_answer_names_it_and_nothing_is_filed(
+    post_change: PostChange, order_of: Callable[[str], Order], store: Database
+) -> None:
+    order = order_of("delivered")
+    body = {"kind": "damaged", "line_ids": [1], "remedy": "refund", "description": "x" * 2001}
+    claims = count(store, Claim)
+
+    reply = await post_change(order.id, "claims", body)
+
+    assert (reply.status, reply.body["error"]["code"]) == (422, "invalid_request")
+    assert reply.body["error"]["message"] == "description must be at most 2000 characters."
+    assert count(store, Claim) == claims
+
+
 # --- the customer's claims, refunds and payment methods -------------------------------
 
 

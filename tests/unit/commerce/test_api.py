@@ -10,22 +10,12 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from commerce import errors
-from commerce.api import (
-    ERROR_ANSWERS,
-    BadRequest,
-    domain_error_response,
-    dumps,
-    idempotency_key,
-    iso_date,
-    iso_time,
-    money,
-    parse_claim,
-    parse_days,
-    parse_limit,
-    parse_return,
-)
+from commerce.api import ERROR_ANSWERS, domain_error_response
 from commerce.changes import ClaimInput, ItemSwap, ReturnInput
 from commerce.errors import CustomerNotFound
+from commerce.query_params import ClaimListQuery, OrderListQuery, parse_query
+from commerce.requests import BadRequest, idempotency_key, parse_claim, parse_return
+from commerce.serialize import dumps, iso_date, iso_time, money
 
 
 @pytest.mark.parametrize(
@@ -67,22 +57,27 @@ def test_when_times_are_encoded_then_they_are_utc_with_a_z() -> None:
     assert iso_date(None) is None
 
 
+def _query(raw: str | None, name: str) -> dict[str, str]:
+    return {} if raw is None else {name: raw}
+
+
 @pytest.mark.parametrize(("raw", "limit"), [(None, 5), ("1", 1), ("50", 50), (" 7 ", 7)])
 def test_when_limit_is_a_whole_number_then_it_is_parsed(raw: str | None, limit: int) -> None:
-    assert parse_limit(raw) == limit
+    assert parse_query(OrderListQuery, _query(raw, "limit")).limit == limit
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "5.0", "-1", "1e3", "0x10", "9999999"])
-def test_when_limit_is_not_a_whole_number_then_it_is_a_422(raw: str) -> None:
+@pytest.mark.parametrize("raw", ["", "abc", "5.0", "-1", "+5", "1e3", "0x10", "0", "51", "9999999"])
+def test_when_limit_is_not_a_whole_number_in_range_then_it_is_a_422(raw: str) -> None:
     with pytest.raises(BadRequest) as caught:
-        parse_limit(raw)
+        parse_query(OrderListQuery, {"limit": raw})
 
     assert (caught.value.status, caught.value.code) == (422, "invalid_request")
+    assert caught.value.message == "limit must be an integer between 1 and 50."
 
 
 @pytest.mark.parametrize(("raw", "days"), [(None, 90), ("1", 1), ("3650", 3650)])
 def test_when_days_is_a_whole_number_then_it_is_parsed(raw: str | None, days: int) -> None:
-    assert parse_days(raw) == days
+    assert parse_query(ClaimListQuery, _query(raw, "days")).days == days
 
 
 @pytest.mark.parametrize(

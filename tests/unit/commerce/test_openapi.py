@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from commerce.app import create_app
 from commerce.config import CommerceConfig
 from commerce.models import ORDER_STATUSES
 from commerce.openapi import build_openapi
+from commerce.routes import ROUTES
+from commerce.schemas import OrderSummary
 
 CHANGES = ("cancel", "address", "payment-method", "items", "returns", "claims")
 
@@ -93,7 +97,12 @@ def test_when_health_or_the_document_itself_is_fetched_then_no_token_is_needed()
 def test_when_statuses_are_documented_then_they_are_exactly_the_contract_statuses() -> None:
     schemas = build_openapi()["components"]["schemas"]
 
-    assert schemas["OrderStatus"]["enum"] == list(ORDER_STATUSES)
+    for shape, key in (
+        ("Order", "status"),
+        ("OrderSummary", "status"),
+        ("ReturnRequest", "order_status"),
+    ):
+        assert schemas[shape]["properties"][key]["enum"] == list(ORDER_STATUSES)
 
 
 def test_when_built_with_a_server_url_then_it_is_advertised() -> None:
@@ -124,3 +133,37 @@ def test_when_an_order_is_documented_then_it_carries_the_items_modified_flag() -
     assert "items_modified" in order["required"]
     assert order["properties"]["items_modified"]["type"] == "boolean"
     assert "exchange_requested" in ORDER_STATUSES
+
+
+def test_when_a_route_reads_a_body_then_its_model_is_the_documented_request_schema() -> None:
+    paths = build_openapi()["paths"]
+
+    for route in ROUTES:
+        operation = paths[route.path][route.method.lower()]
+        if route.body is None:
+            assert "requestBody" not in operation
+            continue
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": f"#/components/schemas/{route.body.__name__}"}
+        assert {"400", "413", "422"} <= set(operation["responses"]), route.path
+
+
+def test_when_an_answer_breaks_its_shape_then_it_is_refused_where_it_is_built() -> None:
+    """A serialiser cannot send a status outside the contract, or a key the document lacks."""
+    summary = {
+        "order_id": "AC-1",
+        "status": "pending",
+        "placed_at": "2026-11-20T14:03:00Z",
+        "total": Decimal("5.00"),
+        "currency": "USD",
+        "item_count": 1,
+        "first_item_name": None,
+    }
+    OrderSummary(**summary)
+
+    with pytest.raises(ValidationError, match="must be one of"):
+        OrderSummary(**{**summary, "status": "teleported"})
+    with pytest.raises(ValidationError, match="extra fields not permitted"):
+        OrderSummary(**summary, gift_wrapped=True)
+    with pytest.raises(ValidationError, match="field required"):
+        OrderSummary(**{k: v for k, v in summary.items() if k != "first_item_name"})
