@@ -103,9 +103,10 @@ class ActionOrderStatus(Action):
         else:
             response, variables = describe_order(order, tenant_of(tracker))
             dispatcher.utter_message(response=response, **variables)
-        # The order stays in focus (order_id and order_verified kept): "when will it get
-        # here?" or "cancel it" next is about this order, without asking again.
+        # The order stays in focus (order_id kept): "when will it get here?" or "cancel it"
+        # next is about this order, and the shopper, known now, is not asked again.
         return [
+            SlotSet("order_verified", None),
             SlotSet("last_order_id", order.order_id),
             SlotSet("order_status", order.status),
             SlotSet("customer_id", order.customer_id),

@@ -25,8 +25,10 @@ ORDER_REF = re.compile(r"(?i)(?:\bAC[\s-]?|#|(?<![\w-]))(\d{6})\b")
 TAU_ORDER_REF = re.compile(r"(?i)#?\bW(\d{7})\b")
 # "my other order", "wrong order": the order in focus is not the one meant.
 OTHER_ORDER = re.compile(r"(?i)\b(?:other|wrong|different|another)\s+order\b")
-# The verified order a conversation is about; kept across flows until the shopper names another.
-FOCUS = ("order_id", "order_verified")
+# The order a conversation is about, kept across flows until the shopper names another. Only
+# the number is kept, never the verification: the next form checks again that the order is the
+# verified shopper's (no second question for them), so a new number can never inherit it.
+FOCUS = ("order_id",)
 LOCKED = "locked"
 UNAVAILABLE = "unavailable"
 

@@ -344,7 +344,8 @@ async def test_when_order_is_verified_then_its_live_status_is_told(
         assert message["refund_amount"] == f"{refund['amount']:.2f} {raw['currency']}"
     if status == "return_requested":
         assert message["rma_id"] == raw["returns"][-1]["rma_id"]
-    assert events == [  # order_id and order_verified kept: the order stays in focus
+    assert events == [  # order_id kept: the order stays in focus
+        SlotSet("order_verified", None),
         SlotSet("last_order_id", sample["order_id"]),
         SlotSet("order_status", status),
         SlotSet("customer_id", sample["customer_id"]),
@@ -632,11 +633,7 @@ async def test_a_new_request_about_the_order_in_focus_needs_no_second_verificati
     live_backend: Backend, store: Store, domain: dict[str, Any]
 ) -> None:
     sample = store.sample("in_transit")
-    focus = {
-        "order_id": sample["order_id"],
-        "order_verified": True,
-        "customer_id": sample["customer_id"],
-    }
+    focus = {"order_id": sample["order_id"], "customer_id": sample["customer_id"]}
     tracker = make_tracker(
         domain, slots=focus, text="when will it get here?", intent="order_status"
     )
@@ -654,11 +651,7 @@ async def test_asking_about_another_order_drops_the_one_in_focus(
     live_backend: Backend, store: Store, domain: dict[str, Any]
 ) -> None:
     sample = store.sample("in_transit")
-    focus = {
-        "order_id": sample["order_id"],
-        "order_verified": True,
-        "customer_id": sample["customer_id"],
-    }
+    focus = {"order_id": sample["order_id"], "customer_id": sample["customer_id"]}
     tracker = make_tracker(
         domain, slots=focus, text="and where is my other order?", intent="order_status"
     )
@@ -669,3 +662,26 @@ async def test_asking_about_another_order_drops_the_one_in_focus(
     )
 
     assert result == {"order_id": None, "order_verified": None}
+
+
+async def test_a_new_order_number_never_inherits_the_verification_of_the_one_in_focus(
+    live_backend: Backend, store: Store, domain: dict[str, Any]
+) -> None:
+    mine = store.sample("delivered")
+    theirs = next(s for s in store.samples if s["customer_id"] != mine["customer_id"])
+    tracker = make_tracker(
+        domain,
+        slots={"order_id": mine["order_id"], "customer_id": mine["customer_id"]},
+        text=f"what about {theirs['order_id']}",
+        intent="order_status",
+        entities={"order_id": theirs["order_id"]},
+        extracted={"order_id": theirs["order_id"]},
+        active_loop=FORM,
+    )
+    dispatcher = CollectingDispatcher()
+
+    events = await ValidateOrderStatusForm().run(dispatcher, tracker, domain)
+
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["order_id"] == theirs["order_id"]
+    assert slots.get("order_verified") is not True  # the second factor is asked for
