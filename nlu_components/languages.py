@@ -99,7 +99,8 @@ class Detection:
 
 
 def _is_capitalised(word: str) -> bool:
-    return word[0].isupper() and not (len(word) > 1 and word.isupper())
+    """"Calle", "CA", "XL": how names, products and addresses are written; "PEDIDO" is not."""
+    return word[0].isupper() and not (len(word) > 3 and word.isupper())
 
 
 def words_to_judge(text: str, min_words: int = DEFAULTS["min_words"]) -> str | None:
