@@ -1,4 +1,4 @@
-"""A shopper writing in another language, on the running stack: English, their language, a person."""
+"""A shopper writing in another language, on the running stack: English, theirs, a person."""
 
 from __future__ import annotations
 
