@@ -99,7 +99,7 @@ class Detection:
 
 
 def _is_capitalised(word: str) -> bool:
-    """"Calle", "CA", "XL": how names, products and addresses are written; "PEDIDO" is not."""
+    """ "Calle", "CA", "XL": how names, products and addresses are written; "PEDIDO" is not."""
     return word[0].isupper() and not (len(word) > 3 and word.isupper())
 
 
