@@ -134,7 +134,7 @@ def main() -> int:
     codes = [c for c, _ in foreign_pairs]
 
     grid = (
-        [(e, c) for e in (0.02, 0.05, 0.1, 0.2) for c in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)]
+        [(e, c) for e in (0.02, 0.05, 0.1, 0.2) for c in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)]
         if args.sweep
         else [(float(DEFAULTS["max_english"]), float(DEFAULTS["min_confidence"]))]
     )
