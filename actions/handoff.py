@@ -55,6 +55,7 @@ SUMMARY_SLOTS = (
     "problem_items",
     "problem_remedy",
     "new_address",
+    "shopper_language",
 )
 # The bot's answer before "yes, a person" tells why the shopper needed one.
 OFFERED_AFTER = {

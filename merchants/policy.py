@@ -8,6 +8,7 @@ place a rule is written. Actions read rules from the :class:`MerchantPolicy` ret
 from __future__ import annotations
 
 import os
+import re
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -171,6 +172,19 @@ class MerchantPolicy(_Strict):
     claims: Claims
     # Cross-sell rules; the backend applies them, the same model validates them here.
     recommendations: RecommendationPolicy = RecommendationPolicy()
+    # What the assistant says, after "I can only chat in English", to a shopper who writes in
+    # another language, in that language: ISO 639-1 code ("es") → sentence. A language left
+    # out hears the English answer alone.
+    other_languages: dict[str, str] = {}
+
+    @validator("other_languages")
+    def _language_sentences(cls, value: dict[str, str]) -> dict[str, str]:  # noqa: N805
+        for code, sentence in value.items():
+            if not re.fullmatch(r"[a-z]{2}", code):
+                raise ValueError(f"{code!r} is not a two-letter ISO 639-1 code like 'es'")
+            if not sentence.strip():
+                raise ValueError(f"the sentence for {code!r} is blank")
+        return value
 
     @validator("merchant_name")
     def _not_blank(cls, value: str) -> str:  # noqa: N805 - pydantic validator

@@ -66,3 +66,28 @@ async def test_an_ordinary_question_carries_no_handoff_signal(agent: Agent) -> N
     parsed = await parse(agent, "where is my order AC-100001")
     assert parsed["intent"]["name"] == "order_status"
     assert entity_values(parsed, "handoff_signal") == []
+
+
+async def test_a_question_in_spanish_is_read_as_another_language(agent: Agent) -> None:
+    parsed = await parse(agent, "¿dónde está mi pedido?")
+    assert parsed["intent"]["name"] == "other_language"
+    assert entity_values(parsed, "language") == ["es"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is my order AC-100001",
+        "hola, where is my order?",
+        "María José Fernández",
+        "12 Calle Del Sol, San Diego, CA 92101",
+        "si",
+        "/affirm",
+    ],
+)
+async def test_english_names_and_answers_are_never_read_as_another_language(
+    agent: Agent, text: str
+) -> None:
+    parsed = await parse(agent, text)
+    assert parsed["intent"]["name"] != "other_language"
+    assert entity_values(parsed, "language") == []

@@ -64,3 +64,23 @@ def test_when_file_is_missing_then_loading_fails(tmp_path: Path) -> None:
 )
 def test_remedies_read_as_one_phrase(remedies: list[Remedy], phrase: str) -> None:
     assert describe_remedies(remedies) == phrase
+
+
+def test_the_demo_policy_has_the_english_only_sentence_in_spanish() -> None:
+    assert "inglés" in parse_policy(DEFAULT_POLICY_PATH).other_languages["es"]
+
+
+def test_a_policy_without_language_sentences_is_valid(tmp_path: Path) -> None:
+    data = demo()
+    data.pop("other_languages", None)
+    assert parse_policy(write(tmp_path, data)).other_languages == {}
+
+
+@pytest.mark.parametrize("sentences", [{"Spanish": "Hola"}, {"esp": "Hola"}, {"es": "  "}])
+def test_when_a_language_sentence_is_misnamed_or_blank_then_loading_fails(
+    tmp_path: Path, sentences: dict[str, str]
+) -> None:
+    data = demo()
+    data["other_languages"] = sentences
+    with pytest.raises(ValidationError):
+        parse_policy(write(tmp_path, data))
