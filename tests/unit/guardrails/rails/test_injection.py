@@ -95,6 +95,25 @@ def test_when_weights_have_no_ngram_blocks_then_the_rail_fails_closed(
     assert (decision.allowed, decision.reason) == (False, "model missing")
 
 
+def test_when_weights_average_a_separate_ngram_model_then_the_rail_fails_closed(
+    tmp_path: Path, weights: Path
+) -> None:
+    # the earlier layout: a second model with its own intercept, averaged with the first
+    with np.load(weights / "injection.npz") as data:
+        np.savez(
+            tmp_path / "averaged.npz",
+            coef=data["coef"],
+            intercept=data["intercept"],
+            ngrams=data["char_grams"],
+            ngram_idf=data["char_idf"],
+            ngram_coef=data["char_coef"],
+            ngram_intercept=data["intercept"],
+        )
+    settings = Settings(weights=str(tmp_path / "averaged.npz"))
+    decision = check("where is my order?", Context(), settings)
+    assert (decision.allowed, decision.reason) == (False, "model missing")
+
+
 def _task(labels: list[int], budget_rows: list[bool], accuracy_rows: list[bool] | None) -> Task:
     return Task(
         name="t",
