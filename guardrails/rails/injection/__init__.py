@@ -1,11 +1,12 @@
 """The injection rail: prompt injection and jailbreak attempts never reach a model.
 
 Two checks, the cheap one first. A short list of phrases (:mod:`.heuristics`, English and
-German) refuses outright with score 1. Otherwise two logistic regressions score it, one on the
-message's MiniLM embedding (what it is about) and one on its character n-grams (the words it
-uses, German ones too); at or above ``threshold`` their mean refuses it. The weights are built
-by ``python -m guardrails.rails.injection.train`` (``make train``) from data committed in
-``data/``; without them, or with weights from before the n-gram model, the rail refuses
+German) refuses outright with score 1. Otherwise one logistic regression scores it, on the
+message's MiniLM embedding (what it is about) beside TF-IDF vectors of its character n-grams
+and of its words and word pairs (the words it uses, German ones too, and their order); at or
+above ``threshold`` it refuses. The weights are built by
+``python -m guardrails.rails.injection.train`` (``make train``) from data committed in
+``data/``; without them, or with weights from before the n-gram blocks, the rail refuses
 everything ("model missing").
 """
 
@@ -39,9 +40,9 @@ def check(text: str, context: Context, settings: Settings) -> Decision:
         if pattern is not None:
             return Decision(rail=RAIL, allowed=False, score=1.0, reason=f"pattern: {pattern}")
     model = load_model(resolve(settings.weights))
-    if model is None or model.ngrams is None:
+    if model is None or not model.blocks:
         return Decision(rail=RAIL, allowed=False, reason="model missing")
-    score = round(model.blend(text), 4)
+    score = round(model.score(text), 4)
     if score >= settings.threshold:
         return Decision(rail=RAIL, allowed=False, score=score, reason="classifier")
     return Decision(rail=RAIL, allowed=True, score=score)

@@ -1,9 +1,10 @@
 """``python -m guardrails.rails.injection.train``: fits the injection and topic rails.
 
 Writes ``models/rails/injection.npz`` and ``models/rails/topic.npz`` (coefficients and
-intercept of a logistic regression on MiniLM embeddings; for injection also the vocabulary,
-IDF and coefficients of a second one on character n-grams; never committed, ``make train``
-builds them). Everything it reads is in the project (:mod:`.datasets`); embeddings are cached under
+intercept of a logistic regression on MiniLM embeddings; for injection the same regression
+also reads TF-IDF blocks of character n-grams and of words and word pairs, stored as
+vocabulary, IDF and coefficients; never committed, ``make train`` builds them). Everything
+it reads is in the project (:mod:`.datasets`); embeddings are cached under
 ``~/.cache/aftercare/rails`` keyed by the texts, so a retrain after a small change takes
 seconds. Deterministic: fixed seeds, lbfgs.
 
@@ -19,10 +20,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -40,8 +42,8 @@ from guardrails.rails.injection.datasets import (
     nlu_examples,
 )
 from guardrails.rails.injection.heuristics import match
-from guardrails.rails.linear import ngram_vectorizer
-from recommender.embeddings import MiniLmEmbedder, cached_embeddings
+from guardrails.rails.linear import VECTORIZERS
+from recommender.embeddings import DIMENSIONS, MiniLmEmbedder, cached_embeddings
 
 ROOT = Path(__file__).resolve().parents[3]
 OUT_DIR = ROOT / "models" / "rails"
@@ -50,9 +52,9 @@ SEED = 42
 FOLDS = 5
 # Chosen by the same cross-validation (C in 0.5..100, balanced or plain class weights, deepset
 # rows weighted up to 10 times): balanced weights and up-weighting deepset changed nothing or
-# made it worse; blended with the n-gram model, C = 4 for the embedding did best.
-INJECTION_C = 4.0
-INJECTION_NGRAM_C = 16.0
+# made it worse. Injection: one regression on the embedding beside the character and word
+# n-gram blocks beat averaging separate models (docs/decisions.md, decision 31).
+INJECTION_C = 32.0
 TOPIC_C = 4.0
 # Refusal budgets the cross-validated thresholds are chosen for: at most this share of benign
 # messages refused (injection: CLINC150 rows, the shop's own examples and the Bitext rows;
@@ -72,8 +74,8 @@ class Task:
     budget: float
     c: float
     balanced: bool
-    ngram_c: float | None = None
-    """Also fit a model on character n-grams and average the two (injection only)."""
+    ngrams: bool = False
+    """Put character and word n-gram TF-IDF blocks beside the embedding (injection only)."""
     accuracy_mask: np.ndarray | None = None
     """Rows whose accuracy picks the threshold among those within budget; None: the lowest."""
 
@@ -99,7 +101,7 @@ def tasks() -> tuple[Task, Task]:
         budget=INJECTION_BENIGN_BUDGET,
         c=INJECTION_C,
         balanced=False,
-        ngram_c=INJECTION_NGRAM_C,
+        ngrams=True,
         accuracy_mask=np.array(
             [True] * deepset
             + [False] * (len(bad) - deepset)
@@ -131,9 +133,9 @@ def data_key() -> str:
     return digest.hexdigest()[:16]
 
 
-def _model(task: Task, c: float | None = None) -> LogisticRegression:
+def _model(task: Task) -> LogisticRegression:
     return LogisticRegression(
-        C=c or task.c,
+        C=task.c,
         class_weight="balanced" if task.balanced else None,
         max_iter=3000,
         solver="lbfgs",
@@ -143,28 +145,44 @@ def _model(task: Task, c: float | None = None) -> LogisticRegression:
 
 @dataclass(frozen=True)
 class Fitted:
-    """The embedding model and, for injection, the n-gram vectorizer and model."""
+    """The regression and, for injection, the n-gram vectorizers whose blocks it reads."""
 
-    embedding: LogisticRegression
-    vectorizer: TfidfVectorizer | None = None
-    ngrams: LogisticRegression | None = None
+    model: LogisticRegression
+    vectorizers: dict[str, TfidfVectorizer] = field(default_factory=dict)
+
+    def features(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray | sparse.csr_matrix:
+        """The embedding, then each block in ``VECTORIZERS`` order, side by side."""
+        if not self.vectorizers:
+            return vectors
+        blocks = [v.transform(texts) for v in self.vectorizers.values()]
+        return sparse.hstack([sparse.csr_matrix(vectors), *blocks]).tocsr()
 
     def probability(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
-        scores: np.ndarray = self.embedding.predict_proba(vectors)[:, 1]
-        if self.vectorizer is not None and self.ngrams is not None:
-            features = self.vectorizer.transform(texts)
-            scores = (scores + self.ngrams.predict_proba(features)[:, 1]) / 2
+        scores: np.ndarray = self.model.predict_proba(self.features(vectors, texts))[:, 1]
         return scores
+
+    def block_coefficients(self) -> dict[str, np.ndarray]:
+        """The regression's weights cut into ``coef`` (embedding) and one part per block."""
+        coef = self.model.coef_.astype(np.float32).reshape(-1)
+        parts = {"coef": coef[:DIMENSIONS]}
+        start = DIMENSIONS
+        for kind, vectorizer in self.vectorizers.items():
+            size = len(vectorizer.vocabulary_)
+            parts[f"{kind}_coef"] = coef[start : start + size]
+            start += size
+        return parts
 
 
 def fit(vectors: np.ndarray, texts: list[str], labels: np.ndarray, task: Task) -> Fitted:
-    """Both models of ``task`` on these rows (deterministic: lbfgs, fixed seed)."""
-    embedding = _model(task).fit(vectors, labels)
-    if task.ngram_c is None:
-        return Fitted(embedding)
-    vectorizer = ngram_vectorizer()
-    features = vectorizer.fit_transform(texts)
-    return Fitted(embedding, vectorizer, _model(task, task.ngram_c).fit(features, labels))
+    """The model of ``task`` on these rows (deterministic: lbfgs, fixed seed)."""
+    if not task.ngrams:
+        return Fitted(_model(task).fit(vectors, labels))
+    vectorizers = {kind: make() for kind, make in VECTORIZERS.items()}
+    for vectorizer in vectorizers.values():
+        vectorizer.fit(texts)
+    fitted = Fitted(_model(task), vectorizers)
+    fitted.model.fit(fitted.features(vectors, texts), labels)
+    return fitted
 
 
 @dataclass(frozen=True)
@@ -248,18 +266,14 @@ def train(out_dir: Path = OUT_DIR, cache_dir: Path | None = CACHE_DIR, report: b
             )
         fitted = fit(vectors, task.texts, task.labels, task)
         arrays: dict[str, np.ndarray] = {
-            "coef": fitted.embedding.coef_.astype(np.float32).reshape(-1),
-            "intercept": fitted.embedding.intercept_.astype(np.float32),
+            **fitted.block_coefficients(),
+            "intercept": fitted.model.intercept_.astype(np.float32),
             "data_key": np.array(key),
         }
-        if fitted.vectorizer is not None and fitted.ngrams is not None:
-            vocabulary = fitted.vectorizer.vocabulary_
-            arrays |= {
-                "ngrams": np.array(sorted(vocabulary, key=vocabulary.__getitem__)),
-                "ngram_idf": fitted.vectorizer.idf_.astype(np.float32),
-                "ngram_coef": fitted.ngrams.coef_.astype(np.float32).reshape(-1),
-                "ngram_intercept": fitted.ngrams.intercept_.astype(np.float32),
-            }
+        for kind, vectorizer in fitted.vectorizers.items():
+            vocabulary = vectorizer.vocabulary_
+            arrays[f"{kind}_grams"] = np.array(sorted(vocabulary, key=vocabulary.__getitem__))
+            arrays[f"{kind}_idf"] = vectorizer.idf_.astype(np.float32)
         temporary = out_dir / f"{task.name}.tmp.npz"
         np.savez_compressed(temporary, **arrays)
         temporary.replace(out_dir / f"{task.name}.npz")
