@@ -8,6 +8,18 @@ import phonenumbers
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from guardrails.pii.recognizers.international_address import GLUED, WORD
+
+# Words that name a street, or a flat in one, whatever precedes them: the US suffixes no
+# sentence about a phone puts after a number, the words opening a street in the languages
+# shoppers write from, and units. "St" counts only after a word ("Bond St", not "st").
+STREET_AFTER_NUMBER = (
+    r"street|road|avenue|lane|drive|boulevard|blvd|court|crescent|terrace|parkway|highway|"
+    r"square|gardens|heights|suite|apt\.?|apartment|ave\.?|rd\.?|ln\.?|"
+    r"rue|rua|calle|avenida|chemin|allée|impasse|quai|ulica|ul\.|piazza|viale|travessa|"
+    r"paseo|praça|λεωφόρος|οδός"
+)
+
 
 class InternationalPhoneRecognizer(EntityRecognizer):
     """Numbers libphonenumber can read as possible phone numbers of the listed regions.
@@ -35,6 +47,14 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     )
     LAST_CUE = re.compile(rf"(?i)\b(?:({NOT_PHONE})|{PHONE})\b(?!.*\b(?:{NOT_PHONE}|{PHONE})\b)")
     CUE_WINDOW = 30
+    # "224 4966 Bond Street", "117 5720 Skoanveien 226", "636 1812 Rue de la Gare": a flat's
+    # or a building's number and the house number, written before the street as many forms
+    # do. Two groups of digits look like a short phone number ("451 5986"); a street right
+    # after them says they are not one.
+    STREET_FOLLOWS = re.compile(
+        rf"(?i)^[ \t]+(?:(?:{WORD}[ \t]+){{0,3}}?(?:{STREET_AFTER_NUMBER})(?![\w])"
+        rf"|(?:{WORD}[ \t]+){{1,3}}?st\b|(?:{WORD}[ \t]+){{0,2}}?[^\W\d_]{{3,}}(?:{GLUED})(?![\w]))"
+    )
     # Four or five digits, a dash, three digits: a Portuguese or Brazilian postcode
     # ("3610-114", "75534-030"); no numbering plan groups a phone number that way.
     POSTCODE = re.compile(r"\d{4,5}-\d{3}")
@@ -81,12 +101,19 @@ class InternationalPhoneRecognizer(EntityRecognizer):
                         match.raw_string
                     ):
                         continue
+                    if self.house_numbers(match.raw_string, text[end : end + 80]):
+                        continue
                     if digits >= self.MIN_DIGITS and not self.named_otherwise(text, begin):
                         spans[(begin, end)] = None
                         whole = whole or (begin <= window.start() and end >= window.end())
                 if whole:
                     break
         return [RecognizerResult("PHONE_NUMBER", s, e, self.SCORE) for s, e in spans]
+
+    @classmethod
+    def house_numbers(cls, raw: str, after: str) -> bool:
+        """Whether a number written without a country code or brackets runs into a street."""
+        return raw[:1].isdigit() and bool(cls.STREET_FOLLOWS.match(after.split("\n", 1)[0]))
 
     @classmethod
     def named_otherwise(cls, text: str, start: int) -> bool:

@@ -1,0 +1,71 @@
+"""Names the name lists do not hold, and house numbers that look like short phone numbers.
+
+The values are made up for these tests (they are not taken from any benchmark set).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.pii import Scrubber
+
+
+def found(scrubber: Scrubber, text: str) -> list[tuple[str, str]]:
+    return [(f.entity_type, text[f.start : f.end]) for f in scrubber.analyze(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("please put the parcel under Dauletkhan Zhumabekovich, he picks it up",
+         "Dauletkhan Zhumabekovich"),
+        ("the gift is from Sigurlaug Hrafnkelsdóttir and her brother",
+         "Sigurlaug Hrafnkelsdóttir"),
+    ],
+)  # fmt: skip
+def test_when_two_unknown_capitalised_words_follow_each_other_then_they_are_a_name(
+    scrubber: Scrubber, text: str, name: str
+) -> None:
+    assert found(scrubber, text) == [("PERSON", name)]
+    assert name not in scrubber.scrub(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Awarded Salesperson of the Month three times",
+        "Songs You're Supposed To Hate",
+        "parcel AC-123456 went to the Brisbane depot, 1Z999AA10123456784 is on its way",
+    ],
+)
+def test_when_capitalised_words_are_inflected_words_titles_or_places_then_they_stay(
+    scrubber: Scrubber, text: str
+) -> None:
+    assert scrubber.scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("new address is 224 4966 Bond Street", "224 4966 Bond Street"),
+        ("new address: 636 1812 Rue de la Gare", "636 1812 Rue de la Gare"),
+    ],
+)
+def test_when_two_numbers_open_a_street_then_they_are_part_of_the_address(
+    scrubber: Scrubber, text: str, address: str
+) -> None:
+    assert found(scrubber, text) == [("STREET_ADDRESS", address)]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("call 451 5986 after 6 pls", "451 5986"),
+        ("text me on 555 1234 via whatsapp", "555 1234"),
+        ("+44 20 7946 0958 is the shop on Bond Street", "+44 20 7946 0958"),
+    ],
+)
+def test_when_a_short_number_is_not_followed_by_a_street_then_it_is_still_a_phone(
+    scrubber: Scrubber, text: str, phone: str
+) -> None:
+    assert ("PHONE_NUMBER", phone) in found(scrubber, text)
