@@ -29,7 +29,9 @@ STOP = (
 )
 # A word of a street or place name: starts with a letter of any script, is not a STOP word.
 WORD = rf"(?!{STOP})[^\W\d_][\w'’.-]*"
-HOUSE = r"\d{1,5}[a-z]?\b\.?"
+# A house number ("12a"), with the second number some countries add ("1677/12", "75-77")
+# when the street ends there ("9/10 stars" is a rating).
+HOUSE = r"\d{1,5}[a-z]?(?:[/-]\d{1,4}[a-z]?(?=[ \t]*(?:[,\n]|$)))?\b\.?"
 # Words that open a street name, as written in the countries shoppers write from.
 PREFIXES = (
     r"via|viale|vicolo|piazza|piazzetta|corso|strada|largo|"  # it
@@ -105,9 +107,18 @@ ADDRESS_CUES = (
     "send it to", "send to", "deliver it to", "deliver to", "mail it to", "moved to",
     "located at", "located on", "stays at", "stay at", "staying at", "home is at",
     "office is at", "is located at", "based at", "resides at", "reside at",
+    # where a parcel, a letter or a person is taken, met or sent back
+    "live in", "lives in", "lived in", "living in", "meet me at", "meet you at",
+    "meet us at", "drop me off at", "drops you off at", "drop it off at", "pick it up at",
+    "pick me up at", "return it to", "return to", "returned to", "sent to", "send them to",
+    "mail to", "post it to", "arrived at", "delivered to", "deliver them to", "taxi to",
+    "it's in", "it is in", "address is now", "new address", "billing address",
+    # where a place is: "the bus station is on Kaevu 94", "enter on ..."
+    "station is on", "stop is on", "shop is on", "store is on", "office is on", "house is on",
+    "flat is on", "enter on", "entrance is on", "entrance on",
 )  # fmt: skip
 AFTER_CUE = "|".join(rf"(?<=\b{re.escape(cue)} )" for cue in ADDRESS_CUES)
-CAPITALISED = r"(?-i:[A-ZÀ-ÞĀ-Ž])[^\W\d_]*(?:['’-][^\W\d_]+)*"
+CAPITALISED = r"(?-i:[A-ZÀ-ÞĀ-ŽΑ-ΩА-Я])[^\W\d_]*(?:['’-][^\W\d_]+)*"
 # Words that are never a street's first word after such a cue: days, months, places in a
 # building or a shop ("moved to Monday 5", "ship it to Gate 12").
 NOT_STREET_NAMES = frozenset(
@@ -134,7 +145,7 @@ class InternationalAddressRecognizer(PatternRecognizer):
         Pattern(
             "number, named street",
             rf"(?<![\w#$€£.,:/-])\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+"
-            rf"(?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|calle|avenida|rua)\s+"
+            rf"(?:rue|avenue|av\.?|boulevard|bd|chemin|allée|impasse|quai|calle|avenida|avda\.|rua)\s+"
             rf"(?:{WORD}\s+){{0,4}}{WORD}{TAIL}",
             0.6,
         ),
@@ -170,6 +181,14 @@ class InternationalAddressRecognizer(PatternRecognizer):
             r"(?-i:Street|Road|Avenue|Lane|Drive|Boulevard|Square|Place)\b",
             0.6,
         ),
+        # the same in lower case ("shows on tarsicio isle street"), with the words that name
+        # nothing but a street ("hard drive", "memory lane" and "some place" are not one)
+        Pattern(
+            "street named alone, lower case",
+            rf"(?:(?<=\bon )|(?<=\bat )|(?<=\bto )|(?<=\bof )){WORD}(?:[ ]{WORD}){{0,2}}[ ]"
+            r"(?:street|road|avenue|boulevard)\b",
+            0.6,
+        ),
         Pattern(
             "us military",
             rf"\b(?:(?:psc|unit)\s+\d{{3,5}},?\s+box\s+\d{{3,5}}|us(?:s|ns|nv|cgc)\s+{WORD})"
@@ -197,12 +216,23 @@ class InternationalAddressRecognizer(PatternRecognizer):
         )
 
     def invalidate_result(self, pattern_text: str) -> bool:
-        """Reject number-led spans whose words are chat ("3 items on 2 orders"), not a street."""
+        """Reject number-led spans whose words are chat ("3 items on 2 orders"), not a street.
+
+        Only the street's words count, those between the leading numbers and the next one:
+        what follows the house number is the town and region, and a region's code may be a
+        word of chat ("Apt. 934 OULU NO", "Portland, ME").
+        """
         if not pattern_text[:1].isdigit():
             return pattern_text.split(None, 1)[0].lower() in NOT_STREET_NAMES
         words = [w.strip(".,").lower() for w in pattern_text.split(",")[0].split()]
-        letters = [w for w in words if w and not w[0].isdigit()]
-        if not letters:
+        letters: list[str] = []
+        for word in words:
+            if word and word[0].isdigit():
+                if letters:
+                    break
+                continue
+            letters.append(word)
+        if not any(letters):
             return True
         return any(w in NOT_STREET_WORDS for w in letters[:4])
 

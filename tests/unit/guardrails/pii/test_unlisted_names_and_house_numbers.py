@@ -69,3 +69,36 @@ def test_when_a_short_number_is_not_followed_by_a_street_then_it_is_still_a_phon
     scrubber: Scrubber, text: str, phone: str
 ) -> None:
     assert ("PHONE_NUMBER", phone) in found(scrubber, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("I once lived in 416 Ojakatu 98 Apt. 934 OULU NO", "416 Ojakatu 98 Apt. 934 OULU NO"),
+        ("The bus station is on Kaevu 94", "Kaevu 94"),
+        ("pls send it to 4241 Na Příkopě 1677/12", "4241 Na Příkopě 1677/12"),
+        ("Vegetarians must enter on 172 Maneeži 75-77", "172 Maneeži 75-77"),
+        ("The bus station is on Ελευθερίου Βενιζέλου 12", "Ελευθερίου Βενιζέλου 12"),
+        ("the early shows on tarsicio isle street were the best", "tarsicio isle street"),
+        ("Please return to 69 Av Sidi Lakhmi", "69 Av Sidi Lakhmi"),
+    ],
+)
+def test_when_a_street_has_no_street_word_a_second_number_or_a_region_code_then_it_is_found(
+    scrubber: Scrubber, text: str, address: str
+) -> None:
+    assert found(scrubber, text) == [("STREET_ADDRESS", address)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "your order is on Hold 2 days now",
+        "size 10 shoes 9/10 stars",
+        "i'm on my way to the main road",
+        "3 items on 2 orders, AC-123456 and AC-654321",
+    ],
+)
+def test_when_a_number_follows_words_that_are_no_street_then_nothing_is_scrubbed(
+    scrubber: Scrubber, text: str
+) -> None:
+    assert scrubber.scrub(text) == text
