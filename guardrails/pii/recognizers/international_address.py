@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from guardrails.pii.recognizers.street_address import SUFFIXES
 
@@ -68,11 +69,12 @@ POSTCODE = r"\d{4,6}(?:-\d{3,4})?"
 # of town, region, country and postcode ("\n Suite 501\n Riisa\n\n Estonia 62488").
 # A postcode ending a line may be grouped ("840 24", "110 00") or follow a region's number
 # as some countries write their districts ("Tallinn, 43 73313"); not when more digits follow
-# (a phone number after the town).
+# (a phone number after the town), nor a postcode alone before more digits ("..., 61841,
+# 0114 496 0056": the phone number after the address).
 GROUPED_POSTCODE = r"(?:\d{1,2}[ \t]+\d{4,6}|\d{3}[ ]\d{2})(?![ \t]*[\d+(])\b"
 PART = (
     rf"(?:{UNIT}|{WORD}(?:[ \t]+{WORD}){{0,3}}(?:[ \t]+{POSTCODE})?(?![\w@])"
-    rf"|{GROUPED_POSTCODE}|{POSTCODE}\b)"
+    rf"|{GROUPED_POSTCODE}|{POSTCODE}\b(?![ \t]*[\d+(]))"
 )
 # Lines may carry a quoting prefix ("> ", or "??? " where a mail client mangled it).
 # After a unit, the town may follow on the same line ("Suite 274 Ljubljana").
@@ -115,10 +117,17 @@ ADDRESS_CUES = (
     "it's in", "it is in", "address is now", "new address", "billing address",
     # where a place is: "the bus station is on Kaevu 94", "enter on ..."
     "station is on", "stop is on", "shop is on", "store is on", "office is on", "house is on",
-    "flat is on", "enter on", "entrance is on", "entrance on",
+    "flat is on", "enter on", "entrance is on", "entrance on", "side of", "taxi to",
+    # the address asked for and given: "the address of X is ...", "your address? it is ..."
+    "address? it is", "address? it's", "is your address?", "here they are:", "the same:",
+    "send a new one to", "sent to", "send them to", "mail it to",
 )  # fmt: skip
-AFTER_CUE = "|".join(rf"(?<=\b{re.escape(cue)} )" for cue in ADDRESS_CUES)
-CAPITALISED = r"(?-i:[A-ZÀ-ÞĀ-ŽΑ-ΩА-Я])[^\W\d_]*(?:['’-][^\W\d_]+)*"
+# The cue, one blank or line break, then maybe more blanks (trimmed from the result).
+AFTER_CUE = "|".join(rf"(?<=\b{re.escape(cue)}\s)" for cue in dict.fromkeys(ADDRESS_CUES))
+# "The address of Peerj is Tylova 285": a firm's or a person's address, named by the words
+# between "address of" and "is" (any number of them, which a lookbehind cannot say).
+ADDRESS_OF = r"(?<=\baddress of )(?:[^\W\d_][\w'’.-]*[ ]){1,4}is[ ]"
+CAPITALISED = r"(?-i:[A-ZÀ-ÞĀ-ŽΆ-ΏΑ-ΩА-Я])[^\W\d_]*(?:['’-][^\W\d_]+)*"
 # Words that are never a street's first word after such a cue: days, months, places in a
 # building or a shop ("moved to Monday 5", "ship it to Gate 12").
 NOT_STREET_NAMES = frozenset(
@@ -126,6 +135,10 @@ NOT_STREET_NAMES = frozenset(
     "may june july august september october november december gate room floor level "
     "terminal platform aisle table page day week order item size version model".split()
 )
+
+
+# What a cue pattern's match may start with before the street itself.
+LEADING_CUE = re.compile(r"\s+|(?:[^\W\d_][\w'’.-]*[ ]){1,4}is[ ](?=\S)")
 
 
 class InternationalAddressRecognizer(PatternRecognizer):
@@ -169,8 +182,8 @@ class InternationalAddressRecognizer(PatternRecognizer):
         # "lives at Kaevu 94, Liiva": capitalised words and a number after an address cue
         Pattern(
             "street after a cue",
-            rf"(?:{AFTER_CUE}){CAPITALISED}(?:[ ]{CAPITALISED}){{0,2}}[ ]{HOUSE}"
-            rf"(?![\w/:-]|[.,]\d){TAIL}",
+            rf"(?:(?:{AFTER_CUE})[ \t]*|{ADDRESS_OF})"
+            rf"{CAPITALISED}(?:[ ]{CAPITALISED}){{0,2}}[ ]{HOUSE}(?![\w/:-]|[.,]\d){TAIL}",
             0.6,
         ),
         # "the early shows on Isaac Lodge Street": a named street without its number
@@ -214,6 +227,24 @@ class InternationalAddressRecognizer(PatternRecognizer):
             context=self.CONTEXT,
             supported_language=supported_language,
         )
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """The pattern matches, without the blanks or the "... is" a cue pattern starts with."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for result in results:
+            explanation = result.analysis_explanation
+            if explanation is None or explanation.pattern_name != "street after a cue":
+                continue
+            lead = LEADING_CUE.match(text, result.start, result.end)
+            if lead:
+                result.start = lead.end()
+        return results
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """Reject number-led spans whose words are chat ("3 items on 2 orders"), not a street.
