@@ -34,18 +34,29 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU", "BR", "MX")
     SCORE = 0.8
     MIN_DIGITS = 7
-    TRUNK = re.compile(r"(?<=\d)\s?\(0\)|(?<=\d\s)\(0\)")
-    # A number right after these words is a postcode ("ZIP: 75534-030"), not a phone number;
+    # "+44 (0)20 ...": the trunk prefix glued to the area code, which some regions' readers
+    # miss; "+49 (0) 3126 ..." with blanks around it is read as written.
+    TRUNK = re.compile(r"(?<=\d)\s?\(0\)(?=\d)|(?<=\d\s)\(0\)(?=\d)")
+    # A number right after these words is a postcode ("ZIP: 75534-030") or a house number
+    # ("lives at 74285 5665 ..."), not a phone number;
     # the nearest cue wins, so "zip or phone: 212 555 0198" is still a phone number. Other
     # numbers (licence, social security, account, passport) are not skipped: the licence and
     # social security recognizer (``id_numbers``) is ranked first and names the ones it finds;
     # the rest are scrubbed as phone numbers, wrongly named but gone, not left in clear.
     NOT_PHONE = r"zip|post(?:al)?\s?code|postcode"
+    # Where someone lives or a parcel goes: a plain number after these opens a street; one
+    # with a "+" or a bracketed area code is still a phone number ("I live at +1 (503) ...").
+    HOUSE = (
+        r"address(?:\s+is)?|lives?\s+at|living\s+at|located\s+at|ship\s+(?:it\s+)?to|"
+        r"deliver(?:ed)?\s+(?:it\s+)?to|drops?\s+(?:you|me)\s+off\s+at|meet\s+(?:me|you)\s+at"
+    )
     PHONE = (
         r"phone|tel|telephone|mobile|cell|cellphone|fax|call|text|sms|whatsapp|reach|dial|"
         r"landline|hotline|helpline"
     )
-    LAST_CUE = re.compile(rf"(?i)\b(?:({NOT_PHONE})|{PHONE})\b(?!.*\b(?:{NOT_PHONE}|{PHONE})\b)")
+    LAST_CUE = re.compile(
+        rf"(?i)\b(?:({NOT_PHONE})|({HOUSE})|{PHONE})\b(?!.*\b(?:{NOT_PHONE}|{HOUSE}|{PHONE})\b)"
+    )
     CUE_WINDOW = 30
     # "224 4966 Bond Street", "117 5720 Skoanveien 226", "636 1812 Rue de la Gare": a flat's
     # or a building's number and the house number, written before the street as many forms
@@ -103,7 +114,9 @@ class InternationalPhoneRecognizer(EntityRecognizer):
                         continue
                     if self.house_numbers(match.raw_string, text[end : end + 80]):
                         continue
-                    if digits >= self.MIN_DIGITS and not self.named_otherwise(text, begin):
+                    if digits >= self.MIN_DIGITS and not self.named_otherwise(
+                        text, begin, match.raw_string
+                    ):
                         spans[(begin, end)] = None
                         whole = whole or (begin <= window.start() and end >= window.end())
                 if whole:
@@ -116,8 +129,10 @@ class InternationalPhoneRecognizer(EntityRecognizer):
         return raw[:1].isdigit() and bool(cls.STREET_FOLLOWS.match(after.split("\n", 1)[0]))
 
     @classmethod
-    def named_otherwise(cls, text: str, start: int) -> bool:
+    def named_otherwise(cls, text: str, start: int, raw: str = "") -> bool:
         """Whether the nearest cue word before ``start``, on its line, names another number."""
         before = text[max(0, start - cls.CUE_WINDOW) : start].rsplit("\n", 1)[-1]
         cue = cls.LAST_CUE.search(before)
-        return bool(cue and cue.group(1))
+        if cue is None:
+            return False
+        return bool(cue.group(1)) or bool(cue.group(2) and raw[:1].isdigit())

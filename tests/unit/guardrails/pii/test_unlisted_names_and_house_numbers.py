@@ -117,3 +117,29 @@ def test_when_a_phone_number_follows_an_address_then_it_stays_a_phone_number(
 ) -> None:
     text = "Heather Houghton, 5 Lucas Vista Lake Monica TN 61841, 0114 496 0056"
     assert ("PHONE_NUMBER", "0114 496 0056") in found(scrubber, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("phone: +49 (0) 5934 998690", "+49 (0) 5934 998690"),
+        ("call +44 (0)20 7946 0958", "+44 (0)20 7946 0958"),
+    ],
+)
+def test_when_the_trunk_zero_is_written_in_brackets_then_the_whole_number_is_scrubbed(
+    scrubber: Scrubber, text: str, phone: str
+) -> None:
+    assert found(scrubber, text) == [("PHONE_NUMBER", phone)]
+
+
+def test_when_two_numbers_follow_an_address_cue_then_they_are_not_read_as_a_phone(
+    scrubber: Scrubber,
+) -> None:
+    assert found(scrubber, "Jana lives at 74285 56655 Hlavní") == [("PERSON", "Jana")]
+
+
+def test_when_a_phone_cue_is_nearer_than_an_address_cue_then_it_is_a_phone(
+    scrubber: Scrubber,
+) -> None:
+    text = "my address is 5 Oak St, call me on 555 1234"
+    assert found(scrubber, text) == [("STREET_ADDRESS", "5 Oak St"), ("PHONE_NUMBER", "555 1234")]
