@@ -1,4 +1,8 @@
-"""Phone numbers in national and international formats, found with libphonenumber."""
+"""Phone numbers in national and international formats, found with libphonenumber.
+
+The numbers of a building and a house that look like a short phone number ("224 4966 Bond
+Street", "lives at 74285 56655") are tagged as an address instead.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ class InternationalPhoneRecognizer(EntityRecognizer):
 
     REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU", "BR", "MX")
     SCORE = 0.8
+    HOUSE_SCORE = 0.6
     MIN_DIGITS = 7
     # "+44 (0)20 ...": the trunk prefix glued to the area code, which some regions' readers
     # miss; "+49 (0) 3126 ..." with blanks around it is read as written.
@@ -83,7 +88,10 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     PAD = 3
 
     def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=supported_language)
+        super().__init__(
+            supported_entities=["PHONE_NUMBER", "STREET_ADDRESS"],
+            supported_language=supported_language,
+        )
 
     def load(self) -> None:
         """Nothing to load: libphonenumber's metadata ships with the package."""
@@ -93,6 +101,7 @@ class InternationalPhoneRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         """One result per distinct span any region reads as a phone number."""
         spans: dict[tuple[int, int], None] = {}
+        houses: dict[tuple[int, int], None] = {}
         # "+44 (0)20 ..." writes the trunk prefix libphonenumber does not read; blank it out
         # in a copy of the same length so the offsets stay those of the original text.
         readable = self.TRUNK.sub(lambda m: " " * len(m.group()), text)
@@ -112,27 +121,40 @@ class InternationalPhoneRecognizer(EntityRecognizer):
                         match.raw_string
                     ):
                         continue
-                    if self.house_numbers(match.raw_string, text[end : end + 80]):
+                    if digits < self.MIN_DIGITS or self.after_cue(text, begin) == "postcode":
                         continue
-                    if digits >= self.MIN_DIGITS and not self.named_otherwise(
-                        text, begin, match.raw_string
-                    ):
-                        spans[(begin, end)] = None
-                        whole = whole or (begin <= window.start() and end >= window.end())
+                    if self.house_numbers(text, begin, end):
+                        houses[(begin, end)] = None
+                        continue
+                    spans[(begin, end)] = None
+                    whole = whole or (begin <= window.start() and end >= window.end())
                 if whole:
                     break
-        return [RecognizerResult("PHONE_NUMBER", s, e, self.SCORE) for s, e in spans]
+        found = [RecognizerResult("PHONE_NUMBER", s, e, self.SCORE) for s, e in spans]
+        return found + [
+            RecognizerResult("STREET_ADDRESS", s, e, self.HOUSE_SCORE)
+            for s, e in houses
+            if "STREET_ADDRESS" in entities
+        ]
+
+    def house_numbers(self, text: str, start: int, end: int) -> bool:
+        """Whether a number written without a country code or brackets is a house number.
+
+        It is when a street follows it on its line, or when the nearest cue before it is an
+        address cue. Such a number is tagged as (part of) an address: still scrubbed, and not
+        counted as a phone number the shopper never gave.
+        """
+        if not text[start : start + 1].isdigit():
+            return False
+        street = self.STREET_FOLLOWS.match(text[end : end + 80].split("\n", 1)[0])
+        return bool(street) or self.after_cue(text, start) == "house"
 
     @classmethod
-    def house_numbers(cls, raw: str, after: str) -> bool:
-        """Whether a number written without a country code or brackets runs into a street."""
-        return raw[:1].isdigit() and bool(cls.STREET_FOLLOWS.match(after.split("\n", 1)[0]))
-
-    @classmethod
-    def named_otherwise(cls, text: str, start: int, raw: str = "") -> bool:
-        """Whether the nearest cue word before ``start``, on its line, names another number."""
+    def after_cue(cls, text: str, start: int) -> str | None:
+        """What the nearest cue word before ``start``, on its line, names: "postcode",
+        "house", "phone", or None without a cue."""
         before = text[max(0, start - cls.CUE_WINDOW) : start].rsplit("\n", 1)[-1]
         cue = cls.LAST_CUE.search(before)
         if cue is None:
-            return False
-        return bool(cue.group(1)) or bool(cue.group(2) and raw[:1].isdigit())
+            return None
+        return "postcode" if cue.group(1) else "house" if cue.group(2) else "phone"

@@ -38,6 +38,8 @@ NUMBER = r"(?<![\w#-])\d{1,6}[a-z]?"
 NAME = r"(?:[a-z0-9][a-z0-9.'-]*\s+){1,4}?"
 
 SUFFIX_WORD = re.compile(f"(?:{SUFFIXES})")
+# A firm's name before a suffix word is no street ("3 Round Stones Inc is the speaker").
+FIRM_WORDS = frozenset("inc ltd llc plc corp gmbh co".split())
 # Suffixes that are also words a sentence goes on with after a number.
 SENTENCE_WORDS = frozenset("is via un run runs way ways row key keys pass rest view well".split())
 
@@ -88,6 +90,6 @@ class StreetAddressRecognizer(PatternRecognizer):
             if SUFFIX_WORD.fullmatch(word.rstrip(".")):
                 digits_only = all(w.isdigit() for w in words[:index])
                 return digits_only and word in SENTENCE_WORDS
-            if word in NOT_STREET_WORDS:
+            if word in NOT_STREET_WORDS or word.rstrip(".") in FIRM_WORDS:
                 return True
         return False

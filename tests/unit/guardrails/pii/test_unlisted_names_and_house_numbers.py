@@ -104,6 +104,7 @@ def test_when_a_street_has_no_street_word_a_second_number_or_a_region_code_then_
         "size 10 shoes 9/10 stars",
         "i'm on my way to the main road",
         "3 items on 2 orders, AC-123456 and AC-654321",
+        "the speaker from 3 Round Stones Inc is great",
     ],
 )
 def test_when_a_number_follows_words_that_are_no_street_then_nothing_is_scrubbed(
@@ -132,10 +133,12 @@ def test_when_the_trunk_zero_is_written_in_brackets_then_the_whole_number_is_scr
     assert found(scrubber, text) == [("PHONE_NUMBER", phone)]
 
 
-def test_when_two_numbers_follow_an_address_cue_then_they_are_not_read_as_a_phone(
+def test_when_two_numbers_follow_an_address_cue_then_they_are_scrubbed_as_an_address(
     scrubber: Scrubber,
 ) -> None:
-    assert found(scrubber, "Jana lives at 74285 56655 Hlavní") == [("PERSON", "Jana")]
+    text = "Jana lives at 74285 56655 Hlavní"
+    assert found(scrubber, text) == [("PERSON", "Jana"), ("STREET_ADDRESS", "74285 56655")]
+    assert "74285" not in scrubber.scrub(text)
 
 
 def test_when_a_phone_cue_is_nearer_than_an_address_cue_then_it_is_a_phone(
