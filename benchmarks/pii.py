@@ -172,8 +172,10 @@ class ChatValues:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         self.fakers: dict[str, Faker] = {}
+        # Sorted: a set's order of strings changes with every process (hash randomisation),
+        # and each locale's seed must not.
         for index, locale in enumerate(
-            {*self.NAME_LOCALES, *self.PHONE_LOCALES, *self.IBAN_LOCALES}
+            sorted({*self.NAME_LOCALES, *self.PHONE_LOCALES, *self.IBAN_LOCALES})
         ):
             faker = Faker(locale)
             faker.seed_instance(seed + index)

@@ -19,12 +19,19 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 LICENCE_CUE = (
     r"(?:driver'?s'?|driving|driver)\s*(?:licen[cs]e|lic\b\.?)(?:\s+(?:number|no\.?|num|#|id))?"
     r"|\bd\.?l\.?\s*(?:#|no\.?|number)|(?-i:\bDL\b)|\blicen[cs]e\b(?:\s+(?:number|no\.?|num|#|id))?"
+    # "my dl is ...", "lic. no. ...": the short forms, in lower case too ("dl" alone may be
+    # "download", so only after a possessive)
+    r"|\b(?:my|his|her|their|your)\s+dl\b|\blic\.?\s*(?:#|no\.?|number)"
 )
 SSN_CUE = r"\bssn|social\s+security(?:\s+(?:number|no\.?|num|#))?|\bsocial\s+sec\.?(?:\s+no\.?)?"
 # The shapes US states give their licence numbers: letters then digits, digits, groups.
 # Any run of letters, digits and dashes in up to four space-separated groups; ``analyze`` keeps
 # the leading groups that hold a digit.
 LICENCE_VALUE = r"(?=[a-z-]*\d)[a-z0-9][a-z0-9-]*(?:[ ][a-z0-9-]+){0,3}"
+# Words that name a phone number: between a licence cue and a number, they name the number.
+PHONE_CUE = re.compile(
+    r"(?i)\b(?:phone|tel|telephone|mobile|cell|call|text|sms|whatsapp|reach|dial|fax)\b"
+)
 # The joining words a shopper puts between the cue and the value.
 LINK = r"(?:\s*(?:is|was|=|:|#|-)\s*|\s+)(?:(?:is|was|:)\s+)?"
 # A question, then the value: "can you confirm my license number? it's D512 3390".
@@ -67,6 +74,8 @@ class IdNumberRecognizer(LocalRecognizer):
                 if entity == "US_SSN" and not self.possible_ssn(value):
                     continue
                 if entity == "US_DRIVER_LICENSE":
+                    if PHONE_CUE.search(text, match.start(), start):
+                        continue  # "my license expired, call me on ...": the nearer cue wins
                     value = self.licence_number(value)
                     if not value:
                         continue

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from guardrails.pii.recognizers.street_address import SUFFIXES
 
@@ -29,7 +30,9 @@ STOP = (
 )
 # A word of a street or place name: starts with a letter of any script, is not a STOP word.
 WORD = rf"(?!{STOP})[^\W\d_][\w'’.-]*"
-HOUSE = r"\d{1,5}[a-z]?\b\.?"
+# A house number ("12a"), with the second number some countries add ("1677/12", "75-77")
+# when the street ends there ("9/10 stars" is a rating).
+HOUSE = r"\d{1,5}[a-z]?(?:[/-]\d{1,4}[a-z]?(?=[ \t]*(?:[,\n]|$)))?\b\.?"
 # Words that open a street name, as written in the countries shoppers write from.
 PREFIXES = (
     r"via|viale|vicolo|piazza|piazzetta|corso|strada|largo|"  # it
@@ -66,11 +69,12 @@ POSTCODE = r"\d{4,6}(?:-\d{3,4})?"
 # of town, region, country and postcode ("\n Suite 501\n Riisa\n\n Estonia 62488").
 # A postcode ending a line may be grouped ("840 24", "110 00") or follow a region's number
 # as some countries write their districts ("Tallinn, 43 73313"); not when more digits follow
-# (a phone number after the town).
+# (a phone number after the town), nor a postcode alone before more digits ("..., 61841,
+# 0114 496 0056": the phone number after the address).
 GROUPED_POSTCODE = r"(?:\d{1,2}[ \t]+\d{4,6}|\d{3}[ ]\d{2})(?![ \t]*[\d+(])\b"
 PART = (
     rf"(?:{UNIT}|{WORD}(?:[ \t]+{WORD}){{0,3}}(?:[ \t]+{POSTCODE})?(?![\w@])"
-    rf"|{GROUPED_POSTCODE}|{POSTCODE}\b)"
+    rf"|{GROUPED_POSTCODE}|{POSTCODE}\b(?![ \t]*[\d+(]))"
 )
 # Lines may carry a quoting prefix ("> ", or "??? " where a mail client mangled it).
 # After a unit, the town may follow on the same line ("Suite 274 Ljubljana").
@@ -105,9 +109,26 @@ ADDRESS_CUES = (
     "send it to", "send to", "deliver it to", "deliver to", "mail it to", "moved to",
     "located at", "located on", "stays at", "stay at", "staying at", "home is at",
     "office is at", "is located at", "based at", "resides at", "reside at",
+    # where a parcel, a letter or a person is taken, met or sent back
+    "live in", "lives in", "lived in", "living in", "meet me at", "meet you at",
+    "meet us at", "drop me off at", "drops you off at", "drop it off at", "pick it up at",
+    "pick me up at", "return it to", "return to", "returned to", "sent to", "send them to",
+    "mail to", "post it to", "arrived at", "delivered to", "deliver them to", "taxi to",
+    "it's in", "it is in", "address is now", "new address", "billing address",
+    # where a place is: "the bus station is on Kaevu 94", "enter on ..."
+    "station is on", "stop is on", "shop is on", "store is on", "office is on", "house is on",
+    "flat is on", "enter on", "entrance is on", "entrance on", "side of", "taxi to",
+    # the address asked for and given: "the address of X is ...", "your address? it is ..."
+    "address? it is", "address? it's", "is your address?", "here they are:", "the same:",
+    "send a new one to", "sent to", "send them to", "mail it to",
 )  # fmt: skip
-AFTER_CUE = "|".join(rf"(?<=\b{re.escape(cue)} )" for cue in ADDRESS_CUES)
-CAPITALISED = r"(?-i:[A-ZÀ-ÞĀ-Ž])[^\W\d_]*(?:['’-][^\W\d_]+)*"
+# The cue, one blank or line break, then maybe more blanks; or "The address of Peerj is",
+# a firm's or a person's address named by the words between "address of" and "is". The cue
+# is part of the match (one alternation tried at word starts costs a third of a lookbehind
+# per cue tried at every character) and is trimmed from the result.
+CUES = "|".join(re.escape(c) for c in sorted(set(ADDRESS_CUES), key=len, reverse=True))
+CUE_LEAD = rf"\b(?:{CUES})\s[ \t]*|\baddress of (?:[^\W\d_][\w'’.-]*[ ]){{1,4}}is[ ]"
+CAPITALISED = r"(?-i:[A-ZÀ-ÞĀ-ŽΆ-ΏΑ-ΩА-Я])[^\W\d_]*(?:['’-][^\W\d_]+)*"
 # Words that are never a street's first word after such a cue: days, months, places in a
 # building or a shop ("moved to Monday 5", "ship it to Gate 12").
 NOT_STREET_NAMES = frozenset(
@@ -115,6 +136,10 @@ NOT_STREET_NAMES = frozenset(
     "may june july august september october november december gate room floor level "
     "terminal platform aisle table page day week order item size version model".split()
 )
+
+
+# What a cue pattern's match starts with before the street itself.
+LEADING_CUE = re.compile(rf"(?i){CUE_LEAD}")
 
 
 class InternationalAddressRecognizer(PatternRecognizer):
@@ -134,7 +159,7 @@ class InternationalAddressRecognizer(PatternRecognizer):
         Pattern(
             "number, named street",
             rf"(?<![\w#$€£.,:/-])\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+"
-            rf"(?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|calle|avenida|rua)\s+"
+            rf"(?:rue|avenue|av\.?|boulevard|bd|chemin|allée|impasse|quai|calle|avenida|avda\.|rua)\s+"
             rf"(?:{WORD}\s+){{0,4}}{WORD}{TAIL}",
             0.6,
         ),
@@ -158,8 +183,8 @@ class InternationalAddressRecognizer(PatternRecognizer):
         # "lives at Kaevu 94, Liiva": capitalised words and a number after an address cue
         Pattern(
             "street after a cue",
-            rf"(?:{AFTER_CUE}){CAPITALISED}(?:[ ]{CAPITALISED}){{0,2}}[ ]{HOUSE}"
-            rf"(?![\w/:-]|[.,]\d){TAIL}",
+            rf"(?:{CUE_LEAD})"
+            rf"{CAPITALISED}(?:[ ]{CAPITALISED}){{0,2}}[ ]{HOUSE}(?![\w/:-]|[.,]\d){TAIL}",
             0.6,
         ),
         # "the early shows on Isaac Lodge Street": a named street without its number
@@ -168,6 +193,14 @@ class InternationalAddressRecognizer(PatternRecognizer):
             r"(?:(?<=\bon )|(?<=\bat )|(?<=\bto )|(?<=\bof ))(?-i:[A-Z][\w'’-]+)"
             r"(?:[ ](?-i:[A-Z][\w'’-]+)){0,2}[ ]"
             r"(?-i:Street|Road|Avenue|Lane|Drive|Boulevard|Square|Place)\b",
+            0.6,
+        ),
+        # the same in lower case ("shows on tarsicio isle street"), with the words that name
+        # nothing but a street ("hard drive", "memory lane" and "some place" are not one)
+        Pattern(
+            "street named alone, lower case",
+            rf"(?:(?<=\bon )|(?<=\bat )|(?<=\bto )|(?<=\bof )){WORD}(?:[ ]{WORD}){{0,2}}[ ]"
+            r"(?:street|road|avenue|boulevard)\b",
             0.6,
         ),
         Pattern(
@@ -196,13 +229,45 @@ class InternationalAddressRecognizer(PatternRecognizer):
             supported_language=supported_language,
         )
 
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        """The pattern matches, without the cue a cue pattern's match starts with."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for result in results:
+            explanation = result.analysis_explanation
+            if explanation is None or explanation.pattern_name != "street after a cue":
+                continue
+            lead = LEADING_CUE.match(text, result.start, result.end)
+            if lead:
+                result.start = lead.end()
+        return results
+
     def invalidate_result(self, pattern_text: str) -> bool:
-        """Reject number-led spans whose words are chat ("3 items on 2 orders"), not a street."""
+        """Reject number-led spans whose words are chat ("3 items on 2 orders"), not a street.
+
+        Only the street's words count, those between the leading numbers and the next one:
+        what follows the house number is the town and region, and a region's code may be a
+        word of chat ("Apt. 934 OULU NO", "Portland, ME").
+        """
+        cue = LEADING_CUE.match(pattern_text)
+        if cue:
+            pattern_text = pattern_text[cue.end() :]
         if not pattern_text[:1].isdigit():
             return pattern_text.split(None, 1)[0].lower() in NOT_STREET_NAMES
         words = [w.strip(".,").lower() for w in pattern_text.split(",")[0].split()]
-        letters = [w for w in words if w and not w[0].isdigit()]
-        if not letters:
+        letters: list[str] = []
+        for word in words:
+            if word and word[0].isdigit():
+                if letters:
+                    break
+                continue
+            letters.append(word)
+        if not any(letters):
             return True
         return any(w in NOT_STREET_WORDS for w in letters[:4])
 

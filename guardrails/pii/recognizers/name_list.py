@@ -17,7 +17,13 @@ from functools import lru_cache
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from guardrails.pii.recognizers.person import NOT_NAMES, THING_WORDS, firm_names
+from guardrails.pii.recognizers.person import (
+    CONTRACTION,
+    NOT_NAMES,
+    THING_WORDS,
+    PersonRecognizer,
+    firm_names,
+)
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +115,7 @@ class NameListRecognizer(LocalRecognizer):
                 after_title = start > 0 and kinds[start - 1] == "title"
                 if not (
                     self._is_name(kinds[start:end])
+                    or self._unlisted_name(run[start:end], kinds[start:end])
                     or (after_title and "word" not in kinds[start:end])
                     or (alone and end - start > 1 and self._all_names(kinds[start:end]))
                 ):
@@ -236,6 +243,28 @@ class NameListRecognizer(LocalRecognizer):
         if any(k in ("first", "last") for k in kinds):
             return True
         return kinds[0] == "name-word" and "foreign" in kinds
+
+    def _unlisted_name(self, words: list[re.Match[str]], kinds: list[str]) -> bool:
+        """Two or three capitalised words that no list and no dictionary holds in any form.
+
+        The lists hold the names of Faker's locales; a name from elsewhere ("Bekbolat
+        Musliyevich", "Elínborg Guðmundsdóttir") is two unknown words in a row, which English
+        text seldom has otherwise. A lone unknown word is still no name (a firm, a place), and
+        capitalised words that are inflected dictionary words, contractions or job titles are
+        not unknown ("You're Supposed", "Awarded Salesperson").
+        """
+        if not 2 <= len(kinds) <= 3 or kinds[0] != "foreign" or kinds[-1] != "foreign":
+            return False
+        if not set(kinds) <= {"foreign", "initial"}:
+            return False
+        pairs = zip(words, kinds, strict=True)
+        return all(self._unknown(m.group()) for m, k in pairs if k == "foreign")
+
+    def _unknown(self, word: str) -> bool:
+        lower = word.lower()
+        if word.isupper() or CONTRACTION.search(word) or lower.endswith(("person", "ers")):
+            return False  # "VIC", "You're", "Salesperson", "Developers"
+        return not any(stem in self.dictionary for stem in PersonRecognizer._stems(lower))
 
     def _kind(self, word: str) -> str:
         """first / last: a listed name no dictionary holds; name-word: a listed name that is

@@ -38,6 +38,10 @@ NUMBER = r"(?<![\w#-])\d{1,6}[a-z]?"
 NAME = r"(?:[a-z0-9][a-z0-9.'-]*\s+){1,4}?"
 
 SUFFIX_WORD = re.compile(f"(?:{SUFFIXES})")
+# A firm's name before a suffix word is no street ("3 Round Stones Inc is the speaker").
+FIRM_WORDS = frozenset("inc ltd llc plc corp gmbh co".split())
+# Suffixes that are also words a sentence goes on with after a number.
+SENTENCE_WORDS = frozenset("is via un run runs way ways row key keys pass rest view well".split())
 
 # Words that never sit between a house number and a street suffix: "3 items on the way" or
 # "2 shirts in the mail" are not addresses.
@@ -76,10 +80,16 @@ class StreetAddressRecognizer(PatternRecognizer):
         )
 
     def invalidate_result(self, pattern_text: str) -> bool:
-        """Reject spans whose street name (before the suffix) holds words no street name has."""
-        for word in pattern_text.split(",")[0].lower().split()[1:]:
+        """Reject spans whose street name (before the suffix) holds words no street name has.
+
+        Digits alone before a suffix that is also a plain English word are a phone number's
+        groups and the sentence going on ("+44 20 7946 0958 is ...", "555 1234 via whatsapp").
+        """
+        words = pattern_text.split(",")[0].lower().split()[1:]
+        for index, word in enumerate(words):
             if SUFFIX_WORD.fullmatch(word.rstrip(".")):
-                return False
-            if word in NOT_STREET_WORDS:
+                digits_only = all(w.isdigit() for w in words[:index])
+                return digits_only and word in SENTENCE_WORDS
+            if word in NOT_STREET_WORDS or word.rstrip(".") in FIRM_WORDS:
                 return True
         return False

@@ -24,6 +24,8 @@ def found(scrubber: Scrubber, text: str) -> list[tuple[str, str]]:
         ("can you confirm my license number? it's 4412881093", "4412881093"),
         ("license ID 99887766", "99887766"),
         ("my drivers lic number 9981-22-3341", "9981-22-3341"),
+        ("my dl is 998 122 334", "998 122 334"),
+        ("lic. no. 998122334", "998122334"),
     ],
 )
 def test_when_a_license_word_names_a_number_then_it_is_a_licence_not_a_phone(
@@ -119,3 +121,17 @@ def test_when_a_number_is_a_calendar_date_then_it_is_not_a_phone_number(
     scrubber: Scrubber, text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert found(scrubber, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dl got lost, call 0151 2345 6789",
+        "my driver's license expired, call me on 0151 2345 6789",
+        "can i dl the app? 0151 2345 6789",
+    ],
+)
+def test_when_a_phone_cue_stands_between_a_licence_word_and_a_number_then_it_is_a_phone(
+    scrubber: Scrubber, text: str
+) -> None:
+    assert found(scrubber, text) == [("PHONE_NUMBER", "0151 2345 6789")]
