@@ -29,7 +29,6 @@ from actions.reask import AskAction
 from actions.services.commerce import CommerceClient, Order
 from actions.support import RunContext, tenant_of
 from actions.verification import UNAVAILABLE
-from merchants.policy import load_policy
 
 # A US address as the backend takes it: line1, line2, city, region, postcode, country, name.
 Address = dict[str, str | None]
@@ -142,7 +141,7 @@ class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
         """Refuse early when the order is past the states the policy allows."""
         return state_allows(
             order,
-            load_policy(tenant=tenant_of(tracker)).changes.change_address,
+            RunContext.of(tracker).policy.changes.change_address,
             dispatcher,
             refusal="utter_address_too_late",
             blocked="address_not_allowed",

@@ -89,7 +89,7 @@ class ValidateCancelOrderForm(ChangeForm, FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Refuse early if the order can no longer be cancelled."""
-        if order.status in load_policy(tenant=tenant_of(tracker)).changes.cancel:
+        if order.status in RunContext.of(tracker).policy.changes.cancel:
             return {}
         refuse_cancellation(dispatcher, order, tenant_of(tracker))
         return {"change_blocked": "cancel_not_allowed"}
@@ -153,7 +153,7 @@ class ActionAskCancelConfirmed(AskAction):
         items = ", ".join(f"{li.quantity} × {li.product_name}" for li in order.lines[:4])
         if len(order.lines) > 4:
             items += f" and {len(order.lines) - 4} more"
-        timing = load_policy(tenant=tenant_of(tracker)).refunds.methods.get(
+        timing = RunContext.of(tracker).policy.refunds.methods.get(
             RefundMethod.original_payment, ""
         )
         dispatcher.utter_message(

@@ -11,8 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.items import Resolution, Tie, resolve_answer, tie_labels
-from actions.services.commerce import CommerceError, Order, OrderLine, client_from_env
-from actions.support import apologise_backend_down, status_words, support_contact, tenant_of
+from actions.services.commerce import CommerceError, Order, OrderLine
+from actions.support import (
+    RunContext,
+    status_words,
+    support_contact,
+)
 from actions.verification import (
     FOCUS,
     OTHER_ORDER,
@@ -20,7 +24,6 @@ from actions.verification import (
     OrderVerification,
     normalise_order_ref,
 )
-from merchants.policy import load_policy
 
 BACKED_OUT = "backed_out"
 # Slots a change flow fills; all are forgotten when the change is done or abandoned.
@@ -216,15 +219,15 @@ class ChangeForm(OrderVerification):
             return result
         order_ref = result.get("order_id") or tracker.get_slot("order_id") or ""
         try:
-            order = await client_from_env(tenant_of(tracker)).get_order(order_ref)
+            order = await RunContext.of(tracker).client.get_order(order_ref)
         except CommerceError:
             return {**result, "lookup_blocked": UNAVAILABLE}
-        policy = load_policy(tenant=tenant_of(tracker))
+        policy = RunContext.of(tracker).policy
         if self.pending_change and policy.changes.locked_after_item_change and order.items_modified:
             dispatcher.utter_message(
                 response="utter_order_locked_after_item_change",
                 order_id=order.order_id,
-                **support_contact(tenant_of(tracker)),
+                **RunContext.of(tracker).support(),
             )
             return {**result, "change_blocked": "locked_after_item_change"}
         return {**result, **await self.check_order(order, dispatcher, tracker, domain)}
@@ -308,11 +311,9 @@ def confirm_buttons(yes: str, no: str = "No") -> list[dict[str, str]]:
 async def order_or_apologise(dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | None:
     """The order being changed, or None after telling the shopper the backend is down."""
     try:
-        return await client_from_env(tenant_of(tracker)).get_order(
-            tracker.get_slot("order_id") or ""
-        )
+        return await RunContext.of(tracker).client.get_order(tracker.get_slot("order_id") or "")
     except CommerceError:
-        apologise_backend_down(dispatcher, tenant_of(tracker))
+        RunContext.of(tracker).apologise(dispatcher)
         return None
 
 

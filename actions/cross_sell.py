@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services.commerce import CommerceError, Suggestion, client_from_env
-from actions.support import apologise_backend_down, tenant_of
+from actions.support import RunContext, apologise_backend_down, tenant_of
 
 # suggestion_state values
 OFFERED = "offered"
@@ -207,7 +207,7 @@ class ActionRecordSuggestionClick(Action):
         item = shown[position - 1]
         # Measuring must never get in the shopper's way: a failed record changes nothing.
         with contextlib.suppress(CommerceError):
-            await client_from_env(tenant_of(tracker)).record_click(
+            await RunContext.of(tracker).client.record_click(
                 recommendation_id, str(picked), tracker.get_slot("customer_id"), position
             )
         dispatcher.utter_message(

@@ -31,7 +31,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.reask import ReaskingForm
 from actions.services.desk import DeskUnavailable, Handoff, desk_from_env
-from actions.support import support_contact, tenant_of
+from actions.support import RunContext, tenant_of
 from guardrails.handoff.rules import Reason, load_rules
 from guardrails.handoff.signals import injection_handoff_due
 
@@ -196,7 +196,7 @@ class ActionHandOff(Action):
             ticket = await desk_from_env().open_ticket(handoff)
         except DeskUnavailable:
             dispatcher.utter_message(
-                response="utter_handoff_unavailable", **support_contact(tenant_of(tracker))
+                response="utter_handoff_unavailable", **RunContext.of(tracker).support()
             )
             return [SlotSet("handoff_reason", None)]
         if open_now:

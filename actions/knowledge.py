@@ -14,14 +14,13 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.support import tenant_of
+from actions.support import RunContext, tenant_of
 from guardrails.generation.provider import ChatProvider
 from guardrails.generation.settings import GenerationSettings, generation_settings
 from guardrails.generation.summaries import model_summariser
 from guardrails.knowledge.answer import Answer, Summarise, answer
 from guardrails.knowledge.faq import Faq, load_faq
 from merchants.faq import faq_path
-from merchants.policy import load_policy
 
 # Set by the input rails on a message that looks like an injection: no model sees it.
 GUARDRAIL_ENTITY = "guardrail"
@@ -60,7 +59,7 @@ async def knowledge_answer(tracker: Tracker) -> Answer | None:
     summarise = None if flagged(tracker) or not settings.has_model else summariser(settings)
     return await answer(
         question,
-        load_policy(tenant=tenant_of(tracker)),
+        RunContext.of(tracker).policy,
         merchant_faq(tracker),
         summarise,
         timeout_s=settings.timeout_s,

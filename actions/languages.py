@@ -18,8 +18,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.support import tenant_of
-from merchants.policy import load_policy
+from actions.support import RunContext
 
 LANGUAGE_ENTITY = "language"
 LANGUAGE_SLOT = "shopper_language"
@@ -43,7 +42,7 @@ class ActionOtherLanguage(Action):
     ) -> list[EventType]:
         language = shopper_language(tracker)
         dispatcher.utter_message(response="utter_english_only")
-        sentence = load_policy(tenant=tenant_of(tracker)).other_languages.get(language or "")
+        sentence = RunContext.of(tracker).policy.other_languages.get(language or "")
         if sentence:
             dispatcher.utter_message(text=sentence)
         dispatcher.utter_message(response="utter_offer_person_other_language")

@@ -34,8 +34,8 @@ from actions.options import (
     total_difference,
 )
 from actions.reask import AskAction
-from actions.services.commerce import CommerceClient, CommerceError, Order, client_from_env
-from actions.support import RunContext, apologise_backend_down, tenant_of
+from actions.services.commerce import CommerceClient, CommerceError, Order
+from actions.support import RunContext, tenant_of
 from actions.swaps import (
     OptionChangeValidation,
     chosen_swaps,
@@ -46,7 +46,7 @@ from actions.swaps import (
     read_payment_method,
 )
 from actions.verification import UNAVAILABLE
-from merchants.policy import Resolution, load_policy
+from merchants.policy import Resolution
 
 EXCHANGE_INSTEAD = "exchange_instead"
 
@@ -75,7 +75,7 @@ class ValidateChangeItemsForm(OptionChangeValidation, ChangeForm, FormValidation
         A delivered order's items change through an exchange: when the policy offers one,
         the shopper is taken there instead of being refused.
         """
-        policy = load_policy(tenant=tenant_of(tracker))
+        policy = RunContext.of(tracker).policy
         if order.status not in policy.changes.change_items and (
             order.status in policy.changes.return_items
             and Resolution.exchange in policy.returns.resolutions
@@ -124,7 +124,7 @@ class ActionAskItemChanges(AskAction):
         try:
             products = await products_of(lines, tenant_of(tracker))
         except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
+            RunContext.of(tracker).apologise(dispatcher)
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         exchange = tracker.active_loop_name == "return_form"
         dispatcher.utter_message(
@@ -150,9 +150,9 @@ class ActionAskPaymentMethod(AskAction):
         if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         try:
-            methods = await client_from_env(tenant_of(tracker)).payment_methods(order.customer_id)
+            methods = await RunContext.of(tracker).client.payment_methods(order.customer_id)
         except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
+            RunContext.of(tracker).apologise(dispatcher)
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         if tracker.active_loop_name == "change_payment_form":
             dispatcher.utter_message(
@@ -186,9 +186,9 @@ class ActionAskItemsConfirmed(AskAction):
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         try:
             swaps = await chosen_swaps(order, tracker.get_slot("item_changes"), tenant_of(tracker))
-            methods = await client_from_env(tenant_of(tracker)).payment_methods(order.customer_id)
+            methods = await RunContext.of(tracker).client.payment_methods(order.customer_id)
         except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
+            RunContext.of(tracker).apologise(dispatcher)
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         dispatcher.utter_message(
             response="utter_ask_items_confirmed",
@@ -294,7 +294,7 @@ class ValidateChangePaymentForm(ChangeForm, FormValidationAction):
         """Refuse early when the policy does not allow a payment change in this state."""
         return state_allows(
             order,
-            load_policy(tenant=tenant_of(tracker)).changes.change_payment_method,
+            RunContext.of(tracker).policy.changes.change_payment_method,
             dispatcher,
             refusal="utter_payment_change_too_late",
             blocked="payment_not_allowed",
@@ -309,7 +309,7 @@ class ValidateChangePaymentForm(ChangeForm, FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         try:
-            order = await client_from_env(tenant_of(tracker)).get_order(
+            order = await RunContext.of(tracker).client.get_order(
                 tracker.get_slot("order_id") or ""
             )
         except CommerceError:
@@ -344,9 +344,9 @@ class ActionAskPaymentConfirmed(AskAction):
         if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         try:
-            methods = await client_from_env(tenant_of(tracker)).payment_methods(order.customer_id)
+            methods = await RunContext.of(tracker).client.payment_methods(order.customer_id)
         except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
+            RunContext.of(tracker).apologise(dispatcher)
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         dispatcher.utter_message(
             response="utter_ask_payment_confirmed",

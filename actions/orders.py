@@ -18,11 +18,10 @@ from actions.reask import AskAction
 from actions.services.commerce import (
     CommerceError,
     Order,
-    client_from_env,
 )
 from actions.support import (
     STATUS_WORDS,
-    apologise_backend_down,
+    RunContext,
     status_words,
     support_contact,
     tenant_of,
@@ -42,9 +41,7 @@ class ActionAskOrderId(AskAction):
         customer_id = tracker.get_slot("customer_id")
         if customer_id:
             try:
-                orders = await client_from_env(tenant_of(tracker)).recent_orders(
-                    customer_id, limit=5
-                )
+                orders = await RunContext.of(tracker).client.recent_orders(customer_id, limit=5)
             except CommerceError:
                 orders = []
             if orders:
@@ -83,19 +80,19 @@ class ActionOrderStatus(Action):
         blocked = tracker.get_slot("lookup_blocked")
         if blocked == LOCKED:
             dispatcher.utter_message(
-                response="utter_lookup_locked", **support_contact(tenant_of(tracker))
+                response="utter_lookup_locked", **RunContext.of(tracker).support()
             )
             return reset
         if blocked == UNAVAILABLE:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
+            RunContext.of(tracker).apologise(dispatcher)
             return [*reset, SlotSet("lookup_blocked", None)]
         order_ref = tracker.get_slot("order_id")
         if tracker.get_slot("order_verified") is not True or not order_ref:
             return reset
         try:
-            order = await client_from_env(tenant_of(tracker)).get_order(order_ref)
+            order = await RunContext.of(tracker).client.get_order(order_ref)
         except CommerceError:
-            apologise_backend_down(dispatcher, tenant_of(tracker))
+            RunContext.of(tracker).apologise(dispatcher)
             return reset
         if lookup_purpose(tracker) == "refund_status":
             for response, variables in describe_refunds(order, tenant_of(tracker)):

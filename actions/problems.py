@@ -39,12 +39,11 @@ from actions.services.commerce import (
     CommerceClient,
     CommerceError,
     Order,
-    client_from_env,
 )
-from actions.support import RunContext, hand_off, support_contact, tenant_of
+from actions.support import RunContext, hand_off
 from actions.verification import UNAVAILABLE
 from guardrails.handoff.rules import Reason
-from merchants.policy import Remedy, load_policy
+from merchants.policy import Remedy
 
 SENT = frozenset(
     {
@@ -149,7 +148,7 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
         if kind is None:
             return {"problem_kind": None}
         try:
-            order = await client_from_env(tenant_of(tracker)).get_order(
+            order = await RunContext.of(tracker).client.get_order(
                 tracker.get_slot("order_id") or ""
             )
         except CommerceError:
@@ -182,7 +181,7 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
         if is_backing_out(text):
             return {"problem_items": None, "change_blocked": BACKED_OUT}
         try:
-            order = await client_from_env(tenant_of(tracker)).get_order(
+            order = await RunContext.of(tracker).client.get_order(
                 tracker.get_slot("order_id") or ""
             )
         except CommerceError:
@@ -204,10 +203,10 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
         dispatcher: CollectingDispatcher, tracker: Tracker, order: Order, line_ids: list[int]
     ) -> dict[str, Any]:
         """Above the value threshold, or too many recent claims: a person takes it."""
-        claims = load_policy(tenant=tenant_of(tracker)).claims
+        claims = RunContext.of(tracker).policy.claims
         value = _value(order, line_ids)
         try:
-            recent = await client_from_env(tenant_of(tracker)).recent_claims(
+            recent = await RunContext.of(tracker).client.recent_claims(
                 order.customer_id, claims.claims_window_days
             )
         except CommerceError:
@@ -216,7 +215,7 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
             dispatcher.utter_message(
                 response="utter_problem_to_person",
                 order_id=order.order_id,
-                **support_contact(tenant_of(tracker)),
+                **RunContext.of(tracker).support(),
             )
             reason = "claim_above_threshold" if value > claims.human_above_value else "fraud_signal"
             return {"change_blocked": HANDED_TO_PERSON, "handoff_reason": reason}
@@ -233,7 +232,7 @@ class ValidateDeliveryProblemForm(ChangeForm, FormValidationAction):
         if is_backing_out(text):
             return {"problem_remedy": None, "change_blocked": BACKED_OUT}
         remedy = remedy_from(text)
-        allowed = [r.value for r in load_policy(tenant=tenant_of(tracker)).claims.remedies]
+        allowed = [r.value for r in RunContext.of(tracker).policy.claims.remedies]
         return {"problem_remedy": remedy if remedy in allowed else None}
 
     async def validate_problem_confirmed(
@@ -306,7 +305,7 @@ class ActionAskProblemRemedy(AskAction):
                 "title": REMEDY_LABELS.get(r, r.value),
                 "payload": f'/inform{{"problem_remedy":"{r.value}"}}',
             }
-            for r in load_policy(tenant=tenant_of(tracker)).claims.remedies
+            for r in RunContext.of(tracker).policy.claims.remedies
             if r in REMEDY_LABELS
         ]
         dispatcher.utter_message(response="utter_ask_problem_remedy", buttons=buttons)

@@ -30,8 +30,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.support import tenant_of
-from merchants.policy import load_policy
+from actions.support import RunContext
 
 if TYPE_CHECKING:
     from rasa_sdk import FormValidationAction
@@ -261,7 +260,7 @@ class ActionAskShopperIdentity(AskAction):
         checks each order asks this only of a shopper without an order number, and then wants
         the e-mail and the ZIP together (``OrderVerification.validate_shopper_identity``).
         """
-        shopper_first = load_policy(tenant=tenant_of(tracker)).verification.shopper_first
+        shopper_first = RunContext.of(tracker).policy.verification.shopper_first
         dispatcher.utter_message(
             response="utter_ask_shopper_identity"
             if shopper_first

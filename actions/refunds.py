@@ -12,13 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.knowledge import answered_from_knowledge
-from actions.support import tenant_of
+from actions.support import RunContext
 from merchants.policy import (
     MerchantPolicy,
     RefundMethod,
     Resolution,
     credit_only_to_existing_gift_card,
-    load_policy,
 )
 
 RESOLUTION_WORDS = {
@@ -175,7 +174,7 @@ class ActionRefundPolicy(Action):
     ) -> list[EventType]:
         if await answered_from_knowledge(dispatcher, tracker):
             return []
-        answers = policy_answers(load_policy(tenant=tenant_of(tracker)))
+        answers = policy_answers(RunContext.of(tracker).policy)
         asked = [t for t in asked_topics(tracker.latest_message.get("text") or "") if t in answers]
         for topic in asked or list(answers):
             response, values = answers[topic]

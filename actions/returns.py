@@ -43,9 +43,7 @@ from actions.services.commerce import (
 )
 from actions.support import (
     RunContext,
-    apologise_backend_down,
     status_words,
-    support_contact,
     tenant_of,
 )
 from actions.swaps import OptionChangeValidation, chosen_swaps, money_words
@@ -163,12 +161,12 @@ class ValidateReturnForm(OptionChangeValidation, ChangeForm, FormValidationActio
     ) -> dict[str, Any]:
         """Refuse early when nothing can be returned; skip the choice when one item can."""
         lines, refusal = returnable_lines(
-            order, load_policy(tenant=tenant_of(tracker)), datetime.now(timezone.utc)
+            order, RunContext.of(tracker).policy, datetime.now(timezone.utc)
         )
         if refusal is not None:
             response, values = refusal
             dispatcher.utter_message(
-                response=response, **values, **support_contact(tenant_of(tracker))
+                response=response, **values, **RunContext.of(tracker).support()
             )
             return {"change_blocked": "return_not_allowed"}
         if len(lines) == 1:
@@ -186,13 +184,13 @@ class ValidateReturnForm(OptionChangeValidation, ChangeForm, FormValidationActio
         if is_backing_out(text):
             return {"return_items": None, "change_blocked": BACKED_OUT}
         try:
-            order = await client_from_env(tenant_of(tracker)).get_order(
+            order = await RunContext.of(tracker).client.get_order(
                 tracker.get_slot("order_id") or ""
             )
         except CommerceError:
             return {"return_items": None, "lookup_blocked": UNAVAILABLE}
         lines, _ = returnable_lines(
-            order, load_policy(tenant=tenant_of(tracker)), datetime.now(timezone.utc)
+            order, RunContext.of(tracker).policy, datetime.now(timezone.utc)
         )
         result = resolve_item_answer(text, lines, tracker, "return_items")
         if isinstance(result, Picked):
@@ -231,7 +229,7 @@ class ValidateReturnForm(OptionChangeValidation, ChangeForm, FormValidationActio
         ]
         if resolution == Resolution.exchange.value and resolution not in allowed:
             dispatcher.utter_message(
-                response="utter_exchange_by_person", **support_contact(tenant_of(tracker))
+                response="utter_exchange_by_person", **RunContext.of(tracker).support()
             )
             return {"return_resolution": None}
         if resolution not in allowed:
@@ -260,7 +258,7 @@ class ActionAskReturnItems(AskAction):
         if order is None:
             return [SlotSet("lookup_blocked", UNAVAILABLE)]
         lines, _ = returnable_lines(
-            order, load_policy(tenant=tenant_of(tracker)), datetime.now(timezone.utc)
+            order, RunContext.of(tracker).policy, datetime.now(timezone.utc)
         )
         if ask_which_of_tied(dispatcher, tracker, self.slot, lines):
             return []
@@ -328,7 +326,7 @@ class ActionAskReturnConfirmed(AskAction):
                 "to your original payment method"
                 if resolution != Resolution.store_credit.value
                 else "to your gift card"
-                if credit_only_to_existing_gift_card(load_policy(tenant=tenant_of(tracker)))
+                if credit_only_to_existing_gift_card(RunContext.of(tracker).policy)
                 else "as store credit"
             ),
             buttons=confirm_buttons("Yes, start the return"),
@@ -342,9 +340,9 @@ async def _ask_exchange_confirmed(
     """The exchange's summary: each item's new option and what happens to the difference."""
     try:
         swaps = await chosen_swaps(order, tracker.get_slot("item_changes"), tenant_of(tracker))
-        methods = await client_from_env(tenant_of(tracker)).payment_methods(order.customer_id)
+        methods = await RunContext.of(tracker).client.payment_methods(order.customer_id)
     except CommerceError:
-        apologise_backend_down(dispatcher, tenant_of(tracker))
+        RunContext.of(tracker).apologise(dispatcher)
         return [SlotSet("lookup_blocked", UNAVAILABLE)]
     method_id = tracker.get_slot("payment_method")
     label = next((m.label for m in methods if m.payment_method_id == method_id), "your card")

@@ -39,11 +39,15 @@ class RunContext:
 
     @classmethod
     def of(
-        cls, tracker: Tracker, clients: Callable[[str | None], CommerceClient] = client_from_env
+        cls, tracker: Tracker, clients: Callable[[str | None], CommerceClient] | None = None
     ) -> RunContext:
-        """The context of ``tracker``'s conversation; ``clients`` builds the tenant's client."""
+        """The context of ``tracker``'s conversation; ``clients`` builds the tenant's client.
+
+        Without ``clients``, the process-wide factory of this module is looked up at each call,
+        so a test replaces the backend of every flow in one place.
+        """
         tenant = tenant_of(tracker)
-        return cls(tenant, load_policy(tenant=tenant), clients(tenant))
+        return cls(tenant, load_policy(tenant=tenant), (clients or client_from_env)(tenant))
 
     def support(self) -> dict[str, str]:
         """The merchant's support contact, as template values."""

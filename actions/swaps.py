@@ -33,7 +33,7 @@ from actions.services.commerce import (
     Product,
     client_from_env,
 )
-from actions.support import tenant_of
+from actions.support import RunContext, tenant_of
 from actions.verification import UNAVAILABLE
 
 
@@ -122,7 +122,7 @@ async def read_payment_method(
     if is_backing_out(text):
         return {"payment_method": None, "change_blocked": BACKED_OUT}
     try:
-        methods = await client_from_env(tenant_of(tracker)).payment_methods(
+        methods = await RunContext.of(tracker).client.payment_methods(
             tracker.get_slot("customer_id") or ""
         )
     except CommerceError:
@@ -179,7 +179,7 @@ class OptionChangeValidation:
         if is_backing_out(text):
             return {"item_changes": None, "change_blocked": BACKED_OUT}
         try:
-            order = await client_from_env(tenant_of(tracker)).get_order(
+            order = await RunContext.of(tracker).client.get_order(
                 tracker.get_slot("order_id") or ""
             )
         except CommerceError:

@@ -16,8 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.reask import CHANGE_COURSE_AFTER, IDENTIFY_INSTEAD_OF, ReaskingForm, missed
 from actions.services.commerce import BackendUnavailable, CommerceError, client_from_env
-from actions.support import tenant_of
-from merchants.policy import load_policy
+from actions.support import RunContext, tenant_of
 
 # Bare digits count only when no other id's prefix is glued to them ("PM-718458" is a payment
 # method, not order 718458).
@@ -69,7 +68,7 @@ class OrderVerification(ReaskingForm):
         """Ends the form at once while lookups are blocked (locked out or backend down)."""
         if tracker.get_slot("lookup_blocked"):
             return []
-        shopper_first = load_policy(tenant=tenant_of(tracker)).verification.shopper_first
+        shopper_first = RunContext.of(tracker).policy.verification.shopper_first
         if not tracker.get_slot("customer_id") and (
             shopper_first or missed(tracker, IDENTIFY_INSTEAD_OF) >= CHANGE_COURSE_AFTER
         ):
@@ -84,15 +83,12 @@ class OrderVerification(ReaskingForm):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Finds the shopper by e-mail, or by full name and ZIP; nothing else is said first."""
-        if (
-            _failed(tracker)
-            >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts
-        ):
+        if _failed(tracker) >= RunContext.of(tracker).policy.verification.max_failed_attempts:
             return {"shopper_identity": None, "lookup_blocked": LOCKED}
         text = str(slot_value or "")
         if (
             normalise_order_ref(text)
-            and not load_policy(tenant=tenant_of(tracker)).verification.shopper_first
+            and not RunContext.of(tracker).policy.verification.shopper_first
         ):
             # Asked after the order number was missed, and the shopper found it after all.
             return {
@@ -100,7 +96,7 @@ class OrderVerification(ReaskingForm):
                 **await self.validate_order_id(text, dispatcher, tracker, domain),
             }
         email, name, postcode = identity_in(text, tracker)
-        if not load_policy(tenant=tenant_of(tracker)).verification.shopper_first:
+        if not RunContext.of(tracker).policy.verification.shopper_first:
             # This merchant checks every order with a second factor; a shopper who has no
             # order number gives two at once instead, or anyone knowing an e-mail could list
             # that shopper's orders.
@@ -110,11 +106,11 @@ class OrderVerification(ReaskingForm):
                 return {"shopper_identity": None}
         try:
             if email:
-                customer = await client_from_env(tenant_of(tracker)).find_customer(
+                customer = await RunContext.of(tracker).client.find_customer(
                     email=email, postcode=postcode
                 )
             elif name and postcode:
-                customer = await client_from_env(tenant_of(tracker)).find_customer(
+                customer = await RunContext.of(tracker).client.find_customer(
                     name=name, postcode=postcode
                 )
             else:
@@ -124,7 +120,7 @@ class OrderVerification(ReaskingForm):
             return {"shopper_identity": None, "lookup_blocked": UNAVAILABLE}
         except CommerceError:
             failed = _failed(tracker) + 1
-            if failed >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts:
+            if failed >= RunContext.of(tracker).policy.verification.max_failed_attempts:
                 return {
                     "shopper_identity": None,
                     "failed_verifications": failed,
@@ -148,10 +144,7 @@ class OrderVerification(ReaskingForm):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Accepts any well-formed order number; whether it exists is not revealed here."""
-        if (
-            _failed(tracker)
-            >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts
-        ):
+        if _failed(tracker) >= RunContext.of(tracker).policy.verification.max_failed_attempts:
             return {"order_id": None, "lookup_blocked": LOCKED}
         order_ref = normalise_order_ref(str(slot_value or ""))
         if order_ref is None:
@@ -164,15 +157,13 @@ class OrderVerification(ReaskingForm):
         if customer_id and await self._belongs_to(order_ref, customer_id, tenant_of(tracker)):
             # Already verified in this conversation (or by the channel): no second question.
             return {"order_id": order_ref, "order_verified": True}
-        if load_policy(tenant=tenant_of(tracker)).verification.shopper_first:
+        if RunContext.of(tracker).policy.verification.shopper_first:
             if not customer_id:
                 return {"order_id": order_ref}  # kept until the shopper is identified
             # Someone else's order and an unknown one get the same answer.
             failed = _failed(tracker) + 1
             dispatcher.utter_message(response="utter_order_not_on_account")
-            blocked = (
-                failed >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts
-            )
+            blocked = failed >= RunContext.of(tracker).policy.verification.max_failed_attempts
             return {
                 "order_id": None,
                 "order_verified": None,
@@ -215,7 +206,7 @@ class OrderVerification(ReaskingForm):
         self, order_ref: str, answer: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         try:
-            verification = await client_from_env(tenant_of(tracker)).verify_order(
+            verification = await RunContext.of(tracker).client.verify_order(
                 order_ref, answer.strip()
             )
         except BackendUnavailable:
@@ -235,7 +226,7 @@ class OrderVerification(ReaskingForm):
     @staticmethod
     def _verification_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         failed = _failed(tracker) + 1
-        if failed >= load_policy(tenant=tenant_of(tracker)).verification.max_failed_attempts:
+        if failed >= RunContext.of(tracker).policy.verification.max_failed_attempts:
             return {
                 "order_verified": None,
                 "failed_verifications": failed,

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.changes
 import actions.problems
 import actions.returns
+import actions.support
 from actions.items import NoMatch, Picked, Resolution, Tie, resolve_answer, resolve_items
 from actions.problems import ActionAskProblemItems, ValidateDeliveryProblemForm
 from actions.returns import ActionAskReturnItems, ValidateReturnForm
@@ -219,7 +220,7 @@ class OneOrder:
 @pytest.fixture
 def backend(monkeypatch: pytest.MonkeyPatch) -> OneOrder:
     client = OneOrder(TAU)
-    for module in (actions.problems, actions.changes):
+    for module in (actions.support,):
         monkeypatch.setattr(module, "client_from_env", lambda tenant=None: client)
     return client
 
@@ -314,7 +315,7 @@ async def test_several_items_typed_at_which_item_are_all_taken(backend: OneOrder
 @pytest.fixture
 def returns_backend(monkeypatch: pytest.MonkeyPatch) -> OneOrder:
     client = OneOrder(TAU)
-    for module in (actions.returns, actions.changes):
+    for module in (actions.returns, actions.support):
         monkeypatch.setattr(module, "client_from_env", lambda tenant=None: client)
     return client
 

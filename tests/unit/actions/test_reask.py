@@ -18,7 +18,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions
-from actions import verification
+from actions import support
 from actions.reask import LEAVE_INSTEAD, PERSON_BUTTON, STATE_SLOT, AskAction, ReaskingForm
 from actions.services.commerce import BackendUnavailable, VerificationFailed
 from tests.conftest import ROOT
@@ -264,7 +264,7 @@ class FailingChecks:
 
 @pytest.fixture
 def failing_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verification, "client_from_env", lambda tenant=None: FailingChecks())
+    monkeypatch.setattr(support, "client_from_env", lambda tenant=None: FailingChecks())
 
 
 @pytest.mark.usefixtures("failing_checks")
