@@ -28,8 +28,18 @@ def wait_for_transcript(ana: Agent, ticket_id: int, text: str) -> dict[str, Any]
         time.sleep(0.5)
 
 
-def person_then_bot(stack: Stack, chat: Chat, handoff: dict[str, Any], reason: str) -> None:
-    """The loop every handoff shares: queue → claim → reply → shopper reads it → hand back."""
+def person_then_bot(
+    stack: Stack,
+    chat: Chat,
+    handoff: dict[str, Any],
+    reason: str,
+    order_in_focus: str | None = None,
+) -> None:
+    """The loop every handoff shares: queue → claim → reply → shopper reads it → hand back.
+
+    ``order_in_focus`` is the order the conversation was about before the person took over:
+    the bot, back, still knows it; without one it asks for the order number.
+    """
     ana = agent(stack)
     queued = {t["ticket_id"]: t for t in ana.queue()}
     ticket_id = handoff["ticket_id"]
@@ -47,7 +57,11 @@ def person_then_bot(stack: Stack, chat: Chat, handoff: dict[str, Any], reason: s
     back = poll(handoff, after=received[-1]["id"])
     assert "back with the assistant" in back[0]["text"]
     # The bot answers again, with its context.
-    assert "order number" in chat.text("where is my order?").lower()
+    reply = chat.text("where is my order?")
+    if order_in_focus is None:
+        assert "order number" in reply.lower()
+    else:
+        assert order_in_focus in reply and "order number" not in reply.lower()
     assert ticket_id not in {t["ticket_id"] for t in ana.queue()}
 
 
@@ -79,7 +93,7 @@ def test_when_a_claim_is_above_the_threshold_then_a_person_takes_it_from_the_tic
     detail = ana.get(f"/api/agent/tickets/{handoff['ticket_id']}").json()
     assert detail["summary"]["verified_order"] == order["order_id"]
     assert detail["priority"] > 30  # a claim outranks a plain "a person please"
-    person_then_bot(stack, chat, handoff, "claim_above_threshold")
+    person_then_bot(stack, chat, handoff, "claim_above_threshold", order["order_id"])
 
 
 def test_when_agent_resolves_then_the_shopper_rates_and_the_rating_is_stored(
