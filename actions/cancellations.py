@@ -26,6 +26,7 @@ from actions.reask import AskAction
 from actions.services.commerce import CommerceClient, Order
 from actions.support import (
     RunContext,
+    money,
     status_words,
     support_contact,
     tenant_of,
@@ -160,7 +161,7 @@ class ActionAskCancelConfirmed(AskAction):
             response="utter_ask_cancel_confirmed",
             order_id=order.order_id,
             items=items,
-            total=f"{order.total:.2f} {order.currency}",
+            total=money(order.total, order.currency),
             refund_timing=timing or "a few business days",
             buttons=confirm_buttons("Yes, cancel it", "No, keep it"),
         )
@@ -201,7 +202,7 @@ class ActionCancelOrder(ConfirmedChange[str, Order]):
         dispatcher.utter_message(
             response="utter_order_cancelled" if refunded else "utter_order_cancelled_no_charge",
             order_id=outcome.order_id,
-            refund_amount=f"{refunded:.2f} {outcome.currency}",
+            refund_amount=money(refunded, outcome.currency),
             refund_timing=timing or "a few business days",
         )
         return [SlotSet("last_order_id", outcome.order_id), SlotSet("order_status", outcome.status)]

@@ -1,4 +1,4 @@
-"""Where is my order (and where is my refund): answer from live backend data.
+"""Where is my order, where is my refund, what is in it and what did it cost: live backend data.
 
 Picking and verifying the order is shared with the change flows (``actions/verification.py``);
 this module asks which order, and answers once the shopper is verified.
@@ -14,14 +14,19 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.items import Picked, Tie, resolve_items
+from actions.options import describe_options
 from actions.reask import AskAction
 from actions.services.commerce import (
     CommerceError,
     Order,
+    OrderLine,
+    PaymentMethod,
 )
 from actions.support import (
     STATUS_WORDS,
     RunContext,
+    money,
     status_words,
     support_contact,
     tenant_of,
@@ -94,8 +99,17 @@ class ActionOrderStatus(Action):
         except CommerceError:
             RunContext.of(tracker).apologise(dispatcher)
             return reset
-        if lookup_purpose(tracker) == "refund_status":
+        purpose = lookup_purpose(tracker)
+        if purpose == "refund_status":
             for response, variables in describe_refunds(order, tenant_of(tracker)):
+                dispatcher.utter_message(response=response, **variables)
+        elif purpose == "order_details":
+            try:
+                methods = await RunContext.of(tracker).client.payment_methods(order.customer_id)
+            except CommerceError:
+                methods = []  # the figures still stand; only the card's name is missing
+            asked = lines_asked(purpose_text(tracker), order.lines)
+            for response, variables in describe_details(order, methods, asked):
                 dispatcher.utter_message(response=response, **variables)
         else:
             response, variables = describe_order(order, tenant_of(tracker))
@@ -110,23 +124,103 @@ class ActionOrderStatus(Action):
         ]
 
 
-PURPOSE_INTENTS = ("order_status", "refund_status")
+PURPOSE_INTENTS = ("order_status", "refund_status", "order_details")
 
 
-def lookup_purpose(tracker: Tracker) -> str:
-    """Why the shopper wanted this order: their latest order or refund question.
-
-    Derived from the conversation itself, so a shopper who switches from "where is it" to
-    "where's my refund" in the middle of a lookup gets the refund answer.
-    """
+def _purpose_message(tracker: Tracker) -> tuple[str, str]:
+    """The shopper's latest order, refund or details question: its intent and its words."""
     for event in reversed(tracker.events):
         if event.get("event") == "session_started":
             break
         if event.get("event") == "user":
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
             if intent in PURPOSE_INTENTS:
-                return str(intent)
-    return "order_status"
+                return str(intent), str(event.get("text") or "")
+    return "order_status", ""
+
+
+def lookup_purpose(tracker: Tracker) -> str:
+    """Why the shopper wanted this order: their latest order, refund or details question.
+
+    Derived from the conversation itself, so a shopper who switches from "where is it" to
+    "where's my refund" in the middle of a lookup gets the refund answer.
+    """
+    return _purpose_message(tracker)[0]
+
+
+def purpose_text(tracker: Tracker) -> str:
+    """The words of that question: "how much was the hoodie?" names the line asked about."""
+    return _purpose_message(tracker)[1]
+
+
+def lines_asked(text: str, lines: tuple[OrderLine, ...]) -> list[int] | None:
+    """The lines a question names ("how much was the hoodie?"); both shirts when it could be
+    either; None when it names none ("what did I order?"), which means all of them."""
+    found = resolve_items(text, lines)
+    if isinstance(found, Picked):
+        return list(found.line_ids)
+    if isinstance(found, Tie):
+        return [*found.picked, *found.candidates]
+    return None
+
+
+def describe_line(line: OrderLine, currency: str) -> str:
+    """``2 × Hoodie (blue, M): $39.00 each, $78.00`` (one price when one piece)."""
+    name = f"{line.product_name} ({describe_options(line.options)})"
+    if line.quantity == 1:
+        return f"{name}: {money(line.unit_price, currency)}"
+    each, whole = money(line.unit_price, currency), money(line.unit_price * line.quantity, currency)
+    return f"{line.quantity} × {name}: {each} each, {whole}"
+
+
+def describe_details(
+    order: Order, methods: list[PaymentMethod], asked: list[int] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """What is in the order and what it cost, from live data: the lines, total, payment, parcel.
+
+    ``asked`` are the lines the shopper's question named ("how much was the hoodie?"): those
+    come alone, with the order's total after them; otherwise every line is listed.
+    """
+    currency = order.currency
+    lines = [line for line in order.lines if not asked or line.line_id in asked] or list(
+        order.lines
+    )
+    paid = [m for m in methods if m.payment_method_id in order.paid_with]
+    said: list[tuple[str, dict[str, Any]]] = [
+        (
+            "utter_order_details",
+            {
+                "order_id": order.order_id,
+                "placed_date": _day(order.placed_at),
+                "status_words": status_words(order.status),
+                "items": "\n".join(f"• {describe_line(line, currency)}" for line in lines),
+                "total": money(order.total, currency),
+                "payment": " and ".join(m.label for m in paid) or "the payment method on file",
+            },
+        )
+    ]
+    for method in paid:
+        if method.balance is not None:
+            said.append(
+                (
+                    "utter_order_details_balance",
+                    {"payment": method.label, "balance": money(method.balance, currency)},
+                )
+            )
+    if order.refunds:
+        refunded = sum(r.amount for r in order.refunds)
+        said.append(("utter_order_details_refunded", {"refunded": money(refunded, currency)}))
+    if order.shipment is not None:
+        said.append(
+            (
+                "utter_order_details_parcel",
+                {
+                    "carrier": order.shipment.carrier,
+                    "tracking_number": order.shipment.tracking_number,
+                },
+            )
+        )
+    return said
 
 
 def describe_refunds(order: Order, tenant: str | None = None) -> list[tuple[str, dict[str, Any]]]:
@@ -144,7 +238,7 @@ def describe_refunds(order: Order, tenant: str | None = None) -> list[tuple[str,
     for refund in reversed(order.refunds):
         values = {
             **base,
-            "refund_amount": f"{refund.amount:.2f} {order.currency}",
+            "refund_amount": money(refund.amount, order.currency),
             "refund_method": refund.method.replace("_", " "),
             "refund_date": _day(refund.processed_at or refund.created_at),
             "processing_time": _processing_time(refund.method, timings),
@@ -208,7 +302,7 @@ def describe_order(order: Order, tenant: str | None = None) -> tuple[str, dict[s
     if status == "refunded" and order.refunds:
         refund = order.refunds[-1]
         variables.update(
-            refund_amount=f"{refund.amount:.2f} {order.currency}",
+            refund_amount=money(refund.amount, order.currency),
             refund_method=refund.method.replace("_", " "),
             refund_date=_day(refund.processed_at or refund.created_at),
         )

@@ -40,7 +40,7 @@ from actions.services.commerce import (
     CommerceError,
     Order,
 )
-from actions.support import RunContext, hand_off
+from actions.support import RunContext, hand_off, money
 from actions.verification import UNAVAILABLE
 from guardrails.handoff.rules import Reason
 from merchants.policy import Remedy
@@ -332,7 +332,7 @@ class ActionAskProblemConfirmed(AskAction):
             else "utter_ask_problem_confirmed_refund",
             order_id=order.order_id,
             items=items,
-            amount=f"{_value(order, ids):.2f} {order.currency}",
+            amount=money(_value(order, ids), order.currency),
             buttons=confirm_buttons("Yes, go ahead"),
         )
         return []
@@ -408,6 +408,6 @@ class ActionReportProblem(ConfirmedChange[ClaimPlan, ClaimCreated]):
             else "utter_problem_refunded",
             order_id=order_ref,
             claim_id=outcome.claim_id,
-            amount=f"{outcome.amount:.2f} {plan.currency}",
+            amount=money(outcome.amount, plan.currency),
         )
         return []

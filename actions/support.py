@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from babel.numbers import format_currency
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -64,6 +65,15 @@ STATUS_WORDS = {
     "in_transit": "in transit",
     "out_for_delivery": "out for delivery today",
 }
+
+
+def money(amount: float, currency: str) -> str:
+    """An amount as every reply writes it: "$1,234.50", "€25.00", by Babel's CLDR data.
+
+    One formatter keeps a total, a line price and a refund of the same order looking alike, and
+    puts the merchant's currency symbol where the currency has one.
+    """
+    return str(format_currency(amount, currency or "USD", locale="en_US"))
 
 
 def status_words(status: str) -> str:

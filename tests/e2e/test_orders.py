@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actions.support import money
 from merchants.identity import sign_customer_token
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_order, customer_orders, order_in
@@ -169,3 +170,30 @@ def test_asking_about_another_order_after_one_was_answered_asks_which(
 
     reply = chat.text("and where is my other order?")
     assert "order" in reply.lower() and order["order_id"] not in reply
+
+
+def test_when_shopper_asks_what_they_paid_then_the_items_and_total_come_from_the_store(
+    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "delivered", 2)
+    asked = chat.text(f"how much did I pay for order {order['order_id']}?")
+    assert "e-mail" in asked.lower()
+    reply = chat.text(order["email"])
+    live = backend_order(stack, order["order_id"])
+    assert money(live["total"], live["currency"]) in reply
+    for line in live["lines"]:
+        assert line["product_name"] in reply
+    assert live["payments"][0]["method"]["label"] in reply
+    assert live["shipment"]["tracking_number"] in reply
+
+
+def test_after_the_status_the_same_order_is_priced_without_asking_again(
+    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "in_transit", 2)
+    verify(chat, order["order_id"], order["email"])
+
+    reply = chat.text("and how much was it in total?")
+    live = backend_order(stack, order["order_id"])
+    assert "order number" not in reply.lower() and "Which order" not in reply
+    assert f"Order total: {money(live['total'], live['currency'])}" in reply

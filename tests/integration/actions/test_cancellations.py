@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cancellations import ActionCancelOrder, ValidateCancelOrderForm
 from actions.changes import CHANGE_DETAILS
+from actions.support import money
 from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
@@ -232,7 +233,7 @@ async def test_a_confirmed_cancellation_cancels_the_order_and_says_what_comes_ba
     assert responses(dispatcher) == ["utter_order_cancelled"]
     message = dispatcher.messages[0]
     assert message["order_id"] == sample["order_id"]
-    assert message["refund_amount"] == f"{before['total']:.2f} USD"
+    assert message["refund_amount"] == money(before["total"], "USD")
     assert message["refund_timing"] == "5 to 7 business days"
     assert forgotten(events) >= set(CHANGE_DETAILS)
     assert not forgotten(events) & set(FOCUS)  # the order stays in focus

@@ -19,6 +19,7 @@ from actions.problems import (
     ActionReportProblem,
     ValidateDeliveryProblemForm,
 )
+from actions.support import money
 from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
@@ -349,7 +350,7 @@ async def test_a_confirmed_claim_with_a_refund_records_the_claim_and_refunds_the
     assert responses(dispatcher) == ["utter_problem_refunded"]
     message = dispatcher.messages[0]
     assert (message["order_id"], message["claim_id"]) == (sample["order_id"], claim["claim_id"])
-    assert f"{value:.2f}" in message["amount"]
+    assert message["amount"] == money(value, after["currency"])
     assert forgotten(events) >= set(CHANGE_DETAILS)
     assert not forgotten(events) & set(FOCUS)  # the order stays in focus
 
@@ -368,7 +369,7 @@ async def test_the_refund_the_shopper_hears_after_the_claim_is_the_one_the_summa
 
     assert responses(summary) == ["utter_ask_problem_confirmed_refund"]
     assert responses(result) == ["utter_problem_refunded"]
-    # "… and refund 57.99 USD …?" then "… 57.99 USD is being refunded …": same money, same words.
+    # "… and refund $57.99 …?" then "… $57.99 is being refunded …": same money, same words.
     assert result.messages[0]["amount"] == summary.messages[0]["amount"]
 
 

@@ -112,7 +112,7 @@ def test_when_refunded_then_amount_and_method_are_given() -> None:
     )
     response, values = describe_order(_order("refunded", SHIP, refunds=(refund,)))
     assert response == "utter_order_status_refunded"
-    assert values["refund_amount"] == "42.00 USD"
+    assert values["refund_amount"] == "$42.00"
     assert values["refund_method"] == "original payment"
 
 
@@ -134,7 +134,7 @@ def test_when_refund_is_processed_then_amount_method_date_and_bank_time_are_give
     )
     [(response, values)] = describe_refunds(_order("refunded", SHIP, refunds=(refund,)))
     assert response == "utter_refund_processed"
-    assert values["refund_amount"] == "42.00 USD"
+    assert values["refund_amount"] == "$42.00"
     assert values["processing_time"] == "5 to 7 business days"  # from the demo policy
 
 
