@@ -91,3 +91,30 @@ async def test_english_names_and_answers_are_never_read_as_another_language(
     parsed = await parse(agent, text)
     assert parsed["intent"]["name"] != "other_language"
     assert entity_values(parsed, "language") == []
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "I want a different option for an item in order {}",
+        "how much did I pay for order {}",
+        "where is {} please",
+    ],
+)
+async def test_which_order_number_is_named_does_not_change_what_is_understood(
+    agent: Agent, template: str
+) -> None:
+    # two stores' formats; within one, only the digits differ and must not count at all
+    for numbers in (["#W2058756", "#W7368886", "#W4522457"], ["AC-931239", "AC-104233"]):
+        parsed = [await parse(agent, template.format(number)) for number in numbers]
+        assert len({p["intent"]["name"] for p in parsed}) == 1, [p["intent"] for p in parsed]
+        confidences = [p["intent"]["confidence"] for p in parsed]
+        assert max(confidences) - min(confidences) < 1e-6
+
+
+async def test_which_email_is_typed_does_not_change_what_is_understood(agent: Agent) -> None:
+    emails = ["lee.h@example.org", "martin.richard78@example.com", "x_y+z@shop.co.uk"]
+    parsed = [await parse(agent, f"it's under {email}") for email in emails]
+    assert len({p["intent"]["name"] for p in parsed}) == 1
+    confidences = [p["intent"]["confidence"] for p in parsed]
+    assert max(confidences) - min(confidences) < 1e-6
