@@ -28,7 +28,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import SessionStarted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, TEXT
@@ -122,8 +122,7 @@ class HandoffSignalPolicy(Policy):
         latest = tracker.latest_message.entities or [] if tracker.latest_message else []
         signalled = any(e.get("entity") == SIGNAL_ENTITY for e in latest)
         if not signalled and flags_injection(latest):
-            session = [e.entities for e in tracker.applied_events() if isinstance(e, UserUttered)]
-            signalled = injection_handoff_due(session, load_rules())
+            signalled = injection_handoff_due(_session_messages(tracker), load_rules())
         if (
             signalled
             and tracker.latest_action_name == ACTION_LISTEN_NAME
@@ -135,3 +134,18 @@ class HandoffSignalPolicy(Policy):
             # prediction based on the message; among those the higher priority wins.
             return self._prediction(result, is_no_user_prediction=True)
         return self._prediction(result)
+
+
+def _session_messages(tracker: DialogueStateTracker) -> list[list[dict[str, Any]]]:
+    """The entities of every shopper message of this session, oldest first.
+
+    Every message counts, also one the fallback took back ("please rephrase" reverts it): an
+    injection attempt the bot did not understand is an attempt all the same.
+    """
+    messages: list[list[dict[str, Any]]] = []
+    for event in tracker.events:
+        if isinstance(event, SessionStarted):
+            messages = []
+        elif isinstance(event, UserUttered):
+            messages.append(list(event.entities or []))
+    return messages

@@ -12,7 +12,13 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    Event,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -132,6 +138,7 @@ def hands_off(events: list[Event], tmp_path: Path) -> bool:
 
 
 BOT = [ActionExecuted("utter_refused")]
+FALLBACK = [ActionExecuted("action_nlu_fallback"), UserUtteranceReverted()]
 
 
 @pytest.mark.parametrize(
@@ -143,6 +150,8 @@ BOT = [ActionExecuted("utter_refused")]
         ([*user(ATTACK, True), *BOT, *user("ok", False), *BOT, *user(ATTACK, True)], True),
         # a new session starts the count again
         ([*user(ATTACK, True), *BOT, SessionStarted(), *user(ATTACK, True)], False),
+        # an attempt the fallback took back ("please rephrase") still counts
+        ([*user(ATTACK, True), *FALLBACK, *user(ATTACK, True)], True),
     ],
 )
 def test_the_policy_hands_off_on_the_second_injection_attempt_of_a_session(
