@@ -99,7 +99,7 @@ class ActionOrderStatus(Action):
         except CommerceError:
             RunContext.of(tracker).apologise(dispatcher)
             return reset
-        purpose = lookup_purpose(tracker)
+        purpose, question = lookup_question(tracker)
         if purpose == "refund_status":
             for response, variables in describe_refunds(order, tenant_of(tracker)):
                 dispatcher.utter_message(response=response, **variables)
@@ -108,7 +108,7 @@ class ActionOrderStatus(Action):
                 methods = await RunContext.of(tracker).client.payment_methods(order.customer_id)
             except CommerceError:
                 methods = []  # the figures still stand; only the card's name is missing
-            asked = lines_asked(purpose_text(tracker), order.lines)
+            asked = lines_asked(question, order.lines)
             for response, variables in describe_details(order, methods, asked):
                 dispatcher.utter_message(response=response, **variables)
         else:
@@ -127,8 +127,14 @@ class ActionOrderStatus(Action):
 PURPOSE_INTENTS = ("order_status", "refund_status", "order_details")
 
 
-def _purpose_message(tracker: Tracker) -> tuple[str, str]:
-    """The shopper's latest order, refund or details question: its intent and its words."""
+def lookup_question(tracker: Tracker) -> tuple[str, str]:
+    """Why the shopper wanted this order, and in what words: their latest order, refund or
+    details question (its intent and its text).
+
+    Derived from the conversation itself, so a shopper who switches from "where is it" to
+    "where's my refund" in the middle of a lookup gets the refund answer, and "how much was the
+    hoodie?" names the line asked about.
+    """
     for event in reversed(tracker.events):
         if event.get("event") == "session_started":
             break
@@ -137,20 +143,6 @@ def _purpose_message(tracker: Tracker) -> tuple[str, str]:
             if intent in PURPOSE_INTENTS:
                 return str(intent), str(event.get("text") or "")
     return "order_status", ""
-
-
-def lookup_purpose(tracker: Tracker) -> str:
-    """Why the shopper wanted this order: their latest order, refund or details question.
-
-    Derived from the conversation itself, so a shopper who switches from "where is it" to
-    "where's my refund" in the middle of a lookup gets the refund answer.
-    """
-    return _purpose_message(tracker)[0]
-
-
-def purpose_text(tracker: Tracker) -> str:
-    """The words of that question: "how much was the hoodie?" names the line asked about."""
-    return _purpose_message(tracker)[1]
 
 
 def lines_asked(text: str, lines: tuple[OrderLine, ...]) -> list[int] | None:
