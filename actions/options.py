@@ -88,14 +88,16 @@ def total_difference(swaps: Iterable[Swap]) -> float:
     return round(sum(s.difference for s in swaps), 2)
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """Lower case, single-spaced, padded with a space each side, for :func:`mentions`."""
     # "I'm" must not read as the size "M": apostrophes join, other punctuation splits.
     lowered = text.lower().replace("'", "").replace("’", "")
     return " " + " ".join(re.sub(r"[^a-z0-9.]+", " ", lowered).split()) + " "
 
 
-def _mentions(text: str, phrase: str) -> bool:
-    return f" {' '.join(_normalise(phrase).split())} " in text
+def mentions(text: str, phrase: str) -> bool:
+    """True when ``phrase`` stands as whole words in ``text`` (already :func:`normalise`d)."""
+    return f" {' '.join(normalise(phrase).split())} " in text
 
 
 def alternatives(line: OrderLine, product: Product) -> list[Variant]:
@@ -122,7 +124,7 @@ def _wanted_options(text: str, line: OrderLine, product: Product) -> tuple[dict[
     changed = 0
     for key in line.options:
         values = list(dict.fromkeys(v.options.get(key, "") for v in product.variants))
-        named = [v for v in values if v and v != line.options[key] and _mentions(text, v)]
+        named = [v for v in values if v and v != line.options[key] and mentions(text, v)]
         if named:
             # The longest name wins, so "xxl" is not also read as "xl" or "l".
             wanted[key] = max(named, key=len)
@@ -149,7 +151,7 @@ def match_swaps(text: str, lines: Sequence[OrderLine], products: Mapping[str, Pr
             if variant.sku == sku
         ]
         return Matched(swaps=tuple(chosen))
-    normal = _normalise(text)
+    normal = normalise(text)
     by_sku = _by_sku(normal, lines, products)
     if by_sku.swaps:
         return by_sku
@@ -186,14 +188,14 @@ def match_swaps(text: str, lines: Sequence[OrderLine], products: Mapping[str, Pr
 
 
 def _product_words(product_name: str) -> list[str]:
-    tokens = _normalise(product_name).split()
+    tokens = normalise(product_name).split()
     words = [w for w in tokens if len(w) > 2] + ["".join(tokens)]
     return [*words, *(w + "s" for w in words)]
 
 
 def _names_product(text: str, product_name: str) -> bool:
     """Whether the words name the product: "shirt", "tshirt" or "t-shirts" for "T-Shirt"."""
-    return any(_mentions(text, w) for w in _product_words(product_name))
+    return any(mentions(text, w) for w in _product_words(product_name))
 
 
 def _segments(text: str, lines: Sequence[OrderLine]) -> dict[int, str]:

@@ -46,6 +46,7 @@ from commerce.query_params import (
     ClickListQuery,
     CustomerLookup,
     OrderListQuery,
+    ProductSearchQuery,
     RecommendationQuery,
     parse_query,
 )
@@ -86,6 +87,7 @@ from commerce.serialize import (
     serialize_order_summary,
     serialize_payment_method,
     serialize_product,
+    serialize_product_matches,
     serialize_return_request,
     serialize_suggestions,
 )
@@ -239,6 +241,12 @@ async def list_customer_claims(request: web.Request) -> web.Response:
         request.match_info["customer_id"], days
     )
     return json_response(ClaimList(claims=[serialize_claim(claim) for claim in claims]))
+
+
+async def search_products(request: web.Request) -> web.Response:
+    query = parse_query(ProductSearchQuery, request.query)
+    found = await request.app[REPOSITORY_KEY].search_products(query.q, query.limit)
+    return json_response(serialize_product_matches(found))
 
 
 async def get_product(request: web.Request) -> web.Response:

@@ -38,6 +38,7 @@ from commerce.models import (
     Shipment,
     StoreInfo,
 )
+from commerce.search import Scored, rank
 
 MAX_ORDER_LIST_LIMIT = 50
 MAX_CLAIM_DAYS = 3650
@@ -215,6 +216,21 @@ def get_product(session: Session, product_id: str) -> Product:
     if product is None:
         raise ProductNotFound(product_id)
     return product
+
+
+def search_products(session: Session, text: str, limit: int) -> list[tuple[Product, float]]:
+    """The products ``text`` names, best first, with their score (:func:`commerce.search.rank`)."""
+    catalogue = session.execute(select(Product.id, Product.name).order_by(Product.id)).all()
+    best: list[Scored] = rank(text, [(pid, name) for pid, name in catalogue])[:limit]
+    if not best:
+        return []
+    query = (
+        select(Product)
+        .where(Product.id.in_([s.product_id for s in best]))
+        .options(selectinload(Product.variants))
+    )
+    loaded = {p.id: p for p in session.execute(query).scalars()}
+    return [(loaded[s.product_id], s.score) for s in best]
 
 
 def sample_orders(session: Session, statuses: Sequence[str], per_status: int) -> list[Order]:

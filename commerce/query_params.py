@@ -21,6 +21,8 @@ from commerce.schemas import Body
 DEFAULT_ORDER_LIST_LIMIT = 5
 DEFAULT_CLAIM_DAYS = 90
 MAX_MENTION = 60
+MAX_SEARCH_TEXT = 200
+DEFAULT_SEARCH_LIMIT = 5
 _WHOLE = re.compile(r"^[0-9]{1,6}$")
 _MENTION = re.compile(r"^[\w \-']+$")
 
@@ -85,6 +87,30 @@ class Mention(str):
         return value.strip()
 
 
+class SearchText(str):
+    """What the shopper wrote about a product: 1 to 200 characters, blank is missing."""
+
+    @classmethod
+    def __get_validators__(cls) -> Iterator[Callable[[Any], str]]:
+        yield cls.read
+
+    @classmethod
+    def __modify_schema__(cls, field_schema: dict[str, Any]) -> None:
+        field_schema.update(type="string", minLength=1, maxLength=MAX_SEARCH_TEXT)
+
+    @classmethod
+    def read(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must not be blank")
+        if len(value) > MAX_SEARCH_TEXT:
+            raise ValueError(f"must be at most {MAX_SEARCH_TEXT} characters")
+        return value.strip()
+
+
+class SearchLimit(WholeNumber):
+    highest = 20
+
+
 class MerchantKey(str):
     """A merchant's key (a tenant of `channels/tenants.yml`)."""
 
@@ -118,6 +144,15 @@ class OrderListQuery(Query):
 
 class ClaimListQuery(Query):
     days: ClaimDays = Field(DEFAULT_CLAIM_DAYS)
+
+
+class ProductSearchQuery(Query):
+    q: SearchText = Field(
+        ...,
+        description="The shopper's words: a product name, or a whole question naming one.",
+        example="how many t-shirt options do you have?",
+    )
+    limit: SearchLimit = Field(DEFAULT_SEARCH_LIMIT)
 
 
 class RecommendationQuery(Query):

@@ -33,6 +33,7 @@ from commerce.queries import (
     list_customer_payment_methods,
     list_customer_refunds,
     reload_order,
+    search_products,
     verify_order,
 )
 
@@ -95,6 +96,9 @@ class CommerceRepository:
 
     async def get_product(self, product_id: str) -> Product:
         return await self._database.run(lambda s: get_product(s, product_id))
+
+    async def search_products(self, text: str, limit: int) -> list[tuple[Product, float]]:
+        return await self._database.run(lambda s: search_products(s, text, limit))
 
     # --- changes ---------------------------------------------------------------------
 

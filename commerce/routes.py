@@ -21,6 +21,7 @@ from commerce.query_params import (
     ClickListQuery,
     CustomerLookup,
     OrderListQuery,
+    ProductSearchQuery,
     RecommendationQuery,
 )
 from commerce.requests import (
@@ -45,6 +46,7 @@ from commerce.schemas import (
     OrderList,
     PaymentMethodList,
     Product,
+    ProductList,
     RecommendationList,
     RefundList,
     ReturnRequest,
@@ -327,6 +329,16 @@ ROUTES: tuple[Route, ...] = (
           params=(CUSTOMER_ID,), query=ClaimListQuery,
           errors={404: NO_CUSTOMER,
                   422: "`days` is not an integer in 1..3650 (`invalid_request`)."}),
+    Route("GET", f"{API_PREFIX}/products", api.search_products, "searchProducts",
+          "Catalogue products a shopper's words name, best match first, with variants and "
+          "stock.", ProductList, "Up to `limit` products; none when no name word matches.",
+          description="Each product scores by how much of its name `q` covers, every name "
+          "word weighed by how rare it is in the catalogue; case, hyphens, a plural s and "
+          "one typo in a word of five letters or more are forgiven. Products no word of `q` "
+          "names are left out.",
+          query=ProductSearchQuery,
+          errors={422: "`q` is missing, blank or over 200 characters, or `limit` is not an "
+                  "integer in 1..20 (`invalid_request`)."}),
     Route("GET", f"{API_PREFIX}/products/{{product_id}}", api.get_product, "getProduct",
           "A catalogue product with its variants and stock.", Product, "The product.",
           params=(_path("product_id", "Product id.", "P-1042"),),

@@ -369,6 +369,22 @@ class Product(Shape):
     variants: list[Variant]
 
 
+class ProductMatch(Product):
+    match: float = Field(
+        ...,
+        ge=0,
+        le=1,
+        description="How much of the product's name the search text covers, each word "
+        "weighed by how rare it is in the catalogue; 1 is every word.",
+    )
+
+
+class ProductList(Shape):
+    """Best match first."""
+
+    products: list[ProductMatch]
+
+
 # --- Recommendations (cross-sell) ------------------------------------------------------
 
 

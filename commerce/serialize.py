@@ -309,6 +309,15 @@ def serialize_product(product: rows.Product) -> schemas.Product:
     )
 
 
+def serialize_product_matches(found: list[tuple[rows.Product, float]]) -> schemas.ProductList:
+    return schemas.ProductList(
+        products=[
+            schemas.ProductMatch(**serialize_product(product).dict(), match=score)
+            for product, score in found
+        ]
+    )
+
+
 # --- Recommendations -------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from actions.services.client.records import (
     OrderSummary,
     PaymentMethod,
     Product,
+    ProductMatch,
     ReturnCreated,
     Suggestion,
     Suggestions,
@@ -356,19 +357,18 @@ class HttpCommerceClient:
         """See :meth:`CommerceClient.get_product`."""
         status, body = await self._request("GET", f"/api/v1/products/{_path_part(product_id)}")
         self._raise_for(status, body)
-        return Product(
-            product_id=body["product_id"],
-            name=body.get("name", ""),
-            variants=tuple(
-                Variant(
-                    sku=v["sku"],
-                    options=dict(v.get("options") or {}),
-                    price=float(v.get("price", 0.0)),
-                    stock=int(v.get("stock", 0)),
-                )
-                for v in body.get("variants", [])
-            ),
+        return _product(body)
+
+    async def search_products(self, text: str, limit: int = 5) -> list[ProductMatch]:
+        """See :meth:`CommerceClient.search_products`."""
+        status, body = await self._request(
+            "GET", "/api/v1/products", params={"q": text[:200], "limit": str(limit)}
         )
+        self._raise_for(status, body)
+        return [
+            ProductMatch(product=_product(p), match=float(p.get("match", 0.0)))
+            for p in body.get("products", [])
+        ]
 
     async def change_payment_method(
         self, order_ref: str, payment_method_id: str, idempotency_key: str
@@ -420,3 +420,20 @@ def _path_part(value: str) -> str:
     """Keep a shopper-typed reference safe inside a URL path."""
     # τ-bench's customer ids have underscores (sofia_rossi_8776).
     return "".join(ch for ch in value if ch.isalnum() or ch in "-_")[:64]
+
+
+def _product(body: dict[str, Any]) -> Product:
+    """A product as the backend's JSON gives it."""
+    return Product(
+        product_id=body["product_id"],
+        name=body.get("name", ""),
+        variants=tuple(
+            Variant(
+                sku=v["sku"],
+                options=dict(v.get("options") or {}),
+                price=float(v.get("price", 0.0)),
+                stock=int(v.get("stock", 0)),
+            )
+            for v in body.get("variants", [])
+        ),
+    )

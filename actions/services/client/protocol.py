@@ -12,6 +12,7 @@ from actions.services.client.records import (
     OrderSummary,
     PaymentMethod,
     Product,
+    ProductMatch,
     ReturnCreated,
     Suggestions,
     Verification,
@@ -126,6 +127,10 @@ class CommerceClient(Protocol):
 
     async def get_product(self, product_id: str) -> Product:
         """A product and all its variants, for offering other options of an item."""
+        ...
+
+    async def search_products(self, text: str, limit: int = 5) -> list[ProductMatch]:
+        """Catalogue products the shopper's words name, best match first."""
         ...
 
     async def change_payment_method(

@@ -180,6 +180,14 @@ class Product:
 
 
 @dataclass(frozen=True)
+class ProductMatch:
+    """A catalogue product a search named, and how much of its name the words covered (0-1)."""
+
+    product: Product
+    match: float
+
+
+@dataclass(frozen=True)
 class Customer:
     """A shopper found by e-mail, or by full name and ZIP code."""
 

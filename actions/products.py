@@ -1,0 +1,248 @@
+"""Questions about the shop's catalogue: price, options, how many, what is in stock.
+
+"How many t-shirt options do you have right now?", "does the Timberline Sun Hoodie come in
+green?", "how much is the smart watch?" are answered from the live catalogue
+(``GET /api/v1/products?q=``), with the figures asked for as numbers. The catalogue is the
+shop window, so nobody is asked to verify first.
+
+Which product: a button the assistant showed (``product_id`` entity), else an item of the
+order in focus that the words name ("does the hoodie I got come in black?"), else the
+catalogue's clear best match for the ``product`` entity or the whole message, else the
+product the conversation was just about ("does it come in black?"). Several close matches get
+"which one?" with a button each; the question waits in ``product_asked`` for the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.items import Picked, resolve_items
+from actions.options import mentions, normalise
+from actions.services.commerce import CommerceError, Product, ProductMatch, Variant
+from actions.support import RunContext, money
+
+INTENT = "product_question"
+# A product the words name wholly wins; otherwise the best one wins when no other is within
+# CLOSE of it, and a match under WEAKEST is no match at all.
+WHOLE, CLOSE, WEAKEST = 0.99, 0.1, 0.3
+MAX_CHOICES = 5
+MAX_VALUES_LISTED = 10
+_IT = re.compile(r"(?i)\b(it|its|it's|this|that|this one|that one|they|them|same)\b")
+
+
+@dataclass(frozen=True)
+class Named:
+    """The option values a question names, by option key ({"color": ["blue"]})."""
+
+    values: dict[str, list[str]]
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def fits(self, variant: Variant) -> bool:
+        """True when the variant has one of the named values of every named key."""
+        return all(variant.options.get(key) in wanted for key, wanted in self.values.items())
+
+    def words(self) -> str:
+        """ "blue, size M" for the reply."""
+        parts = []
+        for key, wanted in self.values.items():
+            said = " or ".join(wanted)
+            # "M" or "10" alone says little; "size M" does. "blue" says it all.
+            terse = len(said) <= 3 and (said.isupper() or not said.isalpha())
+            parts.append(f"{key.replace('_', ' ')} {said}" if terse else said)
+        return ", ".join(parts)
+
+
+def named_options(text: str, product: Product) -> Named:
+    """The option values of ``product`` the shopper's words name ("in blue, size M")."""
+    plain = normalise(text)
+    found: dict[str, list[str]] = {}
+    for key in _keys(product.variants):
+        values = list(dict.fromkeys(v.options.get(key, "") for v in product.variants))
+        named = [v for v in values if v and mentions(plain, v)]
+        # The longest name wins over the ones inside it: "xxl" is not also "xl" or "l".
+        named = [v for v in named if not any(v != o and v.lower() in o.lower() for o in named)]
+        if named:
+            found[key] = named
+    return Named(found)
+
+
+def _keys(variants: Iterable[Variant]) -> list[str]:
+    return list(dict.fromkeys(key for v in variants for key in v.options))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def price_range(variants: Sequence[Variant], currency: str) -> str:
+    """ "$49.67", or "from $46.66 to $53.43" when the options differ in price."""
+    prices = sorted(v.price for v in variants)
+    if not prices:
+        return "no price listed"
+    low, high = money(prices[0], currency), money(prices[-1], currency)
+    return low if low == high else f"from {low} to {high}"
+
+
+def option_lists(variants: Sequence[Variant]) -> str:
+    """ "4 colors: black, blue, purple, red. 3 sizes: S, M, XL." over every option key."""
+    sentences = []
+    for key in _keys(variants):
+        values = list(dict.fromkeys(v.options[key] for v in variants if key in v.options))
+        shown = ", ".join(values[:MAX_VALUES_LISTED])
+        if len(values) > MAX_VALUES_LISTED:
+            shown += f" and {len(values) - MAX_VALUES_LISTED} more"
+        sentences.append(f"{_plural(len(values), key.replace('_', ' '))}: {shown}.")
+    return " ".join(sentences)
+
+
+def describe_product(
+    product: Product, question: str, currency: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """The replies to ``question`` about ``product``: price, counts, options, stock."""
+    variants = product.variants
+    available = [v for v in variants if v.stock > 0]
+    if len(variants) == 1:
+        choices = "one option, " + ("available right now" if available else "sold out right now")
+    else:
+        choices = f"{len(variants)} options, {len(available)} of them available right now"
+    replies: list[tuple[str, dict[str, Any]]] = [
+        (
+            "utter_product_overview",
+            {"product": product.name, "price": price_range(variants, currency), "choices": choices},
+        )
+    ]
+    if len(variants) > 1 and _keys(variants):
+        replies.append(("utter_product_options", {"option_lists": option_lists(variants)}))
+    named = named_options(question, product)
+    if named:
+        replies.append(_named_reply(product, named, currency))
+    return replies
+
+
+def _named_reply(product: Product, named: Named, currency: str) -> tuple[str, dict[str, Any]]:
+    """Whether the options the shopper named exist, are in stock, and at what price."""
+    fitting = [v for v in product.variants if named.fits(v)]
+    wanted = named.words()
+    if not fitting:
+        return "utter_product_not_offered", {"product": product.name, "wanted": wanted}
+    in_stock = [v for v in fitting if v.stock > 0]
+    if not in_stock:
+        verdict = "sold out right now"
+    elif len(in_stock) == len(fitting):
+        verdict = f"available, {price_range(in_stock, currency)}"
+    else:
+        rest = [k for k in _keys(fitting) if k not in named.values]
+        which = ", ".join(
+            " ".join(v.options[k] for k in rest if k in v.options) or v.sku for v in in_stock
+        )
+        verdict = f"{len(in_stock)} of {len(fitting)} available ({which})"
+    return "utter_product_in_options", {"wanted": wanted, "verdict": verdict}
+
+
+def pick(found: Sequence[ProductMatch]) -> list[ProductMatch]:
+    """The products the words could mean: one when there is a clear winner, else the close ones.
+
+    Empty when nothing matches well enough.
+    """
+    if not found or found[0].match < WEAKEST:
+        return []
+    best = found[0].match
+    if best >= WHOLE:
+        return [m for m in found if m.match >= WHOLE][:MAX_CHOICES]
+    return [m for m in found if m.match >= best - CLOSE][:MAX_CHOICES]
+
+
+def choice_buttons(choices: Sequence[ProductMatch]) -> list[dict[str, str]]:
+    """One button a product, whose payload names it by id."""
+    return [
+        {
+            "title": m.product.name,
+            "payload": f"/{INTENT}{json.dumps({'product_id': m.product.product_id})}",
+        }
+        for m in choices
+    ]
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == name and isinstance(entity.get("value"), str):
+            return str(entity["value"])
+    return None
+
+
+class ActionAnswerProduct(Action):
+    """Answers a catalogue question, or asks which product when the words fit several."""
+
+    def name(self) -> str:
+        return "action_answer_product"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        context = RunContext.of(tracker)
+        text = tracker.latest_message.get("text") or ""
+        chosen = _entity(tracker, "product_id")
+        question = tracker.get_slot("product_asked") if chosen else text
+        question = question if isinstance(question, str) else ""
+        try:
+            if chosen:
+                product: Product | None = await context.client.get_product(chosen)
+                choices: list[ProductMatch] = []
+            else:
+                product, choices = await self._find(tracker, context, text)
+        except CommerceError:
+            context.apologise(dispatcher)
+            return [SlotSet("product_asked", None)]
+        if product is not None:
+            for response, values in describe_product(product, question, context.policy.currency):
+                dispatcher.utter_message(response=response, **values)
+            return [SlotSet("product_id", product.product_id), SlotSet("product_asked", None)]
+        if choices:
+            dispatcher.utter_message(
+                response="utter_ask_which_product", buttons=choice_buttons(choices)
+            )
+            return [SlotSet("product_asked", text)]
+        dispatcher.utter_message(response="utter_product_not_found")
+        return [SlotSet("product_asked", None)]
+
+    async def _find(
+        self, tracker: Tracker, context: RunContext, text: str
+    ) -> tuple[Product | None, list[ProductMatch]]:
+        """The one product the message means, or the close candidates to ask between."""
+        mention = _entity(tracker, "product")
+        bought = await _named_in_order(tracker, context, mention or text)
+        if bought is not None:
+            return await context.client.get_product(bought), []
+        found = await context.client.search_products(mention or text)
+        choices = pick(found)
+        if len(choices) == 1:
+            return choices[0].product, []
+        in_focus = tracker.get_slot("product_id")
+        follow_up = not mention and not choices and (_IT.search(text) or not found)
+        if follow_up and isinstance(in_focus, str) and in_focus:
+            return await context.client.get_product(in_focus), []
+        return None, choices
+
+
+async def _named_in_order(tracker: Tracker, context: RunContext, words: str) -> str | None:
+    """The product of the one item of the known shopper's order in focus the words name."""
+    order_ref = tracker.get_slot("last_order_id")
+    if not tracker.get_slot("customer_id") or not isinstance(order_ref, str) or not order_ref:
+        return None
+    order = await context.client.get_order(order_ref)
+    resolved = resolve_items(words, order.lines)
+    if isinstance(resolved, Picked) and len(resolved.line_ids) == 1:
+        line = next(line for line in order.lines if line.line_id == resolved.line_ids[0])
+        return line.product_id
+    return None
