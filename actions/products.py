@@ -32,8 +32,11 @@ from actions.support import RunContext, money
 
 INTENT = "product_question"
 # A product the words name wholly wins; otherwise the best one wins when no other is within
-# CLOSE of it, and a match under WEAKEST is no match at all.
-WHOLE, CLOSE, WEAKEST = 0.99, 0.1, 0.3
+# CLOSE of it, and a match under WEAKEST is no match at all. "The tent" in a shop of twenty
+# tents covers a fifth of each name: every tent is close, and the shopper is asked. Under
+# STRONG, "it" in the question means the product the conversation is about.
+WHOLE, CLOSE, WEAKEST, STRONG = 0.99, 0.1, 0.15, 0.5
+SEARCH_LIMIT = 20
 MAX_CHOICES = 5
 MAX_VALUES_LISTED = 10
 _IT = re.compile(r"(?i)\b(it|its|it's|this|that|this one|that one|they|them|same)\b")
@@ -153,14 +156,14 @@ def _named_reply(product: Product, named: Named, currency: str) -> tuple[str, di
 def pick(found: Sequence[ProductMatch]) -> list[ProductMatch]:
     """The products the words could mean: one when there is a clear winner, else the close ones.
 
-    Empty when nothing matches well enough.
+    Empty when nothing matches well enough. The caller shows at most :data:`MAX_CHOICES`.
     """
     if not found or found[0].match < WEAKEST:
         return []
     best = found[0].match
     if best >= WHOLE:
-        return [m for m in found if m.match >= WHOLE][:MAX_CHOICES]
-    return [m for m in found if m.match >= best - CLOSE][:MAX_CHOICES]
+        return [m for m in found if m.match >= WHOLE]
+    return [m for m in found if m.match >= best - CLOSE]
 
 
 def choice_buttons(choices: Sequence[ProductMatch]) -> list[dict[str, str]]:
@@ -172,6 +175,13 @@ def choice_buttons(choices: Sequence[ProductMatch]) -> list[dict[str, str]]:
         }
         for m in choices
     ]
+
+
+def more_words(hidden: int) -> str:
+    """What "which one?" adds when more products fit than there are buttons."""
+    if hidden <= 0:
+        return ""
+    return f" {hidden} more fit too: a few more words of its name will find it."
 
 
 def _entity(tracker: Tracker, name: str) -> str | None:
@@ -210,7 +220,9 @@ class ActionAnswerProduct(Action):
             return [SlotSet("product_id", product.product_id), SlotSet("product_asked", None)]
         if choices:
             dispatcher.utter_message(
-                response="utter_ask_which_product", buttons=choice_buttons(choices)
+                response="utter_ask_which_product",
+                buttons=choice_buttons(choices[:MAX_CHOICES]),
+                more=more_words(len(choices) - MAX_CHOICES),
             )
             return [SlotSet("product_asked", text)]
         dispatcher.utter_message(response="utter_product_not_found")
@@ -224,14 +236,15 @@ class ActionAnswerProduct(Action):
         bought = await _named_in_order(tracker, context, mention or text)
         if bought is not None:
             return await context.client.get_product(bought), []
-        found = await context.client.search_products(mention or text)
+        found = await context.client.search_products(mention or text, limit=SEARCH_LIMIT)
         choices = pick(found)
+        in_focus = tracker.get_slot("product_id")
+        strong = bool(choices) and choices[0].match >= STRONG
+        about_it = bool(_IT.search(text)) or not choices
+        if isinstance(in_focus, str) and in_focus and not mention and not strong and about_it:
+            return await context.client.get_product(in_focus), []
         if len(choices) == 1:
             return choices[0].product, []
-        in_focus = tracker.get_slot("product_id")
-        follow_up = not mention and not choices and (_IT.search(text) or not found)
-        if follow_up and isinstance(in_focus, str) and in_focus:
-            return await context.client.get_product(in_focus), []
         return None, choices
 
 

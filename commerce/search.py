@@ -5,7 +5,8 @@ its name the text covers, each name word weighed by how rare it is in the catalo
 document frequency), so "smart watch" covers all of the Smart Watch and half of the Smart
 Thermostat, and a brand word shared by forty products counts for little. Words are compared
 lower-case without hyphens ("T-Shirt", "t shirt", "tshirt" and "tshirts" are one word) and
-with a plural "s" dropped; a word of five letters or more may carry one typo.
+with a plural "s" dropped; a word of five letters or more may carry one typo after its first
+letter (so "right" is not a "light").
 
 The caller gets every product with a positive score, best first, and decides what is close
 enough: the assistant answers for a clear winner and asks "which one?" between close ones.
@@ -69,7 +70,7 @@ def _word_match(word: str, typed: set[str]) -> float:
     if word in typed:
         return 1.0
     if len(word) >= TYPO_MIN_LENGTH and any(
-        len(t) >= TYPO_MIN_LENGTH and _one_edit(word, t) for t in typed
+        len(t) >= TYPO_MIN_LENGTH and t[0] == word[0] and _one_edit(word, t) for t in typed
     ):
         return TYPO_WEIGHT
     return 0.0

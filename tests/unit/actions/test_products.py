@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from actions.products import choice_buttons, describe_product, named_options, pick
+from actions.products import (
+    MAX_CHOICES,
+    choice_buttons,
+    describe_product,
+    more_words,
+    named_options,
+    pick,
+)
 from actions.services.commerce import Product, ProductMatch, Variant
 
 
@@ -94,13 +101,17 @@ def test_a_clear_partial_winner_is_picked_alone() -> None:
     assert [m.product.name for m in pick(found)] == ["Granite Daypack"]
 
 
-def test_close_matches_are_all_offered() -> None:
+def test_close_matches_are_all_offered_and_more_than_the_buttons_are_counted() -> None:
     found = [_match("Sierra Sun Hoodie", 0.72), _match("Coastal Sun Hoodie", 0.71)]
     assert len(pick(found)) == 2
+    tents = [_match(f"Tent {n}", 0.2) for n in range(8)]
+    assert len(pick(tents)) == 8
+    assert more_words(len(tents) - MAX_CHOICES).startswith(" 3 more fit too")
+    assert more_words(0) == ""
 
 
 def test_weak_matches_are_no_match() -> None:
-    assert pick([_match("LED Light Bulb", 0.28)]) == []
+    assert pick([_match("LED Light Bulb", 0.12)]) == []
     assert pick([]) == []
 
 

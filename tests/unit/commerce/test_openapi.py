@@ -59,7 +59,7 @@ def test_when_the_app_is_built_then_every_route_is_documented_and_nothing_else()
     }
 
     assert registered == documented
-    assert len(registered) == 20  # 17 + recommendations, and recording and listing clicks
+    assert len(registered) == 21  # 17 + recommendations, recording and listing clicks, search
 
 
 @pytest.mark.parametrize(
