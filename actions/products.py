@@ -149,7 +149,8 @@ def _named_reply(product: Product, named: Named, currency: str) -> tuple[str, di
         which = ", ".join(
             " ".join(v.options[k] for k in rest if k in v.options) or v.sku for v in in_stock
         )
-        verdict = f"{len(in_stock)} of {len(fitting)} available ({which})"
+        price = price_range(in_stock, currency)
+        verdict = f"{len(in_stock)} of {len(fitting)} available ({which}), {price}"
     return "utter_product_in_options", {"wanted": wanted, "verdict": verdict}
 
 

@@ -3,8 +3,9 @@
 Tasks are drawn (seeded) from the τ-bench store data: cancel a pending order with a reason,
 modify a pending order's address, payment method or items, return a delivered item to the
 original payment method or a gift card, exchange a delivered item for another option, and
-ask for an order's status. Each task carries the answers its shopper gives and a check of
-the backend's state afterwards, as the τ-bench rules define it. A new kind of task changes
+ask for an order's status or a product's options and stock. Each task carries the answers
+its shopper gives and a check of the backend's state afterwards (for a question, of the
+figures in the reply), as the τ-bench rules define it. A new kind of task changes
 this module; how tasks are played and reported (`benchmarks.tau_tasks`) does not.
 """
 
@@ -30,6 +31,7 @@ KINDS = (
     "return_to_gift_card",
     "exchange_delivered",
     "order_status",
+    "product_question",
 )
 NEW_ADDRESSES = (
     "742 Evergreen Terrace, Springfield, OR 97477",
@@ -206,6 +208,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
         "return_to_gift_card": lambda u, o, i: _return_to_gift_card(backend, u, o),
         "exchange_delivered": lambda u, o, i: _exchange(backend, u, o, i),
         "order_status": lambda u, o, i: _status(u, o, i),
+        "product_question": lambda u, o, i: _product_question(backend, u, o, i),
     }
     wanted_status = {
         "cancel_pending": "pending",
@@ -216,6 +219,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
         "return_to_gift_card": "delivered",
         "exchange_delivered": "delivered",
         "order_status": None,
+        "product_question": None,
     }
     for kind in KINDS:
         made = 0
@@ -237,7 +241,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
             task.by_email = made % 2 == 0
             if kind in OPENINGS:
                 task.opening = OPENINGS[kind][made % len(OPENINGS[kind])]
-            if kind != "order_status" and made % 2 == 1:
+            if kind not in ("order_status", "product_question") and made % 2 == 1:
                 # Some shoppers name the order at once; it is still verified first.
                 task.opening = f"{task.opening} It's order {task.order_id}."
             used_users.add(raw["user_id"])
@@ -479,3 +483,47 @@ def _status(user: dict[str, Any], order: dict[str, Any], _i: int) -> Task:
         {},
         check,
     )
+
+
+def _product_question(
+    backend: Backend, user: dict[str, Any], order: dict[str, Any], index: int
+) -> Task | None:
+    """A catalogue question about a product the shopper bought; the reply must hold the figures.
+
+    In turn: how many options are available (τ-bench's own figure question), which values
+    of one option there are, and the price of the product in one named option. The figures
+    are read when the task is checked: tasks played before it move stock.
+    """
+    line = order["lines"][index % len(order["lines"])]
+    product_path = f"products/{line['product_id']}"
+    product = backend.get(product_path)
+    name, variants = product["name"], product["variants"]
+    if len(variants) < 2:
+        return None
+    key = next(iter(variants[0]["options"]), None)
+    shape = 0 if key is None else index % 3
+    value = next((v for v in variants if v["stock"] > 0), variants[0])["options"].get(key, "")
+    opening = (
+        f"How many {name} options are available right now?",
+        f"hi, what {key}s does the {name.lower()} come in?",
+        f"how much is the {name} in {value}? is it in stock?",
+    )[shape]
+
+    def wanted(now: list[dict[str, Any]]) -> list[str]:
+        if shape == 0:
+            return [
+                f"{len(now)} options, {sum(1 for v in now if v['stock'] > 0)} of them available"
+            ]
+        if shape == 1:
+            values = sorted({v["options"][key] for v in now if key in v["options"]})
+            plural = "" if len(values) == 1 else "s"
+            return [f"{len(values)} {str(key).replace('_', ' ')}{plural}:", *values[:10]]
+        fitting = [v["price"] for v in now if v["options"].get(key) == value and v["stock"] > 0]
+        named = f"In {value}" if len(value) > 3 else value
+        return [named, f"${min(fitting):,.2f}" if fitting else "sold out"]
+
+    def check(before: dict[str, Any], after: dict[str, Any], reply: str) -> list[str]:
+        missing = [w for w in wanted(backend.get(product_path)["variants"]) if w not in reply]
+        return [f"reply lacks {missing}"] if missing else []
+
+    return Task("product_question", user, order["order_id"], opening, {"product": name}, check)

@@ -50,8 +50,8 @@ UNSUPPORTED = (
         "τ-bench allows only those two; any other answer is recorded as 'other' here",
     ),
     (
-        "questions about the catalogue (`list_all_product_types`, product details)",
-        "the assistant suggests products but does not answer questions about their details",
+        "listing every product type of the shop (`list_all_product_types`)",
+        "the assistant answers about a product the shopper names, not the whole catalogue",
     ),
     (
         "changing only part of a line's quantity, or items across two products",
@@ -90,6 +90,8 @@ def shopper_answer(task: Task, bot: str) -> str | None:
         return task.answers.get("method")
     if "shall i" in said:
         return "yes"
+    if "which one do you mean" in said:
+        return task.answers.get("product")
     return None
 
 
@@ -123,8 +125,8 @@ def run_task(task: Task, backend: Backend, rest_url: str) -> list[str]:
             problems.append(f"another order of the shopper changed: {order_id}")
     if after["customer_id"] != customer:
         problems.append("the order changed hands")
-    if task.kind == "order_status" and after != before:
-        problems.append("a status question changed the order")
+    if task.kind in ("order_status", "product_question") and after != before:
+        problems.append(f"a question ({task.kind}) changed the order")
     return problems
 
 

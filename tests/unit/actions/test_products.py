@@ -56,7 +56,7 @@ def test_a_named_option_in_stock_gets_its_price() -> None:
 
 def test_a_named_colour_partly_in_stock_says_which_sizes_are() -> None:
     said = _replies("is the blue one in stock")["utter_product_in_options"]
-    assert said == {"wanted": "blue", "verdict": "1 of 2 available (S)"}
+    assert said == {"wanted": "blue", "verdict": "1 of 2 available (S), $20.00"}
 
 
 def test_a_named_option_sold_out_is_said_so() -> None:
