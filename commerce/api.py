@@ -58,6 +58,7 @@ from commerce.requests import (
     CancelRequest,
     ClaimCreateRequest,
     ClickRequest,
+    DefaultAddressRequest,
     ItemChangeRequest,
     PaymentMethodChangeRequest,
     ReturnCreateRequest,
@@ -82,6 +83,7 @@ from commerce.serialize import (
     serialize_claim,
     serialize_click,
     serialize_customer,
+    serialize_customer_profile,
     serialize_customer_refund,
     serialize_order,
     serialize_order_summary,
@@ -268,6 +270,10 @@ def _order_answer(order: Order) -> Answer:
     return Answer(200, dumps(serialize_order(order)))
 
 
+def _profile_answer(customer: Customer) -> Answer:
+    return Answer(200, dumps(serialize_customer_profile(customer)))
+
+
 def _return_answer(outcome: ReturnOutcome) -> Answer:
     return Answer(201, dumps(serialize_return_request(outcome)))
 
@@ -287,7 +293,7 @@ async def _apply_change(request: web.Request, run: ChangeRunner) -> web.Response
     `run` parses the body (raising `BadRequest`) and calls one repository change; its domain
     errors reach the error middleware like every handler's.
     """
-    reference = request.match_info["ref"]
+    reference = request.match_info.get("ref") or request.match_info["customer_id"]
     key = idempotency_key(request)
     body = await read_json_object(request)
     resource = request.match_info.route.resource
@@ -315,6 +321,16 @@ async def change_address(request: web.Request) -> web.Response:
     ) -> Answer:
         address = parse_body(AddressChangeRequest, body).to_input()
         return await repo.change_address(ticket, ref, address, _order_answer)
+
+    return await _apply_change(request, run)
+
+
+async def change_default_address(request: web.Request) -> web.Response:
+    async def run(
+        repo: CommerceRepository, ticket: IdempotentRequest, ref: str, body: dict[str, Any]
+    ) -> Answer:
+        address = parse_body(DefaultAddressRequest, body).to_input()
+        return await repo.change_default_address(ticket, ref, address, _profile_answer)
 
     return await _apply_change(request, run)
 

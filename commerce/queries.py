@@ -149,18 +149,20 @@ def verify_order(session: Session, reference: str, answer: str) -> Order:
     return order
 
 
-def get_customer(session: Session, customer_id: str) -> Customer:
+def get_customer(session: Session, customer_id: str, for_change: bool = False) -> Customer:
     """A customer by id; the id is tried as typed, then upper-cased, then lower-cased.
 
     Demo ids are upper case (`C-10023`), τ-bench ids lower case (`noah_brown_6181`), and
-    people type either way.
+    people type either way. ``for_change`` locks the row (PostgreSQL) for the transaction.
 
     Raises:
         CustomerNotFound: No customer has this id.
     """
     typed = customer_id.strip()
     for candidate in dict.fromkeys((typed, typed.upper(), typed.lower())):
-        customer = session.get(Customer, candidate) if candidate else None
+        customer = (
+            session.get(Customer, candidate, with_for_update=for_change) if candidate else None
+        )
         if customer is not None:
             return customer
     raise CustomerNotFound(customer_id)

@@ -123,6 +123,28 @@ class CommerceRepository:
 
         return await self._database.run(work, write=True)
 
+    async def change_default_address(
+        self,
+        request: IdempotentRequest,
+        customer_id: str,
+        address: changes.NewAddress,
+        render: Callable[[Customer], Answer],
+    ) -> Answer:
+        """The customer's default address, changed once per idempotency key."""
+        now = self._clock()
+
+        def work(session: Session) -> Answer:
+            customer = get_customer(session, customer_id, for_change=True)
+
+            def apply() -> Answer:
+                changes.change_default_address(customer, address)
+                session.flush()
+                return render(customer)
+
+            return run_once(session, request, customer.id, now, apply)
+
+        return await self._database.run(work, write=True)
+
     async def cancel_order(
         self,
         request: IdempotentRequest,

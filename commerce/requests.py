@@ -128,16 +128,21 @@ class CancelRequest(Body):
     reason: str = choice(CANCEL_REASONS)
 
 
-class NewAddress(Body):
-    """A US address; blank fields count as missing and inner spaces are collapsed."""
+class _UsAddress(Body):
+    """The fields every US address has; blank ones count as missing, inner spaces collapse."""
 
-    name: Text = Field(..., max_length=domain.ADDRESS_LIMITS["name"])
     line1: Text = Field(..., max_length=domain.ADDRESS_LIMITS["line1"])
     line2: Text | None = Field(None, max_length=domain.ADDRESS_LIMITS["line2"])
     city: Text = Field(..., max_length=domain.ADDRESS_LIMITS["city"])
     region: Text = example("CA", "Two-letter US state code.")
     postcode: Text = example("94107", "A US ZIP or ZIP+4.", regex=domain.US_ZIP.pattern)
     country: Text = example("US", "`US` (`USA` is accepted).")
+
+
+class NewAddress(_UsAddress):
+    """A US address with the recipient's name."""
+
+    name: Text = Field(..., max_length=domain.ADDRESS_LIMITS["name"])
 
     @root_validator(pre=True)
     def _deliverable(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805 - pydantic
@@ -158,6 +163,32 @@ class AddressChangeRequest(Body):
 
     def to_input(self) -> domain.NewAddress:
         return domain.NewAddress(**self.address.dict())
+
+
+class AccountAddress(_UsAddress):
+    """A US address for the account; ``name`` may be left out (the account keeps its own)."""
+
+    name: Text | None = Field(None, max_length=domain.ADDRESS_LIMITS["name"])
+
+    @root_validator(pre=True)
+    def _deliverable(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805 - pydantic
+        """The same rule as an order's address, with no recipient to check."""
+        try:
+            address = domain.validate_address({**values, "name": values.get("name") or "-"})
+        except InvalidAddress as error:
+            raise ValueError(str(error)) from None
+        return {**vars(address), "name": values.get("name") or None}
+
+
+class DefaultAddressRequest(Body):
+    """The new default address of the account."""
+
+    FIELD_ERRORS: ClassVar[dict[str, type[CommerceError]]] = {"address": InvalidAddress}
+
+    address: AccountAddress
+
+    def to_input(self) -> domain.NewAddress:
+        return domain.NewAddress(**{**self.address.dict(), "name": self.address.name or ""})
 
 
 class PaymentMethodChangeRequest(Body):

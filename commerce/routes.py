@@ -30,6 +30,7 @@ from commerce.requests import (
     CancelRequest,
     ClaimCreateRequest,
     ClickRequest,
+    DefaultAddressRequest,
     ItemChangeRequest,
     PaymentMethodChangeRequest,
     ReturnCreateRequest,
@@ -41,6 +42,7 @@ from commerce.schemas import (
     Click,
     ClickList,
     Customer,
+    CustomerProfile,
     Health,
     Order,
     OrderList,
@@ -309,6 +311,21 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{CUSTOMERS}/{{customer_id}}", api.get_customer, "getCustomer",
           "A customer by id.", Customer, "The customer.", params=(CUSTOMER_ID,),
           errors={404: NO_CUSTOMER}),
+    Route("POST", f"{CUSTOMERS}/{{customer_id}}/address", api.change_default_address,
+          "changeDefaultAddress", "Change the default address on the customer's account.",
+          CustomerProfile, "The customer with the new default address.",
+          description="Orders already placed keep their shipping address (change one with "
+          "`changeShippingAddress`). `address.name` may be left out and is not stored: the "
+          "account keeps its own name. Same key and body: the first answer again.",
+          params=(CUSTOMER_ID, IDEMPOTENCY_KEY), body=DefaultAddressRequest,
+          errors={**BAD_BODY, 404: NO_CUSTOMER,
+                  409: "Refused: the key was used for another request "
+                  "(`idempotency_key_reused`).",
+                  422: "Refused: the Idempotency-Key header is missing "
+                  "(`idempotency_key_required`) or malformed (`invalid_idempotency_key`), the "
+                  "body does not have the documented shape (`invalid_request`), or the address "
+                  "is not a US address with a ZIP and a two-letter state (`invalid_address`)."},
+          change=True),
     Route("GET", f"{CUSTOMERS}/{{customer_id}}/orders", api.list_customer_orders,
           "listCustomerOrders", "A customer's most recent orders, newest first.", OrderList,
           "Up to `limit` orders.",

@@ -274,6 +274,12 @@ class Customer(Shape):
     postcode: str = example("94107")
 
 
+class CustomerProfile(Customer):
+    """A customer with the default address on their account."""
+
+    address: Address
+
+
 class PaymentMethod(PaymentMethodRef):
     """A stored method; only gift cards carry `balance`."""
 

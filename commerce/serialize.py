@@ -272,6 +272,21 @@ def serialize_customer(customer: rows.Customer) -> schemas.Customer:
     )
 
 
+def serialize_customer_profile(customer: rows.Customer) -> schemas.CustomerProfile:
+    return schemas.CustomerProfile(
+        **serialize_customer(customer).dict(),
+        address=schemas.Address(
+            name=customer.name,
+            line1=customer.line1,
+            line2=customer.line2,
+            city=customer.city,
+            region=customer.region,
+            postcode=customer.postcode,
+            country=customer.country,
+        ),
+    )
+
+
 def serialize_payment_method(method: rows.PaymentMethod) -> schemas.PaymentMethod:
     """A stored method; gift cards add their spendable `balance`."""
     fields: dict[str, Any] = {

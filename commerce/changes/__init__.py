@@ -15,7 +15,13 @@ delivery), `claims` (problems with a parcel); `address` says what a deliverable 
 and `checks` holds the checks they share. The names callers use are imported here.
 """
 
-from commerce.changes.address import ADDRESS_LIMITS, US_ZIP, NewAddress, validate_address
+from commerce.changes.address import (
+    ADDRESS_LIMITS,
+    US_ZIP,
+    NewAddress,
+    change_default_address,
+    validate_address,
+)
 from commerce.changes.checks import ItemSwap
 from commerce.changes.claims import ClaimInput, file_claim
 from commerce.changes.pending import cancel, change_address, change_items, change_payment_method
@@ -31,6 +37,7 @@ __all__ = [
     "ReturnOutcome",
     "cancel",
     "change_address",
+    "change_default_address",
     "change_items",
     "change_payment_method",
     "file_claim",

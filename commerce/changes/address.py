@@ -1,4 +1,5 @@
-"""What a deliverable address is: the check of the `address` object a shopper's change sends.
+"""What a deliverable address is: the check of the `address` object a shopper's change sends,
+and the change of a customer's default address.
 
 Apart from the rule that changes an order's address because it changes for another reason:
 which regions and postcodes the store ships to.
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from commerce.errors import InvalidAddress
+from commerce.keys import postcode_key
+from commerce.models import Customer
 
 US_REGIONS = frozenset(
     "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
@@ -74,3 +77,17 @@ def validate_address(raw: Mapping[str, Any]) -> NewAddress:
         postcode=postcode,
         country="US",
     )
+
+
+def change_default_address(customer: Customer, address: NewAddress) -> None:
+    """Make ``address`` the customer's default address; orders already placed keep theirs.
+
+    The name on the address is the order recipient's business: the account keeps its own.
+    """
+    customer.line1 = address.line1
+    customer.line2 = address.line2
+    customer.city = address.city
+    customer.region = address.region
+    customer.postcode = address.postcode
+    customer.postcode_key = postcode_key(address.postcode)
+    customer.country = address.country

@@ -268,6 +268,17 @@ class HttpCommerceClient:
         )
         return parse_order(body)
 
+    async def change_default_address(
+        self, customer_id: str, address: dict[str, str | None], idempotency_key: str
+    ) -> str:
+        """See :meth:`CommerceClient.change_default_address`. Safe to retry (idempotency key)."""
+        body = await self._change(
+            f"/api/v1/customers/{_path_part(customer_id)}/address",
+            {"address": address},
+            idempotency_key,
+        )
+        return str(body.get("name", ""))
+
     async def recommendations(
         self,
         customer_id: str | None,

@@ -86,6 +86,15 @@ class CommerceClient(Protocol):
         """Change the delivery address of an unshipped order; ChangeRefused otherwise."""
         ...
 
+    async def change_default_address(
+        self, customer_id: str, address: dict[str, str | None], idempotency_key: str
+    ) -> str:
+        """Change the default address on the shopper's account; returns the account's name.
+
+        ChangeRefused when the backend refuses the address.
+        """
+        ...
+
     async def recommendations(
         self,
         customer_id: str | None,

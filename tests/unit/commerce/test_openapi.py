@@ -59,7 +59,7 @@ def test_when_the_app_is_built_then_every_route_is_documented_and_nothing_else()
     }
 
     assert registered == documented
-    assert len(registered) == 21  # 17 + recommendations, recording and listing clicks, search
+    assert len(registered) == 22  # 17 + recommendations, clicks (2), product search, profile
 
 
 @pytest.mark.parametrize(
