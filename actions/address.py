@@ -122,6 +122,18 @@ def format_address(address: Address) -> str:
     return ", ".join(p for p in parts if p) + f", {address['region']} {address['postcode']}"
 
 
+def read_new_address(slot_value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    """The ``new_address`` answer, tidied; a backing out or an unreadable address said so."""
+    text = str(slot_value or "")
+    if is_backing_out(text):
+        return {"new_address": None, "change_blocked": BACKED_OUT}
+    address = parse_address(text)
+    if address is None:
+        dispatcher.utter_message(response="utter_address_not_understood")
+        return {"new_address": None}
+    return {"new_address": format_address(address)}
+
+
 class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
     """Verifies the order, checks the policy, then reads the new address."""
 
@@ -155,14 +167,7 @@ class ValidateChangeAddressForm(ChangeForm, FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        text = str(slot_value or "")
-        if is_backing_out(text):
-            return {"new_address": None, "change_blocked": BACKED_OUT}
-        address = parse_address(text)
-        if address is None:
-            dispatcher.utter_message(response="utter_address_not_understood")
-            return {"new_address": None}
-        return {"new_address": format_address(address)}
+        return read_new_address(slot_value, dispatcher)
 
     async def validate_address_confirmed(
         self,

@@ -43,6 +43,7 @@ CHANGE_SLOTS = (
     "problem_confirmed",
     "new_address",
     "address_confirmed",
+    "profile_address_confirmed",
     "item_changes",
     "payment_method",
     "price_difference",

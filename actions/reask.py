@@ -280,6 +280,16 @@ class ActionAskCancelReason(AskAction):
 class ActionAskNewAddress(AskAction):
     slot = "new_address"
 
+    async def ask(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """An order's delivery address, or the account's default one (``profile_address_form``)."""
+        account = tracker.active_loop_name == "profile_address_form"
+        dispatcher.utter_message(
+            response="utter_ask_new_default_address" if account else "utter_ask_new_address"
+        )
+        return []
+
 
 class ActionAskReturnReason(AskAction):
     slot = "return_reason"

@@ -25,6 +25,7 @@ TAU_DATA = ROOT.parent / "shared" / "data" / "tau_bench_retail"
 KINDS = (
     "cancel_pending",
     "modify_address",
+    "modify_profile_address",
     "modify_payment",
     "modify_items",
     "return_delivered",
@@ -33,6 +34,8 @@ KINDS = (
     "order_status",
     "product_question",
 )
+# Kinds about one order: half their shoppers name it in the opening.
+ORDER_KINDS = frozenset(KINDS) - {"order_status", "product_question", "modify_profile_address"}
 NEW_ADDRESSES = (
     "742 Evergreen Terrace, Springfield, OR 97477",
     "1600 Pennsylvania Ave NW, Washington, DC 20500",
@@ -46,6 +49,11 @@ OPENINGS = {
         "I need to cancel one of my orders.",
         "pls cancel my order",
         "I don't want my order anymore, can you cancel it?",
+    ),
+    "modify_profile_address": (
+        "I moved. Can you update the default address on my account?",
+        "pls change the address on my profile",
+        "My address on file is out of date, I'd like to update it.",
     ),
     "modify_address": (
         "Hi, I need to change the shipping address of my order.",
@@ -202,6 +210,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
     builders: dict[str, Callable[[dict[str, Any], dict[str, Any], int], Task | None]] = {
         "cancel_pending": lambda u, o, i: _cancel(u, o, i),
         "modify_address": lambda u, o, i: _address(u, o, i),
+        "modify_profile_address": lambda u, o, i: _profile_address(backend, u, o, i),
         "modify_payment": lambda u, o, i: _payment(backend, u, o, i),
         "modify_items": lambda u, o, i: _items(backend, u, o, i),
         "return_delivered": lambda u, o, i: _return(u, o, i),
@@ -213,6 +222,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
     wanted_status = {
         "cancel_pending": "pending",
         "modify_address": "pending",
+        "modify_profile_address": None,
         "modify_payment": "pending",
         "modify_items": "pending",
         "return_delivered": "delivered",
@@ -241,7 +251,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
             task.by_email = made % 2 == 0
             if kind in OPENINGS:
                 task.opening = OPENINGS[kind][made % len(OPENINGS[kind])]
-            if kind not in ("order_status", "product_question") and made % 2 == 1:
+            if kind in ORDER_KINDS and made % 2 == 1:
                 # Some shoppers name the order at once; it is still verified first.
                 task.opening = f"{task.opening} It's order {task.order_id}."
             used_users.add(raw["user_id"])
@@ -293,6 +303,26 @@ def _address(user: dict[str, Any], order: dict[str, Any], index: int) -> Task:
         {"address": address},
         check,
     )
+
+
+def _profile_address(
+    backend: Backend, user: dict[str, Any], order: dict[str, Any], index: int
+) -> Task:
+    """The account's default address changes; the order (and every other) keeps its own."""
+    address = NEW_ADDRESSES[(index + 2) % len(NEW_ADDRESSES)]
+    *_, region_zip = (part.strip() for part in address.split(","))
+    postcode = region_zip.split()[-1]
+    customer_path = f"customers/{order['customer_id']}"
+
+    def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
+        problems = []
+        if backend.get(customer_path)["postcode"] != postcode:
+            problems.append(f"the account's postcode is not {postcode}")
+        if after != before:
+            problems.append("the order changed with the account's address")
+        return problems
+
+    return Task("modify_profile_address", user, order["order_id"], "", {"address": address}, check)
 
 
 def _payment(backend: Backend, user: dict[str, Any], order: dict[str, Any], _i: int) -> Task | None:

@@ -42,10 +42,6 @@ UNSUPPORTED = (
         "the credit goes to the first gift card; the dialogue does not ask which one",
     ),
     (
-        "modify the user's default address (`modify_user_address`)",
-        "the assistant changes orders, not account profiles; a person does that",
-    ),
-    (
         "cancel with a reason other than 'no longer needed' or 'ordered by mistake'",
         "τ-bench allows only those two; any other answer is recorded as 'other' here",
     ),
@@ -76,7 +72,11 @@ def shopper_answer(task: Task, bot: str) -> str | None:
         return task.order_id
     if "why you'd like to cancel" in said:
         return task.answers.get("reason")
-    if "new delivery address" in said or "couldn't read that as a us address" in said:
+    if (
+        "new delivery address" in said
+        or "new default address" in said
+        or "couldn't read that as a us address" in said
+    ):
         return task.answers.get("address")
     if "which item" in said:
         return task.answers.get("item")
