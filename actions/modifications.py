@@ -133,7 +133,7 @@ class ActionAskItemChanges(AskAction):
                 f"{line.product_name} ({', '.join(f'{k} {v}' for k, v in line.options.items())})"
                 for line in lines
             ),
-            buttons=option_buttons(lines, products),
+            buttons=option_buttons(lines, products, same=exchange),
         )
         return []
 

@@ -25,6 +25,13 @@ METHOD_WORDS = {
     "credit_card": ("credit", "card", "visa", "mastercard", "amex", "discover"),
 }
 _PICKED = re.compile(r"^\s*\d+\s*:\s*[\w-]+(?:\s*,\s*\d+\s*:\s*[\w-]+)*\s*$")
+# "The same again": an exchange for an identical new one (a damaged or faulty item).
+SAME_AGAIN = re.compile(
+    r"(?i)\b(?:(?:the )?same (?:one|item|thing|again|option|model|product|kind|variant)"
+    r"|identical|exact same|same as (?:before|the old one|what i (?:had|got|ordered))"
+    r"|(?:a |an )?(?:new|fresh|replacement) one|replace it|(?:a )?replacement"
+    r"|another one(?: just like it| of the same)?)\b"
+)
 MAX_OPTION_BUTTONS = 12
 MAX_OPTION_BUTTONS_PER_LINE = 4
 
@@ -74,7 +81,10 @@ def describe_options(options: Mapping[str, str]) -> str:
 
 
 def describe_swap(swap: Swap) -> str:
-    """``T-Shirt (blue, M) → (red, L)`` with the price change."""
+    """``T-Shirt (blue, M) → (red, L)`` with the price change; the same option says so."""
+    if swap.variant.sku == swap.line.sku:
+        was = describe_options(swap.line.options)
+        return f"{swap.line.product_name} ({was}) → a new one, the same"
     change = swap.difference
     money = f" (+${change:.2f})" if change > 0 else f" (−${-change:.2f})" if change < 0 else ""
     return (
@@ -220,11 +230,39 @@ def _segments(text: str, lines: Sequence[OrderLine]) -> dict[int, str]:
     return segments
 
 
+def same_again(lines: Sequence[OrderLine], products: Mapping[str, Product]) -> Matched:
+    """Each line swapped for a new one of its own option, or why it cannot be."""
+    swaps: list[Swap] = []
+    out_of_stock: list[str] = []
+    for line in lines:
+        product = products.get(line.product_id)
+        variant = (
+            next((v for v in product.variants if v.sku == line.sku), None) if product else None
+        )
+        if variant is not None and variant.stock > 0:
+            swaps.append(Swap(line, variant))
+        else:
+            out_of_stock.append(f"{line.product_name} ({describe_options(line.options)})")
+    return Matched(swaps=tuple(swaps), out_of_stock=tuple(out_of_stock))
+
+
 def option_buttons(
-    lines: Sequence[OrderLine], products: Mapping[str, Product]
+    lines: Sequence[OrderLine], products: Mapping[str, Product], *, same: bool = False
 ) -> list[dict[str, str]]:
-    """One button per in-stock alternative, at most :data:`MAX_OPTION_BUTTONS`."""
+    """One button per in-stock alternative, at most :data:`MAX_OPTION_BUTTONS`.
+
+    ``same`` (an exchange) leads with "the same again" for each line still in stock.
+    """
     buttons = []
+    if same:
+        for swap in same_again(lines, products).swaps:
+            picked = encode_swaps([swap])
+            buttons.append(
+                {
+                    "title": f"{swap.line.product_name}: the same again",
+                    "payload": f'/inform{{"item_changes":"{picked}"}}',
+                }
+            )
     for line in lines:
         product = products.get(line.product_id)
         for variant in (alternatives(line, product) if product else [])[

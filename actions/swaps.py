@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.changes import BACKED_OUT, is_backing_out
 from actions.options import (
+    SAME_AGAIN,
     Swap,
     covers,
     decode_swaps,
@@ -23,6 +24,7 @@ from actions.options import (
     method_buttons,
     option_buttons,
     pick_method,
+    same_again,
     total_difference,
 )
 from actions.services.commerce import (
@@ -60,7 +62,8 @@ async def read_item_changes(
 ) -> dict[str, Any]:
     """Slot updates for the shopper's answer to "which option instead?".
 
-    ``every_line`` (an exchange) needs a new option for each of ``lines``. When the change
+    ``every_line`` (an exchange) needs a new option for each of ``lines``, and may be for the
+    same option again ("the same one": a new item for a faulty one). When the change
     costs nothing, the original payment method is filled in, so nobody is asked how to pay
     nothing.
     """
@@ -69,18 +72,19 @@ async def read_item_changes(
     except CommerceError:
         return {"item_changes": None, "lookup_blocked": UNAVAILABLE}
     matched = match_swaps(text, lines, products)
+    if every_line and not matched.swaps and not matched.unavailable and SAME_AGAIN.search(text):
+        matched = same_again(lines, products)
+    buttons = option_buttons(lines, products, same=every_line)
     if matched.out_of_stock or matched.unavailable:
         response = "utter_option_out_of_stock" if matched.out_of_stock else "utter_option_unknown"
         dispatcher.utter_message(
             response=response,
             options="; ".join(matched.out_of_stock or matched.unavailable),
-            buttons=option_buttons(lines, products),
+            buttons=buttons,
         )
         return {"item_changes": None}
     if not matched.swaps:
-        dispatcher.utter_message(
-            response="utter_option_not_understood", buttons=option_buttons(lines, products)
-        )
+        dispatcher.utter_message(response="utter_option_not_understood", buttons=buttons)
         return {"item_changes": None}
     missing = {line.line_id for line in lines} - {s.line.line_id for s in matched.swaps}
     if every_line and missing:

@@ -31,6 +31,7 @@ KINDS = (
     "return_delivered",
     "return_to_gift_card",
     "exchange_delivered",
+    "exchange_same",
     "order_status",
     "product_question",
 )
@@ -79,6 +80,11 @@ OPENINGS = {
         "I want to return an item and get the money on my gift card.",
         "return please",
         "I'd like to send back something I bought",
+    ),
+    "exchange_same": (
+        "The item I got is faulty, I'd like to exchange it for the same one.",
+        "can i swap something i received for an identical new one",
+        "I want to exchange an item for a replacement of the same kind",
     ),
     "exchange_delivered": (
         "I'd like to exchange an item I received for a different option.",
@@ -216,6 +222,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
         "return_delivered": lambda u, o, i: _return(u, o, i),
         "return_to_gift_card": lambda u, o, i: _return_to_gift_card(backend, u, o),
         "exchange_delivered": lambda u, o, i: _exchange(backend, u, o, i),
+        "exchange_same": lambda u, o, i: _exchange_same(backend, u, o, i),
         "order_status": lambda u, o, i: _status(u, o, i),
         "product_question": lambda u, o, i: _product_question(backend, u, o, i),
     }
@@ -228,6 +235,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
         "return_delivered": "delivered",
         "return_to_gift_card": "delivered",
         "exchange_delivered": "delivered",
+        "exchange_same": "delivered",
         "order_status": None,
         "product_question": None,
     }
@@ -487,6 +495,33 @@ def _exchange(
         },
         check,
     )
+
+
+def _exchange_same(
+    backend: Backend, user: dict[str, Any], order: dict[str, Any], _i: int
+) -> Task | None:
+    """A faulty item exchanged for a new one of the same option (τ-bench allows it)."""
+    names = [line["product_name"] for line in order["lines"]]
+    for line in order["lines"]:
+        if names.count(line["product_name"]) > 1:
+            continue
+        product = backend.get(f"products/{line['product_id']}")
+        if any(v["sku"] == line["sku"] and v["stock"] > 0 for v in product["variants"]):
+            break
+    else:
+        return None
+
+    def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
+        got = [(r["resolution"], r["exchanges"]) for r in after["returns"]]
+        wanted = [("exchange", [{"line_id": line["line_id"], "new_sku": line["sku"]}])]
+        return [] if got == wanted else [f"returns {got}, expected {wanted}"]
+
+    answers = {
+        "item": line["product_name"],
+        "resolution": "exchange",
+        "options": "the same one again please",
+    }
+    return Task("exchange_same", user, order["order_id"], "", answers, check)
 
 
 STATUS_WORDS = {

@@ -180,7 +180,8 @@ BAD_METHOD = (
 BAD_GIFT_CARD = "a gift card does not cover the charge (`insufficient_gift_card_balance`)"
 BAD_ITEMS = [
     "a line id is not a line of the order (`unknown_line`)",
-    "a new SKU is unknown, of another product, or the current one (`invalid_item_change`)",
+    "a new SKU is unknown, of another product, or (changing items of a pending order) the "
+    "current one (`invalid_item_change`)",
 ]
 NO_STOCK = "a new SKU is out of stock (`out_of_stock`)"
 ORDER_CHANGED = (200, Order, "The order after the change.")

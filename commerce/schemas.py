@@ -196,6 +196,15 @@ class Shipment(Shape):
     )
 
 
+class Exchange(Shape):
+    line_id: int = Field(..., ge=1)
+    new_sku: str = Field(
+        ...,
+        description="The variant sent in exchange: another option of the line's product, or "
+        "the line's own for a new one of the same.",
+    )
+
+
 class Return(Shape):
     """A return merchandise authorisation (RMA)."""
 
@@ -205,6 +214,9 @@ class Return(Shape):
     resolution: str = choice(RETURN_RESOLUTIONS)
     line_ids: list[int]
     reason: str = example("too small")
+    exchanges: list[Exchange] = Field(
+        ..., description="For an exchange, what each line is exchanged for; empty otherwise."
+    )
 
 
 class Refund(Shape):
@@ -327,11 +339,6 @@ class ClaimList(Shape):
     claims: list[Claim]
 
 
-class Exchange(Shape):
-    line_id: int = Field(..., ge=1)
-    new_sku: str = Field(..., description="Another variant of the line's product.")
-
-
 class ReturnRequest(Return):
     """A new RMA."""
 
@@ -344,7 +351,6 @@ class ReturnRequest(Return):
     refund_to: PaymentMethodRef | None = Field(
         ..., description="Where the refund goes; null when nothing is refunded."
     )
-    exchanges: list[Exchange]
     instructions: str = Field(
         ...,
         description="What the shopper does next (label, drop-off within 14 days) and when the "

@@ -162,6 +162,11 @@ def _return_fields(rma: rows.ReturnRequest) -> dict[str, Any]:
         "resolution": rma.resolution,
         "line_ids": sorted(item.order_line.line_no for item in rma.lines),
         "reason": rma.reason,
+        "exchanges": [
+            schemas.Exchange(line_id=item.order_line.line_no, new_sku=item.exchange_sku)
+            for item in sorted(rma.lines, key=lambda item: item.order_line.line_no)
+            if item.exchange_sku is not None
+        ],
     }
 
 
@@ -237,11 +242,6 @@ def serialize_return_request(outcome: ReturnOutcome) -> schemas.ReturnRequest:
         order_status=outcome.order.status,
         refund_amount=money(rma.refund_amount_cents),
         refund_to=serialize_method_ref(method) if method else None,
-        exchanges=[
-            schemas.Exchange(line_id=item.order_line.line_no, new_sku=item.exchange_sku)
-            for item in sorted(rma.lines, key=lambda item: item.order_line.line_no)
-            if item.exchange_sku is not None
-        ],
         instructions=outcome.instructions,
     )
 

@@ -70,9 +70,12 @@ def line_value(lines: Sequence[OrderLine]) -> int:
 
 
 def swap_variants(
-    session: Session, order: Order, swaps: Sequence[ItemSwap]
+    session: Session, order: Order, swaps: Sequence[ItemSwap], *, same_allowed: bool = False
 ) -> list[tuple[OrderLine, ProductVariant]]:
     """Check that every swap is to another in-stock variant of the line's own product.
+
+    ``same_allowed`` (an exchange) also takes the line's own variant: a new one for a faulty
+    one. A pending order's item change to the variant it already has changes nothing.
 
     Raises:
         UnknownLine, InvalidItemChange, OutOfStock.
@@ -89,7 +92,7 @@ def swap_variants(
                 f"{variant.sku} is not a variant of {line.product_name} (line {line.line_no}); "
                 "items can only change to another option of the same product."
             )
-        if variant.sku == line.sku:
+        if variant.sku == line.sku and not same_allowed:
             raise InvalidItemChange(f"Line {line.line_no} already is {variant.sku}.")
         needed[variant.sku] = needed.get(variant.sku, 0) + line.quantity
         pairs.append((line, variant))

@@ -124,7 +124,7 @@ def request_return(
     swaps: dict[int, ProductVariant] = {}
     charge: tuple[PaymentMethod, int] | None = None
     if request.resolution == "exchange":
-        pairs = swap_variants(session, order, request.exchanges)
+        pairs = swap_variants(session, order, request.exchanges, same_allowed=True)
         swaps = {line.id: variant for line, variant in pairs}
         difference = sum(
             (variant.price_cents - line.unit_price_cents) * line.quantity for line, variant in pairs

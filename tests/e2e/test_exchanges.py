@@ -9,7 +9,7 @@ import pytest
 
 from merchants.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.processes import Stack
-from tests.e2e.conftest import Chat, backend_order
+from tests.e2e.conftest import Chat, backend_get, backend_order
 from tests.e2e.variants import (
     after_item_question,
     after_payment_question,
@@ -148,4 +148,48 @@ def test_when_shopper_asks_for_an_exchange_in_their_own_words_then_the_exchange_
     assert after["status"] == "exchange_requested"
     assert [(r["resolution"], r["line_ids"]) for r in after["returns"]] == [
         ("exchange", [alt["line"]["line_id"]])
+    ]
+
+
+def _delivered_single_line_in_stock(
+    stack: Stack, demo_orders: list[dict[str, str]]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """A delivered order with one returnable line whose own option is still in stock."""
+    for order in [o for o in demo_orders if o["status"] == "delivered"]:
+        body = backend_order(stack, order["order_id"])
+        lines = returnable_lines(stack, order["order_id"], FINAL_SALE)
+        if body["status"] != "delivered" or body["returns"] or len(body["lines"]) != 1:
+            continue
+        if len(lines) != 1:
+            continue
+        product = backend_get(stack, f"products/{lines[0]['product_id']}")
+        if any(v["sku"] == lines[0]["sku"] and v["stock"] > 0 for v in product["variants"]):
+            return order, lines[0]
+    pytest.fail("the seed lacks it: no delivered one-item demo order still in stock")
+
+
+def test_an_exchange_for_the_same_option_sends_a_new_one_at_no_cost(
+    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+) -> None:
+    order, line = _delivered_single_line_in_stock(stack, demo_orders)
+    chat.text("I'd like to exchange an item I received")
+    chat.text(order["order_id"])
+    chat.text(order["email"])
+    chat.text("it stopped working")
+    asked = chat.say("exchange please")
+    assert "the same again" in asked[-1]["text"]
+    assert asked[-1]["buttons"][0]["title"] == f"{line['product_name']}: the same again"
+
+    summary = chat.text("just the same one again please")
+
+    assert f"{line['product_name']} (" in summary and "a new one, the same" in summary
+    assert "Shall I start the exchange" in summary
+    chat.text("yes")
+    after = backend_order(stack, order["order_id"])
+    assert after["status"] == "exchange_requested"
+    assert [(r["resolution"], r["line_ids"]) for r in after["returns"]] == [
+        ("exchange", [line["line_id"]])
+    ]
+    assert after["returns"][0]["exchanges"] == [
+        {"line_id": line["line_id"], "new_sku": line["sku"]}
     ]

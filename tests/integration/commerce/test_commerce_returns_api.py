@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -300,3 +301,34 @@ async def test_when_a_line_id_is_not_in_the_order_then_422_unknown_line(
     )
 
     assert (reply.status, reply.body["error"]["code"]) == (422, "unknown_line")
+
+
+async def test_an_exchange_for_the_same_option_sends_a_new_one_and_costs_nothing(
+    post_change: PostChange, order_of: Callable[[str], Order], store: Database
+) -> None:
+    order = order_of("delivered")
+    line = line_of(store, order.id)
+
+    def restock(session: Any) -> int:
+        variant = session.get(ProductVariant, line.sku)
+        variant.stock = 5
+        session.commit()
+        return int(variant.stock)
+
+    store.run_sync(restock)
+
+    reply = await post_change(
+        order.id,
+        "returns",
+        {
+            "line_ids": [1],
+            "reason": "damaged",
+            "resolution": "exchange",
+            "exchanges": [{"line_id": 1, "new_sku": line.sku}],
+        },
+    )
+
+    assert reply.status == 201
+    assert reply.body["exchanges"] == [{"line_id": 1, "new_sku": line.sku}]
+    assert (reply.body["refund_amount"], reply.body["order_status"]) == (0, "exchange_requested")
+    assert store.run_sync(lambda s: s.get(ProductVariant, line.sku)).stock == 5 - line.quantity

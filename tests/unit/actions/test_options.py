@@ -5,13 +5,17 @@ from __future__ import annotations
 import pytest
 
 from actions.options import (
+    SAME_AGAIN,
     Swap,
     covers,
     decode_swaps,
+    describe_swap,
     encode_swaps,
     match_swaps,
     method_buttons,
+    option_buttons,
     pick_method,
+    same_again,
     total_difference,
 )
 from actions.services.commerce import OrderLine, PaymentMethod, Product, Variant
@@ -147,3 +151,48 @@ def test_a_gift_card_covers_only_its_balance() -> None:
 def test_payment_buttons_leave_out_the_current_method_and_show_gift_card_balances() -> None:
     titles = [b["title"] for b in method_buttons(METHODS, exclude=["paypal_222"])]
     assert titles == ["Visa ending 4242", "Gift card ending 0333 (balance $10.00)"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["the same one please", "just send me a new one", "an identical replacement",
+     "same again", "exact same as before", "another one just like it"],
+)  # fmt: skip
+def test_words_for_the_same_option_again_are_heard(typed: str) -> None:
+    assert SAME_AGAIN.search(typed)
+
+
+@pytest.mark.parametrize("typed", ["in red please", "size L", "a different colour", "the bottle"])
+def test_words_for_another_option_are_not_read_as_the_same_again(typed: str) -> None:
+    assert not SAME_AGAIN.search(typed)
+
+
+def test_the_same_again_swaps_each_line_for_its_own_option_when_in_stock() -> None:
+    matched = same_again(LINES, PRODUCTS)
+
+    assert [(s.line.line_id, s.variant.sku) for s in matched.swaps] == [(1, "1001"), (2, "2001")]
+    assert total_difference(matched.swaps) == 0
+    assert describe_swap(matched.swaps[0]) == "T-Shirt (blue, M) → a new one, the same"
+
+
+def test_the_same_again_of_a_sold_out_option_is_named_back() -> None:
+    sold_out = OrderLine(
+        3, "P-SHIRT", "1005", "T-Shirt", "clothing", {"color": "black", "size": "M"}, 1, 20.0, False
+    )
+
+    matched = same_again([sold_out], PRODUCTS)
+
+    assert matched.swaps == ()
+    assert matched.out_of_stock == ("T-Shirt (black, M)",)
+
+
+def test_an_exchange_offers_the_same_again_first_and_an_item_change_does_not() -> None:
+    exchange = option_buttons([SHIRT_LINE], PRODUCTS, same=True)
+    change = option_buttons([SHIRT_LINE], PRODUCTS)
+
+    assert exchange[0] == {
+        "title": "T-Shirt: the same again",
+        "payload": '/inform{"item_changes":"1:1001"}',
+    }
+    assert exchange[1:] == change
+    assert all("1:1001" not in b["payload"] for b in change)
