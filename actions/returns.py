@@ -43,6 +43,7 @@ from actions.services.commerce import (
 )
 from actions.support import (
     RunContext,
+    money,
     status_words,
     tenant_of,
 )
@@ -321,7 +322,7 @@ class ActionAskReturnConfirmed(AskAction):
             response="utter_ask_return_confirmed",
             order_id=order.order_id,
             items=", ".join(f"{line.quantity} × {describe_line(line)}" for line in lines),
-            amount=f"{amount:.2f} {order.currency}",
+            amount=money(amount, order.currency),
             resolution_words=(
                 "to your original payment method"
                 if resolution != Resolution.store_credit.value

@@ -14,7 +14,8 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.changes import CHANGE_DETAILS
-from actions.returns import ActionCreateReturn, ValidateReturnForm
+from actions.returns import ActionAskReturnConfirmed, ActionCreateReturn, ValidateReturnForm
+from actions.support import money
 from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
@@ -558,3 +559,25 @@ async def test_when_the_backend_is_down_the_shopper_hears_an_apology_and_whom_to
     assert dispatcher.messages[0]["support_email"] == load_policy().support.email
     assert forgotten(events) >= set(CHANGE_DETAILS)
     assert not forgotten(events) & set(FOCUS)  # the order stays in focus
+
+
+async def test_the_summary_says_what_comes_back_as_every_reply_writes_money(
+    store: Store, live_backend: Backend, domain: dict[str, Any]
+) -> None:
+    sample = store.sample("delivered", 0)
+    order = await order_of(live_backend, sample["order_id"])
+    line = order["lines"][0]
+    dispatcher = CollectingDispatcher()
+    slots = verified(
+        sample, return_items=str(line["line_id"]), return_reason="too big",
+        return_resolution="refund", requested_slot="return_confirmed",
+    )  # fmt: skip
+
+    await ActionAskReturnConfirmed().run(
+        dispatcher, make_tracker(domain, slots=slots, active_loop=FORM), domain
+    )
+
+    (message,) = dispatcher.messages
+    assert message["response"] == "utter_ask_return_confirmed"
+    assert message["amount"] == money(line["unit_price"] * line["quantity"], order["currency"])
+    assert message["resolution_words"] == "to your original payment method"
