@@ -204,12 +204,21 @@ class ActionAnswerProduct(Action):
         context = RunContext.of(tracker)
         text = tracker.latest_message.get("text") or ""
         chosen = _entity(tracker, "product_id")
-        question = tracker.get_slot("product_asked") if chosen else text
-        question = question if isinstance(question, str) else ""
+        waiting = tracker.get_slot("product_asked")
+        asked = waiting if isinstance(waiting, str) and waiting else None
+        question = text if asked is None else asked  # a button answers the waiting question
         try:
             if chosen:
                 product: Product | None = await context.client.get_product(chosen)
                 choices: list[ProductMatch] = []
+            elif asked is not None:
+                # The answer to "which one?" ("the coastal one", "the second"); failing that, a
+                # catalogue question is a new one.
+                product, choices = await _which(context, asked, text)
+                question = f"{asked} {text}"
+                if product is None and _asks(tracker):
+                    product, choices = await self._find(tracker, context, text)
+                    question = text
             else:
                 product, choices = await self._find(tracker, context, text)
         except CommerceError:
@@ -225,7 +234,7 @@ class ActionAnswerProduct(Action):
                 buttons=choice_buttons(choices[:MAX_CHOICES]),
                 more=more_words(len(choices) - MAX_CHOICES),
             )
-            return [SlotSet("product_asked", text)]
+            return [SlotSet("product_asked", question)]
         dispatcher.utter_message(response="utter_product_not_found")
         return [SlotSet("product_asked", None)]
 
@@ -247,6 +256,41 @@ class ActionAnswerProduct(Action):
         if len(choices) == 1:
             return choices[0].product, []
         return None, choices
+
+
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
+             "4th": 3, "fifth": 4, "5th": 4, "last": -1}  # fmt: skip
+
+
+def ordinal(text: str) -> int | None:
+    """The position "the second one" or a bare "2" names among the buttons, if any."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    for word in words:
+        if word in _ORDINALS:
+            return _ORDINALS[word]
+    if len(words) <= 3 and any(w.isdigit() and 1 <= int(w) <= MAX_CHOICES for w in words):
+        return next(int(w) - 1 for w in words if w.isdigit() and 1 <= int(w) <= MAX_CHOICES)
+    return None
+
+
+def _asks(tracker: Tracker) -> bool:
+    """True when the latest message is itself a catalogue question."""
+    return (tracker.latest_message.get("intent") or {}).get("name") == INTENT
+
+
+async def _which(
+    context: RunContext, asked: str, answer: str
+) -> tuple[Product | None, list[ProductMatch]]:
+    """The product an answer to "which one?" picks among those the question fitted."""
+    before = pick(await context.client.search_products(asked, limit=SEARCH_LIMIT))
+    position = ordinal(answer)
+    shown = before[:MAX_CHOICES]
+    if position is not None and -len(shown) <= position < len(shown):
+        return shown[position].product, []
+    narrowed = pick(await context.client.search_products(f"{asked} {answer}", limit=SEARCH_LIMIT))
+    if len(narrowed) == 1:
+        return narrowed[0].product, []
+    return None, narrowed or before
 
 
 async def _named_in_order(tracker: Tracker, context: RunContext, words: str) -> str | None:

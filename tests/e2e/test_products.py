@@ -57,3 +57,14 @@ def test_a_word_many_products_share_gets_buttons_and_a_press_answers_the_questio
     assert f"The {chosen['name']} costs" in answer
     assert f"{len(colours)} colors: " in answer
     assert all(colour in answer for colour in colours)
+
+
+def test_which_one_answered_in_words_picks_the_product_named(stack: Stack, chat: Chat) -> None:
+    found = _search(stack, "sun hoodie")
+    close = [p for p in found if p["match"] >= found[0]["match"] - 0.1][:5]
+    chosen = close[-1]
+
+    chat.say("how much is the sun hoodie?")
+    answer = chat.text(f"the {chosen['name'].split()[0].lower()} one")
+
+    assert f"The {chosen['name']} costs" in answer

@@ -23,10 +23,10 @@ pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
 
 
 async def ask(
-    domain: dict[str, Any], text: str, **kwargs: Any
+    domain: dict[str, Any], text: str, intent: str = "product_question", **kwargs: Any
 ) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(domain, intent="product_question", text=text, **kwargs)
+    tracker = make_tracker(domain, intent=intent, text=text, **kwargs)
     events = await ActionAnswerProduct().run(dispatcher, tracker, domain)
     return dispatcher, events
 
@@ -211,3 +211,23 @@ async def test_when_the_backend_is_down_the_shopper_hears_an_apology_and_a_perso
 
     assert responses(dispatcher) == ["utter_backend_unavailable"]
     assert dispatcher.messages[0]["support_email"]
+
+
+async def test_an_answer_to_which_one_in_words_or_by_position_picks_among_the_buttons(
+    domain: dict[str, Any], store: Store, live_backend: Backend
+) -> None:
+    word, found = await a_shared_word(live_backend, store)
+    question = f"what colours does the {word.lower()} come in?"
+    close = [p for p in found if p["match"] >= found[0]["match"] - 0.1][:5]
+    distinct = close[1]["name"].split()[0]
+    waiting = {"product_asked": question}
+
+    by_position, _ = await ask(domain, "the second one", intent="inform", slots=waiting)
+    in_words, events = await ask(
+        domain, f"the {distinct.lower()} one", intent="out_of_scope", slots=waiting
+    )
+
+    assert by_position.messages[0]["product"] == close[1]["name"]
+    assert in_words.messages[0]["product"] == close[1]["name"]
+    assert "utter_product_options" in responses(in_words)
+    assert SlotSet("product_asked", None) in events

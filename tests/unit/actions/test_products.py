@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from actions.products import (
     MAX_CHOICES,
     choice_buttons,
     describe_product,
     more_words,
     named_options,
+    ordinal,
     pick,
 )
 from actions.services.commerce import Product, ProductMatch, Variant
@@ -121,3 +124,14 @@ def test_a_choice_button_carries_the_product_id_as_the_same_intent() -> None:
     assert intent == "/product_question"
     assert json.loads("{" + entities) == {"product_id": "P-Granite Daypack"}
     assert button["title"] == "Granite Daypack"
+
+
+@pytest.mark.parametrize(
+    ("typed", "position"),
+    [("the second one", 1), ("2", 1), ("first", 0), ("the last one please", -1), ("3rd", 2),
+     ("the coastal one", None), ("size 10 please, in the blue", None)],
+)  # fmt: skip
+def test_a_position_among_the_buttons_is_read_from_the_answer(
+    typed: str, position: int | None
+) -> None:
+    assert ordinal(typed) == position
