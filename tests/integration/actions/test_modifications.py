@@ -23,6 +23,7 @@ from tests.integration.actions.trackers import (
     responses,
     saved_tracker,
     slot_updates,
+    verified,
 )
 
 FORM = "change_items_form"
@@ -62,15 +63,6 @@ async def the_change(backend: Backend, sample: dict[str, str]) -> dict[str, str]
         "payment_method": order["payments"][0]["method"]["payment_method_id"],
         "new_sku": new["sku"],
         "new_item": f"{line['product_name']} ({', '.join(new['options'].values())})",
-    }
-
-
-def verified(sample: dict[str, str], **slots: Any) -> dict[str, Any]:
-    return {
-        "order_id": sample["order_id"],
-        "order_verified": True,
-        "customer_id": sample["customer_id"],
-        **slots,
     }
 
 

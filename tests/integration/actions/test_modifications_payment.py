@@ -24,6 +24,7 @@ from tests.integration.actions.trackers import (
     responses,
     saved_tracker,
     slot_updates,
+    verified,
 )
 
 FORM = "change_payment_form"
@@ -77,15 +78,6 @@ def holding(order: dict[str, Any]) -> set[str]:
         payment["method"]["payment_method_id"]
         for payment in order["payments"]
         if payment["status"] in ("authorized", "captured")
-    }
-
-
-def verified(sample: dict[str, str], **slots: Any) -> dict[str, Any]:
-    return {
-        "order_id": sample["order_id"],
-        "order_verified": True,
-        "customer_id": sample["customer_id"],
-        **slots,
     }
 
 

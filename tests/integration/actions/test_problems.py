@@ -29,6 +29,7 @@ from tests.integration.actions.trackers import (
     responses,
     saved_tracker,
     slot_updates,
+    verified,
 )
 
 FORM = "delivery_problem_form"
@@ -55,15 +56,6 @@ async def claims_of(backend: Backend, customer_id: str) -> list[dict[str, Any]]:
     listed = await backend.get_json(f"/api/v1/customers/{customer_id}/claims?days=90")
     claims: list[dict[str, Any]] = listed["claims"]
     return claims
-
-
-def verified(sample: dict[str, str], **slots: Any) -> dict[str, Any]:
-    return {
-        "order_id": sample["order_id"],
-        "order_verified": True,
-        "customer_id": sample["customer_id"],
-        **slots,
-    }
 
 
 # ---- the form ------------------------------------------------------------------------------

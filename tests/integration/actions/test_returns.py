@@ -25,6 +25,7 @@ from tests.integration.actions.trackers import (
     responses,
     saved_tracker,
     slot_updates,
+    verified,
 )
 
 FORM = "return_form"
@@ -52,15 +53,6 @@ async def in_stock_swap(backend: Backend, line: dict[str, Any]) -> str:
     ]
     assert same_price, f"the seeded store has no other option of {line['product_name']}"
     return f"{line['line_id']}:{same_price[0]['sku']}"
-
-
-def verified(sample: dict[str, str], **slots: Any) -> dict[str, Any]:
-    return {
-        "order_id": sample["order_id"],
-        "order_verified": True,
-        "customer_id": sample["customer_id"],
-        **slots,
-    }
 
 
 # ---- the form: which order may be returned -------------------------------------------------

@@ -75,6 +75,16 @@ def make_tracker(
     )
 
 
+def verified(sample: dict[str, str], **slots: Any) -> dict[str, Any]:
+    """The slots of a conversation whose shopper verified ``sample`` (a seeder's sample order)."""
+    return {
+        "order_id": sample["order_id"],
+        "order_verified": True,
+        "customer_id": sample["customer_id"],
+        **slots,
+    }
+
+
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [message["response"] for message in dispatcher.messages]
 
