@@ -17,8 +17,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.address import format_address, parse_address, read_new_address
 from actions.changes import BACKED_OUT, confirm_buttons
+from actions.postal import format_address, parse_address, read_new_address
 from actions.reask import AskAction
 from actions.services.commerce import ChangeRefused, CommerceError
 from actions.support import RunContext, support_contact, tenant_of

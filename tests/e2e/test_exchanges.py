@@ -151,30 +151,41 @@ def test_when_shopper_asks_for_an_exchange_in_their_own_words_then_the_exchange_
     ]
 
 
-def _delivered_single_line_in_stock(
-    stack: Stack, demo_orders: list[dict[str, str]]
-) -> tuple[dict[str, str], dict[str, Any]]:
-    """A delivered order with one returnable line whose own option is still in stock."""
-    for order in [o for o in demo_orders if o["status"] == "delivered"]:
+def _delivered_line_in_stock(
+    stack: Stack, delivered: list[dict[str, str]]
+) -> tuple[dict[str, str], dict[str, Any], bool]:
+    """An order inside the return window with a returnable line whose option is in stock.
+
+    The line's product name is the only one of its kind in the order, so naming it picks it;
+    the flag says whether "which item?" is asked (several returnable lines).
+    """
+    now = datetime.now(timezone.utc)
+    window = timedelta(days=POLICY.returns.window_days - 1)  # the bot counts whole days
+    for order in delivered:
         body = backend_order(stack, order["order_id"])
+        if body["status"] != "delivered" or body["returns"] or not body["shipment"]:
+            continue
+        at = datetime.fromisoformat(body["shipment"]["delivered_at"].replace("Z", "+00:00"))
+        if now - at > window:
+            continue
         lines = returnable_lines(stack, order["order_id"], FINAL_SALE)
-        if body["status"] != "delivered" or body["returns"] or len(body["lines"]) != 1:
-            continue
-        if len(lines) != 1:
-            continue
-        product = backend_get(stack, f"products/{lines[0]['product_id']}")
-        if any(v["sku"] == lines[0]["sku"] and v["stock"] > 0 for v in product["variants"]):
-            return order, lines[0]
-    pytest.fail("the seed lacks it: no delivered one-item demo order still in stock")
+        names = [line["product_name"] for line in body["lines"]]
+        for line in lines:
+            if names.count(line["product_name"]) != 1:
+                continue
+            product = backend_get(stack, f"products/{line['product_id']}")
+            if any(v["sku"] == line["sku"] and v["stock"] > 0 for v in product["variants"]):
+                return order, line, len(lines) > 1
+    pytest.fail("the seed lacks it: no delivered demo order with an item still in stock")
 
 
 def test_an_exchange_for_the_same_option_sends_a_new_one_at_no_cost(
-    stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
+    stack: Stack, chat: Chat, delivered: list[dict[str, str]]
 ) -> None:
-    order, line = _delivered_single_line_in_stock(stack, demo_orders)
+    order, line, several = _delivered_line_in_stock(stack, delivered)
     chat.text("I'd like to exchange an item I received")
     chat.text(order["order_id"])
-    chat.text(order["email"])
+    after_item_question(chat.text(order["email"]), several, lambda: chat.text(line["product_name"]))
     chat.text("it stopped working")
     asked = chat.say("exchange please")
     assert "the same again" in asked[-1]["text"]

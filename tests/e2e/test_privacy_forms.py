@@ -62,6 +62,7 @@ FLOWS = {
     "order_status_form": ("where is my order?", ["in_transit"]),
     "cancel_order_form": ("I want to cancel my order", ["paid"]),
     "change_address_form": ("I need to change my delivery address", ["paid"]),
+    "profile_address_form": ("please update the default address on my account", ["delivered"]),
     # the shop's "report a problem" button: a kind named in words would skip that question
     "delivery_problem_form": ("/delivery_problem", ["delivered"]),
     "return_form": ("I want to return something", ["delivered"]),
@@ -133,8 +134,10 @@ class Shopper:
             self.say(buttons[0]["payload"])
         elif slot == "order_id":
             self.say(order["order_id"])
-        elif slot in ("order_verified", "shopper_identity"):
+        elif slot == "order_verified":
             self.say(order["email"])
+        elif slot == "shopper_identity":  # the demo merchant wants the e-mail and the ZIP
+            self.say(f"{order['email']} {order['postcode']}")
         elif slot.endswith("_confirmed"):
             self.say("yes")
         else:

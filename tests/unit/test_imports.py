@@ -76,6 +76,7 @@ SHARED_DIALOGUE = {
     "items",
     "knowledge",
     "options",
+    "postal",
     "reask",
     "services",
     "support",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.address import format_address, parse_address
+from actions.postal import format_address, parse_address
 
 
 @pytest.mark.parametrize(

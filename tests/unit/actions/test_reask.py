@@ -34,6 +34,8 @@ FILLED = {
     "order_verified": True,
     "return_resolution": "exchange",  # so the exchange's questions are asked too
 }
+# Forms that identify the shopper before anything else: the shopper is known already.
+KNOWN_SHOPPER = {"profile_address_form": {"shopper_identity": True, "customer_id": "C-10001"}}
 OPTIONS = [{"title": "Option A", "payload": "/inform"}, {"title": "Option B", "payload": "/x"}]
 # Where two misses lead when not to the same question once more: the order number missed twice
 # is replaced by finding the shopper; a skipped rating leaves its form.
@@ -80,6 +82,8 @@ class Conversation:
         required = DOMAIN["forms"][form]["required_slots"]
         before = required[: required.index(slot)]
         self.slots: dict[str, Any] = {name: FILLED.get(name, "x") for name in before}
+        if slot != "shopper_identity":
+            self.slots.update(KNOWN_SHOPPER.get(form, {}))
         if slot == "shopper_identity":
             # Asked after the order number was missed twice (the demo merchant's way there).
             self.slots.update(order_id=None, shopper_identity=None)
