@@ -282,15 +282,17 @@ async def _which(
     context: RunContext, asked: str, answer: str
 ) -> tuple[Product | None, list[ProductMatch]]:
     """The product an answer to "which one?" picks among those the question fitted."""
-    before = pick(await context.client.search_products(asked, limit=SEARCH_LIMIT))
     position = ordinal(answer)
-    shown = before[:MAX_CHOICES]
-    if position is not None and -len(shown) <= position < len(shown):
-        return shown[position].product, []
+    if position is not None:
+        found = pick(await context.client.search_products(asked, limit=SEARCH_LIMIT))
+        shown = found[:MAX_CHOICES]
+        if -len(shown) <= position < len(shown):
+            return shown[position].product, []
     narrowed = pick(await context.client.search_products(f"{asked} {answer}", limit=SEARCH_LIMIT))
     if len(narrowed) == 1:
         return narrowed[0].product, []
-    return None, narrowed or before
+    # Words that narrow nothing: the question's own candidates again (searched only now).
+    return None, narrowed or pick(await context.client.search_products(asked, limit=SEARCH_LIMIT))
 
 
 async def _named_in_order(tracker: Tracker, context: RunContext, words: str) -> str | None:

@@ -243,8 +243,11 @@ class AskAction(Action, ABC):
     async def ask(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """The question as usual: the domain's ``utter_ask_<slot>``."""
-        dispatcher.utter_message(response=f"utter_ask_{self.slot}")
+        """The question as usual: ``utter_ask_<form>_<slot>`` where the domain words it for one
+        form, else ``utter_ask_<slot>`` (Rasa's own order of lookup)."""
+        own = f"utter_ask_{tracker.active_loop_name}_{self.slot}"
+        shared = f"utter_ask_{self.slot}"
+        dispatcher.utter_message(response=own if own in domain.get("responses", {}) else shared)
         return []
 
 
@@ -279,16 +282,6 @@ class ActionAskCancelReason(AskAction):
 
 class ActionAskNewAddress(AskAction):
     slot = "new_address"
-
-    async def ask(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        """An order's delivery address, or the account's default one (``profile_address_form``)."""
-        account = tracker.active_loop_name == "profile_address_form"
-        dispatcher.utter_message(
-            response="utter_ask_new_default_address" if account else "utter_ask_new_address"
-        )
-        return []
 
 
 class ActionAskReturnReason(AskAction):
