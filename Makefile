@@ -90,8 +90,12 @@ nlu-gate: $(MODEL) ## Intent macro-F1 on held-out shopper messages; fails below 
 stories-test: $(MODEL) ## Test stories, failing on any prediction error
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
+# One pytest worker per core (pytest-xdist); a test file stays on one worker, so a module's own
+# stack starts once, and each worker starts its own end-to-end stack on free ports.
+PYTEST_WORKERS ?= auto
+
 pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)
 
