@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services.commerce import CommerceError, Suggestion, client_from_env
-from actions.support import RunContext, apologise_backend_down, tenant_of
+from actions.support import RunContext, apologise_backend_down, money, tenant_of
 
 # suggestion_state values
 OFFERED = "offered"
@@ -115,20 +115,20 @@ async def has_open_problem(
     return claims > 0 or any(order.status in OPEN_PROBLEM_STATUSES for order in orders)
 
 
-def describe(items: Iterable[Suggestion], currency: str = "$") -> str:
+def describe(items: Iterable[Suggestion], currency: str) -> str:
     """One line per suggestion: name, price, availability and the reason."""
     return "\n".join(
-        f"{item.position}. {item.name}: {currency}{item.price:.2f}, "
+        f"{item.position}. {item.name}: {money(item.price, currency)}, "
         f"{'in stock' if item.in_stock else 'out of stock'}. {item.reason}."
         for item in items
     )
 
 
-def buttons(items: Iterable[Suggestion]) -> list[dict[str, str]]:
+def buttons(items: Iterable[Suggestion], currency: str) -> list[dict[str, str]]:
     """A button per suggestion; picking one records the click."""
     return [
         {
-            "title": f"{item.name} (${item.price:.2f})",
+            "title": f"{item.name} ({money(item.price, currency)})",
             "payload": f'/inform{{"suggested_product":"{item.product_id}"}}',
         }
         for item in items
@@ -149,9 +149,10 @@ class ActionRecommendProducts(Action):
         mention = next(tracker.get_latest_entity_values("product"), None)
         # The merchant's own rules (exclusions, price band) even when merchants share a
         # backend; a conversation without a tenant (REST) gets the backend's own.
-        tenant = tenant_of(tracker)
+        context = RunContext.of(tracker)
+        tenant, currency = context.tenant, context.policy.currency
         try:
-            suggestions = await client_from_env(tenant).recommendations(
+            suggestions = await context.client.recommendations(
                 customer_id, limit=3, about=str(mention) if mention else None, merchant=tenant
             )
         except CommerceError:
@@ -167,8 +168,8 @@ class ActionRecommendProducts(Action):
         dispatcher.utter_message(
             response=response,
             product=str(mention or ""),
-            suggestions=describe(suggestions.items),
-            buttons=buttons(suggestions.items),
+            suggestions=describe(suggestions.items, currency),
+            buttons=buttons(suggestions.items, currency),
         )
         return [
             SlotSet("recommendation_id", suggestions.recommendation_id),
@@ -211,7 +212,9 @@ class ActionRecordSuggestionClick(Action):
                 recommendation_id, str(picked), tracker.get_slot("customer_id"), position
             )
         dispatcher.utter_message(
-            response="utter_suggestion_picked", name=item["name"], price=f"${item['price']:.2f}"
+            response="utter_suggestion_picked",
+            name=item["name"],
+            price=money(item["price"], RunContext.of(tracker).policy.currency),
         )
         return reset
 

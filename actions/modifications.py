@@ -35,7 +35,7 @@ from actions.options import (
 )
 from actions.reask import AskAction
 from actions.services.commerce import CommerceClient, CommerceError, Order
-from actions.support import RunContext, tenant_of
+from actions.support import RunContext, money, tenant_of
 from actions.swaps import (
     OptionChangeValidation,
     chosen_swaps,
@@ -133,7 +133,7 @@ class ActionAskItemChanges(AskAction):
                 f"{line.product_name} ({', '.join(f'{k} {v}' for k, v in line.options.items())})"
                 for line in lines
             ),
-            buttons=option_buttons(lines, products, same=exchange),
+            buttons=option_buttons(lines, products, order.currency, same=exchange),
         )
         return []
 
@@ -159,7 +159,7 @@ class ActionAskPaymentMethod(AskAction):
                 response="utter_ask_payment_method_instead",
                 order_id=order.order_id,
                 current=", ".join(method_label(methods, m) for m in order.paid_with) or "nothing",
-                buttons=method_buttons(methods, order.paid_with),
+                buttons=method_buttons(methods, order.currency, order.paid_with),
             )
             return []
         difference = float(tracker.get_slot("price_difference") or 0.0)
@@ -167,8 +167,8 @@ class ActionAskPaymentMethod(AskAction):
             response="utter_ask_payment_method_charge"
             if difference > 0
             else "utter_ask_payment_method_refund",
-            amount=f"${abs(difference):.2f}",
-            buttons=method_buttons(methods),
+            amount=money(abs(difference), order.currency),
+            buttons=method_buttons(methods, order.currency),
         )
         return []
 
@@ -193,8 +193,10 @@ class ActionAskItemsConfirmed(AskAction):
         dispatcher.utter_message(
             response="utter_ask_items_confirmed",
             order_id=order.order_id,
-            changes="; ".join(describe_swap(s) for s in swaps),
-            money=money_words(total_difference(swaps), method_label(methods, _method(tracker))),
+            changes="; ".join(describe_swap(s, order.currency) for s in swaps),
+            money=money_words(
+                total_difference(swaps), method_label(methods, _method(tracker)), order.currency
+            ),
             buttons=confirm_buttons("Yes, change the items"),
         )
         return []
@@ -351,7 +353,7 @@ class ActionAskPaymentConfirmed(AskAction):
         dispatcher.utter_message(
             response="utter_ask_payment_confirmed",
             order_id=order.order_id,
-            total=f"${order.total:.2f}",
+            total=money(order.total, order.currency),
             new=method_label(methods, _method(tracker)),
             current=", ".join(method_label(methods, m) for m in order.paid_with) or "nothing",
             buttons=confirm_buttons("Yes, change it"),

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from actions.services.commerce import OrderLine, PaymentMethod, Product, Variant
+from actions.support import money
 
 GIFT_CARD = "gift_card"
 METHOD_WORDS = {
@@ -80,16 +81,18 @@ def describe_options(options: Mapping[str, str]) -> str:
     return ", ".join(str(v) for v in options.values()) or "standard"
 
 
-def describe_swap(swap: Swap) -> str:
-    """``T-Shirt (blue, M) → (red, L)`` with the price change; the same option says so."""
+def describe_swap(swap: Swap, currency: str) -> str:
+    """``T-Shirt (blue, M) → (red, L) (+$5.00)``: the price change in ``currency``; the same
+    option says so."""
     if swap.variant.sku == swap.line.sku:
         was = describe_options(swap.line.options)
         return f"{swap.line.product_name} ({was}) → a new one, the same"
     change = swap.difference
-    money = f" (+${change:.2f})" if change > 0 else f" (−${-change:.2f})" if change < 0 else ""
+    sign = "+" if change > 0 else "−"
+    price = f" ({sign}{money(abs(change), currency)})" if change else ""
     return (
         f"{swap.line.product_name} ({describe_options(swap.line.options)}) → "
-        f"({describe_options(swap.variant.options)}){money}"
+        f"({describe_options(swap.variant.options)}){price}"
     )
 
 
@@ -247,7 +250,11 @@ def same_again(lines: Sequence[OrderLine], products: Mapping[str, Product]) -> M
 
 
 def option_buttons(
-    lines: Sequence[OrderLine], products: Mapping[str, Product], *, same: bool = False
+    lines: Sequence[OrderLine],
+    products: Mapping[str, Product],
+    currency: str,
+    *,
+    same: bool = False,
 ) -> list[dict[str, str]]:
     """One button per in-stock alternative, at most :data:`MAX_OPTION_BUTTONS`.
 
@@ -271,7 +278,7 @@ def option_buttons(
             buttons.append(
                 {
                     "title": f"{line.product_name}: {describe_options(variant.options)} "
-                    f"(${variant.price:.2f})",
+                    f"({money(variant.price, currency)})",
                     "payload": f'/inform{{"item_changes":"{line.line_id}:{variant.sku}"}}',
                 }
             )
@@ -299,13 +306,14 @@ def pick_method(text: str, methods: Sequence[PaymentMethod]) -> PaymentMethod | 
 
 
 def method_buttons(
-    methods: Sequence[PaymentMethod], exclude: Iterable[str] = ()
+    methods: Sequence[PaymentMethod], currency: str, exclude: Iterable[str] = ()
 ) -> list[dict[str, str]]:
     """One button per payment method the shopper may pick; gift cards show their balance."""
     skip = set(exclude)
     return [
         {
-            "title": m.label + (f" (balance ${m.balance:.2f})" if m.balance is not None else ""),
+            "title": m.label
+            + (f" (balance {money(m.balance, currency)})" if m.balance is not None else ""),
             "payload": f'/inform{{"payment_method":"{m.payment_method_id}"}}',
         }
         for m in methods

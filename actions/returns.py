@@ -350,8 +350,8 @@ async def _ask_exchange_confirmed(
     dispatcher.utter_message(
         response="utter_ask_exchange_confirmed",
         order_id=order.order_id,
-        changes="; ".join(describe_swap(s) for s in swaps),
-        money=money_words(total_difference(swaps), label),
+        changes="; ".join(describe_swap(s, order.currency) for s in swaps),
+        money=money_words(total_difference(swaps), label, order.currency),
         buttons=confirm_buttons("Yes, start the exchange"),
     )
     return []

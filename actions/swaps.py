@@ -35,7 +35,7 @@ from actions.services.commerce import (
     Product,
     client_from_env,
 )
-from actions.support import RunContext, tenant_of
+from actions.support import RunContext, money, tenant_of
 from actions.verification import UNAVAILABLE
 
 
@@ -74,7 +74,7 @@ async def read_item_changes(
     matched = match_swaps(text, lines, products)
     if every_line and not matched.swaps and not matched.unavailable and SAME_AGAIN.search(text):
         matched = same_again(lines, products)
-    buttons = option_buttons(lines, products, same=every_line)
+    buttons = option_buttons(lines, products, order.currency, same=every_line)
     if matched.out_of_stock or matched.unavailable:
         response = "utter_option_out_of_stock" if matched.out_of_stock else "utter_option_unknown"
         dispatcher.utter_message(
@@ -125,26 +125,26 @@ async def read_payment_method(
     """Slot updates for the shopper's pick of a payment method that must pay ``amount``."""
     if is_backing_out(text):
         return {"payment_method": None, "change_blocked": BACKED_OUT}
+    context = RunContext.of(tracker)
+    currency = context.policy.currency
     try:
-        methods = await RunContext.of(tracker).client.payment_methods(
-            tracker.get_slot("customer_id") or ""
-        )
+        methods = await context.client.payment_methods(tracker.get_slot("customer_id") or "")
     except CommerceError:
         return {"payment_method": None, "lookup_blocked": UNAVAILABLE}
     method = pick_method(text, [m for m in methods if m.payment_method_id not in exclude])
     if method is None:
         dispatcher.utter_message(
             response="utter_payment_method_not_understood",
-            buttons=method_buttons(methods, exclude),
+            buttons=method_buttons(methods, currency, exclude),
         )
         return {"payment_method": None}
     if amount > 0 and not covers(method, amount):
         dispatcher.utter_message(
             response="utter_gift_card_too_small",
             method=method.label,
-            balance=f"${method.balance or 0.0:.2f}",
-            amount=f"${amount:.2f}",
-            buttons=method_buttons(methods, (*exclude, method.payment_method_id)),
+            balance=money(method.balance or 0.0, currency),
+            amount=money(amount, currency),
+            buttons=method_buttons(methods, currency, (*exclude, method.payment_method_id)),
         )
         return {"payment_method": None}
     return {"payment_method": method.payment_method_id}
@@ -204,10 +204,10 @@ class OptionChangeValidation:
         return await read_payment_method(str(slot_value or ""), tracker, dispatcher, amount=amount)
 
 
-def money_words(difference: float, method: str) -> str:
+def money_words(difference: float, method: str, currency: str) -> str:
     """What happens to the price difference, in one sentence."""
     if difference > 0:
-        return f"The difference of ${difference:.2f} is charged to {method}."
+        return f"The difference of {money(difference, currency)} is charged to {method}."
     if difference < 0:
-        return f"The difference of ${-difference:.2f} goes back to {method}."
+        return f"The difference of {money(-difference, currency)} goes back to {method}."
     return "The price stays the same."

@@ -108,6 +108,24 @@ def test_price_difference_adds_up_over_all_swaps() -> None:
     assert decode_swaps(encode_swaps(swaps)) == {1: "1004", 2: "2002"}
 
 
+def test_a_swap_names_its_price_change_in_the_merchants_currency() -> None:
+    dearer = Swap(SHIRT_LINE, SHIRT.variants[3])
+    same_price = Swap(BOTTLE_LINE, BOTTLE.variants[2])
+
+    assert describe_swap(dearer, "EUR") == "T-Shirt (blue, M) → (red, XXL) (+€4.00)"
+    assert describe_swap(Swap(BOTTLE_LINE, BOTTLE.variants[1]), "GBP").endswith("(+£5.00)")
+    assert describe_swap(same_price, "USD") == "Water Bottle (500ml, black) → (500ml, red)"
+
+
+def test_option_and_payment_buttons_show_prices_in_the_merchants_currency() -> None:
+    options = [b["title"] for b in option_buttons([SHIRT_LINE], PRODUCTS, "EUR")]
+    methods = [b["title"] for b in method_buttons(METHODS, "GBP")]
+
+    assert "T-Shirt: red, L (€22.00)" in options
+    assert not any("$" in title for title in options)
+    assert "Gift card ending 0333 (balance £10.00)" in methods
+
+
 def test_a_malformed_slot_value_decodes_to_nothing() -> None:
     assert decode_swaps("red please") == {} and decode_swaps(None) == {}
 
@@ -149,7 +167,7 @@ def test_a_gift_card_covers_only_its_balance() -> None:
 
 
 def test_payment_buttons_leave_out_the_current_method_and_show_gift_card_balances() -> None:
-    titles = [b["title"] for b in method_buttons(METHODS, exclude=["paypal_222"])]
+    titles = [b["title"] for b in method_buttons(METHODS, "USD", exclude=["paypal_222"])]
     assert titles == ["Visa ending 4242", "Gift card ending 0333 (balance $10.00)"]
 
 
@@ -172,7 +190,7 @@ def test_the_same_again_swaps_each_line_for_its_own_option_when_in_stock() -> No
 
     assert [(s.line.line_id, s.variant.sku) for s in matched.swaps] == [(1, "1001"), (2, "2001")]
     assert total_difference(matched.swaps) == 0
-    assert describe_swap(matched.swaps[0]) == "T-Shirt (blue, M) → a new one, the same"
+    assert describe_swap(matched.swaps[0], "USD") == "T-Shirt (blue, M) → a new one, the same"
 
 
 def test_the_same_again_of_a_sold_out_option_is_named_back() -> None:
@@ -187,8 +205,8 @@ def test_the_same_again_of_a_sold_out_option_is_named_back() -> None:
 
 
 def test_an_exchange_offers_the_same_again_first_and_an_item_change_does_not() -> None:
-    exchange = option_buttons([SHIRT_LINE], PRODUCTS, same=True)
-    change = option_buttons([SHIRT_LINE], PRODUCTS)
+    exchange = option_buttons([SHIRT_LINE], PRODUCTS, "USD", same=True)
+    change = option_buttons([SHIRT_LINE], PRODUCTS, "USD")
 
     assert exchange[0] == {
         "title": "T-Shirt: the same again",
