@@ -14,11 +14,17 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
+from benchmarks.tau_backend import (
+    Backend,
+    Task,
+    alternative,
+    alternatives,
+    held_payments,
+    method_words,
+    paying_method,
+)
 from stack.settings import ROOT
 
 TAU_DATA = ROOT.parent / "shared" / "data" / "tau_bench_retail"
@@ -94,116 +100,6 @@ OPENINGS = {
 }
 
 
-# --- the backend, as the checks read it ----------------------------------------------
-
-
-@dataclass
-class Backend:
-    """The tests' independent view of the commerce backend."""
-
-    url: str
-    token: str
-
-    def get(self, path: str, **params: str) -> dict[str, Any]:
-        resp = requests.get(
-            f"{self.url}/api/v1/{path}",
-            headers={"Authorization": f"Bearer {self.token}"},
-            params=params,
-            timeout=10,
-        )
-        resp.raise_for_status()
-        body: dict[str, Any] = resp.json()
-        return body
-
-    def order(self, order_id: str) -> dict[str, Any]:
-        return self.get(f"orders/{order_id.lstrip('#')}")
-
-    def methods(self, customer_id: str) -> list[dict[str, Any]]:
-        methods: list[dict[str, Any]] = self.get(f"customers/{customer_id}/payment-methods")[
-            "payment_methods"
-        ]
-        return methods
-
-
-# --- tasks ----------------------------------------------------------------------------
-
-
-Check = Callable[[dict[str, Any], dict[str, Any], str], list[str]]
-
-
-@dataclass
-class Task:
-    """One shopper goal, the answers the shopper gives, and the expected end state."""
-
-    kind: str
-    user: dict[str, Any]
-    order_id: str
-    opening: str
-    answers: dict[str, str]
-    check: Check
-    by_email: bool = True
-    log: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _holding(order: dict[str, Any]) -> list[dict[str, Any]]:
-    return [p for p in order["payments"] if p["status"] not in ("voided", "refunded")]
-
-
-def _alternatives(backend: Backend, order: dict[str, Any], most: int) -> list[dict[str, Any]]:
-    """Up to ``most`` lines, each with an in-stock variant differing in exactly one option."""
-    names = [line["product_name"] for line in order["lines"]]
-    found: list[dict[str, Any]] = []
-    for line in order["lines"]:
-        if names.count(line["product_name"]) > 1 or len(found) >= most:
-            continue
-        product = backend.get(f"products/{line['product_id']}")
-        for variant in product["variants"]:
-            differing = [k for k, v in variant["options"].items() if line["options"].get(k) != v]
-            if variant["stock"] > 0 and len(differing) == 1:
-                found.append(
-                    {
-                        "line": line,
-                        "variant": variant,
-                        "words": f"the {line['product_name']} in "
-                        f"{variant['options'][differing[0]]}",
-                        "difference": round(float(variant["price"]) - float(line["unit_price"]), 2),
-                    }
-                )
-                break
-    return found
-
-
-def _alternative(backend: Backend, order: dict[str, Any]) -> dict[str, Any] | None:
-    """A line and an in-stock variant of its product differing in exactly one option."""
-    found = _alternatives(backend, order, 1)
-    return found[0] if found else None
-
-
-def _payer(
-    methods: list[dict[str, Any]], amount: float, prefer: str | None
-) -> dict[str, Any] | None:
-    """The method that pays ``amount``: the preferred one if it can, else any that can."""
-
-    def can(m: dict[str, Any]) -> bool:
-        return m["type"] != "gift_card" or float(m["balance"]) >= amount
-
-    ordered = sorted(methods, key=lambda m: m["payment_method_id"] != prefer)
-    return next((m for m in ordered if can(m)), None)
-
-
-def _unique_kind(methods: list[dict[str, Any]], method: dict[str, Any]) -> bool:
-    """Whether a shopper can name the method by its kind ("my gift card") unambiguously."""
-    return sum(m["type"] == method["type"] for m in methods) == 1
-
-
-def _method_words(methods: list[dict[str, Any]], method: dict[str, Any]) -> str:
-    if method["type"] == "gift_card" and _unique_kind(methods, method):
-        return "my gift card"
-    if method["type"] == "paypal" and _unique_kind(methods, method):
-        return "paypal"
-    return str(method["label"])
-
-
 def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
     """``per_kind`` tasks of every kind, each on its own order (and shopper where possible)."""
     users = json.loads((TAU_DATA / "users.json").read_text())
@@ -275,7 +171,7 @@ def _cancel(user: dict[str, Any], order: dict[str, Any], index: int) -> Task:
         problems = []
         if after["status"] != "cancelled":
             problems.append(f"status {after['status']}, expected cancelled")
-        if _holding(after):
+        if held_payments(after):
             problems.append("money still held after the cancellation")
         return problems
 
@@ -335,15 +231,15 @@ def _profile_address(
 
 def _payment(backend: Backend, user: dict[str, Any], order: dict[str, Any], _i: int) -> Task | None:
     methods = backend.methods(order["customer_id"])
-    holding = {p["method"]["payment_method_id"] for p in _holding(order)}
+    holding = {p["method"]["payment_method_id"] for p in held_payments(order)}
     total = float(order["total"])
     others = [m for m in methods if m["payment_method_id"] not in holding]
-    new = _payer(others, total, None)
+    new = paying_method(others, total, None)
     if new is None:
         return None
 
     def check(before: dict[str, Any], after: dict[str, Any], _reply: str) -> list[str]:
-        paying = _holding(after)
+        paying = held_payments(after)
         ids = {p["method"]["payment_method_id"] for p in paying}
         problems = []
         if ids != {new["payment_method_id"]}:
@@ -357,7 +253,7 @@ def _payment(backend: Backend, user: dict[str, Any], order: dict[str, Any], _i: 
         user,
         order["order_id"],
         "Can I change the payment method of my order?",
-        {"method": _method_words(methods, new)},
+        {"method": method_words(methods, new)},
         check,
     )
 
@@ -368,13 +264,13 @@ def _items(
     """Every other task changes two items at once (τ-bench: all item changes together)."""
     if order["items_modified"]:
         return None
-    alts = _alternatives(backend, order, 1 + index % 2)
+    alts = alternatives(backend, order, 1 + index % 2)
     if len(alts) != 1 + index % 2:
         return None
     difference = round(sum(a["difference"] for a in alts), 2)
     methods = backend.methods(order["customer_id"])
     original = order["payments"][0]["method"]["payment_method_id"] if order["payments"] else None
-    payer = _payer(methods, max(difference, 0.0), original)
+    payer = paying_method(methods, max(difference, 0.0), original)
     if payer is None:
         return None
 
@@ -397,7 +293,7 @@ def _items(
         "I'd like to modify the items in my pending order.",
         {
             "options": " and ".join(a["words"] for a in alts),
-            "method": _method_words(methods, payer),
+            "method": method_words(methods, payer),
         },
         check,
     )
@@ -462,12 +358,12 @@ def _exchange(
 ) -> Task | None:
     if order["returns"]:
         return None
-    alt = _alternative(backend, order)
+    alt = alternative(backend, order)
     if alt is None:
         return None
     methods = backend.methods(order["customer_id"])
     original = order["payments"][0]["method"]["payment_method_id"] if order["payments"] else None
-    payer = _payer(methods, max(alt["difference"], 0.0), original)
+    payer = paying_method(methods, max(alt["difference"], 0.0), original)
     if payer is None:
         return None
 
@@ -491,7 +387,7 @@ def _exchange(
             "item": alt["line"]["product_name"],
             "resolution": "exchange",
             "options": alt["words"],
-            "method": _method_words(methods, payer),
+            "method": method_words(methods, payer),
         },
         check,
     )

@@ -27,7 +27,8 @@ from pathlib import Path
 import requests
 
 from benchmarks.report import write_section
-from benchmarks.tau_goals import KINDS, TAU_DATA, Backend, Task, build_tasks
+from benchmarks.tau_backend import Backend, Task
+from benchmarks.tau_goals import KINDS, TAU_DATA, build_tasks
 from stack.isolated import isolated_env, seed_store
 from stack.processes import Stack
 from stack.settings import ROOT
