@@ -20,7 +20,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.changes import BACKED_OUT, CHANGE_DETAILS
 from actions.services.commerce import ChangeRefused, CommerceClient, CommerceError
-from actions.support import RunContext, apologise_backend_down, support_contact, tenant_of
+from actions.support import (
+    RunContext,
+    apologise_backend_down,
+    support_contact,
+    tenant_of,
+    then_next_request,
+)
 from actions.verification import LOCKED, UNAVAILABLE
 
 PlanT = TypeVar("PlanT")
@@ -87,6 +93,7 @@ class ConfirmedChange(Action, ABC, Generic[PlanT, OutcomeT]):
     def name(self) -> str:
         return self.action_name
 
+    @then_next_request
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

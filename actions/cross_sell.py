@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.services.commerce import CommerceError, Suggestion, client_from_env
-from actions.support import RunContext, apologise_backend_down, money, tenant_of
+from actions.support import RunContext, apologise_backend_down, money, tenant_of, then_next_request
 
 # suggestion_state values
 OFFERED = "offered"
@@ -141,6 +141,7 @@ class ActionRecommendProducts(Action):
     def name(self) -> str:
         return "action_recommend_products"
 
+    @then_next_request
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

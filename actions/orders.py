@@ -30,6 +30,7 @@ from actions.support import (
     status_words,
     support_contact,
     tenant_of,
+    then_next_request,
 )
 from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
 from merchants.policy import describe_remedies, load_policy
@@ -78,6 +79,7 @@ class ActionOrderStatus(Action):
     def name(self) -> str:
         return "action_order_status"
 
+    @then_next_request
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

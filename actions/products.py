@@ -28,7 +28,7 @@ from rasa_sdk.types import DomainDict
 from actions.items import Picked, resolve_items
 from actions.options import mentions, normalise
 from actions.services.commerce import CommerceError, Product, ProductMatch, Variant
-from actions.support import RunContext, money
+from actions.support import RunContext, money, then_next_request
 
 INTENT = "product_question"
 # A product the words name wholly wins; otherwise the best one wins when no other is within
@@ -198,6 +198,7 @@ class ActionAnswerProduct(Action):
     def name(self) -> str:
         return "action_answer_product"
 
+    @then_next_request
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

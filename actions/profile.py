@@ -21,7 +21,7 @@ from actions.changes import BACKED_OUT, confirm_buttons
 from actions.postal import format_address, parse_address, read_new_address
 from actions.reask import AskAction
 from actions.services.commerce import ChangeRefused, CommerceError
-from actions.support import RunContext, support_contact, tenant_of
+from actions.support import RunContext, support_contact, tenant_of, then_next_request
 from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
 
 FORM = "profile_address_form"
@@ -103,6 +103,7 @@ class ActionChangeProfileAddress(Action):
     def name(self) -> str:
         return "action_change_profile_address"
 
+    @then_next_request
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

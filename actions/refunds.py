@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.knowledge import answered_from_knowledge
-from actions.support import RunContext
+from actions.support import RunContext, then_next_request
 from merchants.policy import (
     MerchantPolicy,
     RefundMethod,
@@ -169,6 +169,7 @@ class ActionRefundPolicy(Action):
     def name(self) -> str:
         return "action_refund_policy"
 
+    @then_next_request
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

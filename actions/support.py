@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from babel.numbers import format_currency
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.services.commerce import CommerceClient, client_from_env
 from guardrails.handoff.rules import Reason
@@ -84,3 +87,32 @@ def status_words(status: str) -> str:
 def hand_off(reason: Reason) -> list[EventType]:
     """Events a flow returns to hand the conversation to a person for ``reason``."""
     return [SlotSet("handoff_reason", reason.value), FollowupAction("action_hand_off")]
+
+
+NEXT_REQUEST = "action_next_request"
+ActionT = TypeVar("ActionT")
+Run = Callable[[ActionT, CollectingDispatcher, Tracker, DomainDict], Awaitable[list[EventType]]]
+
+
+def with_next_request(tracker: Tracker, events: list[EventType]) -> list[EventType]:
+    """``events``, then the next request of a message that held several (``more_requests``).
+
+    A flow that hands off, or has already chosen what comes next, keeps its own way.
+    """
+    if not tracker.get_slot("more_requests"):
+        return events
+    if any(isinstance(e, dict) and e.get("event") == "followup" for e in events):
+        return events
+    return [*events, FollowupAction(NEXT_REQUEST)]
+
+
+def then_next_request(run: Run[ActionT]) -> Run[ActionT]:
+    """Marks the ``run`` of an action that ends a flow: the shopper's next request follows."""
+
+    @functools.wraps(run)
+    async def ended(
+        self: ActionT, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return with_next_request(tracker, await run(self, dispatcher, tracker, domain))
+
+    return ended

@@ -173,6 +173,8 @@ class Stack:
         e.setdefault("DESK_URL", desk_url)
         e.setdefault("DESK_PUBLIC_URL", desk_url)
         e.setdefault("DESK_RASA_URL", f"http://127.0.0.1:{e['RASA_PORT']}")
+        # the action server reads a clause of a message with several requests (actions/requests.py)
+        e.setdefault("AFTERCARE_RASA_URL", f"http://127.0.0.1:{e['RASA_PORT']}")
         self.services = [
             Service(
                 "commerce backend",

@@ -164,3 +164,19 @@ def customer_claims(stack: Stack, customer_id: str) -> list[dict[str, Any]]:
 def backend_order(stack: Stack, order_id: str) -> dict[str, Any]:
     """The order as the backend has it right now, for comparing with what the bot said."""
     return backend_get(stack, f"orders/{order_id.lstrip('#')}")
+
+
+def catalogue_search(stack: Stack, words: str) -> list[dict[str, Any]]:
+    """The backend's catalogue search for ``words``, best match first."""
+    found: list[dict[str, Any]] = backend_get(stack, "products", q=words, limit="20")["products"]
+    return found
+
+
+def product_named_alone(stack: Stack, demo_orders: list[dict[str, str]]) -> dict[str, Any]:
+    """A product of a delivered sample order whose whole name only it has."""
+    order = backend_order(stack, order_in(demo_orders, "delivered")["order_id"])
+    for line in order["lines"]:
+        found = catalogue_search(stack, line["product_name"])
+        if [p["match"] for p in found].count(1.0) == 1:
+            return found[0]
+    raise AssertionError("the order's products all share their names")

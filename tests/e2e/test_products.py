@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote
-
 from stack.processes import Stack
-from tests.e2e.conftest import Chat, backend_get, backend_order, order_in
-
-
-def _search(stack: Stack, words: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = backend_get(stack, f"products?q={quote(words)}&limit=20")[
-        "products"
-    ]
-    return found
-
-
-def _named_alone(stack: Stack, demo_orders: list[dict[str, str]]) -> dict[str, Any]:
-    """A product of a delivered sample order whose whole name only it has."""
-    order = backend_order(stack, order_in(demo_orders, "delivered")["order_id"])
-    for line in order["lines"]:
-        found = _search(stack, line["product_name"])
-        if [p["match"] for p in found].count(1.0) == 1:
-            return found[0]
-    raise AssertionError("the order's products all share their names")
+from tests.e2e.conftest import Chat, catalogue_search, product_named_alone
 
 
 def test_how_many_options_are_in_stock_is_answered_with_the_catalogues_figures(
     stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
 ) -> None:
-    product = _named_alone(stack, demo_orders)
+    product = product_named_alone(stack, demo_orders)
     variants = product["variants"]
     in_stock = sum(1 for v in variants if v["stock"] > 0)
 
@@ -42,7 +22,7 @@ def test_how_many_options_are_in_stock_is_answered_with_the_catalogues_figures(
 def test_a_word_many_products_share_gets_buttons_and_a_press_answers_the_question(
     stack: Stack, chat: Chat
 ) -> None:
-    found = _search(stack, "sun hoodie")
+    found = catalogue_search(stack, "sun hoodie")
     close = [p for p in found if p["match"] >= found[0]["match"] - 0.1]
     assert len(close) > 1, "the demo catalogue sells several sun hoodies"
 
@@ -60,7 +40,7 @@ def test_a_word_many_products_share_gets_buttons_and_a_press_answers_the_questio
 
 
 def test_which_one_answered_in_words_picks_the_product_named(stack: Stack, chat: Chat) -> None:
-    found = _search(stack, "sun hoodie")
+    found = catalogue_search(stack, "sun hoodie")
     close = [p for p in found if p["match"] >= found[0]["match"] - 0.1][:5]
     chosen = close[-1]
 

@@ -1,0 +1,105 @@
+"""Several requests in one message: each gets its flow, one after the other.
+
+"Cancel #W123, and where is #W456?" starts the flow of the intent the message was given. The
+``request`` entities (``nlu_components/requests.py``) kept every clause in ``more_requests``.
+When that flow ends (its last action is marked with ``then_next_request``), this action has
+each remaining clause read on its own by the Rasa server and starts the first that asks for
+something the message's own flow did not do, as if the shopper had just said it: an
+``action_listen`` and the clause as a user message, which Rasa answers like any other (its
+slots are extracted, its rules run). The verification already done still holds, so the shopper
+is not asked again who they are.
+
+A clause that is not a request (a ZIP code, a greeting, a thank-you), that the model is unsure
+of, or that asks for the same thing as the message's flow, is dropped. When the Rasa server
+cannot be asked, the shopper is told which request is left, in their own words, so nothing is
+lost silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUttered
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.services.nlu import Nlu, NluUnavailable, Parse, nlu_from_env
+from actions.support import NEXT_REQUEST
+
+REQUEST_ENTITY = "request"
+# The intents that start a flow of their own; anything else in a clause is not a request.
+# The flow each request intent starts (data/rules), by the form or action that runs it: once
+# it has run, a clause asking for it again is not started a second time.
+DONE_BY: dict[str, frozenset[str]] = {
+    "order_status_form": frozenset({"order_status", "order_details", "refund_status"}),
+    "action_answer_product": frozenset({"product_question"}),
+    "delivery_problem_form": frozenset({"delivery_problem"}),
+    "cancel_order_form": frozenset({"cancel_order"}),
+    "change_address_form": frozenset({"change_address"}),
+    "profile_address_form": frozenset({"change_profile_address"}),
+    "return_form": frozenset({"start_return"}),
+    "action_refund_policy": frozenset({"refund_policy"}),
+    "action_recommend_products": frozenset({"recommend_products"}),
+    "change_items_form": frozenset({"change_items"}),
+    "change_payment_form": frozenset({"change_payment_method"}),
+}
+REQUEST_INTENTS = frozenset().union(*DONE_BY.values())
+MIN_CONFIDENCE = 0.6  # the FallbackClassifier's threshold (config.yml): below, the model guesses
+
+
+def done_since_asked(tracker: Tracker) -> set[str]:
+    """The requests already answered since the message that held several, and its own intent.
+
+    Read from the forms and actions that ran, not from the message's intent alone: "where is
+    AC-104233? the email is ..." is classified ``inform`` and still answered by the status form.
+    """
+    done: set[str] = set()
+    for event in reversed(tracker.events):
+        if event.get("event") == "action":
+            done |= DONE_BY.get(str(event.get("name")), frozenset())
+        elif event.get("event") == "user":
+            parse = event.get("parse_data") or {}
+            if any(e.get("entity") == REQUEST_ENTITY for e in parse.get("entities") or []):
+                done.add(str((parse.get("intent") or {}).get("name") or ""))
+                break
+    return done
+
+
+def is_new_request(parse: Parse, done: set[str]) -> bool:
+    """Whether a clause asks for a flow, surely enough, and not for one already done."""
+    wanted = parse.intent in REQUEST_INTENTS and parse.intent not in done
+    return wanted and parse.confidence >= MIN_CONFIDENCE
+
+
+class ActionNextRequest(Action):
+    """Starts the flow of the next request still waiting in ``more_requests``."""
+
+    def __init__(self, nlu: Callable[[], Nlu] = nlu_from_env) -> None:
+        self._nlu = nlu
+
+    def name(self) -> str:
+        return NEXT_REQUEST
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        waiting = [str(c) for c in tracker.get_slot("more_requests") or [] if c]
+        done = done_since_asked(tracker)
+        nlu = self._nlu()
+        for index, clause in enumerate(waiting):
+            try:
+                parse = await nlu.parse(clause)
+            except NluUnavailable:
+                dispatcher.utter_message(response="utter_next_request_repeat", request=clause)
+                return [SlotSet("more_requests", None)]
+            if is_new_request(parse, done):
+                rest = waiting[index + 1 :]
+                channel = tracker.get_latest_input_channel()
+                dispatcher.utter_message(response="utter_next_request", request=clause)
+                return [
+                    SlotSet("more_requests", rest or None),
+                    ActionExecuted("action_listen"),
+                    UserUttered(clause, {**parse.data, "text": clause}, input_channel=channel),
+                ]
+        return [SlotSet("more_requests", None)]

@@ -1,0 +1,124 @@
+"""The next request of a message that held several: started as if just said, or dropped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.requests import ActionNextRequest
+from actions.services.nlu import NluUnavailable, Parse
+
+OPENING = "Cancel order #W1234567, I ordered by mistake. Where is #W7654321? My zip is 12345."
+CLAUSES = [
+    "Cancel order #W1234567, I ordered by mistake.",
+    "Where is #W7654321?",
+    "My zip is 12345.",
+]
+READ = {  # what the model makes of each clause on its own
+    CLAUSES[0]: ("cancel_order", 0.93),
+    CLAUSES[1]: ("order_status", 0.88),
+    CLAUSES[2]: ("inform", 0.95),
+    "how much is it": ("product_question", 0.41),
+}
+
+
+class ReadingNlu:
+    """The model's reading of a few clauses, as the Rasa server would give it."""
+
+    def __init__(self, up: bool = True) -> None:
+        self.up = up
+        self.asked: list[str] = []
+
+    async def parse(self, text: str) -> Parse:
+        self.asked.append(text)
+        if not self.up:
+            raise NluUnavailable("connection refused")
+        intent, confidence = READ[text]
+        data: dict[str, Any] = {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": [],
+        }
+        return Parse(intent, confidence, data)
+
+
+def _tracker(waiting: list[str], opened_with: str = "inform") -> Tracker:
+    """After the cancellation the opening message started (it was read as ``opened_with``)."""
+    opening = {
+        "event": "user",
+        "text": OPENING,
+        "parse_data": {
+            "intent": {"name": opened_with, "confidence": 0.8},
+            "entities": [{"entity": "request", "value": c} for c in CLAUSES],
+        },
+        "input_channel": "rest",
+    }
+    return Tracker(
+        "shopper-1",
+        {"more_requests": waiting},
+        {"intent": {"name": "affirm"}, "entities": [], "text": "yes"},
+        [
+            opening,
+            {"event": "action", "name": "cancel_order_form"},
+            {"event": "user", "text": "yes", "parse_data": {}, "input_channel": "rest"},
+            {"event": "action", "name": "action_cancel_order"},
+        ],
+        False,
+        None,
+        {},
+        "action_cancel_order",
+    )
+
+
+async def _run(
+    nlu: ReadingNlu, waiting: list[str], opened_with: str = "inform"
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    dispatcher = CollectingDispatcher()
+    tracker = _tracker(waiting, opened_with)
+    events = await ActionNextRequest(lambda: nlu).run(dispatcher, tracker, {})
+    return events, dispatcher.messages
+
+
+async def test_the_next_request_is_started_as_if_the_shopper_had_just_said_it() -> None:
+    events, said = await _run(ReadingNlu(), CLAUSES)
+
+    assert [m["response"] for m in said] == ["utter_next_request"]
+    assert said[0]["request"] == "Where is #W7654321?"
+    slot, listened, uttered = events
+    assert slot == {"event": "slot", "timestamp": None, "name": "more_requests",
+                    "value": ["My zip is 12345."]}  # fmt: skip
+    assert listened["event"] == "action" and listened["name"] == "action_listen"
+    assert uttered["event"] == "user" and uttered["text"] == "Where is #W7654321?"
+    assert uttered["parse_data"]["intent"]["name"] == "order_status"
+    assert uttered["input_channel"] == "rest"
+
+
+async def test_the_request_whose_flow_ran_and_a_clause_that_asks_nothing_are_dropped() -> None:
+    nlu = ReadingNlu()
+    events, said = await _run(nlu, [CLAUSES[0], CLAUSES[2]])
+
+    assert said == []
+    assert events == [{"event": "slot", "timestamp": None, "name": "more_requests", "value": None}]
+    assert nlu.asked == [CLAUSES[0], CLAUSES[2]]
+
+
+async def test_a_request_the_model_is_unsure_of_is_not_started() -> None:
+    events, said = await _run(ReadingNlu(), ["how much is it"])
+
+    assert said == [] and events[-1]["value"] is None
+
+
+async def test_when_the_model_cannot_be_asked_the_shopper_hears_what_is_left() -> None:
+    events, said = await _run(ReadingNlu(up=False), CLAUSES[1:])
+
+    assert [m["response"] for m in said] == ["utter_next_request_repeat"]
+    assert said[0]["request"] == "Where is #W7654321?"
+    assert events == [{"event": "slot", "timestamp": None, "name": "more_requests", "value": None}]
+
+
+async def test_the_request_the_whole_message_was_read_as_is_not_started_again() -> None:
+    events, said = await _run(ReadingNlu(), [CLAUSES[1]], opened_with="order_status")
+
+    assert said == [] and events[-1]["value"] is None
