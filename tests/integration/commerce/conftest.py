@@ -169,6 +169,8 @@ def count(store: Database, model: Any, *conditions: Any) -> int:
 def add_gift_card(store: Database, customer_id: str, balance_cents: int) -> str:
     """Give a customer a gift card with a known balance; returns its id."""
     method_id = f"PM-9{uuid.uuid4().int % 10**5:05d}"
+    while count(store, PaymentMethod, PaymentMethod.id == method_id):  # the seed's ids look alike
+        method_id = f"PM-9{uuid.uuid4().int % 10**5:05d}"
     with store.session() as session, session.begin():
         session.add(
             PaymentMethod(
