@@ -17,6 +17,7 @@ lost silently.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from rasa_sdk import Action, Tracker
@@ -66,10 +67,28 @@ def done_since_asked(tracker: Tracker) -> set[str]:
     return done
 
 
-def is_new_request(parse: Parse, done: set[str]) -> bool:
-    """Whether a clause asks for a flow, surely enough, and not for one already done."""
-    wanted = parse.intent in REQUEST_INTENTS and parse.intent not in done
-    return wanted and parse.confidence >= MIN_CONFIDENCE
+def is_new_request(parse: Parse, done: set[str], order_in_focus: str | None = None) -> bool:
+    """Whether a clause asks for a flow, surely enough, and not for one already done.
+
+    The same request about another order is new: "cancel AC-104233 and AC-104871 too" is two
+    cancellations, the second named in its own clause.
+    """
+    if parse.intent not in REQUEST_INTENTS or parse.confidence < MIN_CONFIDENCE:
+        return False
+    return parse.intent not in done or bool(named_orders(parse) - {_digits(order_in_focus)})
+
+
+def named_orders(parse: Parse) -> set[str]:
+    """The order numbers a clause names, as digits (``AC-104233``, ``#104233`` are one)."""
+    return {
+        _digits(e.get("value"))
+        for e in parse.data.get("entities") or []
+        if e.get("entity") == "order_id" and _digits(e.get("value"))
+    }
+
+
+def _digits(order_ref: object) -> str:
+    return re.sub(r"\D", "", str(order_ref or ""))
 
 
 class ActionNextRequest(Action):
@@ -93,7 +112,7 @@ class ActionNextRequest(Action):
             except NluUnavailable:
                 dispatcher.utter_message(response="utter_next_request_repeat", request=clause)
                 return [SlotSet("more_requests", None)]
-            if is_new_request(parse, done):
+            if is_new_request(parse, done, tracker.get_slot("order_id")):
                 rest = waiting[index + 1 :]
                 channel = tracker.get_latest_input_channel()
                 dispatcher.utter_message(response="utter_next_request", request=clause)

@@ -21,7 +21,10 @@ READ = {  # what the model makes of each clause on its own
     CLAUSES[1]: ("order_status", 0.88),
     CLAUSES[2]: ("inform", 0.95),
     "how much is it": ("product_question", 0.41),
+    "cancel #104871 too": ("cancel_order", 0.9),
+    "cancel AC-104233 please": ("cancel_order", 0.9),
 }
+ORDERS_NAMED = {"cancel #104871 too": "#104871", "cancel AC-104233 please": "AC-104233"}
 
 
 class ReadingNlu:
@@ -39,7 +42,11 @@ class ReadingNlu:
         data: dict[str, Any] = {
             "text": text,
             "intent": {"name": intent, "confidence": confidence},
-            "entities": [],
+            "entities": [
+                {"entity": "order_id", "value": ORDERS_NAMED[text]}
+                for _ in [1]
+                if text in ORDERS_NAMED
+            ],
         }
         return Parse(intent, confidence, data)
 
@@ -57,7 +64,7 @@ def _tracker(waiting: list[str], opened_with: str = "inform") -> Tracker:
     }
     return Tracker(
         "shopper-1",
-        {"more_requests": waiting},
+        {"more_requests": waiting, "order_id": "#104233"},
         {"intent": {"name": "affirm"}, "entities": [], "text": "yes"},
         [
             opening,
@@ -122,3 +129,13 @@ async def test_the_request_the_whole_message_was_read_as_is_not_started_again() 
     events, said = await _run(ReadingNlu(), [CLAUSES[1]], opened_with="order_status")
 
     assert said == [] and events[-1]["value"] is None
+
+
+async def test_the_same_request_for_another_order_is_started_and_for_the_same_order_is_not() -> (
+    None
+):
+    events, said = await _run(ReadingNlu(), ["cancel AC-104233 please", "cancel #104871 too"])
+
+    assert [m["request"] for m in said] == ["cancel #104871 too"]
+    assert events[-1]["text"] == "cancel #104871 too"
+    assert events[-1]["parse_data"]["entities"][0]["value"] == "#104871"
