@@ -3,7 +3,8 @@
 Tasks are drawn (seeded) from the τ-bench store data: cancel a pending order with a reason,
 modify a pending order's address, payment method or items, return a delivered item to the
 original payment method or a gift card, exchange a delivered item for another option, and
-ask for an order's status or a product's options and stock. Each task carries the answers
+ask for an order's status or a product's options and stock, or cancel an order and ask about
+a product in the same message. Each task carries the answers
 its shopper gives and a check of the backend's state afterwards (for a question, of the
 figures in the reply), as the τ-bench rules define it. A new kind of task changes
 this module; how tasks are played and reported (`benchmarks.tau_tasks`) does not.
@@ -25,6 +26,7 @@ from benchmarks.tau_backend import (
     method_words,
     paying_method,
 )
+from benchmarks.tau_questions import product_question_task, status_task
 from stack.settings import ROOT
 
 TAU_DATA = ROOT.parent / "shared" / "data" / "tau_bench_retail"
@@ -40,9 +42,15 @@ KINDS = (
     "exchange_same",
     "order_status",
     "product_question",
+    "two_requests",
 )
 # Kinds about one order: half their shoppers name it in the opening.
-ORDER_KINDS = frozenset(KINDS) - {"order_status", "product_question", "modify_profile_address"}
+ORDER_KINDS = frozenset(KINDS) - {
+    "order_status",
+    "product_question",
+    "modify_profile_address",
+    "two_requests",  # names its order in the opening already
+}
 NEW_ADDRESSES = (
     "742 Evergreen Terrace, Springfield, OR 97477",
     "1600 Pennsylvania Ave NW, Washington, DC 20500",
@@ -119,8 +127,9 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
         "return_to_gift_card": lambda u, o, i: _return_to_gift_card(backend, u, o),
         "exchange_delivered": lambda u, o, i: _exchange(backend, u, o, i),
         "exchange_same": lambda u, o, i: _exchange_same(backend, u, o, i),
-        "order_status": lambda u, o, i: _status(u, o, i),
-        "product_question": lambda u, o, i: _product_question(backend, u, o, i),
+        "order_status": lambda u, o, i: status_task(u, o, i),
+        "product_question": lambda u, o, i: product_question_task(backend, u, o, i),
+        "two_requests": lambda u, o, i: _two_requests(backend, u, o, i),
     }
     wanted_status = {
         "cancel_pending": "pending",
@@ -134,6 +143,7 @@ def build_tasks(backend: Backend, per_kind: int, seed: int) -> list[Task]:
         "exchange_same": "delivered",
         "order_status": None,
         "product_question": None,
+        "two_requests": "pending",
     }
     for kind in KINDS:
         made = 0
@@ -420,71 +430,28 @@ def _exchange_same(
     return Task("exchange_same", user, order["order_id"], "", answers, check)
 
 
-STATUS_WORDS = {
-    "pending": ("waiting for the payment", "placed"),
-    "shipped": ("on its way", "in transit", "shipped"),
-    "delivered": ("delivered",),
-    "cancelled": ("cancelled",),
-}
-
-
-def _status(user: dict[str, Any], order: dict[str, Any], _i: int) -> Task:
-    words = STATUS_WORDS.get(order["status"], (order["status"].replace("_", " "),))
-
-    def check(before: dict[str, Any], after: dict[str, Any], reply: str) -> list[str]:
-        if order["order_id"] in reply and any(w in reply for w in words):
-            return []
-        return [f"reply did not give the {order['status']} status of {order['order_id']}"]
-
-    return Task(
-        "order_status",
-        user,
-        order["order_id"],
-        f"What's the status of my order {order['order_id']}?",
-        {},
-        check,
-    )
-
-
-def _product_question(
+def _two_requests(
     backend: Backend, user: dict[str, Any], order: dict[str, Any], index: int
 ) -> Task | None:
-    """A catalogue question about a product the shopper bought; the reply must hold the figures.
+    """Two requests in one message: cancel the order, and a question about one of its products.
 
-    In turn: how many options are available (τ-bench's own figure question), which values
-    of one option there are, and the price of the product in one named option. The figures
-    are read when the task is checked: tasks played before it move stock.
+    Both must be done: the order cancelled as ``cancel_pending`` checks it, and the figures of
+    ``product_question`` in the replies.
     """
-    line = order["lines"][index % len(order["lines"])]
-    product_path = f"products/{line['product_id']}"
-    product = backend.get(product_path)
-    name, variants = product["name"], product["variants"]
-    if len(variants) < 2:
+    question = product_question_task(backend, user, order, index)
+    if question is None:
         return None
-    key = next(iter(variants[0]["options"]), None)
-    shape = 0 if key is None else index % 3
-    value = next((v for v in variants if v["stock"] > 0), variants[0])["options"].get(key, "")
-    opening = (
-        f"How many {name} options are available right now?",
-        f"hi, what {key}s does the {name.lower()} come in?",
-        f"how much is the {name} in {value}? is it in stock?",
-    )[shape]
-
-    def wanted(now: list[dict[str, Any]]) -> list[str]:
-        if shape == 0:
-            return [
-                f"{len(now)} options, {sum(1 for v in now if v['stock'] > 0)} of them available"
-            ]
-        if shape == 1:
-            values = sorted({v["options"][key] for v in now if key in v["options"]})
-            plural = "" if len(values) == 1 else "s"
-            return [f"{len(values)} {str(key).replace('_', ' ')}{plural}:", *values[:10]]
-        fitting = [v["price"] for v in now if v["options"].get(key) == value and v["stock"] > 0]
-        named = f"In {value}" if len(value) > 3 else value
-        return [named, f"${min(fitting):,.2f}" if fitting else "sold out"]
+    cancel = _cancel(user, order, index)
+    asked = question.opening.removeprefix("hi, ")
 
     def check(before: dict[str, Any], after: dict[str, Any], reply: str) -> list[str]:
-        missing = [w for w in wanted(backend.get(product_path)["variants"]) if w not in reply]
-        return [f"reply lacks {missing}"] if missing else []
+        return [*cancel.check(before, after, reply), *question.check(before, after, reply)]
 
-    return Task("product_question", user, order["order_id"], opening, {"product": name}, check)
+    return Task(
+        "two_requests",
+        user,
+        order["order_id"],
+        f"I need to cancel my order {order['order_id']}, and also {asked[0].lower()}{asked[1:]}",
+        {**cancel.answers, **question.answers},
+        check,
+    )

@@ -23,7 +23,7 @@ import requests
 
 from stack.processes import Stack
 from tests.conftest import ROOT
-from tests.e2e.conftest import Chat, backend_order, order_in
+from tests.e2e.conftest import Chat, backend_order, order_in, product_named_alone
 
 NAME = "Gwendolyn Abernathy"
 LOWER_NAME = "ezequiel thornbury"
@@ -31,6 +31,7 @@ PHONE = "+1 (503) 555-0199"
 CARD = "4539 1488 0343 6467"
 IBAN = "GB82 WEST 1234 5698 7654 32"
 NEW_ADDRESS = "4417 Larkspur Terrace, Dayton, OH 45402"
+OTHER_PHONE = "+1 (971) 555-0148"
 
 
 def variants(value: str) -> list[str]:
@@ -74,9 +75,11 @@ def export_conversations(stack: Stack, out: Path) -> None:
 
 @pytest.fixture(scope="module")
 def planted(stack: Stack, seeded_store: tuple[str, list[dict[str, str]]]) -> Planted:
-    """Four conversations full of personal data; each checks that it still worked."""
+    """Five conversations full of personal data; each checks that it still worked."""
     demo_orders = seeded_store[1]
-    found = Planted(values=[NAME, LOWER_NAME, PHONE, CARD, IBAN, NEW_ADDRESS, "Larkspur"])
+    found = Planted(
+        values=[NAME, LOWER_NAME, PHONE, CARD, IBAN, NEW_ADDRESS, "Larkspur", OTHER_PHONE]
+    )
 
     # 1. where is my order, with a name and phone number, verified by the order's e-mail
     order = order_in(demo_orders, "in_transit", 1)
@@ -116,6 +119,18 @@ def planted(stack: Stack, seeded_store: tuple[str, list[dict[str, str]]]) -> Pla
     chat = Chat(stack.rest_url)
     assert chat.text(f"my name is {LOWER_NAME}, write to me at e.thornbury77@example.org").strip()
     found.values.append("e.thornbury77@example.org")
+    found.senders.append(chat.sender)
+
+    # 5. several requests in one message: each clause kept for later, one of them quoted back
+    order = order_in(demo_orders, "delayed", 1)
+    product = product_named_alone(stack, demo_orders)
+    chat = Chat(stack.rest_url)
+    reply = chat.text(
+        f"where is order {order['order_id']}, email {order['email']}? and how much is the "
+        f"{product['name']}, text me at {OTHER_PHONE}"
+    )
+    assert f"The {product['name']} costs" in reply and OTHER_PHONE in reply, reply
+    found.values.append(order["email"])
     found.senders.append(chat.sender)
     time.sleep(1)  # let the servers flush their logs
     return found
