@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUttered
+from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -46,6 +46,9 @@ DONE_BY: dict[str, frozenset[str]] = {
     "change_payment_form": frozenset({"change_payment_method"}),
 }
 REQUEST_INTENTS = frozenset().union(*DONE_BY.values())
+# A message of several requests read as none of them came here first (RequestsPolicy): with no
+# request among its clauses, it gets the answer its intent always got (data/rules/basics.yml).
+USUAL_ANSWER = {"out_of_scope": "action_answer_question", "nlu_fallback": "action_nlu_fallback"}
 MIN_CONFIDENCE = 0.6  # the FallbackClassifier's threshold (config.yml): below, the model guesses
 
 
@@ -121,4 +124,12 @@ class ActionNextRequest(Action):
                     ActionExecuted("action_listen"),
                     UserUttered(clause, {**parse.data, "text": clause}, input_channel=channel),
                 ]
-        return [SlotSet("more_requests", None)]
+        return [SlotSet("more_requests", None), *_usual_answer(tracker)]
+
+
+def _usual_answer(tracker: Tracker) -> list[EventType]:
+    """The reply the latest message would have had, when this action answered it in its place."""
+    if tracker.latest_action_name != "action_listen":
+        return []  # a flow ended: it has answered
+    usual = USUAL_ANSWER.get(str((tracker.latest_message.get("intent") or {}).get("name")))
+    return [FollowupAction(usual)] if usual else []

@@ -11,6 +11,11 @@ on its own and starts the flows the message asked for and did not get.
 Nothing is added for a message with one clause, and a clause too short to be a request
 ("hi", "thanks") is not one. Whether a clause is a request is decided later, by the intent
 classifier on the clause alone, not here.
+
+A message of several requests read whole as no request at all (``out_of_scope``, or below the
+fallback threshold: two requests pull the classifier two ways) starts no flow, so nothing would
+ever end and pick up the clauses. :class:`RequestsPolicy` has ``action_next_request`` answer
+such a message at once instead; it falls back to the usual reply when no clause is a request.
 """
 
 from __future__ import annotations
@@ -18,15 +23,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 REQUEST_ENTITY = "request"
+NEXT_REQUEST = "action_next_request"
+# What a message is read as when it starts no flow of its own.
+NO_FLOW_INTENTS = frozenset({"out_of_scope", "nlu_fallback"})
 MIN_WORDS = 3  # "where is it", "cancel it please": shorter is a greeting or a thank-you
 
 # Words that start a new request after "and" ("... and can you cancel ...", "... and where").
@@ -104,3 +117,40 @@ class RequestSplitter(GraphComponent, EntityExtractorMixin):
                 entities = [*(message.get(ENTITIES) or []), *self.add_extractor_name(found)]
                 message.set(ENTITIES, entities, add_to_output=True)
         return messages
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
+)
+class RequestsPolicy(Policy):
+    """Answers a message of several requests that starts no flow with its requests, one by one."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"priority": 7}  # above RulePolicy (6), whose out-of-scope rule would answer
+
+    def train(
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        result = self._default_predictions(domain)
+        message = tracker.latest_message
+        if (
+            message is not None
+            and tracker.latest_action_name == ACTION_LISTEN_NAME
+            and not tracker.active_loop_name
+            and not tracker.is_paused()
+            and (message.intent or {}).get("name") in NO_FLOW_INTENTS
+            and sum(e.get("entity") == REQUEST_ENTITY for e in message.entities or []) > 1
+            and NEXT_REQUEST in domain.action_names_or_texts
+        ):
+            result[domain.index_for_action(NEXT_REQUEST)] = 1.0
+        return self._prediction(result)

@@ -21,6 +21,7 @@ READ = {  # what the model makes of each clause on its own
     CLAUSES[1]: ("order_status", 0.88),
     CLAUSES[2]: ("inform", 0.95),
     "how much is it": ("product_question", 0.41),
+    "have a nice day you all": ("goodbye", 0.9),
     "cancel #104871 too": ("cancel_order", 0.9),
     "cancel AC-104233 please": ("cancel_order", 0.9),
 }
@@ -139,3 +140,24 @@ async def test_the_same_request_for_another_order_is_started_and_for_the_same_or
     assert [m["request"] for m in said] == ["cancel #104871 too"]
     assert events[-1]["text"] == "cancel #104871 too"
     assert events[-1]["parse_data"]["entities"][0]["value"] == "#104871"
+
+
+async def test_in_place_of_the_out_of_scope_answer_with_no_request_the_usual_answer_follows() -> (
+    None
+):
+    tracker = Tracker(
+        "shopper-2",
+        {"more_requests": ["My zip is 12345.", "have a nice day you all"]},
+        {"intent": {"name": "out_of_scope"}, "entities": [], "text": OPENING},
+        [{"event": "action", "name": "action_listen"}],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+    dispatcher = CollectingDispatcher()
+
+    events = await ActionNextRequest(ReadingNlu).run(dispatcher, tracker, {})
+
+    assert dispatcher.messages == []
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_answer_question"}

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu_components.requests import RequestSplitter, split_requests
+from nlu_components.requests import RequestSplitter, RequestsPolicy, split_requests
+
+DOMAIN = Domain.from_dict(
+    {
+        "intents": ["out_of_scope", "nlu_fallback", "order_status"],
+        "actions": ["action_next_request", "action_answer_question"],
+        "entities": ["request"],
+        "forms": {"order_status_form": {"required_slots": []}},
+    }
+)
 
 
 def _clauses(text: str) -> list[str]:
@@ -73,3 +90,40 @@ def test_each_clause_becomes_a_request_entity_beside_the_others() -> None:
     assert [e["value"] for e in requests] == ["Cancel order #W1234567", "where is #W7654321?"]
     assert [text[e["start"] : e["end"]] for e in requests] == [e["value"] for e in requests]
     assert message.get(ENTITIES)[0]["entity"] == "order_id"  # the other extractors' stay
+
+
+def _message(intent: str, clauses: int) -> list[Event]:
+    entities = [{"entity": "request", "value": f"clause {n}"} for n in range(clauses)]
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered("...", intent={"name": intent, "confidence": 0.5}, entities=entities),
+    ]
+
+
+def _starts_next_request(events: list[Event], tmp_path: Path) -> bool:
+    policy = RequestsPolicy.create(
+        RequestsPolicy.get_default_config(),
+        LocalModelStorage(tmp_path / "storage"),
+        Resource("policy"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    tracker = DialogueStateTracker.from_events("shopper", events)
+    prediction = policy.predict_action_probabilities(tracker, DOMAIN)
+    return prediction.probabilities[DOMAIN.index_for_action("action_next_request")] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("events", "starts"),
+    [
+        (_message("out_of_scope", 2), True),  # two requests pulled the classifier off both
+        (_message("nlu_fallback", 3), True),
+        (_message("order_status", 2), False),  # its own flow runs first, then the others
+        (_message("out_of_scope", 0), False),  # one request out of scope is just that
+        ([ActiveLoop("order_status_form"), *_message("out_of_scope", 2)], False),  # mid-form
+        ([*_message("out_of_scope", 2), ActionExecuted("action_answer_question")], False),
+    ],
+)
+def test_a_message_of_several_requests_read_as_none_starts_them_in_turn(
+    tmp_path: Path, events: list[Event], starts: bool
+) -> None:
+    assert _starts_next_request(events, tmp_path) is starts
