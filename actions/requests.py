@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SlotSet, UserUttered
@@ -76,7 +77,7 @@ def is_new_request(parse: Parse, done: set[str], order_in_focus: str | None = No
     The same request about another order is new: "cancel AC-104233 and AC-104871 too" is two
     cancellations, the second named in its own clause.
     """
-    if parse.intent not in REQUEST_INTENTS or parse.confidence < MIN_CONFIDENCE:
+    if not is_request(parse):
         return False
     return parse.intent not in done or bool(named_orders(parse) - {_digits(order_in_focus)})
 
@@ -108,23 +109,63 @@ class ActionNextRequest(Action):
     ) -> list[EventType]:
         waiting = [str(c) for c in tracker.get_slot("more_requests") or [] if c]
         done = done_since_asked(tracker)
-        nlu = self._nlu()
-        for index, clause in enumerate(waiting):
-            try:
-                parse = await nlu.parse(clause)
-            except NluUnavailable:
-                dispatcher.utter_message(response="utter_next_request_repeat", request=clause)
-                return [SlotSet("more_requests", None)]
-            if is_new_request(parse, done, tracker.get_slot("order_id")):
-                rest = waiting[index + 1 :]
-                channel = tracker.get_latest_input_channel()
-                dispatcher.utter_message(response="utter_next_request", request=clause)
-                return [
-                    SlotSet("more_requests", rest or None),
-                    ActionExecuted("action_listen"),
-                    UserUttered(clause, {**parse.data, "text": clause}, input_channel=channel),
-                ]
+        try:
+            parses = [await self._nlu().parse(clause) for clause in waiting]
+        except NluUnavailable:
+            if waiting:
+                left = " ".join(waiting)
+                dispatcher.utter_message(response="utter_next_request_repeat", request=left)
+            return [SlotSet("more_requests", None)]
+        owners = owners_of(parses)
+        for index, parse in enumerate(parses):
+            if owners[index] != index or not is_new_request(
+                parse, done, tracker.get_slot("order_id")
+            ):
+                continue
+            group = [j for j, owner in enumerate(owners) if owner == index]
+            text, parse_data = joined(waiting, parses, group)
+            rest = [c for j, c in enumerate(waiting) if j > index and j not in group]
+            channel = tracker.get_latest_input_channel()
+            dispatcher.utter_message(response="utter_next_request", request=text)
+            return [
+                SlotSet("more_requests", rest or None),
+                ActionExecuted("action_listen"),
+                UserUttered(text, parse_data, input_channel=channel),
+            ]
         return [SlotSet("more_requests", None), *_usual_answer(tracker)]
+
+
+def is_request(parse: Parse) -> bool:
+    """Whether a clause asks for a flow at all, surely enough."""
+    return parse.intent in REQUEST_INTENTS and parse.confidence >= MIN_CONFIDENCE
+
+
+def owners_of(parses: list[Parse]) -> list[int]:
+    """For each clause, the request clause it belongs to (a request owns itself).
+
+    A clause that asks for nothing is a detail of the request before it ("where is AC-104233?
+    my e-mail is ..."), or of the first request when none comes before; with no request at
+    all, each clause stays its own.
+    """
+    requests = [i for i, parse in enumerate(parses) if is_request(parse)]
+    if not requests:
+        return list(range(len(parses)))
+    return [max((r for r in requests if r <= i), default=requests[0]) for i in range(len(parses))]
+
+
+def joined(clauses: list[str], parses: list[Parse], group: list[int]) -> tuple[str, dict[str, Any]]:
+    """A request and its details as one message: the request's intent, every clause's entities."""
+    owner = next(i for i in group if is_request(parses[i])) if len(group) > 1 else group[0]
+    text, entities = "", []
+    for i in group:
+        offset = len(text) + (1 if text else 0)
+        text = f"{text} {clauses[i]}" if text else clauses[i]
+        for entity in parses[i].data.get("entities") or []:
+            moved = dict(entity)
+            if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
+                moved.update(start=entity["start"] + offset, end=entity["end"] + offset)
+            entities.append(moved)
+    return text, {**parses[owner].data, "text": text, "entities": entities}
 
 
 def _usual_answer(tracker: Tracker) -> list[EventType]:

@@ -126,10 +126,10 @@ def planted(stack: Stack, seeded_store: tuple[str, list[dict[str, str]]]) -> Pla
     product = product_named_alone(stack, demo_orders)
     chat = Chat(stack.rest_url)
     reply = chat.text(
-        f"where is order {order['order_id']}, email {order['email']}? and how much is the "
-        f"{product['name']}, text me at {OTHER_PHONE}"
+        f"where is order {order['order_id']}, email {order['email']}? also how much is the "
+        f"{product['name']}? my cell is {OTHER_PHONE} if you need it"
     )
-    assert f"The {product['name']} costs" in reply and OTHER_PHONE in reply, reply
+    assert f"The {product['name']} costs" in reply and order["order_id"] in reply, reply
     found.values.append(order["email"])
     found.senders.append(chat.sender)
     time.sleep(1)  # let the servers flush their logs

@@ -28,6 +28,16 @@ READ = {  # what the model makes of each clause on its own
 ORDERS_NAMED = {"cancel #104871 too": "#104871", "cancel AC-104233 please": "AC-104233"}
 
 
+def _entities(text: str) -> list[dict[str, Any]]:
+    """The order number or ZIP code in ``text``, where Rasa's extractors would find it."""
+    named = ORDERS_NAMED.get(text) or ("12345" if "12345" in text else None)
+    if named is None:
+        return []
+    start = text.index(named)
+    kind = "postcode" if named == "12345" else "order_id"
+    return [{"entity": kind, "value": named, "start": start, "end": start + len(named)}]
+
+
 class ReadingNlu:
     """The model's reading of a few clauses, as the Rasa server would give it."""
 
@@ -43,11 +53,7 @@ class ReadingNlu:
         data: dict[str, Any] = {
             "text": text,
             "intent": {"name": intent, "confidence": confidence},
-            "entities": [
-                {"entity": "order_id", "value": ORDERS_NAMED[text]}
-                for _ in [1]
-                if text in ORDERS_NAMED
-            ],
+            "entities": _entities(text),
         }
         return Parse(intent, confidence, data)
 
@@ -92,15 +98,26 @@ async def _run(
 async def test_the_next_request_is_started_as_if_the_shopper_had_just_said_it() -> None:
     events, said = await _run(ReadingNlu(), CLAUSES)
 
+    asked = "Where is #W7654321? My zip is 12345."  # the request with the detail after it
     assert [m["response"] for m in said] == ["utter_next_request"]
-    assert said[0]["request"] == "Where is #W7654321?"
+    assert said[0]["request"] == asked
     slot, listened, uttered = events
-    assert slot == {"event": "slot", "timestamp": None, "name": "more_requests",
-                    "value": ["My zip is 12345."]}  # fmt: skip
+    assert slot == {"event": "slot", "timestamp": None, "name": "more_requests", "value": None}
     assert listened["event"] == "action" and listened["name"] == "action_listen"
-    assert uttered["event"] == "user" and uttered["text"] == "Where is #W7654321?"
+    assert uttered["event"] == "user" and uttered["text"] == asked
     assert uttered["parse_data"]["intent"]["name"] == "order_status"
     assert uttered["input_channel"] == "rest"
+
+
+async def test_a_detail_s_entities_come_with_the_request_at_their_place_in_its_text() -> None:
+    nlu = ReadingNlu()
+    events, _ = await _run(nlu, ["cancel #104871 too", "My zip is 12345."])
+
+    uttered = events[-1]
+    assert uttered["text"] == "cancel #104871 too My zip is 12345."
+    assert uttered["parse_data"]["intent"]["name"] == "cancel_order"
+    zip_code = next(e for e in uttered["parse_data"]["entities"] if e["entity"] == "postcode")
+    assert uttered["text"][zip_code["start"] : zip_code["end"]] == "12345"
 
 
 async def test_the_request_whose_flow_ran_and_a_clause_that_asks_nothing_are_dropped() -> None:
@@ -122,7 +139,7 @@ async def test_when_the_model_cannot_be_asked_the_shopper_hears_what_is_left() -
     events, said = await _run(ReadingNlu(up=False), CLAUSES[1:])
 
     assert [m["response"] for m in said] == ["utter_next_request_repeat"]
-    assert said[0]["request"] == "Where is #W7654321?"
+    assert said[0]["request"] == "Where is #W7654321? My zip is 12345."
     assert events == [{"event": "slot", "timestamp": None, "name": "more_requests", "value": None}]
 
 
@@ -139,7 +156,7 @@ async def test_the_same_request_for_another_order_is_started_and_for_the_same_or
 
     assert [m["request"] for m in said] == ["cancel #104871 too"]
     assert events[-1]["text"] == "cancel #104871 too"
-    assert events[-1]["parse_data"]["entities"][0]["value"] == "#104871"
+    assert [e["value"] for e in events[-1]["parse_data"]["entities"]] == ["#104871"]
 
 
 async def test_in_place_of_the_out_of_scope_answer_with_no_request_the_usual_answer_follows() -> (
