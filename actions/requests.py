@@ -50,7 +50,12 @@ REQUEST_INTENTS = frozenset().union(*DONE_BY.values())
 # A message of several requests read as none of them came here first (RequestsPolicy): with no
 # request among its clauses, it gets the answer its intent always got (data/rules/basics.yml).
 USUAL_ANSWER = {"out_of_scope": "action_answer_question", "nlu_fallback": "action_nlu_fallback"}
-MIN_CONFIDENCE = 0.6  # the FallbackClassifier's threshold (config.yml): below, the model guesses
+MIN_CONFIDENCE = 0.6
+# Judged on the whole message already (a handoff signal hands off at once, an injection
+# attempt counts once): a clause replayed must not count a second time.
+JUDGED_ONCE = frozenset(
+    {"guardrail", "handoff_signal"}
+)  # the FallbackClassifier's threshold (config.yml): below, the model guesses
 
 
 def done_since_asked(tracker: Tracker) -> set[str]:
@@ -126,7 +131,7 @@ class ActionNextRequest(Action):
             text, parse_data = joined(waiting, parses, group)
             rest = [c for j, c in enumerate(waiting) if j > index and j not in group]
             channel = tracker.get_latest_input_channel()
-            dispatcher.utter_message(response="utter_next_request", request=text)
+            dispatcher.utter_message(response="utter_next_request")
             return [
                 SlotSet("more_requests", rest or None),
                 ActionExecuted("action_listen"),
@@ -161,6 +166,8 @@ def joined(clauses: list[str], parses: list[Parse], group: list[int]) -> tuple[s
         offset = len(text) + (1 if text else 0)
         text = f"{text} {clauses[i]}" if text else clauses[i]
         for entity in parses[i].data.get("entities") or []:
+            if entity.get("entity") in JUDGED_ONCE:
+                continue
             moved = dict(entity)
             if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
                 moved.update(start=entity["start"] + offset, end=entity["end"] + offset)

@@ -433,15 +433,33 @@ def _exchange_same(
 def _two_requests(
     backend: Backend, user: dict[str, Any], order: dict[str, Any], index: int
 ) -> Task | None:
-    """Two requests in one message: cancel the order, and a question about one of its products.
+    """Two requests in one message: cancel the order, and then, in turn, either a question
+    about one of its products or a new delivery address for another pending order.
 
     Both must be done: the order cancelled as ``cancel_pending`` checks it, and the figures of
-    ``product_question`` in the replies.
+    ``product_question`` in the replies or the other order's address as ``modify_address``.
     """
+    cancel = _cancel(user, order, index)
+    others = [o for o in user["orders"] if o != order["order_id"]]
+    pending = next((o for o in others if backend.order(o)["status"] == "pending"), None)
+    if index % 2 == 1 and pending is not None:
+        moved = _address(user, backend.order(pending), index)
+        opening = (
+            f"I need to cancel my order {order['order_id']}, and also change the shipping "
+            f"address of my order {pending}"
+        )
+
+        def check_both(before: dict[str, Any], after: dict[str, Any], reply: str) -> list[str]:
+            now = backend.order(pending)
+            return [*cancel.check(before, after, reply), *moved.check(now, now, reply)]
+
+        answers = {**cancel.answers, **moved.answers}
+        task = Task("two_requests", user, order["order_id"], opening, answers, check_both)
+        task.touches = (pending,)
+        return task
     question = product_question_task(backend, user, order, index)
     if question is None:
         return None
-    cancel = _cancel(user, order, index)
     asked = question.opening.removeprefix("hi, ")
 
     def check(before: dict[str, Any], after: dict[str, Any], reply: str) -> list[str]:

@@ -116,7 +116,11 @@ def play(task: Task, rest_url: str) -> str:
 def run_task(task: Task, backend: Backend, rest_url: str) -> list[str]:
     """Play one task and return what is wrong with the end state (empty: completed)."""
     customer = backend.get("customers", email=task.user["email"])["customer_id"]
-    others_before = {o: backend.order(o) for o in task.user["orders"] if o != task.order_id}
+    others_before = {
+        o: backend.order(o)
+        for o in task.user["orders"]
+        if o != task.order_id and o not in task.touches
+    }
     before = backend.order(task.order_id)
     reply = play(task, rest_url)
     after = backend.order(task.order_id)

@@ -20,7 +20,7 @@ def test_an_order_question_and_a_product_question_in_one_message_are_both_answer
     live = backend_order(stack, order["order_id"])
     assert live["shipment"]["tracking_number"] in reply
     assert f"The {product['name']} costs" in reply
-    assert "Now your other request" in reply
+    assert "Now for your other request." in reply
     assert "e-mail" not in reply  # the e-mail given with the order was used for it
 
 
@@ -41,7 +41,7 @@ def test_after_a_cancellation_the_question_asked_with_it_is_answered(
     assert "is cancelled" in done
     assert backend_order(stack, order["order_id"])["status"] == "cancelled"
     assert f"The {product['name']} costs" in done
-    assert done.index("is cancelled") < done.index("Now your other request")
+    assert done.index("is cancelled") < done.index("Now for your other request.")
 
 
 def test_a_message_with_one_request_and_its_details_gets_no_second_answer(

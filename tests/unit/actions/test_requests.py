@@ -100,7 +100,6 @@ async def test_the_next_request_is_started_as_if_the_shopper_had_just_said_it() 
 
     asked = "Where is #W7654321? My zip is 12345."  # the request with the detail after it
     assert [m["response"] for m in said] == ["utter_next_request"]
-    assert said[0]["request"] == asked
     slot, listened, uttered = events
     assert slot == {"event": "slot", "timestamp": None, "name": "more_requests", "value": None}
     assert listened["event"] == "action" and listened["name"] == "action_listen"
@@ -154,7 +153,7 @@ async def test_the_same_request_for_another_order_is_started_and_for_the_same_or
 ):
     events, said = await _run(ReadingNlu(), ["cancel AC-104233 please", "cancel #104871 too"])
 
-    assert [m["request"] for m in said] == ["cancel #104871 too"]
+    assert [m["response"] for m in said] == ["utter_next_request"]
     assert events[-1]["text"] == "cancel #104871 too"
     assert [e["value"] for e in events[-1]["parse_data"]["entities"]] == ["#104871"]
 
@@ -178,3 +177,18 @@ async def test_in_place_of_the_out_of_scope_answer_with_no_request_the_usual_ans
 
     assert dispatcher.messages == []
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_answer_question"}
+
+
+async def test_a_replayed_clause_is_not_judged_again_by_the_guardrails() -> None:
+    """The whole message counted as one injection attempt; its clause must not be a second."""
+
+    class FlaggingNlu(ReadingNlu):
+        async def parse(self, text: str) -> Parse:
+            parse = await super().parse(text)
+            flagged = [*parse.data["entities"], {"entity": "guardrail", "value": "injection"}]
+            return Parse(parse.intent, parse.confidence, {**parse.data, "entities": flagged})
+
+    events, _ = await _run(FlaggingNlu(), [CLAUSES[1]])
+
+    entities = events[-1]["parse_data"]["entities"]
+    assert [e["entity"] for e in entities] == []
