@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, SlotSet, UserUttered
+from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -47,9 +47,6 @@ DONE_BY: dict[str, frozenset[str]] = {
     "change_payment_form": frozenset({"change_payment_method"}),
 }
 REQUEST_INTENTS = frozenset().union(*DONE_BY.values())
-# A message of several requests read as none of them came here first (RequestsPolicy): with no
-# request among its clauses, it gets the answer its intent always got (data/rules/basics.yml).
-USUAL_ANSWER = {"out_of_scope": "action_answer_question", "nlu_fallback": "action_nlu_fallback"}
 MIN_CONFIDENCE = 0.6
 # Judged on the whole message already (a handoff signal hands off at once, an injection
 # attempt counts once): a clause replayed must not count a second time.
@@ -59,21 +56,47 @@ JUDGED_ONCE = frozenset(
 
 
 def done_since_asked(tracker: Tracker) -> set[str]:
-    """The requests already answered since the message that held several, and its own intent.
+    """The requests already answered since the message that held several.
 
-    Read from the forms and actions that ran, not from the message's intent alone: "where is
-    AC-104233? the email is ..." is classified ``inform`` and still answered by the status form.
+    Read from the forms and actions that ran, not from any message's intent: "where is
+    AC-104233? the email is ..." may be classified ``inform`` and is answered by the status form.
     """
     done: set[str] = set()
     for event in reversed(tracker.events):
         if event.get("event") == "action":
             done |= DONE_BY.get(str(event.get("name")), frozenset())
-        elif event.get("event") == "user":
-            parse = event.get("parse_data") or {}
-            if any(e.get("entity") == REQUEST_ENTITY for e in parse.get("entities") or []):
-                done.add(str((parse.get("intent") or {}).get("name") or ""))
-                break
+        elif event.get("event") == "user" and _holds_requests(event.get("parse_data") or {}):
+            break
     return done
+
+
+def _holds_requests(parse: dict[str, Any]) -> bool:
+    return any(e.get("entity") == REQUEST_ENTITY for e in parse.get("entities") or [])
+
+
+def undo_extraction(tracker: Tracker) -> list[EventType]:
+    """Slot events that take back what the whole message's entities set.
+
+    "Cancel AC-104233 and where is #W2058756?" names two orders; Rasa fills ``order_id`` from
+    either. Each request's own clause must decide its order, so the slots go back to what they
+    were before the message, and each clause fills them again when it is replayed.
+    """
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    extracted = {
+        str(e.get("name"))
+        for e in events[last_user + 1 :]
+        if e.get("event") == "slot" and e.get("name") not in ("more_requests", "requested_slot")
+    }
+    undone: list[EventType] = []
+    for name in sorted(extracted):
+        before = next(
+            (e.get("value") for e in reversed(events[:last_user])
+             if e.get("event") == "slot" and e.get("name") == name),
+            None,
+        )  # fmt: skip
+        undone.append(SlotSet(name, before))
+    return undone
 
 
 def is_new_request(parse: Parse, done: set[str], order_in_focus: str | None = None) -> bool:
@@ -112,32 +135,36 @@ class ActionNextRequest(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        # Right after the message (RequestsPolicy), its requests start here; after a flow, the
+        # next one does.
+        first = tracker.latest_action_name == "action_listen"
         waiting = [str(c) for c in tracker.get_slot("more_requests") or [] if c]
-        done = done_since_asked(tracker)
+        done = set() if first else done_since_asked(tracker)
         try:
             parses = [await self._nlu().parse(clause) for clause in waiting]
         except NluUnavailable:
+            if first:
+                return _as_one_request(tracker)
             if waiting:
                 left = " ".join(waiting)
                 dispatcher.utter_message(response="utter_next_request_repeat", request=left)
             return [SlotSet("more_requests", None)]
-        owners = owners_of(parses)
+        owners, in_focus = owners_of(parses), None if first else tracker.get_slot("order_id")
         for index, parse in enumerate(parses):
-            if owners[index] != index or not is_new_request(
-                parse, done, tracker.get_slot("order_id")
-            ):
+            if owners[index] != index or not is_new_request(parse, done, in_focus):
                 continue
             group = [j for j, owner in enumerate(owners) if owner == index]
             text, parse_data = joined(waiting, parses, group)
             rest = [c for j, c in enumerate(waiting) if j > index and j not in group]
-            channel = tracker.get_latest_input_channel()
-            dispatcher.utter_message(response="utter_next_request")
+            if not first:
+                dispatcher.utter_message(response="utter_next_request")
             return [
+                *(undo_extraction(tracker) if first else []),
                 SlotSet("more_requests", rest or None),
                 ActionExecuted("action_listen"),
-                UserUttered(text, parse_data, input_channel=channel),
+                UserUttered(text, parse_data, input_channel=tracker.get_latest_input_channel()),
             ]
-        return [SlotSet("more_requests", None), *_usual_answer(tracker)]
+        return _as_one_request(tracker) if first else [SlotSet("more_requests", None)]
 
 
 def is_request(parse: Parse) -> bool:
@@ -175,9 +202,17 @@ def joined(clauses: list[str], parses: list[Parse], group: list[int]) -> tuple[s
     return text, {**parses[owner].data, "text": text, "entities": entities}
 
 
-def _usual_answer(tracker: Tracker) -> list[EventType]:
-    """The reply the latest message would have had, when this action answered it in its place."""
-    if tracker.latest_action_name != "action_listen":
-        return []  # a flow ended: it has answered
-    usual = USUAL_ANSWER.get(str((tracker.latest_message.get("intent") or {}).get("name")))
-    return [FollowupAction(usual)] if usual else []
+def _as_one_request(tracker: Tracker) -> list[EventType]:
+    """The message again, as it came but for its clauses: no clause asked for a flow of its own,
+    so it is answered whole, by the rules that answer any message."""
+    message = dict(tracker.latest_message)
+    entities = [e for e in message.get("entities") or [] if e.get("entity") != REQUEST_ENTITY]
+    return [
+        SlotSet("more_requests", None),
+        ActionExecuted("action_listen"),
+        UserUttered(
+            str(message.get("text") or ""),
+            {**message, "entities": entities},
+            input_channel=tracker.get_latest_input_channel(),
+        ),
+    ]

@@ -12,10 +12,12 @@ Nothing is added for a message with one clause, and a clause too short to be a r
 ("hi", "thanks") is not one. Whether a clause is a request is decided later, by the intent
 classifier on the clause alone, not here.
 
-A message of several requests read whole as no request at all (``out_of_scope``, or below the
-fallback threshold: two requests pull the classifier two ways) starts no flow, so nothing would
-ever end and pick up the clauses. :class:`RequestsPolicy` has ``action_next_request`` answer
-such a message at once instead; it falls back to the usual reply when no clause is a request.
+The message is read whole as one intent, with every clause's entities: "cancel AC-104233 and
+where is #W2058756?" would fill ``order_id`` from either clause, and a flow could act on the
+other request's order. :class:`RequestsPolicy` therefore has ``action_next_request`` answer
+such a message first: it takes back what the whole message's entities set and starts each
+request from its own clause, one after the other; a message none of whose clauses asks for a
+flow is answered whole, as before.
 """
 
 from __future__ import annotations
@@ -38,8 +40,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 REQUEST_ENTITY = "request"
 NEXT_REQUEST = "action_next_request"
-# What a message is read as when it starts no flow of its own.
-NO_FLOW_INTENTS = frozenset({"out_of_scope", "nlu_fallback"})
+HANDOFF_SIGNAL = "handoff_signal"  # nlu_components.handoff: a person takes over at once
 MIN_WORDS = 3  # "where is it", "cancel it please": shorter is a greeting or a thank-you
 
 # Words that start a new request after "and" ("... and can you cancel ...", "... and where").
@@ -123,11 +124,11 @@ class RequestSplitter(GraphComponent, EntityExtractorMixin):
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
 )
 class RequestsPolicy(Policy):
-    """Answers a message of several requests that starts no flow with its requests, one by one."""
+    """Answers a message of several requests with its requests, one by one."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"priority": 7}  # above RulePolicy (6), whose out-of-scope rule would answer
+        return {"priority": 7}  # above RulePolicy (6), whose rules would answer the whole message
 
     def train(
         self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
@@ -148,8 +149,8 @@ class RequestsPolicy(Policy):
             and tracker.latest_action_name == ACTION_LISTEN_NAME
             and not tracker.active_loop_name
             and not tracker.is_paused()
-            and (message.intent or {}).get("name") in NO_FLOW_INTENTS
             and sum(e.get("entity") == REQUEST_ENTITY for e in message.entities or []) > 1
+            and not any(e.get("entity") == HANDOFF_SIGNAL for e in message.entities or [])
             and NEXT_REQUEST in domain.action_names_or_texts
         ):
             result[domain.index_for_action(NEXT_REQUEST)] = 1.0

@@ -142,12 +142,6 @@ async def test_when_the_model_cannot_be_asked_the_shopper_hears_what_is_left() -
     assert events == [{"event": "slot", "timestamp": None, "name": "more_requests", "value": None}]
 
 
-async def test_the_request_the_whole_message_was_read_as_is_not_started_again() -> None:
-    events, said = await _run(ReadingNlu(), [CLAUSES[1]], opened_with="order_status")
-
-    assert said == [] and events[-1]["value"] is None
-
-
 async def test_the_same_request_for_another_order_is_started_and_for_the_same_order_is_not() -> (
     None
 ):
@@ -158,25 +152,58 @@ async def test_the_same_request_for_another_order_is_started_and_for_the_same_or
     assert [e["value"] for e in events[-1]["parse_data"]["entities"]] == ["#104871"]
 
 
-async def test_in_place_of_the_out_of_scope_answer_with_no_request_the_usual_answer_follows() -> (
-    None
-):
-    tracker = Tracker(
-        "shopper-2",
-        {"more_requests": ["My zip is 12345.", "have a nice day you all"]},
-        {"intent": {"name": "out_of_scope"}, "entities": [], "text": OPENING},
-        [{"event": "action", "name": "action_listen"}],
+def _as_received(waiting: list[str], intent: str) -> Tracker:
+    """Right after the message holding ``waiting``: its entities have just filled slots."""
+    message = {
+        "intent": {"name": intent, "confidence": 0.7},
+        "entities": [{"entity": "request", "value": c} for c in waiting]
+        + [{"entity": "order_id", "value": "#104871"}],
+        "text": OPENING,
+    }
+    return Tracker(
+        "shopper-3",
+        {"more_requests": waiting, "order_id": "#104871"},
+        message,
+        [
+            {"event": "slot", "name": "order_id", "value": "#104233"},
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": OPENING, "parse_data": message, "input_channel": "rest"},
+            {"event": "slot", "name": "more_requests", "value": waiting},
+            {"event": "slot", "name": "order_id", "value": "#104871"},
+        ],
         False,
         None,
         {},
         "action_listen",
     )
+
+
+async def test_the_first_request_starts_from_its_own_clause_not_the_whole_message() -> None:
     dispatcher = CollectingDispatcher()
+    tracker = _as_received(["cancel AC-104233 please", "cancel #104871 too"], "cancel_order")
+
+    events = await ActionNextRequest(ReadingNlu).run(dispatcher, tracker, {})
+
+    assert dispatcher.messages == []  # nothing to announce: it is the shopper's first request
+    undone, slot, _listen, uttered = events
+    assert undone == {"event": "slot", "timestamp": None, "name": "order_id", "value": "#104233"}
+    assert slot["value"] == ["cancel #104871 too"]
+    assert uttered["text"] == "cancel AC-104233 please"
+    assert [e["value"] for e in uttered["parse_data"]["entities"]] == ["AC-104233"]
+
+
+async def test_with_no_request_among_the_clauses_the_message_is_answered_whole() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = _as_received(["My zip is 12345.", "have a nice day you all"], "out_of_scope")
 
     events = await ActionNextRequest(ReadingNlu).run(dispatcher, tracker, {})
 
     assert dispatcher.messages == []
-    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_answer_question"}
+    slot, listened, uttered = events
+    assert slot["value"] is None and listened["name"] == "action_listen"
+    assert uttered["text"] == OPENING
+    assert uttered["parse_data"]["intent"]["name"] == "out_of_scope"
+    assert [e["entity"] for e in uttered["parse_data"]["entities"]] == ["order_id"]
 
 
 async def test_a_replayed_clause_is_not_judged_again_by_the_guardrails() -> None:

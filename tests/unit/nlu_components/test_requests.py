@@ -92,8 +92,10 @@ def test_each_clause_becomes_a_request_entity_beside_the_others() -> None:
     assert message.get(ENTITIES)[0]["entity"] == "order_id"  # the other extractors' stay
 
 
-def _message(intent: str, clauses: int) -> list[Event]:
+def _message(intent: str, clauses: int, signal: bool = False) -> list[Event]:
     entities = [{"entity": "request", "value": f"clause {n}"} for n in range(clauses)]
+    if signal:
+        entities.append({"entity": "handoff_signal", "value": "legal_threat"})
     return [
         ActionExecuted("action_listen"),
         UserUttered("...", intent={"name": intent, "confidence": 0.5}, entities=entities),
@@ -115,15 +117,15 @@ def _starts_next_request(events: list[Event], tmp_path: Path) -> bool:
 @pytest.mark.parametrize(
     ("events", "starts"),
     [
-        (_message("out_of_scope", 2), True),  # two requests pulled the classifier off both
-        (_message("nlu_fallback", 3), True),
-        (_message("order_status", 2), False),  # its own flow runs first, then the others
+        (_message("order_status", 2), True),  # each request from its own clause
+        (_message("out_of_scope", 3), True),  # two requests pulled the classifier off both
         (_message("out_of_scope", 0), False),  # one request out of scope is just that
         ([ActiveLoop("order_status_form"), *_message("out_of_scope", 2)], False),  # mid-form
-        ([*_message("out_of_scope", 2), ActionExecuted("action_answer_question")], False),
+        ([*_message("order_status", 2), ActionExecuted("action_answer_question")], False),
+        (_message("order_status", 2, signal=True), False),  # a person takes over at once
     ],
 )
-def test_a_message_of_several_requests_read_as_none_starts_them_in_turn(
+def test_a_message_of_several_requests_is_answered_request_by_request(
     tmp_path: Path, events: list[Event], starts: bool
 ) -> None:
     assert _starts_next_request(events, tmp_path) is starts
