@@ -207,15 +207,16 @@ class ActionRecordSuggestionClick(Action):
             dispatcher.utter_message(response="utter_suggestion_not_listed")
             return reset
         item = shown[position - 1]
+        context = RunContext.of(tracker)
         # Measuring must never get in the shopper's way: a failed record changes nothing.
         with contextlib.suppress(CommerceError):
-            await RunContext.of(tracker).client.record_click(
+            await context.client.record_click(
                 recommendation_id, str(picked), tracker.get_slot("customer_id"), position
             )
         dispatcher.utter_message(
             response="utter_suggestion_picked",
             name=item["name"],
-            price=money(item["price"], RunContext.of(tracker).policy.currency),
+            price=money(item["price"], context.policy.currency),
         )
         return reset
 

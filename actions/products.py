@@ -284,16 +284,20 @@ async def _which(
 ) -> tuple[Product | None, list[ProductMatch]]:
     """The product an answer to "which one?" picks among those the question fitted."""
     position = ordinal(answer)
+    fitted: list[ProductMatch] | None = None  # the question's own candidates, searched once
     if position is not None:
-        found = pick(await context.client.search_products(asked, limit=SEARCH_LIMIT))
-        shown = found[:MAX_CHOICES]
+        fitted = pick(await context.client.search_products(asked, limit=SEARCH_LIMIT))
+        shown = fitted[:MAX_CHOICES]
         if -len(shown) <= position < len(shown):
             return shown[position].product, []
     narrowed = pick(await context.client.search_products(f"{asked} {answer}", limit=SEARCH_LIMIT))
     if len(narrowed) == 1:
         return narrowed[0].product, []
-    # Words that narrow nothing: the question's own candidates again (searched only now).
-    return None, narrowed or pick(await context.client.search_products(asked, limit=SEARCH_LIMIT))
+    if narrowed:
+        return None, narrowed
+    if fitted is None:
+        fitted = pick(await context.client.search_products(asked, limit=SEARCH_LIMIT))
+    return None, fitted
 
 
 async def _named_in_order(tracker: Tracker, context: RunContext, words: str) -> str | None:

@@ -1,18 +1,19 @@
 """Several requests in one message: each gets its flow, one after the other.
 
-"Cancel #W123, and where is #W456?" starts the flow of the intent the message was given. The
-``request`` entities (``nlu_components/requests.py``) kept every clause in ``more_requests``.
-When that flow ends (its last action is marked with ``then_next_request``), this action has
-each remaining clause read on its own by the Rasa server and starts the first that asks for
-something the message's own flow did not do, as if the shopper had just said it: an
-``action_listen`` and the clause as a user message, which Rasa answers like any other (its
-slots are extracted, its rules run). The verification already done still holds, so the shopper
-is not asked again who they are.
+"Cancel #W123, and where is #W456?" holds two requests. The ``request`` entities
+(``nlu_components/requests.py``) keep every clause in ``more_requests``, and ``RequestsPolicy``
+has this action answer the message first: it has each clause read on its own by the Rasa
+server, takes back the slots the whole message's entities filled (either order number could
+have landed in ``order_id``), and starts the first request as if the shopper had said only
+that clause: an ``action_listen`` and the clause as a user message, which Rasa answers like any
+other (its slots are extracted, its rules run). When that flow ends (its last action is marked
+``then_next_request``), this action runs again and starts the next request whose flow has not
+run since the message. The verification already done still holds.
 
-A clause that is not a request (a ZIP code, a greeting, a thank-you), that the model is unsure
-of, or that asks for the same thing as the message's flow, is dropped. When the Rasa server
-cannot be asked, the shopper is told which request is left, in their own words, so nothing is
-lost silently.
+A clause that asks for no flow (a ZIP code, an e-mail) comes with the request before it; a
+request the model is unsure of is not started. A message none of whose clauses is a request is
+answered whole, as it always was; when the Rasa server cannot be asked after a flow, the
+shopper is told what is left, in their own words, so nothing is lost silently.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from rasa_sdk.types import DomainDict
 from actions.services.nlu import Nlu, NluUnavailable, Parse, nlu_from_env
 from actions.support import NEXT_REQUEST
 
-REQUEST_ENTITY = "request"
-# The intents that start a flow of their own; anything else in a clause is not a request.
-# The flow each request intent starts (data/rules), by the form or action that runs it: once
-# it has run, a clause asking for it again is not started a second time.
+REQUEST_ENTITY = "request"  # nlu_components.requests.REQUEST_ENTITY, across the process line
+# The flow each request intent starts (data/rules), by the form or action that runs it; an
+# intent outside these is no request. Once a flow has run, a clause asking for it again is
+# not started a second time.
 DONE_BY: dict[str, frozenset[str]] = {
     "order_status_form": frozenset({"order_status", "order_details", "refund_status"}),
     "action_answer_product": frozenset({"product_question"}),
@@ -47,12 +48,10 @@ DONE_BY: dict[str, frozenset[str]] = {
     "change_payment_form": frozenset({"change_payment_method"}),
 }
 REQUEST_INTENTS = frozenset().union(*DONE_BY.values())
-MIN_CONFIDENCE = 0.6
+MIN_CONFIDENCE = 0.6  # the FallbackClassifier's threshold (config.yml): below, the model guesses
 # Judged on the whole message already (a handoff signal hands off at once, an injection
 # attempt counts once): a clause replayed must not count a second time.
-JUDGED_ONCE = frozenset(
-    {"guardrail", "handoff_signal"}
-)  # the FallbackClassifier's threshold (config.yml): below, the model guesses
+JUDGED_ONCE = frozenset({"guardrail", "handoff_signal"})
 
 
 def done_since_asked(tracker: Tracker) -> set[str]:
@@ -141,20 +140,20 @@ class ActionNextRequest(Action):
         waiting = [str(c) for c in tracker.get_slot("more_requests") or [] if c]
         done = set() if first else done_since_asked(tracker)
         try:
-            parses = [await self._nlu().parse(clause) for clause in waiting]
+            nlu = self._nlu()
+            parses = [await nlu.parse(clause) for clause in waiting]
         except NluUnavailable:
             if first:
                 return _as_one_request(tracker)
-            if waiting:
-                left = " ".join(waiting)
-                dispatcher.utter_message(response="utter_next_request_repeat", request=left)
+            left = " ".join(waiting)
+            dispatcher.utter_message(response="utter_next_request_repeat", request=left)
             return [SlotSet("more_requests", None)]
         owners, in_focus = owners_of(parses), None if first else tracker.get_slot("order_id")
         for index, parse in enumerate(parses):
             if owners[index] != index or not is_new_request(parse, done, in_focus):
                 continue
             group = [j for j, owner in enumerate(owners) if owner == index]
-            text, parse_data = joined(waiting, parses, group)
+            text, parse_data = joined(waiting, parses, group, index)
             rest = [c for j, c in enumerate(waiting) if j > index and j not in group]
             if not first:
                 dispatcher.utter_message(response="utter_next_request")
@@ -185,9 +184,11 @@ def owners_of(parses: list[Parse]) -> list[int]:
     return [max((r for r in requests if r <= i), default=requests[0]) for i in range(len(parses))]
 
 
-def joined(clauses: list[str], parses: list[Parse], group: list[int]) -> tuple[str, dict[str, Any]]:
-    """A request and its details as one message: the request's intent, every clause's entities."""
-    owner = next(i for i in group if is_request(parses[i])) if len(group) > 1 else group[0]
+def joined(
+    clauses: list[str], parses: list[Parse], group: list[int], owner: int
+) -> tuple[str, dict[str, Any]]:
+    """A request (``owner``) and its details as one message: the request's intent, every
+    clause's entities at their place in the joined text."""
     text, entities = "", []
     for i in group:
         offset = len(text) + (1 if text else 0)

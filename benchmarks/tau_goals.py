@@ -441,8 +441,10 @@ def _two_requests(
     """
     cancel = _cancel(user, order, index)
     others = [o for o in user["orders"] if o != order["order_id"]]
-    pending = next((o for o in others if backend.order(o)["status"] == "pending"), None)
-    if index % 2 == 1 and pending is not None:
+    pending = None
+    if index % 2 == 1:  # the other orders are read only for the address variant
+        pending = next((o for o in others if backend.order(o)["status"] == "pending"), None)
+    if pending is not None:
         moved = _address(user, backend.order(pending), index)
         opening = (
             f"I need to cancel my order {order['order_id']}, and also change the shipping "
