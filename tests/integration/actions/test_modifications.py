@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.modifications import ValidateChangeItemsForm
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
+from tests.integration.actions.samples import options_of, order_of, the_change
 from tests.integration.actions.trackers import (
     make_tracker,
     responses,
@@ -27,38 +28,6 @@ FORM = "change_items_form"
 PENDING = 1
 
 pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
-
-
-async def order_of(backend: Backend, order_id: str) -> dict[str, Any]:
-    return await backend.get_json(f"/api/v1/orders/{order_id}")
-
-
-async def options_of(backend: Backend, line: dict[str, Any], *, in_stock: bool) -> list[Any]:
-    """Other options of the line's product at its price, in stock or sold out."""
-    product = await backend.get_json(f"/api/v1/products/{line['product_id']}")
-    found = [
-        v
-        for v in product["variants"]
-        if v["sku"] != line["sku"]
-        and v["price"] == line["unit_price"]
-        and (v["stock"] > 0) == in_stock
-    ]
-    assert found, f"the seeded store has no such option of {line['product_name']}"
-    return found
-
-
-async def the_change(backend: Backend, sample: dict[str, str]) -> dict[str, str]:
-    """The saved conversation's values: this order, another option of its first item."""
-    order = await order_of(backend, sample["order_id"])
-    line = order["lines"][0]
-    new = (await options_of(backend, line, in_stock=True))[0]
-    return {
-        **sample,
-        "item_changes": f"{line['line_id']}:{new['sku']}",
-        "payment_method": order["payments"][0]["method"]["payment_method_id"],
-        "new_sku": new["sku"],
-        "new_item": f"{line['product_name']} ({', '.join(new['options'].values())})",
-    }
 
 
 # ---- the form ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from actions.modifications import ActionChangePaymentMethod, ValidateChangePayme
 from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
+from tests.integration.actions.samples import order_of
 from tests.integration.actions.trackers import (
     forgotten,
     make_tracker,
@@ -33,10 +34,6 @@ SAVED = "payment_confirmed"
 PENDING = 1
 
 pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
-
-
-async def order_of(backend: Backend, order_id: str) -> dict[str, Any]:
-    return await backend.get_json(f"/api/v1/orders/{order_id}")
 
 
 async def gift_card(backend: Backend, customer_id: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -11,25 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.orders import ActionOrderStatus
 from actions.services.commerce import BackendUnavailable, HttpCommerceClient
 from actions.support import money
-from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
+from tests.integration.actions.samples import placeholders
 from tests.integration.actions.trackers import make_tracker
 
 pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
-
-
-def support() -> dict[str, str]:
-    policy = load_policy().support
-    return {"support_email": policy.email, "support_hours": policy.hours}
-
-
-def placeholders(domain: dict[str, Any], response: str) -> set[str]:
-    """The template variables every variant of a response needs."""
-    return {
-        name
-        for variant in domain["responses"][response]
-        for name in re.findall(r"{(\w+)}", variant.get("text", ""))
-    }
 
 
 # ---- what is in the order and what it cost -------------------------------------------------

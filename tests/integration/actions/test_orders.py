@@ -7,7 +7,6 @@ Every action here reaches the backend the way the action server does: through
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
@@ -18,27 +17,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import ActionAskOrderId, ActionOrderStatus, ValidateOrderStatusForm
 from actions.support import money
-from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
+from tests.integration.actions.samples import placeholders, support
 from tests.integration.actions.trackers import make_tracker, responses
 
 FORM = "order_status_form"
 
 pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
-
-
-def support() -> dict[str, str]:
-    policy = load_policy().support
-    return {"support_email": policy.email, "support_hours": policy.hours}
-
-
-def placeholders(domain: dict[str, Any], response: str) -> set[str]:
-    """The template variables every variant of a response needs."""
-    return {
-        name
-        for variant in domain["responses"][response]
-        for name in re.findall(r"{(\w+)}", variant.get("text", ""))
-    }
 
 
 # ---- the answer --------------------------------------------------------------------------

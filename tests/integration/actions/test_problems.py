@@ -23,6 +23,7 @@ from actions.support import money
 from actions.verification import FOCUS
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
+from tests.integration.actions.samples import order_of
 from tests.integration.actions.trackers import (
     forgotten,
     make_tracker,
@@ -46,10 +47,6 @@ def reported(text: str) -> list[dict[str, Any]]:
         ActionExecuted("action_listen"),
         UserUttered(text, {"intent": {"name": "delivery_problem", "confidence": 0.95}}),
     ]
-
-
-async def order_of(backend: Backend, order_id: str) -> dict[str, Any]:
-    return await backend.get_json(f"/api/v1/orders/{order_id}")
 
 
 async def claims_of(backend: Backend, customer_id: str) -> list[dict[str, Any]]:

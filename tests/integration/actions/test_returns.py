@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.returns import ValidateReturnForm
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
+from tests.integration.actions.samples import in_stock_swap, order_of, other_variants
 from tests.integration.actions.trackers import (
     make_tracker,
     responses,
@@ -26,27 +27,6 @@ from tests.integration.actions.trackers import (
 FORM = "return_form"
 
 pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
-
-
-async def order_of(backend: Backend, order_id: str) -> dict[str, Any]:
-    return await backend.get_json(f"/api/v1/orders/{order_id}")
-
-
-async def other_variants(backend: Backend, line: dict[str, Any]) -> list[dict[str, Any]]:
-    """The variants of the line's product other than the one bought."""
-    product = await backend.get_json(f"/api/v1/products/{line['product_id']}")
-    return [v for v in product["variants"] if v["sku"] != line["sku"]]
-
-
-async def in_stock_swap(backend: Backend, line: dict[str, Any]) -> str:
-    """Another in-stock option of the line's product at the same price, as its button sends it."""
-    same_price = [
-        v
-        for v in await other_variants(backend, line)
-        if v["stock"] > 0 and v["price"] == line["unit_price"]
-    ]
-    assert same_price, f"the seeded store has no other option of {line['product_name']}"
-    return f"{line['line_id']}:{same_price[0]['sku']}"
 
 
 # ---- the form: which order may be returned -------------------------------------------------

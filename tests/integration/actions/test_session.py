@@ -17,18 +17,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.fallback import ActionNluFallback
 from actions.session import ActionSessionStart
 from merchants import identity
-from merchants.policy import load_policy
 from tests.integration.actions.trackers import make_tracker, responses
 
 FORM = "order_status_form"
 SECRET = "actions-integration-identity-secret-0123456789"
 
 pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
-
-
-def support() -> dict[str, str]:
-    policy = load_policy().support
-    return {"support_email": policy.email, "support_hours": policy.hours}
 
 
 # ---- session start and fallback ----------------------------------------------------------

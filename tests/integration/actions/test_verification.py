@@ -13,17 +13,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.orders import ActionOrderStatus, ValidateOrderStatusForm
 from merchants.policy import load_policy
 from tests.integration.actions.conftest import Backend, Store
+from tests.integration.actions.samples import support
 from tests.integration.actions.trackers import make_tracker, responses
 
 FORM = "order_status_form"
 UNKNOWN_ORDER = "AC-999999"
 
 pytestmark = pytest.mark.usefixtures("fresh_commerce_client")
-
-
-def support() -> dict[str, str]:
-    policy = load_policy().support
-    return {"support_email": policy.email, "support_hours": policy.hours}
 
 
 # ---- verification ------------------------------------------------------------------------
