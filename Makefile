@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,15 @@ webchat: $(WEBCHAT) ## Install the web chat widget (npm ci from package-lock.jso
 browser: ## Install Debian's headless Chromium for the browser tests, if missing
 	@scripts/install-browser.sh
 
+haproxy: ## Install Debian's HAProxy for production mode, if missing
+	@scripts/install-haproxy.sh
+
+run-prod: $(STAMP) not-running $(MODEL) $(RAILS_MODEL) haproxy ## Production mode: 2 Rasa + 2 action servers behind HAProxy, supervised (secrets from the environment)
+	$(PY) -m stack prod start
+
+stop-prod: $(STAMP) ## Stop everything make run-prod started
+	$(PY) -m stack prod stop
+
 not-running: $(STAMP)
 	@$(PY) -m stack.running
 
@@ -94,7 +103,7 @@ stories-test: $(MODEL) ## Test stories, failing on any prediction error
 # stack starts once, and each worker starts its own end-to-end stack on free ports.
 PYTEST_WORKERS ?= auto
 
-pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) browser
+pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) browser haproxy
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)

@@ -1,4 +1,4 @@
-"""``python -m stack run|shell|check``: what the Makefile's run and shell targets call."""
+"""``python -m stack run|shell|check|prod``: what the run, shell and *-prod targets call."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from guardrails.pii.config import load_config
 from merchants.faq import faq_path
 from merchants.policy import load_policy
 from merchants.tenants import load_registry
+from stack import production
 from stack.processes import VENV_BIN, Stack, StackError
 from stack.running import AlreadyRunning, claim
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env
@@ -153,13 +154,90 @@ def shell() -> int:
     return subprocess.call([str(VENV_BIN / "python"), "-m", "stack.chat", url], cwd=ROOT, env=env)
 
 
+PROD_BANNER = """
+Aftercare runs in production mode ({rasa} Rasa and {actions} action servers behind HAProxy).
+  REST:       http://127.0.0.1:{rasa_port}/webhooks/rest/webhook
+  HAProxy:    http://127.0.0.1:{stats_port}/stats
+  Processes:  {ctl} -c {conf} status
+  Logs:       {logs}/ (rotated by supervisord)
+Stop with: make stop-prod
+"""
+
+
+def prod_start() -> int:
+    """``make run-prod``: refuse an unfit environment, prepare PostgreSQL, start, wait."""
+    env = production.production_env()
+    problems = production.production_problems(env, secret_names(), public_defaults_in_use(env))
+    if problems:
+        print("error: refusing to start production mode:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    try:
+        topology = production.Topology.from_env(env)
+        check()
+        created = production.create_databases(env)
+        if created:
+            print(f"created databases: {', '.join(created)}")
+        if production.commerce_is_empty(env):
+            store = env["PROD_SEED_STORE"]
+            print(f"seeding the {store} store into the empty backend database")
+            subprocess.run(
+                [str(VENV_BIN / "python"), "-m", "commerce.seed", "--store", store],
+                env=env,
+                cwd=ROOT,
+                check=True,
+            )
+        print("Starting supervisord, HAProxy and every server (Rasa takes a minute)...")
+        production.start(env, topology, float(env["PROD_START_TIMEOUT_S"]))
+    except (production.ProductionError, subprocess.CalledProcessError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        PROD_BANNER.format(
+            rasa=topology.rasa_instances,
+            actions=topology.action_instances,
+            rasa_port=topology.rasa_port,
+            stats_port=topology.stats_port,
+            ctl=production.SUPERVISORCTL,
+            conf=topology.supervisord_conf,
+            logs=topology.log_dir,
+        )
+    )
+    return 0
+
+
+def prod_secrets() -> int:
+    """``python -m stack prod secrets``: export lines with fresh random secrets, for a trial."""
+    for name, value in production.fresh_secrets(secret_names()).items():
+        print(f"export {name}={value}")
+    return 0
+
+
+def prod_stop() -> int:
+    """``make stop-prod``: stop supervisord and everything it started."""
+    topology = production.Topology.from_env(production.production_env())
+    try:
+        stopped = production.stop(topology)
+    except production.ProductionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("production mode stopped" if stopped else "production mode was not running")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m stack")
-    parser.add_argument("command", choices=["run", "shell", "check"])
+    parser.add_argument("command", choices=["run", "shell", "check", "prod"])
+    parser.add_argument(
+        "action", nargs="?", choices=["start", "stop", "secrets"], default="start", help="with prod"
+    )
     args = parser.parse_args()
     if args.command == "check":
         check()
         return 0
+    if args.command == "prod":
+        return {"start": prod_start, "stop": prod_stop, "secrets": prod_secrets}[args.action]()
     return run() if args.command == "run" else shell()
 
 

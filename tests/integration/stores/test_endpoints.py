@@ -305,7 +305,8 @@ async def test_production_lock_store_is_shared_by_instances(
     second = LockStore.create(endpoints.lock_store)
     assert isinstance(first, RedisLockStore) and isinstance(second, RedisLockStore)
     assert first.red is not second.red
-    assert first.key_prefix == "lock:"  # endpoints.yml sets no key_prefix: keys are lock:<id>
+    # LOCK_STORE_KEY_PREFIX: deployments sharing one Redis keep their locks apart
+    assert first.key_prefix == f"{DEFAULTS['LOCK_STORE_KEY_PREFIX']}:lock:"
 
     conversation_id = f"{RUN}-locked"
     order: list[str] = []

@@ -1,0 +1,273 @@
+"""Production mode for real: two Rasa and two action servers behind HAProxy, under supervisord.
+
+The module starts ``python -m stack prod start`` as ``make run-prod`` does, with fresh secrets,
+databases of its own on the machine's PostgreSQL, its own Redis key prefix and its own RabbitMQ
+queue, on free ports. Shoppers talk to HAProxy only; the tests kill real processes with
+``kill -9`` and check that no message goes unanswered and that supervisord brings each back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aio_pika
+import pytest
+import requests
+import sqlalchemy as sa
+
+from stack import production
+from stack.__main__ import secret_names
+from stack.isolated import demo_orders, free_port, isolated_env
+from tests.conftest import ROOT
+from tests.e2e.conftest import Chat, order_in
+
+PG = "postgresql://{role}@127.0.0.1:5432/{name}"
+DATABASES = ("tracker", "commerce", "desk", "channels")
+
+
+def two_free_ports() -> int:
+    """A port p such that p and p + 1 are both free (instances take consecutive ports)."""
+    for _ in range(50):
+        port = free_port()
+        try:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no two consecutive free ports")
+
+
+def postgres_role() -> str:
+    """The role this machine's PostgreSQL trusts (root or postgres)."""
+    for role in ("root", "postgres"):
+        engine = sa.create_engine(PG.format(role=role, name="postgres"))
+        try:
+            with engine.connect():
+                return role
+        except sa.exc.OperationalError:
+            continue
+        finally:
+            engine.dispose()
+    pytest.fail("production mode needs PostgreSQL on 127.0.0.1:5432 (trust auth)")
+
+
+@dataclass
+class Production:
+    """The running production stack, seen from outside."""
+
+    env: dict[str, str]
+    topology: production.Topology
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.topology.rasa_port}/webhooks/rest/webhook"
+
+    def status(self) -> dict[str, tuple[str, int | None]]:
+        """supervisorctl's view: program → (state, pid)."""
+        out = production.supervisorctl(self.topology, "status").stdout
+        states = {}
+        for line in out.splitlines():
+            parts = line.split()
+            pid = int(parts[3].rstrip(",")) if len(parts) > 3 and parts[2] == "pid" else None
+            states[parts[0]] = (parts[1], pid)
+        return states
+
+    def served(self) -> dict[str, int]:
+        """Requests each Rasa instance took, from HAProxy's statistics."""
+        text = requests.get(
+            f"http://127.0.0.1:{self.topology.stats_port}/stats;csv", timeout=5
+        ).text.lstrip("# ")
+        rows = csv.DictReader(io.StringIO(text))
+        return {r["svname"]: int(r["stot"] or 0) for r in rows if r["pxname"] == "rasa_servers"}
+
+
+def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"timed out after {timeout_s:.0f}s: {what}"
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
+    tmp = tmp_path_factory.mktemp("prod")
+    role = postgres_role()
+    run = f"aftercare_t{uuid.uuid4().hex[:10]}"
+    urls = {name: PG.format(role=role, name=f"{run}_{name}") for name in DATABASES}
+    overrides = isolated_env(tmp, urls["commerce"])
+    overrides.update(
+        {
+            "TRACKER_STORE_URL": urls["tracker"],
+            "DESK_DB_URL": urls["desk"],
+            "CHANNEL_STATE_DB_URL": urls["channels"],
+            "LOCK_STORE_TYPE": "redis",
+            "LOCK_STORE_URL": "127.0.0.1",
+            "LOCK_STORE_KEY_PREFIX": run.replace("_", ""),
+            "EVENT_BROKER": "pika",
+            "EVENT_BROKER_URL": "127.0.0.1",
+            "EVENT_BROKER_USERNAME": "guest",
+            "EVENT_BROKER_PASSWORD": "guest",
+            "EVENT_BROKER_QUEUES": run,
+            "PROD_RASA_FIRST_PORT": str(two_free_ports()),
+            "PROD_ACTION_FIRST_PORT": str(two_free_ports()),
+            "PROD_HAPROXY_STATS_PORT": str(free_port()),
+            "PROD_RUN_DIR": str(tmp / "run"),
+            **production.fresh_secrets(secret_names()),
+        }
+    )
+    env = {**os.environ, **overrides}
+    env.pop("AFTERCARE_ENV", None)
+    started = subprocess.run(
+        [sys.executable, "-m", "stack", "prod", "start"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    seen = production.production_env(overrides)
+    running = Production(env=seen, topology=production.Topology.from_env(seen))
+    try:
+        assert started.returncode == 0, started.stderr[-3000:]
+        yield running
+    finally:
+        production.stop(running.topology)
+        _drop(role, urls)
+        _delete_queue(run)
+
+
+def _drop(role: str, urls: dict[str, str]) -> None:
+    admin = sa.create_engine(PG.format(role=role, name="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for url in urls.values():
+            name = sa.engine.make_url(url).database
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+async def _on_queue(queue: str, delete: bool) -> int:
+    """The number of events waiting in ``queue``; deletes the queue when asked."""
+    connection = await aio_pika.connect(host="127.0.0.1", login="guest", password="guest")
+    try:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        count = int(declared.declaration_result.message_count or 0)
+        if delete:
+            await declared.delete(if_unused=False, if_empty=False)
+        return count
+    finally:
+        await connection.close()
+
+
+def _delete_queue(queue: str) -> None:
+    asyncio.run(_on_queue(queue, delete=True))
+
+
+def queued_events(queue: str) -> int:
+    """How many events wait in the RabbitMQ queue of this run."""
+    return asyncio.run(_on_queue(queue, delete=False))
+
+
+def kill_program(prod: Production, name: str) -> int:
+    """``kill -9`` a supervised program's whole process group; its old pid."""
+    state, pid = prod.status()[name]
+    assert state == "RUNNING" and pid is not None
+    os.killpg(pid, signal.SIGKILL)
+    return pid
+
+
+def back_again(prod: Production, name: str, old_pid: int, health_url: str) -> None:
+    """supervisord restarted ``name`` (a new pid) and it answers its health check again."""
+
+    def restarted() -> bool:
+        state, pid = prod.status()[name]
+        return state == "RUNNING" and pid not in (None, old_pid)
+
+    wait_until(restarted, 60, f"supervisord restarts {name}")
+    wait_until(lambda: production.healthy(health_url), 180, f"{name} healthy again")
+
+
+def test_a_verified_conversation_spreads_over_both_rasa_instances(
+    prod: Production,
+) -> None:
+    order = order_in(demo_orders(prod.env["COMMERCE_DB_URL"]), "in_transit")
+    before = prod.served()
+    chat = Chat(prod.rest_url)
+    assert "order number" in chat.text("where is my order?").lower()
+    assert "e-mail" in chat.text(order["order_id"]).lower()
+    reply = chat.text(order["email"])
+    # Each turn went to another instance, and each knew what the one before had asked.
+    assert order["order_id"] in reply
+    assert "in transit" in reply.lower()
+    after = prod.served()
+    assert all(after[f"rasa{i}"] > before[f"rasa{i}"] for i in (1, 2)), after
+
+
+def test_every_turn_is_stored_in_postgresql_and_published_to_rabbitmq(
+    prod: Production,
+) -> None:
+    chat = Chat(prod.rest_url)
+    queue = prod.env["EVENT_BROKER_QUEUES"]
+    before = queued_events(queue)
+    for text in ("hi", "what is your return policy?", "thanks"):
+        assert chat.text(text)
+    engine = sa.create_engine(prod.env["TRACKER_STORE_URL"])
+    try:
+        with engine.connect() as connection:
+            users = connection.execute(
+                sa.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
+                {"s": chat.sender},
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert users == 3
+    wait_until(lambda: queued_events(queue) >= before + 6, 10, "events on the stream")
+
+
+def test_a_killed_rasa_instance_loses_no_message_and_comes_back(prod: Production) -> None:
+    old = kill_program(prod, "rasa-1")
+    replies = [Chat(prod.rest_url).say("hello") for _ in range(8)]
+    assert all(reply and reply[0].get("text") for reply in replies)
+    port = prod.topology.rasa_ports[0]
+    back_again(prod, "rasa-1", old, f"http://127.0.0.1:{port}/")
+
+
+def test_a_killed_action_server_loses_no_turn_and_comes_back(prod: Production) -> None:
+    order = order_in(demo_orders(prod.env["COMMERCE_DB_URL"]), "shipped")
+    old = kill_program(prod, "actions-1")
+    for _ in range(3):
+        reply = Chat(prod.rest_url).text(
+            f"where is order {order['order_id']}? my email is {order['email']}"
+        )
+        assert order["order_id"] in reply and "tracking number" in reply
+    port = prod.topology.action_ports[0]
+    back_again(prod, "actions-1", old, f"http://127.0.0.1:{port}/health")
+
+
+def test_stop_prod_stops_every_process_it_started(prod: Production) -> None:
+    pids = [pid for _, pid in prod.status().values() if pid is not None]
+    assert len(pids) == 3 + 2 * 2  # commerce, desk, haproxy, two Rasa, two action servers
+    assert production.stop(prod.topology)
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or _zombie(pid), f"pid {pid} still runs"
+    assert not production.healthy(f"http://127.0.0.1:{prod.topology.rasa_port}/")
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True
