@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,12 @@ webchat: $(WEBCHAT) ## Install the web chat widget (npm ci from package-lock.jso
 browser: ## Install Debian's headless Chromium for the browser tests, if missing
 	@scripts/install-browser.sh
 
+# kubernetes-validate in a venv of its own (its jsonschema and Rasa's cannot share one).
+DEPLOY_TOOLS := .venv/deploy-tools/.installed
+
+$(DEPLOY_TOOLS): scripts/install-deploy-tools.sh constraints-deploy.txt | $(STAMP)
+	@scripts/install-deploy-tools.sh
+
 haproxy: ## Install Debian's HAProxy for production mode, if missing
 	@scripts/install-haproxy.sh
 
@@ -103,7 +109,7 @@ stories-test: $(MODEL) ## Test stories, failing on any prediction error
 # stack starts once, and each worker starts its own end-to-end stack on free ports.
 PYTEST_WORKERS ?= auto
 
-pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) browser haproxy
+pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)
@@ -134,6 +140,9 @@ purge: $(STAMP) ## Retention: delete conversations older than retention_days (gu
 
 bench-tau: $(STAMP) $(MODEL) ## τ-bench task completion on the τ-bench store; into docs/benchmarks.md
 	$(PY) -m benchmarks.tau_tasks
+
+bench-failover: $(STAMP) $(MODEL) $(RAILS_MODEL) haproxy ## Production mode under load while faults hit (restarts this machine's Redis and RabbitMQ: run alone)
+	$(PY) -m benchmarks.failover
 
 clean: ## Remove built models, databases, results and an old in-tree Rasa cache (keeps .venv)
 	rm -rf models var results .rasa

@@ -12,6 +12,7 @@ from commerce.app import SchemaMissing, create_app
 from commerce.config import DEFAULT_API_TOKEN, CommerceConfig
 from commerce.recommendations import PolicyUnusable, warm_up_on_start
 from webkit.access import RouteAccessLogger, access_logger
+from webkit.db import safe_url
 
 logger = logging.getLogger("commerce")
 
@@ -29,7 +30,7 @@ def main() -> int:
         logger.warning(
             "Using the local development token; set COMMERCE_API_TOKEN outside your machine."
         )
-    logger.info("Commerce backend on %s (store: %s)", config.base_url, config.db_url)
+    logger.info("Commerce backend on %s (store: %s)", config.base_url, safe_url(config.db_url))
     try:
         app = create_app(config)
     except PolicyUnusable as error:

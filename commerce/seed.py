@@ -53,6 +53,7 @@ from commerce.models import (
 )
 from commerce.tau_bench import TauBenchDataError, load_files, resolve_data_dir
 from commerce.tau_bench_store import TauBenchStore
+from webkit.db import safe_url
 
 logger = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info(
         "Seeded the %s store into %s (seed %d, as of %s) in %.1f s",
         args.store,
-        db_url,
+        safe_url(db_url),
         summary.seed,
         summary.as_of,
         summary.seconds,

@@ -11,6 +11,7 @@ from aiohttp import web
 from desk.app import create_app
 from desk.config import DeskConfig
 from webkit.access import RouteAccessLogger, access_logger
+from webkit.db import safe_url
 
 logger = logging.getLogger("desk")
 
@@ -25,7 +26,10 @@ def main() -> int:
         logger.error("Invalid desk settings:\n%s", error)
         return 2
     logger.info(
-        "Agent desk on http://%s:%s (database: %s)", config.host, config.port, config.db_url
+        "Agent desk on http://%s:%s (database: %s)",
+        config.host,
+        config.port,
+        safe_url(config.db_url),
     )
     web.run_app(
         create_app(config),

@@ -32,6 +32,14 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def safe_url(url: str) -> str:
+    """A database URL fit for a log line: its password, if any, shown as ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: say so without echoing it
+        return "<unreadable database URL>"
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
     parsed = make_url(url)

@@ -1,0 +1,280 @@
+"""Each server's pod gets every variable that server reads, with production values.
+
+What a server reads comes from the project's own files where they say it: ``endpoints.yml``
+and ``credentials.yml`` (Rasa refuses to start while a variable they name is unset), the
+tenants' channel secrets (``channels/tenants.yml``), the PII keys (``guardrails/pii.yml``), the
+agents' passwords (``desk/agents.yml``), the ``${NAME}`` arguments of each image's command;
+the rest from reading each server's code. Every key of ``stack/defaults.env`` is either set
+in the manifests or named below as deliberately left out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from tests.unit.deploy.manifests import (
+    DEFAULTS,
+    OVERLAYS,
+    ROOT,
+    SERVERS,
+    containers,
+    deployment_name,
+    dockerfile,
+    documents,
+    final_stage,
+    instructions,
+    named,
+    of_kind,
+    secret_variables,
+    server_container,
+    settings,
+    variables,
+)
+
+# Read by every server: the launcher scrubs their logs with the PII engine (guardrails/launch.py),
+# whose pseudonyms need the key; production mode refuses local defaults (rasa_defaults.py).
+EVERY_SERVER = {"AFTERCARE_ENV", "AFTERCARE_PII_PSEUDONYM_KEY"}
+# From reading each server's code (its config or the modules it imports).
+READ_BY = {
+    "rasa": {
+        "RASA_AUTH_TOKEN",  # --auth-token of the HTTP API
+        "RASA_CORS",
+        "AFTERCARE_TENANTS",  # channels/common.py
+        "AFTERCARE_CHANNEL_SECRET",  # signs what a channel verified (merchants/identity.py)
+        "CHANNEL_STATE_DB_URL",  # SMS consent and menus (channels/state.py)
+        "PGPASSWORD",  # the tracker's and the channel state's PostgreSQL role
+        "MERCHANT_POLICY",  # the outage reply's contact (guardrails/outage.py)
+        "HANDOFF_RULES",  # nlu_components/handoff.py
+        "AFTERCARE_GENERATION",
+        "LLM_BASE_URL",
+        "LLM_API_KEY",
+    },
+    "actions": {
+        "COMMERCE_API_URL",
+        "COMMERCE_API_TOKEN",  # actions/services/commerce.py
+        "COMMERCE_TIMEOUT_S",
+        "DESK_URL",
+        "DESK_API_TOKEN",  # actions/services/desk.py
+        "AFTERCARE_RASA_URL",
+        "RASA_AUTH_TOKEN",  # actions/services/nlu.py
+        "AFTERCARE_CHANNEL_SECRET",
+        "AFTERCARE_IDENTITY_SECRET",  # actions/session.py
+        "AFTERCARE_TENANTS",
+        "MERCHANT_POLICY",
+        "HANDOFF_RULES",
+        "FAQ_FILE",
+        "AFTERCARE_GENERATION",
+        "LLM_BASE_URL",
+        "LLM_API_KEY",
+    },
+    "commerce": {
+        # commerce/config.py
+        "COMMERCE_DB_URL",
+        "COMMERCE_HOST",
+        "COMMERCE_PORT",
+        "COMMERCE_API_TOKEN",
+        "COMMERCE_CACHE_DIR",
+        "MERCHANT_POLICY",
+        "MERCHANT_POLICIES",
+        "PGPASSWORD",
+    },
+    "desk": {
+        # desk/config.py
+        "DESK_DB_URL",
+        "DESK_HOST",
+        "DESK_PORT",
+        "DESK_API_TOKEN",
+        "DESK_RASA_URL",
+        "RASA_AUTH_TOKEN",
+        "DESK_TRANSCRIPT_KEY",
+        "DESK_COOKIE_SECURE",
+        "DESK_CONNECTOR",
+        "DESK_PUBLIC_URL",
+        "PGPASSWORD",
+    },
+}
+# Keys of stack/defaults.env no pod gets, and why.
+LEFT_OUT = {
+    "RASA_PORT": "the image's command and the Service carry Rasa's port (5005)",
+    "ACTION_PORT": "the image's command and the Service carry the action server's port (5055)",
+    "AFTERCARE_PRIVACY_TOKEN": "the privacy admin API (python -m guardrails.privacy serve) is not "
+    "one of the deployed servers",
+}
+# The local supervisors' own settings: make run (STACK_*) and make run-prod (PROD_*);
+# Kubernetes starts, restarts and scales the servers itself.
+LAUNCHER_PREFIXES = ("STACK_", "PROD_")
+# Urls the servers call each other on: settings key -> the server that answers.
+IN_CLUSTER = {
+    "ACTION_ENDPOINT_URL": "actions",
+    "AFTERCARE_RASA_URL": "rasa",
+    "COMMERCE_API_URL": "commerce",
+    "DESK_URL": "desk",
+    "DESK_RASA_URL": "rasa",
+}
+REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+
+
+def named_in(path: str) -> set[str]:
+    """The ``${NAME}`` variables a project file names."""
+    return set(REFERENCE.findall((ROOT / path).read_text(encoding="utf-8")))
+
+
+def command_variables(server: str) -> set[str]:
+    """The ``${NAME}`` arguments of the image's command (expanded by preflight.py)."""
+    final = final_stage(dockerfile(server))
+    return {name for i in final if i.keyword == "CMD" for name in REFERENCE.findall(i.arguments)}
+
+
+def pii_keys() -> set[str]:
+    config = yaml.safe_load((ROOT / "guardrails" / "pii.yml").read_text(encoding="utf-8"))
+    return {config["pseudonym_key_env"], config["tracker"]["key_env"]}
+
+
+def agent_passwords() -> set[str]:
+    agents = yaml.safe_load((ROOT / "desk" / "agents.yml").read_text(encoding="utf-8"))
+    return {agent["password_env"] for agent in agents}
+
+
+def required(server: str) -> set[str]:
+    names = EVERY_SERVER | READ_BY[server] | command_variables(server)
+    if server == "rasa":
+        channel_secrets = {
+            name for name in secret_variables() if name.startswith(("TWILIO_", "MESSENGER_"))
+        }
+        names |= (
+            named_in("endpoints.yml") | named_in("credentials.yml") | pii_keys() | channel_secrets
+        )
+    if server == "desk":
+        names |= agent_passwords()
+    return names
+
+
+def set_for(docs: list[dict[str, Any]], server: str) -> dict[str, str]:
+    """The server's variables with their values ('<secret>' for those from the Secret)."""
+    found = variables(docs, server_container(docs, server))
+    values = settings(docs)
+    return {
+        name: values[name] if v.config_map else "<secret>" if v.secret_key else str(v.literal)
+        for name, v in found.items()
+    }
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("server", SERVERS)
+def test_each_server_gets_every_variable_it_reads(overlay: str, server: str) -> None:
+    missing = required(server) - set(set_for(documents(overlay), server))
+    assert not missing, f"{server} lacks {sorted(missing)}"
+
+
+def test_rasa_gets_every_variable_its_endpoints_and_credentials_name() -> None:
+    """Rasa stops at start on an unset ${NAME} of endpoints.yml or credentials.yml."""
+    names = named_in("endpoints.yml") | named_in("credentials.yml")
+    assert {"TRACKER_STORE_URL", "LOCK_STORE_TYPE", "EVENT_BROKER"} <= names
+    assert names <= set(set_for(documents("small"), "rasa"))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_local_default_is_deployed_or_deliberately_left_out(overlay: str) -> None:
+    docs = documents(overlay)
+    deployed = {name for server in SERVERS for name in set_for(docs, server)}
+    unaccounted = {
+        key
+        for key in DEFAULTS
+        if key not in deployed and key not in LEFT_OUT and not key.startswith(LAUNCHER_PREFIXES)
+    }
+    assert not unaccounted, f"decide for these: deploy them or say why not: {sorted(unaccounted)}"
+    assert not set(LEFT_OUT) & deployed, "a key said to be left out is deployed"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_stores_are_postgresql_redis_and_rabbitmq(overlay: str) -> None:
+    docs = documents(overlay)
+    values = settings(docs)
+    external = {
+        s["metadata"]["name"]
+        for s in of_kind(docs, "Service")
+        if s["spec"]["type"] == "ExternalName" and s["spec"]["externalName"]
+    }
+    assert values["AFTERCARE_ENV"] == "production"
+    for key in ("TRACKER_STORE_URL", "CHANNEL_STATE_DB_URL", "COMMERCE_DB_URL", "DESK_DB_URL"):
+        url = urlsplit(values[key])
+        assert url.scheme == "postgresql", key
+        assert url.hostname in external, f"{key} names no external service"
+        assert url.password is None, f"{key}: the password comes as PGPASSWORD, from the Secret"
+    assert values["LOCK_STORE_TYPE"] == "redis"
+    assert values["LOCK_STORE_URL"] in external
+    assert values["EVENT_BROKER"] == "pika"
+    assert values["EVENT_BROKER_URL"] in external
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_servers_call_each_other_through_their_services(overlay: str) -> None:
+    docs = documents(overlay)
+    values = settings(docs)
+    for key, server in IN_CLUSTER.items():
+        url = urlsplit(values[key])
+        service = named(docs, "Service", deployment_name(server))
+        assert url.hostname == service["metadata"]["name"], key
+        assert url.port == service["spec"]["ports"][0]["port"], key
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_postgresql_password_is_the_role_of_the_server_s_own_database(server: str) -> None:
+    """Each server connects as its own role: its PGPASSWORD is that role's key in the Secret."""
+    docs = documents("small")
+    found = variables(docs, server_container(docs, server))
+    if "PGPASSWORD" not in found:
+        assert server == "actions"
+        return
+    expected = {
+        "rasa": "RASA_DB_PASSWORD",
+        "commerce": "COMMERCE_DB_PASSWORD",
+        "desk": "DESK_DB_PASSWORD",
+    }
+    assert found["PGPASSWORD"].secret_key == expected[server]
+    urls = {
+        "rasa": ("TRACKER_STORE_URL", "CHANNEL_STATE_DB_URL"),
+        "commerce": ("COMMERCE_DB_URL",),
+        "desk": ("DESK_DB_URL",),
+    }
+    roles = {urlsplit(settings(docs)[key]).username for key in urls[server]}
+    assert len(roles) == 1, f"{server} would need two passwords: {roles}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_files_the_settings_name_are_in_the_images(overlay: str) -> None:
+    values = settings(documents(overlay))
+    paths = [
+        values["MERCHANT_POLICY"],
+        values["FAQ_FILE"],
+        values["AFTERCARE_TENANTS"],
+        values["HANDOFF_RULES"],
+        *[entry.partition("=")[2] for entry in values["MERCHANT_POLICIES"].split(",")],
+    ]
+    for server in SERVERS:
+        copied = {
+            part.rstrip("/")
+            for i in instructions(dockerfile(server))
+            if i.keyword == "COPY" and not i.arguments.startswith("--from")
+            for part in i.arguments.split()[:-1]
+        }
+        for path in paths:
+            assert (ROOT / path).is_file(), path
+            assert path.split("/")[0] in copied, f"{server} image lacks {path}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_seeding_the_demo_store_reaches_the_backend_s_database(overlay: str) -> None:
+    docs = documents(overlay)
+    seeders = [c for where, c, _ in containers(docs) if where.startswith("CronJob/")]
+    assert seeders
+    for container in seeders:
+        found = variables(docs, container)
+        assert found["PGPASSWORD"].secret_key == "COMMERCE_DB_PASSWORD"
+        assert "COMMERCE_DB_URL" in found and "AFTERCARE_PII_PSEUDONYM_KEY" in found
+        assert container["image"] == server_container(docs, "commerce")["image"]
