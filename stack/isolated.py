@@ -13,7 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from stack.settings import ROOT
+
+PG = "postgresql://{role}@127.0.0.1:5432/{name}"
+PG_DATABASES = ("tracker", "commerce", "desk", "channels")
 
 
 def free_port() -> int:
@@ -21,6 +26,74 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def consecutive_free_ports() -> int:
+    """A port p such that p and p + 1 are both free (instances take consecutive ports)."""
+    for _ in range(50):
+        port = free_port()
+        try:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", port + 1))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no two consecutive free ports")
+
+
+def postgres_role() -> str | None:
+    """The role this machine's PostgreSQL trusts on 127.0.0.1 (root or postgres), if any."""
+    for role in ("root", "postgres"):
+        engine = sa.create_engine(PG.format(role=role, name="postgres"))
+        try:
+            with engine.connect():
+                return role
+        except sa.exc.OperationalError:
+            continue
+        finally:
+            engine.dispose()
+    return None
+
+
+def isolated_production_env(tmp: Path, run: str, role: str) -> dict[str, str]:
+    """Overrides for production mode beside anything else here: databases named ``run_*``.
+
+    The machine's PostgreSQL, Redis (key prefix ``run``) and RabbitMQ (queue ``run``, guest),
+    free ports, configurations and logs under ``tmp``. Secrets are not included.
+    """
+    urls = {name: PG.format(role=role, name=f"{run}_{name}") for name in PG_DATABASES}
+    env = isolated_env(tmp, urls["commerce"])
+    env.update(
+        {
+            "TRACKER_STORE_URL": urls["tracker"],
+            "DESK_DB_URL": urls["desk"],
+            "CHANNEL_STATE_DB_URL": urls["channels"],
+            "LOCK_STORE_TYPE": "redis",
+            "LOCK_STORE_URL": "127.0.0.1",
+            "LOCK_STORE_KEY_PREFIX": run.replace("_", ""),
+            "EVENT_BROKER": "pika",
+            "EVENT_BROKER_URL": "127.0.0.1",
+            "EVENT_BROKER_USERNAME": "guest",
+            "EVENT_BROKER_PASSWORD": "guest",
+            "EVENT_BROKER_QUEUES": run,
+            "PROD_RASA_FIRST_PORT": str(consecutive_free_ports()),
+            "PROD_ACTION_FIRST_PORT": str(consecutive_free_ports()),
+            "PROD_HAPROXY_STATS_PORT": str(free_port()),
+            "PROD_RUN_DIR": str(tmp / "run"),
+        }
+    )
+    return env
+
+
+def drop_production_databases(run: str, role: str) -> None:
+    """Drop the databases :func:`isolated_production_env` named."""
+    admin = sa.create_engine(PG.format(role=role, name="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            for name in PG_DATABASES:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{run}_{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def isolated_env(tmp: Path, commerce_db_url: str, **extra: str) -> dict[str, str]:

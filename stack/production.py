@@ -8,7 +8,7 @@ of each kind is not enough:
   published to RabbitMQ;
 - ``PROD_RASA_INSTANCES`` Rasa servers and ``PROD_ACTION_INSTANCES`` action servers, each on
   a port of its own, behind HAProxy on the usual ports (``RASA_PORT``, ``ACTION_PORT``), which
-  checks their health every second, sends nothing to one that fails two checks, and retries a
+  checks their health every 2 s, sends nothing to one that fails three checks, and retries a
   request whose connection failed on another instance;
 - all of them under supervisord: a process that dies is started again (supervisord backs off
   when it keeps dying while starting), its output goes to a log file that rotates, and
@@ -221,7 +221,10 @@ def haproxy_config(topology: Topology) -> str:
     )
     return f"""# Rendered by stack/production.py at each start; edit that file, not this one.
 global
-    maxconn 4096
+    maxconn 1024
+    # A request is retried on another instance only if it fits in one buffer; a call to the
+    # action server carries the whole conversation, so buffers are 128 kB, not 16 kB.
+    tune.bufsize 131072
     log stdout format raw local0 notice
 
 defaults
@@ -236,7 +239,10 @@ defaults
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response response-timeout
-    default-server inter 1s fall 2 rise 2
+    # A busy instance may take a second to answer its check; a dead one refuses at once, and
+    # until it is marked down the retries above send its requests elsewhere.
+    timeout check 3s
+    default-server inter 2s fall 3 rise 2
 
 frontend rasa
     bind 127.0.0.1:{topology.rasa_port}

@@ -8,20 +8,62 @@ an empty password as ``""``. This class reads them as what they are and builds R
 ``RedisLockStore`` or ``InMemoryLockStore`` (one instance only) from ``backend``.
 
 A key prefix lets two deployments share one Redis without sharing locks (Rasa accepts letters
-and digits only). A misconfiguration stops the server's start instead of falling back to
-in-memory locks, which would let two instances interleave one conversation.
+and digits only). A lost connection is retried with a growing pause for about five seconds
+(``PAUSES_S``), so a Redis restart delays turns instead of dropping them: without it, a
+turn that met the restart got no answer at all (``make bench-failover``).
+
+A misconfiguration stops the server's start instead of falling back to in-memory locks, which
+would let two instances interleave one conversation.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
+from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
+from redis import exceptions as redis_errors  # type: ignore[import-untyped]
+
+logger = logging.getLogger(__name__)
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"", "0", "false", "no", "off"}
 FILES = ("ssl_certfile", "ssl_keyfile", "ssl_ca_certs")
+# Pauses of 0.1, 0.2, 0.4, 0.8 s, then 1 s: about 5.5 s in all before a turn gives up.
+PAUSES_S = (0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0, 1.0)
+T = TypeVar("T")
+
+
+def retried(call: Callable[[], T], pauses_s: Sequence[float] = PAUSES_S) -> T:
+    """``call()``, again after each pause while Redis cannot be reached; the last error stays."""
+    for pause in pauses_s:
+        try:
+            return call()
+        except (redis_errors.ConnectionError, redis_errors.TimeoutError) as exc:
+            logger.warning("Redis unreachable (%s); retrying in %.1f s", exc, pause)
+            time.sleep(pause)
+    return call()
+
+
+class RetryingRedisLockStore(RedisLockStore):
+    """Rasa's Redis lock store that waits out a short Redis outage (module notes).
+
+    redis-py's own retry does not cover a refused connection (it connects before it retries),
+    so the lock store's three Redis calls are retried here.
+    """
+
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        return retried(lambda: RedisLockStore.get_lock(self, conversation_id))
+
+    def delete_lock(self, conversation_id: str) -> None:
+        retried(lambda: RedisLockStore.delete_lock(self, conversation_id))
+
+    def save_lock(self, lock: TicketLock) -> None:
+        retried(lambda: RedisLockStore.save_lock(self, lock))
 
 
 def flag(name: str, value: Any) -> bool:
@@ -77,5 +119,5 @@ class SelectableLockStore:
         if backend == "in_memory":
             return InMemoryLockStore()
         if backend == "redis":
-            return RedisLockStore(**redis_settings(endpoint_config.url, settings))
+            return RetryingRedisLockStore(**redis_settings(endpoint_config.url, settings))
         raise ValueError(f"unknown LOCK_STORE_TYPE {backend!r}: use in_memory or redis")

@@ -13,7 +13,6 @@ import csv
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,39 +28,14 @@ import sqlalchemy as sa
 
 from stack import production
 from stack.__main__ import secret_names
-from stack.isolated import demo_orders, free_port, isolated_env
+from stack.isolated import (
+    demo_orders,
+    drop_production_databases,
+    isolated_production_env,
+    postgres_role,
+)
 from tests.conftest import ROOT
 from tests.e2e.conftest import Chat, order_in
-
-PG = "postgresql://{role}@127.0.0.1:5432/{name}"
-DATABASES = ("tracker", "commerce", "desk", "channels")
-
-
-def two_free_ports() -> int:
-    """A port p such that p and p + 1 are both free (instances take consecutive ports)."""
-    for _ in range(50):
-        port = free_port()
-        try:
-            with socket.socket() as sock:
-                sock.bind(("127.0.0.1", port + 1))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no two consecutive free ports")
-
-
-def postgres_role() -> str:
-    """The role this machine's PostgreSQL trusts (root or postgres)."""
-    for role in ("root", "postgres"):
-        engine = sa.create_engine(PG.format(role=role, name="postgres"))
-        try:
-            with engine.connect():
-                return role
-        except sa.exc.OperationalError:
-            continue
-        finally:
-            engine.dispose()
-    pytest.fail("production mode needs PostgreSQL on 127.0.0.1:5432 (trust auth)")
 
 
 @dataclass
@@ -103,36 +77,17 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
 
 @pytest.fixture(scope="module")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
-    tmp = tmp_path_factory.mktemp("prod")
     role = postgres_role()
+    if role is None:
+        pytest.fail("production mode needs PostgreSQL on 127.0.0.1:5432 (trust auth)")
     run = f"aftercare_t{uuid.uuid4().hex[:10]}"
-    urls = {name: PG.format(role=role, name=f"{run}_{name}") for name in DATABASES}
-    overrides = isolated_env(tmp, urls["commerce"])
-    overrides.update(
-        {
-            "TRACKER_STORE_URL": urls["tracker"],
-            "DESK_DB_URL": urls["desk"],
-            "CHANNEL_STATE_DB_URL": urls["channels"],
-            "LOCK_STORE_TYPE": "redis",
-            "LOCK_STORE_URL": "127.0.0.1",
-            "LOCK_STORE_KEY_PREFIX": run.replace("_", ""),
-            "EVENT_BROKER": "pika",
-            "EVENT_BROKER_URL": "127.0.0.1",
-            "EVENT_BROKER_USERNAME": "guest",
-            "EVENT_BROKER_PASSWORD": "guest",
-            "EVENT_BROKER_QUEUES": run,
-            "PROD_RASA_FIRST_PORT": str(two_free_ports()),
-            "PROD_ACTION_FIRST_PORT": str(two_free_ports()),
-            "PROD_HAPROXY_STATS_PORT": str(free_port()),
-            "PROD_RUN_DIR": str(tmp / "run"),
-            **production.fresh_secrets(secret_names()),
-        }
-    )
-    env = {**os.environ, **overrides}
-    env.pop("AFTERCARE_ENV", None)
+    overrides = {
+        **isolated_production_env(tmp_path_factory.mktemp("prod"), run, role),
+        **production.fresh_secrets(secret_names()),
+    }
     started = subprocess.run(
         [sys.executable, "-m", "stack", "prod", "start"],
-        env=env,
+        env={**os.environ, **overrides},
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -145,17 +100,8 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
         yield running
     finally:
         production.stop(running.topology)
-        _drop(role, urls)
+        drop_production_databases(run, role)
         _delete_queue(run)
-
-
-def _drop(role: str, urls: dict[str, str]) -> None:
-    admin = sa.create_engine(PG.format(role=role, name="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        for url in urls.values():
-            name = sa.engine.make_url(url).database
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 async def _on_queue(queue: str, delete: bool) -> int:
