@@ -19,6 +19,8 @@ import logging
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -26,6 +28,8 @@ from rasa.shared.nlu.training_data.message import Message
 logger = logging.getLogger(__name__)
 
 VOCABULARY_FEATURIZER = "vocabulary_featurizer"
+# scikit-learn's C: larger trusts the training data more, smaller regularises harder
+INVERSE_REGULARISATION = "C"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -38,7 +42,19 @@ class RobustLogisticRegressionClassifier(LogisticRegressionClassifier):
         return {
             **LogisticRegressionClassifier.get_default_config(),
             VOCABULARY_FEATURIZER: "word_counts",
+            INVERSE_REGULARISATION: 1.0,
         }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        name: str,
+        model_storage: ModelStorage,
+        resource: Resource,
+    ) -> None:
+        """Rasa's classifier with scikit-learn's ``C`` exposed (Rasa leaves it at 1.0)."""
+        super().__init__(config, name, model_storage, resource)
+        self.clf.set_params(C=float(self.config[INVERSE_REGULARISATION]))
 
     def _knows_nothing_in(self, message: Message) -> bool:
         if any(e.get("extractor") == "RegexEntityExtractor" for e in message.get(ENTITIES) or []):

@@ -100,10 +100,11 @@ def rasa_examples(path: Path) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("held_out", ["held_out.yml", "held_out_2.yml"])
 def test_no_held_out_shopper_message_is_taken_for_another_language(
-    detector: LanguageDetector,
+    detector: LanguageDetector, held_out: str
 ) -> None:
-    texts = rasa_examples(ROOT / "tests" / "nlu" / "held_out.yml")
+    texts = rasa_examples(ROOT / "tests" / "nlu" / held_out)
     fired = [t for t in texts if detect_other_language(t, detector) is not None]
     assert fired == []
 
