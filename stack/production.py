@@ -238,7 +238,9 @@ defaults
     timeout http-request 10s
     retries 3
     option redispatch 1
-    retry-on conn-failure empty-response response-timeout
+    # the whole request is read before a server is chosen, so any failure below can resend it
+    option http-buffer-request
+    retry-on conn-failure empty-response junk-response response-timeout
     # A busy instance may take a second to answer its check; a dead one refuses at once, and
     # until it is marked down the retries above send its requests elsewhere.
     timeout check 3s
