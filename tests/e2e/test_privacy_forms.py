@@ -200,10 +200,12 @@ def walk_everything(stack: Stack, store_url: str) -> Walk:
         used.add(order["order_id"])
         shopper = Shopper(stack, walk.transcript)
         walk.senders.append(shopper.sender)
-        shopper.say(PERSONAL)  # free text, out of the blue
         shopper.say(opener)
         assert shopper.form()[0] == form, f"{opener!r} did not start {form}"
         walk_form(shopper, order, walk.asked.setdefault(form, set()))
+        # free text, out of the blue, once the flow is over (before it, a message with an
+        # e-mail in it now starts an order lookup, which answers some of the form's questions)
+        shopper.say(PERSONAL)
     # the satisfaction question, as the desk starts it after a resolved handoff
     shopper = Shopper(stack, walk.transcript)
     walk.senders.append(shopper.sender)
