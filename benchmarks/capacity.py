@@ -13,19 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 from typing import Any
 
 from benchmarks.load import Load, delivered_orders, percentile
 from stack import production
-from stack.__main__ import secret_names
-from stack.isolated import drop_production_databases, isolated_production_env, postgres_role
-from stack.settings import ROOT
+from stack.isolated import postgres_role, production_beside
 
 
 async def saturate(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
@@ -59,32 +53,14 @@ async def saturate(env: dict[str, str], args: argparse.Namespace) -> dict[str, A
 
 def measure(instances: int, args: argparse.Namespace, role: str) -> dict[str, Any]:
     """Start production mode with ``instances`` of each server, saturate it, stop it."""
-    run = f"aftercare_cap_{uuid.uuid4().hex[:8]}"
-    tmp = Path(tempfile.mkdtemp(prefix="capacity-"))
-    overrides = {
-        **isolated_production_env(tmp, run, role),
-        **production.fresh_secrets(secret_names()),
-        "PROD_RASA_INSTANCES": str(instances),
-        "PROD_ACTION_INSTANCES": str(instances),
-    }
-    env = production.production_env(overrides)
     print(f"starting production mode with {instances} instance(s) of each server...", flush=True)
-    started = subprocess.run(
-        [sys.executable, "-m", "stack", "prod", "start"],
-        env={**os.environ, **overrides},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    try:
-        if started.returncode != 0:
-            raise SystemExit(f"production mode did not start: {started.stderr[-2000:]}")
+    with production_beside(
+        "aftercare_cap",
+        role,
+        PROD_RASA_INSTANCES=str(instances),
+        PROD_ACTION_INSTANCES=str(instances),
+    ) as env:
         return {"instances": instances, **asyncio.run(saturate(env, args))}
-    finally:
-        production.stop(production.Topology.from_env(env))
-        drop_production_databases(run, role)
-        # nothing reads the run's event queue: remove it from this machine's RabbitMQ
-        subprocess.run(["rabbitmqctl", "delete_queue", run], capture_output=True, check=False)
 
 
 def main() -> int:

@@ -27,9 +27,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,14 +40,7 @@ from aiohttp import web
 
 from benchmarks.load import Load, Turn, delivered_orders, percentile
 from stack import production
-from stack.__main__ import secret_names
-from stack.isolated import (
-    drop_production_databases,
-    free_port,
-    isolated_production_env,
-    postgres_role,
-)
-from stack.settings import ROOT
+from stack.isolated import free_port, postgres_role, production_beside
 
 REDIS_START = [
     "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
@@ -138,7 +129,7 @@ async def slow_backend(proxy: SlowProxy, seconds: float) -> None:
 
 
 async def stream_events(queue_name: str) -> list[tuple[str, str, float]]:
-    """Every event waiting in the run's durable queue, read once the load is over; then delete it.
+    """Every event waiting in the run's durable queue, read once the load is over.
 
     Nothing consumes the queue during the run, so what a consumer would have received is
     exactly what is in it at the end: Rasa publishes persistent messages to a durable queue,
@@ -152,7 +143,6 @@ async def stream_events(queue_name: str) -> list[tuple[str, str, float]]:
         while (message := await queue.get(no_ack=True, fail=False)) is not None:
             event = json.loads(message.body)
             seen.append((str(event.get("sender_id")), str(event.get("event")), event["timestamp"]))
-        await channel.queue_delete(queue_name)
     return seen
 
 
@@ -185,12 +175,11 @@ def fault_report(fault: Fault, turns: list[Turn]) -> dict[str, Any]:
     }
 
 
-def conversation_checks(tracker_url: str, turns: list[Turn]) -> dict[str, int]:
-    """Every conversation of the run in PostgreSQL: lost, unanswered, out of order, doubled."""
-    senders = sorted({t.sender for t in turns})
-    answered: dict[str, int] = {}
-    for turn in turns:
-        answered[turn.sender] = answered.get(turn.sender, 0) + turn.answered
+StoredEvent = tuple[str, str, float, str]  # sender, type, timestamp, data
+
+
+def stored_events(tracker_url: str, senders: list[str]) -> list[StoredEvent]:
+    """The run's conversations as PostgreSQL holds them, each in the order it was stored."""
     engine = sa.create_engine(tracker_url)
     try:
         with engine.connect() as connection:
@@ -203,9 +192,18 @@ def conversation_checks(tracker_url: str, turns: list[Turn]) -> dict[str, int]:
             ).all()
     finally:
         engine.dispose()
+    return [(str(s), str(k), float(t), str(d)) for s, k, t, d in rows]
+
+
+def conversation_checks(stored: list[StoredEvent], turns: list[Turn]) -> dict[str, int]:
+    """Every conversation of the run: lost, unanswered, out of order, doubled."""
+    senders = sorted({t.sender for t in turns})
+    answered: dict[str, int] = {}
+    for turn in turns:
+        answered[turn.sender] = answered.get(turn.sender, 0) + turn.answered
     by_sender: dict[str, list[tuple[str, float, str]]] = {}
-    for sender, kind, stamp, data in rows:
-        by_sender.setdefault(sender, []).append((kind, float(stamp), str(data)))
+    for sender, kind, stamp, data in stored:
+        by_sender.setdefault(sender, []).append((kind, stamp, data))
     lost = unanswered = disorder = doubled = 0
     for sender in senders:
         events = by_sender.get(sender, [])
@@ -219,7 +217,7 @@ def conversation_checks(tracker_url: str, turns: list[Turn]) -> dict[str, int]:
         doubled += len(events) - len(set(events))
     return {
         "conversations": len(senders),
-        "events": len(rows),
+        "events": len(stored),
         "messages_lost": lost,
         "stored_messages_unanswered": unanswered,
         "events_out_of_order": disorder,
@@ -248,22 +246,10 @@ def returns_twice(commerce_url: str, orders: list[str]) -> int:
         engine.dispose()
 
 
-def stream_missing(tracker_url: str, senders: list[str], seen: list[tuple[str, str, float]]) -> int:
-    """Stored events of the run's conversations that never reached the RabbitMQ consumer."""
-    engine = sa.create_engine(tracker_url)
-    try:
-        with engine.connect() as connection:
-            stored = connection.execute(
-                sa.text(
-                    "SELECT sender_id, type_name, timestamp FROM events "
-                    "WHERE sender_id = ANY(:senders)"
-                ),
-                {"senders": senders},
-            ).all()
-    finally:
-        engine.dispose()
+def stream_missing(stored: list[StoredEvent], seen: list[tuple[str, str, float]]) -> int:
+    """Stored events of the run's conversations that never reached the RabbitMQ queue."""
     got = {(s, k, round(float(t), 6)) for s, k, t in seen}
-    return sum((s, k, round(float(t), 6)) not in got for s, k, t in stored)
+    return sum((s, k, round(t, 6)) not in got for s, k, t, _ in stored)
 
 
 async def run_faults(
@@ -312,16 +298,16 @@ async def bench(args: argparse.Namespace, env: dict[str, str], proxy_port: int) 
         seen = await stream_events(env["EVENT_BROKER_QUEUES"])
         await proxy.close()
         await runner.cleanup()
-    senders = sorted({t.sender for t in load.turns})
+    stored = stored_events(env["TRACKER_STORE_URL"], sorted({t.sender for t in load.turns}))
     return {
         "shoppers": args.shoppers,
         "turns": len(load.turns),
         "faults": [fault_report(f, load.turns) for f in faults],
         "checks": {
-            **conversation_checks(env["TRACKER_STORE_URL"], load.turns),
+            **conversation_checks(stored, load.turns),
             "returns_confirmed": len(load.returned),
             "returns_opened_twice": returns_twice(env["COMMERCE_DB_URL"], load.returned),
-            "events_missing_from_stream": stream_missing(env["TRACKER_STORE_URL"], senders, seen),
+            "events_missing_from_stream": stream_missing(stored, seen),
         },
     }
 
@@ -360,31 +346,16 @@ def main() -> int:
     if shutil.which("redis-cli") is None or shutil.which("rabbitmqctl") is None:
         print("error: needs redis-cli and rabbitmqctl to restart the services", file=sys.stderr)
         return 1
-    run = f"aftercare_bench_{uuid.uuid4().hex[:8]}"
-    tmp = Path(tempfile.mkdtemp(prefix="failover-"))
     proxy_port = free_port()
-    overrides = {
-        **isolated_production_env(tmp, run, role),
-        **production.fresh_secrets(secret_names()),
-    }
-    overrides["COMMERCE_API_URL"] = f"http://127.0.0.1:{proxy_port}"
-    env = production.production_env(overrides)
     print("starting production mode (about 90 s)...", flush=True)
-    started = subprocess.run(
-        [sys.executable, "-m", "stack", "prod", "start"],
-        env={**os.environ, **overrides},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
     try:
-        if started.returncode != 0:
-            print(started.stdout[-2000:], started.stderr[-3000:], file=sys.stderr)
-            return 1
-        result = asyncio.run(bench(args, env, proxy_port))
-    finally:
-        production.stop(production.Topology.from_env(env))
-        drop_production_databases(run, role)
+        with production_beside(
+            "aftercare_bench", role, COMMERCE_API_URL=f"http://127.0.0.1:{proxy_port}"
+        ) as env:
+            result = asyncio.run(bench(args, env, proxy_port))
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print_report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

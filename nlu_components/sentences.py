@@ -69,6 +69,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SentenceEmbeddingFeaturizer:
+        """Loads the model now, while the server starts, not on a shopper's first message."""
+        shared_embedder().embed(["warm up"])
         return cls(config, execution_context.node_name)
 
     @classmethod

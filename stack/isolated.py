@@ -8,9 +8,14 @@ in a temporary folder, a free port for each server and every database in that fo
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -138,3 +143,58 @@ def demo_orders(db_url: str) -> list[dict[str, str]]:
         text=True,
     ).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def delete_queue(name: str) -> None:
+    """Remove a queue from this machine's RabbitMQ (guest), if it is there."""
+    import asyncio
+
+    import aio_pika
+
+    async def delete() -> None:
+        connection = await aio_pika.connect(host="127.0.0.1", login="guest", password="guest")
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(name)
+
+    asyncio.run(delete())
+
+
+@contextmanager
+def production_beside(prefix: str, role: str, **extra: str) -> Iterator[dict[str, str]]:
+    """Production mode (``python -m stack prod start``) beside anything else on this machine.
+
+    Databases, ports, Redis key prefix and RabbitMQ queue named ``<prefix>_<random>``, fresh
+    secrets, ``extra`` on top. Yields the environment its processes see; on leaving, stops
+    everything, drops the databases and deletes the queue.
+
+    Raises:
+        RuntimeError: production mode did not start (its stderr's end says why).
+    """
+    from stack.__main__ import secret_names  # the CLI module imports this one
+    from stack.production import Topology, fresh_secrets, production_env, stop
+
+    run = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    overrides = {
+        **isolated_production_env(Path(tempfile.mkdtemp(prefix=f"{prefix}-")), run, role),
+        **fresh_secrets(secret_names()),
+        **extra,
+    }
+    env = production_env(overrides)
+    started = subprocess.run(
+        [sys.executable, "-m", "stack", "prod", "start"],
+        env={**os.environ, **overrides},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    try:
+        if started.returncode != 0:
+            raise RuntimeError(f"production mode did not start: {started.stderr[-3000:]}")
+        yield env
+    finally:
+        stop(Topology.from_env(env))
+        drop_production_databases(run, role)
+        with suppress(Exception):  # nothing may have declared it
+            delete_queue(run)

@@ -369,13 +369,12 @@ def supervisord_pid(topology: Topology) -> int | None:
 
 def render(topology: Topology) -> None:
     """Write HAProxy's and supervisord's configurations (no secret in either)."""
+    haproxy = haproxy_binary()
     topology.log_dir.mkdir(parents=True, exist_ok=True)
     topology.haproxy_cfg.write_text(haproxy_config(topology), encoding="utf-8")
-    topology.supervisord_conf.write_text(
-        supervisord_config(topology, haproxy_binary()), encoding="utf-8"
-    )
+    topology.supervisord_conf.write_text(supervisord_config(topology, haproxy), encoding="utf-8")
     checked = subprocess.run(
-        [haproxy_binary(), "-c", "-q", "-f", str(topology.haproxy_cfg)],
+        [haproxy, "-c", "-q", "-f", str(topology.haproxy_cfg)],
         capture_output=True,
         text=True,
     )

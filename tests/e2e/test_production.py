@@ -13,10 +13,7 @@ import csv
 import io
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,14 +24,7 @@ import requests
 import sqlalchemy as sa
 
 from stack import production
-from stack.__main__ import secret_names
-from stack.isolated import (
-    demo_orders,
-    drop_production_databases,
-    isolated_production_env,
-    postgres_role,
-)
-from tests.conftest import ROOT
+from stack.isolated import demo_orders, postgres_role, production_beside
 from tests.e2e.conftest import Chat, order_in
 
 
@@ -76,55 +66,25 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
+def prod() -> Iterator[Production]:
     role = postgres_role()
     if role is None:
         pytest.fail("production mode needs PostgreSQL on 127.0.0.1:5432 (trust auth)")
-    run = f"aftercare_t{uuid.uuid4().hex[:10]}"
-    overrides = {
-        **isolated_production_env(tmp_path_factory.mktemp("prod"), run, role),
-        **production.fresh_secrets(secret_names()),
-    }
-    started = subprocess.run(
-        [sys.executable, "-m", "stack", "prod", "start"],
-        env={**os.environ, **overrides},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    seen = production.production_env(overrides)
-    running = Production(env=seen, topology=production.Topology.from_env(seen))
-    try:
-        assert started.returncode == 0, started.stderr[-3000:]
-        yield running
-    finally:
-        production.stop(running.topology)
-        drop_production_databases(run, role)
-        _delete_queue(run)
+    with production_beside("aftercare_t", role) as env:
+        yield Production(env=env, topology=production.Topology.from_env(env))
 
 
-async def _on_queue(queue: str, delete: bool) -> int:
-    """The number of events waiting in ``queue``; deletes the queue when asked."""
+async def _queued(queue: str) -> int:
     connection = await aio_pika.connect(host="127.0.0.1", login="guest", password="guest")
-    try:
+    async with connection:
         channel = await connection.channel()
         declared = await channel.declare_queue(queue, passive=True)
-        count = int(declared.declaration_result.message_count or 0)
-        if delete:
-            await declared.delete(if_unused=False, if_empty=False)
-        return count
-    finally:
-        await connection.close()
-
-
-def _delete_queue(queue: str) -> None:
-    asyncio.run(_on_queue(queue, delete=True))
+        return int(declared.declaration_result.message_count or 0)
 
 
 def queued_events(queue: str) -> int:
     """How many events wait in the RabbitMQ queue of this run."""
-    return asyncio.run(_on_queue(queue, delete=False))
+    return asyncio.run(_queued(queue))
 
 
 def kill_program(prod: Production, name: str) -> int:
