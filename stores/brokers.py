@@ -11,14 +11,24 @@ instead of quietly running without a broker (Rasa's own loader only warns).
 Every event is scrubbed before it is published (:meth:`EventProtector.for_stream`): consumers
 of the stream (analytics, RabbitMQ, the ``file`` and ``sql`` brokers) never see a personal
 value, and never need the tracker key.
+
+RabbitMQ (``pika``) gets :class:`ConfirmingPikaEventBroker`: the tracker store then writes the
+stream into an outbox in the same transaction as the conversation and a relay publishes it
+with the broker's confirmation (``stores/outbox.py``), instead of Rasa's fire-and-forget
+publish from memory. The ``file`` and ``sql`` brokers write locally and keep Rasa's path;
+``kafka`` keeps it too (no Kafka runs here to prove an outbox against).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Sequence
 from typing import Any
 
+import aio_pika
 from rasa.core.brokers.broker import EventBroker
+from rasa.core.brokers.pika import PikaEventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 from guardrails.pii import get_scrubber
@@ -27,6 +37,8 @@ from guardrails.pii.events import EventProtector
 NO_BROKER = {"", "none", "null", "off"}
 _PROTECTOR = "aftercare_protector"
 DEFAULT_EVENT_FILE = "var/events.log"
+# How long a batch may wait for RabbitMQ's confirmation before the relay tries again (seconds).
+CONFIRM_TIMEOUT_S = 10.0
 
 
 def _present(settings: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -79,6 +91,39 @@ def protector_of(broker: EventBroker | None) -> EventProtector | None:
     return found if isinstance(found, EventProtector) else None
 
 
+class ConfirmingPikaEventBroker(PikaEventBroker):
+    """Rasa's RabbitMQ broker that can also publish a batch and wait until RabbitMQ has it.
+
+    Rasa's ``publish`` returns before the message has left the process; the outbox relay
+    deletes a row only once RabbitMQ has confirmed it, so it publishes here instead.
+    """
+
+    async def publish_confirmed(self, messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Publish ``(message_id, event)`` pairs; return once RabbitMQ confirmed all of them.
+
+        Raises when the connection is down or a confirmation does not come in time: the caller
+        keeps the messages and tries again (a consumer can drop repeats by ``message_id``).
+        """
+        exchange = self._exchange
+        if exchange is None or not self.is_ready():
+            raise ConnectionError(f"RabbitMQ at {self.host!r} is not connected")
+        await asyncio.gather(
+            *(
+                exchange.publish(self._with_id(event, message_id), "", timeout=CONFIRM_TIMEOUT_S)
+                for message_id, event in messages
+            )
+        )
+
+    def _with_id(self, event: dict[str, Any], message_id: str) -> aio_pika.Message:
+        """A persistent message, as Rasa's own, that carries the outbox row's id."""
+        return aio_pika.Message(
+            json.dumps(event).encode(),
+            app_id=self.rasa_environment,
+            message_id=message_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+
+
 class SelectableEventBroker(EventBroker):
     """A factory in Rasa's broker slot; it never becomes a broker itself."""
 
@@ -94,7 +139,11 @@ class SelectableEventBroker(EventBroker):
         if backend in NO_BROKER:
             return None
         config = broker_config(backend, broker_config_.url or None, settings)
-        broker = await EventBroker.create(config, event_loop)
+        broker: EventBroker | None
+        if backend == "pika":
+            broker = await ConfirmingPikaEventBroker.from_endpoint_config(config, event_loop)
+        else:
+            broker = await EventBroker.create(config, event_loop)
         if broker is None:
             raise ValueError(f"event broker {backend!r} could not be created; see the log")
         scrub_published_events(broker)

@@ -9,6 +9,12 @@ are decrypted on the way out, so the live conversation keeps working. Everything
 Rasa's behaviour: any SQLAlchemy URL (SQLite, PostgreSQL), the same ``events`` table and
 queries.
 
+With RabbitMQ as the event broker, the store also writes each new event, in the form the
+stream may carry, to an outbox in the same transaction, and a relay publishes it from there
+(``stores/outbox.py``): an event is on the stream if and only if it is in the store. The
+other brokers keep Rasa's path (publish, then store), which also loads the conversation a
+second time at every save to find the new events; the outbox path finds them once.
+
 The store fails closed: without a valid PII config, spaCy model or keys the Rasa server does
 not start (Rasa would otherwise fall back to an in-memory store only on import errors).
 """
@@ -26,11 +32,13 @@ from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from guardrails.logs import install_log_scrubbing
 from guardrails.pii import get_scrubber
 from guardrails.pii.events import EventProtector, fernet_from_env
-from stores.brokers import protector_of
+from stores.brokers import ConfirmingPikaEventBroker, protector_of
+from stores.outbox import OUTBOX, OutboxRelay, create_outbox, outbox_rows
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -48,6 +56,12 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         install_log_scrubbing()
         super().__init__(*args, **kwargs)
         self._share_domain()
+        self.relay: OutboxRelay | None = None
+        if isinstance(self.event_broker, ConfirmingPikaEventBroker):
+            create_outbox(self.engine)
+            self.relay = OutboxRelay(self.engine, self.event_broker.publish_confirmed)
+            with contextlib.suppress(RuntimeError):  # no loop yet: the first save starts it
+                self.relay.start()  # now, for rows an instance that died left behind
 
     @property
     def domain(self) -> Domain:
@@ -89,14 +103,55 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         finally:
             session.close()
 
-    def _additional_events(self, session: Session, tracker: DialogueStateTracker) -> Iterator:
-        """The events not stored yet, protected (``SQLTrackerStore.save`` writes these)."""
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events not stored yet, protected; with an outbox, their stream form too."""
+        if self.relay is None:
+            await self.stream_events(tracker)  # Rasa's path: publish straight to the broker
+        with self.session_scope() as session:
+            new = self._unsaved(session, tracker)
+            stored = [
+                Event.from_parameters(event).as_dict()
+                for event in self.protector.batch_for_store(new)
+            ]
+            session.add_all(self._rows(tracker.sender_id, stored))
+            if self.relay is not None and stored:
+                session.execute(OUTBOX.insert(), self._outbox_rows(tracker.sender_id, new, stored))
+            session.commit()
+        if self.relay is not None:
+            self.relay.start()
+            self.relay.wake()
+
+    def _unsaved(self, session: Session, tracker: DialogueStateTracker) -> list[dict[str, Any]]:
+        """The tracker's events after those of its latest session already in the store."""
         stored = self._event_query(
             session, tracker.sender_id, fetch_events_from_all_sessions=False
         ).count()
-        new = [e.as_dict() for e in itertools.islice(tracker.events, stored, len(tracker.events))]
-        for event in self.protector.batch_for_store(new):
-            yield Event.from_parameters(event)
+        return [e.as_dict() for e in itertools.islice(tracker.events, stored, len(tracker.events))]
+
+    def _rows(self, sender_id: str, events: list[dict[str, Any]]) -> list[Any]:
+        """Rasa's ``events`` rows for protected events (the columns Rasa's own save fills)."""
+        return [
+            self.SQLEvent(
+                sender_id=sender_id,
+                type_name=event.get("event"),
+                timestamp=event.get("timestamp"),
+                intent_name=intent_of(event),
+                action_name=event.get("name"),
+                data=json.dumps(event),
+            )
+            for event in events
+        ]
+
+    def _outbox_rows(
+        self, sender_id: str, new: list[dict[str, Any]], stored: list[dict[str, Any]]
+    ) -> list[dict[str, str]]:
+        """The stream's form of the new events, built from their stored form."""
+        sender = self.protector.for_stream({"sender_id": sender_id})["sender_id"]
+        bodies = [
+            {"sender_id": sender, **self.protector.stream_from_stored(event, protected)}
+            for event, protected in zip(new, stored, strict=True)
+        ]
+        return outbox_rows(sender, bodies)
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -115,3 +170,9 @@ class ScrubbingTrackerStore(SQLTrackerStore):
 def slot_values(domain: Domain) -> dict[str, list[str] | None]:
     """Each slot of the domain, with its values when it is categorical."""
     return {slot.name: getattr(slot, "values", None) for slot in domain.slots}
+
+
+def intent_of(event: dict[str, Any]) -> str | None:
+    """The intent name Rasa indexes a user event by (None for other events)."""
+    intent = (event.get("parse_data") or {}).get("intent") or {}
+    return intent.get(INTENT_NAME_KEY)

@@ -143,6 +143,17 @@ class EventProtector:
         """The event as it may be published to a broker, logged or exported: no ciphertext."""
         return self._protect(event, encrypt=False)
 
+    def stream_from_stored(self, event: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+        """The stream's form of ``event`` from its stored form, without scrubbing it twice.
+
+        The two differ only where the store keeps a slot encrypted: the stream never carries
+        ciphertext, so that value is scrubbed from the original instead.
+        """
+        value = stored.get("value")
+        if stored.get("event") == "slot" and isinstance(value, str) and is_encrypted(value):
+            return {**stored, "value": self._scrub_everything(event.get("value"))}
+        return stored
+
     def reveal(self, event: dict[str, Any]) -> dict[str, Any]:
         """A stored event with its encrypted slot value decrypted, for the live dialogue."""
         value = event.get("value")
