@@ -124,6 +124,10 @@ class RestInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/ready", methods=["GET"])
+        async def ready(request: Request) -> HTTPResponse:
+            return await readiness(request.app)
+
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse | ResponseStream:
             try:
@@ -185,3 +189,24 @@ class RestInput(InputChannel):
                 await task
 
         return stream
+
+
+WARM_UP_TEXT = "where is my order?"
+_WARM = "aftercare_warm"
+
+
+async def readiness(app: Sanic) -> HTTPResponse:
+    """200 once this instance can answer a shopper at full speed; 503 until then.
+
+    Rasa opens its port once the model is loaded, but some parts of the pipeline load on the
+    first message they see: the first shopper a restarted instance serves would wait for
+    them. The load balancer checks this route instead of ``/``, and the first check parses
+    one message (the NLU pipeline only: nothing is stored and no action runs).
+    """
+    agent = getattr(app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        return response.json({"status": "loading"}, status=503)
+    if not getattr(app.ctx, _WARM, False):
+        await agent.parse_message(WARM_UP_TEXT)
+        setattr(app.ctx, _WARM, True)
+    return response.json({"status": "ready"})

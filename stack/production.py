@@ -253,7 +253,8 @@ frontend rasa
 backend rasa_servers
     balance roundrobin
     cookie AFTERCARE_RASA insert indirect nocache httponly
-    option httpchk GET /
+    # ready: the model is loaded and warm (channels/rest.py), not merely the port open
+    option httpchk GET /webhooks/rest/ready
     http-check expect status 200
 {rasa}
 
@@ -394,7 +395,7 @@ def healthy(url: str) -> bool:
 def health_urls(topology: Topology, env: dict[str, str]) -> dict[str, str]:
     """What must answer before production mode counts as up, through the balancer."""
     return {
-        "rasa (through HAProxy)": f"http://127.0.0.1:{topology.rasa_port}/",
+        "rasa (through HAProxy)": f"http://127.0.0.1:{topology.rasa_port}/webhooks/rest/ready",
         "action servers (through HAProxy)": f"http://127.0.0.1:{topology.action_port}/health",
         "commerce backend": f"http://127.0.0.1:{env['COMMERCE_PORT']}/health",
         "agent desk": f"http://127.0.0.1:{env['DESK_PORT']}/health",

@@ -147,8 +147,8 @@ def test_a_killed_rasa_instance_loses_no_message_and_comes_back(prod: Production
     old = kill_program(prod, "rasa-1")
     replies = [Chat(prod.rest_url).say("hello") for _ in range(8)]
     assert all(reply and reply[0].get("text") for reply in replies)
-    port = prod.topology.rasa_ports[0]
-    back_again(prod, "rasa-1", old, f"http://127.0.0.1:{port}/")
+    base = f"http://127.0.0.1:{prod.topology.rasa_ports[0]}"
+    back_again(prod, "rasa-1", old, f"{base}/webhooks/rest/ready")
 
 
 def test_a_killed_action_server_loses_no_turn_and_comes_back(prod: Production) -> None:
