@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -143,6 +143,9 @@ bench-tau: $(STAMP) $(MODEL) ## τ-bench task completion on the τ-bench store; 
 
 bench-failover: $(STAMP) $(MODEL) $(RAILS_MODEL) haproxy ## Production mode under load while faults hit (restarts this machine's Redis and RabbitMQ: run alone)
 	$(PY) -m benchmarks.failover
+
+bench-load: $(STAMP) $(MODEL) $(RAILS_MODEL) ## Per-turn cost and capacity beside a bare `rasa init` bot (made once under var/bare-rasa), into docs/benchmarks.md
+	$(PY) -m benchmarks.speed
 
 bench-capacity: $(STAMP) $(MODEL) $(RAILS_MODEL) haproxy ## Turns per second of production mode with one and with two instances of each server
 	$(PY) -m benchmarks.capacity

@@ -8,7 +8,8 @@ any Python process, this holds even in one set up without it). Then it runs ``MO
 ``python -m MODULE ARGS...`` would. The backend itself imports nothing from the assistant.
 
 For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
-shopper gets while the action server is down (:mod:`guardrails.outage`).
+shopper gets while the action server is down (:mod:`guardrails.outage`) and the check of the
+action server's answers with a validator built once (:mod:`guardrails.action_results`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import runpy
 import sys
 
 from guardrails import rasa_defaults
+from guardrails.action_results import install_prebuilt_action_validation
 from guardrails.logs import install_log_scrubbing
 from guardrails.outage import install_action_outage_reply
 
@@ -50,6 +52,7 @@ def main(argv: list[str]) -> None:
     module, *args = argv
     if serves_conversations(module, args):
         install_action_outage_reply()
+        install_prebuilt_action_validation()
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 
