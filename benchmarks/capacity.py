@@ -52,13 +52,22 @@ async def saturate(env: dict[str, str], args: argparse.Namespace) -> dict[str, A
 
 
 def measure(instances: int, args: argparse.Namespace, role: str) -> dict[str, Any]:
-    """Start production mode with ``instances`` of each server, saturate it, stop it."""
-    print(f"starting production mode with {instances} instance(s) of each server...", flush=True)
+    """Start production mode with ``instances`` of each server, saturate it, stop it.
+
+    ``--sanic-workers`` N runs each Rasa instance as N Sanic worker processes instead (Rasa
+    allows it with a Redis lock store): the other way to use a second core.
+    """
+    print(
+        f"starting production mode with {instances} instance(s) of each server, "
+        f"{args.sanic_workers} Sanic worker(s) each...",
+        flush=True,
+    )
     with production_beside(
         "aftercare_cap",
         role,
         PROD_RASA_INSTANCES=str(instances),
         PROD_ACTION_INSTANCES=str(instances),
+        SANIC_WORKERS=str(args.sanic_workers),
     ) as env:
         return {"instances": instances, **asyncio.run(saturate(env, args))}
 
@@ -70,6 +79,7 @@ def main() -> int:
     parser.add_argument("--measure-s", type=float, default=60)
     parser.add_argument("--returns-share", type=float, default=0.3)
     parser.add_argument("--instances", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--sanic-workers", type=int, default=1, help="per Rasa instance")
     args = parser.parse_args()
     role = postgres_role()
     if role is None:

@@ -10,6 +10,7 @@ servers are never touched: one crash must not stop the stack.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import subprocess
@@ -126,7 +127,9 @@ class Service:
         try:
             with urllib.request.urlopen(self.health_url, timeout=2) as resp:
                 return bool(resp.status == 200)
-        except (urllib.error.URLError, OSError):
+        except (urllib.error.URLError, OSError, http.client.HTTPException):
+            # HTTPException: a port in the ephemeral range that nothing listens on yet can
+            # connect to itself and echo the request back (BadStatusLine), a "not yet".
             return False
 
     def stop(self) -> None:
@@ -225,7 +228,8 @@ class Stack:
                     "--log-file",
                     str(self.log_dir / "rasa-debug.log"),
                 ],
-                f"http://127.0.0.1:{e['RASA_PORT']}/",
+                # ready: the model is loaded and has parsed a message (channels/rest.py)
+                f"http://127.0.0.1:{e['RASA_PORT']}/webhooks/rest/ready",
                 self.log_dir / "rasa.log",
             ),
         ]

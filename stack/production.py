@@ -24,6 +24,7 @@ Secrets come only from the environment: the start refuses the public local defau
 from __future__ import annotations
 
 import base64
+import http.client
 import os
 import secrets
 import shutil
@@ -384,11 +385,16 @@ def render(topology: Topology) -> None:
 
 
 def healthy(url: str) -> bool:
-    """True when ``url`` answers 200 within two seconds."""
+    """True when ``url`` answers 200 within two seconds.
+
+    Anything else is "not yet", including a reply that is no HTTP at all: a port in the
+    ephemeral range that nothing listens on yet can connect to itself and echo the request
+    back (``BadStatusLine``), which once stopped a start half-way.
+    """
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
         return False
 
 
@@ -400,7 +406,7 @@ def health_urls(topology: Topology, env: dict[str, str]) -> dict[str, str]:
         "commerce backend": f"http://127.0.0.1:{env['COMMERCE_PORT']}/health",
         "agent desk": f"http://127.0.0.1:{env['DESK_PORT']}/health",
         **{
-            f"rasa-{i}": f"http://127.0.0.1:{port}/"
+            f"rasa-{i}": f"http://127.0.0.1:{port}/webhooks/rest/ready"
             for i, port in enumerate(topology.rasa_ports, 1)
         },
         **{

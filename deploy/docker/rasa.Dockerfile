@@ -85,7 +85,7 @@ USER 10001:10001
 EXPOSE 5005
 HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
     CMD ["python", "-c", \
-         "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5005/', timeout=4)"]
+         "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5005/webhooks/rest/ready', timeout=4)"]
 ENTRYPOINT ["python", "deploy/docker/preflight.py"]
 CMD ["python", "-m", "guardrails.launch", "rasa", "run", "--enable-api", \
      "--auth-token", "${RASA_AUTH_TOKEN}", "--port", "5005", \

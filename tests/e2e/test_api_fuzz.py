@@ -177,7 +177,11 @@ ids = path_parts | st.sampled_from(["AC-106180", "AC-100001", "C-00001", "P-0001
     query=queries,
     body=bodies,
     token=tokens,
-    idempotency=st.none() | st.text(st.characters(min_codepoint=32, max_codepoint=126)),
+    # a header value that requests itself refuses (leading blank) never reaches the server
+    idempotency=st.none()
+    | st.text(st.characters(min_codepoint=32, max_codepoint=126)).filter(
+        lambda key: not key[:1].isspace()
+    ),
 )
 def test_commerce_api_refuses_junk_with_a_4xx_at_once(
     stack: Stack,
