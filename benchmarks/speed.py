@@ -34,18 +34,16 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import requests
 
 from benchmarks.report import write_section
-from benchmarks.run import MODEL, seed
+from benchmarks.run import MODEL, pct, seed
 from stack.isolated import free_port, isolated_env
-from stack.processes import Stack
+from stack.processes import Stack, healthy
 from stack.settings import ROOT
 
 BARE = ROOT / "var" / "bare-rasa"
 RASA = Path(sys.executable).parent / "rasa"
 SMALL_TALK = ("hi", "thanks", "bye")
-COMMAND = "make bench-load"
 
 
 def bare_model() -> Path:
@@ -84,12 +82,7 @@ def bare_rasa(tmp: Path) -> Iterator[str]:
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 180
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
+        while not healthy(f"http://127.0.0.1:{port}/"):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the bare Rasa bot did not start; see {tmp / 'bare-rasa.log'}")
             time.sleep(1)
@@ -109,8 +102,7 @@ class Timings:
     failed: int = 0
 
     def p(self, q: float) -> float:
-        ordered = sorted(self.ms)
-        return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+        return pct(self.ms, q)
 
     @property
     def rate(self) -> float:

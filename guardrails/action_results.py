@@ -15,21 +15,26 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from jsonschema import ValidationError, validators
-from jsonschema.exceptions import best_match
-from rasa.shared.constants import DOCS_BASE_URL
-
+# Rasa and jsonschema are imported when installed: guardrails.launch imports this module in
+# every server it starts, and only the Rasa server needs them.
 _INSTALLED = "aftercare_prebuilt_validation"
-HINT = (
-    ". Failed to validate Action server response from API, make sure your response from the "
-    f"Action endpoint is valid. For more information about the format visit "
-    f"{DOCS_BASE_URL}/custom-actions"
-)
+
+
+def _hint() -> str:
+    """What Rasa appends to the error, word for word."""
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    return (
+        ". Failed to validate Action server response from API, make sure your response from "
+        "the Action endpoint is valid. For more information about the format visit "
+        f"{DOCS_BASE_URL}/custom-actions"
+    )
 
 
 @functools.cache
 def _validator() -> Any:
     """Rasa's action response schema, checked once, as a ready validator."""
+    from jsonschema import validators
     from rasa.core.actions.action import RemoteAction
 
     schema = RemoteAction.action_response_format_spec()
@@ -40,9 +45,11 @@ def _validator() -> Any:
 
 def validate_action_result(_action: Any, result: dict[str, Any]) -> bool:
     """Rasa's check of an action server answer; raises its ``ValidationError`` if invalid."""
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validator().iter_errors(result))
     if error is not None:
-        error.message += HINT
+        error.message += _hint()
         raise error
     return True
 
@@ -55,6 +62,3 @@ def install_prebuilt_action_validation() -> None:
         return
     setattr(validate_action_result, _INSTALLED, True)
     RemoteAction._validate_action_result = validate_action_result
-
-
-__all__ = ["ValidationError", "install_prebuilt_action_validation", "validate_action_result"]

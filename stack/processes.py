@@ -78,6 +78,20 @@ def stop_process_group(process: subprocess.Popen[Any], grace_s: float) -> None:
         pass
 
 
+def healthy(url: str) -> bool:
+    """True when ``url`` answers 200 within two seconds.
+
+    Anything else is "not yet", including a reply that is no HTTP at all: a port in the
+    ephemeral range that nothing listens on yet can connect to itself and echo the request
+    back (``BadStatusLine``), which once stopped production mode's start half-way.
+    """
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
+        return False
+
+
 @dataclass
 class Service:
     """One server: how to start it, how to tell it is ready, and its crash record."""
@@ -124,13 +138,7 @@ class Service:
 
     def is_healthy(self) -> bool:
         """True once the health URL answers 200."""
-        try:
-            with urllib.request.urlopen(self.health_url, timeout=2) as resp:
-                return bool(resp.status == 200)
-        except (urllib.error.URLError, OSError, http.client.HTTPException):
-            # HTTPException: a port in the ephemeral range that nothing listens on yet can
-            # connect to itself and echo the request back (BadStatusLine), a "not yet".
-            return False
+        return healthy(self.health_url)
 
     def stop(self) -> None:
         """Stop the whole process group: SIGTERM, then SIGKILL after 10 s. No restart follows."""

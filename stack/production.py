@@ -24,14 +24,11 @@ Secrets come only from the environment: the start refuses the public local defau
 from __future__ import annotations
 
 import base64
-import http.client
 import os
 import secrets
 import shutil
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +36,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from stack.processes import LAUNCH, VENV_BIN
+from stack.processes import LAUNCH, VENV_BIN, healthy
 from stack.settings import ROOT, stack_env
 
 # The databases production keeps in PostgreSQL, by the variable that names each.
@@ -382,20 +379,6 @@ def render(topology: Topology) -> None:
     )
     if checked.returncode != 0:
         raise ProductionError(f"HAProxy refused its configuration: {checked.stderr.strip()}")
-
-
-def healthy(url: str) -> bool:
-    """True when ``url`` answers 200 within two seconds.
-
-    Anything else is "not yet", including a reply that is no HTTP at all: a port in the
-    ephemeral range that nothing listens on yet can connect to itself and echo the request
-    back (``BadStatusLine``), which once stopped a start half-way.
-    """
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError, http.client.HTTPException):
-        return False
 
 
 def health_urls(topology: Topology, env: dict[str, str]) -> dict[str, str]:

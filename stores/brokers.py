@@ -15,8 +15,9 @@ value, and never need the tracker key.
 RabbitMQ (``pika``) gets :class:`ConfirmingPikaEventBroker`: the tracker store then writes the
 stream into an outbox in the same transaction as the conversation and a relay publishes it
 with the broker's confirmation (``stores/outbox.py``), instead of Rasa's fire-and-forget
-publish from memory. The ``file`` and ``sql`` brokers write locally and keep Rasa's path;
-``kafka`` keeps it too (no Kafka runs here to prove an outbox against).
+publish from memory. The ``file`` and ``sql`` brokers write locally: the tracker store hands
+them each event once it is stored. ``kafka`` is handled the same way (no Kafka runs here to
+prove an outbox against).
 """
 
 from __future__ import annotations

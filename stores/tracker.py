@@ -12,8 +12,8 @@ queries.
 With RabbitMQ as the event broker, the store also writes each new event, in the form the
 stream may carry, to an outbox in the same transaction, and a relay publishes it from there
 (``stores/outbox.py``): an event is on the stream if and only if it is in the store. The
-other brokers keep Rasa's path (publish, then store), which also loads the conversation a
-second time at every save to find the new events; the outbox path finds them once.
+other brokers get the new events published once they are stored. Either way the new events
+are found once, where Rasa's own save loads the conversation a second time to find them.
 
 The store fails closed: without a valid PII config, spaCy model or keys the Rasa server does
 not start (Rasa would otherwise fall back to an in-memory store only on import errors).
@@ -104,9 +104,13 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             session.close()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the events not stored yet, protected; with an outbox, their stream form too."""
-        if self.relay is None:
-            await self.stream_events(tracker)  # Rasa's path: publish straight to the broker
+        """Store the events not stored yet, protected, then stream them.
+
+        With an outbox, their stream form is written in the same transaction and the relay
+        publishes it; any other broker gets them once they are stored (scrubbed by the broker,
+        ``stores/brokers.py``). Rasa's own save loads the conversation a second time to find
+        the events to publish; here they are the ones just stored.
+        """
         with self.session_scope() as session:
             new = self._unsaved(session, tracker)
             stored = [
@@ -120,6 +124,9 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         if self.relay is not None:
             self.relay.start()
             self.relay.wake()
+        elif self.event_broker is not None:
+            for event in new:
+                self.event_broker.publish({"sender_id": tracker.sender_id, **event})
 
     def _unsaved(self, session: Session, tracker: DialogueStateTracker) -> list[dict[str, Any]]:
         """The tracker's events after those of its latest session already in the store."""

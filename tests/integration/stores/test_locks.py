@@ -125,15 +125,23 @@ async def turn(
         log.append(f"{name} out")
 
 
+async def holding(
+    store: LeaseRedisLockStore, log: list[str]
+) -> tuple[asyncio.Task[None], asyncio.Event]:
+    """Message "a" holding shopper-1's lock on ``store`` until the returned event is set."""
+    done = asyncio.Event()
+    task = asyncio.create_task(turn(store, "a", log, done))
+    await until(lambda: log == ["a in"])
+    return task, done
+
+
 async def test_two_instances_serve_one_conversation_in_arrival_order(
     redis_port: int, inspect: redis.Redis
 ) -> None:
     first, second = instance(redis_port), instance(redis_port)
     queue = first.queue_key("shopper-1")
     log: list[str] = []
-    a_done = asyncio.Event()
-    a = asyncio.create_task(turn(first, "a", log, a_done))
-    await until(lambda: log == ["a in"])
+    a, a_done = await holding(first, log)
     b = asyncio.create_task(turn(second, "b", log))
     await until(lambda: inspect.llen(queue) == 2)
     c = asyncio.create_task(turn(first, "c", log))
@@ -150,9 +158,7 @@ async def test_two_instances_serve_one_conversation_in_arrival_order(
 async def test_other_conversations_do_not_wait(redis_port: int) -> None:
     first, second = instance(redis_port), instance(redis_port)
     log: list[str] = []
-    a_done = asyncio.Event()
-    a = asyncio.create_task(turn(first, "a", log, a_done))
-    await until(lambda: log == ["a in"])
+    a, a_done = await holding(first, log)
     started = time.monotonic()
     await asyncio.wait_for(turn(second, "b", log, conversation_id="shopper-2"), timeout=2)
     assert time.monotonic() - started < 0.5
@@ -226,9 +232,7 @@ async def test_a_live_holder_slower_than_its_lease_is_not_overtaken(
 ) -> None:
     first, second = instance(redis_port), instance(redis_port)
     log: list[str] = []
-    a_done = asyncio.Event()
-    a = asyncio.create_task(turn(first, "a", log, a_done))
-    await until(lambda: log == ["a in"])
+    a, a_done = await holding(first, log)
     b = asyncio.create_task(turn(second, "b", log))
     await asyncio.sleep(3 * short_lease)  # the heartbeat renews a's lease meanwhile
     assert log == ["a in"]
@@ -243,9 +247,7 @@ async def test_a_waiter_given_up_leaves_no_token_behind(
     first, second = instance(redis_port), instance(redis_port)
     queue = first.queue_key("shopper-1")
     log: list[str] = []
-    a_done = asyncio.Event()
-    a = asyncio.create_task(turn(first, "a", log, a_done))
-    await until(lambda: log == ["a in"])
+    a, a_done = await holding(first, log)
     holder = inspect.lindex(queue, 0)
     b = asyncio.create_task(turn(second, "b", log))  # the shopper's request is dropped
     await until(lambda: inspect.llen(queue) == 2)
@@ -282,9 +284,7 @@ async def test_waiting_longer_than_the_lock_lifetime_raises_lock_error(
 ) -> None:
     first, second = instance(redis_port), instance(redis_port)
     log: list[str] = []
-    a_done = asyncio.Event()
-    a = asyncio.create_task(turn(first, "a", log, a_done))
-    await until(lambda: log == ["a in"])
+    a, a_done = await holding(first, log)
     started = time.monotonic()
     with pytest.raises(LockError, match="shopper-1"):
         async with second.lock("shopper-1", lock_lifetime=0.5):
@@ -328,9 +328,7 @@ async def test_a_lock_taken_during_a_redis_restart_waits_and_succeeds(
 async def test_a_waiting_message_survives_a_redis_restart(redis_port: int, tmp_path: Path) -> None:
     first, second = instance(redis_port), instance(redis_port)
     log: list[str] = []
-    a_done = asyncio.Event()
-    a = asyncio.create_task(turn(first, "a", log, a_done))
-    await until(lambda: log == ["a in"])
+    a, a_done = await holding(first, log)
     b = asyncio.create_task(turn(second, "b", log))
     await asyncio.sleep(0.3)
     timer, restarted = restart_later(redis_port, tmp_path, 1.5)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
+from sqlalchemy.engine import Engine
 
 from stores.brokers import ConfirmingPikaEventBroker
 from stores.outbox import OUTBOX, OutboxRelay, backlog, create_outbox, outbox_rows
@@ -137,14 +138,19 @@ async def test_when_rabbitmq_is_down_the_turn_is_stored_and_another_instance_str
     assert backlog(second.engine) == 0
 
 
-async def test_on_postgresql_one_relay_publishes_at_a_time(postgres_url: str) -> None:
+def outbox_holding(postgres_url: str, rows: int) -> Engine:
+    """The database with an outbox of exactly ``rows`` bot events numbered from 0."""
     engine = sa.create_engine(postgres_url)
     create_outbox(engine)
     with engine.begin() as connection:
         connection.execute(OUTBOX.delete())
-        connection.execute(
-            OUTBOX.insert(), outbox_rows("s", [{"event": "bot", "n": n} for n in range(5)])
-        )
+        events = [{"event": "bot", "n": n} for n in range(rows)]
+        connection.execute(OUTBOX.insert(), outbox_rows("s", events))
+    return engine
+
+
+async def test_on_postgresql_one_relay_publishes_at_a_time(postgres_url: str) -> None:
+    engine = outbox_holding(postgres_url, 5)
     in_flight, release = asyncio.Event(), asyncio.Event()
     delivered: list[list[str]] = []
 
@@ -171,13 +177,7 @@ async def test_on_postgresql_one_relay_publishes_at_a_time(postgres_url: str) ->
 async def test_a_batch_the_broker_did_not_confirm_stays_for_the_next_attempt(
     postgres_url: str,
 ) -> None:
-    engine = sa.create_engine(postgres_url)
-    create_outbox(engine)
-    with engine.begin() as connection:
-        connection.execute(OUTBOX.delete())
-        connection.execute(
-            OUTBOX.insert(), outbox_rows("s", [{"event": "bot", "n": n} for n in range(3)])
-        )
+    engine = outbox_holding(postgres_url, 3)
     attempts: list[list[str]] = []
 
     async def unconfirmed(messages: Any) -> None:
