@@ -24,11 +24,16 @@ Secrets come only from the environment: the start refuses the public local defau
 from __future__ import annotations
 
 import base64
+import csv
+import http.client
+import io
 import os
 import secrets
 import shutil
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -415,6 +420,29 @@ def wait_until_healthy(
             time.sleep(1)
 
 
+BALANCED = ("rasa_servers", "action_servers")
+
+
+def every_server_up(stats_csv_url: str) -> bool:
+    """True when HAProxy's statistics show every Rasa and action server UP.
+
+    A server answering its own health URL is not yet one HAProxy sends turns to: HAProxy
+    waits for two good checks in a row (``rise 2``), two seconds apart.
+    """
+    try:
+        with urllib.request.urlopen(stats_csv_url, timeout=2) as response:
+            text = response.read().decode("utf-8")
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
+        return False
+    rows = csv.DictReader(io.StringIO(text.lstrip("# ")))
+    servers = [
+        row["status"]
+        for row in rows
+        if row["pxname"] in BALANCED and row["svname"] not in ("FRONTEND", "BACKEND")
+    ]
+    return bool(servers) and all(status == "UP" for status in servers)
+
+
 def supervisorctl(topology: Topology, *args: str) -> subprocess.CompletedProcess[str]:
     """Run supervisorctl against this topology's supervisord."""
     return subprocess.run(
@@ -441,6 +469,8 @@ def start(env: dict[str, str], topology: Topology, timeout_s: float) -> None:
         raise ProductionError(f"supervisord did not start: {started.stderr.strip()}")
     try:
         wait_until_healthy(health_urls(topology, env), timeout_s)
+        stats = f"http://127.0.0.1:{topology.stats_port}/stats;csv"
+        wait_until_healthy({"every instance in HAProxy's rotation": stats}, 30, every_server_up)
     except ProductionError:
         stop(topology)
         raise

@@ -126,3 +126,57 @@ def test_start_refuses_local_defaults_before_starting_anything(tmp_path: Path) -
     assert "refusing to start production mode" in done.stderr
     assert "RASA_AUTH_TOKEN is the public local default" in done.stderr
     assert not (tmp_path / "supervisord.conf").exists()
+
+
+STATS_HEADER = "# pxname,svname,status,\n"
+
+
+def serve_stats(rows: list[str]) -> tuple[str, object]:
+    """HAProxy's CSV statistics page with ``rows``, on a local port; its URL and server."""
+    import http.server
+    import threading
+
+    body = (STATS_HEADER + "".join(f"{row},\n" for row in rows)).encode()
+
+    class Stats(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the handler's name is http.server's
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Stats)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/stats;csv", server
+
+
+@pytest.mark.parametrize(
+    ("rasa2", "expected"),
+    [("UP", True), ("DOWN 1/2", False), ("DOWN", False)],
+)
+def test_production_counts_as_up_only_once_haproxy_routes_to_every_instance(
+    rasa2: str, expected: bool
+) -> None:
+    url, server = serve_stats(
+        [
+            "rasa,FRONTEND,OPEN",
+            "rasa_servers,rasa1,UP",
+            f"rasa_servers,rasa2,{rasa2}",
+            "rasa_servers,BACKEND,UP",
+            "action_servers,actions1,UP",
+            "stats,FRONTEND,OPEN",
+        ]
+    )
+    try:
+        assert production.every_server_up(url) is expected
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+
+
+def test_an_unreachable_statistics_page_is_not_up() -> None:
+    from stack.isolated import free_port
+
+    assert production.every_server_up(f"http://127.0.0.1:{free_port()}/stats;csv") is False
