@@ -9,7 +9,8 @@ any Python process, this holds even in one set up without it). Then it runs ``MO
 
 For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
 shopper gets while the action server is down (:mod:`guardrails.outage`) and the check of the
-action server's answers with a validator built once (:mod:`guardrails.action_results`).
+action server's answers with a validator built once (:mod:`guardrails.action_results`) and
+dialogue states built once per event (:mod:`nlu_components.history`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from guardrails import rasa_defaults
 from guardrails.action_results import install_prebuilt_action_validation
 from guardrails.logs import install_log_scrubbing
 from guardrails.outage import install_action_outage_reply
+from nlu_components.history import install_incremental_states
 
 LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
@@ -53,6 +55,7 @@ def main(argv: list[str]) -> None:
     if serves_conversations(module, args):
         install_action_outage_reply()
         install_prebuilt_action_validation()
+        install_incremental_states()
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

@@ -39,6 +39,7 @@ from guardrails.pii import get_scrubber
 from guardrails.pii.events import EventProtector, fernet_from_env
 from stores.brokers import ConfirmingPikaEventBroker, protector_of
 from stores.outbox import OUTBOX, OutboxRelay, create_outbox, outbox_rows
+from stores.sessions import Row, SessionCache, deserialise
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -56,6 +57,7 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         install_log_scrubbing()
         super().__init__(*args, **kwargs)
         self._share_domain()
+        self.sessions = SessionCache()
         self.relay: OutboxRelay | None = None
         if isinstance(self.event_broker, ConfirmingPikaEventBroker):
             create_outbox(self.engine)
@@ -163,15 +165,46 @@ class ScrubbingTrackerStore(SQLTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        """The conversation as Rasa's store loads it, encrypted slots decrypted."""
-        with self.session_scope() as session:
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-            ).all()
-            events = [self.protector.reveal(json.loads(row.data)) for row in rows]
-        if not self.domain or not events:
+        """The conversation as Rasa's store loads it, encrypted slots decrypted.
+
+        The latest session, which Rasa loads at every message, comes through the session
+        cache (``stores/sessions.py``): only the rows stored since the last load are read.
+        """
+        if not self.domain:
             return None
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        with self.session_scope() as session:
+            if fetch_events_from_all_sessions:
+                rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=True)
+                events = [self._row(row).event for row in rows]
+            else:
+                events = self._latest_session(session, sender_id)
+        if not events:
+            return None
+        return DialogueStateTracker.from_events(sender_id, deserialise(events), self.domain.slots)
+
+    def _latest_session(self, session: Session, sender_id: str) -> list[dict[str, Any]]:
+        """The latest session's events: the cached ones and the rows stored after them."""
+        cached = self.sessions.get(sender_id)
+        if cached is not None:
+            table = self.SQLEvent
+            rows = (
+                session.query(table.id, table.type_name, table.data)
+                .filter(
+                    table.sender_id == sender_id,
+                    (table.id == cached.first_id) | (table.id > cached.last_id),
+                )
+                .order_by(table.id)
+                .all()
+            )
+            if rows and rows[0].id == cached.first_id:
+                return self.sessions.extend(sender_id, cached, [self._row(r) for r in rows[1:]])
+            self.sessions.drop(sender_id)  # erased or purged meanwhile: load it afresh
+        rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+        return self.sessions.load(sender_id, [self._row(row) for row in rows])
+
+    def _row(self, row: Any) -> Row:
+        """A stored row with its event revealed (encrypted slots decrypted)."""
+        return Row(row.id, row.type_name, self.protector.reveal(json.loads(row.data)))
 
 
 def slot_values(domain: Domain) -> dict[str, list[str] | None]:

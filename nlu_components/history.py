@@ -1,0 +1,209 @@
+"""Dialogue states built once per event instead of once per prediction.
+
+Every policy that predicts the next action asks Rasa for the states of the whole conversation
+(``DialogueStateTracker.past_states``). Rasa builds them by replaying every event of the
+session from the start, and it does so for each policy, for each action it predicts, at every
+turn: TED, memoization and rules each several times a turn. On a long conversation that was
+46 % of the Rasa server's time and the main reason a turn grew slower with every turn
+(docs/performance.md), even though TED and memoization then keep the last five states only.
+
+:func:`install_incremental_states` makes ``past_states`` remember, per conversation and per
+set of options, the states it has built and the replayed tracker they came from. The next call
+checks that the events already replayed are still the first events of the conversation (each
+marked by its type, timestamp and name, which a stored event keeps through the tracker store)
+and replays only the events after them. Anything else (a rewind, a restart, a form undoing its
+previous turn, another conversation, a different domain) falls back to a replay from the start,
+exactly Rasa's. The states are Rasa's: the same steps (``Domain.get_active_state`` and the rule
+handling of ``Domain.states_for_tracker_history``) on the same replayed trackers, and each call
+gets copies it may change.
+
+Only the Rasa server installs it (``guardrails.launch``): training and ``rasa test`` keep Rasa's
+own method.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.trackers import DialogueStateTracker
+
+# Conversations × option sets remembered by one Rasa process (each holds its replayed tracker).
+DEFAULT_ENTRIES = 1500
+_INSTALLED = "aftercare_incremental_states"
+
+Mark = tuple[Any, ...]
+
+
+def mark(event: Event) -> Mark:
+    """What tells one event of a conversation from another, cheaply.
+
+    Stored events keep their timestamp to the bit, so an event read back from the store marks
+    the same as the one that was saved. The entity count catches the one change Rasa makes to
+    an event after the fact (``EntitiesAdded`` appends to its user message's entities).
+    """
+    return (
+        type(event),
+        event.timestamp,
+        getattr(event, "action_name", None) or getattr(event, "key", None),
+        getattr(event, "text", None),
+        len(getattr(event, "entities", None) or ()),
+    )
+
+
+@dataclass
+class Progress:
+    """States built so far for one conversation and one set of options."""
+
+    replay: DialogueStateTracker
+    ids: list[int] = field(default_factory=list)  # the replayed events, which ``replay`` holds
+    marks: list[Mark] = field(default_factory=list)
+    states: list[State] = field(default_factory=list)
+    last_ml_action: Any = None
+    turn_was_hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Options:
+    """The arguments of ``past_states`` that change the states."""
+
+    omit_unset_slots: bool
+    ignore_rule_only_turns: bool
+    rule_only_data: dict[str, Any] | None
+
+
+class IncrementalStates:
+    """``past_states`` that replays only the events it has not replayed yet."""
+
+    def __init__(self, size: int = DEFAULT_ENTRIES) -> None:
+        self.size = size
+        self._progress: OrderedDict[Hashable, Progress] = OrderedDict()
+
+    def past_states(
+        self, tracker: DialogueStateTracker, domain: Domain, options: Options
+    ) -> list[State]:
+        """The states of ``tracker``'s history, equal to Rasa's ``past_states``."""
+        applied = tracker.applied_events()
+        ids = list(map(id, applied))
+        key = (
+            tracker.sender_id,
+            id(domain),
+            options.omit_unset_slots,
+            options.ignore_rule_only_turns,
+            repr(options.rule_only_data),
+        )
+        progress = self._progress.pop(key, None)
+        if progress is None or not _continues(progress, applied, ids):
+            progress = Progress(tracker.init_copy())
+        for event in applied[len(progress.ids) :]:
+            if isinstance(event, ActionExecuted):
+                state = _next_state(domain, progress, event.hide_rule_turn, options)
+                if state is not None:
+                    progress.states.append(state)
+            progress.replay.update(event)
+            progress.marks.append(mark(event))
+        progress.ids = ids
+        self._remember(key, progress)
+        states = [_copy(state) for state in progress.states]
+        final = _next_state(domain, _scratch(progress), False, options)
+        if final is not None:
+            states.append(final)
+        return states
+
+    def _remember(self, key: Hashable, progress: Progress) -> None:
+        self._progress[key] = progress
+        while len(self._progress) > self.size:
+            self._progress.popitem(last=False)
+
+
+def _continues(progress: Progress, applied: list[Event], ids: list[int]) -> bool:
+    """Whether the events ``progress`` replayed are still the first of ``applied``.
+
+    Within a turn the tracker holds the very event objects replayed before (compared by
+    ``id``: ``progress.replay`` keeps them alive, so no other object can have their ids). A
+    new turn's tracker comes from the store with new objects, compared by :func:`mark`.
+    """
+    done = len(progress.ids)
+    if ids[:done] == progress.ids:
+        return True
+    return len(applied) >= done and [mark(e) for e in applied[:done]] == progress.marks
+
+
+def _scratch(progress: Progress) -> Progress:
+    """``progress`` for one more step that must not change it (the state after the events)."""
+    return Progress(
+        progress.replay,
+        progress.ids,
+        progress.marks,
+        progress.states,
+        progress.last_ml_action,
+        progress.turn_was_hidden,
+    )
+
+
+def _next_state(
+    domain: Domain, progress: Progress, hide_rule_turn: bool, options: Options
+) -> State | None:
+    """The state of ``progress.replay``: one step of ``Domain.states_for_tracker_history``.
+
+    None when the rule handling hides the turn. Updates ``progress``'s rule bookkeeping as
+    Rasa's loop updates its local variables.
+    """
+    tracker = progress.replay
+    if options.ignore_rule_only_turns:
+        if not progress.turn_was_hidden:
+            progress.last_ml_action = domain._get_prev_action_sub_state(tracker)
+        if not tracker.followup_action and tracker.latest_action_name != tracker.active_loop_name:
+            progress.turn_was_hidden = hide_rule_turn
+        if progress.turn_was_hidden:
+            return None
+    state = domain.get_active_state(tracker, omit_unset_slots=options.omit_unset_slots)
+    if options.ignore_rule_only_turns:
+        domain._remove_rule_only_features(state, options.rule_only_data)
+        if progress.states:
+            domain._substitute_rule_only_user_input(state, progress.states[-1])
+        if progress.last_ml_action:
+            state["prev_action"] = progress.last_ml_action
+    return domain._clean_state(state)
+
+
+def _copy(state: State) -> State:
+    """A copy the featurizers may change.
+
+    They delete the text or the intent of user sub-states (``_choose_last_user_input``,
+    ``_remove_user_text_if_intent``) and change no other part of a state.
+    """
+    copied = dict(state)
+    user = copied.get("user")
+    if isinstance(user, dict):
+        copied["user"] = dict(user)
+    return copied
+
+
+def install_incremental_states(size: int = DEFAULT_ENTRIES) -> None:
+    """Make ``DialogueStateTracker.past_states`` incremental in this process (idempotent)."""
+    if getattr(DialogueStateTracker.past_states, _INSTALLED, False):
+        return
+    states = IncrementalStates(size)
+    rasa_past_states = DialogueStateTracker.past_states
+
+    def past_states(
+        self: DialogueStateTracker,
+        domain: Domain,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> list[State]:
+        if self.is_rule_tracker or type(self) is not DialogueStateTracker:
+            return rasa_past_states(
+                self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+            )
+        options = Options(omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        return states.past_states(self, domain, options)
+
+    setattr(past_states, _INSTALLED, True)
+    DialogueStateTracker.past_states = past_states

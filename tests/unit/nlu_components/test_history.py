@@ -1,0 +1,164 @@
+"""Incremental dialogue states equal Rasa's, turn after turn, whatever the conversation does."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.core.training import load_data
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from nlu_components.history import IncrementalStates, Options
+
+ROOT = Path(__file__).resolve().parents[3]
+RULE_ONLY = {"slots": ["requested_slot"], "active_loops": ["order_lookup_form"]}
+OPTIONS = [
+    Options(False, False, None),
+    Options(True, False, None),
+    Options(False, True, RULE_ONLY),
+    Options(False, True, None),
+]
+
+
+@functools.cache
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@functools.cache
+def story_events() -> list[list[Event]]:
+    """The events of every test story and training story, as conversations."""
+    trackers = [
+        *load_data(str(ROOT / "tests" / "stories"), domain(), augmentation_factor=0),
+        *load_data(str(ROOT / "data" / "stories"), domain(), augmentation_factor=0),
+    ]
+    return [list(t.events) for t in trackers if len(t.events) > 3]
+
+
+def rasa_states(tracker: DialogueStateTracker, options: Options) -> list[Any]:
+    return domain().states_for_tracker_history(
+        tracker,
+        omit_unset_slots=options.omit_unset_slots,
+        ignore_rule_only_turns=options.ignore_rule_only_turns,
+        rule_only_data=options.rule_only_data,
+    )
+
+
+def reload(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    """The tracker as the next turn gets it: rebuilt from its stored dicts."""
+    return DialogueStateTracker.from_dict(
+        tracker.sender_id, [e.as_dict() for e in tracker.events], domain().slots
+    )
+
+
+def turns(events: list[Event]) -> Iterator[int]:
+    """Where a live conversation asks for states: before each action and at the end."""
+    for i, event in enumerate(events):
+        if isinstance(event, ActionExecuted):
+            yield i
+    yield len(events)
+
+
+def test_story_corpus_is_not_empty() -> None:
+    assert len(story_events()) >= 20
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+def test_states_equal_rasa_at_every_step_of_every_story(options: Options) -> None:
+    incremental = IncrementalStates()
+    for n, events in enumerate(story_events()):
+        tracker = DialogueStateTracker(f"story-{n}", domain().slots)
+        done = 0
+        for end in turns(events):
+            for event in events[done:end]:
+                tracker.update(event)
+            done = end
+            if isinstance(events[end - 1] if end else None, UserUttered):
+                tracker = reload(tracker)  # a new turn: the store hands over a new tracker
+            assert incremental.past_states(tracker, domain(), options) == rasa_states(
+                tracker, options
+            )
+
+
+def conversation(sender: str) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, domain().slots)
+    for event in [
+        ActionExecuted("action_session_start"),
+        ActionExecuted("action_listen"),
+        UserUttered("where is my order", {"name": "order_status", "confidence": 0.9}),
+        ActionExecuted("order_lookup_form"),
+        ActiveLoop("order_lookup_form"),
+        SlotSet("requested_slot", "order_id"),
+        ActionExecuted("action_listen"),
+        UserUttered("A1001", {"name": "inform", "confidence": 0.9}),
+    ]:
+        tracker.update(event)
+    return tracker
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        [UserUtteranceReverted()],
+        [Restarted(), ActionExecuted("action_listen")],
+        [ActionExecuted("order_lookup_form"), SlotSet("order_id", "A1001")],
+        [ActionExecuted("order_lookup_form"), ActionExecuted("order_lookup_form")],
+    ],
+    ids=["rewind", "restart", "form-step", "form-again"],
+)
+def test_states_equal_rasa_after_a_rewind_restart_or_form_undo(change: list[Event]) -> None:
+    incremental = IncrementalStates()
+    tracker = conversation("undo")
+    incremental.past_states(tracker, domain(), OPTIONS[2])
+    for event in change:
+        tracker.update(event)
+        for options in OPTIONS:
+            assert incremental.past_states(tracker, domain(), options) == rasa_states(
+                tracker, options
+            )
+
+
+def test_a_changed_earlier_event_is_replayed_afresh() -> None:
+    """Same length and same last event, but an earlier event differs: no stale states."""
+    incremental = IncrementalStates()
+    first = conversation("same-id")
+    incremental.past_states(first, domain(), OPTIONS[0])
+    events = list(first.events)
+    events[2] = UserUttered("cancel it", {"name": "cancel_order", "confidence": 0.9})
+    events[2].timestamp = time.time() + 1
+    second = DialogueStateTracker.from_events("same-id", events, domain().slots)
+    assert incremental.past_states(second, domain(), OPTIONS[0]) == rasa_states(second, OPTIONS[0])
+
+
+def test_states_changed_as_featurizers_change_them_leave_the_next_answer_alone() -> None:
+    """Featurizers delete the text or intent of user sub-states and drop states from lists."""
+    incremental = IncrementalStates()
+    tracker = conversation("mutate")
+    got = incremental.past_states(tracker, domain(), OPTIONS[0])
+    for state in got:
+        state.get("user", {}).clear()
+    del got[-1]
+    assert incremental.past_states(tracker, domain(), OPTIONS[0]) == rasa_states(
+        tracker, OPTIONS[0]
+    )
+
+
+def test_the_memory_keeps_at_most_its_size() -> None:
+    incremental = IncrementalStates(size=3)
+    for n in range(10):
+        incremental.past_states(conversation(f"c{n}"), domain(), OPTIONS[0])
+    assert len(incremental._progress) == 3
