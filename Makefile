@@ -94,7 +94,7 @@ demo-orders: seed ## One JSON line per sample order, covering every order state
 lint: $(STAMP) ## ruff (lint + format) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components benchmarks recommender desk webkit merchants
+	$(VENV)/bin/mypy actions channels guardrails commerce stores stack nlu_components benchmarks recommender desk webkit merchants analytics proactive
 
 validate: $(STAMP) ## rasa data validate
 	$(RASA) data validate --fail-on-warnings

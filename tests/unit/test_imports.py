@@ -38,6 +38,9 @@ FORBIDDEN: dict[str, set[str]] = {
     "stack": {"actions"},
     "guardrails": {"actions", "channels", "commerce", "desk"},
     "stores": {"actions", "channels", "commerce", "desk"},
+    # the stream's consumers read events, never the servers that wrote them
+    "analytics": {"actions", "channels", "commerce", "desk", "stack"},
+    "proactive": {"actions", "commerce", "desk"},
 }
 
 
