@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load promtool
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ $(DEPLOY_TOOLS): scripts/install-deploy-tools.sh constraints-deploy.txt | $(STAM
 haproxy: ## Install Debian's HAProxy for production mode, if missing
 	@scripts/install-haproxy.sh
 
+promtool: ## Install Debian's Prometheus package for promtool (checks deploy/prometheus), if missing
+	@scripts/install-promtool.sh
+
 run-prod: $(STAMP) not-running $(MODEL) $(RAILS_MODEL) haproxy ## Production mode: 2 Rasa + 2 action servers behind HAProxy, supervised (secrets from the environment)
 	$(PY) -m stack prod start
 
@@ -109,7 +112,7 @@ stories-test: $(MODEL) ## Test stories, failing on any prediction error
 # stack starts once, and each worker starts its own end-to-end stack on free ports.
 PYTEST_WORKERS ?= auto
 
-pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy
+pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy promtool
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)

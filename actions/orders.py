@@ -23,6 +23,7 @@ from actions.services.commerce import (
     OrderLine,
     PaymentMethod,
 )
+from actions.services.proactive import inquiries_from_env
 from actions.support import (
     STATUS_WORDS,
     RunContext,
@@ -34,6 +35,7 @@ from actions.support import (
 )
 from actions.verification import LOCKED, UNAVAILABLE, OrderVerification
 from merchants.policy import describe_remedies, load_policy
+from merchants.tenants import DEFAULT_TENANT
 
 
 class ActionAskOrderId(AskAction):
@@ -116,6 +118,10 @@ class ActionOrderStatus(Action):
         else:
             response, variables = describe_order(order, tenant_of(tracker))
             dispatcher.utter_message(response=response, **variables)
+        # No proactive message today about an order the shopper just asked about.
+        await inquiries_from_env().asked(
+            tenant_of(tracker) or DEFAULT_TENANT, order.customer_id, order.order_id
+        )
         # The order stays in focus (order_id kept): "when will it get here?" or "cancel it"
         # next is about this order, and the shopper, known now, is not asked again.
         return [

@@ -10,9 +10,12 @@ tenant (``sms.reply_mode`` in ``channels/tenants.yml``).
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -38,6 +41,7 @@ from channels.sms import Keyword, keyword, number_options, option_payload, split
 from channels.state import ChannelState, state_from_env
 from merchants.identity import channel_secret, seal, unseal
 from merchants.tenants import ReplyMode, SmsChannel, Tenant
+from proactive.store import ProactiveStore
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +62,32 @@ def phone_of(sender_id: str) -> tuple[str, str] | None:
         return None
     phone = unseal(sealed, tenant, channel_secret())
     return (tenant, phone) if phone else None
+
+
+@cache
+def proactive_store(db_url: str) -> ProactiveStore:
+    """The proactive messages' consent records (``PROACTIVE_DB_URL``), opened once."""
+    store = ProactiveStore(db_url)
+    store.create_schema()
+    return store
+
+
+async def withdraw_proactive(tenant: str, sender_id: str) -> None:
+    """STOP also withdraws every proactive message on this conversation, at once.
+
+    The channel state's opt-out already stops every send (the proactive dispatcher asks it
+    before each message); this makes the merchant's consent record say so too, so events
+    after the STOP are suppressed when they arrive. A failure here is logged, never shown.
+    """
+    db_url = os.environ.get("PROACTIVE_DB_URL", "")
+    if not db_url:
+        return
+    try:
+        store = await asyncio.to_thread(proactive_store, db_url)
+        now = dt.datetime.now(dt.timezone.utc)
+        await asyncio.to_thread(store.record_stop, tenant, sender_id, now)
+    except Exception:  # the opt-out itself is recorded; never fail the shopper's STOP
+        logger.exception("sms: proactive consent not withdrawn for %s", tenant)
 
 
 def twiml(parts: list[str]) -> str:
@@ -238,6 +268,7 @@ class TwilioSmsInput(TenantChannel):
         texts = self.registry.sms_texts
         if word is Keyword.stop:
             await state.set_opted_out(sender_id, True)
+            await withdraw_proactive(sender_id.split(":", 2)[1], sender_id)
             return [texts.stop.format(merchant=tenant.name)]
         if word is Keyword.start:
             await state.set_opted_out(sender_id, False)

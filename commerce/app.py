@@ -14,6 +14,7 @@ from commerce.api import OPENAPI_KEY, REPOSITORY_KEY, domain_error_response
 from commerce.config import CommerceConfig
 from commerce.db import Database
 from commerce.errors import CommerceError
+from commerce.notify import notifier_ctx
 from commerce.openapi import build_openapi
 from commerce.recommendations import (
     SERVICE_KEY,
@@ -128,4 +129,6 @@ def create_app(
     setup_routes(app)
     app[OPENAPI_KEY] = build_openapi(server_url=config.base_url)
     app.cleanup_ctx.append(_database_ctx)
+    # Order news for proactive messages, when AFTERCARE_PROACTIVE_URL is set (commerce/notify.py)
+    app.cleanup_ctx.append(notifier_ctx(config.db_url))
     return app

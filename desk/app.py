@@ -25,7 +25,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from sqlalchemy.engine import make_url
 
-from desk import pages
+from desk import dashboard, pages
 from desk.accounts import AgentAccounts, AgentView
 from desk.auth import CSRF_HEADER, SESSION_COOKIE, same_token
 from desk.config import Connector, DeskConfig
@@ -46,13 +46,14 @@ from desk.keys import (
     SERVICE_KEY,
 )
 from desk.masking import Masker
+from desk.metrics import watch_queue
 from desk.service import DeskService, NewTicket
 from webkit.errors import error_middleware, error_response
 
 logger = logging.getLogger(__name__)
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-PAGES = ("/", "/console")  # what a browser opens: redirected to the login page
+PAGES = ("/", "/console", "/dashboard")  # what a browser opens: redirected to the login page
 
 
 class TicketRequest(pydantic.BaseModel):
@@ -114,8 +115,9 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     """The login wall and CSRF check (see the module notes for who proves what)."""
     path = request.path
     config = request.app[CONFIG_KEY]
-    if path in ("/health", "/login") or path.startswith("/static/"):
-        return await handler(request)  # the login form checks its own CSRF cookie
+    if path in ("/health", "/login", "/metrics") or path.startswith("/static/"):
+        # the login form checks its own CSRF cookie; /metrics its bearer token (webkit/metrics)
+        return await handler(request)
     if path.startswith("/api/bot/"):
         scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not same_token(supplied.strip(), config.api_token):
@@ -364,6 +366,7 @@ async def _resources_ctx(app: web.Application) -> AsyncIterator[None]:
         logger.warning("agents without a password (cannot log in): %s", ", ".join(skipped))
     app[ACCOUNTS_KEY] = accounts
     app[SERVICE_KEY] = DeskService(database, masker)
+    watch_queue(database, app[SERVICE_KEY].clock)
     if CONVERSATIONS_KEY not in app:
         app[CONVERSATIONS_KEY] = RasaConversations(config.rasa_url, config.rasa_token)
     if CONNECTOR_KEY not in app:
@@ -410,6 +413,7 @@ def create_app(
     make_url(config.db_url)  # a malformed URL fails here, at start
     app.router.add_get("/health", health)
     pages.setup(app)
+    dashboard.setup(app)
     app.router.add_post("/api/bot/tickets", create_ticket)
     app.router.add_post("/api/bot/ratings", store_rating)
     app.router.add_get("/api/shopper/messages", shopper_messages)

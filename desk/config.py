@@ -16,9 +16,13 @@ import yaml
 from cryptography.fernet import Fernet
 from pydantic import BaseModel, Extra, Field, validator
 
+from analytics.live import DEFAULT_DB_URL, StreamSource, stream_source
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_AGENTS_FILE = PACKAGE_DIR / "agents.yml"
 DEFAULT_CANNED_FILE = PACKAGE_DIR / "canned.yml"
+# Chart.js, installed with the web chat widget by `make webchat` (package.json)
+DEFAULT_CHART_JS_DIR = PACKAGE_DIR.parent / "node_modules" / "chart.js" / "dist"
 
 
 class _Strict(BaseModel):
@@ -70,6 +74,10 @@ class DeskConfig(_Strict):
         sync_interval_s: How often waiting shoppers' messages are copied from Rasa's tracker.
         connector: console | chatwoot.
         public_url: The desk's address as shoppers' REST clients reach it (for polling).
+        analytics_db_url: The analytics tables the dashboard reads (``ANALYTICS_DB_URL``).
+        analytics_source: The event stream the desk follows into them, from the broker
+            settings (:func:`analytics.live.stream_source`); None: the desk ingests nothing.
+        analytics_max_days: The longest date range the dashboard answers.
     """
 
     db_url: str = "sqlite:///var/desk.db"
@@ -92,6 +100,10 @@ class DeskConfig(_Strict):
     chatwoot_inbox_id: int = 0
     chatwoot_webhook_secret: str = ""
     max_body_bytes: int = 64 * 1024
+    analytics_db_url: str = DEFAULT_DB_URL
+    analytics_source: StreamSource | None = None
+    analytics_max_days: int = Field(default=366, ge=1)
+    chart_js_dir: Path = DEFAULT_CHART_JS_DIR
 
     @validator("transcript_key")
     def _fernet_key(cls, value: str) -> str:  # noqa: N805 - pydantic validator
@@ -137,10 +149,13 @@ class DeskConfig(_Strict):
             "chatwoot_account_id": "CHATWOOT_ACCOUNT_ID",
             "chatwoot_inbox_id": "CHATWOOT_INBOX_ID",
             "chatwoot_webhook_secret": "CHATWOOT_WEBHOOK_SECRET",
+            "analytics_db_url": "ANALYTICS_DB_URL",
+            "analytics_max_days": "ANALYTICS_MAX_DAYS",
         }
         values: dict[str, Any] = {field: env[name] for field, name in names.items() if name in env}
         values["agents"] = _yaml_list(Path(env.get("DESK_AGENTS_FILE", DEFAULT_AGENTS_FILE)))
         values["canned"] = _yaml_list(Path(env.get("DESK_CANNED_FILE", DEFAULT_CANNED_FILE)))
+        values["analytics_source"] = stream_source(env)
         return cls(**values)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 
 from desk.accounts import AgentAccounts
 from desk.config import DeskConfig
@@ -15,6 +16,7 @@ SERVICE_KEY = web.AppKey("service", DeskService)
 ACCOUNTS_KEY = web.AppKey("accounts", AgentAccounts)
 CONVERSATIONS_KEY: web.AppKey[Conversations] = web.AppKey("conversations")
 CONNECTOR_KEY: web.AppKey[DeskConnector] = web.AppKey("connector")
+ANALYTICS_KEY: web.AppKey[Engine] = web.AppKey("analytics")
 # Per-request values set by the access middleware.
 AGENT_KEY = "desk.agent"
 CSRF_KEY = "desk.csrf"

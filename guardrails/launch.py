@@ -10,7 +10,8 @@ any Python process, this holds even in one set up without it). Then it runs ``MO
 For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
 shopper gets while the action server is down (:mod:`guardrails.outage`) and the check of the
 action server's answers with a validator built once (:mod:`guardrails.action_results`) and
-dialogue states built once per event (:mod:`nlu_components.history`).
+dialogue states built once per event (:mod:`nlu_components.history`). Every server it starts
+times its requests and serves ``/metrics`` (:mod:`webkit.metrics`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ import logging
 import os
 import runpy
 import sys
+from types import ModuleType
+from typing import Any
 
 from guardrails import rasa_defaults
 from guardrails.action_results import install_prebuilt_action_validation
 from guardrails.logs import install_log_scrubbing
 from guardrails.outage import install_action_outage_reply
 from nlu_components.history import install_incremental_states
+from webkit.metrics import instrument_aiohttp, instrument_sanic
 
 LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
@@ -44,6 +48,45 @@ def record_guardrail_decisions() -> None:
     logging.getLogger("guardrails").setLevel(level if level in LEVELS else "INFO")
 
 
+def instrument(module: str, args: list[str]) -> None:
+    """Time every request of the server ``module`` runs and give it ``/metrics``.
+
+    The Rasa and action servers are Sanic apps that Rasa and rasa_sdk build; the backend, the
+    desk and the proactive service are aiohttp apps handed to ``web.run_app``. Each is
+    instrumented where it is built, so no server's own code repeats it.
+    """
+    if module == "rasa" and args[:2] == ["run", "actions"]:
+        import rasa_sdk.endpoint
+
+        _instrument_built_app(rasa_sdk.endpoint, "create_app", "actions")
+    elif serves_conversations(module, args):
+        import rasa.core.run
+
+        _instrument_built_app(rasa.core.run, "configure_app", "rasa")
+    elif module != "rasa":
+        from aiohttp import web
+
+        run_app = web.run_app
+
+        def run_instrumented(app: Any, *a: Any, **k: Any) -> Any:
+            instrument_aiohttp(app, module)
+            return run_app(app, *a, **k)
+
+        web.run_app = run_instrumented
+
+
+def _instrument_built_app(owner: ModuleType, factory: str, server: str) -> None:
+    """Make ``owner.factory`` return its Sanic app instrumented."""
+    build = getattr(owner, factory)
+
+    def build_instrumented(*args: Any, **kwargs: Any) -> Any:
+        app = build(*args, **kwargs)
+        instrument_sanic(app, server)
+        return app
+
+    setattr(owner, factory, build_instrumented)
+
+
 def main(argv: list[str]) -> None:
     """Install log scrubbing, then hand the process to ``argv[0]`` as its ``__main__``."""
     if not argv:
@@ -56,6 +99,7 @@ def main(argv: list[str]) -> None:
         install_action_outage_reply()
         install_prebuilt_action_validation()
         install_incremental_states()
+    instrument(module, args)
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Extra, Field, validator
 
+from proactive.settings import ProactiveSettings
 from recommender.config import RecommendationPolicy
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "policy" / "demo.yml"
@@ -172,6 +173,8 @@ class MerchantPolicy(_Strict):
     claims: Claims
     # Cross-sell rules; the backend applies them, the same model validates them here.
     recommendations: RecommendationPolicy = RecommendationPolicy()
+    # Proactive messages (docs/proactive.md): None, the merchant never writes first.
+    proactive: ProactiveSettings | None = None
     # What the assistant says, after "I can only chat in English", to a shopper who writes in
     # another language, in that language: ISO 639-1 code ("es") → sentence. A language left
     # out hears the English answer alone.

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from stack.settings import ROOT
 
 PG = "postgresql://{role}@127.0.0.1:5432/{name}"
-PG_DATABASES = ("tracker", "commerce", "desk", "channels")
+PG_DATABASES = ("tracker", "commerce", "desk", "channels", "proactive", "analytics")
 
 
 def free_port() -> int:
@@ -73,6 +73,8 @@ def isolated_production_env(tmp: Path, run: str, role: str) -> dict[str, str]:
             "TRACKER_STORE_URL": urls["tracker"],
             "DESK_DB_URL": urls["desk"],
             "CHANNEL_STATE_DB_URL": urls["channels"],
+            "PROACTIVE_DB_URL": urls["proactive"],
+            "ANALYTICS_DB_URL": urls["analytics"],
             "LOCK_STORE_TYPE": "redis",
             "LOCK_STORE_URL": "127.0.0.1",
             "LOCK_STORE_KEY_PREFIX": run.replace("_", ""),
@@ -80,7 +82,9 @@ def isolated_production_env(tmp: Path, run: str, role: str) -> dict[str, str]:
             "EVENT_BROKER_URL": "127.0.0.1",
             "EVENT_BROKER_USERNAME": "guest",
             "EVENT_BROKER_PASSWORD": "guest",
-            "EVENT_BROKER_QUEUES": run,
+            # the stream's queue, and the desk's analytics copy of it (docs/analytics.md)
+            "EVENT_BROKER_QUEUES": f"{run},{run}_analytics",
+            "ANALYTICS_QUEUE": f"{run}_analytics",
             "PROD_RASA_FIRST_PORT": str(consecutive_free_ports()),
             "PROD_ACTION_FIRST_PORT": str(consecutive_free_ports()),
             "PROD_HAPROXY_STATS_PORT": str(free_port()),
@@ -118,6 +122,10 @@ def isolated_env(tmp: Path, commerce_db_url: str, **extra: str) -> dict[str, str
         "DESK_DB_URL": f"sqlite:///{tmp / 'desk.db'}",
         "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
         "CHANNEL_STATE_DB_URL": f"sqlite:///{tmp / 'channels.db'}",
+        "PROACTIVE_PORT": str(free_port()),
+        "PROACTIVE_DB_URL": f"sqlite:///{tmp / 'proactive.db'}",
+        "EVENT_BROKER_URL": str(tmp / "events.log"),
+        "ANALYTICS_DB_URL": f"sqlite:///{tmp / 'analytics.db'}",
     }
     env.update(extra)
     return env
@@ -196,5 +204,6 @@ def production_beside(prefix: str, role: str, **extra: str) -> Iterator[dict[str
     finally:
         stop(Topology.from_env(env))
         drop_production_databases(run, role)
-        with suppress(Exception):  # nothing may have declared it
-            delete_queue(run)
+        for queue in (run, f"{run}_analytics"):
+            with suppress(Exception):  # nothing may have declared it
+                delete_queue(queue)

@@ -186,6 +186,11 @@ class Stack:
         e.setdefault("DESK_RASA_URL", f"http://127.0.0.1:{e['RASA_PORT']}")
         # the action server reads a clause of a message with several requests (actions/requests.py)
         e.setdefault("AFTERCARE_RASA_URL", f"http://127.0.0.1:{e['RASA_PORT']}")
+        # proactive messages: the actions note inquiries there, the backend posts its events
+        proactive_url = f"http://127.0.0.1:{e['PROACTIVE_PORT']}"
+        e.setdefault("PROACTIVE_URL", proactive_url)
+        e.setdefault("PROACTIVE_RASA_URL", f"http://127.0.0.1:{e['RASA_PORT']}")
+        e.setdefault("AFTERCARE_PROACTIVE_URL", proactive_url)
         self.services = [
             Service(
                 "commerce backend",
@@ -198,6 +203,12 @@ class Stack:
                 [*LAUNCH, "desk"],
                 f"{desk_url}/health",
                 self.log_dir / "desk.log",
+            ),
+            Service(
+                "proactive messages",
+                [*LAUNCH, "proactive"],
+                f"{proactive_url}/health",
+                self.log_dir / "proactive.log",
             ),
             Service(
                 "action server",

@@ -45,7 +45,14 @@ from stack.processes import LAUNCH, VENV_BIN, healthy
 from stack.settings import ROOT, stack_env
 
 # The databases production keeps in PostgreSQL, by the variable that names each.
-DATABASE_URLS = ("TRACKER_STORE_URL", "COMMERCE_DB_URL", "DESK_DB_URL", "CHANNEL_STATE_DB_URL")
+DATABASE_URLS = (
+    "TRACKER_STORE_URL",
+    "COMMERCE_DB_URL",
+    "DESK_DB_URL",
+    "CHANNEL_STATE_DB_URL",
+    "PROACTIVE_DB_URL",
+    "ANALYTICS_DB_URL",
+)
 SUPERVISORD = VENV_BIN / "supervisord"
 SUPERVISORCTL = VENV_BIN / "supervisorctl"
 # Secrets that are Fernet keys (32 bytes, URL-safe base64), not free-form tokens.
@@ -309,6 +316,7 @@ def supervisord_config(topology: Topology, haproxy: str) -> str:
     programs = [
         _program("commerce", f"{launch} commerce", logs),
         _program("desk", f"{launch} desk", logs),
+        _program("proactive", f"{launch} proactive", logs),
         *(
             _program(
                 f"actions-{i}",
@@ -393,6 +401,7 @@ def health_urls(topology: Topology, env: dict[str, str]) -> dict[str, str]:
         "action servers (through HAProxy)": f"http://127.0.0.1:{topology.action_port}/health",
         "commerce backend": f"http://127.0.0.1:{env['COMMERCE_PORT']}/health",
         "agent desk": f"http://127.0.0.1:{env['DESK_PORT']}/health",
+        "proactive messages": f"http://127.0.0.1:{env['PROACTIVE_PORT']}/health",
         **{
             f"rasa-{i}": f"http://127.0.0.1:{port}/webhooks/rest/ready"
             for i, port in enumerate(topology.rasa_ports, 1)

@@ -38,6 +38,7 @@ from guardrails.logs import install_log_scrubbing
 from guardrails.pii import get_scrubber
 from guardrails.pii.events import EventProtector, fernet_from_env
 from stores.brokers import ConfirmingPikaEventBroker, protector_of
+from stores.metrics import count_events
 from stores.outbox import OUTBOX, OutboxRelay, create_outbox, outbox_rows
 from stores.sessions import Row, SessionCache, deserialise
 
@@ -123,6 +124,7 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             if self.relay is not None and stored:
                 session.execute(OUTBOX.insert(), self._outbox_rows(tracker.sender_id, new, stored))
             session.commit()
+        count_events(tracker.current_slot_values(), new, self.domain.intents)
         if self.relay is not None:
             self.relay.start()
             self.relay.wake()

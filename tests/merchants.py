@@ -8,8 +8,10 @@ shown first, so a test can make the two merchants' rules differ exactly there.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import func, select
@@ -63,6 +65,21 @@ def product_names(db_url: str, category: str) -> set[str]:
         return set(database.run_sync(lambda s: s.execute(query).scalars().all()))
     finally:
         database.close()
+
+
+def write_demo_policy_quiet_later(path: Path) -> Path:
+    """The demo policy with its quiet hours moved to start ten hours from now, in its zone.
+
+    A test stack lives for minutes; the proactive tests then run at any time of day without
+    meeting the quiet hours, which their own tests cover (tests/unit/proactive).
+    """
+    document = yaml.safe_load(DEMO_POLICY.read_text(encoding="utf-8"))
+    zone = ZoneInfo(document["proactive"]["time_zone"])
+    start = dt.datetime.now(zone) + dt.timedelta(hours=10)
+    end = start + dt.timedelta(hours=2)
+    document["proactive"]["quiet_hours"] = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def write_outdoor_policy(path: Path, **recommendations: Any) -> Path:

@@ -17,7 +17,7 @@ from stack.isolated import free_port, isolated_env
 from stack.processes import Stack
 from tests.conftest import ROOT
 from tests.e2e.standins import ProviderStandIn
-from tests.merchants import DEMO_POLICY, best_seller, write_outdoor_policy
+from tests.merchants import best_seller, write_demo_policy_quiet_later, write_outdoor_policy
 
 MODEL = ROOT / "models" / "aftercare.tar.gz"
 
@@ -50,6 +50,7 @@ def stack(
     # The backend serves both tenants, as stack/defaults.env has it; `outdoor` has edited the
     # recommendations section of its policy file (tests/e2e/test_cross_sell.py).
     outdoor = write_outdoor_policy(tmp / "outdoor.yml", exclude_categories=[outdoor_excludes])
+    demo = write_demo_policy_quiet_later(tmp / "demo.yml")
     overrides = isolated_env(
         tmp,
         seeded_store[0],
@@ -63,7 +64,7 @@ def stack(
         LOG_LEVEL="DEBUG",
         DESK_SYNC_INTERVAL_S="0.5",
         HANDOFF_RULES=str(ROOT / "tests" / "e2e" / "handoff-rules.yml"),
-        MERCHANT_POLICIES=f"demo={DEMO_POLICY},outdoor={outdoor}",
+        MERCHANT_POLICIES=f"demo={demo},outdoor={outdoor}",
     )
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running

@@ -60,6 +60,7 @@ def desk_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DeskConfig:
         sync_interval_s=60,
         agents=AGENTS,
         canned=[CannedAnswer(title="Greeting", text="Hi, Ana here.")],
+        analytics_db_url=f"sqlite:///{tmp_path / 'analytics.db'}",
     )
 
 

@@ -40,6 +40,25 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
             "/static/console.js",
         ],
     ),
+    "dashboard.html": (
+        {
+            "csrf": "session-token",
+            "agent": AGENT,
+            "tenants": ["demo"],
+            "flows": ("orders", "returns"),
+            "values": {"tenant": "demo", "from": "2026-11-01", "to": "2026-11-30", "flow": ""},
+            "error": "to: before from",
+        },
+        [
+            'content="session-token"',
+            '<option value="demo" selected>demo</option>',
+            'value="2026-11-01"',
+            "to: before from",
+            "/vendor/chart.umd.min.js",
+            "/static/dashboard.js",
+            'id="kpi-conversations"',
+        ],
+    ),
 }
 
 

@@ -104,6 +104,18 @@ LEFT_OUT = {
     "ACTION_PORT": "the image's command and the Service carry the action server's port (5055)",
     "AFTERCARE_PRIVACY_TOKEN": "the privacy admin API (python -m guardrails.privacy serve) is not "
     "one of the deployed servers",
+    # Not in the manifests yet (docs/deployment.md, "Not deployed yet"): the proactive service
+    # has no image or Deployment, and the desk's analytics follow a queue the manifests do not
+    # declare. Both run in make run and make run-prod.
+    "PROACTIVE_HOST": "the proactive service has no Deployment yet",
+    "PROACTIVE_PORT": "the proactive service has no Deployment yet",
+    "PROACTIVE_DB_URL": "the proactive service has no Deployment yet",
+    "PROACTIVE_API_TOKEN": "the proactive service has no Deployment yet",
+    "PROACTIVE_WEBHOOK_SECRET_DEMO": "the proactive service has no Deployment yet",
+    "PROACTIVE_WEBHOOK_SECRET_OUTDOOR": "the proactive service has no Deployment yet",
+    "ANALYTICS_DB_URL": "the desk's analytics queue is not declared in the manifests yet",
+    "ANALYTICS_POLL_S": "the desk's analytics queue is not declared in the manifests yet",
+    "ANALYTICS_QUEUE": "the desk's analytics queue is not declared in the manifests yet",
 }
 # The local supervisors' own settings: make run (STACK_*) and make run-prod (PROD_*);
 # Kubernetes starts, restarts and scales the servers itself.

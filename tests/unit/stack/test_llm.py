@@ -10,6 +10,8 @@ from guardrails.generation.settings import GenerationSettingsError
 from stack import llm
 from stack.processes import Stack, StackError
 
+SERVERS = ["commerce backend", "agent desk", "proactive messages", "action server", "rasa server"]
+
 
 def fake_venv(root: Path, with_model: bool = True) -> Path:
     venv = root / ".venv-llm"
@@ -84,7 +86,7 @@ def test_when_generation_is_on_locally_then_the_model_server_starts_first_with_a
     assert first.name == "model server"
     assert first.health_url == "http://127.0.0.1:9123/v1/models"
     assert first.log_path == tmp_path / "llm.log"
-    assert len(stack.services) == 5
+    assert [s.name for s in stack.services[1:]] == SERVERS
 
 
 @pytest.mark.parametrize(
@@ -100,12 +102,7 @@ def test_when_no_local_model_is_needed_then_there_is_no_model_server(
 ) -> None:
     monkeypatch.setattr(llm, "LLM_VENV", tmp_path / "absent")
     stack = Stack(overrides=overrides, log_dir=tmp_path)
-    assert [s.name for s in stack.services] == [
-        "commerce backend",
-        "agent desk",
-        "action server",
-        "rasa server",
-    ]
+    assert [s.name for s in stack.services] == SERVERS
     assert stack.model_error is None
 
 

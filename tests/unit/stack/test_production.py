@@ -19,6 +19,8 @@ FIT = {
     "COMMERCE_DB_URL": "postgresql://aftercare:pw@db:5432/commerce",
     "DESK_DB_URL": "postgresql://aftercare:pw@db:5432/desk",
     "CHANNEL_STATE_DB_URL": "postgresql://aftercare:pw@db:5432/channels",
+    "PROACTIVE_DB_URL": "postgresql://aftercare:pw@db:5432/proactive",
+    "ANALYTICS_DB_URL": "postgresql://aftercare:pw@db:5432/analytics",
     "LOCK_STORE_TYPE": "redis",
     "LOCK_STORE_URL": "redis-host",
     "EVENT_BROKER": "pika",
@@ -102,7 +104,16 @@ def test_supervisord_runs_every_server_restarting_and_rotating_without_secrets(
     parser = configparser.RawConfigParser()
     parser.read_string(text)
     programs = {s.split(":", 1)[1] for s in parser.sections() if s.startswith("program:")}
-    assert programs == {"commerce", "desk", "haproxy", "rasa-1", "rasa-2", "actions-1", "actions-2"}
+    assert programs == {
+        "commerce",
+        "desk",
+        "proactive",
+        "haproxy",
+        "rasa-1",
+        "rasa-2",
+        "actions-1",
+        "actions-2",
+    }
     for name in programs:
         section = parser[f"program:{name}"]
         assert section["autorestart"] == "true"

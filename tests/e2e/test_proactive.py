@@ -1,0 +1,131 @@
+"""Proactive messages end to end: the backend's order news reaches a consenting shopper by SMS.
+
+The shop's system records consent (``consent.updated``, signed as a merchant would sign it);
+the carrier's feed marks a parcel delayed in the backend's store; the backend posts the signed
+event (commerce/notify.py); the proactive service decides, asks Rasa for the words and sends
+them through the Twilio stand-in. A shopper who texted STOP gets nothing, and the shopper's
+answer is an ordinary turn of the conversation the message opened.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import sqlite3
+import time
+import uuid
+from typing import Any
+
+import pytest
+import requests
+
+from proactive.store import ProactiveStore
+from stack.processes import Stack
+from tests.e2e.conftest import order_in
+from tests.e2e.standins import ProviderStandIn
+from tests.e2e.test_channels_sms import demo_phone, new_number
+
+pytestmark = pytest.mark.stack
+
+UTC = dt.timezone.utc
+
+
+def signed_post(stack: Stack, body: dict[str, Any], secret: str | None = None) -> requests.Response:
+    raw = json.dumps(body).encode()
+    key = secret or stack.env["PROACTIVE_WEBHOOK_SECRET_DEMO"]
+    signature = base64.b64encode(hmac.new(key.encode(), raw, hashlib.sha256).digest()).decode()
+    return requests.post(
+        f"{stack.env['PROACTIVE_URL']}/proactive/demo/events",
+        data=raw,
+        headers={"Content-Type": "application/json", "X-Aftercare-Hmac-Sha256": signature},
+        timeout=10,
+    )
+
+
+def now_iso() -> str:
+    return dt.datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def consent(stack: Stack, customer_id: str, phone: str) -> None:
+    """The shop's checkout box: this shopper agreed to order news by SMS."""
+    resp = signed_post(
+        stack,
+        {
+            "event_id": f"consent-{uuid.uuid4().hex[:12]}",
+            "type": "consent.updated",
+            "sent_at": now_iso(),
+            "customer_id": customer_id,
+            "channel": "sms",
+            "phone": phone,
+            "kinds": ["delay", "exception", "delivered", "refund_paid"],
+            "granted": True,
+        },
+    )
+    assert resp.status_code == 202, resp.text
+
+
+def carrier_marks_delayed(stack: Stack, order_id: str) -> None:
+    """The carrier's feed, as the backend would store it (no API route changes shipments)."""
+    with sqlite3.connect(stack.env["COMMERCE_DB_URL"].removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE shipments SET status = 'delayed' WHERE order_id = ?", (order_id,))
+
+
+def test_when_a_parcel_is_delayed_then_a_consenting_shopper_gets_an_sms_and_can_answer(
+    stack: Stack, demo_orders: list[dict[str, str]], provider_standin: ProviderStandIn
+) -> None:
+    # the last in-transit orders: no other test reads them, and their parcels become delayed
+    # (the stack's demo policy keeps its quiet hours hours away: tests/merchants.py)
+    told, stopped = order_in(demo_orders, "in_transit", -1), order_in(demo_orders, "in_transit", -2)
+    assert told["customer_id"] != stopped["customer_id"]
+    told_phone, stopped_phone = demo_phone(stack, new_number()), demo_phone(stack, new_number())
+    consent(stack, told["customer_id"], told_phone.number)
+    consent(stack, stopped["customer_id"], stopped_phone.number)
+    assert stopped_phone.text("STOP")  # the carrier's opt-out answer
+
+    carrier_marks_delayed(stack, told["order_id"])
+    carrier_marks_delayed(stack, stopped["order_id"])
+
+    sms = provider_standin.wait_for("twilio", told_phone.number, 1, timeout_s=40)
+    assert len(sms) == 1, "no proactive SMS reached the consenting shopper"
+    text = sms[0].body["Body"]
+    assert told["order_id"] in text and "running late" in text
+    assert "wait" in text and "cancel" in text
+    assert sms[0].auth is not None and sms[0].auth[0] == stack.env["TWILIO_ACCOUNT_SID_DEMO"]
+
+    store = ProactiveStore(stack.env["PROACTIVE_DB_URL"])
+    try:
+        deadline = time.monotonic() + 20
+        decided: list[dict[str, Any]] = []
+        while time.monotonic() < deadline and not decided:
+            decided = [d for d in store.decisions("demo") if d["order_id"] == stopped["order_id"]]
+            time.sleep(0.3)
+        assert decided and decided[0]["reason"] == "consent", decided
+        rows = [r for r in store.outbox("demo") if r["order_id"] == told["order_id"]]
+        assert [r["status"] for r in rows] == ["sent"]
+    finally:
+        store.close()
+    assert provider_standin.to("twilio", stopped_phone.number) == []
+
+    # The answer continues the conversation about that very order: the cancellation asks
+    # only for the second factor (the order number came with the message), nothing revealed.
+    reply = " ".join(told_phone.text("cancel it please")).lower()
+    assert "e-mail" in reply or "zip" in reply, reply
+    assert "order number" not in reply, reply
+
+
+def test_when_the_signature_is_wrong_then_the_running_service_refuses_with_401(
+    stack: Stack,
+) -> None:
+    body = {
+        "event_id": f"evt-{uuid.uuid4().hex[:12]}",
+        "type": "shipment.delayed",
+        "sent_at": now_iso(),
+        "customer_id": "C-1042",
+        "order_id": "AC-104233",
+    }
+    resp = signed_post(stack, body, secret="not-the-demo-secret")
+    assert resp.status_code == 401
+    assert resp.json()["error"]["code"] == "bad_signature"
