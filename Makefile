@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load promtool
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load promtool bench-proactive
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -113,7 +113,7 @@ stories-test: $(MODEL) ## Test stories, failing on any prediction error
 PYTEST_WORKERS ?= auto
 
 pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy promtool
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)
 
@@ -152,6 +152,9 @@ bench-load: $(STAMP) $(MODEL) $(RAILS_MODEL) ## Per-turn cost and capacity besid
 
 bench-capacity: $(STAMP) $(MODEL) $(RAILS_MODEL) haproxy ## Turns per second of production mode with one and with two instances of each server
 	$(PY) -m benchmarks.capacity
+
+bench-proactive: $(STAMP) ## A simulated week of 10,000 shipment events: every rule checked, a killed sender loses and repeats nothing
+	$(PY) -m benchmarks.proactive
 
 clean: ## Remove built models, databases, results and an old in-tree Rasa cache (keeps .venv)
 	rm -rf models var results .rasa

@@ -165,7 +165,7 @@ def test_a_killed_action_server_loses_no_turn_and_comes_back(prod: Production) -
 
 def test_stop_prod_stops_every_process_it_started(prod: Production) -> None:
     pids = [pid for _, pid in prod.status().values() if pid is not None]
-    assert len(pids) == 3 + 2 * 2  # commerce, desk, haproxy, two Rasa, two action servers
+    assert len(pids) == 4 + 2 * 2  # commerce, desk, proactive, haproxy, two Rasa, two actions
     assert production.stop(prod.topology)
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or _zombie(pid), f"pid {pid} still runs"
