@@ -27,8 +27,10 @@ has none. A redelivered message has the same body, so the same id.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +50,9 @@ from analytics.vocabulary import (
 
 SET = "<set>"
 SENDER_KEY_CONTEXT = b"aftercare-analytics-sender:"
+# The PII pseudonym key (guardrails/pii.yml's pseudonym_key_env): without it, a digest of a
+# guessable conversation id ("ann", a phone number) could be recomputed from guesses.
+SENDER_KEY_ENV = "AFTERCARE_PII_PSEUDONYM_KEY"
 MESSAGE_ID_SHAPE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
 CHANNEL_PREFIXES = ("sms", "messenger")  # conversation ids "<kind>:<tenant>:<id>" (channels/)
 
@@ -132,8 +137,21 @@ def event_id(body: dict[str, Any]) -> str:
 
 
 def sender_key(sender_id: str) -> str:
-    """A digest standing for the conversation id (the same id, the same key)."""
-    return hashlib.sha256(SENDER_KEY_CONTEXT + sender_id.encode("utf-8")).hexdigest()[:32]
+    """A keyed digest standing for the conversation id (the same id, the same key).
+
+    Raises:
+        MissingSenderKey: ``AFTERCARE_PII_PSEUDONYM_KEY`` is unset (fail closed: no digest
+            anyone could recompute from a guessed id is ever stored).
+    """
+    key = os.environ.get(SENDER_KEY_ENV, "")
+    if not key:
+        raise MissingSenderKey(f"{SENDER_KEY_ENV} is not set: analytics stores no conversation id")
+    message = SENDER_KEY_CONTEXT + sender_id.encode("utf-8")
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+class MissingSenderKey(RuntimeError):
+    """The key the conversation ids are digested with is missing."""
 
 
 def channel_tenant(sender_id: str) -> str | None:

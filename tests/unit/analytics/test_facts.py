@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from analytics.facts import SET, MalformedEvent, StreamMessage, event_id, fact_of, sender_key
+from analytics.facts import (
+    SENDER_KEY_ENV,
+    SET,
+    MalformedEvent,
+    MissingSenderKey,
+    StreamMessage,
+    event_id,
+    fact_of,
+    sender_key,
+)
 from analytics.vocabulary import VocabularyError, dialogue, read_dialogue
 from tests.unit.analytics.chats import DAY, EMAIL, NAME, PHONE, Chat, at
 
@@ -122,3 +131,17 @@ def test_a_config_without_a_fallback_threshold_is_an_error(tmp_path: Path) -> No
     domain.write_text("forms:\n  f:\n    required_slots: [a]\n")
     with pytest.raises(VocabularyError, match="FallbackClassifier"):
         read_dialogue(domain, config)
+
+
+def test_the_conversation_digest_needs_the_key_and_changes_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A guessed id ("ann") cannot be digested again without the deployment's key."""
+    monkeypatch.setenv(SENDER_KEY_ENV, "one-key")
+    first = sender_key("ann")
+    assert first == sender_key("ann")
+    monkeypatch.setenv(SENDER_KEY_ENV, "another-key")
+    assert sender_key("ann") != first
+    monkeypatch.delenv(SENDER_KEY_ENV)
+    with pytest.raises(MissingSenderKey):
+        sender_key("ann")
