@@ -214,13 +214,18 @@ class ProactiveStore:
         now: dt.datetime,
         statuses: tuple[str, ...],
         but: int | None = None,
+        started: bool = False,
     ) -> list[dt.datetime]:
-        """Delivery times of the shopper's messages counting towards the caps."""
+        """Delivery times of the shopper's messages counting towards the caps (``started``:
+        also those whose send began, which may have gone though no sender marked them)."""
+        counted = OUTBOX.c.status.in_(statuses)
+        if started:
+            counted = counted | OUTBOX.c.send_started_at.isnot(None)
         query = (
             sa.select(OUTBOX.c.not_before, OUTBOX.c.sent_at)
             .where(OUTBOX.c.tenant == tenant)
             .where(OUTBOX.c.customer_id == customer_id)
-            .where(OUTBOX.c.status.in_(statuses))
+            .where(counted)
             .where(sa.func.coalesce(OUTBOX.c.sent_at, OUTBOX.c.not_before) >= naive(now - LOOKBACK))
         )
         if but is not None:
@@ -402,7 +407,8 @@ class ProactiveStore:
 
     def facts_at_send(self, row: OutboxRow, now: dt.datetime) -> Facts:
         """The facts again, just before sending: consent on this very conversation, the
-        shopper's messages actually sent, their questions about the order."""
+        shopper's messages sent or begun (a sender may have died after the provider took
+        one), their questions about the order."""
         with self._begin() as conn:
             contact = next(
                 (
@@ -416,7 +422,9 @@ class ProactiveStore:
             )
             return Facts(
                 contact=contact,
-                others=self._others(conn, row.tenant, row.customer_id, now, (SENT,), row.id),
+                others=self._others(
+                    conn, row.tenant, row.customer_id, now, (SENT,), row.id, started=True
+                ),
                 inquiries=self._inquiries(conn, row.tenant, row.order_id, now),
             )
 

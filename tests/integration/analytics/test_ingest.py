@@ -31,6 +31,7 @@ from analytics.figures import (
 )
 from analytics.ingest import ingest, rebuild_all
 from tests.integration.analytics.conftest import dump
+from tests.postgres import fresh_database
 from tests.unit.analytics.chats import DAY, a_day_at_the_store, stream
 
 pytestmark = pytest.mark.timeout(120)
@@ -121,21 +122,8 @@ def test_any_batches_in_any_order_rebuild_the_same_tables(day: Engine, tmp_path:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    name = f"aftercare_analytics_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(
-        "postgresql://root@127.0.0.1:5432/postgres",
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 3},
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.SQLAlchemyError as exc:
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is needed: {exc}", pytrace=False)
-    yield f"postgresql://root@127.0.0.1:5432/{name}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database(f"aftercare_analytics_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 def test_postgresql_holds_the_same_rows_as_sqlite(day: Engine, postgres_url: str) -> None:

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from proactive.settings import Kind, ProactiveSettings
 from proactive.store import ProactiveStore
 from stack.settings import stack_env
 from tests.integration.proactive.standins import RasaStandIn, TwilioStandIn
+from tests.postgres import fresh_database
 
 WEBHOOK_SECRET = "proactive-test-secret-demo"
 UTC = dt.timezone.utc
@@ -78,26 +78,5 @@ def rasa() -> Iterator[RasaStandIn]:
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this module (dropped afterwards)."""
-    name = f"proactive_{uuid.uuid4().hex[:10]}"
-    errors = []
-    for role in PG_ROLES:
-        admin = sa.create_engine(
-            f"postgresql://{role}@{PG_HOST}:{PG_PORT}/postgres",
-            isolation_level="AUTOCOMMIT",
-            connect_args={"connect_timeout": 3},
-        )
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            break
-        except sa.exc.SQLAlchemyError as exc:
-            errors.append(f"{role}: {str(exc.orig or exc).strip().splitlines()[0]}")
-            admin.dispose()
-    else:
-        pytest.fail(f"PostgreSQL at {PG_HOST}:{PG_PORT} is needed: {'; '.join(errors)}")
-    try:
-        yield f"postgresql://{role}@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(f"proactive_{uuid.uuid4().hex[:10]}") as url:
+        yield url

@@ -255,6 +255,19 @@ async def test_the_daily_cap_counts_messages_actually_sent(
     assert len(twilio.to(PHONE)) == 2
 
 
+def test_a_message_whose_send_began_counts_towards_the_caps_at_send_time(
+    store: ProactiveStore,
+) -> None:
+    """A sender that died after Twilio took a message never marked it sent: it still counts."""
+    consent(store)
+    assert queue(store, NOON, "e1", order="AC-1") == "sent"
+    assert queue(store, NOON, "e2", order="AC-2") == "sent"
+    first, second = store.claim(NOON, dt.timedelta(minutes=5))
+    assert len(store.facts_at_send(second, NOON).others) == 0
+    assert store.mark_sending(first, NOON)
+    assert len(store.facts_at_send(second, NOON).others) == 1
+
+
 async def test_twilio_down_puts_the_message_back_and_it_goes_once_later(
     store: ProactiveStore, rasa: RasaStandIn, twilio: TwilioStandIn
 ) -> None:

@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import aio_pika
 import pytest
 import redis
-import sqlalchemy as sa
 from rasa.core.utils import AvailableEndpoints, read_endpoints_from_path
 from rasa.shared.core.domain import Domain
 
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env
+from tests.postgres import fresh_database
 
 ENDPOINTS = ROOT / "endpoints.yml"
 DEFAULTS = read_env_file(DEFAULTS_FILE)
@@ -63,32 +63,8 @@ def load_endpoints(monkeypatch: pytest.MonkeyPatch) -> LoadEndpoints:
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this run (dropped afterwards), as a SQLAlchemy URL."""
-    errors = []
-    for role in PG_ROLES:
-        admin = sa.create_engine(
-            f"postgresql://{role}@{PG_HOST}:{PG_PORT}/postgres",
-            isolation_level="AUTOCOMMIT",
-            connect_args={"connect_timeout": 3},
-        )
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE DATABASE "{RUN}"'))
-            break
-        except sa.exc.SQLAlchemyError as exc:
-            errors.append(f"{role}: {str(exc.orig or exc).strip().splitlines()[0]}")
-            admin.dispose()
-    else:
-        pytest.fail(
-            f"PostgreSQL at {PG_HOST}:{PG_PORT} is needed for production mode and could not "
-            f"create a database as any of {PG_ROLES}: {'; '.join(errors)}",
-            pytrace=False,
-        )
-    try:
-        yield f"postgresql://{role}@{PG_HOST}:{PG_PORT}/{RUN}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{RUN}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(RUN) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
