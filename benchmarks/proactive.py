@@ -65,9 +65,9 @@ from benchmarks.proactive_week import (
     build,
 )
 from benchmarks.report import write_section
+from merchants.proactive import Channel, Kind
 from proactive.dispatcher import Dispatcher
 from proactive.senders import RasaConversations, TwilioSmsSender, WebChatSender
-from proactive.settings import Channel, Kind
 from proactive.store import ProactiveStore
 from proactive.tables import OUTBOX, PENDING, utc
 from proactive.webhook import SIGNATURE_HEADER, create_app, sign

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from benchmarks.proactive_week import DRAIN, SETTINGS, WEEK, WEEK_START, ZONES, Scenario
-from proactive.settings import Channel, Kind
+from merchants.proactive import Channel, Kind
 from proactive.tables import PENDING, SENT
 
 

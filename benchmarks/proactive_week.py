@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from merchants.proactive import Channel, Kind, ProactiveSettings
 from proactive.senders import sms_conversation_id as sealed_sms_id
-from proactive.settings import Channel, Kind, ProactiveSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 UTC = dt.timezone.utc

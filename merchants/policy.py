@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Extra, Field, validator
 
-from proactive.settings import ProactiveSettings
+from merchants.proactive import ProactiveSettings
 from recommender.config import RecommendationPolicy
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "policy" / "demo.yml"

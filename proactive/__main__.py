@@ -7,8 +7,8 @@ import sys
 
 from aiohttp import web
 
+from merchants.proactive import MissingSecret
 from proactive.app import ServiceConfig, create_app
-from proactive.settings import MissingSecret
 from webkit.access import RouteAccessLogger, access_logger
 from webkit.db import safe_url
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from aiohttp import web
 
 from channels.state import ChannelState
+from merchants.proactive import Channel, ProactiveSettings, settings_from_policy_file
 from proactive.dispatcher import Dispatcher
 from proactive.senders import (
     DEFAULT_GRAPH_BASE_URL,
@@ -33,7 +34,6 @@ from proactive.senders import (
     TwilioSmsSender,
     WebChatSender,
 )
-from proactive.settings import Channel, ProactiveSettings, settings_from_policy_file
 from proactive.store import ProactiveStore
 from proactive.webhook import MAX_BODY_BYTES, EventWebhook, add_routes
 from webkit.errors import error_middleware, error_response

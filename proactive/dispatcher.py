@@ -22,9 +22,9 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+from merchants.proactive import Channel, ProactiveSettings, zone
 from proactive.rules import Decision, Outcome, Reason, decide
 from proactive.senders import Outgoing, RasaConversations, Sender, SendFailed
-from proactive.settings import Channel, ProactiveSettings, zone
 from proactive.store import OutboxRow, ProactiveStore
 
 logger = logging.getLogger(__name__)

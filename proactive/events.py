@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Extra, Field, root_validator, validator
 
-from proactive.settings import Channel, Kind, zone
+from merchants.proactive import Channel, Kind, zone
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9#._:-]{0,99}$"
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")

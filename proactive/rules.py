@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from enum import Enum
 from zoneinfo import ZoneInfo
 
+from merchants.proactive import Caps, Channel, Kind, ProactiveSettings, QuietHours
 from proactive.events import EventType, OrderEvent
-from proactive.settings import Caps, Channel, Kind, ProactiveSettings, QuietHours
 
 UTC = dt.timezone.utc
 WEEK_DAYS = 7

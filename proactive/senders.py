@@ -30,9 +30,9 @@ from twilio.rest import Client
 
 from channels.sms import split_parts
 from merchants.identity import channel_secret, seal, unseal
+from merchants.proactive import Channel, Kind
 from merchants.tenants import Registry, load_registry
 from proactive.rules import messenger_mode
-from proactive.settings import Channel, Kind
 
 logger = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from merchants.proactive import Channel, Kind, ProactiveSettings, zone
 from proactive.events import EventType, OrderEvent
 from proactive.rules import (
     Contact,
@@ -39,7 +40,6 @@ from proactive.rules import (
     plan,
 )
 from proactive.rules import idempotency_key as key_of
-from proactive.settings import Channel, Kind, ProactiveSettings, zone
 from proactive.tables import (
     CONSENTS,
     DECISIONS,

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from proactive.settings import Channel, Kind
+from merchants.proactive import Channel, Kind
 
 UTC = dt.timezone.utc
 PENDING, SENT, SUPPRESSED, FAILED = "pending", "sent", "suppressed", "failed"

@@ -29,9 +29,9 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
+from merchants.proactive import Channel, ProactiveSettings
 from proactive.events import EventType, OrderEvent
 from proactive.senders import sms_conversation_id
-from proactive.settings import Channel, ProactiveSettings
 from proactive.store import ProactiveStore, Replayed, Verdict
 from webkit.errors import error_middleware, error_response
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from proactive.settings import Kind, ProactiveSettings
+from merchants.proactive import Kind, ProactiveSettings
 from proactive.store import ProactiveStore
 from stack.settings import stack_env
 from tests.integration.proactive.standins import RasaStandIn, TwilioStandIn

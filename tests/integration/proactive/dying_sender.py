@@ -15,9 +15,9 @@ import os
 import sys
 from typing import Any
 
+from merchants.proactive import Channel
 from proactive.dispatcher import Dispatcher
 from proactive.senders import Outgoing, Prior, RasaConversations, TwilioSmsSender
-from proactive.settings import Channel
 from proactive.store import ProactiveStore
 from tests.integration.proactive.conftest import SETTINGS
 from tests.integration.proactive.standins import RASA_TOKEN

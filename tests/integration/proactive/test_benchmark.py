@@ -17,7 +17,7 @@ import pytest
 
 from benchmarks.proactive import run_benchmark
 from benchmarks.proactive_check import RULES, Check, Delivery, Run, check, tally
-from proactive.settings import Channel, Kind
+from merchants.proactive import Channel, Kind
 
 pytestmark = pytest.mark.timeout(240)
 

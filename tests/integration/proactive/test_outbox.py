@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from channels.state import ChannelState
+from merchants.proactive import Channel, Kind
 from proactive.dispatcher import Dispatcher, OptedOut, never_opted_out
 from proactive.events import OrderEvent
 from proactive.senders import (
@@ -26,7 +27,6 @@ from proactive.senders import (
     WebChatSender,
     sms_conversation_id,
 )
-from proactive.settings import Channel, Kind
 from proactive.store import ProactiveStore
 from proactive.tables import metadata
 from tests.conftest import ROOT

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from merchants.proactive import Channel, Kind, MissingSecret
 from proactive.senders import sms_conversation_id
-from proactive.settings import Channel, Kind, MissingSecret
 from proactive.store import ProactiveStore
 from proactive.webhook import SIGNATURE_HEADER, create_app, sign
 from tests.integration.proactive.conftest import SETTINGS, WEBHOOK_SECRET

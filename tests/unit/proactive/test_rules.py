@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from merchants.proactive import Caps, Channel, Kind, Kinds, ProactiveSettings, QuietHours
 from proactive.events import OrderEvent
 from proactive.rules import (
     Contact,
@@ -28,7 +29,6 @@ from proactive.rules import (
     plan,
     quiet_hours_end,
 )
-from proactive.settings import Caps, Channel, Kind, Kinds, ProactiveSettings, QuietHours
 
 UTC = dt.timezone.utc
 NY = ZoneInfo("America/New_York")

@@ -10,13 +10,13 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from proactive.events import OrderEvent
-from proactive.settings import (
+from merchants.proactive import (
     Kind,
     MissingSecret,
     ProactiveSettings,
     settings_from_policy_file,
 )
+from proactive.events import OrderEvent
 from tests.conftest import ROOT
 
 

@@ -1,10 +1,11 @@
 """The ``proactive:`` section of a merchant's policy file, as a validated model.
 
 Each kind of message is switched on per tenant; quiet hours, caps and the webhook's secret
-(the name of the environment variable holding it, never the value) sit beside them. The model
-imports nothing but pydantic and the standard library, so ``merchants/policy.py`` can embed it
-the way it embeds the recommender's rules. Until it does, :func:`settings_from_policy_file`
-reads the section straight from the file.
+(the name of the environment variable holding it, never the value) sit beside them.
+``merchants/policy.py`` embeds it as ``MerchantPolicy.proactive``; the proactive service reads
+the section alone (:func:`settings_from_policy_file`), so it needs no other part of the policy.
+It lives in ``merchants/``, below every layer that reads it: the channels, the actions and
+the proactive service.
 """
 
 from __future__ import annotations
