@@ -88,15 +88,20 @@ class Notifier:
         states.update({f"refund:{r.id}": (r.status, r.order_id, r.customer_id) for r in refunds})
         return states
 
-    def changes(self) -> list[dict[str, Any]]:
-        """Events for what changed since the last look (nothing on the first look)."""
+    def changes(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(key, new state, event) for what changed since the last look (nothing at first).
+
+        A change that makes no event is taken as seen at once; one that does is seen only once
+        the webhook has answered it (:meth:`deliver`), so a proactive service that is down or
+        starting gets it at a later look.
+        """
         states = self._states()
         first = not self.seen
-        events: list[dict[str, Any]] = []
+        found: list[tuple[str, str, dict[str, Any]]] = []
         for key, (state, order_id, customer_id) in states.items():
             before = self.seen.get(key)
-            self.seen[key] = state
             if first or before == state:
+                self.seen[key] = state
                 continue
             kind, _, ident = key.partition(":")
             if kind == "shipment" and state in SHIPMENT_EVENTS:
@@ -104,17 +109,23 @@ class Notifier:
             elif kind == "refund" and state == "processed":
                 event_type, extra = "refund.paid", {}
             else:
+                self.seen[key] = state
                 continue
-            events.append(
-                {
-                    "event_id": f"{ident}.{state}",
-                    "type": event_type,
-                    "customer_id": customer_id,
-                    "order_id": order_id,
-                    **extra,
-                }
-            )
-        return events
+            event = {
+                "event_id": f"{ident}.{state}",
+                "type": event_type,
+                "customer_id": customer_id,
+                "order_id": order_id,
+                **extra,
+            }
+            found.append((key, state, event))
+        return found
+
+    async def deliver(self, http: aiohttp.ClientSession) -> None:
+        """Post every change; one the webhook answered (even refused: 4xx) is seen."""
+        for key, state, event in await asyncio.to_thread(self.changes):
+            if await self.post(http, event) < 500:
+                self.seen[key] = state
 
     async def post(self, http: aiohttp.ClientSession, event: Mapping[str, Any]) -> int:
         """Sign and post one event; the answer's status (409: already delivered)."""
@@ -134,8 +145,7 @@ class Notifier:
         async with aiohttp.ClientSession(timeout=timeout) as http:
             while True:
                 try:
-                    for event in await asyncio.to_thread(self.changes):
-                        await self.post(http, event)
+                    await self.deliver(http)
                 except (aiohttp.ClientError, asyncio.TimeoutError, sa.exc.SQLAlchemyError) as exc:
                     logger.warning("proactive events: %s", type(exc).__name__)
                 await asyncio.sleep(self.interval_s)
