@@ -17,6 +17,7 @@ import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -24,7 +25,6 @@ import requests
 
 from proactive.store import ProactiveStore
 from stack.processes import Stack
-from tests.e2e.conftest import order_in
 from tests.e2e.standins import ProviderStandIn
 from tests.e2e.test_channels_sms import demo_phone, new_number
 
@@ -67,26 +67,57 @@ def consent(stack: Stack, customer_id: str, phone: str) -> None:
     assert resp.status_code == 202, resp.text
 
 
-def carrier_marks_delayed(stack: Stack, order_id: str) -> None:
-    """The carrier's feed, as the backend would store it (no API route changes shipments)."""
-    with sqlite3.connect(stack.env["COMMERCE_DB_URL"].removeprefix("sqlite:///")) as conn:
-        conn.execute("UPDATE shipments SET status = 'delayed' WHERE order_id = ?", (order_id,))
+def not_asked_about(stack: Stack, demo_orders: list[dict[str, str]]) -> list[dict[str, str]]:
+    """In-transit orders no other test of this stack asked about today, last first.
+
+    Asking about an order today rightly keeps its news from being sent: the test needs
+    orders no earlier test looked up (the stack is shared by every test of this worker).
+    """
+    with sqlite3.connect(stack.env["PROACTIVE_DB_URL"].removeprefix("sqlite:///")) as conn:
+        asked = {row[0] for row in conn.execute("SELECT order_id FROM proactive_inquiries")}
+    in_transit = [o for o in demo_orders if o["status"] == "in_transit"]
+    return [o for o in reversed(in_transit) if o["order_id"] not in asked]
+
+
+@pytest.fixture
+def carrier_delays(stack: Stack) -> Iterator[Callable[[str], None]]:
+    """The carrier's feed, as the backend would store it (no API route changes shipments).
+
+    The parcels go back to their status afterwards: later tests of this stack share them.
+    """
+    path = stack.env["COMMERCE_DB_URL"].removeprefix("sqlite:///")
+    changed: list[tuple[str, str]] = []
+
+    def delay(order_id: str) -> None:
+        with sqlite3.connect(path) as conn:
+            query = "SELECT status FROM shipments WHERE order_id = ?"
+            changed.append((order_id, conn.execute(query, (order_id,)).fetchone()[0]))
+            conn.execute("UPDATE shipments SET status = 'delayed' WHERE order_id = ?", (order_id,))
+
+    yield delay
+    with sqlite3.connect(path) as conn:
+        for order_id, status in changed:
+            conn.execute("UPDATE shipments SET status = ? WHERE order_id = ?", (status, order_id))
 
 
 def test_when_a_parcel_is_delayed_then_a_consenting_shopper_gets_an_sms_and_can_answer(
-    stack: Stack, demo_orders: list[dict[str, str]], provider_standin: ProviderStandIn
+    stack: Stack,
+    demo_orders: list[dict[str, str]],
+    provider_standin: ProviderStandIn,
+    carrier_delays: Callable[[str], None],
 ) -> None:
-    # the last in-transit orders: no other test reads them, and their parcels become delayed
-    # (the stack's demo policy keeps its quiet hours hours away: tests/merchants.py)
-    told, stopped = order_in(demo_orders, "in_transit", -1), order_in(demo_orders, "in_transit", -2)
-    assert told["customer_id"] != stopped["customer_id"]
+    # their parcels become delayed (the stack's demo policy keeps its quiet hours hours away:
+    # tests/merchants.py)
+    candidates = not_asked_about(stack, demo_orders)
+    told = candidates[0]
+    stopped = next(o for o in candidates if o["customer_id"] != told["customer_id"])
     told_phone, stopped_phone = demo_phone(stack, new_number()), demo_phone(stack, new_number())
     consent(stack, told["customer_id"], told_phone.number)
     consent(stack, stopped["customer_id"], stopped_phone.number)
     assert stopped_phone.text("STOP")  # the carrier's opt-out answer
 
-    carrier_marks_delayed(stack, told["order_id"])
-    carrier_marks_delayed(stack, stopped["order_id"])
+    carrier_delays(told["order_id"])
+    carrier_delays(stopped["order_id"])
 
     sms = provider_standin.wait_for("twilio", told_phone.number, 1, timeout_s=40)
     assert len(sms) == 1, "no proactive SMS reached the consenting shopper"
