@@ -67,16 +67,20 @@ def consent(stack: Stack, customer_id: str, phone: str) -> None:
     assert resp.status_code == 202, resp.text
 
 
-def not_asked_about(stack: Stack, demo_orders: list[dict[str, str]]) -> list[dict[str, str]]:
-    """In-transit orders no other test of this stack asked about today, last first.
+def not_asked_about(stack: Stack) -> list[tuple[str, str]]:
+    """(order id, customer id) of in-transit orders no test of this stack asked about today.
 
-    Asking about an order today rightly keeps its news from being sent: the test needs
-    orders no earlier test looked up (the stack is shared by every test of this worker).
+    Asking about an order today rightly keeps its news from being sent, and the stack is
+    shared by every test of this worker: the orders come from the whole store, newest first.
     """
     with sqlite3.connect(stack.env["PROACTIVE_DB_URL"].removeprefix("sqlite:///")) as conn:
         asked = {row[0] for row in conn.execute("SELECT order_id FROM proactive_inquiries")}
-    in_transit = [o for o in demo_orders if o["status"] == "in_transit"]
-    return [o for o in reversed(in_transit) if o["order_id"] not in asked]
+    with sqlite3.connect(stack.env["COMMERCE_DB_URL"].removeprefix("sqlite:///")) as conn:
+        in_transit = conn.execute(
+            "SELECT o.id, o.customer_id FROM orders o JOIN shipments s ON s.order_id = o.id"
+            " WHERE o.status = 'in_transit' AND s.status = 'in_transit' ORDER BY o.id DESC"
+        ).fetchall()
+    return [(order, customer) for order, customer in in_transit if order not in asked]
 
 
 @pytest.fixture
@@ -102,27 +106,26 @@ def carrier_delays(stack: Stack) -> Iterator[Callable[[str], None]]:
 
 def test_when_a_parcel_is_delayed_then_a_consenting_shopper_gets_an_sms_and_can_answer(
     stack: Stack,
-    demo_orders: list[dict[str, str]],
     provider_standin: ProviderStandIn,
     carrier_delays: Callable[[str], None],
 ) -> None:
     # their parcels become delayed (the stack's demo policy keeps its quiet hours hours away:
     # tests/merchants.py)
-    candidates = not_asked_about(stack, demo_orders)
-    told = candidates[0]
-    stopped = next(o for o in candidates if o["customer_id"] != told["customer_id"])
+    candidates = not_asked_about(stack)
+    told_order, told_customer = candidates[0]
+    stopped_order, stopped_customer = next(c for c in candidates if c[1] != told_customer)
     told_phone, stopped_phone = demo_phone(stack, new_number()), demo_phone(stack, new_number())
-    consent(stack, told["customer_id"], told_phone.number)
-    consent(stack, stopped["customer_id"], stopped_phone.number)
+    consent(stack, told_customer, told_phone.number)
+    consent(stack, stopped_customer, stopped_phone.number)
     assert stopped_phone.text("STOP")  # the carrier's opt-out answer
 
-    carrier_delays(told["order_id"])
-    carrier_delays(stopped["order_id"])
+    carrier_delays(told_order)
+    carrier_delays(stopped_order)
 
     sms = provider_standin.wait_for("twilio", told_phone.number, 1, timeout_s=40)
     assert len(sms) == 1, "no proactive SMS reached the consenting shopper"
     text = sms[0].body["Body"]
-    assert told["order_id"] in text and "running late" in text
+    assert told_order in text and "running late" in text
     assert "wait" in text and "cancel" in text
     assert sms[0].auth is not None and sms[0].auth[0] == stack.env["TWILIO_ACCOUNT_SID_DEMO"]
 
@@ -131,10 +134,10 @@ def test_when_a_parcel_is_delayed_then_a_consenting_shopper_gets_an_sms_and_can_
         deadline = time.monotonic() + 20
         decided: list[dict[str, Any]] = []
         while time.monotonic() < deadline and not decided:
-            decided = [d for d in store.decisions("demo") if d["order_id"] == stopped["order_id"]]
+            decided = [d for d in store.decisions("demo") if d["order_id"] == stopped_order]
             time.sleep(0.3)
         assert decided and decided[0]["reason"] == "consent", decided
-        rows = [r for r in store.outbox("demo") if r["order_id"] == told["order_id"]]
+        rows = [r for r in store.outbox("demo") if r["order_id"] == told_order]
         assert [r["status"] for r in rows] == ["sent"]
     finally:
         store.close()
