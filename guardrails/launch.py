@@ -27,7 +27,6 @@ from guardrails import rasa_defaults
 from guardrails.action_results import install_prebuilt_action_validation
 from guardrails.logs import install_log_scrubbing
 from guardrails.outage import install_action_outage_reply
-from nlu_components.history import install_incremental_states
 from webkit.metrics import instrument_aiohttp, instrument_sanic
 
 LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
@@ -98,6 +97,9 @@ def main(argv: list[str]) -> None:
     if serves_conversations(module, args):
         install_action_outage_reply()
         install_prebuilt_action_validation()
+        # imported here: it loads Rasa's domain module (165 ms), which only this server needs
+        from nlu_components.history import install_incremental_states
+
         install_incremental_states()
     instrument(module, args)
     sys.argv = [module, *args]

@@ -16,7 +16,6 @@ resumes them from the step the conversation and the channel show was reached.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -26,6 +25,7 @@ from merchants.proactive import Channel, ProactiveSettings, zone
 from proactive.rules import Decision, Outcome, Reason, decide
 from proactive.senders import Outgoing, RasaConversations, Sender, SendFailed
 from proactive.store import OutboxRow, ProactiveStore
+from webkit.background import BackgroundLoop
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ async def never_opted_out(conversation_id: str) -> bool:
     return False
 
 
-class Dispatcher:
+class Dispatcher(BackgroundLoop):
     """Delivers due outbox rows; run several (processes or hosts) against one database.
 
     Args:
@@ -64,6 +64,8 @@ class Dispatcher:
             just before sending so a STOP counts at once.
         clock: Now, in UTC (tests move it).
     """
+
+    task_name = "proactive"
 
     def __init__(
         self,
@@ -84,7 +86,6 @@ class Dispatcher:
         self.clock = clock
         self.lease = lease
         self.batch = batch
-        self._task: asyncio.Task[None] | None = None
 
     async def run_once(self) -> int:
         """Claim one batch of due rows and process each; the number claimed."""
@@ -158,17 +159,6 @@ class Dispatcher:
         return decide(row.kind, row.not_before, now, zone(row.time_zone), settings, facts)
 
     # ---- running in the background --------------------------------------------------------
-
-    def start(self) -> None:
-        """Run on the current event loop until :meth:`stop`."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self.run(), name="proactive")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def run(self) -> None:
         """Drain due rows, then look again every ``IDLE_POLL_S``; a database error waits."""

@@ -36,6 +36,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from webkit.background import BackgroundLoop
+
 logger = logging.getLogger(__name__)
 
 # Outbox rows published per broker round trip.
@@ -70,7 +72,7 @@ def outbox_rows(sender_id: str, bodies: Sequence[dict[str, Any]]) -> list[dict[s
     return [{"sender_id": sender_id, "body": json.dumps(body)} for body in bodies]
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
     """Moves committed outbox rows to the broker, oldest first, deleting what was confirmed.
 
     Args:
@@ -79,29 +81,18 @@ class OutboxRelay:
             raises when it cannot, and then the rows stay for the next attempt.
     """
 
+    task_name = "outbox"
+
     def __init__(self, engine: Engine, deliver: Deliver, batch: int = BATCH) -> None:
         self.engine = engine
         self.deliver = deliver
         self.batch = batch
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._postgres = engine.dialect.name == "postgresql"
 
     def wake(self) -> None:
         """New rows were committed: publish them now instead of at the next poll."""
         self._wake.set()
-
-    def start(self) -> None:
-        """Run the relay on the running event loop (once; again if it ever stopped)."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self.run(), name="outbox")
-
-    async def stop(self) -> None:
-        """Stop the relay (the rows it has not published stay in the outbox)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def run(self) -> None:
         """Drain the outbox whenever woken, and at least every ``IDLE_POLL_S``."""

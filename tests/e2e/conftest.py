@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Browser, sync_playwright
 
 from stack.isolated import free_port, isolated_env
 from stack.processes import Stack
+from tests.browser import CHROMIUM_FLAGS, chromium
 from tests.conftest import ROOT
 from tests.e2e.standins import ProviderStandIn
 from tests.merchants import best_seller, write_demo_policy_quiet_later, write_outdoor_policy
@@ -68,6 +70,15 @@ def stack(
     )
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium for one test module's pages."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

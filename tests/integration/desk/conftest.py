@@ -86,15 +86,15 @@ def console_token(page: str) -> str:
     return found.group(1)
 
 
-async def log_in(client: TestClient, username: str) -> str:
-    """Log in through the form as a browser does; returns the console page."""
+async def log_in(client: TestClient, username: str, password: str | None = None) -> str:
+    """Log in through the form as a browser does (``PASSWORDS`` unless given); the console."""
     form = await client.get("/login")
     resp = await client.post(
         "/login",
         data={
             "csrf": form_token(await form.text()),
             "username": username,
-            "password": PASSWORDS[username],
+            "password": password or PASSWORDS[username],
         },
     )
     assert resp.status == 200 and resp.url.path == "/console", await resp.text()

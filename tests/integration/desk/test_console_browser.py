@@ -8,22 +8,12 @@ them may run or become an element. ``make pytest`` installs Chromium first
 
 from __future__ import annotations
 
-import shutil
-
 from aiohttp.test_utils import TestClient
 from playwright.async_api import Dialog, async_playwright, expect
 
+from tests.browser import CHROMIUM_FLAGS, chromium
 from tests.integration.desk.conftest import MARKUP_NAME, PASSWORDS, open_ticket
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOPPER_MARKUP = '<img src=x onerror="window.ran=1"><script>window.ran=2</script> parcel late'
 AGENT_MARKUP = "<b>Sorry</b><script>window.ran=3</script> checking now"
 
@@ -31,8 +21,6 @@ AGENT_MARKUP = "<b>Sorry</b><script>window.ran=3</script> checking now"
 async def test_markup_from_shoppers_agents_and_names_is_shown_as_text_in_the_console(
     desk: TestClient,
 ) -> None:
-    chromium = shutil.which("chromium")
-    assert chromium, "no chromium on PATH: run scripts/install-browser.sh (make pytest does)"
     ticket_id = await open_ticket(desk, [("shopper", SHOPPER_MARKUP)])
     base = str(desk.make_url("")).rstrip("/")
     dialogs: list[str] = []
@@ -42,7 +30,7 @@ async def test_markup_from_shoppers_agents_and_names_is_shown_as_text_in_the_con
         await dialog.dismiss()
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        browser = await playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
         page = await browser.new_page()
         page.on("dialog", dismiss)
         await page.goto(f"{base}/login")

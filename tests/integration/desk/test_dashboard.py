@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from analytics.live import StreamKind, StreamSource
 from desk.app import create_app
 from desk.config import AgentSeed, Role
-from tests.integration.desk.conftest import QuietConversations, desk_config, form_token
+from tests.integration.desk.conftest import QuietConversations, desk_config, log_in
 from tests.unit.analytics.chats import DAY, a_day_at_the_store, stream
 
 AGENTS = [
@@ -59,19 +59,6 @@ async def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
         yield client
 
 
-async def log_in(client: TestClient, username: str) -> None:
-    form = await client.get("/login")
-    resp = await client.post(
-        "/login",
-        data={
-            "csrf": form_token(await form.text()),
-            "username": username,
-            "password": PASSWORDS[username],
-        },
-    )
-    assert resp.status == 200 and resp.url.path == "/console", await resp.text()
-
-
 async def figures(client: TestClient, **query: str) -> dict[str, Any]:
     """The figures once the desk has ingested the log (it follows it in the background)."""
     for _ in range(200):
@@ -85,7 +72,7 @@ async def figures(client: TestClient, **query: str) -> dict[str, Any]:
 
 
 async def test_a_supervisor_sees_the_figures_of_their_tenant_only(desk: TestClient) -> None:
-    await log_in(desk, "sam")
+    await log_in(desk, "sam", PASSWORDS["sam"])
     body = await figures(desk)
     assert body["tenant"] == "demo"
     assert body["conversations"]["conversations"] == 5
@@ -97,7 +84,7 @@ async def test_a_supervisor_sees_the_figures_of_their_tenant_only(desk: TestClie
 
 
 async def test_another_tenants_figures_and_csv_are_not_found(desk: TestClient) -> None:
-    await log_in(desk, "sam")
+    await log_in(desk, "sam", PASSWORDS["sam"])
     await figures(desk)
     for path in (FIGURES, f"{FIGURES}.csv", "/dashboard"):
         resp = await desk.get(path, params={**DAYS, "tenant": "outdoor"})
@@ -106,7 +93,7 @@ async def test_another_tenants_figures_and_csv_are_not_found(desk: TestClient) -
 
 
 async def test_the_other_tenants_supervisor_sees_only_theirs(desk: TestClient) -> None:
-    await log_in(desk, "oli")
+    await log_in(desk, "oli", PASSWORDS["oli"])
     body = await figures(desk)
     assert body["tenant"] == "outdoor" and body["conversations"]["conversations"] == 1
     resp = await desk.get(FIGURES, params={**DAYS, "tenant": "demo"})
@@ -114,7 +101,7 @@ async def test_the_other_tenants_supervisor_sees_only_theirs(desk: TestClient) -
 
 
 async def test_an_agent_who_is_no_supervisor_is_refused(desk: TestClient) -> None:
-    await log_in(desk, "ana")
+    await log_in(desk, "ana", PASSWORDS["ana"])
     for path in (FIGURES, f"{FIGURES}.csv", "/dashboard"):
         resp = await desk.get(path, params=DAYS)
         assert resp.status == 403, path
@@ -145,7 +132,7 @@ async def test_without_a_login_the_page_redirects_and_the_data_is_refused(
 async def test_a_malformed_query_is_a_400_that_says_why(
     desk: TestClient, query: dict[str, str], reason: str
 ) -> None:
-    await log_in(desk, "sam")
+    await log_in(desk, "sam", PASSWORDS["sam"])
     for path in (FIGURES, f"{FIGURES}.csv"):
         resp = await desk.get(path, params=query)
         assert resp.status == 400, path
@@ -156,7 +143,7 @@ async def test_a_malformed_query_is_a_400_that_says_why(
 
 
 async def test_the_csv_has_a_row_per_day_and_flow_of_the_tenant(desk: TestClient) -> None:
-    await log_in(desk, "sam")
+    await log_in(desk, "sam", PASSWORDS["sam"])
     await figures(desk)
     resp = await desk.get(f"{FIGURES}.csv", params=DAYS)
     assert resp.status == 200 and resp.content_type == "text/csv"
@@ -169,7 +156,7 @@ async def test_the_csv_has_a_row_per_day_and_flow_of_the_tenant(desk: TestClient
 
 
 async def test_one_flow_filters_every_figure(desk: TestClient) -> None:
-    await log_in(desk, "sam")
+    await log_in(desk, "sam", PASSWORDS["sam"])
     await figures(desk)
     resp = await desk.get(FIGURES, params={**DAYS, "flow": "returns"})
     body = await resp.json()
@@ -177,7 +164,7 @@ async def test_one_flow_filters_every_figure(desk: TestClient) -> None:
 
 
 async def test_the_dashboard_page_loads_chart_js_from_the_desk(desk: TestClient) -> None:
-    await log_in(desk, "sam")
+    await log_in(desk, "sam", PASSWORDS["sam"])
     page = await desk.get("/dashboard")
     assert page.status == 200 and page.headers["Cache-Control"] == "no-store"
     text = await page.text()
