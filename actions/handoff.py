@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -30,6 +29,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.reask import ReaskingForm
+from actions.scores import rating_from
 from actions.services.desk import DeskUnavailable, Handoff, desk_from_env
 from actions.support import RunContext, tenant_of
 from guardrails.handoff.rules import Reason, load_rules
@@ -64,7 +64,6 @@ OFFERED_AFTER = {
     # said by the Rasa server while the action server was down (guardrails/outage.py)
     "utter_service_unavailable": Reason.backend_down,
 }
-_RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
 def merchant_of(tracker: Tracker) -> str:
@@ -247,20 +246,6 @@ class ActionHandedBack(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_handed_back")
         return []
-
-
-def rating_from(text: str) -> int | None:
-    """A 1-5 rating in the shopper's words ("4", "5 stars", "four", "3/5", "★★★★")."""
-    lowered = text.lower()
-    if (stars := lowered.count("★") or lowered.count("⭐")) and 1 <= stars <= 5:
-        return stars
-    digits = re.findall(r"\b([1-5])\b(?!\s*/\s*10)", lowered)
-    if digits:
-        return int(digits[0])
-    for word, value in _RATING_WORDS.items():
-        if re.search(rf"\b{word}\b", lowered):
-            return value
-    return None
 
 
 class ValidateSatisfactionForm(ReaskingForm, FormValidationAction):

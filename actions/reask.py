@@ -51,7 +51,7 @@ REASKS = {
     "return_reason": "utter_reask_return_reason",
 }
 # Questions whose change of course is to leave the form quietly (its ending speaks).
-LEAVE_INSTEAD = frozenset({"satisfaction_rating"})
+LEAVE_INSTEAD = frozenset({"satisfaction_rating", "conversation_rating"})
 # When the order number is missed twice and the shopper is not known yet, they are
 # identified instead (e-mail, or name and ZIP) and pick from their recent orders.
 IDENTIFY_INSTEAD_OF = "order_id"

@@ -48,6 +48,9 @@ class _Strict(BaseModel):
 class Support(_Strict):
     email: str
     hours: str
+    # Ask a shopper the assistant served alone to rate it, 1-5, when they say goodbye
+    # (actions/rating.py); a person's work is rated by the desk's form either way.
+    rating_at_goodbye: bool = True
 
 
 class Verification(_Strict):

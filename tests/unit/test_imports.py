@@ -81,6 +81,7 @@ SHARED_DIALOGUE = {
     "options",
     "postal",
     "reask",
+    "scores",
     "services",
     "support",
     "swaps",

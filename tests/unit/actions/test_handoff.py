@@ -1,4 +1,4 @@
-"""What the handoff actions read from a conversation: the reason, the verified order, a rating."""
+"""What the handoff actions read from a conversation: reason, verified order, summary."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from rasa_sdk import Tracker
 
-from actions.handoff import rating_from, reason_for, summary, verified_order
+from actions.handoff import reason_for, summary, verified_order
 from guardrails.handoff.rules import Reason
 
 
@@ -19,22 +19,6 @@ def tracker(
 ) -> Tracker:
     latest = {"intent": {"name": intent}, "entities": entities or [], "text": "hi"}
     return Tracker("shopper-1", slots or {}, latest, events or [], False, None, {}, "action_listen")
-
-
-@pytest.mark.parametrize(
-    ("typed", "score"),
-    [
-        ("5", 5),
-        ("4 stars", 4),
-        ("I'd say three", 3),
-        ("★★", 2),
-        ("1/5", 1),
-        ("meh", None),
-        ("10", None),
-    ],
-)
-def test_a_rating_is_read_from_the_shoppers_words(typed: str, score: int | None) -> None:
-    assert rating_from(typed) == score
 
 
 def test_a_flow_that_cannot_go_on_names_the_reason_first() -> None:
