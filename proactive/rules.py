@@ -245,12 +245,14 @@ def messenger_mode(
 ) -> tuple[str, str | None] | None:
     """How Messenger may carry this message: (messaging_type, tag), or None if it may not.
 
-    Inside 24 hours of the shopper's last message a page answers freely (``RESPONSE``).
-    Outside it, only an update about the purchase, with the post-purchase tag the merchant
-    configured; a review request or a reminder to buy again has no tag that allows it.
+    Inside 24 hours of the shopper's last message a page may write freely; the message is
+    sent of the page's own accord, not in answer to one, which the Send API calls ``UPDATE``
+    (``RESPONSE`` is for answers). Outside it, only an update about the purchase, with the
+    post-purchase tag the merchant configured; a review request or a reminder to buy again
+    has no tag that allows it.
     """
     if last_shopper_message is not None and now - last_shopper_message < MESSENGER_WINDOW:
-        return "RESPONSE", None
+        return "UPDATE", None
     if tag and kind in TAGGABLE:
         return "MESSAGE_TAG", tag
     return None

@@ -68,19 +68,28 @@ def consent(stack: Stack, customer_id: str, phone: str) -> None:
 
 
 def not_asked_about(stack: Stack) -> list[tuple[str, str]]:
-    """(order id, customer id) of in-transit orders no test of this stack asked about today.
+    """(order id, customer id) of in-transit orders no test of this stack asked about today,
+    had news of, or whose shopper it gave a channel.
 
-    Asking about an order today rightly keeps its news from being sent, and the stack is
-    shared by every test of this worker: the orders come from the whole store, newest first.
+    Asking about an order today rightly keeps its news from being sent, news about an order
+    goes once (a parcel an earlier test delayed is back in transit, its news still judged),
+    and a shopper's channel and caps are those an earlier test left. The stack is shared by
+    every test of this worker: the orders come from the whole store, newest first.
     """
     with sqlite3.connect(stack.env["PROACTIVE_DB_URL"].removeprefix("sqlite:///")) as conn:
         asked = {row[0] for row in conn.execute("SELECT order_id FROM proactive_inquiries")}
+        judged = {row[0] for row in conn.execute("SELECT order_id FROM proactive_decisions")}
+        reached = {row[0] for row in conn.execute("SELECT customer_id FROM proactive_consents")}
     with sqlite3.connect(stack.env["COMMERCE_DB_URL"].removeprefix("sqlite:///")) as conn:
         in_transit = conn.execute(
             "SELECT o.id, o.customer_id FROM orders o JOIN shipments s ON s.order_id = o.id"
             " WHERE o.status = 'in_transit' AND s.status = 'in_transit' ORDER BY o.id DESC"
         ).fetchall()
-    return [(order, customer) for order, customer in in_transit if order not in asked]
+    return [
+        (order, customer)
+        for order, customer in in_transit
+        if order not in asked | judged and customer not in reached
+    ]
 
 
 @pytest.fixture

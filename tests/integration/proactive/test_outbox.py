@@ -322,7 +322,7 @@ def graph() -> Iterator[ProviderStandIn]:
 @pytest.mark.parametrize(
     ("hours_ago", "kind", "messaging_type", "tag"),
     [
-        (2, "shipment.delayed", "RESPONSE", None),
+        (2, "shipment.delayed", "UPDATE", None),
         (30, "shipment.delayed", "MESSAGE_TAG", "POST_PURCHASE_UPDATE"),
         (30, "refund.paid", "MESSAGE_TAG", "POST_PURCHASE_UPDATE"),
     ],

@@ -412,8 +412,8 @@ def test_the_review_request_counts_days_from_when_the_parcel_arrived() -> None:
 @pytest.mark.parametrize(
     ("kind", "hours_since_shopper_wrote", "mode"),
     [
-        (Kind.delay, 2, ("RESPONSE", None)),
-        (Kind.review_request, 23.9, ("RESPONSE", None)),
+        (Kind.delay, 2, ("UPDATE", None)),
+        (Kind.review_request, 23.9, ("UPDATE", None)),
         (Kind.delay, 24, ("MESSAGE_TAG", "POST_PURCHASE_UPDATE")),
         (Kind.refund_paid, None, ("MESSAGE_TAG", "POST_PURCHASE_UPDATE")),
         (Kind.review_request, 30, None),
