@@ -2,8 +2,9 @@
 # Aftercare's agent desk (desk/): handoff tickets, the agent console and its API.
 # Build from the repository root (docs/deployment.md):
 #   docker build -f deploy/docker/desk.Dockerfile -t aftercare-desk:0.1.0 .
-# Runs on port 8070 (health: /health); reads DESK_*, RASA_AUTH_TOKEN (deploy/k8s sets them).
-# One replica only (docs/deployment.md). No secret is in the image.
+# Runs on port 8070 (health: /health); reads DESK_*, RASA_AUTH_TOKEN, and ANALYTICS_* with the
+# broker's settings for the analytics queue it follows (deploy/k8s sets them). One replica only
+# (docs/deployment.md). No secret is in the image.
 
 # ---- pinned dependencies, as scripts/bootstrap.sh installs them (without the dev tools).
 # Only the files pip reads are copied first, so a code change does not reinstall them.
@@ -27,12 +28,14 @@ ENV PYTHONPATH=/app \
     RASA_TELEMETRY_ENABLED=false \
     TF_CPP_MIN_LOG_LEVEL=2
 COPY actions/ actions/
+COPY analytics/ analytics/
 COPY channels/ channels/
 COPY commerce/ commerce/
 COPY desk/ desk/
 COPY guardrails/ guardrails/
 COPY merchants/ merchants/
 COPY nlu_components/ nlu_components/
+COPY proactive/ proactive/
 COPY recommender/ recommender/
 COPY stack/ stack/
 COPY stores/ stores/

@@ -34,12 +34,14 @@ ENV PYTHONPATH=/app \
     RASA_TELEMETRY_ENABLED=false \
     TF_CPP_MIN_LOG_LEVEL=2
 COPY actions/ actions/
+COPY analytics/ analytics/
 COPY channels/ channels/
 COPY commerce/ commerce/
 COPY desk/ desk/
 COPY guardrails/ guardrails/
 COPY merchants/ merchants/
 COPY nlu_components/ nlu_components/
+COPY proactive/ proactive/
 COPY recommender/ recommender/
 COPY stack/ stack/
 COPY stores/ stores/

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from guardrails.rasa_defaults import SECRET_SUFFIXES, read_env_file
+from merchants.proactive import settings_from_policy_file
 from merchants.tenants import parse_registry
 from tests.conftest import ROOT
 
@@ -44,6 +45,7 @@ SERVERS = {
     "actions": "action server",
     "commerce": "commerce backend",
     "desk": "agent desk",
+    "proactive": "proactive messages",
 }
 
 
@@ -190,15 +192,39 @@ def variables(docs: list[dict[str, Any]], container: dict[str, Any]) -> dict[str
 
 
 @cache
+def webhook_secrets() -> frozenset[str]:
+    """The variables the merchants' policies name for their proactive event webhooks.
+
+    Each policy of ``MERCHANT_POLICIES`` (the local defaults' and the deployed settings')
+    with a ``proactive:`` section names one (``webhook_secret_env``); the proactive service
+    refuses to start without it.
+    """
+    deployed = read_env_file(K8S / "base" / "settings.env")
+    paths = {
+        entry.partition("=")[2]
+        for policies in (DEFAULTS["MERCHANT_POLICIES"], deployed["MERCHANT_POLICIES"])
+        for entry in policies.split(",")
+    }
+    names = set()
+    for path in sorted(paths):
+        section = settings_from_policy_file(ROOT / path)
+        if section is not None:
+            names.add(section.webhook_secret_env)
+    return frozenset(names)
+
+
+@cache
 def secret_variables() -> frozenset[str]:
     """Every variable the servers read a secret from, as the project's own files name them.
 
     By name (``*_KEY``, ``*_SECRET``, ``*_TOKEN``, ``*_PASSWORD``, as ``stack check`` and
-    ``guardrails.rasa_defaults`` decide), PostgreSQL's ``PGPASSWORD``, and every variable a
-    tenant names for a channel credential (``channels/tenants.yml``: Twilio's account SID too).
+    ``guardrails.rasa_defaults`` decide), PostgreSQL's ``PGPASSWORD``, every variable a tenant
+    names for a channel credential (``channels/tenants.yml``: Twilio's account SID too), and
+    the proactive webhooks' secrets the policies name.
     """
     names = {name for name in DEFAULTS if name.endswith(SECRET_SUFFIXES)}
     names.add("PGPASSWORD")
+    names |= webhook_secrets()
     for tenant in parse_registry(ROOT / "channels" / "tenants.yml").tenants.values():
         if tenant.sms is not None:
             names |= {tenant.sms.account_sid_env, tenant.sms.auth_token_env}

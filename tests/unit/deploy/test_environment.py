@@ -3,9 +3,10 @@
 What a server reads comes from the project's own files where they say it: ``endpoints.yml``
 and ``credentials.yml`` (Rasa refuses to start while a variable they name is unset), the
 tenants' channel secrets (``channels/tenants.yml``), the PII keys (``guardrails/pii.yml``), the
-agents' passwords (``desk/agents.yml``), the ``${NAME}`` arguments of each image's command;
-the rest from reading each server's code. Every key of ``stack/defaults.env`` is either set
-in the manifests or named below as deliberately left out.
+agents' passwords (``desk/agents.yml``), the proactive webhooks' secrets (the policies'
+``webhook_secret_env``), the ``${NAME}`` arguments of each image's command; the rest from
+reading each server's code. Every key of ``stack/defaults.env`` is either set in the manifests
+or named below as deliberately left out.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from merchants.tenants import parse_registry
+from stack.production import DATABASE_URLS
 from tests.unit.deploy.manifests import (
     DEFAULTS,
     OVERLAYS,
@@ -34,11 +37,13 @@ from tests.unit.deploy.manifests import (
     server_container,
     settings,
     variables,
+    webhook_secrets,
 )
 
 # Read by every server: the launcher scrubs their logs with the PII engine (guardrails/launch.py),
-# whose pseudonyms need the key; production mode refuses local defaults (rasa_defaults.py).
-EVERY_SERVER = {"AFTERCARE_ENV", "AFTERCARE_PII_PSEUDONYM_KEY"}
+# whose pseudonyms need the key, and serves /metrics behind the token (webkit/metrics.py);
+# production mode refuses local defaults (rasa_defaults.py).
+EVERY_SERVER = {"AFTERCARE_ENV", "AFTERCARE_PII_PSEUDONYM_KEY", "METRICS_TOKEN"}
 # From reading each server's code (its config or the modules it imports).
 READ_BY = {
     "rasa": {
@@ -47,9 +52,10 @@ READ_BY = {
         "AFTERCARE_TENANTS",  # channels/common.py
         "AFTERCARE_CHANNEL_SECRET",  # signs what a channel verified (merchants/identity.py)
         "CHANNEL_STATE_DB_URL",  # SMS consent and menus (channels/state.py)
-        "PGPASSWORD",  # the tracker's and the channel state's PostgreSQL role
+        "PGPASSWORD",  # the role of the tracker, the channel state and the proactive tables
         "MERCHANT_POLICY",  # the outage reply's contact (guardrails/outage.py)
         "HANDOFF_RULES",  # nlu_components/handoff.py
+        "PROACTIVE_DB_URL",  # a STOP withdraws proactive consent (channels/twilio_sms.py)
         "AFTERCARE_GENERATION",
         "LLM_BASE_URL",
         "LLM_API_KEY",
@@ -62,6 +68,8 @@ READ_BY = {
         "DESK_API_TOKEN",  # actions/services/desk.py
         "AFTERCARE_RASA_URL",
         "RASA_AUTH_TOKEN",  # actions/services/nlu.py
+        "PROACTIVE_URL",
+        "PROACTIVE_API_TOKEN",  # actions/services/proactive.py
         "AFTERCARE_CHANNEL_SECRET",
         "AFTERCARE_IDENTITY_SECRET",  # actions/session.py
         "AFTERCARE_TENANTS",
@@ -82,6 +90,9 @@ READ_BY = {
         "MERCHANT_POLICY",
         "MERCHANT_POLICIES",
         "PGPASSWORD",
+        # commerce/notify.py: the order news, signed as AFTERCARE_PROACTIVE_TENANT (demo)
+        "AFTERCARE_PROACTIVE_URL",
+        "PROACTIVE_WEBHOOK_SECRET_DEMO",
     },
     "desk": {
         # desk/config.py
@@ -96,6 +107,32 @@ READ_BY = {
         "DESK_CONNECTOR",
         "DESK_PUBLIC_URL",
         "PGPASSWORD",
+        # the analytics queue it follows into the dashboard's tables (analytics/live.py)
+        "ANALYTICS_DB_URL",
+        "ANALYTICS_QUEUE",
+        "ANALYTICS_POLL_S",
+        "EVENT_BROKER",
+        "EVENT_BROKER_URL",
+        "EVENT_BROKER_USERNAME",
+        "EVENT_BROKER_PASSWORD",
+        "EVENT_BROKER_QUEUES",
+    },
+    "proactive": {
+        # proactive/app.py (ServiceConfig.from_env)
+        "PROACTIVE_DB_URL",
+        "PROACTIVE_HOST",
+        "PROACTIVE_PORT",
+        "PROACTIVE_API_TOKEN",
+        "PROACTIVE_RASA_URL",
+        "RASA_AUTH_TOKEN",
+        "MERCHANT_POLICIES",
+        "TWILIO_API_BASE_URL",
+        "MESSENGER_GRAPH_BASE_URL",
+        "CHANNEL_STATE_DB_URL",  # the SMS channel's STOP records
+        "PGPASSWORD",
+        # proactive/senders.py: the tenants and the sealed numbers of SMS conversations
+        "AFTERCARE_TENANTS",
+        "AFTERCARE_CHANNEL_SECRET",
     },
 }
 # Keys of stack/defaults.env no pod gets, and why.
@@ -104,18 +141,6 @@ LEFT_OUT = {
     "ACTION_PORT": "the image's command and the Service carry the action server's port (5055)",
     "AFTERCARE_PRIVACY_TOKEN": "the privacy admin API (python -m guardrails.privacy serve) is not "
     "one of the deployed servers",
-    # Not in the manifests yet (docs/deployment.md, "Not deployed yet"): the proactive service
-    # has no image or Deployment, and the desk's analytics follow a queue the manifests do not
-    # declare. Both run in make run and make run-prod.
-    "PROACTIVE_HOST": "the proactive service has no Deployment yet",
-    "PROACTIVE_PORT": "the proactive service has no Deployment yet",
-    "PROACTIVE_DB_URL": "the proactive service has no Deployment yet",
-    "PROACTIVE_API_TOKEN": "the proactive service has no Deployment yet",
-    "PROACTIVE_WEBHOOK_SECRET_DEMO": "the proactive service has no Deployment yet",
-    "PROACTIVE_WEBHOOK_SECRET_OUTDOOR": "the proactive service has no Deployment yet",
-    "ANALYTICS_DB_URL": "the desk's analytics queue is not declared in the manifests yet",
-    "ANALYTICS_POLL_S": "the desk's analytics queue is not declared in the manifests yet",
-    "ANALYTICS_QUEUE": "the desk's analytics queue is not declared in the manifests yet",
 }
 # The local supervisors' own settings: make run (STACK_*) and make run-prod (PROD_*);
 # Kubernetes starts, restarts and scales the servers itself.
@@ -127,6 +152,9 @@ IN_CLUSTER = {
     "COMMERCE_API_URL": "commerce",
     "DESK_URL": "desk",
     "DESK_RASA_URL": "rasa",
+    "PROACTIVE_URL": "proactive",
+    "AFTERCARE_PROACTIVE_URL": "proactive",
+    "PROACTIVE_RASA_URL": "rasa",
 }
 REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 
@@ -163,6 +191,20 @@ def required(server: str) -> set[str]:
         )
     if server == "desk":
         names |= agent_passwords()
+    if server == "proactive":
+        names |= webhook_secrets() | sending_secrets()
+    return names
+
+
+def sending_secrets() -> set[str]:
+    """What the proactive service sends with (proactive/senders.py): each tenant's Twilio
+    account and token and Messenger page token, not the secrets that verify webhooks."""
+    names: set[str] = set()
+    for tenant in parse_registry(ROOT / "channels" / "tenants.yml").tenants.values():
+        if tenant.sms is not None:
+            names |= {tenant.sms.account_sid_env, tenant.sms.auth_token_env}
+        if tenant.messenger is not None:
+            names.add(tenant.messenger.page_token_env)
     return names
 
 
@@ -213,7 +255,8 @@ def test_the_stores_are_postgresql_redis_and_rabbitmq(overlay: str) -> None:
         if s["spec"]["type"] == "ExternalName" and s["spec"]["externalName"]
     }
     assert values["AFTERCARE_ENV"] == "production"
-    for key in ("TRACKER_STORE_URL", "CHANNEL_STATE_DB_URL", "COMMERCE_DB_URL", "DESK_DB_URL"):
+    # every database production mode keeps in PostgreSQL (stack/production.py)
+    for key in DATABASE_URLS:
         url = urlsplit(values[key])
         assert url.scheme == "postgresql", key
         assert url.hostname in external, f"{key} names no external service"
@@ -222,6 +265,8 @@ def test_the_stores_are_postgresql_redis_and_rabbitmq(overlay: str) -> None:
     assert values["LOCK_STORE_URL"] in external
     assert values["EVENT_BROKER"] == "pika"
     assert values["EVENT_BROKER_URL"] in external
+    queues = [queue.strip() for queue in values["EVENT_BROKER_QUEUES"].split(",")]
+    assert values["ANALYTICS_QUEUE"] in queues, "the analytics queue would get no event"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -243,16 +288,20 @@ def test_the_postgresql_password_is_the_role_of_the_server_s_own_database(server
     if "PGPASSWORD" not in found:
         assert server == "actions"
         return
+    # The proactive service reads the channel state, and the Rasa server writes a STOP into the
+    # proactive tables: both as the one role of the Rasa server's stores.
     expected = {
         "rasa": "RASA_DB_PASSWORD",
         "commerce": "COMMERCE_DB_PASSWORD",
         "desk": "DESK_DB_PASSWORD",
+        "proactive": "RASA_DB_PASSWORD",
     }
     assert found["PGPASSWORD"].secret_key == expected[server]
     urls = {
-        "rasa": ("TRACKER_STORE_URL", "CHANNEL_STATE_DB_URL"),
+        "rasa": ("TRACKER_STORE_URL", "CHANNEL_STATE_DB_URL", "PROACTIVE_DB_URL"),
         "commerce": ("COMMERCE_DB_URL",),
-        "desk": ("DESK_DB_URL",),
+        "desk": ("DESK_DB_URL", "ANALYTICS_DB_URL"),
+        "proactive": ("PROACTIVE_DB_URL", "CHANNEL_STATE_DB_URL"),
     }
     roles = {urlsplit(settings(docs)[key]).username for key in urls[server]}
     assert len(roles) == 1, f"{server} would need two passwords: {roles}"

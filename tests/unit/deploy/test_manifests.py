@@ -12,6 +12,7 @@ import re
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -41,6 +42,14 @@ from tests.unit.deploy.manifests import (
 INSTALL_VALIDATE = "run scripts/install-deploy-tools.sh (kubernetes-validate in a venv of its own)"
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 AUTOSCALED = ("rasa", "actions")
+# The servers closed by a network policy, and the Deployments whose pods may call each.
+CALLERS = {
+    "aftercare-actions": {"aftercare-rasa"},
+    "aftercare-commerce": {"aftercare-actions"},
+    # the backend's order news, the action servers' inquiries (and the ingress controller's
+    # namespace: the merchant's order system)
+    "aftercare-proactive": {"aftercare-commerce", "aftercare-actions"},
+}
 
 
 def validate(path: Path) -> tuple[int, list[str]]:
@@ -142,7 +151,11 @@ def test_each_server_listens_where_its_image_exposes_and_its_service_sends(
     selector = service["spec"]["selector"]
     labels = named(docs, "Deployment", deployment_name(server))["spec"]["template"]["metadata"]
     assert selector.items() <= labels["labels"].items()
-    configured = {"commerce": "COMMERCE_PORT", "desk": "DESK_PORT"}.get(server)
+    configured = {
+        "commerce": "COMMERCE_PORT",
+        "desk": "DESK_PORT",
+        "proactive": "PROACTIVE_PORT",
+    }.get(server)
     if configured:
         assert settings(docs)[configured] == str(port["containerPort"])
 
@@ -170,20 +183,62 @@ def test_each_selector_picks_the_pods_of_one_server_only(overlay: str) -> None:
         for d in of_kind(docs, "NetworkPolicy")
     ]
     for where, selector in selectors:
-        picked = [name for name, labels in templates if selector.items() <= labels.items()]
+        picked = _picked(templates, selector)
         assert (
             len(picked) == 1 and picked[0] == "aftercare-" + where.split("aftercare-")[1]
         ), f"{where} picks the pods of {picked}"
-    callers = {"aftercare-actions": "aftercare-rasa", "aftercare-commerce": "aftercare-actions"}
     for policy in of_kind(docs, "NetworkPolicy"):
-        (rule,) = policy["spec"]["ingress"]
-        (source,) = rule["from"]
-        selector = source["podSelector"]["matchLabels"]
-        picked = [name for name, labels in templates if selector.items() <= labels.items()]
-        assert picked == [callers[policy["metadata"]["name"]]], policy["metadata"]["name"]
+        name = policy["metadata"]["name"]
+        callers: set[str] = set()
+        for rule in policy["spec"]["ingress"]:
+            for source in rule["from"]:
+                if "namespaceSelector" in source:
+                    # another namespace (the ingress controller's), none of this deployment's pods
+                    assert "podSelector" not in source, name
+                    continue
+                picked = _picked(templates, source["podSelector"]["matchLabels"])
+                assert len(picked) == 1, f"{name}: a source picks {picked}"
+                callers |= set(picked)
+        assert callers == CALLERS[name], name
     for service in of_kind(docs, "Service"):
         if service["spec"]["type"] == "ExternalName":
             assert "selector" not in service["spec"], service["metadata"]["name"]
+
+
+def _picked(templates: list[tuple[str, dict[str, str]]], selector: dict[str, str]) -> list[str]:
+    """The workloads whose pods a label selector matches."""
+    return [name for name, labels in templates if selector.items() <= labels.items()]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_proactive_service_sends_only_where_its_settings_point(overlay: str) -> None:
+    """Rasa's pods on their port, PostgreSQL, the providers' HTTPS APIs and DNS: nothing else."""
+    docs = documents(overlay)
+    values = settings(docs)
+    spec = named(docs, "NetworkPolicy", deployment_name("proactive"))["spec"]
+    assert set(spec["policyTypes"]) == {"Ingress", "Egress"}
+    templates = [(d["metadata"]["name"], labels) for d in docs for labels in _template_labels(d)]
+    outside: set[int] = set()
+    for rule in spec["egress"]:
+        ports = {(port["protocol"], port["port"]) for port in rule["ports"]}
+        for target in rule["to"]:
+            if "ipBlock" in target:
+                assert {protocol for protocol, _ in ports} == {"TCP"}
+                outside |= {port for _, port in ports}
+            elif "namespaceSelector" in target:  # the cluster's DNS
+                assert ports == {("UDP", 53), ("TCP", 53)}
+            else:
+                picked = _picked(templates, target["podSelector"]["matchLabels"])
+                assert picked == [deployment_name("rasa")], picked
+                (port,) = server_container(docs, "rasa")["ports"]
+                assert ports == {("TCP", port["name"])}
+                assert urlsplit(values["PROACTIVE_RASA_URL"]).port == port["containerPort"]
+    wanted = {urlsplit(values[key]).port for key in ("PROACTIVE_DB_URL", "CHANNEL_STATE_DB_URL")}
+    for key in ("TWILIO_API_BASE_URL", "MESSENGER_GRAPH_BASE_URL"):
+        url = urlsplit(values[key])
+        assert url.scheme == "https", key
+        wanted.add(url.port or 443)
+    assert outside == wanted
 
 
 def _template_labels(doc: dict[str, Any]) -> list[dict[str, str]]:
@@ -271,6 +326,7 @@ def test_the_large_overlay_runs_more_pods_and_scales_further_than_the_small_one(
         name = deployment_name(server)
         assert large[name][0] >= 2 and large[name][1] > small[name][1], name
     assert large[deployment_name("commerce")][0] >= 2
+    assert large[deployment_name("proactive")][0] >= 2
 
 
 def test_no_server_gets_less_memory_in_the_large_overlay_than_in_the_small_one() -> None:
@@ -289,7 +345,7 @@ def test_no_server_gets_less_memory_in_the_large_overlay_than_in_the_small_one()
 def test_the_large_overlay_keeps_a_pod_of_every_scaled_server_through_a_drain() -> None:
     docs = documents("large")
     budgets = of_kind(docs, "PodDisruptionBudget")
-    for server in ("rasa", "actions", "commerce"):
+    for server in ("rasa", "actions", "commerce", "proactive"):
         labels = named(docs, "Deployment", deployment_name(server))["spec"]["template"]["metadata"]
         matching = [
             b
@@ -315,6 +371,19 @@ def test_the_desk_runs_one_pod_replaced_not_rolled(overlay: str) -> None:
         for hpa in of_kind(documents(overlay), "HorizontalPodAutoscaler")
     ]
     assert deployment_name("desk") not in names
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_analytics_queue_has_one_consumer_the_desk(overlay: str) -> None:
+    """Two consumers of ANALYTICS_QUEUE would rebuild one conversation in concurrent
+    transactions (docs/analytics.md): the desk follows it, and the desk is one pod (above)."""
+    docs = documents(overlay)
+    values = settings(docs)
+    assert values["EVENT_BROKER"] == "pika" and values["ANALYTICS_QUEUE"]
+    assert values.get("ANALYTICS_FOLLOW", "on") not in ("0", "false", "no", "off")
+    for where, container, _ in containers(docs):
+        command = " ".join([*container.get("command", []), *container.get("args", [])])
+        assert "analytics" not in command, f"{where} would be a second consumer"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
