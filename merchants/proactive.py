@@ -25,6 +25,10 @@ _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _CATEGORY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
+# Messenger's tag for an update about a purchase, outside the 24-hour window.
+DEFAULT_MESSENGER_TAG = "POST_PURCHASE_UPDATE"
+
+
 class Kind(str, Enum):
     """What a proactive message is about; each is switched on per tenant."""
 
@@ -150,7 +154,7 @@ class ProactiveSettings(_Strict):
     quiet_hours: QuietHours = QuietHours(start=dt.time(21), end=dt.time(8))
     caps: Caps = Caps(per_day=2, per_week=5)
     kinds: Kinds = Kinds()
-    messenger_tag: str | None = "POST_PURCHASE_UPDATE"
+    messenger_tag: str | None = DEFAULT_MESSENGER_TAG
 
     @validator("webhook_secret_env")
     def _env_name(cls, value: str) -> str:  # noqa: N805 - pydantic validator

@@ -164,17 +164,18 @@ def create_app(config: ServiceConfig) -> web.Application:
     app.router.add_post("/proactive/{tenant}/inquiries", inquiries.handle)
     app.router.add_get("/health", health)
     state = ChannelState(config.channel_state_url)
-    tags = {s.messenger_tag for s in config.settings.values()}
     dispatcher = Dispatcher(
         store,
         config.settings.get,
         RasaConversations(config.rasa_url, config.rasa_token),
         {
             Channel.sms: TwilioSmsSender(api_base_url=config.twilio_base_url),
-            # One Send API sender: the tag of the tenants' policies (they agree in ours).
+            # Each tenant's news outside the window goes with its own policy's tag, or not at all.
             Channel.messenger: MessengerSender(
                 graph_base_url=config.graph_base_url,
-                tag=tags.pop() if len(tags) == 1 else "POST_PURCHASE_UPDATE",
+                tag_of=lambda tenant: (
+                    config.settings[tenant].messenger_tag if tenant in config.settings else None
+                ),
             ),
             Channel.webchat: WebChatSender(),
         },

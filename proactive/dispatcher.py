@@ -124,7 +124,7 @@ class Dispatcher(BackgroundLoop):
         prior = await self.conversations.prior(row.conversation_id, row.key)
         texts = prior.texts
         if texts is None:
-            refusal = sender.refusal(row.kind, prior, now)
+            refusal = sender.refusal(row.tenant, row.kind, prior, now)
             if refusal is not None:
                 raise SendFailed(refusal, permanent=True)
             texts = await self.conversations.trigger(

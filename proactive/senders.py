@@ -30,7 +30,7 @@ from twilio.rest import Client
 
 from channels.sms import split_parts
 from merchants.identity import channel_secret, seal, unseal
-from merchants.proactive import Channel, Kind
+from merchants.proactive import DEFAULT_MESSENGER_TAG, Channel, Kind
 from merchants.tenants import Registry, load_registry
 from proactive.rules import messenger_mode
 
@@ -109,7 +109,7 @@ class Sender(Protocol):
     # sender delivers the texts itself.
     rasa_output: str | None
 
-    def refusal(self, kind: Kind, prior: Prior, now: dt.datetime) -> str | None:
+    def refusal(self, tenant: str, kind: Kind, prior: Prior, now: dt.datetime) -> str | None:
         """Why this channel cannot carry the message now (checked before Rasa is asked)."""
 
     async def send(self, message: Outgoing) -> None:
@@ -217,7 +217,7 @@ class TwilioSmsSender:
     channel: Channel = Channel.sms
     rasa_output: str | None = None
 
-    def refusal(self, kind: Kind, prior: Prior, now: dt.datetime) -> str | None:
+    def refusal(self, tenant: str, kind: Kind, prior: Prior, now: dt.datetime) -> str | None:
         return None
 
     def _client(self, account_sid: str, auth_token: str) -> Client:
@@ -260,14 +260,15 @@ class MessengerSender:
     """
 
     graph_base_url: str = DEFAULT_GRAPH_BASE_URL
-    tag: str | None = "POST_PURCHASE_UPDATE"
+    # The tenant → its policy's message tag for news outside the window (None: none is sent).
+    tag_of: Callable[[str], str | None] = field(default=lambda _tenant: DEFAULT_MESSENGER_TAG)
     registry: Callable[[], Registry] = field(default=load_registry)
     channel: Channel = Channel.messenger
     rasa_output: str | None = None
     timeout_s: float = 10.0
 
-    def refusal(self, kind: Kind, prior: Prior, now: dt.datetime) -> str | None:
-        if messenger_mode(kind, prior.last_shopper_message, now, self.tag) is None:
+    def refusal(self, tenant: str, kind: Kind, prior: Prior, now: dt.datetime) -> str | None:
+        if messenger_mode(kind, prior.last_shopper_message, now, self.tag_of(tenant)) is None:
             return "messenger:outside_window"
         return None
 
@@ -276,7 +277,9 @@ class MessengerSender:
         psid = psid_of(message.conversation_id, message.tenant)
         if tenant is None or tenant.messenger is None or psid is None:
             raise SendFailed("messenger:not_a_messenger_conversation", permanent=True)
-        mode = messenger_mode(message.kind, message.last_shopper_message, message.at, self.tag)
+        mode = messenger_mode(
+            message.kind, message.last_shopper_message, message.at, self.tag_of(message.tenant)
+        )
         if mode is None:
             raise SendFailed("messenger:outside_window", permanent=True)
         messaging_type, tag = mode
@@ -308,7 +311,7 @@ class WebChatSender:
     channel: Channel = Channel.webchat
     rasa_output: str | None = "socketio"
 
-    def refusal(self, kind: Kind, prior: Prior, now: dt.datetime) -> str | None:
+    def refusal(self, tenant: str, kind: Kind, prior: Prior, now: dt.datetime) -> str | None:
         return None
 
     async def send(self, message: Outgoing) -> None:

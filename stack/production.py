@@ -135,6 +135,12 @@ def production_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("DESK_URL", desk)
     env.setdefault("DESK_PUBLIC_URL", desk)
     env.setdefault("RASA_CORS", "http://localhost")
+    # The proactive service: the action server notes inquiries there, the backend posts its
+    # order news there (commerce/notify.py), and it triggers Rasa's intents through the balancer.
+    proactive = f"http://127.0.0.1:{env['PROACTIVE_PORT']}"
+    env.setdefault("PROACTIVE_URL", proactive)
+    env.setdefault("AFTERCARE_PROACTIVE_URL", proactive)
+    env.setdefault("PROACTIVE_RASA_URL", rasa)
     return env
 
 

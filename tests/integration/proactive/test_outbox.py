@@ -63,11 +63,15 @@ def dispatcher(
     now: dt.datetime,
     opted_out: OptedOut = never_opted_out,
     graph: ProviderStandIn | None = None,
+    messenger_tag: str | None = SETTINGS.messenger_tag,
 ) -> Dispatcher:
     senders = {
         Channel.sms: TwilioSmsSender(api_base_url=twilio.base_url),
         Channel.webchat: WebChatSender(),
-        Channel.messenger: MessengerSender(graph_base_url=graph.base_url if graph else ""),
+        Channel.messenger: MessengerSender(
+            graph_base_url=graph.base_url if graph else "",
+            tag_of=lambda _tenant: messenger_tag,
+        ),
     }
     conversations = RasaConversations(rasa.base_url, RASA_TOKEN)
     return Dispatcher(
@@ -360,6 +364,18 @@ async def test_a_review_request_outside_messengers_window_is_not_sent_nor_put_in
     assert rows["review_request"]["last_error"] == "messenger:outside_window"
     assert [t["entities"]["proactive_kind"] for t in rasa.triggers] == ["delivered"]
     assert len(graph.to("graph", "7001")) == 1
+
+
+async def test_a_merchant_without_a_tag_sends_nothing_outside_the_window(
+    store: ProactiveStore, rasa: RasaStandIn, twilio: TwilioStandIn, graph: ProviderStandIn
+) -> None:
+    conversation = consent(store, Channel.messenger, "messenger:demo:7001")
+    rasa.shopper_wrote(conversation, "where is it", NOON - dt.timedelta(hours=30))
+    queue(store, NOON)
+    await dispatcher(store, rasa, twilio, NOON, graph=graph, messenger_tag=None).run_once()
+    (row,) = store.outbox()
+    assert (row["status"], row["last_error"]) == ("failed", "messenger:outside_window")
+    assert graph.to("graph", "7001") == [] and rasa.triggers == []
 
 
 async def test_web_chat_is_pushed_by_rasa_itself(

@@ -53,6 +53,13 @@ def test_a_fit_environment_has_no_problem(tmp_path: Path) -> None:
     assert problems_of(fit_env(tmp_path)) == []
 
 
+def test_the_backend_and_the_actions_reach_the_proactive_service(tmp_path: Path) -> None:
+    env = fit_env(tmp_path)
+    proactive = f"http://127.0.0.1:{env['PROACTIVE_PORT']}"
+    assert env["AFTERCARE_PROACTIVE_URL"] == env["PROACTIVE_URL"] == proactive
+    assert env["PROACTIVE_RASA_URL"] == f"http://127.0.0.1:{env['RASA_PORT']}"
+
+
 def test_an_empty_secret_is_refused(tmp_path: Path) -> None:
     env = {**fit_env(tmp_path), "DESK_API_TOKEN": ""}
     assert problems_of(env) == ["DESK_API_TOKEN is empty"]
