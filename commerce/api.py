@@ -44,13 +44,14 @@ from commerce.models import Claim, Customer, Order
 from commerce.query_params import (
     ClaimListQuery,
     ClickListQuery,
+    ConversionQuery,
     CustomerLookup,
     OrderListQuery,
     ProductSearchQuery,
     RecommendationQuery,
     parse_query,
 )
-from commerce.recommendations import SERVICE_KEY
+from commerce.recommendations import SERVICE_KEY, Cursor
 from commerce.repository import CommerceRepository
 from commerce.requests import (
     AddressChangeRequest,
@@ -82,6 +83,7 @@ from commerce.serialize import (
     json_response,
     serialize_claim,
     serialize_click,
+    serialize_conversions,
     serialize_customer,
     serialize_customer_profile,
     serialize_customer_refund,
@@ -413,3 +415,20 @@ async def get_clicks(request: web.Request) -> web.Response:
     customer_id = parse_query(ClickListQuery, request.query).customer_id
     clicks = await request.app[SERVICE_KEY].clicks(customer_id)
     return json_response(ClickList(clicks=[serialize_click(click) for click in clicks]))
+
+
+async def get_conversions(request: web.Request) -> web.Response:
+    """`GET /api/v1/recommendations/conversions`: clicks a purchase followed, oldest first.
+
+    A parameter it cannot use is `400 invalid_request` naming it, as its contract says (the
+    older reads answer such a query with 422).
+    """
+    try:
+        query = parse_query(ConversionQuery, request.query)
+    except BadRequest as error:
+        raise BadRequest(400, error.code, error.message) from None
+    after = Cursor.decode(query.after) if query.after is not None else None
+    page = await request.app[SERVICE_KEY].conversions(
+        query.since, query.until, query.window_days, query.limit, after
+    )
+    return json_response(serialize_conversions(page, query.window_days))

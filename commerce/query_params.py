@@ -8,13 +8,21 @@ Every value arrives as text, so the field types below read numbers and ids from 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import Field
+from pydantic import Field, root_validator
 
 from commerce.config import MERCHANT_KEY
+from commerce.recommendations import (
+    DEFAULT_PAGE,
+    DEFAULT_WINDOW_DAYS,
+    MAX_PAGE,
+    MAX_WINDOW_DAYS,
+    Cursor,
+)
 from commerce.requests import Identifier, parse_body
 from commerce.schemas import Body
 
@@ -129,6 +137,64 @@ class MerchantKey(str):
         return value.strip()
 
 
+class UtcTime(dt.datetime):
+    """A moment as ISO 8601 (`2026-11-20T14:03:00Z`, an offset, or none: UTC) or a UTC day
+    (`2026-11-20`: its midnight); read as naive UTC, the store's time."""
+
+    @classmethod
+    def __get_validators__(cls) -> Iterator[Callable[[Any], dt.datetime]]:
+        yield cls.read
+
+    @classmethod
+    def __modify_schema__(cls, field_schema: dict[str, Any]) -> None:
+        field_schema.pop("format", None)  # a date alone is accepted too
+        field_schema.update(type="string", maxLength=40)
+
+    @classmethod
+    def read(cls, value: Any) -> dt.datetime:
+        text = value.strip() if isinstance(value, str) else ""
+        try:
+            if len(text) == 10:
+                return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+            if len(text) > 40 or "T" not in text:
+                raise ValueError(text)
+            moment = dt.datetime.fromisoformat(text.removesuffix("Z").removesuffix("z"))
+        except ValueError:
+            raise ValueError("must be an ISO 8601 time or a YYYY-MM-DD date") from None
+        if text[-1] in "Zz" and moment.tzinfo is not None:
+            raise ValueError("must be an ISO 8601 time or a YYYY-MM-DD date")
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return moment
+
+
+class WindowDays(WholeNumber):
+    highest = MAX_WINDOW_DAYS
+
+
+class PageLimit(WholeNumber):
+    highest = MAX_PAGE
+
+
+class PageCursor(str):
+    """The `next` of the page before, as it was answered."""
+
+    @classmethod
+    def __get_validators__(cls) -> Iterator[Callable[[Any], str]]:
+        yield cls.read
+
+    @classmethod
+    def __modify_schema__(cls, field_schema: dict[str, Any]) -> None:
+        field_schema.update(type="string", maxLength=100)
+
+    @classmethod
+    def read(cls, value: Any) -> str:
+        if not isinstance(value, str) or len(value) > 100:
+            raise ValueError("is not the next of an earlier page")
+        Cursor.decode(value)
+        return value
+
+
 class CustomerLookup(Query):
     """`email` alone, `phone` alone, `name` with `postcode`, or `email` with `postcode`."""
 
@@ -183,6 +249,40 @@ class RecommendationQuery(Query):
 
 class ClickListQuery(Query):
     customer_id: Identifier = Field(..., description="The shopper.", example="C-10023")
+
+
+class ConversionQuery(Query):
+    since: UtcTime | None = Field(
+        None,
+        description="Clicks at or after this time (ISO 8601, UTC unless it has an offset; a "
+        "YYYY-MM-DD date is its midnight UTC). Omitted: from the first click.",
+        example="2026-11-01T00:00:00Z",
+    )
+    until: UtcTime | None = Field(
+        None,
+        description="Clicks before this time (same forms as since). Omitted: up to now.",
+        example="2026-12-01",
+    )
+    window_days: WindowDays = Field(
+        DEFAULT_WINDOW_DAYS,
+        description="Attribution window: an order counts when it was placed after the click "
+        f"and at most this many days after it (1 to {MAX_WINDOW_DAYS}).",
+    )
+    limit: PageLimit = Field(
+        DEFAULT_PAGE,
+        description="Clicks read for this page, so at most this many conversions; follow "
+        "`next` for the rest.",
+    )
+    after: PageCursor | None = Field(
+        None, description="The `next` of the page before (omit for the first page)."
+    )
+
+    @root_validator(skip_on_failure=True)
+    def _a_range(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805 - pydantic
+        since, until = values.get("since"), values.get("until")
+        if since is not None and until is not None and until <= since:
+            raise ValueError("until must be after since")
+        return values
 
 
 def parse_query(model: type[QueryT], query: Mapping[str, str]) -> QueryT:

@@ -19,6 +19,7 @@ from commerce import api
 from commerce.query_params import (
     ClaimListQuery,
     ClickListQuery,
+    ConversionQuery,
     CustomerLookup,
     OrderListQuery,
     ProductSearchQuery,
@@ -41,6 +42,7 @@ from commerce.schemas import (
     ClaimList,
     Click,
     ClickList,
+    ConversionList,
     Customer,
     CustomerProfile,
     Health,
@@ -383,6 +385,19 @@ ROUTES: tuple[Route, ...] = (
           query=ClickListQuery,
           errors={404: NO_CUSTOMER,
                   422: "customer_id is missing or malformed (`invalid_request`)."}),
+    Route("GET", f"{RECOMMENDATIONS}/conversions", api.get_conversions,
+          "listRecommendationConversions",
+          "Clicks on suggestions that a purchase of the product followed, oldest click first.",
+          ConversionList, "One page of conversions.",
+          description="A click converts when the shopper who clicked placed an order holding "
+          "the clicked product (any variant) after the click and at most `window_days` after "
+          "it; each click once, with its first such order. Clicks without a customer never "
+          "convert. Filtered by the time of the click; no customer data in the answer. For "
+          "the recommendation funnel's `bought` figure (docs/analytics.md).",
+          query=ConversionQuery,
+          errors={400: "A malformed or out-of-range since, until, window_days, limit or "
+                  "after, or until not after since (`invalid_request`, naming the "
+                  "parameter)."}),
 )  # fmt: skip
 
 

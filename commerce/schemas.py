@@ -437,3 +437,26 @@ class Click(Shape):
 
 class ClickList(Shape):
     clicks: list[Click]
+
+
+class Conversion(Shape):
+    """A click on a suggestion and the first order of the same shopper that bought the
+    product (any variant) after the click, within the window. No customer data."""
+
+    recommendation_id: str = example("rec_3f0c5a4e2b514d7f9a39")
+    product_id: str = example("P-1042")
+    clicked_at: str = timestamp()
+    order_id: str = example("AC-104233")
+    placed_at: str = timestamp()
+
+
+class ConversionList(Shape):
+    """Oldest click first. A page may hold fewer conversions than `limit`, or none, while
+    `next` is set: the page read `limit` clicks."""
+
+    window_days: int = example(30, "The attribution window applied, in days.")
+    conversions: list[Conversion]
+    next: str | None = example(
+        "2026-11-20T14:03:00.123456~CLK-1a2b3c4d5e6f",
+        "Pass as `after` for the next page; null on the last page.",
+    )

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from commerce import models as rows
 from commerce import schemas
 from commerce.changes import ReturnOutcome
-from commerce.recommendations import Suggestions
+from commerce.recommendations import ConversionPage, Suggestions
 
 
 def money(cents: int) -> Decimal:
@@ -365,4 +365,21 @@ def serialize_click(click: rows.RecommendationClick) -> schemas.Click:
         customer_id=click.customer_id,
         position=click.position,
         created_at=iso_time(click.created_at),
+    )
+
+
+def serialize_conversions(page: ConversionPage, window_days: int) -> schemas.ConversionList:
+    return schemas.ConversionList(
+        window_days=window_days,
+        conversions=[
+            schemas.Conversion(
+                recommendation_id=c.recommendation_id,
+                product_id=c.product_id,
+                clicked_at=iso_time(c.clicked_at),
+                order_id=c.order_id,
+                placed_at=iso_time(c.placed_at),
+            )
+            for c in page.conversions
+        ],
+        next=page.next.encode() if page.next is not None else None,
     )

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from commerce.db import Database
 from commerce.errors import MerchantNotFound, ProductNotFound
 from commerce.models import RecommendationClick
+from commerce.recommendations.conversions import ConversionPage, Cursor, list_conversions
 from commerce.recommendations.store import (
     baskets_since,
     in_stock,
@@ -230,3 +231,18 @@ class RecommendationService:
     async def clicks(self, customer_id: str) -> list[RecommendationClick]:
         """The customer's newest clicks (at most `MAX_CLICK_LIST`)."""
         return await self._database.run(lambda s: list_clicks(s, customer_id, MAX_CLICK_LIST))
+
+    async def conversions(
+        self,
+        since: dt.datetime | None,
+        until: dt.datetime | None,
+        window_days: int,
+        limit: int,
+        after: Cursor | None = None,
+    ) -> ConversionPage:
+        """Clicks followed by a purchase (see `list_conversions`), one page."""
+        return await self._database.run(
+            lambda s: list_conversions(
+                s, since=since, until=until, window_days=window_days, limit=limit, after=after
+            )
+        )

@@ -22,7 +22,11 @@ unchanged. With the switch off the reply is the template generator's, byte for b
 model is called.
 
 Each reworded-or-not decision is one JSON line on the ``guardrails.generation`` logger
-(response name, outcome, reason, milliseconds); the text is never logged.
+(response name, outcome, reason, milliseconds); the text is never logged. The decision also
+travels with the reply: ``metadata["generation"] = {"rephrased": bool, "reason": str}``, the
+reason from the closed set of :mod:`guardrails.generation.decisions`, which Rasa passes on into
+the bot event and so to analytics. A reply that was not eligible (the switch off included) gets
+no such entry: it stays the template generator's, metadata and all.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 
+from guardrails.generation.decisions import DECISION_KEY, decision
 from guardrails.generation.provider import ChatProvider, ProviderError
 from guardrails.generation.settings import GenerationSettings, generation_settings
 from guardrails.pii import get_scrubber
@@ -125,6 +130,12 @@ def clean_candidate(text: str) -> str:
     return text
 
 
+def with_decision(response: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
+    """The response with the decision added to its metadata, which Rasa puts into the bot event."""
+    entry = decision(outcome.rephrased, outcome.reason)
+    return {**response, "metadata": {**response["metadata"], DECISION_KEY: entry}}
+
+
 class RephrasingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     """Rasa's template generator, with marked replies reworded by a model behind the rails."""
 
@@ -184,7 +195,7 @@ class RephrasingNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
             if text is not None:
                 response = {**response, "text": text}
         self._log(utter_action, outcome, started, tracker.sender_id)
-        return response
+        return with_decision(response, outcome)
 
     async def _rephrase(self, rendered: str, conversation_id: str) -> tuple[Outcome, str | None]:
         """The reworded text that passed every output rail, or why there is none."""

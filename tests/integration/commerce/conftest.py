@@ -232,3 +232,82 @@ def line_of(store: Database, order_id: str, line_no: int = 1) -> OrderLine:
     query = select(OrderLine).where(OrderLine.order_id == order_id, OrderLine.line_no == line_no)
     line: OrderLine = store.run_sync(lambda s: s.execute(query).scalar_one())
     return line
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """Two shoppers and a product neither ever bought, with two of its variants."""
+
+    customer_id: str
+    other_customer_id: str
+    product_id: str
+    skus: tuple[str, str]
+
+
+def fresh_purchase(store: Database) -> Purchase:
+    """Two customers with orders, and a product with two variants that neither bought."""
+
+    def work(session: Session) -> Purchase:
+        customers = list(
+            session.execute(
+                select(Order.customer_id).distinct().order_by(Order.customer_id).limit(2)
+            ).scalars()
+        )
+        bought = set(
+            session.execute(
+                select(OrderLine.product_id)
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(Order.customer_id.in_(customers))
+            ).scalars()
+        )
+        variants = session.execute(
+            select(ProductVariant.product_id, ProductVariant.sku).order_by(
+                ProductVariant.product_id, ProductVariant.position
+            )
+        ).all()
+        by_product: dict[str, list[str]] = {}
+        for product_id, sku in variants:
+            by_product.setdefault(product_id, []).append(sku)
+        product_id = next(p for p, skus in by_product.items() if len(skus) > 1 and p not in bought)
+        first, second = by_product[product_id][:2]
+        return Purchase(customers[0], customers[1], product_id, (first, second))
+
+    return store.run_sync(work)
+
+
+def place_order(store: Database, customer_id: str, sku: str, when: dt.datetime) -> str:
+    """A paid order of one line of `sku`, written straight to the store as a merchant's
+    platform would; returns its id. Address and totals are copied from a seeded order."""
+    order_id = f"AC-{900000 + count(store, Order, Order.id.like('AC-9%')):06d}"
+
+    def work(session: Session) -> None:
+        template = dict(session.execute(select(Order.__table__).limit(1)).mappings().one())
+        template.update(
+            id=order_id,
+            ref_key=order_id.replace("-", ""),
+            ref_digits=order_id[3:],
+            customer_id=customer_id,
+            placed_at=when,
+            status="paid",
+        )
+        session.execute(Order.__table__.insert().values(**template))
+        variant = session.get(ProductVariant, sku)
+        assert variant is not None
+        session.execute(
+            OrderLine.__table__.insert().values(
+                order_id=order_id,
+                line_no=1,
+                product_id=variant.product_id,
+                sku=sku,
+                product_name="Test product",
+                category="test",
+                options=variant.options,
+                quantity=1,
+                unit_price_cents=variant.price_cents,
+                final_sale=False,
+            )
+        )
+        session.commit()
+
+    store.run_sync(work)
+    return order_id

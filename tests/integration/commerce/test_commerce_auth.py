@@ -15,6 +15,7 @@ API_ROUTES = [
     ("GET", "/api/v1/customers/C-10001/payment-methods"),
     ("GET", "/api/v1/customers/C-10001/refunds"),
     ("GET", "/api/v1/customers/C-10001/claims"),
+    ("GET", "/api/v1/recommendations/conversions"),
     *(
         ("POST", f"/api/v1/orders/AC-100001/{action}")
         for action in ("cancel", "address", "payment-method", "items", "returns", "claims")

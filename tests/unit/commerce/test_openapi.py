@@ -59,7 +59,7 @@ def test_when_the_app_is_built_then_every_route_is_documented_and_nothing_else()
     }
 
     assert registered == documented
-    assert len(registered) == 22  # 17 + recommendations, clicks (2), product search, profile
+    assert len(registered) == 23  # 17 + recommendations, clicks (2), conversions, search, profile
 
 
 @pytest.mark.parametrize(
@@ -75,6 +75,7 @@ def test_when_the_app_is_built_then_every_route_is_documented_and_nothing_else()
         "/api/v1/customers/{customer_id}/claims",
         "/api/v1/products/{product_id}",
         "/api/v1/recommendations",
+        "/api/v1/recommendations/conversions",
         *(f"/api/v1/orders/{{ref}}/{action}" for action in CHANGES),
     ],
 )

@@ -1,7 +1,9 @@
 """Rewording marked replies through the NLG, against a scripted model over real HTTP.
 
 Faithful rewording comes back with exactly the template's facts; every attack, a slow model and
-a broken one leave the template byte for byte; with the switch off the model is never called.
+a broken one leave the template byte for byte, the decision aside (the reply's metadata says
+whether it was reworded and why not); with the switch off the model is never called and the
+reply is the template's, metadata included.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from rasa.core.actions.action import ActionBotResponse, RemoteAction
+from rasa.core.channels import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from analytics.facts import StreamMessage, fact_of
 from benchmarks.generation import SAMPLE_VALUES
+from guardrails.generation.decisions import REASONS
 from guardrails.generation.nlg import (
     GenerationConfigError,
     RephrasingNaturalLanguageGenerator,
@@ -79,6 +85,19 @@ async def reply(
     return await nlg.generate(name, track or tracker(), "rest", **values)
 
 
+def decided(said: dict[str, Any] | None) -> Any:
+    """The rewording decision a reply carries in its metadata, if any."""
+    assert said is not None
+    return (said.get("metadata") or {}).get("generation")
+
+
+def without_decision(said: dict[str, Any] | None) -> dict[str, Any]:
+    """The reply without the decision in its metadata: what the template generator said."""
+    assert said is not None
+    metadata = {k: v for k, v in (said.get("metadata") or {}).items() if k != "generation"}
+    return {**said, "metadata": metadata}
+
+
 def numbers(text: str) -> list[str]:
     return sorted(re.findall(r"\d+", text))
 
@@ -107,9 +126,10 @@ async def test_when_the_model_is_faithful_then_the_reply_is_reworded_with_the_sa
     assert numbers(said["text"]) == numbers(original["text"])
     for variable in re.findall(r"{(\w+)}", DOMAIN.responses[name][0]["text"]):
         assert VALUES[variable].strip() in said["text"]
-    assert {k: v for k, v in said.items() if k != "text"} == {
+    assert {k: v for k, v in without_decision(said).items() if k != "text"} == {
         k: v for k, v in original.items() if k != "text"
     }
+    assert decided(said) == {"rephrased": True, "reason": "rephrased"}
     assert fake_llm.calls == 1
 
 
@@ -134,7 +154,9 @@ async def test_when_the_model_attacks_then_the_template_is_said_byte_for_byte(
 ) -> None:
     fake_llm.script, fake_llm.attack = "adversarial", attack
     nlg = RephrasingNaturalLanguageGenerator(domain=DOMAIN, settings=on(fake_llm))
-    assert await reply(nlg, name, **VALUES) == await template(name, **VALUES)
+    said = await reply(nlg, name, **VALUES)
+    assert without_decision(said) == await template(name, **VALUES)
+    assert decided(said)["rephrased"] is False and decided(said)["reason"] in REASONS
     assert fake_llm.calls == 1
 
 
@@ -147,19 +169,31 @@ async def test_when_the_model_is_slower_than_the_budget_then_the_template_is_sai
     started = time.monotonic()
     said = await reply(nlg, "utter_order_status_in_motion", **VALUES)
     assert time.monotonic() - started < 1.5
-    assert said == await template("utter_order_status_in_motion", **VALUES)
+    assert without_decision(said) == await template("utter_order_status_in_motion", **VALUES)
+    assert decided(said) == {"rephrased": False, "reason": "budget"}
     assert fake_llm.calls == 1
 
 
 @pytest.mark.usefixtures("fact_lock_rails")
-@pytest.mark.parametrize("breakage", BREAKAGES)
+@pytest.mark.parametrize(
+    ("breakage", "reason"),
+    [
+        ("http_500", "provider_unavailable"),
+        ("not_json", "provider_bad_response"),
+        ("no_choices", "provider_bad_response"),
+        ("empty_content", "provider_bad_response"),
+        ("http_401", "provider_refused"),
+    ],
+)
 async def test_when_the_model_is_broken_then_the_template_is_said_and_not_retried(
-    fake_llm: FakeLLM, breakage: str
+    fake_llm: FakeLLM, breakage: str, reason: str
 ) -> None:
+    assert breakage in BREAKAGES
     fake_llm.script, fake_llm.breakage = "broken", breakage
     nlg = RephrasingNaturalLanguageGenerator(domain=DOMAIN, settings=on(fake_llm))
     said = await reply(nlg, "utter_refund_pending", **VALUES)
-    assert said == await template("utter_refund_pending", **VALUES)
+    assert without_decision(said) == await template("utter_refund_pending", **VALUES)
+    assert decided(said) == {"rephrased": False, "reason": reason}
     assert fake_llm.calls == 1
 
 
@@ -194,7 +228,9 @@ async def test_when_the_input_rails_flagged_the_message_then_nothing_is_reworded
     nlg = RephrasingNaturalLanguageGenerator(domain=DOMAIN, settings=on(fake_llm))
     flagged = tracker({"entity": "guardrail", "value": "injection", "start": 0, "end": 5})
     said = await reply(nlg, "utter_order_status_in_motion", flagged, **VALUES)
-    assert said == await template("utter_order_status_in_motion", flagged, **VALUES)
+    expected = await template("utter_order_status_in_motion", flagged, **VALUES)
+    assert without_decision(said) == expected
+    assert decided(said) == {"rephrased": False, "reason": "input_flagged"}
     assert fake_llm.calls == 0
 
 
@@ -244,7 +280,9 @@ async def test_when_anything_raises_then_the_template_is_said(fake_llm: FakeLLM)
         domain=DOMAIN, settings=on(fake_llm), provider=provider
     )
     said = await reply(nlg, "utter_refund_pending", **VALUES)
-    assert said == await template("utter_refund_pending", **VALUES)
+    assert without_decision(said) == await template("utter_refund_pending", **VALUES)
+    # the log names the exception's type; the metadata only the fixed word
+    assert decided(said) == {"rephrased": False, "reason": "error"}
 
 
 @pytest.mark.usefixtures("fact_lock_rails")
@@ -257,6 +295,8 @@ async def test_when_a_marked_reply_holds_a_personal_value_outside_the_facts_then
     nlg = RephrasingNaturalLanguageGenerator(domain=domain, settings=on(fake_llm))
     said = await nlg.generate("utter_hi", tracker(), "rest", name="Odalys Fenwick")
     assert said is not None and said["text"] == "Hello Odalys Fenwick!"
+    assert decided(said) == {"rephrased": False, "reason": "personal_values"}
+    assert "Odalys" not in repr(said["metadata"])
     assert fake_llm.calls == 0
 
 
@@ -282,6 +322,74 @@ async def test_when_replies_are_decided_then_each_is_logged_without_its_text(
     assert all(d["conversation"] == "shopper-1" and d["provider_ms"] > 0 for d in decisions)
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "42.50" not in logged and "credit card" not in logged
+
+
+def sdk_message(name: str, **values: Any) -> dict[str, Any]:
+    """What rasa_sdk sends for ``dispatcher.utter_message(response=name, **values)``."""
+    return {
+        "text": None,
+        "buttons": [],
+        "elements": [],
+        "custom": {},
+        "template": name,
+        "response": name,
+        "image": None,
+        "attachment": None,
+        **values,
+    }
+
+
+def flags_of(event: BotUttered) -> frozenset[str]:
+    """The flags analytics keeps of the bot event, as the stream carries it."""
+    return fact_of(StreamMessage({"sender_id": "shopper-1", **event.as_dict()})).flags
+
+
+@pytest.mark.usefixtures("fact_lock_rails")
+@pytest.mark.parametrize(
+    ("script", "rephrased", "reason"),
+    [("faithful", True, "rephrased"), ("adversarial", False, "rail_fact_lock")],
+)
+async def test_the_decision_travels_in_the_bot_event_to_analytics(
+    fake_llm: FakeLLM, script: str, rephrased: bool, reason: str
+) -> None:
+    # Rasa's own path for an action server's reply: RemoteAction puts the response's metadata
+    # into the BotUttered event's metadata, which the stream carries.
+    fake_llm.script = script
+    nlg = RephrasingNaturalLanguageGenerator(domain=DOMAIN, settings=on(fake_llm))
+    np.random.seed(7)
+    [event] = await RemoteAction._utter_responses(
+        [sdk_message("utter_refund_pending", **VALUES)], CollectingOutputChannel(), nlg, tracker()
+    )
+    assert isinstance(event, BotUttered)
+    assert event.metadata["utter_action"] == "utter_refund_pending"
+    decision = {"rephrased": rephrased, "reason": reason}
+    assert event.metadata["metadata"] == {"rephrase": True, "generation": decision}
+    assert f"generation={reason}" in flags_of(event)
+
+
+@pytest.mark.usefixtures("fact_lock_rails")
+@pytest.mark.parametrize("switch", ["on", "off"])
+async def test_a_template_reply_carries_the_decision_only_with_the_switch_on(
+    fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch, switch: str
+) -> None:
+    # Rasa's path for a response a rule or story names (ActionBotResponse).
+    monkeypatch.setenv("AFTERCARE_GENERATION", switch)
+    monkeypatch.setenv("LLM_BASE_URL", fake_llm.base_url)
+    nlg = RephrasingNaturalLanguageGenerator(domain=DOMAIN)
+    np.random.seed(7)
+    [event] = await ActionBotResponse("utter_greet").run(
+        CollectingOutputChannel(), nlg, tracker(), DOMAIN
+    )
+    assert isinstance(event, BotUttered)
+    decided_flags = {f for f in flags_of(event) if f.startswith("generation=")}
+    if switch == "off":
+        assert event.metadata["metadata"] == {"rephrase": True}  # the domain's, nothing added
+        assert decided_flags == set() and fake_llm.calls == 0
+    else:
+        decision = event.metadata["metadata"]["generation"]
+        assert decision["reason"] in REASONS
+        assert decision["rephrased"] is (decision["reason"] == "rephrased")
+        assert decided_flags == {f"generation={decision['reason']}"}
 
 
 def test_when_the_switch_is_on_without_a_fact_lock_then_the_server_does_not_start(
