@@ -6,6 +6,7 @@
     python -m analytics figures --tenant demo --from 2026-11-01 --to 2026-11-30 [--flow orders]
     python -m analytics figures ... --csv          # one row per day and flow
     python -m analytics rebuild                    # derive every table again from the facts
+    python -m analytics purchases --tenant demo    # fetch purchases after a click [--all]
 
 ``--db`` defaults to ``ANALYTICS_DB_URL``, then ``sqlite:///var/analytics.db``.
 """
@@ -27,8 +28,18 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from analytics.consumer import FileSource, RabbitConsumer, SqlBrokerSource
-from analytics.figures import Scope, daily, report, write_csv
+from analytics.daily import daily, write_csv
+from analytics.figures import Scope, report
 from analytics.ingest import IngestReport, rebuild_all
+from analytics.purchases import (
+    DEFAULT_WINDOW_DAYS,
+    MAX_WINDOW_DAYS,
+    PurchasesUnavailable,
+    SyncReport,
+    UnknownTenant,
+    backend_of,
+    sync_tenant,
+)
 
 DEFAULT_DB = "sqlite:///var/analytics.db"
 
@@ -66,6 +77,20 @@ def parser() -> argparse.ArgumentParser:
     figures.add_argument("--csv", action="store_true", help="one CSV row per day and flow")
 
     commands.add_parser("rebuild", parents=[db], help="derive the tables again from the facts")
+
+    purchases = commands.add_parser(
+        "purchases", parents=[db], help="fetch a tenant's purchases after a click on a suggestion"
+    )
+    purchases.add_argument("--tenant", required=True)
+    purchases.add_argument(
+        "--window-days",
+        type=int,
+        choices=range(1, MAX_WINDOW_DAYS + 1),
+        metavar=f"1..{MAX_WINDOW_DAYS}",
+        default=int(os.environ.get("ANALYTICS_ATTRIBUTION_DAYS") or DEFAULT_WINDOW_DAYS),
+        help="attribution window (ANALYTICS_ATTRIBUTION_DAYS, else 30)",
+    )
+    purchases.add_argument("--all", action="store_true", help="every click, not only recent ones")
     return top
 
 
@@ -91,6 +116,16 @@ def _ingest(args: argparse.Namespace, engine: sa.engine.Engine) -> IngestReport:
     return report
 
 
+def _purchases(args: argparse.Namespace, engine: sa.engine.Engine) -> SyncReport:
+    try:
+        backend = backend_of(args.tenant, os.environ)
+        return asyncio.run(
+            sync_tenant(engine, args.tenant, backend, window_days=args.window_days, full=args.all)
+        )
+    except (UnknownTenant, PurchasesUnavailable) as exc:
+        raise SystemExit(f"purchases: {exc}") from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -102,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(asdict(_ingest(args, engine))))
         elif args.command == "rebuild":
             print(json.dumps({"senders_rebuilt": rebuild_all(engine)}))
+        elif args.command == "purchases":
+            print(json.dumps(asdict(_purchases(args, engine))))
         else:
             if args.end < args.start:
                 raise SystemExit("--to is before --from")

@@ -1,4 +1,4 @@
-"""Conversations, turns, form runs and handoffs, derived from the facts of one sender.
+"""Conversations, turns, form runs, handoffs and ratings, derived from the facts of one sender.
 
 A pure function of the facts: ordered by timestamp (then position in the source, then id),
 the same facts always give the same rows. docs/analytics.md states each rule in words; the
@@ -12,24 +12,31 @@ names below follow it.
 - A form run lasts from ``active_loop: <form>`` to ``active_loop: null``.
 - A handoff is a run of ``action_hand_off`` or ``action_request_human``; it opened a ticket
   when the bot paused right after it.
+- A reply is a bot message eligible for rewording (its fact has a ``generation=`` flag); its
+  flow is that of the shopper turn it answers.
+- The assistant's own rating question is asked when ``conversation_rating_form`` becomes
+  active; its answer is the ``conversation_rating`` slot. It is no form run (form figures
+  leave it out), changes no flow, and neither it nor its answer keeps a conversation from
+  being resolved by the bot; a new request instead of an answer is a turn of its own flow.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from analytics.facts import SET, Fact
+from analytics.records import BotRating, Derived, Handoff, Reply, Run, Turn, utc_day
 from analytics.vocabulary import (
+    BOT_RATING_FORM,
+    BOT_RATING_SLOT,
     DEFAULT_TENANT,
     FAILURES,
     FALLBACK_INTENT,
     FLOW_ENDS,
     FORM_SUBMITS,
+    GENERATION_FLAG,
     HANDED_BACK,
     HANDOFF_ACTIONS,
     INJECTION,
@@ -54,52 +61,6 @@ from analytics.vocabulary import (
 
 STARTS = frozenset({"session_started", "restart"})
 ASKED_FOR_PERSON = "asked_for_person"
-
-
-@dataclass
-class Derived:
-    """Rows for the derived tables (:mod:`analytics.tables`)."""
-
-    conversations: list[dict[str, Any]] = field(default_factory=list)
-    turns: list[dict[str, Any]] = field(default_factory=list)
-    forms: list[dict[str, Any]] = field(default_factory=list)
-    handoffs: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class _Turn:
-    ts: float
-    intent: str | None
-    confidence: float | None
-    flow: str
-    form: str | None
-    requested_slot: str | None
-    with_person: bool
-    injection: bool
-    signal: str | None
-    latency_ms: float | None = None
-
-
-@dataclass
-class _Run:
-    form: str
-    flow: str
-    started_at: float
-    ended_at: float | None = None
-    outcome: str | None = None
-    last_step: str | None = None
-    handed_off: bool = False
-
-
-@dataclass
-class _Handoff:
-    ts: float
-    flow: str
-    reason: str
-    opened: bool = False
-    outcome: str | None = None
-    rating: int | None = None
-    rating_skipped: bool = False
 
 
 def order_key(fact: Fact) -> tuple[float, bool, int, str]:
@@ -129,20 +90,22 @@ class _Conversation:
         self.facts = facts
         self.threshold = threshold
         self.previous = previous
-        self.turns: list[_Turn] = []
-        self.runs: list[_Run] = []
-        self.handoffs: list[_Handoff] = []
+        self.turns: list[Turn] = []
+        self.runs: list[Run] = []  # form runs (not the rating question's: bot_ratings)
+        self.handoffs: list[Handoff] = []
+        self.replies: list[Reply] = []
+        self.bot_ratings: list[BotRating] = []  # each time the assistant asked its question
         self.suggestions: Counter[str] = Counter()
         self.focus: str | None = None
         self.first_flow: str | None = None
-        self.run: _Run | None = None  # the active form's run
-        self.ending: _Run | None = None  # a run that ended in this bot turn
+        self.run: Run | None = None  # the active form's run
+        self.ending: Run | None = None  # a run that ended in this bot turn
         self.requested: str | None = None
         self.paused = False
         self.slots: dict[str, str | None] = {}
         self.responses: list[str] = []  # the bot's responses since the shopper's last message
         self.before_last_message: list[str] = []
-        self.turn_handoffs: list[_Handoff] = []  # handoffs since the shopper's last message
+        self.turn_handoffs: list[Handoff] = []  # handoffs since the shopper's last message
         self.pending_end: float | None = None  # a flow's last action, its answer not yet seen
         self.resolved_at: float | None = None  # the last flow end answered without a failure
         self.person_resolved_at: float | None = None
@@ -172,14 +135,17 @@ class _Conversation:
         if self.channel is None and fact.name:
             self.channel = fact.name
         signals = sorted(f.partition("=")[2] for f in fact.flags if f.startswith("signal="))
+        run = self.run
+        if run is not None and run.form == BOT_RATING_FORM and intent_flow is not None:
+            run = None  # a request is no rating: the question lets it through (its not_intent)
         self.turns.append(
-            _Turn(
+            Turn(
                 ts=fact.ts,
                 intent=fact.intent,
                 confidence=fact.confidence,
-                flow=self.run.flow if self.run else (intent_flow or self.focus or OTHER),
-                form=self.run.form if self.run else None,
-                requested_slot=self.requested if self.run else None,
+                flow=run.flow if run else (intent_flow or self.focus or OTHER),
+                form=run.form if run else None,
+                requested_slot=self.requested if run else None,
                 with_person=self.paused,
                 injection=INJECTION in fact.flags,
                 signal=signals[0] if signals else None,
@@ -187,6 +153,11 @@ class _Conversation:
         )
 
     def _on_bot(self, fact: Fact) -> None:
+        for flag in fact.flags:
+            if flag.startswith(GENERATION_FLAG):
+                flow = self.turns[-1].flow if self.turns else (self.focus or OTHER)
+                reason = flag[len(GENERATION_FLAG) :]
+                self.replies.append(Reply(fact.ts, fact.name, flow, reason))
         if "agent" in fact.flags or self.paused:
             return  # a person's message, or the bot speaking for the desk
         turn = self.turns[-1] if self.turns else None
@@ -210,7 +181,7 @@ class _Conversation:
     def _on_action(self, fact: Fact) -> None:
         name = fact.name or ""
         if name in HANDOFF_ACTIONS:
-            handoff = _Handoff(fact.ts, self.focus or "handoff", self._reason())
+            handoff = Handoff(fact.ts, self.focus or "handoff", self._reason())
             self.handoffs.append(handoff)
             self.turn_handoffs.append(handoff)
             if self.run is not None:
@@ -231,8 +202,11 @@ class _Conversation:
                 return
             self._end_run(fact.ts, "left")
             flow = flow_of_form(fact.name, self.focus)
-            self.run = _Run(fact.name, flow, fact.ts)
-            self.runs.append(self.run)
+            self.run = Run(fact.name, flow, fact.ts)
+            if fact.name == BOT_RATING_FORM:
+                self.bot_ratings.append(BotRating(fact.ts))  # the question is asked
+            else:
+                self.runs.append(self.run)
             if flow not in SIDE_FLOWS:
                 self._enter(flow)
         elif self.run is not None:
@@ -254,6 +228,9 @@ class _Conversation:
                 rated = fact.value in RATINGS
                 handoff.rating = int(str(fact.value)) if rated else None
                 handoff.rating_skipped = not rated
+        elif name == BOT_RATING_SLOT and fact.value in RATINGS | {RATING_SKIPPED}:
+            if self.bot_ratings:
+                self.bot_ratings[-1].answer(str(fact.value))
 
     def _on_pause(self, fact: Fact) -> None:
         self.paused = True
@@ -305,7 +282,7 @@ class _Conversation:
             return "verification_locked"
         return ASKED_FOR_PERSON
 
-    def _last_handoff(self) -> _Handoff | None:
+    def _last_handoff(self) -> Handoff | None:
         if self.handoffs:
             return self.handoffs[-1]
         return self.previous._last_handoff() if self.previous is not None else None
@@ -334,10 +311,13 @@ class _Conversation:
     def resolution(self) -> tuple[str | None, float | None]:
         """Who resolved the conversation (bot, person or None) and when (the later one)."""
         last_handoff = self.handoffs[-1].ts if self.handoffs else None
+        # The rating question at goodbye is no form waiting, and its answer no request.
+        waiting = self.run is not None and self.run.form != BOT_RATING_FORM
+        asked = [t for t in self.turns if t.form != BOT_RATING_FORM]
         by_bot = (
             self.resolved_at is not None
-            and self.run is None
-            and self.turns[-1].intent != FALLBACK_INTENT
+            and not waiting
+            and not (asked and asked[-1].intent == FALLBACK_INTENT)
             and (last_handoff is None or self.resolved_at > last_handoff)
         )
         bot_at = self.resolved_at if by_bot else None
@@ -354,11 +334,12 @@ class _Conversation:
         involved = bool(self.handoffs)
         resolved_by, resolved_at = self.resolution()
         keys = {"conversation_id": cid, "sender_key": sender, "tenant": tenant}
+        flow = self.first_flow or OTHER  # the bot's rating question counts for it too
         out.conversations.append(
             {
                 **keys,
                 "day": utc_day(start),
-                "flow": self.first_flow or OTHER,
+                "flow": flow,
                 "channel": self.channel,
                 "started_at": start,
                 "ended_at": self.facts[-1].ts,
@@ -372,64 +353,17 @@ class _Conversation:
                 **{f"suggestions_{k}": self.suggestions[k] for k in _FUNNEL},
             }
         )
-        for index, turn in enumerate(self.turns):
-            out.turns.append(
-                {
-                    **keys,
-                    "turn": index,
-                    "day": utc_day(turn.ts),
-                    "flow": turn.flow,
-                    "ts": turn.ts,
-                    "intent": turn.intent,
-                    "confidence": turn.confidence,
-                    "fallback": turn.intent == FALLBACK_INTENT,
-                    "low_confidence": turn.confidence is not None
-                    and turn.confidence < self.threshold,
-                    "with_person": turn.with_person,
-                    "latency_ms": turn.latency_ms,
-                    "form": turn.form,
-                    "requested_slot": turn.requested_slot,
-                    "injection": turn.injection,
-                    "handoff_signal": turn.signal,
-                }
-            )
-        for index, run in enumerate(self.runs):
-            out.forms.append(
-                {
-                    **keys,
-                    "run": index,
-                    "day": utc_day(run.started_at),
-                    "flow": run.flow,
-                    "form": run.form,
-                    "started_at": run.started_at,
-                    "ended_at": run.ended_at,
-                    "outcome": run.outcome or "left",
-                    "last_step": None if run.outcome == "completed" else run.last_step,
-                }
-            )
-        for index, handoff in enumerate(self.handoffs):
-            out.handoffs.append(
-                {
-                    **keys,
-                    "n": index,
-                    "day": utc_day(handoff.ts),
-                    "flow": handoff.flow,
-                    "ts": handoff.ts,
-                    "reason": handoff.reason,
-                    "opened": handoff.opened,
-                    "outcome": handoff.outcome,
-                    "rating": handoff.rating,
-                    "rating_skipped": handoff.rating_skipped,
-                }
-            )
+        threshold = self.threshold
+        out.turns += [{**keys, "turn": n, **t.row(threshold)} for n, t in enumerate(self.turns)]
+        out.forms += [{**keys, "run": n, **run.row()} for n, run in enumerate(self.runs)]
+        out.handoffs += [{**keys, "n": n, **h.row()} for n, h in enumerate(self.handoffs)]
+        out.replies += [{**keys, "n": n, **r.row()} for n, r in enumerate(self.replies)]
+        out.bot_ratings += [
+            {**keys, "n": n, **asked.row(flow)} for n, asked in enumerate(self.bot_ratings)
+        ]
 
 
 _FUNNEL = ("offered", "shown", "clicked", "declined")
-
-
-def utc_day(ts: float) -> dt.date:
-    """The UTC calendar day of a Rasa timestamp."""
-    return dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc).date()
 
 
 def derive(sender: str, facts: Iterable[Fact], threshold: float) -> Derived:

@@ -11,7 +11,9 @@ a name it missed is still a name. So analytics does not rely on it. A fact keeps
   signed channel token; any other slot value becomes ``<set>``, ``true`` or ``false``;
 - flags with fixed names: ``replay`` (a clause of a several-request message that the bot
   replayed, not a message the shopper sent), ``agent`` (a person's message), ``injection``
-  (the input rail refused the message) and the handoff signal the NLU found.
+  (the input rail refused the message), the handoff signal the NLU found, and
+  ``generation=<reason>`` (a reply eligible for rewording: whether the model's words were said
+  or why not, a reason of :mod:`guardrails.generation.decisions`' closed set).
 
 The conversation id is kept only as a keyed digest (``sender_key``): a REST caller may choose
 any id, "ann" included, and the scrubber keeps name-shaped ids.
@@ -37,10 +39,14 @@ from typing import Any
 
 from analytics.vocabulary import (
     FALLBACK_INTENT,
+    GENERATION_FLAG,
+    GENERATION_KEY,
+    GENERATION_REASONS,
     GUARDRAIL_ENTITY,
     INJECTION,
     KEPT_SLOT_VALUES,
     REASONS,
+    REPHRASED,
     REQUESTED_SLOT,
     SIGNAL_ENTITY,
     TENANT_SLOT,
@@ -253,10 +259,20 @@ def _bot(body: dict[str, Any]) -> dict[str, Any]:
     metadata = _dict(body.get("metadata"))
     response = metadata.get("utter_action")
     reason = metadata.get("handoff_reason")
+    flags = {"agent"} if "agent" in metadata else set()
+    # The response's own metadata, which Rasa nests under the event's: the rewording decision.
+    decided = _dict(_dict(metadata.get("metadata")).get(GENERATION_KEY))
+    said = decided.get("reason")
+    if (
+        isinstance(said, str)
+        and said in GENERATION_REASONS
+        and decided.get("rephrased") is (said == REPHRASED)
+    ):
+        flags.add(f"{GENERATION_FLAG}{said}")
     return {
         "name": response if is_name(response) else None,
         "value": reason if reason in REASONS else None,
-        "flags": frozenset({"agent"}) if "agent" in metadata else frozenset(),
+        "flags": frozenset(flags),
     }
 
 

@@ -9,18 +9,26 @@ counts in no NLU, intent or latency figure.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import IO, Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from analytics.tables import CONVERSATIONS, FORMS, HANDOFFS, TURNS, create_tables
+from analytics.purchases import bought_by_day
+from analytics.tables import (
+    BOT_RATINGS,
+    CONVERSATIONS,
+    FORMS,
+    HANDOFFS,
+    REPLIES,
+    TURNS,
+    create_tables,
+)
 
 DRIFT_WEEK_DAYS = 7
 DRIFT_BASELINE_DAYS = 28
@@ -229,7 +237,9 @@ def _forms(form_rows: Sequence[Any]) -> list[FormFigures]:
 
 @dataclass(frozen=True)
 class Satisfaction:
-    """The shopper's 1-5 rating after a person resolved their case (the desk's question)."""
+    """The shopper's 1-5 ratings (CSAT): of a person who resolved their case (the desk's
+    question, ``satisfaction``), or of the assistant that served them alone (its own question
+    at goodbye, ``assistant_satisfaction``). ``asked`` counts the questions asked."""
 
     asked: int
     rated: int
@@ -245,11 +255,24 @@ def satisfaction(engine: Engine, scope: Scope) -> Satisfaction:
 
 def _satisfaction(handoff_rows: Sequence[Any]) -> Satisfaction:
     rows = [r for r in handoff_rows if r.outcome == "resolved"]
-    ratings = [r.rating for r in rows if r.rating is not None]
+    return _csat(rows, [r.rating for r in rows], sum(r.rating_skipped for r in rows))
+
+
+def assistant_satisfaction(engine: Engine, scope: Scope) -> Satisfaction:
+    """The assistant's own question at goodbye, by the flow of the conversation it closed."""
+    return _assistant_satisfaction(_rows(engine, BOT_RATINGS, scope))
+
+
+def _assistant_satisfaction(rows: Sequence[Any]) -> Satisfaction:
+    return _csat(rows, [r.rating for r in rows], sum(r.skipped for r in rows))
+
+
+def _csat(asked: Sequence[Any], given: Sequence[int | None], skipped: int) -> Satisfaction:
+    ratings = [r for r in given if r is not None]
     return Satisfaction(
-        asked=len(rows),
+        asked=len(asked),
         rated=len(ratings),
-        skipped=sum(r.rating_skipped for r in rows),
+        skipped=skipped,
         mean=round(sum(ratings) / len(ratings), 3) if ratings else None,
         satisfied_rate=rate(sum(1 for r in ratings if r >= 4), len(ratings)),
         distribution={score: ratings.count(score) for score in range(1, 6)},
@@ -258,7 +281,9 @@ def _satisfaction(handoff_rows: Sequence[Any]) -> Satisfaction:
 
 @dataclass(frozen=True)
 class Recommendations:
-    """The cross-sell funnel. ``bought`` is None: no purchase is visible in the events."""
+    """The cross-sell funnel. ``bought``: clicks a purchase followed (the commerce backend's,
+    :mod:`analytics.purchases`), a cross_sell figure (None under another flow); ``bought_rate``
+    is per click of every flow, as a purchase cannot be traced to a conversation."""
 
     offered: int
     shown: int
@@ -266,10 +291,19 @@ class Recommendations:
     declined: int
     click_rate: float | None  # clicks per list shown
     bought: int | None = None
+    bought_rate: float | None = None
 
 
 def recommendations(engine: Engine, scope: Scope) -> Recommendations:
-    return _recommendations(_rows(engine, CONVERSATIONS, scope))
+    funnel = _recommendations(_rows(engine, CONVERSATIONS, scope))
+    by_day = bought_by_day(engine, scope.tenant, scope.start, scope.end, scope.flow)
+    if by_day is None:
+        return funnel
+    clicks = funnel.clicked
+    if scope.flow is not None:
+        clicks = _recommendations(_rows(engine, CONVERSATIONS, replace(scope, flow=None))).clicked
+    bought = sum(by_day.values())
+    return replace(funnel, bought=bought, bought_rate=rate(bought, clicks))
 
 
 def _recommendations(rows: Sequence[Any]) -> Recommendations:
@@ -286,21 +320,35 @@ def _recommendations(rows: Sequence[Any]) -> Recommendations:
 
 @dataclass(frozen=True)
 class Guardrails:
-    """Guardrail decisions the events record: the input rail's refusals, handoff signals."""
+    """Guardrail decisions the events record: input refusals, handoff signals, rewordings.
+
+    ``replies_eligible``: bot replies the generative layer decided on (0: it was off);
+    ``replies_refused``: those said as the template, by reason.
+    """
 
     turns: int
     injection_refused: int
     handoff_signals: dict[str, int]
+    replies_eligible: int
+    replies_rephrased: int
+    replies_refused: dict[str, int]
+    rephrase_rate: float | None
 
 
 def guardrails(engine: Engine, scope: Scope) -> Guardrails:
     rows = _rows(engine, TURNS, scope)
+    replies = _rows(engine, REPLIES, scope)
+    rephrased = sum(r.rephrased for r in replies)
     return Guardrails(
         turns=len(rows),
         injection_refused=sum(r.injection for r in rows),
         handoff_signals=dict(
             sorted(Counter(r.handoff_signal for r in rows if r.handoff_signal).items())
         ),
+        replies_eligible=len(replies),
+        replies_rephrased=rephrased,
+        replies_refused=dict(sorted(Counter(r.reason for r in replies if not r.rephrased).items())),
+        rephrase_rate=rate(rephrased, len(replies)),
     )
 
 
@@ -394,71 +442,9 @@ def report(engine: Engine, scope: Scope) -> dict[str, Any]:
         "intents": intents(engine, scope),
         "forms": [asdict(f) for f in forms(engine, scope)],
         "satisfaction": asdict(satisfaction(engine, scope)),
+        "assistant_satisfaction": asdict(assistant_satisfaction(engine, scope)),
         "recommendations": asdict(recommendations(engine, scope)),
         "guardrails": asdict(guardrails(engine, scope)),
         "latency": asdict(latency(engine, scope)),
         "drift": asdict(drift(engine, scope.tenant, scope.end, scope.flow)),
     }
-
-
-CSV_COLUMNS = (
-    "tenant", "day", "flow", "conversations", "resolved", "contained", "containment_rate",
-    "handoffs", "turns", "fallback_rate", "low_confidence_rate", "latency_p50_ms",
-    "latency_p90_ms", "latency_p99_ms", "forms_started", "forms_completed", "ratings",
-    "rating_mean", "suggestions_shown", "suggestions_clicked", "resolution_p50_s",
-)  # fmt: skip
-
-
-def daily(engine: Engine, scope: Scope) -> list[dict[str, Any]]:
-    """One row per day of the scope and flow seen that day (only the scope's flow, if set)."""
-    grouped: dict[tuple[dt.date, str], dict[str, list[Any]]] = {}
-    for name, table in (
-        ("conversations", CONVERSATIONS),
-        ("turns", TURNS),
-        ("forms", FORMS),
-        ("handoffs", HANDOFFS),
-    ):
-        for row in _rows(engine, table, scope):
-            grouped.setdefault((row.day, row.flow), {}).setdefault(name, []).append(row)
-    rows = []
-    for (day, flow), found in sorted(grouped.items()):
-        talk = _conversations(found.get("conversations", []))
-        turns = [r for r in found.get("turns", []) if not r.with_person]
-        nlu, lat = _understanding(turns), _latency(turns)
-        form_runs = _forms(found.get("forms", []))
-        csat = _satisfaction(found.get("handoffs", []))
-        recs = _recommendations(found.get("conversations", []))
-        rows.append(
-            {
-                "tenant": scope.tenant,
-                "day": day.isoformat(),
-                "flow": flow,
-                "conversations": talk.conversations,
-                "resolved": talk.resolved,
-                "contained": talk.contained,
-                "containment_rate": talk.containment_rate,
-                "handoffs": len(found.get("handoffs", [])),
-                "turns": nlu.turns,
-                "fallback_rate": nlu.fallback_rate,
-                "low_confidence_rate": nlu.low_confidence_rate,
-                "latency_p50_ms": lat.p50_ms,
-                "latency_p90_ms": lat.p90_ms,
-                "latency_p99_ms": lat.p99_ms,
-                "forms_started": sum(f.started for f in form_runs),
-                "forms_completed": sum(f.completed for f in form_runs),
-                "ratings": csat.rated,
-                "rating_mean": csat.mean,
-                "suggestions_shown": recs.shown,
-                "suggestions_clicked": recs.clicked,
-                "resolution_p50_s": _time_to_resolution(found.get("conversations", [])).p50_s,
-            }
-        )
-    return rows
-
-
-def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
-    """The daily rows as CSV with a header; empty figures as empty cells."""
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row[k] for k in CSV_COLUMNS})

@@ -21,18 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from analytics.derive import Derived, derive
+from analytics.derive import derive
 from analytics.facts import Fact, MalformedEvent, StreamMessage, fact_of
-from analytics.tables import (
-    CONVERSATIONS,
-    DERIVED,
-    EVENTS,
-    FORMS,
-    HANDOFFS,
-    OFFSETS,
-    TURNS,
-    create_tables,
-)
+from analytics.records import Derived
+from analytics.tables import DERIVED, EVENTS, OFFSETS, create_tables
 from analytics.vocabulary import dialogue
 
 logger = logging.getLogger(__name__)
@@ -107,17 +99,8 @@ def rebuild(connection: Connection, senders: Sequence[str], threshold: float) ->
             by_sender[row.sender_key].append(Fact.from_row(row))
         derived = Derived()
         for sender in sorted(by_sender):
-            part = derive(sender, by_sender[sender], threshold)
-            derived.conversations += part.conversations
-            derived.turns += part.turns
-            derived.forms += part.forms
-            derived.handoffs += part.handoffs
-        for table, table_rows in (
-            (CONVERSATIONS, derived.conversations),
-            (TURNS, derived.turns),
-            (FORMS, derived.forms),
-            (HANDOFFS, derived.handoffs),
-        ):
+            derived.extend(derive(sender, by_sender[sender], threshold))
+        for table, table_rows in derived.by_table():
             if table_rows:
                 connection.execute(table.insert(), table_rows)
 

@@ -13,6 +13,12 @@ no process of its own for analytics. The source is the broker the Rasa server pu
 
 A read that fails (the analytics database is locked or down) is logged and tried again at
 the next poll; the offsets are committed with the rows, so nothing is lost or counted twice.
+
+Beside the stream, the desk fetches each tenant's purchases that followed a click on a
+suggestion from its commerce backend (:mod:`analytics.purchases`) every
+``ANALYTICS_PURCHASES_S`` seconds (300; ``off`` or 0: never, nor with ``ANALYTICS_FOLLOW=off``),
+with an attribution window of ``ANALYTICS_ATTRIBUTION_DAYS`` days (30). A failed fetch is
+logged and tried again after 5 s, 10 s, 20 s... (at most the interval); it never stops the desk.
 """
 
 from __future__ import annotations
@@ -29,6 +35,13 @@ from pydantic import BaseModel, Extra, Field
 from sqlalchemy.engine import Engine
 
 from analytics.consumer import FileSource, RabbitConsumer, SqlBrokerSource
+from analytics.purchases import (
+    DEFAULT_WINDOW_DAYS,
+    MAX_WINDOW_DAYS,
+    Backend,
+    sync_tenant,
+    tenants_to_sync,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +49,8 @@ DEFAULT_DB_URL = "sqlite:///var/analytics.db"
 DEFAULT_EVENT_FILE = "var/events.log"  # the file broker's default (stores/brokers.py)
 OFF = {"0", "false", "no", "off"}
 RETRY_MAX_S = 30.0
+DEFAULT_PURCHASES_S = 300.0
+PURCHASES_RETRY_S = 5.0
 
 
 class StreamKind(str, Enum):
@@ -160,3 +175,52 @@ async def _follow_queue(engine: Engine, source: StreamSource) -> None:
             pause = min(RETRY_MAX_S, source.poll_s * 2**failures)
             logger.warning("analytics: RabbitMQ consumer stopped (%s); again in %.0f s", exc, pause)
             await asyncio.sleep(pause)
+
+
+class PurchaseSync(BaseModel):
+    """Whose purchases the desk fetches (each tenant's backend), how often, with which window."""
+
+    backends: dict[str, Backend]
+    interval_s: float = Field(default=DEFAULT_PURCHASES_S, gt=0)
+    window_days: int = Field(default=DEFAULT_WINDOW_DAYS, ge=1, le=MAX_WINDOW_DAYS)
+
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+def purchase_sync(env: Mapping[str, str]) -> PurchaseSync | None:
+    """The purchases to fetch while the desk runs; None with ``ANALYTICS_FOLLOW=off`` or
+    ``ANALYTICS_PURCHASES_S`` off or 0. A malformed number stops the start."""
+    every = env.get("ANALYTICS_PURCHASES_S", "").strip().lower()
+    if env.get("ANALYTICS_FOLLOW", "on").strip().lower() in OFF or every in OFF:
+        return None
+    return PurchaseSync.parse_obj(  # pydantic reads the numbers: a bad one is a ValidationError
+        {
+            "backends": tenants_to_sync(env),
+            "interval_s": every or DEFAULT_PURCHASES_S,
+            "window_days": env.get("ANALYTICS_ATTRIBUTION_DAYS") or DEFAULT_WINDOW_DAYS,
+        }
+    )
+
+
+async def follow_purchases(engine: Engine, sync: PurchaseSync) -> None:
+    """Fetch every tenant's purchases until cancelled; failures are retried, never raised."""
+    failures = 0
+    while True:
+        failed = False
+        for tenant, backend in sync.backends.items():
+            try:
+                report = await sync_tenant(engine, tenant, backend, window_days=sync.window_days)
+            except Exception as exc:  # backend down, database locked: the next round retries
+                failed = True
+                logger.warning("analytics: fetching the purchases of %s failed (%s)", tenant, exc)
+            else:
+                if report.new:
+                    logger.info("analytics: %s: %d new purchases after a click", tenant, report.new)
+        failures = failures + 1 if failed else 0
+        pause = sync.interval_s
+        if failures:
+            pause = min(pause, PURCHASES_RETRY_S * 2 ** (failures - 1))
+            logger.warning("analytics: purchases again in %.0f s", pause)
+        await asyncio.sleep(pause)

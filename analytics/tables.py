@@ -4,7 +4,9 @@
 table ingest appends to. The others are derived from it, one conversation at a time, and
 rebuilt whenever a conversation gets new events (:mod:`analytics.derive`), so the same events
 always give the same rows, whatever order or batches they came in. No column holds text a
-person wrote: names, numbers, flags and digests only.
+person wrote: names, numbers, flags and digests only. ``analytics_conversions`` alone comes
+from elsewhere: the commerce backend's list of clicks a purchase followed (store ids and
+times, no customer).
 
 Every derived row carries its tenant and its UTC day, the keys every figure is asked by.
 """
@@ -119,6 +121,59 @@ HANDOFFS = sa.Table(
     sa.Index("ix_analytics_handoffs_tenant_day", "tenant", "day"),
 )
 
+# One row per bot reply that was eligible for rewording (generative layer on): the decision.
+# A table of its own, not columns of another: create_tables adds a missing table to an existing
+# database, never a missing column.
+REPLIES = sa.Table(
+    "analytics_replies",
+    metadata,
+    sa.Column("conversation_id", sa.String(KEY), primary_key=True),
+    sa.Column("n", sa.Integer, primary_key=True),
+    sa.Column("sender_key", sa.String(KEY), nullable=False, index=True),
+    sa.Column("tenant", sa.String(NAME), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("flow", sa.String(40), nullable=False),
+    sa.Column("ts", sa.Float, nullable=False),
+    sa.Column("response", sa.String(NAME), nullable=True),
+    sa.Column("rephrased", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.String(40), nullable=False),  # guardrails/generation/decisions.py
+    sa.Index("ix_analytics_replies_tenant_day", "tenant", "day"),
+)
+
+# One row per time the assistant asked its own rating question at goodbye (actions/rating.py),
+# with the answer: a 1-5 rating, skipped, or neither (the shopper asked something new or left).
+# ``flow`` is the flow of the conversation the question closed. A table of its own, as above.
+BOT_RATINGS = sa.Table(
+    "analytics_bot_ratings",
+    metadata,
+    sa.Column("conversation_id", sa.String(KEY), primary_key=True),
+    sa.Column("n", sa.Integer, primary_key=True),
+    sa.Column("sender_key", sa.String(KEY), nullable=False, index=True),
+    sa.Column("tenant", sa.String(NAME), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("flow", sa.String(40), nullable=False),
+    sa.Column("ts", sa.Float, nullable=False),
+    sa.Column("rating", sa.Integer, nullable=True),
+    sa.Column("skipped", sa.Boolean, nullable=False),
+    sa.Index("ix_analytics_bot_ratings_tenant_day", "tenant", "day"),
+)
+
+# Clicks on suggestions that a purchase followed, fetched from the tenant's commerce backend
+# (analytics/purchases.py), one row per list and product. Not derived from the events, so
+# `rebuild` leaves it alone. Times are naive UTC; `day` is the click's.
+CONVERSIONS = sa.Table(
+    "analytics_conversions",
+    metadata,
+    sa.Column("tenant", sa.String(NAME), primary_key=True),
+    sa.Column("recommendation_id", sa.String(KEY), primary_key=True),
+    sa.Column("product_id", sa.String(KEY), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("clicked_at", sa.DateTime, nullable=False),
+    sa.Column("order_id", sa.String(KEY), nullable=False),
+    sa.Column("placed_at", sa.DateTime, nullable=False),
+    sa.Index("ix_analytics_conversions_tenant_day", "tenant", "day"),
+)
+
 # Where each resumable source has been read up to (committed with the rows it produced).
 OFFSETS = sa.Table(
     "analytics_offsets",
@@ -128,7 +183,7 @@ OFFSETS = sa.Table(
     sa.Column("marker", sa.String(255), nullable=True),
 )
 
-DERIVED = (CONVERSATIONS, TURNS, FORMS, HANDOFFS)
+DERIVED = (CONVERSATIONS, TURNS, FORMS, HANDOFFS, REPLIES, BOT_RATINGS)
 
 
 def create_tables(engine: Engine) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from guardrails.generation import decisions
 from guardrails.handoff.rules import Reason
 from merchants.tenants import DEFAULT_TENANT
 
@@ -41,6 +42,13 @@ HANDED_BACK = "action_handed_back"
 RATING_SLOT = "satisfaction_rating"
 RATINGS = frozenset({"1", "2", "3", "4", "5"})
 RATING_SKIPPED = "skipped"
+# actions/rating.py, nlu_components/rating.py: the assistant's own question, started by the
+# Rasa server after the goodbye of a session it served alone; same answers as the desk's.
+BOT_RATING_FORM = "conversation_rating_form"
+BOT_RATING_SLOT = "conversation_rating"
+BOT_RATING_STORE = "action_store_conversation_rating"
+# The question is no service: its own side flow, which no conversation is counted under.
+RATING_FLOW = "rating"
 # actions/requests.py: a message of several requests is replayed clause by clause.
 NEXT_REQUEST = "action_next_request"
 REASONS = frozenset(reason.value for reason in Reason)
@@ -73,6 +81,7 @@ FORM_FLOWS = {
     "change_items_form": "modifications",
     "change_payment_form": "modifications",
     RATING_FORM: "handoff",
+    BOT_RATING_FORM: RATING_FLOW,
 }
 # data/rules: the action that follows each form once it has every answer.
 FORM_SUBMITS = {
@@ -85,12 +94,14 @@ FORM_SUBMITS = {
     "change_items_form": "action_change_items",
     "change_payment_form": "action_change_payment_method",
     RATING_FORM: "action_store_satisfaction",
+    BOT_RATING_FORM: BOT_RATING_STORE,
 }
 # Flows that use another flow's form (data/rules/refunds.yml: a refund's order is looked up
 # with order_status_form): the form keeps the flow that started it.
 # A shopper asking for a person mid-flow keeps that flow in focus: "handoff" is a conversation's
-# flow only when it asked for a person before anything else.
-SIDE_FLOWS = frozenset({"handoff"})
+# flow only when it asked for a person before anything else. The rating question at goodbye
+# never changes the flow in focus.
+SIDE_FLOWS = frozenset({"handoff", RATING_FLOW})
 BORROWED_FORMS = {"order_status_form": frozenset({"refunds"})}
 # The last action of each flow (data/rules: the action after a form ends; the answers).
 FLOW_ENDS = frozenset(
@@ -148,11 +159,18 @@ SUGGESTIONS_DECLINED = frozenset({"utter_suggestions_declined"})
 SIGNAL_ENTITY = "handoff_signal"
 GUARDRAIL_ENTITY = "guardrail"
 INJECTION = "injection"
+# guardrails/generation/nlg.py: a reply eligible for rewording carries the decision in its
+# response metadata, {"generation": {"rephrased": bool, "reason": <GENERATION_REASONS>}}.
+GENERATION_KEY = decisions.DECISION_KEY
+GENERATION_REASONS = decisions.REASONS
+REPHRASED = decisions.REPHRASED
+GENERATION_FLAG = "generation="
 
 # Slots whose value a fact keeps, and the values it may keep (anything else: only "set").
 # requested_slot is checked against the forms' questions, tenant against the name shape.
 KEPT_SLOT_VALUES: dict[str, frozenset[str]] = {
     RATING_SLOT: RATINGS | {RATING_SKIPPED},
+    BOT_RATING_SLOT: RATINGS | {RATING_SKIPPED},
     "suggestion_state": frozenset({"offered", "shown", "declined", "ignored"}),
     "handoff_reason": REASONS,
     "lookup_blocked": frozenset({"locked"}),

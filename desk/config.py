@@ -16,7 +16,13 @@ import yaml
 from cryptography.fernet import Fernet
 from pydantic import BaseModel, Extra, Field, validator
 
-from analytics.live import DEFAULT_DB_URL, StreamSource, stream_source
+from analytics.live import (
+    DEFAULT_DB_URL,
+    PurchaseSync,
+    StreamSource,
+    purchase_sync,
+    stream_source,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_AGENTS_FILE = PACKAGE_DIR / "agents.yml"
@@ -77,6 +83,8 @@ class DeskConfig(_Strict):
         analytics_db_url: The analytics tables the dashboard reads (``ANALYTICS_DB_URL``).
         analytics_source: The event stream the desk follows into them, from the broker
             settings (:func:`analytics.live.stream_source`); None: the desk ingests nothing.
+        analytics_purchases: The tenants' commerce backends whose purchases after a click
+            the desk fetches (:func:`analytics.live.purchase_sync`); None: it fetches none.
         analytics_max_days: The longest date range the dashboard answers.
     """
 
@@ -102,6 +110,7 @@ class DeskConfig(_Strict):
     max_body_bytes: int = 64 * 1024
     analytics_db_url: str = DEFAULT_DB_URL
     analytics_source: StreamSource | None = None
+    analytics_purchases: PurchaseSync | None = None
     analytics_max_days: int = Field(default=366, ge=1)
     chart_js_dir: Path = DEFAULT_CHART_JS_DIR
 
@@ -156,6 +165,7 @@ class DeskConfig(_Strict):
         values["agents"] = _yaml_list(Path(env.get("DESK_AGENTS_FILE", DEFAULT_AGENTS_FILE)))
         values["canned"] = _yaml_list(Path(env.get("DESK_CANNED_FILE", DEFAULT_CANNED_FILE)))
         values["analytics_source"] = stream_source(env)
+        values["analytics_purchases"] = purchase_sync(env)
         return cls(**values)
 
 

@@ -11,7 +11,8 @@ supervisor's merchant), ``from`` and ``to`` (UTC days, default the 30 days to to
 ``flow`` (one flow, default all). A malformed one is a 400 that says what is wrong.
 
 While the desk runs it also follows the event stream into the analytics database
-(:func:`analytics.live.follow`), so the figures are at most a poll interval old.
+(:func:`analytics.live.follow`), so the figures are at most a poll interval old, and fetches
+the purchases that followed a click on a suggestion (:func:`analytics.live.follow_purchases`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from analytics.figures import Scope, daily, report, write_csv
-from analytics.live import analytics_engine, follow
+from analytics.daily import daily, write_csv
+from analytics.figures import Scope, report
+from analytics.live import analytics_engine, follow, follow_purchases
 from analytics.series import by_day
 from analytics.vocabulary import FORM_FLOWS, INTENT_FLOWS, OTHER
 from desk.accounts import AgentView
@@ -194,17 +196,20 @@ async def chart_js(request: web.Request) -> web.StreamResponse:
 
 
 async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The analytics database, and the task that follows the stream into it."""
+    """The analytics database, the task that follows the stream into it, and the one that
+    fetches the purchases after a click from the commerce backends."""
     config = app[CONFIG_KEY]
     engine = analytics_engine(config.analytics_db_url)
     app[ANALYTICS_KEY] = engine
-    task = None
+    tasks = []
     if config.analytics_source is not None:
-        task = asyncio.create_task(follow(engine, config.analytics_source))
+        tasks.append(asyncio.create_task(follow(engine, config.analytics_source)))
+    if config.analytics_purchases is not None:
+        tasks.append(asyncio.create_task(follow_purchases(engine, config.analytics_purchases)))
     try:
         yield
     finally:
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

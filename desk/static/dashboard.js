@@ -33,16 +33,29 @@ function bars(id, labels, datasets, options) {
   draw(id, { type: "bar", data: { labels, datasets }, options: options || {} });
 }
 
+function csat(id, s) {
+  $(id).textContent = s.mean === null ? "–" : s.mean.toFixed(2);
+  $(id + "-asked").textContent = s.rated + " rated of " + s.asked + " asked";
+}
+
 function tiles(f) {
   $("kpi-conversations").textContent = String(f.conversations.conversations);
   $("kpi-containment").textContent = percent(f.conversations.containment_rate);
   $("kpi-handoffs").textContent = String(f.handoffs.handoffs);
   $("kpi-fallback").textContent = percent(f.understanding.fallback_rate);
   $("kpi-low-confidence").textContent = percent(f.understanding.low_confidence_rate);
-  $("kpi-csat").textContent = f.satisfaction.mean === null ? "–" : f.satisfaction.mean.toFixed(2) + " (" + f.satisfaction.rated + ")";
+  csat("kpi-csat", f.satisfaction);  // the desk's question after a person resolved the case
+  csat("kpi-assistant-csat", f.assistant_satisfaction);  // the assistant's own, at goodbye
   $("kpi-resolution").textContent = number(f.time_to_resolution.p50_s, " s");
   const l = f.latency;
   $("kpi-latency").textContent = [l.p50_ms, l.p90_ms, l.p99_ms].map((v) => number(v)).join(" / ") + " ms";
+  const rec = f.recommendations;  // bought: null under a flow other than cross_sell
+  $("kpi-suggestions").textContent = [rec.shown, rec.clicked, rec.bought === null ? "–" : rec.bought].join(" / ");
+  $("kpi-bought-rate").textContent = rec.bought_rate === null ? "" : percent(rec.bought_rate) + " of clicks bought";
+  const g = f.guardrails;  // no eligible reply in the range: the generative layer was off
+  $("kpi-generation").textContent = g.replies_eligible ? percent(g.rephrase_rate) + " of " + g.replies_eligible : "generation off";
+  const refused = Object.entries(g.replies_refused).map((r) => r[0].replaceAll("_", " ") + " " + r[1]);
+  $("kpi-generation-refused").textContent = refused.length ? "template said: " + refused.join(" · ") : "";
 }
 
 function render(f) {
@@ -89,14 +102,19 @@ function render(f) {
   bars("chart-dropoff", steps.slice(0, 10).map((s) => s[0]), [
     { label: "runs that stopped here", data: steps.slice(0, 10).map((s) => s[1]), backgroundColor: COLORS[3] },
   ], { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { ticks: { precision: 0 } } } });
-  const dist = f.satisfaction.distribution;
+  const ratings = (s) => ["1", "2", "3", "4", "5"].map((n) => s.distribution[n]).concat([s.skipped]);
   bars("chart-csat", ["1", "2", "3", "4", "5", "skipped"], [
-    { label: "ratings", data: [dist["1"], dist["2"], dist["3"], dist["4"], dist["5"], f.satisfaction.skipped], backgroundColor: COLORS[2] },
-  ], { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } });
+    { label: "desk", data: ratings(f.satisfaction), backgroundColor: COLORS[2] },
+    { label: "assistant", data: ratings(f.assistant_satisfaction), backgroundColor: COLORS[4] },
+  ], { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } });
   const r = f.time_to_resolution;
   bars("chart-resolution", ["P50", "P90", "P50 bot", "P50 person"], [
     { label: "seconds", data: [r.p50_s, r.p90_s, r.by_bot_p50_s, r.by_person_p50_s], backgroundColor: COLORS[0] },
   ], { plugins: { legend: { display: false } } });
+  const rec = f.recommendations;
+  bars("chart-suggestions", ["offered", "shown", "clicked", "bought"], [
+    { label: "suggestions", data: [rec.offered, rec.shown, rec.clicked, rec.bought], backgroundColor: COLORS[6] },
+  ], { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } });
   draw("chart-latency", {
     type: "line",
     data: {

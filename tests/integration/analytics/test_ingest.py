@@ -93,7 +93,7 @@ def test_tenants_see_only_their_own_conversations(day: Engine) -> None:
 
 def test_recommendations_latency_guardrails_and_time_to_resolution(day: Engine) -> None:
     recs = recommendations(day, DEMO)
-    assert (recs.offered, recs.shown, recs.clicked, recs.bought) == (1, 1, 1, None)
+    assert (recs.offered, recs.shown, recs.clicked, recs.bought) == (1, 1, 1, 0)
     lat = latency(day, DEMO)
     assert lat.turns == 17 and 300 <= (lat.p50_ms or 0) <= lat.p90_ms <= (lat.p99_ms or 0)
     assert guardrails(day, DEMO).handoff_signals == {"safety": 1}

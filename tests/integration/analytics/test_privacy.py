@@ -17,7 +17,15 @@ from rasa.shared.core.domain import Domain
 from sqlalchemy.engine import Engine
 
 from analytics.consumer import FileSource
-from analytics.figures import Scope, conversations, forms, handoffs, satisfaction, understanding
+from analytics.figures import (
+    Scope,
+    assistant_satisfaction,
+    conversations,
+    forms,
+    handoffs,
+    satisfaction,
+    understanding,
+)
 from analytics.ingest import ingest
 from stack.settings import ROOT, stack_env
 from stores.brokers import protector_of
@@ -33,6 +41,9 @@ from tests.unit.analytics.chats import (
     Chat,
     a_day_at_the_store,
     at,
+    bot_rated,
+    goodbye_asked,
+    order_status,
     stream,
 )
 
@@ -56,13 +67,22 @@ def oversharing() -> Chat:
     return chat
 
 
+def rating_the_assistant() -> list[Chat]:
+    """Served shoppers answer the assistant's question at goodbye, one with their name in it."""
+    chats = []
+    for n, (answer, kept) in enumerate([(f"5! thanks, {NAME}", "5"), ("meh", "skipped")]):
+        served = order_status(Chat(f"rated-{n}", at(DAY, 16 + n)).session("demo"))
+        chats.append(bot_rated(goodbye_asked(served), answer, kept))
+    return chats
+
+
 def leaked(engine: Engine) -> list[str]:
     text = repr(dump(engine)).lower()
     return [value for value in PLANTED if value.lower() in text]
 
 
 def test_the_raw_stream_leaves_no_personal_value_in_any_table(engine: Engine) -> None:
-    ingest(engine, stream([*a_day_at_the_store(), oversharing()]))
+    ingest(engine, stream([*a_day_at_the_store(), oversharing(), *rating_the_assistant()]))
     assert dump(engine)["analytics_events"], "nothing was stored: the test would prove nothing"
     assert leaked(engine) == []
 
@@ -85,7 +105,7 @@ async def test_the_scrubbed_stream_gives_the_same_figures_and_no_personal_value(
 ) -> None:
     log = tmp_path / "events.log"
     broker = await scrubbing_file_broker(monkeypatch, log)
-    chats = [*a_day_at_the_store(), oversharing()]
+    chats = [*a_day_at_the_store(), oversharing(), *rating_the_assistant()]
     for message in stream(chats):
         broker.publish(message.body)
     await broker.close()
@@ -100,6 +120,15 @@ async def test_the_scrubbed_stream_gives_the_same_figures_and_no_personal_value(
     ingest(raw, stream(chats))
     for tenant in ("demo", "outdoor"):
         scope = Scope(tenant, DAY, DAY)
-        for figure in (conversations, handoffs, forms, satisfaction, understanding):
+        for figure in (
+            conversations,
+            handoffs,
+            forms,
+            satisfaction,
+            assistant_satisfaction,
+            understanding,
+        ):
             assert figure(engine, scope) == figure(raw, scope), (tenant, figure.__name__)
+    own = assistant_satisfaction(engine, Scope("demo", DAY, DAY))
+    assert (own.asked, own.rated, own.skipped, own.mean) == (2, 1, 1, 5.0)
     raw.dispose()

@@ -14,6 +14,7 @@ from typing import Any
 
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionExecutionRejected,
     ActiveLoop,
     BotUttered,
     ConversationPaused,
@@ -111,6 +112,11 @@ class Chat:
         self.events += [
             ActionExecuted(name, policy="RulePolicy", confidence=1.0, timestamp=self._at(after))
         ]
+        return self
+
+    def rejected(self, name: str) -> Chat:
+        """The action (a form) refused to run: the policies choose another."""
+        self.events += [ActionExecutionRejected(name, timestamp=self._at(0.01))]
         return self
 
     def bot(self, response: str, after: float = 0.3, **metadata: Any) -> Chat:
@@ -221,6 +227,30 @@ def rated(chat: Chat, score: str) -> Chat:
         .bot("utter_rating_thanks")
         .slot("satisfaction_rating", None)
         .slot("handoff_ticket", None)
+        .listen()
+    )
+
+
+def goodbye_asked(chat: Chat) -> Chat:
+    """The shopper says bye; the Rasa server follows the goodbye with the assistant's question."""
+    chat.user("ok bye", "goodbye", 0.98).action("utter_goodbye").bot("utter_goodbye")
+    chat.action("conversation_rating_form", after=0.01).form("conversation_rating_form")
+    chat.slot("requested_slot", "conversation_rating")
+    return chat.bot("utter_ask_conversation_rating").listen()
+
+
+def bot_rated(chat: Chat, answer: str, kept: str, intent: str = "inform") -> Chat:
+    """The shopper answers the assistant's question; its validator keeps ``kept``."""
+    said = "thanks" if kept.isdigit() else "skipped"
+    return (
+        chat.user(answer, intent, 0.7)
+        .action("conversation_rating_form")
+        .slot("conversation_rating", answer)
+        .slot("conversation_rating", kept)
+        .slot("requested_slot", None)
+        .form(None)
+        .action("action_store_conversation_rating")
+        .bot(f"utter_conversation_rating_{said}")
         .listen()
     )
 

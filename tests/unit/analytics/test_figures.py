@@ -11,16 +11,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from analytics.figures import (
-    CSV_COLUMNS,
-    Scope,
-    daily,
-    drift,
-    latency,
-    percentile,
-    understanding,
-    write_csv,
-)
+from analytics.daily import CSV_COLUMNS, daily, write_csv
+from analytics.figures import Scope, drift, latency, percentile, understanding
 from analytics.ingest import ingest
 from tests.unit.analytics.chats import DAY, Chat, at, stream
 
