@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from typing import Any
 
 import requests
+import sqlalchemy as sa
 
+from analytics.figures import Scope, assistant_satisfaction
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, order_in
 
@@ -26,6 +30,21 @@ def slot_of(stack: Stack, chat: Chat, slot: str) -> Any:
     return tracker["slots"].get(slot)
 
 
+def today() -> Scope:
+    day = dt.datetime.now(dt.timezone.utc).date()
+    return Scope("demo", day, day)
+
+
+def ratings_of_4(engine: sa.engine.Engine, at_least: int, timeout_s: float = 30) -> int:
+    """Today's ratings of 4 in the analytics database the desk fills, once there are enough."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = assistant_satisfaction(engine, today()).distribution[4]
+        if found >= at_least or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
 def served(chat: Chat, order: dict[str, str]) -> None:
     """The shopper asks where an order is and gets the answer."""
     reply = chat.text(f"where is order {order['order_id']}? my email is {order['email']}")
@@ -35,6 +54,8 @@ def served(chat: Chat, order: dict[str, str]) -> None:
 def test_when_a_served_shopper_says_bye_then_a_rating_is_asked_and_stored(
     stack: Stack, chat: Chat, demo_orders: list[dict[str, str]]
 ) -> None:
+    engine = sa.create_engine(stack.env["ANALYTICS_DB_URL"])
+    before = assistant_satisfaction(engine, today()).distribution[4]
     served(chat, order_in(demo_orders, "shipped"))
     goodbye = chat.say("ok bye")
     texts = [m.get("text", "") for m in goodbye]
@@ -43,6 +64,8 @@ def test_when_a_served_shopper_says_bye_then_a_rating_is_asked_and_stored(
     assert [b["title"] for b in goodbye[-1]["buttons"]] == ["1", "2", "3", "4", "5"]
     assert "Thank you for rating me" in chat.text("4 stars, quick and easy")
     assert slot_of(stack, chat, "conversation_rating") == "4"
+    # The desk follows the event stream: the supervisors' CSAT figure counts the rating.
+    assert ratings_of_4(engine, before + 1) == before + 1
     # Asked once a session: another goodbye is only a goodbye.
     assert QUESTION not in chat.text("bye")
 
