@@ -3,8 +3,18 @@
 # Build from the repository root (docs/deployment.md):
 #   docker build -f deploy/docker/desk.Dockerfile -t aftercare-desk:0.1.0 .
 # Runs on port 8070 (health: /health); reads DESK_*, RASA_AUTH_TOKEN, and ANALYTICS_* with the
-# broker's settings for the analytics queue it follows (deploy/k8s sets them). One replica only
-# (docs/deployment.md). No secret is in the image.
+# broker's settings for the analytics queue it follows, COMMERCE_API_URL and _TOKEN for the
+# purchases after a suggestion click (deploy/k8s sets them). One replica only
+# (docs/deployment.md). No secret is in the image. The dashboard's Chart.js comes from
+# package-lock.json, as `make webchat` installs it.
+
+# ---- the npm packages of package.json, as `make webchat` installs them (npm ci from
+# package-lock.json, no dev dependencies, no install scripts); the same stage in the Rasa and the
+# desk images, so one build's layers serve the other
+FROM node:20.20.2-bookworm-slim AS npm
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error
 
 # ---- pinned dependencies, as scripts/bootstrap.sh installs them (without the dev tools).
 # Only the files pip reads are copied first, so a code change does not reinstall them.
@@ -65,6 +75,10 @@ RUN groupadd --system --gid 10001 aftercare \
        --create-home --shell /usr/sbin/nologin aftercare
 COPY --from=project /opt/venv /opt/venv
 COPY --from=project /app /app
+# Chart.js's self-contained build, where the desk serves it from (desk/config.py,
+# GET /vendor/chart.umd.min.js); nothing else of node_modules
+COPY --from=npm /build/node_modules/chart.js/dist/chart.umd.min.js \
+     /app/node_modules/chart.js/dist/chart.umd.min.js
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8070

@@ -6,11 +6,13 @@
 # Runs on port 5005; needs RASA_AUTH_TOKEN and RASA_CORS, and what endpoints.yml and
 # credentials.yml name (deploy/k8s sets all of it). No secret is in the image.
 
-# ---- the web chat widget the server hands out (make webchat: npm ci from package-lock.json)
-FROM node:20.20.2-bookworm-slim AS webchat
+# ---- the npm packages of package.json, as `make webchat` installs them (npm ci from
+# package-lock.json, no dev dependencies, no install scripts); the same stage in the Rasa and the
+# desk images, so one build's layers serve the other
+FROM node:20.20.2-bookworm-slim AS npm
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error
 
 # ---- pinned dependencies, as scripts/bootstrap.sh installs them (without the dev tools).
 # Only the files pip reads are copied first, so a code change does not reinstall them.
@@ -80,7 +82,8 @@ COPY --from=project /opt/venv /opt/venv
 COPY --from=project /app /app
 COPY --from=model /app/models/aftercare.tar.gz /app/models/aftercare.tar.gz
 COPY --from=rails /app/models/rails /app/models/rails
-COPY --from=webchat /build/node_modules/rasa-webchat/lib/index.js \
+# the web chat widget the server hands out
+COPY --from=npm /build/node_modules/rasa-webchat/lib/index.js \
      /app/node_modules/rasa-webchat/lib/index.js
 WORKDIR /app
 USER 10001:10001

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import os
 import signal
@@ -23,6 +24,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from analytics.figures import Scope, conversations
 from stack import production
 from stack.isolated import demo_orders, postgres_role, production_beside
 from tests.e2e.conftest import Chat, order_in
@@ -141,6 +143,27 @@ def test_every_turn_is_stored_in_postgresql_and_published_to_rabbitmq(
         engine.dispose()
     assert users == 3
     wait_until(lambda: queued_events(queue) >= before + 6, 10, "events on the stream")
+
+
+def test_the_desk_follows_its_own_queue_into_the_postgresql_analytics_database(
+    prod: Production,
+) -> None:
+    assert prod.env["ANALYTICS_DB_URL"].startswith("postgresql")
+    assert prod.env["ANALYTICS_QUEUE"] in prod.env["EVENT_BROKER_QUEUES"].split(",")
+    today = dt.datetime.now(dt.timezone.utc).date()
+    scope = Scope("demo", today, today)
+    engine = sa.create_engine(prod.env["ANALYTICS_DB_URL"])
+    try:
+        before = conversations(engine, scope).conversations
+        for _ in range(2):
+            assert Chat(prod.rest_url).text("what is your return policy?")
+        wait_until(
+            lambda: conversations(engine, scope).conversations >= before + 2,
+            30,
+            "the desk's analytics count both conversations",
+        )
+    finally:
+        engine.dispose()
 
 
 def test_a_killed_rasa_instance_loses_no_message_and_comes_back(prod: Production) -> None:

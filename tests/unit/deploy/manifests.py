@@ -149,6 +149,99 @@ def server_container(docs: list[dict[str, Any]], server: str) -> dict[str, Any]:
     return container
 
 
+def template_labels(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """The labels of a workload's pods (Deployments and the seed CronJob), none for the rest."""
+    spec = doc.get("spec") or {}
+    if doc["kind"] == "Deployment":
+        return [spec["template"]["metadata"]["labels"]]
+    if doc["kind"] == "CronJob":
+        return [spec["jobTemplate"]["spec"]["template"]["metadata"]["labels"]]
+    return []
+
+
+def workloads_picked(
+    templates: list[tuple[str, dict[str, str]]], selector: dict[str, str]
+) -> list[str]:
+    """The workloads whose pods a label selector matches."""
+    return [name for name, labels in templates if selector.items() <= labels.items()]
+
+
+# --- network policies ----------------------------------------------------------------------------
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """A pod selector of a policy against a pod's labels (``{}`` selects every pod)."""
+    assert set(selector) <= {"matchLabels"}, f"only matchLabels is read here: {selector}"
+    wanted: dict[str, str] = selector.get("matchLabels") or {}
+    return wanted.items() <= labels.items()
+
+
+def _pod_labels(docs: list[dict[str, Any]], server: str) -> dict[str, str]:
+    (labels,) = template_labels(named(docs, "Deployment", deployment_name(server)))
+    return labels
+
+
+def _policies(docs: list[dict[str, Any]], server: str, direction: str) -> list[dict[str, Any]]:
+    """The NetworkPolicies that restrict the server's pods in one direction."""
+    labels = _pod_labels(docs, server)
+    return [
+        policy
+        for policy in of_kind(docs, "NetworkPolicy")
+        if direction in policy["spec"].get("policyTypes", ["Ingress"])
+        and _selects(policy["spec"]["podSelector"], labels)
+    ]
+
+
+def _opens(rule: dict[str, Any], port: dict[str, Any]) -> bool:
+    """Whether a rule's ports (none: every port) include a container port, by name or number."""
+    ports = rule.get("ports") or [{}]
+    return any(
+        entry.get("protocol", "TCP") == port.get("protocol", "TCP")
+        and entry.get("port", port["containerPort"]) in (port.get("name"), port["containerPort"])
+        for entry in ports
+    )
+
+
+def _peers_include(peers: list[dict[str, Any]] | None, labels: dict[str, str]) -> bool:
+    """Whether a rule's peers (none: everyone) include a pod of this namespace with ``labels``.
+
+    Only a bare ``podSelector`` names this namespace's pods: a ``namespaceSelector`` names
+    other namespaces here, and an ``ipBlock`` is meant for addresses outside the cluster.
+    """
+    if not peers:
+        return True
+    return any(
+        set(peer) == {"podSelector"} and _selects(peer["podSelector"], labels) for peer in peers
+    )
+
+
+def admits(docs: list[dict[str, Any]], server: str, caller: str) -> bool:
+    """Whether the server's network policies (if any) let the caller's pods open its port."""
+    policies = _policies(docs, server, "Ingress")
+    (port,) = server_container(docs, server)["ports"]
+    caller_labels = _pod_labels(docs, caller)
+    return not policies or any(
+        _opens(rule, port) and _peers_include(rule.get("from"), caller_labels)
+        for policy in policies
+        for rule in policy["spec"].get("ingress") or []
+    )
+
+
+def may_send(docs: list[dict[str, Any]], caller: str, server: str) -> bool:
+    """Whether the caller's network policies (if any) let it reach the server by its Service:
+    the server's pods on their port, and the cluster's DNS to resolve the Service's name."""
+    policies = _policies(docs, caller, "Egress")
+    if not policies:
+        return True
+    rules = [rule for policy in policies for rule in policy["spec"].get("egress") or []]
+    (port,) = server_container(docs, server)["ports"]
+    dns = {"name": "dns", "containerPort": 53, "protocol": "UDP"}
+    return any(
+        _opens(rule, port) and _peers_include(rule.get("to"), _pod_labels(docs, server))
+        for rule in rules
+    ) and any(_opens(rule, dns) for rule in rules)
+
+
 @dataclass(frozen=True)
 class Variable:
     """One environment variable of a container and where its value comes from."""

@@ -6,6 +6,7 @@ warnings, inline ignores disabled) and what the project expects of them.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -64,8 +65,6 @@ def config(tmp_path: Path) -> Path:
 
 def exec_form(keyword: str, server: str) -> list[str]:
     """The JSON array of an ENTRYPOINT or CMD (exec form, as hadolint wants)."""
-    import json
-
     (found,) = (i for i in final_stage(dockerfile(server)) if i.keyword == keyword)
     value: list[str] = json.loads(found.arguments)
     return value
@@ -245,3 +244,50 @@ def test_every_image_starts_its_server_as_the_stack_does_behind_the_preflight(se
     for flag in ("--actions", "--endpoints", "--credentials"):
         if flag in started:
             assert args[args.index(flag) + 1] == started[started.index(flag) + 1], flag
+
+
+def _uses_npm(server: str) -> bool:
+    return any(
+        i.keyword == "FROM" and i.arguments.endswith(" AS npm")
+        for i in instructions(dockerfile(server))
+    )
+
+
+def test_the_images_that_need_npm_packages_install_them_as_make_webchat_does() -> None:
+    """From package-lock.json with `npm ci`, in one stage shared word for word (one build's
+    layers serve the other), without dev dependencies or install scripts."""
+    users = [server for server in SERVERS if _uses_npm(server)]
+    assert {"rasa", "desk"} <= set(users)
+    first, *others = users
+    for server in others:
+        assert _stage(server, "npm") == _stage(first, "npm"), f"{server}: stage npm"
+    stage = _stage(first, "npm")
+    assert ("COPY", "package.json package-lock.json ./") in stage
+    (run,) = (arguments for keyword, arguments in stage if keyword == "RUN")
+    assert run.startswith("npm ci ")
+    assert {"--omit=dev", "--ignore-scripts"} <= set(run.split())
+
+
+def test_the_desk_image_holds_chart_js_where_the_desk_serves_it_from() -> None:
+    """GET /vendor/chart.umd.min.js reads desk/config.py's DEFAULT_CHART_JS_DIR, next to the
+    code's packages; without the file there the dashboard's charts do not load (404)."""
+    from desk.config import DEFAULT_CHART_JS_DIR
+    from desk.dashboard import CHART_JS
+
+    served = (DEFAULT_CHART_JS_DIR / CHART_JS).relative_to(ROOT).as_posix()
+    final = final_stage(dockerfile("desk"))
+    (workdir,) = (i.arguments for i in final if i.keyword == "WORKDIR")
+    copies = [i.arguments.split() for i in final if i.keyword == "COPY"]
+    # the code (desk/ among it) lies in the working directory, as in the checkout
+    assert ["--from=project", workdir, workdir] in copies
+    assert ("COPY", "desk/ desk/") in _stage("desk", "project")
+    # the one file of node_modules in the image, from the npm stage's install of the lock file
+    (build_dir,) = (
+        arguments for keyword, arguments in _stage("desk", "npm") if keyword == "WORKDIR"
+    )
+    from_npm = [words[1:] for words in copies if words[0] == "--from=npm"]
+    assert from_npm == [[f"{build_dir}/{served}", f"{workdir}/{served}"]]
+    package = served.split("/dist/")[0]  # node_modules/chart.js
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    wanted = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    assert lock["packages"][package]["version"] == wanted[package.split("/", 1)[1]]

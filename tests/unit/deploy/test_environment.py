@@ -11,6 +11,7 @@ or named below as deliberately left out.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,12 +26,14 @@ from tests.unit.deploy.manifests import (
     OVERLAYS,
     ROOT,
     SERVERS,
+    admits,
     containers,
     deployment_name,
     dockerfile,
     documents,
     final_stage,
     instructions,
+    may_send,
     named,
     of_kind,
     secret_variables,
@@ -116,6 +119,12 @@ READ_BY = {
         "EVENT_BROKER_USERNAME",
         "EVENT_BROKER_PASSWORD",
         "EVENT_BROKER_QUEUES",
+        # the purchases after a suggestion click it fetches from the backend (analytics/live.py,
+        # analytics/purchases.py)
+        "COMMERCE_API_URL",
+        "COMMERCE_API_TOKEN",
+        "ANALYTICS_PURCHASES_S",
+        "ANALYTICS_ATTRIBUTION_DAYS",
     },
     "proactive": {
         # proactive/app.py (ServiceConfig.from_env)
@@ -191,8 +200,22 @@ def required(server: str) -> set[str]:
         )
     if server == "desk":
         names |= agent_passwords()
+    if "COMMERCE_API_URL" in names:
+        names |= tenant_backends()
     if server == "proactive":
         names |= webhook_secrets() | sending_secrets()
+    return names
+
+
+def tenant_backends() -> set[str]:
+    """The variables of the tenants that have a commerce backend of their own
+    (``commerce_api_url_env``, ``commerce_api_token_env`` in ``channels/tenants.yml``): every
+    server that calls the backend (the action server, the desk) reads them for that tenant."""
+    names: set[str] = set()
+    for tenant in parse_registry(ROOT / "channels" / "tenants.yml").tenants.values():
+        if tenant.commerce_api_url_env:
+            names.add(tenant.commerce_api_url_env)
+            names.add(tenant.commerce_api_token_env or "COMMERCE_API_TOKEN")
     return names
 
 
@@ -278,6 +301,77 @@ def test_the_servers_call_each_other_through_their_services(overlay: str) -> Non
         service = named(docs, "Service", deployment_name(server))
         assert url.hostname == service["metadata"]["name"], key
         assert url.port == service["spec"]["ports"][0]["port"], key
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("server", SERVERS)
+def test_each_server_can_reach_the_servers_whose_urls_it_reads(overlay: str, server: str) -> None:
+    """A server that reads another's URL calls it: that server's network policy must admit its
+    pods on the port, and its own egress policy, if it has one, must let it out (and resolve
+    the Service's name)."""
+    docs = documents(overlay)
+    for key in sorted(required(server) & set(IN_CLUSTER)):
+        target = IN_CLUSTER[key]
+        assert admits(docs, target, server), f"{target}'s network policy refuses {server} ({key})"
+        assert may_send(docs, server, target), f"{server}'s egress policy stops it at {key}"
+
+
+def test_the_reach_check_sees_a_policy_that_leaves_a_caller_out() -> None:
+    """Without the desk among the backend's sources, the desk could not fetch the purchases."""
+    docs = copy.deepcopy(documents("small"))
+    policy = named(docs, "NetworkPolicy", deployment_name("commerce"))
+    for rule in policy["spec"]["ingress"]:
+        rule["from"] = [
+            peer
+            for peer in rule["from"]
+            if peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
+            != "agent-desk"
+        ]
+    assert admits(docs, "commerce", "actions")
+    assert not admits(docs, "commerce", "desk")
+    assert not admits(docs, "commerce", "rasa")
+
+
+def test_the_reach_check_sees_an_egress_policy_that_stops_a_caller() -> None:
+    """An egress policy on the desk must open the backend's port and the cluster's DNS."""
+    docs = copy.deepcopy(documents("small"))
+    assert may_send(docs, "desk", "commerce"), "no egress policy: the desk may send anywhere"
+    desk = {"matchLabels": {"app.kubernetes.io/name": "agent-desk"}}
+    backend = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "commerce-backend"}}}
+    dns = {"ports": [{"port": 53, "protocol": "UDP"}]}
+    policy = {
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "aftercare-desk"},
+        "spec": {"podSelector": desk, "policyTypes": ["Egress"], "egress": [dns]},
+    }
+    docs.append(policy)
+    assert not may_send(docs, "desk", "commerce"), "DNS only"
+    policy["spec"]["egress"] = [{"to": [backend], "ports": [{"port": "http"}]}]
+    assert not may_send(docs, "desk", "commerce"), "the backend without DNS"
+    policy["spec"]["egress"] = [dns, {"to": [backend], "ports": [{"port": 5432}]}]
+    assert not may_send(docs, "desk", "commerce"), "the backend on another port"
+    policy["spec"]["egress"] = [dns, {"to": [backend], "ports": [{"port": "http"}]}]
+    assert may_send(docs, "desk", "commerce")
+    assert not may_send(docs, "desk", "rasa")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_desk_fetches_the_purchases_from_the_backend_s_service(overlay: str) -> None:
+    """As the desk reads its settings (desk/config.py): every tenant's backend is the Service,
+    with the Secret's token, never the local default the fetch falls back to when unset."""
+    from analytics.live import purchase_sync
+
+    docs = documents(overlay)
+    env = set_for(docs, "desk")
+    sync = purchase_sync(env)
+    assert sync is not None, "ANALYTICS_PURCHASES_S or ANALYTICS_FOLLOW turns the fetch off"
+    assert sync.backends, "no tenant to fetch for"
+    service = named(docs, "Service", deployment_name("commerce"))
+    for tenant, backend in sync.backends.items():
+        url = urlsplit(backend.url)
+        assert url.hostname == service["metadata"]["name"], tenant
+        assert url.port == service["spec"]["ports"][0]["port"], tenant
+        assert backend.token == "<secret>", f"{tenant}: the token is not from the Secret"
 
 
 @pytest.mark.parametrize("server", SERVERS)

@@ -36,7 +36,9 @@ from tests.unit.deploy.manifests import (
     rendered,
     server_container,
     settings,
+    template_labels,
     tool,
+    workloads_picked,
 )
 
 INSTALL_VALIDATE = "run scripts/install-deploy-tools.sh (kubernetes-validate in a venv of its own)"
@@ -45,7 +47,8 @@ AUTOSCALED = ("rasa", "actions")
 # The servers closed by a network policy, and the Deployments whose pods may call each.
 CALLERS = {
     "aftercare-actions": {"aftercare-rasa"},
-    "aftercare-commerce": {"aftercare-actions"},
+    # the action servers' orders and returns, the desk's purchases after a suggestion click
+    "aftercare-commerce": {"aftercare-actions", "aftercare-desk"},
     # the backend's order news, the action servers' inquiries (and the ingress controller's
     # namespace: the merchant's order system)
     "aftercare-proactive": {"aftercare-commerce", "aftercare-actions"},
@@ -165,9 +168,7 @@ def test_each_selector_picks_the_pods_of_one_server_only(overlay: str) -> None:
     """A Service, budget or policy that also matched the seed Job's pod would send it traffic."""
     docs = documents(overlay)
     templates = [
-        (doc["metadata"]["name"], pod_labels)
-        for doc in docs
-        for pod_labels in _template_labels(doc)
+        (doc["metadata"]["name"], pod_labels) for doc in docs for pod_labels in template_labels(doc)
     ]
     selectors = [
         (f"Service/{d['metadata']['name']}", d["spec"].get("selector") or {})
@@ -183,7 +184,7 @@ def test_each_selector_picks_the_pods_of_one_server_only(overlay: str) -> None:
         for d in of_kind(docs, "NetworkPolicy")
     ]
     for where, selector in selectors:
-        picked = _picked(templates, selector)
+        picked = workloads_picked(templates, selector)
         assert (
             len(picked) == 1 and picked[0] == "aftercare-" + where.split("aftercare-")[1]
         ), f"{where} picks the pods of {picked}"
@@ -196,18 +197,13 @@ def test_each_selector_picks_the_pods_of_one_server_only(overlay: str) -> None:
                     # another namespace (the ingress controller's), none of this deployment's pods
                     assert "podSelector" not in source, name
                     continue
-                picked = _picked(templates, source["podSelector"]["matchLabels"])
+                picked = workloads_picked(templates, source["podSelector"]["matchLabels"])
                 assert len(picked) == 1, f"{name}: a source picks {picked}"
                 callers |= set(picked)
         assert callers == CALLERS[name], name
     for service in of_kind(docs, "Service"):
         if service["spec"]["type"] == "ExternalName":
             assert "selector" not in service["spec"], service["metadata"]["name"]
-
-
-def _picked(templates: list[tuple[str, dict[str, str]]], selector: dict[str, str]) -> list[str]:
-    """The workloads whose pods a label selector matches."""
-    return [name for name, labels in templates if selector.items() <= labels.items()]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -217,7 +213,7 @@ def test_the_proactive_service_sends_only_where_its_settings_point(overlay: str)
     values = settings(docs)
     spec = named(docs, "NetworkPolicy", deployment_name("proactive"))["spec"]
     assert set(spec["policyTypes"]) == {"Ingress", "Egress"}
-    templates = [(d["metadata"]["name"], labels) for d in docs for labels in _template_labels(d)]
+    templates = [(d["metadata"]["name"], labels) for d in docs for labels in template_labels(d)]
     outside: set[int] = set()
     for rule in spec["egress"]:
         ports = {(port["protocol"], port["port"]) for port in rule["ports"]}
@@ -228,7 +224,7 @@ def test_the_proactive_service_sends_only_where_its_settings_point(overlay: str)
             elif "namespaceSelector" in target:  # the cluster's DNS
                 assert ports == {("UDP", 53), ("TCP", 53)}
             else:
-                picked = _picked(templates, target["podSelector"]["matchLabels"])
+                picked = workloads_picked(templates, target["podSelector"]["matchLabels"])
                 assert picked == [deployment_name("rasa")], picked
                 (port,) = server_container(docs, "rasa")["ports"]
                 assert ports == {("TCP", port["name"])}
@@ -239,15 +235,6 @@ def test_the_proactive_service_sends_only_where_its_settings_point(overlay: str)
         assert url.scheme == "https", key
         wanted.add(url.port or 443)
     assert outside == wanted
-
-
-def _template_labels(doc: dict[str, Any]) -> list[dict[str, str]]:
-    spec = doc.get("spec") or {}
-    if doc["kind"] == "Deployment":
-        return [spec["template"]["metadata"]["labels"]]
-    if doc["kind"] == "CronJob":
-        return [spec["jobTemplate"]["spec"]["template"]["metadata"]["labels"]]
-    return []
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
