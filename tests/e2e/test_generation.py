@@ -7,13 +7,18 @@ writes varies; what the tests hold is what the rails guarantee whatever it write
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 import requests
+import sqlalchemy as sa
 
+from analytics.figures import Scope, guardrails
+from guardrails.generation.decisions import public_reason
 from guardrails.rails.fact_lock import lock
 from merchants.policy import DEFAULT_POLICY_PATH, parse_policy
 from stack.isolated import free_port, isolated_env
@@ -83,6 +88,34 @@ def test_a_reworded_order_status_carries_exactly_the_templates_facts(
     assert facts(generated) == facts(template)
     decisions = [r for r in generation_log(generative_stack) if r.get("response")]
     assert any(r["response"] == "utter_order_status_in_motion" for r in decisions), decisions
+
+
+def test_each_rewording_decision_reaches_the_supervisors_figures(
+    generative_stack: Stack, demo_orders: list[dict[str, str]]
+) -> None:
+    order = order_in(demo_orders, "in_transit", 1)
+    chat = Chat(generative_stack.rest_url)
+    chat.text(f"where is my order {order['order_id']}")
+    chat.text(order["postcode"])
+    # Every decision this stack's Rasa server logged (its shoppers are the demo store's, today).
+    logged = [r for r in generation_log(generative_stack) if r.get("response")]
+    assert any(r["response"] == "utter_order_status_in_motion" for r in logged), logged
+    today = dt.datetime.now(dt.timezone.utc).date()
+    engine = sa.create_engine(generative_stack.env["ANALYTICS_DB_URL"])
+    try:
+        deadline = time.monotonic() + 30
+        while (figures := guardrails(engine, Scope("demo", today, today))).replies_eligible < len(
+            logged
+        ):
+            assert time.monotonic() < deadline, "the desk did not ingest the decisions"
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    # One figure per decision, reworded or said as the template, with the logged reasons.
+    assert figures.replies_eligible == len(logged)
+    assert figures.replies_rephrased == sum(bool(r["rephrased"]) for r in logged)
+    refused = Counter(public_reason(str(r["reason"])) for r in logged if not r["rephrased"])
+    assert figures.replies_refused == dict(refused)
 
 
 def test_an_instruction_to_refund_gets_the_normal_flow_and_no_promise(
