@@ -35,6 +35,10 @@ from commerce.models import Order, Refund, Shipment
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Aftercare-Hmac-Sha256"
+# Seconds between looks at the store. Each look reads every shipment's and refund's state: on
+# the demo store (2,900 shipments) every 2 s cost the backend 13 % of a core, taken from the
+# Rasa server under load; news a few seconds later is still news.
+DEFAULT_INTERVAL_S = 5.0
 UTC = dt.timezone.utc
 # shipment status → (event type, extra fields)
 SHIPMENT_EVENTS: dict[str, tuple[str, dict[str, str]]] = {
@@ -63,30 +67,30 @@ class Notifier:
     url: str
     tenant: str
     secret: str
-    interval_s: float = 2.0
+    interval_s: float = DEFAULT_INTERVAL_S
     seen: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.engine = sa.create_engine(self.db_url, future=True)
 
-    def _states(self) -> dict[str, tuple[str, str, str]]:
-        """key → (state, order id, customer id) for every shipment and refund."""
+    def _states(self) -> dict[str, tuple[str, str]]:
+        """key → (state, order id) for every shipment and refund (no join: read every look)."""
         with self.engine.connect() as conn:
-            shipments = conn.execute(
-                sa.select(Shipment.order_id, Shipment.status, Order.customer_id).join(
-                    Order, Order.id == Shipment.order_id
-                )
-            ).all()
-            refunds = conn.execute(
-                sa.select(Refund.id, Refund.order_id, Refund.status, Order.customer_id).join(
-                    Order, Order.id == Refund.order_id
-                )
-            ).all()
-        states = {
-            f"shipment:{s.order_id}": (s.status, s.order_id, s.customer_id) for s in shipments
-        }
-        states.update({f"refund:{r.id}": (r.status, r.order_id, r.customer_id) for r in refunds})
+            shipments = conn.execute(sa.select(Shipment.order_id, Shipment.status)).all()
+            refunds = conn.execute(sa.select(Refund.id, Refund.order_id, Refund.status)).all()
+        states = {f"shipment:{order_id}": (status, order_id) for order_id, status in shipments}
+        states.update({f"refund:{key}": (status, order_id) for key, order_id, status in refunds})
         return states
+
+    def _customers(self, order_ids: set[str]) -> dict[str, str]:
+        """order id → customer id, for the few orders with news."""
+        if not order_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(Order.id, Order.customer_id).where(Order.id.in_(order_ids))
+            ).all()
+        return {order_id: customer_id for order_id, customer_id in rows}
 
     def changes(self) -> list[tuple[str, str, dict[str, Any]]]:
         """(key, new state, event) for what changed since the last look (nothing at first).
@@ -98,7 +102,7 @@ class Notifier:
         states = self._states()
         first = not self.seen
         found: list[tuple[str, str, dict[str, Any]]] = []
-        for key, (state, order_id, customer_id) in states.items():
+        for key, (state, order_id) in states.items():
             before = self.seen.get(key)
             if first or before == state:
                 self.seen[key] = state
@@ -111,14 +115,16 @@ class Notifier:
             else:
                 self.seen[key] = state
                 continue
-            event = {
+            event: dict[str, Any] = {
                 "event_id": f"{ident}.{state}",
                 "type": event_type,
-                "customer_id": customer_id,
                 "order_id": order_id,
                 **extra,
             }
             found.append((key, state, event))
+        customers = self._customers({event["order_id"] for _, _, event in found})
+        for _, _, event in found:
+            event["customer_id"] = customers.get(event["order_id"])
         return found
 
     async def deliver(self, http: aiohttp.ClientSession) -> None:
@@ -161,7 +167,7 @@ def notifier_from_env(db_url: str, env: Mapping[str, str] | None = None) -> Noti
     secret = e.get(f"PROACTIVE_WEBHOOK_SECRET_{tenant.upper().replace('-', '_')}", "")
     if not secret:
         raise ValueError(f"AFTERCARE_PROACTIVE_URL is set but {tenant}'s webhook secret is not")
-    interval = float(e.get("AFTERCARE_PROACTIVE_POLL_S") or 2.0)
+    interval = float(e.get("AFTERCARE_PROACTIVE_POLL_S") or DEFAULT_INTERVAL_S)
     return Notifier(db_url, url, tenant, secret, interval)
 
 
