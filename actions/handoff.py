@@ -29,7 +29,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.reask import ReaskingForm
-from actions.scores import rating_from
+from actions.scores import rating_answer
 from actions.services.desk import DeskUnavailable, Handoff, desk_from_env
 from actions.support import RunContext, tenant_of
 from guardrails.handoff.rules import Reason, load_rules
@@ -261,8 +261,7 @@ class ValidateSatisfactionForm(ReaskingForm, FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        score = rating_from(str(slot_value or ""))
-        return {"satisfaction_rating": str(score) if score else "skipped"}
+        return {"satisfaction_rating": rating_answer(slot_value)}
 
 
 class ActionStoreSatisfaction(Action):

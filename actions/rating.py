@@ -22,11 +22,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.reask import AskAction, ReaskingForm
-from actions.scores import rating_from
+from actions.scores import rating_answer
 
 RATING_FORM = "conversation_rating_form"
 RATING_SLOT = "conversation_rating"
-SKIPPED = "skipped"
 
 
 class ActionAskConversationRating(AskAction):
@@ -46,8 +45,7 @@ class ValidateConversationRatingForm(ReaskingForm, FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        score = rating_from(str(slot_value or ""))
-        return {RATING_SLOT: str(score) if score else SKIPPED}
+        return {RATING_SLOT: rating_answer(slot_value)}
 
 
 class ActionStoreConversationRating(Action):

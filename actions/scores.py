@@ -7,7 +7,9 @@ at a served shopper's goodbye (actions/rating.py) read the answer alike.
 from __future__ import annotations
 
 import re
+from typing import Any
 
+SKIPPED = "skipped"
 _RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
@@ -23,3 +25,9 @@ def rating_from(text: str) -> int | None:
         if re.search(rf"\b{word}\b", lowered):
             return value
     return None
+
+
+def rating_answer(answer: Any) -> str:
+    """What a rating question's slot keeps: the rating ("1"-"5"), or "skipped" for other words."""
+    score = rating_from(str(answer or ""))
+    return str(score) if score else SKIPPED

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -29,7 +29,6 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SessionStarted, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -46,6 +45,7 @@ from guardrails.handoff.signals import (
 from guardrails.rails.config import load_config
 from guardrails.rails.pipeline import run_rails
 from guardrails.rails.types import Context
+from nlu_components.overrides import RuleOverridePolicy
 
 SIGNAL_ENTITY = "handoff_signal"
 HANDOFF_ACTION = "action_hand_off"
@@ -99,17 +99,8 @@ class HandoffSignalExtractor(GraphComponent, EntityExtractorMixin):
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
 )
-class HandoffSignalPolicy(Policy):
+class HandoffSignalPolicy(RuleOverridePolicy):
     """Hands off after a ``handoff_signal`` or after repeated injection attempts."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"priority": 7}  # above RulePolicy (6): it interrupts forms and rules
-
-    def train(
-        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
-    ) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(
         self,

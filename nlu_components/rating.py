@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -29,10 +28,10 @@ from rasa.shared.core.events import (
     SessionStarted,
     UserUttered,
 )
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from merchants.policy import load_policy
+from nlu_components.overrides import RuleOverridePolicy
 
 GOODBYE = "utter_goodbye"
 RATING_FORM = "conversation_rating_form"
@@ -92,17 +91,8 @@ def rating_due(tracker: DialogueStateTracker) -> bool:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
 )
-class RatingPolicy(Policy):
+class RatingPolicy(RuleOverridePolicy):
     """Starts the rating question right after the goodbye of a session the assistant served."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"priority": 7}  # above RulePolicy (6), whose goodbye rules then listen
-
-    def train(
-        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
-    ) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(
         self,

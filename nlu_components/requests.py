@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -33,10 +33,11 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from nlu_components.overrides import RuleOverridePolicy
 
 REQUEST_ENTITY = "request"
 NEXT_REQUEST = "action_next_request"
@@ -123,17 +124,8 @@ class RequestSplitter(GraphComponent, EntityExtractorMixin):
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
 )
-class RequestsPolicy(Policy):
+class RequestsPolicy(RuleOverridePolicy):
     """Answers a message of several requests with its requests, one by one."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"priority": 7}  # above RulePolicy (6), whose rules would answer the whole message
-
-    def train(
-        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
-    ) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(
         self,
