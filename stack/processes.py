@@ -27,7 +27,7 @@ from typing import Any
 from guardrails.generation.settings import GenerationSettingsError, generation_settings
 from guardrails.rasa_defaults import TELEMETRY_ENV
 from stack.llm import ModelServerMissing, local_port, server_command
-from stack.settings import ROOT, stack_env
+from stack.settings import ROOT, point_at_each_other, stack_env
 
 VENV_BIN = Path(sys.executable).parent
 # Every server runs with its log records scrubbed of personal values (guardrails/logs.py).
@@ -180,17 +180,9 @@ class Stack:
         self.env = stack_env(self.overrides)
         e = self.env
         e[TELEMETRY_ENV] = "false"  # nothing goes to Rasa's analytics or Sentry, whatever is set
+        point_at_each_other(e, f"http://127.0.0.1:{e['RASA_PORT']}")
         desk_url = f"http://127.0.0.1:{e['DESK_PORT']}"
-        e.setdefault("DESK_URL", desk_url)
-        e.setdefault("DESK_PUBLIC_URL", desk_url)
-        e.setdefault("DESK_RASA_URL", f"http://127.0.0.1:{e['RASA_PORT']}")
-        # the action server reads a clause of a message with several requests (actions/requests.py)
-        e.setdefault("AFTERCARE_RASA_URL", f"http://127.0.0.1:{e['RASA_PORT']}")
-        # proactive messages: the actions note inquiries there, the backend posts its events
         proactive_url = f"http://127.0.0.1:{e['PROACTIVE_PORT']}"
-        e.setdefault("PROACTIVE_URL", proactive_url)
-        e.setdefault("PROACTIVE_RASA_URL", f"http://127.0.0.1:{e['RASA_PORT']}")
-        e.setdefault("AFTERCARE_PROACTIVE_URL", proactive_url)
         self.services = [
             Service(
                 "commerce backend",

@@ -42,7 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from stack.processes import LAUNCH, VENV_BIN, healthy
-from stack.settings import ROOT, stack_env
+from stack.settings import ROOT, point_at_each_other, stack_env
 
 # The databases production keeps in PostgreSQL, by the variable that names each.
 DATABASE_URLS = (
@@ -129,18 +129,8 @@ def production_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
     env["RASA_TELEMETRY_ENABLED"] = "false"
     rasa = f"http://127.0.0.1:{env['RASA_PORT']}"
     env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
-    env.setdefault("AFTERCARE_RASA_URL", rasa)
-    env.setdefault("DESK_RASA_URL", rasa)
-    desk = f"http://127.0.0.1:{env['DESK_PORT']}"
-    env.setdefault("DESK_URL", desk)
-    env.setdefault("DESK_PUBLIC_URL", desk)
+    point_at_each_other(env, rasa)
     env.setdefault("RASA_CORS", "http://localhost")
-    # The proactive service: the action server notes inquiries there, the backend posts its
-    # order news there (commerce/notify.py), and it triggers Rasa's intents through the balancer.
-    proactive = f"http://127.0.0.1:{env['PROACTIVE_PORT']}"
-    env.setdefault("PROACTIVE_URL", proactive)
-    env.setdefault("AFTERCARE_PROACTIVE_URL", proactive)
-    env.setdefault("PROACTIVE_RASA_URL", rasa)
     return env
 
 

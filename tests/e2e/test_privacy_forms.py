@@ -206,6 +206,14 @@ def walk_everything(stack: Stack, store_url: str) -> Walk:
         # free text, out of the blue, once the flow is over (before it, a message with an
         # e-mail in it now starts an order lookup, which answers some of the form's questions)
         shopper.say(PERSONAL)
+    # the assistant's own rating question, at the goodbye of a session it served
+    served = next(o for o in samples_in(store_url, "in_transit") if o["order_id"] not in used)
+    shopper = Shopper(stack, walk.transcript)
+    walk.senders.append(shopper.sender)
+    shopper.say(f"where is order {served['order_id']}? my email is {served['email']}")
+    shopper.say("bye")
+    assert shopper.form()[0] == "conversation_rating_form", "bye did not ask for a rating"
+    walk_form(shopper, served, walk.asked.setdefault("conversation_rating_form", set()))
     # the satisfaction question, as the desk starts it after a resolved handoff
     shopper = Shopper(stack, walk.transcript)
     walk.senders.append(shopper.sender)
