@@ -33,10 +33,9 @@ from pydantic import BaseModel, Extra, Field, ValidationError
 from sqlalchemy.engine import Connection, Engine
 
 from analytics.tables import CONVERSIONS, OFFSETS, create_tables
-from merchants.tenants import load_registry
+from merchants.tenants import DEFAULT_COMMERCE_TOKEN, DEFAULT_COMMERCE_URL, load_registry
 
-DEFAULT_API_URL = "http://127.0.0.1:8060"
-DEFAULT_API_TOKEN = "dev-commerce-token"  # the backend's local default; set COMMERCE_API_TOKEN
+DEFAULT_API_TOKEN = DEFAULT_COMMERCE_TOKEN  # the backend's local default; set COMMERCE_API_TOKEN
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 365
 CROSS_SELL = "cross_sell"  # the flow a conversion belongs to (docs/analytics.md)
@@ -76,12 +75,9 @@ def backend_of(tenant: str, env: Mapping[str, str]) -> Backend:
     entry = load_registry().tenants.get(tenant)
     if entry is None:
         raise UnknownTenant(f"unknown tenant {tenant!r} (channels/tenants.yml)")
-    url_env, token_env = "COMMERCE_API_URL", "COMMERCE_API_TOKEN"
-    if entry.commerce_api_url_env:
-        url_env = entry.commerce_api_url_env
-        token_env = entry.commerce_api_token_env or token_env
+    url_env, token_env = entry.commerce_env()
     return Backend(
-        url=env.get(url_env) or DEFAULT_API_URL,
+        url=env.get(url_env) or DEFAULT_COMMERCE_URL,
         token=env.get(token_env) or DEFAULT_API_TOKEN,
     )
 

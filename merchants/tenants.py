@@ -123,6 +123,14 @@ class WebChatChannel(_Strict):
     _path = validator("path", allow_reuse=True)(_check_path)
 
 
+# The commerce backend every merchant shares unless its entry names its own variables, and
+# the local defaults of those variables (the backend's own, for development only).
+COMMERCE_URL_ENV = "COMMERCE_API_URL"
+COMMERCE_TOKEN_ENV = "COMMERCE_API_TOKEN"
+DEFAULT_COMMERCE_URL = "http://127.0.0.1:8060"
+DEFAULT_COMMERCE_TOKEN = "dev-commerce-token"
+
+
 class Tenant(_Strict):
     name: str
     policy: str
@@ -133,6 +141,12 @@ class Tenant(_Strict):
     sms: SmsChannel | None = None
     messenger: MessengerChannel | None = None
     webchat: WebChatChannel | None = None
+
+    def commerce_env(self) -> tuple[str, str]:
+        """The variables that hold this merchant's backend URL and token: its own, else shared."""
+        if self.commerce_api_url_env:
+            return self.commerce_api_url_env, self.commerce_api_token_env or COMMERCE_TOKEN_ENV
+        return COMMERCE_URL_ENV, COMMERCE_TOKEN_ENV
 
     @validator("policy")
     def _policy_exists(cls, value: str) -> str:  # noqa: N805 - pydantic validator

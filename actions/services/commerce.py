@@ -49,6 +49,7 @@ from actions.services.client.records import (
     Verification,
     parse_order,
 )
+from merchants.tenants import COMMERCE_TOKEN_ENV, COMMERCE_URL_ENV
 
 _client: CommerceClient | None = None
 _tenant_clients: dict[str, CommerceClient] = {}
@@ -78,15 +79,10 @@ def client_from_env(tenant: str | None = None) -> CommerceClient:
         entry = load_registry().tenants.get(tenant)
         if entry is not None and entry.commerce_api_url_env:
             if tenant not in _tenant_clients:
-                _tenant_clients[tenant] = HttpCommerceClient(
-                    _settings(
-                        entry.commerce_api_url_env,
-                        entry.commerce_api_token_env or "COMMERCE_API_TOKEN",
-                    )
-                )
+                _tenant_clients[tenant] = HttpCommerceClient(_settings(*entry.commerce_env()))
             return _tenant_clients[tenant]
     if _client is None:
-        _client = HttpCommerceClient(_settings("COMMERCE_API_URL", "COMMERCE_API_TOKEN"))
+        _client = HttpCommerceClient(_settings(COMMERCE_URL_ENV, COMMERCE_TOKEN_ENV))
     return _client
 
 

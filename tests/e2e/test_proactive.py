@@ -49,8 +49,20 @@ def now_iso() -> str:
     return dt.datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
-def consent(stack: Stack, customer_id: str, phone: str) -> None:
-    """The shop's checkout box: this shopper agreed to order news by SMS."""
+ORDER_NEWS = ["delay", "exception", "delivered", "refund_paid"]
+
+
+def consent(
+    stack: Stack, customer_id: str, *, phone: str | None = None, conversation: str | None = None
+) -> None:
+    """The shop records that this shopper agreed to order news: by SMS at ``phone``, or in the
+    Messenger or web chat ``conversation`` (``messenger:<tenant>:<psid>``, a chat session)."""
+    if phone is not None:
+        where: dict[str, str] = {"channel": "sms", "phone": phone}
+    else:
+        assert conversation is not None
+        channel = "messenger" if conversation.startswith("messenger:") else "socketio"
+        where = {"channel": channel, "conversation_id": conversation}
     resp = signed_post(
         stack,
         {
@@ -58,9 +70,8 @@ def consent(stack: Stack, customer_id: str, phone: str) -> None:
             "type": "consent.updated",
             "sent_at": now_iso(),
             "customer_id": customer_id,
-            "channel": "sms",
-            "phone": phone,
-            "kinds": ["delay", "exception", "delivered", "refund_paid"],
+            **where,
+            "kinds": ORDER_NEWS,
             "granted": True,
         },
     )
@@ -93,30 +104,31 @@ def not_asked_about(stack: Stack) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def carrier_delays(stack: Stack) -> Iterator[Callable[[str], None]]:
-    """The carrier's feed, as the backend would store it (no API route changes shipments).
+def carrier(stack: Stack) -> Iterator[Callable[[str, str], None]]:
+    """The carrier's feed, as the backend would store it (no API route changes shipments):
+    ``carrier(order_id, "delayed")``.
 
     The parcels go back to their status afterwards: later tests of this stack share them.
     """
     path = stack.env["COMMERCE_DB_URL"].removeprefix("sqlite:///")
     changed: list[tuple[str, str]] = []
 
-    def delay(order_id: str) -> None:
+    def mark(order_id: str, status: str) -> None:
         with sqlite3.connect(path) as conn:
             query = "SELECT status FROM shipments WHERE order_id = ?"
             changed.append((order_id, conn.execute(query, (order_id,)).fetchone()[0]))
-            conn.execute("UPDATE shipments SET status = 'delayed' WHERE order_id = ?", (order_id,))
+            conn.execute("UPDATE shipments SET status = ? WHERE order_id = ?", (status, order_id))
 
-    yield delay
+    yield mark
     with sqlite3.connect(path) as conn:
-        for order_id, status in changed:
+        for order_id, status in reversed(changed):
             conn.execute("UPDATE shipments SET status = ? WHERE order_id = ?", (status, order_id))
 
 
 def test_when_a_parcel_is_delayed_then_a_consenting_shopper_gets_an_sms_and_can_answer(
     stack: Stack,
     provider_standin: ProviderStandIn,
-    carrier_delays: Callable[[str], None],
+    carrier: Callable[[str, str], None],
 ) -> None:
     # their parcels become delayed (the stack's demo policy keeps its quiet hours hours away:
     # tests/merchants.py)
@@ -124,12 +136,12 @@ def test_when_a_parcel_is_delayed_then_a_consenting_shopper_gets_an_sms_and_can_
     told_order, told_customer = candidates[0]
     stopped_order, stopped_customer = next(c for c in candidates if c[1] != told_customer)
     told_phone, stopped_phone = demo_phone(stack, new_number()), demo_phone(stack, new_number())
-    consent(stack, told_customer, told_phone.number)
-    consent(stack, stopped_customer, stopped_phone.number)
+    consent(stack, told_customer, phone=told_phone.number)
+    consent(stack, stopped_customer, phone=stopped_phone.number)
     assert stopped_phone.text("STOP")  # the carrier's opt-out answer
 
-    carrier_delays(told_order)
-    carrier_delays(stopped_order)
+    carrier(told_order, "delayed")
+    carrier(stopped_order, "delayed")
 
     sms = provider_standin.wait_for("twilio", told_phone.number, 1, timeout_s=40)
     assert len(sms) == 1, "no proactive SMS reached the consenting shopper"

@@ -13,10 +13,8 @@ shopper's answer is an ordinary Messenger turn of the conversation the message o
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,34 +28,17 @@ from proactive.store import ProactiveStore
 from stack.processes import Stack
 from tests.e2e.standins import ProviderStandIn, Sent
 from tests.e2e.test_channels_messenger import MessengerUser, texts
-from tests.e2e.test_proactive import not_asked_about, now_iso, signed_post
+from tests.e2e.test_proactive import carrier, consent, not_asked_about
 
 pytestmark = pytest.mark.stack
 
+__all__ = ["carrier"]  # a fixture this module uses
+
 UTC = dt.timezone.utc
-ORDER_NEWS = ["delay", "exception", "delivered", "refund_paid"]
 
 
 def conversation_of(user: MessengerUser) -> str:
     return f"messenger:{user.tenant_path}:{user.psid}"
-
-
-def consent_on_messenger(stack: Stack, customer_id: str, user: MessengerUser) -> None:
-    """The shop links its customer to their Messenger conversation: they agreed to order news."""
-    resp = signed_post(
-        stack,
-        {
-            "event_id": f"consent-{uuid.uuid4().hex[:12]}",
-            "type": "consent.updated",
-            "sent_at": now_iso(),
-            "customer_id": customer_id,
-            "channel": "messenger",
-            "conversation_id": conversation_of(user),
-            "kinds": ORDER_NEWS,
-            "granted": True,
-        },
-    )
-    assert resp.status_code == 202, resp.text
 
 
 def last_wrote(stack: Stack, user: MessengerUser, at: dt.datetime) -> None:
@@ -87,27 +68,6 @@ def last_wrote(stack: Stack, user: MessengerUser, at: dt.datetime) -> None:
         timeout=30,
     )
     assert resp.status_code == 200, resp.text
-
-
-@pytest.fixture
-def carrier(stack: Stack) -> Iterator[Callable[[str, str], None]]:
-    """The carrier's feed, as the backend would store it (no API route changes shipments).
-
-    The parcels go back to their status afterwards: later tests of this stack share them.
-    """
-    path = stack.env["COMMERCE_DB_URL"].removeprefix("sqlite:///")
-    changed: list[tuple[str, str]] = []
-
-    def mark(order_id: str, status: str) -> None:
-        with sqlite3.connect(path) as conn:
-            query = "SELECT status FROM shipments WHERE order_id = ?"
-            changed.append((order_id, conn.execute(query, (order_id,)).fetchone()[0]))
-            conn.execute("UPDATE shipments SET status = ? WHERE order_id = ?", (status, order_id))
-
-    yield mark
-    with sqlite3.connect(path) as conn:
-        for order_id, status in reversed(changed):
-            conn.execute("UPDATE shipments SET status = ? WHERE order_id = ?", (status, order_id))
 
 
 def outbox_once_done(stack: Stack, order_id: str, timeout_s: float = 40) -> list[dict[str, Any]]:
@@ -148,7 +108,7 @@ def delay_reaches_a_shopper_who_wrote_today(
     user = MessengerUser(stack, standin)
     assert user.say("hi"), "the page did not answer the shopper's hello"
     before = len(standin.to("graph", user.psid))
-    consent_on_messenger(stack, customer, user)
+    consent(stack, customer, conversation=conversation_of(user))
 
     carrier(order, "delayed")
 
@@ -199,7 +159,7 @@ def test_when_the_shopper_last_wrote_yesterday_then_the_news_goes_with_the_polic
     order, customer = not_asked_about(stack)[0]
     user = MessengerUser(stack, provider_standin)
     last_wrote(stack, user, dt.datetime.now(UTC) - dt.timedelta(hours=30))
-    consent_on_messenger(stack, customer, user)
+    consent(stack, customer, conversation=conversation_of(user))
 
     carrier(order, "lost")
 

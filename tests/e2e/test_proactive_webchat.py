@@ -8,7 +8,6 @@ socket.io output pushes the words into the open chat. The shopper answers in the
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -16,11 +15,11 @@ import pytest
 
 from stack.processes import Stack
 from tests.e2e.test_channels_webchat import chat_url, page, say
-from tests.e2e.test_proactive import carrier_delays, not_asked_about, now_iso, signed_post
+from tests.e2e.test_proactive import carrier, consent, not_asked_about
 
 pytestmark = pytest.mark.stack
 
-__all__ = ["carrier_delays", "page"]  # fixtures this module uses
+__all__ = ["carrier", "page"]  # fixtures this module uses
 
 
 def session_of(page: Any) -> str:
@@ -28,33 +27,15 @@ def session_of(page: Any) -> str:
     return str(page.evaluate("JSON.parse(localStorage.getItem('chat_session')).session_id"))
 
 
-def consent_on_webchat(stack: Stack, customer_id: str, conversation_id: str) -> None:
-    """The shop's account page: this shopper agreed to order news in this chat."""
-    resp = signed_post(
-        stack,
-        {
-            "event_id": f"consent-{uuid.uuid4().hex[:12]}",
-            "type": "consent.updated",
-            "sent_at": now_iso(),
-            "customer_id": customer_id,
-            "channel": "socketio",
-            "conversation_id": conversation_id,
-            "kinds": ["delay", "exception", "delivered", "refund_paid"],
-            "granted": True,
-        },
-    )
-    assert resp.status_code == 202, resp.text
-
-
 def test_when_a_parcel_is_delayed_then_the_open_chat_shows_it_and_the_shopper_can_answer(
-    stack: Stack, page: Any, carrier_delays: Callable[[str], None]
+    stack: Stack, page: Any, carrier: Callable[[str, str], None]
 ) -> None:
     order_id, customer_id = not_asked_about(stack)[0]
     page.goto(chat_url(stack))
     say(page, "hi", "")  # the widget has its session, which the shop's page can read
-    consent_on_webchat(stack, customer_id, session_of(page))
+    consent(stack, customer_id, conversation=session_of(page))
 
-    carrier_delays(order_id)
+    carrier(order_id, "delayed")
 
     news = page.locator(".rw-response", has_text="running late").last
     news.wait_for(timeout=60_000)

@@ -36,12 +36,13 @@ from actions.services.client.records import (
     parse_datetime,
     parse_order,
 )
+from merchants.tenants import DEFAULT_COMMERCE_TOKEN, DEFAULT_COMMERCE_URL
 
 logger = logging.getLogger(__name__)
 
 
-DEFAULT_API_URL = "http://127.0.0.1:8060"
-DEFAULT_API_TOKEN = "dev-commerce-token"  # local development only; set COMMERCE_API_TOKEN
+DEFAULT_API_URL = DEFAULT_COMMERCE_URL
+DEFAULT_API_TOKEN = DEFAULT_COMMERCE_TOKEN  # local development only; set COMMERCE_API_TOKEN
 
 
 @dataclass(frozen=True)
