@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -26,23 +27,49 @@ PG = "postgresql://{role}@127.0.0.1:5432/{name}"
 PG_DATABASES = ("tracker", "commerce", "desk", "channels", "proactive", "analytics")
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_PORT = 10000
+
+
+def ephemeral_floor() -> int:
+    """The lowest port the OS gives outgoing connections (Linux's default when unreadable)."""
+    try:
+        return int(EPHEMERAL_RANGE.read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """A port nothing listens on right now, chosen by the OS."""
+    """A port nothing uses right now, below the range the OS takes outgoing ports from.
+
+    Not the OS's own choice (port 0): that comes from the ephemeral range, and once a server
+    the supervisor restarts has let go of such a port, any outgoing connection on the machine
+    may take it, and the restarted server could never listen again.
+    """
+    ceiling = max(ephemeral_floor(), LOWEST_PORT + 1000)
+    for _ in range(500):
+        port = random.randrange(LOWEST_PORT, ceiling)
+        if bindable(port):
+            return port
+    raise RuntimeError(f"no free port between {LOWEST_PORT} and {ceiling}")
+
+
+def bindable(port: int) -> bool:
+    """Whether a server could listen on ``port`` on every interface now."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        try:
+            sock.bind(("0.0.0.0", port))  # a probe, closed at once
+        except OSError:
+            return False
+    return True
 
 
 def consecutive_free_ports() -> int:
     """A port p such that p and p + 1 are both free (instances take consecutive ports)."""
     for _ in range(50):
         port = free_port()
-        try:
-            with socket.socket() as sock:
-                sock.bind(("127.0.0.1", port + 1))
-        except OSError:
-            continue
-        return port
+        if bindable(port + 1):
+            return port
     raise RuntimeError("no two consecutive free ports")
 
 

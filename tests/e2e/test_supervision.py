@@ -37,10 +37,15 @@ def said(response: str) -> str:
     return str(RESPONSES[response][0]["text"]).split("{")[0].strip()
 
 
-def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
+def wait_until(
+    check: Callable[[], bool], timeout_s: float, what: str, log: Path | None = None
+) -> None:
+    """Poll ``check``; on timeout, fail with the end of the server's ``log`` if given."""
     deadline = time.monotonic() + timeout_s
     while not check():
-        assert time.monotonic() < deadline, f"timed out after {timeout_s:.0f}s: {what}"
+        if time.monotonic() >= deadline:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log else ""
+            pytest.fail(f"timed out after {timeout_s:.0f}s: {what}\n{tail}")
         time.sleep(0.2)
 
 
@@ -64,7 +69,10 @@ def killed(stack: Stack, name: str, pause_s: float = 8.0) -> Iterator[Service]:
     finally:
         stack.backoff = usual
         wait_until(
-            lambda: restarted() and service.is_healthy(), pause_s * 4 + 90, f"{name} restarted"
+            lambda: restarted() and service.is_healthy(),
+            pause_s * 4 + 90,
+            f"{name} restarted",
+            service.log_path,
         )
     assert service.process is not None
     log = service.log_path.read_text(encoding="utf-8", errors="replace")

@@ -25,6 +25,7 @@ from analytics import live
 from analytics.figures import Scope, recommendations
 from analytics.live import PurchaseSync, follow_purchases
 from analytics.purchases import Backend, PurchasesUnavailable, sync_tenant
+from analytics.tables import create_tables
 from commerce.app import create_app
 from commerce.config import CommerceConfig
 from commerce.db import Database
@@ -154,6 +155,7 @@ async def test_the_live_follower_keeps_going_when_a_backend_fails(
         backends={"outdoor": backend.as_seen(token="wrong-token"), "demo": backend.as_seen()},
         interval_s=60,
     )
+    create_tables(engine)  # the desk's database exists before its follower's first round
 
     with caplog.at_level(logging.WARNING, logger="analytics.live"):
         task = asyncio.create_task(follow_purchases(engine, sync))
