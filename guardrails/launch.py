@@ -9,9 +9,10 @@ any Python process, this holds even in one set up without it). Then it runs ``MO
 
 For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
 shopper gets while the action server is down (:mod:`guardrails.outage`) and the check of the
-action server's answers with a validator built once (:mod:`guardrails.action_results`) and
-dialogue states built once per event (:mod:`nlu_components.history`). Every server it starts
-times its requests and serves ``/metrics`` (:mod:`webkit.metrics`).
+action server's answers with a validator built once (:mod:`guardrails.action_results`), and
+applied events and dialogue states worked out once per event (:mod:`nlu_components.applied`,
+:mod:`nlu_components.history`). Every server it starts times its requests and serves
+``/metrics`` (:mod:`webkit.metrics`).
 """
 
 from __future__ import annotations
@@ -98,8 +99,10 @@ def main(argv: list[str]) -> None:
         install_action_outage_reply()
         install_prebuilt_action_validation()
         # imported here: it loads Rasa's domain module (165 ms), which only this server needs
+        from nlu_components.applied import install_incremental_applied_events
         from nlu_components.history import install_incremental_states
 
+        install_incremental_applied_events()
         install_incremental_states()
     instrument(module, args)
     sys.argv = [module, *args]
