@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import rasa.shared.utils.cli
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -134,10 +134,37 @@ class ScrubbingTrackerStore(SQLTrackerStore):
 
     def _unsaved(self, session: Session, tracker: DialogueStateTracker) -> list[dict[str, Any]]:
         """The tracker's events after those of its latest session already in the store."""
-        stored = self._event_query(
-            session, tracker.sender_id, fetch_events_from_all_sessions=False
-        ).count()
+        stored = self._stored_count(session, tracker.sender_id)
         return [e.as_dict() for e in itertools.islice(tracker.events, stored, len(tracker.events))]
+
+    def _stored_count(self, session: Session, sender_id: str) -> int:
+        """How many events of the conversation's latest session the store holds.
+
+        Rasa counts every row of the session at each save, which grows with the conversation.
+        With the session cached, the rows stored after it (normally none: the turn that saves
+        is the turn that loaded it) are added to the cached count, as a load would add them;
+        a ``session_started`` among them begins the count anew. Counted in full when nothing is
+        cached or the cached session's first row is gone (erased or purged meanwhile).
+        """
+        cached = self.sessions.get(sender_id)
+        if cached is not None:
+            table = self.SQLEvent
+            rows = (
+                session.query(table.id, table.type_name)
+                .filter(
+                    table.sender_id == sender_id,
+                    (table.id == cached.first_id) | (table.id > cached.last_id),
+                )
+                .order_by(table.id)
+                .all()
+            )
+            if rows and rows[0].id == cached.first_id:
+                count = len(cached.pickled)
+                for row in rows[1:]:
+                    count = 1 if row.type_name == SessionStarted.type_name else count + 1
+                return count
+        query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+        return int(query.count())
 
     def _rows(self, sender_id: str, events: list[dict[str, Any]]) -> list[Any]:
         """Rasa's ``events`` rows for protected events (the columns Rasa's own save fills)."""

@@ -230,3 +230,86 @@ async def test_a_conversation_id_that_is_not_utf8_fails_its_request_not_the_serv
     with pytest.raises(UnicodeEncodeError):  # Rasa's own session scope calls sys.exit here
         await store.retrieve("fuzz-\ud800")
     assert await store.retrieve(f"fresh-{uuid.uuid4().hex[:8]}") is None  # the store still works
+
+
+def another_instance(domain: Domain) -> ScrubbingTrackerStore:
+    """A second Rasa instance's store on the same database (production mode runs several)."""
+    built = TrackerStore.create(
+        read_endpoints_from_path(ROOT / "endpoints.yml").tracker_store, domain=domain
+    )
+    assert isinstance(built, ScrubbingTrackerStore)
+    return built
+
+
+def a_turn(tracker: DialogueStateTracker, text: str) -> DialogueStateTracker:
+    for event in [
+        ActionExecuted("action_listen"),
+        UserUttered(text, intent={"name": "greet", "confidence": 0.9}),
+        BotUttered("Hi! How can I help?"),
+    ]:
+        tracker.update(event)
+    return tracker
+
+
+def stored_texts(store: ScrubbingTrackerStore, sender_id: str) -> list[str]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT type_name FROM events WHERE sender_id = :s ORDER BY id"),
+            {"s": sender_id},
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+async def test_a_save_after_another_instance_stored_turns_stores_only_its_own_events(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    other = another_instance(domain)
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    await store.save(shopper_turns(domain, sender_id))
+    assert await store.retrieve(sender_id) is not None  # this instance caches the session
+    theirs = await other.retrieve(sender_id)
+    assert theirs is not None
+    await other.save(a_turn(theirs, "hello again"))  # 3 rows this instance has not read
+
+    await store.save(a_turn(theirs, "and again"))
+
+    assert len(stored_texts(store, sender_id)) == 11 + 3 + 3
+    other.engine.dispose()
+
+
+async def test_a_save_after_another_instance_began_a_new_session_counts_from_it(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    other = another_instance(domain)
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    await store.save(shopper_turns(domain, sender_id))
+    assert await store.retrieve(sender_id) is not None
+    theirs = await other.retrieve(sender_id)
+    assert theirs is not None
+    for event in [ActionExecuted("action_session_start"), SessionStarted()]:
+        theirs.update(event)
+    await other.save(a_turn(theirs, "back after a week"))
+    new_session = await other.retrieve(sender_id)
+    assert new_session is not None and len(new_session.events) == 4
+
+    await store.save(a_turn(new_session, "one more thing"))
+
+    assert len(stored_texts(store, sender_id)) == 11 + 5 + 3
+    other.engine.dispose()
+
+
+async def test_a_save_after_the_conversation_was_erased_stores_the_new_one_whole(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    await store.save(shopper_turns(domain, sender_id))
+    assert await store.retrieve(sender_id) is not None
+    with store.engine.begin() as conn:  # what the privacy service's erasure does
+        conn.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id})
+
+    fresh = DialogueStateTracker.from_events(
+        sender_id, [ActionExecuted("action_session_start"), SessionStarted()], domain.slots
+    )
+    await store.save(a_turn(fresh, "hi"))
+
+    assert len(stored_texts(store, sender_id)) == 5

@@ -1,0 +1,143 @@
+"""``make bench-late``: how a turn's cost grows with the conversation, in the Rasa process alone.
+
+One shopper's small-talk conversation of 240 turns (about 1,100 events at the end) goes through
+the trained model in this process, with the project's tracker store (``stores/tracker.py``) on
+a fresh SQLite file, and each turn is timed. No action server runs: the Rasa process's own work
+is what grows with a conversation (docs/performance.md), and the custom actions' failures are
+the same in every variant.
+
+Variants, each in its own process (the speed-ups are installed process-wide), alternating in
+rounds so that the machine's speed moves them alike:
+
+- ``rasa``: Rasa's own ``applied_events`` and ``past_states``;
+- ``states``: dialogue states built once per event (``nlu_components.history``);
+- ``applied``: and applied events worked out once per event (``nlu_components.applied``), as the
+  Rasa server runs now (``guardrails.launch``).
+
+Reported: median of turns 11-40 and of the last 30 turns, their ratio, and each variant's last
+turns against ``rasa``'s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.report import write_section
+from benchmarks.run import MODEL
+from stack.settings import ROOT, stack_env
+
+VARIANTS = ("rasa", "states", "applied")
+SMALL_TALK = ("hi", "ok", "bye")
+
+
+def install(variant: str) -> None:
+    """Install what ``variant`` runs with (nothing for Rasa's own methods)."""
+    if variant in ("states", "applied"):
+        from nlu_components.history import install_incremental_states
+
+        install_incremental_states()
+    if variant == "applied":
+        from nlu_components.applied import install_incremental_applied_events
+
+        install_incremental_applied_events()
+
+
+async def conversation(turns: int, db: Path) -> list[float]:
+    """Milliseconds of each turn of one conversation through the model and the store."""
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    from stores.tracker import ScrubbingTrackerStore
+
+    configure_structlog(logging.WARNING)
+    logging.getLogger().setLevel(logging.ERROR)
+    agent = Agent.load(str(MODEL))
+    store = ScrubbingTrackerStore(domain=agent.domain, dialect="sqlite", db=str(db))
+    agent.tracker_store = store
+    assert agent.processor is not None
+    agent.processor.tracker_store = store
+    took = []
+    for turn in range(turns):
+        started = time.perf_counter()
+        await agent.handle_text(SMALL_TALK[turn % len(SMALL_TALK)], sender_id="long")
+        took.append((time.perf_counter() - started) * 1000)
+    return took
+
+
+def child(variant: str, turns: int) -> None:
+    """One variant's conversation; its turn times as JSON on the last line of stdout."""
+    install(variant)
+    with tempfile.TemporaryDirectory() as tmp:
+        took = asyncio.run(conversation(turns, Path(tmp) / "tracker.db"))
+    print(json.dumps({"variant": variant, "ms": took}))
+
+
+def run_child(variant: str, turns: int) -> list[float]:
+    env = {**stack_env(), "LOG_LEVEL": "ERROR"}
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.late_turns", "--child", variant, "--turns", str(turns)],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return [float(ms) for ms in result["ms"]]
+
+
+def report(times: dict[str, list[list[float]]], turns: int) -> list[str]:
+    """Markdown: early and late medians per variant, pooled over the rounds."""
+    early = {
+        v: statistics.median(t for run in runs for t in run[10:40]) for v, runs in times.items()
+    }
+    late = {v: statistics.median(t for run in runs for t in run[-30:]) for v, runs in times.items()}
+    rounds = len(next(iter(times.values())))
+    lines = [
+        "## How a turn's cost grows with the conversation, in the Rasa process (`make bench-late`)",
+        f"Run of {time.strftime('%Y-%m-%d')} on this machine, {rounds} rounds of each variant in",
+        f"alternation, one small-talk conversation of {turns} turns each, the project's tracker",
+        "store on SQLite, no action server (`benchmarks/late_turns.py`).",
+        "",
+        "| variant | turns 11-40, median ms | last 30, median ms | growth | last 30 / `rasa` |",
+        "|---|---|---|---|---|",
+    ]
+    for variant in times:
+        lines.append(
+            f"| `{variant}` | {early[variant]:.1f} | {late[variant]:.1f} | "
+            f"{late[variant] / early[variant]:.2f}× | {late[variant] / late['rasa']:.2f}× |"
+        )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.late_turns")
+    parser.add_argument("--turns", type=int, default=240)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--no-write", action="store_true", help="print, leave docs/ alone")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.turns)
+        return 0
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    times: dict[str, list[list[float]]] = {v: [] for v in VARIANTS}
+    for _ in range(args.rounds):
+        for variant in VARIANTS:
+            times[variant].append(run_child(variant, args.turns))
+            print(f"{variant}: done", flush=True)
+    lines = report(times, args.turns)
+    print("\n".join(lines))
+    if not args.no_write:
+        write_section("late-turns", lines)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
