@@ -40,7 +40,7 @@ from guardrails.pii.events import EventProtector, fernet_from_env
 from stores.brokers import ConfirmingPikaEventBroker, protector_of
 from stores.metrics import count_events
 from stores.outbox import OUTBOX, OutboxRelay, create_outbox, outbox_rows
-from stores.sessions import Row, SessionCache, deserialise
+from stores.sessions import CachedSession, Row, SessionCache, deserialise
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -148,19 +148,10 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         """
         cached = self.sessions.get(sender_id)
         if cached is not None:
-            table = self.SQLEvent
-            rows = (
-                session.query(table.id, table.type_name)
-                .filter(
-                    table.sender_id == sender_id,
-                    (table.id == cached.first_id) | (table.id > cached.last_id),
-                )
-                .order_by(table.id)
-                .all()
-            )
-            if rows and rows[0].id == cached.first_id:
+            after = self._rows_after(session, sender_id, cached, with_data=False)
+            if after is not None:
                 count = len(cached.pickled)
-                for row in rows[1:]:
+                for row in after:
                     count = 1 if row.type_name == SessionStarted.type_name else count + 1
                 return count
         query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
@@ -215,21 +206,35 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         """The latest session's events: the cached ones and the rows stored after them."""
         cached = self.sessions.get(sender_id)
         if cached is not None:
-            table = self.SQLEvent
-            rows = (
-                session.query(table.id, table.type_name, table.data)
-                .filter(
-                    table.sender_id == sender_id,
-                    (table.id == cached.first_id) | (table.id > cached.last_id),
-                )
-                .order_by(table.id)
-                .all()
-            )
-            if rows and rows[0].id == cached.first_id:
-                return self.sessions.extend(sender_id, cached, [self._row(r) for r in rows[1:]])
+            after = self._rows_after(session, sender_id, cached, with_data=True)
+            if after is not None:
+                return self.sessions.extend(sender_id, cached, [self._row(r) for r in after])
             self.sessions.drop(sender_id)  # erased or purged meanwhile: load it afresh
         rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
         return self.sessions.load(sender_id, [self._row(row) for row in rows])
+
+    def _rows_after(
+        self, session: Session, sender_id: str, cached: CachedSession, with_data: bool
+    ) -> list[Any] | None:
+        """The rows stored after the cached session, or None when its first row is gone.
+
+        One query asks for both: the cached session's first row (erased or purged meanwhile
+        when missing) and the rows after its last one.
+        """
+        table = self.SQLEvent
+        columns = [table.id, table.type_name, *([table.data] if with_data else [])]
+        rows = (
+            session.query(*columns)
+            .filter(
+                table.sender_id == sender_id,
+                (table.id == cached.first_id) | (table.id > cached.last_id),
+            )
+            .order_by(table.id)
+            .all()
+        )
+        if not rows or rows[0].id != cached.first_id:
+            return None
+        return list(rows[1:])
 
     def _row(self, row: Any) -> Row:
         """A stored row with its event revealed (encrypted slots decrypted)."""
