@@ -11,8 +11,12 @@ rounds so that the machine's speed moves them alike:
 
 - ``rasa``: Rasa's own ``applied_events`` and ``past_states``;
 - ``states``: dialogue states built once per event (``nlu_components.history``);
-- ``applied``: and applied events worked out once per event (``nlu_components.applied``), as the
-  Rasa server runs now (``guardrails.launch``).
+- ``applied``: and applied events worked out once per event (``nlu_components.applied``);
+- ``copies``: and each action's copy of the conversation kept up to date
+  (``nlu_components.copies``) and RulePolicy's debug text made only when it is logged
+  (``nlu_components.rule_log``), as the Rasa server runs now (``guardrails.launch``).
+
+Every variant loads through the project's store as it is (``stores/sessions.py``).
 
 Reported: median of turns 11-40 and of the last 30 turns, their ratio, and each variant's last
 turns against ``rasa``'s.
@@ -36,20 +40,27 @@ from benchmarks.report import write_section
 from benchmarks.run import MODEL
 from stack.settings import ROOT, stack_env
 
-VARIANTS = ("rasa", "states", "applied")
+VARIANTS = ("rasa", "states", "applied", "copies")
 SMALL_TALK = ("hi", "ok", "bye")
 
 
 def install(variant: str) -> None:
     """Install what ``variant`` runs with (nothing for Rasa's own methods)."""
-    if variant in ("states", "applied"):
+    level = VARIANTS.index(variant)
+    if level >= VARIANTS.index("states"):
         from nlu_components.history import install_incremental_states
 
         install_incremental_states()
-    if variant == "applied":
+    if level >= VARIANTS.index("applied"):
         from nlu_components.applied import install_incremental_applied_events
 
         install_incremental_applied_events()
+    if level >= VARIANTS.index("copies"):
+        from nlu_components.copies import install_incremental_copies
+        from nlu_components.rule_log import install_lazy_rule_text
+
+        install_incremental_copies()
+        install_lazy_rule_text()
 
 
 async def conversation(turns: int, db: Path) -> list[float]:

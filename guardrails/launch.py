@@ -9,9 +9,11 @@ any Python process, this holds even in one set up without it). Then it runs ``MO
 
 For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
 shopper gets while the action server is down (:mod:`guardrails.outage`) and the check of the
-action server's answers with a validator built once (:mod:`guardrails.action_results`), and
-applied events and dialogue states worked out once per event (:mod:`nlu_components.applied`,
-:mod:`nlu_components.history`). Every server it starts times its requests and serves
+action server's answers with a validator built once (:mod:`guardrails.action_results`),
+applied events, dialogue states and each action's copy of the conversation worked out once per
+event (:mod:`nlu_components.applied`, :mod:`nlu_components.history`,
+:mod:`nlu_components.copies`), and RulePolicy's debug text made only for a debug line that is
+logged (:mod:`nlu_components.rule_log`). Every server it starts times its requests and serves
 ``/metrics`` (:mod:`webkit.metrics`).
 """
 
@@ -100,10 +102,14 @@ def main(argv: list[str]) -> None:
         install_prebuilt_action_validation()
         # imported here: it loads Rasa's domain module (165 ms), which only this server needs
         from nlu_components.applied import install_incremental_applied_events
+        from nlu_components.copies import install_incremental_copies
         from nlu_components.history import install_incremental_states
+        from nlu_components.rule_log import install_lazy_rule_text
 
         install_incremental_applied_events()
         install_incremental_states()
+        install_incremental_copies()
+        install_lazy_rule_text()
     instrument(module, args)
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)

@@ -150,7 +150,7 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         if cached is not None:
             after = self._rows_after(session, sender_id, cached, with_data=False)
             if after is not None:
-                count = len(cached.pickled)
+                count = cached.rows
                 for row in after:
                     count = 1 if row.type_name == SessionStarted.type_name else count + 1
                 return count
@@ -195,14 +195,14 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             if fetch_events_from_all_sessions:
                 rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=True)
-                events = [self._row(row).event for row in rows]
+                events = deserialise(self._row(row).event for row in rows)
             else:
                 events = self._latest_session(session, sender_id)
         if not events:
             return None
-        return DialogueStateTracker.from_events(sender_id, deserialise(events), self.domain.slots)
+        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
 
-    def _latest_session(self, session: Session, sender_id: str) -> list[dict[str, Any]]:
+    def _latest_session(self, session: Session, sender_id: str) -> list[Event]:
         """The latest session's events: the cached ones and the rows stored after them."""
         cached = self.sessions.get(sender_id)
         if cached is not None:

@@ -6,6 +6,7 @@ Built from the real ``endpoints.yml`` with Rasa's own factory, on SQLite and on 
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from stack.settings import ROOT, stack_env
+from stores.sessions import MAX_CHUNKS
 from stores.tracker import ScrubbingTrackerStore
 
 pytestmark = pytest.mark.timeout(60)
@@ -313,3 +315,44 @@ async def test_a_save_after_the_conversation_was_erased_stores_the_new_one_whole
     await store.save(a_turn(fresh, "hi"))
 
     assert len(stored_texts(store, sender_id)) == 5
+
+
+def dialogue(tracker: DialogueStateTracker | None) -> list[dict[str, object]]:
+    """The tracker's events as dicts of their own (``as_dict`` shares an event's lists)."""
+    assert tracker is not None
+    return copy.deepcopy([event.as_dict() for event in tracker.events])
+
+
+async def test_a_long_conversation_loads_from_the_cache_as_from_the_database(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    """Turn after turn past the point where the cached session is pickled again as one."""
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    await store.save(shopper_turns(domain, sender_id))
+    for n in range(MAX_CHUNKS + 4):
+        tracker = await store.retrieve(sender_id)
+        assert tracker is not None
+        await store.save(a_turn(tracker, f"and one more question, number {n}"))
+        fresh = another_instance(domain)  # nothing cached: every row from the database
+
+        assert dialogue(await store.retrieve(sender_id)) == dialogue(
+            await fresh.retrieve(sender_id)
+        )
+        fresh.engine.dispose()
+    assert len(dialogue(await store.retrieve(sender_id))) == 10 + 3 * (MAX_CHUNKS + 4)  # the latest session
+
+
+async def test_a_turn_that_changes_its_loaded_events_leaves_the_next_load_alone(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    await store.save(shopper_turns(domain, sender_id))
+    first = await store.retrieve(sender_id)
+    expected = dialogue(first)
+    assert first is not None
+    first.latest_message.entities.append({"entity": "order_id", "value": "ZZ-1"})
+    first.latest_message.intent["name"] = "cancel_order"
+    for event in first.events:
+        event.metadata["changed"] = True
+
+    assert dialogue(await store.retrieve(sender_id)) == expected
