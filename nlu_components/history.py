@@ -15,7 +15,9 @@ and replays only the events after them. Anything else (a rewind, a restart, a fo
 previous turn, another conversation, a different domain) falls back to a replay from the start,
 exactly Rasa's. The states are Rasa's: the same steps (``Domain.get_active_state`` and the rule
 handling of ``Domain.states_for_tracker_history``) on the same replayed trackers, and each call
-gets copies it may change.
+gets copies it may change. A tracker featurizer (``TrackerFeaturizer._create_states``, how every
+policy asks) gets copies of the last states only: see
+:meth:`IncrementalStates.featurizer_states`.
 
 Only the Rasa server installs it (``guardrails.launch``): training and ``rasa test`` keep Rasa's
 own method.
@@ -28,13 +30,19 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
+from rasa.shared.core.constants import USER
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT, TEXT
 
 # Conversations × option sets remembered by one Rasa process (each holds its replayed tracker).
 DEFAULT_ENTRIES = 1500
 _INSTALLED = "aftercare_incremental_states"
+# The last states a featurizer gets as copies (see IncrementalStates.featurizer_states): it
+# changes the last one, and the policies slice at most their max_history (5 here) from the end.
+FEATURIZER_TAIL = 10
 
 Mark = tuple[Any, ...]
 
@@ -63,6 +71,7 @@ class Progress:
     ids: list[int] = field(default_factory=list)  # the replayed events, which ``replay`` holds
     marks: list[Mark] = field(default_factory=list)
     states: list[State] = field(default_factory=list)
+    stripped: list[State] = field(default_factory=list)  # as the featurizers leave them
     last_ml_action: Any = None
     turn_was_hidden: bool = False
 
@@ -87,6 +96,31 @@ class IncrementalStates:
         self, tracker: DialogueStateTracker, domain: Domain, options: Options
     ) -> list[State]:
         """The states of ``tracker``'s history, equal to Rasa's ``past_states``."""
+        progress = self._advance(tracker, domain, options)
+        states = [_copy(state) for state in progress.states]
+        return _with_final(states, domain, progress, options)
+
+    def featurizer_states(
+        self, tracker: DialogueStateTracker, domain: Domain, options: Options
+    ) -> list[State]:
+        """The states a tracker featurizer asks for, without a copy of every one of them.
+
+        Every tracker featurizer of Rasa 3.6 strips the user text from each state that also
+        has an intent (``_remove_user_text_if_intent``), after it changed the last state
+        (``_choose_last_user_input``), and changes nothing else in a state; the policies only
+        read what it returns. So the states before the last :data:`FEATURIZER_TAIL` are handed
+        over already stripped and shared, which the featurizer then leaves as they are, and
+        only the last ones are copies it may change. Equal to Rasa's once the featurizer is
+        done; copying every state at every call was the largest part of a late turn's growth
+        (docs/performance.md, sixth step).
+        """
+        progress = self._advance(tracker, domain, options)
+        cut = max(len(progress.states) - FEATURIZER_TAIL, 0)
+        states = progress.stripped[:cut] + [_copy(state) for state in progress.states[cut:]]
+        return _with_final(states, domain, progress, options)
+
+    def _advance(self, tracker: DialogueStateTracker, domain: Domain, options: Options) -> Progress:
+        """The conversation's progress for ``options``, with the events since replayed."""
         applied = tracker.applied_events()
         ids = list(map(id, applied))
         key = (
@@ -104,15 +138,12 @@ class IncrementalStates:
                 state = _next_state(domain, progress, event.hide_rule_turn, options)
                 if state is not None:
                     progress.states.append(state)
+                    progress.stripped.append(_stripped(state))
             progress.replay.update(event)
             progress.marks.append(mark(event))
         progress.ids = ids
         self._remember(key, progress)
-        states = [_copy(state) for state in progress.states]
-        final = _next_state(domain, _scratch(progress), False, options)
-        if final is not None:
-            states.append(final)
-        return states
+        return progress
 
     def _remember(self, key: Hashable, progress: Progress) -> None:
         self._progress[key] = progress
@@ -133,6 +164,21 @@ def _continues(progress: Progress, applied: list[Event], ids: list[int]) -> bool
     return len(applied) >= done and [mark(e) for e in applied[:done]] == progress.marks
 
 
+def _with_final(
+    states: list[State], domain: Domain, progress: Progress, options: Options
+) -> list[State]:
+    """``states`` and the state after the last event, unless the rule handling hides it.
+
+    The final state is copied too: the rule handling may have given it the user sub-state of
+    the last state kept (``_substitute_rule_only_user_input``), which a featurizer would
+    otherwise change in the states kept.
+    """
+    final = _next_state(domain, _scratch(progress), False, options)
+    if final is not None:
+        states.append(_copy(final))
+    return states
+
+
 def _scratch(progress: Progress) -> Progress:
     """``progress`` for one more step that must not change it (the state after the events)."""
     return Progress(
@@ -140,6 +186,7 @@ def _scratch(progress: Progress) -> Progress:
         progress.ids,
         progress.marks,
         progress.states,
+        progress.stripped,
         progress.last_ml_action,
         progress.turn_was_hidden,
     )
@@ -184,6 +231,14 @@ def _copy(state: State) -> State:
     return copied
 
 
+def _stripped(state: State) -> State:
+    """``state`` as a featurizer leaves it: no user text beside an intent (a new dict then)."""
+    user = state.get(USER)
+    if isinstance(user, dict) and user.get(INTENT) and user.get(TEXT):
+        return {**state, USER: {k: v for k, v in user.items() if k != TEXT}}
+    return state
+
+
 def install_incremental_states(size: int = DEFAULT_ENTRIES) -> None:
     """Make ``DialogueStateTracker.past_states`` incremental in this process (idempotent)."""
     if getattr(DialogueStateTracker.past_states, _INSTALLED, False):
@@ -205,5 +260,23 @@ def install_incremental_states(size: int = DEFAULT_ENTRIES) -> None:
         options = Options(omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         return states.past_states(self, domain, options)
 
+    rasa_create_states = TrackerFeaturizer._create_states
+
+    def create_states(
+        self: TrackerFeaturizer,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> list[State]:
+        if tracker.is_rule_tracker or type(tracker) is not DialogueStateTracker:
+            return rasa_create_states(
+                self, tracker, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+            )
+        options = Options(omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        return states.featurizer_states(tracker, domain, options)
+
     setattr(past_states, _INSTALLED, True)
     DialogueStateTracker.past_states = past_states
+    TrackerFeaturizer._create_states = create_states

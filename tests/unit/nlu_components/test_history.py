@@ -9,6 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.core.featurizers.single_state_featurizer import SingleStateFeaturizer
+from rasa.core.featurizers.tracker_featurizers import (
+    FullDialogueTrackerFeaturizer,
+    IntentMaxHistoryTrackerFeaturizer,
+    MaxHistoryTrackerFeaturizer,
+)
 from rasa.core.training import load_data
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -22,7 +28,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from nlu_components.history import IncrementalStates, Options
+from nlu_components.history import FEATURIZER_TAIL, IncrementalStates, Options
 
 ROOT = Path(__file__).resolve().parents[3]
 RULE_ONLY = {"slots": ["requested_slot"], "active_loops": ["order_lookup_form"]}
@@ -162,3 +168,74 @@ def test_the_memory_keeps_at_most_its_size() -> None:
     for n in range(10):
         incremental.past_states(conversation(f"c{n}"), domain(), OPTIONS[0])
     assert len(incremental._progress) == 3
+
+
+FEATURIZERS = [
+    ("max-history-5", lambda: MaxHistoryTrackerFeaturizer(SingleStateFeaturizer(), 5), True),
+    ("whole-history", lambda: MaxHistoryTrackerFeaturizer(SingleStateFeaturizer(), None), True),
+    ("intent-max-5", lambda: IntentMaxHistoryTrackerFeaturizer(SingleStateFeaturizer(), 5), True),
+    ("full-dialogue", lambda: FullDialogueTrackerFeaturizer(SingleStateFeaturizer()), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "unlikely"), [f[1:] for f in FEATURIZERS], ids=[f[0] for f in FEATURIZERS]
+)
+@pytest.mark.parametrize("options", [OPTIONS[0], OPTIONS[2]], ids=str)
+def test_what_every_featurizer_predicts_from_equals_rasa_at_every_step_of_every_story(
+    make: Any, unlikely: bool, options: Options
+) -> None:
+    """Text and intent alternately, so a featurizer's change to one call shows in the next."""
+    incremental = IncrementalStates()
+    ours, rasas = make(), make()
+
+    def create_states(
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> list[Any]:
+        options = Options(omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        return incremental.featurizer_states(tracker, domain, options)
+
+    ours._create_states = create_states
+    for n, events in enumerate(story_events()):
+        tracker = DialogueStateTracker(f"story-{n}", domain().slots)
+        done = 0
+        for end in turns(events):
+            for event in events[done:end]:
+                tracker.update(event)
+            done = end
+            if isinstance(events[end - 1] if end else None, UserUttered):
+                tracker = reload(tracker)
+            for use_text in (True, False, True):
+                arguments: dict[str, Any] = {
+                    "use_text_for_last_user_input": use_text,
+                    "ignore_rule_only_turns": options.ignore_rule_only_turns,
+                    "rule_only_data": options.rule_only_data,
+                    **({"ignore_action_unlikely_intent": True} if unlikely else {}),
+                }
+                assert ours.prediction_states([tracker], domain(), **arguments) == (
+                    rasas.prediction_states([tracker], domain(), **arguments)
+                )
+            assert incremental.past_states(tracker, domain(), options) == rasa_states(
+                tracker, options
+            )
+
+
+def test_a_long_conversation_gives_the_featurizer_copies_of_its_last_states_only() -> None:
+    incremental = IncrementalStates()
+    tracker = conversation("long")
+    for n in range(3 * FEATURIZER_TAIL):
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered(f"question {n}", {"name": "order_status", "confidence": 0.9}))
+        tracker.update(ActionExecuted("utter_greet"))
+
+    first = incremental.featurizer_states(tracker, domain(), OPTIONS[0])
+    again = incremental.featurizer_states(tracker, domain(), OPTIONS[0])
+
+    assert first == again
+    assert len(first) == len(rasa_states(tracker, OPTIONS[0]))
+    shared = sum(a is b for a, b in zip(first, again, strict=True))
+    assert shared == len(first) - FEATURIZER_TAIL - 1
