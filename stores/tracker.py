@@ -219,16 +219,16 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         """The rows stored after the cached session, or None when its first row is gone.
 
         One query asks for both: the cached session's first row (erased or purged meanwhile
-        when missing) and the rows after its last one.
+        when missing) and the rows after its last one. The conversation is named in each arm
+        of the ``OR``: with it outside, SQLite walked every row of the conversation in its
+        index; with it inside, each arm is one index search (``MULTI-INDEX OR``).
         """
         table = self.SQLEvent
         columns = [table.id, table.type_name, *([table.data] if with_data else [])]
+        ours = table.sender_id == sender_id
         rows = (
             session.query(*columns)
-            .filter(
-                table.sender_id == sender_id,
-                (table.id == cached.first_id) | (table.id > cached.last_id),
-            )
+            .filter((ours & (table.id == cached.first_id)) | (ours & (table.id > cached.last_id)))
             .order_by(table.id)
             .all()
         )
