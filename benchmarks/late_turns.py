@@ -13,8 +13,9 @@ rounds so that the machine's speed moves them alike:
 - ``states``: dialogue states built once per event (``nlu_components.history``);
 - ``applied``: and applied events worked out once per event (``nlu_components.applied``);
 - ``copies``: and each action's copy of the conversation kept up to date
-  (``nlu_components.copies``) and RulePolicy's debug text made only when it is logged
-  (``nlu_components.rule_log``), as the Rasa server runs now (``guardrails.launch``).
+  (``nlu_components.copies``), RulePolicy's debug text made only when it is logged
+  (``nlu_components.rule_log``) and its rule walk bounded (``nlu_components.rule_keys``), as
+  the Rasa server runs now (``guardrails.launch``).
 
 Every variant loads through the project's store as it is (``stores/sessions.py``).
 
@@ -57,10 +58,12 @@ def install(variant: str) -> None:
         install_incremental_applied_events()
     if level >= VARIANTS.index("copies"):
         from nlu_components.copies import install_incremental_copies
+        from nlu_components.rule_keys import install_bounded_rule_walk
         from nlu_components.rule_log import install_lazy_rule_text
 
         install_incremental_copies()
         install_lazy_rule_text()
+        install_bounded_rule_walk()
 
 
 async def conversation(turns: int, db: Path) -> list[float]:

@@ -12,8 +12,9 @@ shopper gets while the action server is down (:mod:`guardrails.outage`) and the 
 action server's answers with a validator built once (:mod:`guardrails.action_results`),
 applied events, dialogue states and each action's copy of the conversation worked out once per
 event (:mod:`nlu_components.applied`, :mod:`nlu_components.history`,
-:mod:`nlu_components.copies`), and RulePolicy's debug text made only for a debug line that is
-logged (:mod:`nlu_components.rule_log`). Every server it starts times its requests and serves
+:mod:`nlu_components.copies`), RulePolicy's debug text made only for a debug line that is
+logged (:mod:`nlu_components.rule_log`) and its rule lookup stopped where no rule reaches back
+further (:mod:`nlu_components.rule_keys`). Every server it starts times its requests and serves
 ``/metrics`` (:mod:`webkit.metrics`).
 """
 
@@ -104,12 +105,14 @@ def main(argv: list[str]) -> None:
         from nlu_components.applied import install_incremental_applied_events
         from nlu_components.copies import install_incremental_copies
         from nlu_components.history import install_incremental_states
+        from nlu_components.rule_keys import install_bounded_rule_walk
         from nlu_components.rule_log import install_lazy_rule_text
 
         install_incremental_applied_events()
         install_incremental_states()
         install_incremental_copies()
         install_lazy_rule_text()
+        install_bounded_rule_walk()
     instrument(module, args)
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
