@@ -53,7 +53,7 @@ def applied_events(tracker: DialogueStateTracker) -> list[Event]:
     """Equal to Rasa's ``tracker.applied_events()``; a new list the caller may change."""
     events = tracker.events
     memory: Folded | None = getattr(tracker, _MEMORY, None)
-    if memory is None or not _still_prefix(memory, tracker):
+    if memory is None or not still_prefix(tracker, memory.events_id, memory.seen, memory.last):
         memory = _afresh(tracker)
     elif len(events) > memory.seen:
         new = [events[i] for i in range(memory.seen, len(events))]
@@ -65,12 +65,15 @@ def applied_events(tracker: DialogueStateTracker) -> list[Event]:
     return list(memory.applied)
 
 
-def _still_prefix(memory: Folded, tracker: DialogueStateTracker) -> bool:
-    """Whether the events folded are still the first ones of the tracker."""
+def still_prefix(
+    tracker: DialogueStateTracker, events_id: int, seen: int, last: Event | None
+) -> bool:
+    """Whether the ``seen`` events worked through (the last being ``last``) still begin
+    the tracker's events, in the same deque: what changes other than an append fails."""
     events = tracker.events
-    if id(events) != memory.events_id or len(events) < memory.seen:
+    if id(events) != events_id or len(events) < seen:
         return False
-    return memory.seen == 0 or events[memory.seen - 1] is memory.last
+    return seen == 0 or events[seen - 1] is last
 
 
 def _activates_new_loop(new: list[Event], loop_names: frozenset[str]) -> bool:

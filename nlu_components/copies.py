@@ -33,6 +33,8 @@ from typing import Any
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from nlu_components.applied import still_prefix
+
 _MEMORY = "_aftercare_replay"
 _INSTALLED = "aftercare_incremental_copies"
 
@@ -53,7 +55,7 @@ def copy_of(tracker: DialogueStateTracker) -> DialogueStateTracker:
         return tracker.travel_back_in_time(math.inf)
     events = tracker.events
     memory: Replay | None = getattr(tracker, _MEMORY, None)
-    if memory is None or not _still_prefix(memory, tracker):
+    if memory is None or not still_prefix(tracker, memory.events_id, memory.seen, memory.last):
         memory = Replay(id(events), 0, None, tracker.init_copy())
     new = [events[i] for i in range(memory.seen, len(events))]
     if not all(event.timestamp <= math.inf for event in new):  # NaN: Rasa's copy stops there
@@ -102,14 +104,6 @@ def clone(tracker: DialogueStateTracker) -> DialogueStateTracker:
     if tracker.latest_action is not None:
         new.latest_action = dict(tracker.latest_action)
     return new
-
-
-def _still_prefix(memory: Replay, tracker: DialogueStateTracker) -> bool:
-    """Whether the events replayed are still the first ones of the tracker."""
-    events = tracker.events
-    if id(events) != memory.events_id or len(events) < memory.seen:
-        return False
-    return memory.seen == 0 or events[memory.seen - 1] is memory.last
 
 
 def install_incremental_copies() -> None:

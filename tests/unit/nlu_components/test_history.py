@@ -79,13 +79,8 @@ def turns(events: list[Event]) -> Iterator[int]:
     yield len(events)
 
 
-def test_story_corpus_is_not_empty() -> None:
-    assert len(story_events()) >= 20
-
-
-@pytest.mark.parametrize("options", OPTIONS, ids=str)
-def test_states_equal_rasa_at_every_step_of_every_story(options: Options) -> None:
-    incremental = IncrementalStates()
+def story_steps() -> Iterator[DialogueStateTracker]:
+    """Every story's tracker where a live conversation asks for states, reloaded at each turn."""
     for n, events in enumerate(story_events()):
         tracker = DialogueStateTracker(f"story-{n}", domain().slots)
         done = 0
@@ -95,9 +90,18 @@ def test_states_equal_rasa_at_every_step_of_every_story(options: Options) -> Non
             done = end
             if isinstance(events[end - 1] if end else None, UserUttered):
                 tracker = reload(tracker)  # a new turn: the store hands over a new tracker
-            assert incremental.past_states(tracker, domain(), options) == rasa_states(
-                tracker, options
-            )
+            yield tracker
+
+
+def test_story_corpus_is_not_empty() -> None:
+    assert len(story_events()) >= 20
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+def test_states_equal_rasa_at_every_step_of_every_story(options: Options) -> None:
+    incremental = IncrementalStates()
+    for tracker in story_steps():
+        assert incremental.past_states(tracker, domain(), options) == rasa_states(tracker, options)
 
 
 def conversation(sender: str) -> DialogueStateTracker:
@@ -200,28 +204,18 @@ def test_what_every_featurizer_predicts_from_equals_rasa_at_every_step_of_every_
         return incremental.featurizer_states(tracker, domain, options)
 
     ours._create_states = create_states
-    for n, events in enumerate(story_events()):
-        tracker = DialogueStateTracker(f"story-{n}", domain().slots)
-        done = 0
-        for end in turns(events):
-            for event in events[done:end]:
-                tracker.update(event)
-            done = end
-            if isinstance(events[end - 1] if end else None, UserUttered):
-                tracker = reload(tracker)
-            for use_text in (True, False, True):
-                arguments: dict[str, Any] = {
-                    "use_text_for_last_user_input": use_text,
-                    "ignore_rule_only_turns": options.ignore_rule_only_turns,
-                    "rule_only_data": options.rule_only_data,
-                    **({"ignore_action_unlikely_intent": True} if unlikely else {}),
-                }
-                assert ours.prediction_states([tracker], domain(), **arguments) == (
-                    rasas.prediction_states([tracker], domain(), **arguments)
-                )
-            assert incremental.past_states(tracker, domain(), options) == rasa_states(
-                tracker, options
+    for tracker in story_steps():
+        for use_text in (True, False, True):
+            arguments: dict[str, Any] = {
+                "use_text_for_last_user_input": use_text,
+                "ignore_rule_only_turns": options.ignore_rule_only_turns,
+                "rule_only_data": options.rule_only_data,
+                **({"ignore_action_unlikely_intent": True} if unlikely else {}),
+            }
+            assert ours.prediction_states([tracker], domain(), **arguments) == (
+                rasas.prediction_states([tracker], domain(), **arguments)
             )
+        assert incremental.past_states(tracker, domain(), options) == rasa_states(tracker, options)
 
 
 def test_a_long_conversation_gives_the_featurizer_copies_of_its_last_states_only() -> None:
