@@ -13,6 +13,8 @@ Every derived row carries its tenant and its UTC day, the keys every figure is a
 
 from __future__ import annotations
 
+import threading
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -186,6 +188,25 @@ OFFSETS = sa.Table(
 DERIVED = (CONVERSATIONS, TURNS, FORMS, HANDOFFS, REPLIES, BOT_RATINGS)
 
 
+# create_all looks for each table and then creates the missing ones: two threads doing so on a
+# fresh database (the desk's follower and a figures request) both see a table missing, and the
+# second CREATE TABLE fails. One lock per process serialises them.
+_CREATING = threading.Lock()
+
+
 def create_tables(engine: Engine) -> None:
-    """Create the analytics tables that are missing (nothing else is touched)."""
-    metadata.create_all(engine)
+    """Create the analytics tables that are missing (nothing else is touched).
+
+    Safe to call from several threads at once. A table that another process creates between
+    the look and the CREATE fails that round only: the next round sees it. Each failed round
+    means the other process created one more table, so there are at most as many rounds as
+    tables.
+    """
+    with _CREATING:
+        for _ in range(len(metadata.tables)):
+            try:
+                metadata.create_all(engine)
+                return
+            except sa.exc.DBAPIError:
+                continue
+        metadata.create_all(engine)  # one last round, whose failure is a real one
