@@ -117,6 +117,8 @@ class PrivacyStores:
                     sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id}
                 )
                 report["tracker_events"] += int(result.rowcount or 0)
+        if report["tracker_events"]:
+            _rewrite_sqlite(self.tracker_url)
         report["broker_events"] = self._delete_from_broker(ids)
         report["log_lines"] = self._delete_from_logs(ids)
         return report
@@ -154,7 +156,9 @@ class PrivacyStores:
                             sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id}
                         )
                         deleted += int(result.rowcount or 0)
-                    return deleted
+                if deleted:
+                    _rewrite_sqlite(self.broker_url)
+                return deleted
             finally:
                 engine.dispose()
         if self.broker == "file":
@@ -203,6 +207,25 @@ class _Connection:
             self._ctx.__exit__(*exc)
         finally:
             self.engine.dispose()
+
+
+def _rewrite_sqlite(url: str) -> None:
+    """Write a SQLite file afresh (``VACUUM``), so nothing of the deleted rows survives in it.
+
+    ``secure_delete`` zeroes the rows this connection deletes, but not the copies SQLite left
+    behind earlier: the free space of a page another connection rearranged, or rows that
+    connection deleted on a SQLite built without secure delete (the stock default), such as
+    the outbox rows the Rasa server removes once RabbitMQ confirmed them. Only a rewrite
+    reaches those. It locks the file for its duration: a conversation's turn waits for it.
+    Other databases are left to their own vacuum.
+    """
+    engine = sa.create_engine(url)
+    try:
+        if engine.dialect.name == "sqlite":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM")
+    finally:
+        engine.dispose()
 
 
 def _has_events(conn: sa.engine.Connection) -> bool:

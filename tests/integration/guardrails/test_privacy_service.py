@@ -82,6 +82,25 @@ async def test_deletion_leaves_nothing_in_any_store(stores: PrivacyStores, domai
     assert stores.export(["s-bob-2"])["s-bob-2"]
 
 
+async def test_deletion_also_erases_copies_sqlite_left_in_free_space(
+    stores: PrivacyStores, domain: Domain
+) -> None:
+    """A row another connection deleted without secure delete (the stock SQLite default), as
+    the Rasa server removes an outbox row once it is published, stays in the file's free pages
+    until the file is rewritten."""
+    await converse(stores, domain, "s-ann-3", "C-1")
+    tracker_db = Path(stores.tracker_url.removeprefix("sqlite:///"))
+    with sqlite3.connect(tracker_db) as conn:
+        conn.execute("PRAGMA secure_delete = OFF")
+        conn.execute("CREATE TABLE published (body TEXT)")
+        conn.execute("INSERT INTO published VALUES (?)", ('{"sender_id": "s-ann-3"}' * 200,))
+        conn.execute("DELETE FROM published")
+    conn.close()
+    assert b"s-ann-3" in tracker_db.read_bytes()
+    stores.delete(["s-ann-3"])
+    assert b"s-ann-3" not in tracker_db.read_bytes()
+
+
 async def test_retention_purges_only_conversations_older_than_the_limit(
     stores: PrivacyStores, domain: Domain
 ) -> None:
