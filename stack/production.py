@@ -63,6 +63,14 @@ class ProductionError(RuntimeError):
     """Production mode cannot start (or stop) as asked; the message says why."""
 
 
+class NotHealthy(ProductionError):
+    """Some servers did not answer in time; ``pending`` names them."""
+
+    def __init__(self, pending: list[str], timeout_s: float) -> None:
+        super().__init__(f"not healthy after {timeout_s:.0f} s: {', '.join(pending)}")
+        self.pending = pending
+
+
 @dataclass(frozen=True)
 class Topology:
     """How many instances run, and on which ports (``PROD_*`` in stack/defaults.env)."""
@@ -420,7 +428,7 @@ def wait_until_healthy(
             if check(url):
                 del pending[name]
         if pending and time.monotonic() > deadline:
-            raise ProductionError(f"not healthy after {timeout_s:.0f} s: {', '.join(pending)}")
+            raise NotHealthy(list(pending), timeout_s)
         if pending:
             time.sleep(1)
 
@@ -476,9 +484,25 @@ def start(env: dict[str, str], topology: Topology, timeout_s: float) -> None:
         wait_until_healthy(health_urls(topology, env), timeout_s)
         stats = f"http://127.0.0.1:{topology.stats_port}/stats;csv"
         wait_until_healthy({"every instance in HAProxy's rotation": stats}, 30, every_server_up)
+    except NotHealthy as exc:
+        stop(topology)
+        raise ProductionError(f"{exc}{log_tails(topology.log_dir, exc.pending)}") from exc
     except ProductionError:
         stop(topology)
         raise
+
+
+def log_tails(log_dir: Path, names: list[str], lines: int = 8) -> str:
+    """The last lines of each named program's log, for an error that would otherwise only
+    say that a server never answered, not why (the run folder may be gone by the time
+    anyone looks)."""
+    tails = []
+    for name in names:
+        path = log_dir / f"{name}.log"
+        if path.is_file():
+            last = path.read_text(errors="replace").splitlines()[-lines:]
+            tails.append(f"\n--- {path} (last {len(last)} lines)\n" + "\n".join(last))
+    return "".join(tails)
 
 
 def stop(topology: Topology, timeout_s: float = 60) -> bool:

@@ -198,3 +198,17 @@ def test_an_unreachable_statistics_page_is_not_up() -> None:
     from stack.isolated import free_port
 
     assert production.every_server_up(f"http://127.0.0.1:{free_port()}/stats;csv") is False
+
+
+def test_a_server_that_never_answers_is_named_with_the_end_of_its_log(tmp_path: Path) -> None:
+    (tmp_path / "rasa-1.log").write_text(
+        "".join(f"line {i}\n" for i in range(20)) + "OSError: model not found\n"
+    )
+    with pytest.raises(production.NotHealthy) as raised:
+        production.wait_until_healthy(
+            {"rasa-1": "http://127.0.0.1:9/", "desk": "http://127.0.0.1:9/"}, 0, lambda _: False
+        )
+    assert raised.value.pending == ["rasa-1", "desk"]
+    tails = production.log_tails(tmp_path, raised.value.pending)
+    assert tails.endswith("line 19\nOSError: model not found")
+    assert "line 12" not in tails and "desk" not in tails
