@@ -24,24 +24,20 @@ Secrets come only from the environment: the start refuses the public local defau
 from __future__ import annotations
 
 import base64
-import csv
-import http.client
-import io
 import os
 import secrets
 import shutil
 import subprocess
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from stack.processes import LAUNCH, VENV_BIN, healthy
+from stack.processes import LAUNCH, VENV_BIN
+from stack.readiness import NotHealthy, every_server_up, log_tails, wait_until_healthy
 from stack.settings import ROOT, point_at_each_other, stack_env
 
 # The databases production keeps in PostgreSQL, by the variable that names each.
@@ -61,14 +57,6 @@ FERNET_KEYS = frozenset({"AFTERCARE_TRACKER_KEY", "DESK_TRANSCRIPT_KEY"})
 
 class ProductionError(RuntimeError):
     """Production mode cannot start (or stop) as asked; the message says why."""
-
-
-class NotHealthy(ProductionError):
-    """Some servers did not answer in time; ``pending`` names them."""
-
-    def __init__(self, pending: list[str], timeout_s: float) -> None:
-        super().__init__(f"not healthy after {timeout_s:.0f} s: {', '.join(pending)}")
-        self.pending = pending
 
 
 @dataclass(frozen=True)
@@ -417,45 +405,6 @@ def health_urls(topology: Topology, env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def wait_until_healthy(
-    urls: dict[str, str], timeout_s: float, check: Callable[[str], bool] = healthy
-) -> None:
-    """Wait for every URL to answer; name the ones that did not."""
-    deadline = time.monotonic() + timeout_s
-    pending = dict(urls)
-    while pending:
-        for name, url in list(pending.items()):
-            if check(url):
-                del pending[name]
-        if pending and time.monotonic() > deadline:
-            raise NotHealthy(list(pending), timeout_s)
-        if pending:
-            time.sleep(1)
-
-
-BALANCED = ("rasa_servers", "action_servers")
-
-
-def every_server_up(stats_csv_url: str) -> bool:
-    """True when HAProxy's statistics show every Rasa and action server UP.
-
-    A server answering its own health URL is not yet one HAProxy sends turns to: HAProxy
-    waits for two good checks in a row (``rise 2``), two seconds apart.
-    """
-    try:
-        with urllib.request.urlopen(stats_csv_url, timeout=2) as response:
-            text = response.read().decode("utf-8")
-    except (urllib.error.URLError, OSError, http.client.HTTPException):
-        return False
-    rows = csv.DictReader(io.StringIO(text.lstrip("# ")))
-    servers = [
-        row["status"]
-        for row in rows
-        if row["pxname"] in BALANCED and row["svname"] not in ("FRONTEND", "BACKEND")
-    ]
-    return bool(servers) and all(status == "UP" for status in servers)
-
-
 def supervisorctl(topology: Topology, *args: str) -> subprocess.CompletedProcess[str]:
     """Run supervisorctl against this topology's supervisord."""
     return subprocess.run(
@@ -490,19 +439,6 @@ def start(env: dict[str, str], topology: Topology, timeout_s: float) -> None:
     except ProductionError:
         stop(topology)
         raise
-
-
-def log_tails(log_dir: Path, names: list[str], lines: int = 8) -> str:
-    """The last lines of each named program's log, for an error that would otherwise only
-    say that a server never answered, not why (the run folder may be gone by the time
-    anyone looks)."""
-    tails = []
-    for name in names:
-        path = log_dir / f"{name}.log"
-        if path.is_file():
-            last = path.read_text(errors="replace").splitlines()[-lines:]
-            tails.append(f"\n--- {path} (last {len(last)} lines)\n" + "\n".join(last))
-    return "".join(tails)
 
 
 def stop(topology: Topology, timeout_s: float = 60) -> bool:

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from analytics.figures import Scope, conversations
 from stack import production
 from stack.isolated import demo_orders, postgres_role, production_beside
+from stack.processes import healthy
 from tests.e2e.conftest import Chat, order_in
 
 
@@ -105,7 +106,7 @@ def back_again(prod: Production, name: str, old_pid: int, health_url: str) -> No
         return state == "RUNNING" and pid not in (None, old_pid)
 
     wait_until(restarted, 60, f"supervisord restarts {name}")
-    wait_until(lambda: production.healthy(health_url), 180, f"{name} healthy again")
+    wait_until(lambda: healthy(health_url), 180, f"{name} healthy again")
 
 
 def test_a_verified_conversation_spreads_over_both_rasa_instances(
@@ -192,7 +193,7 @@ def test_stop_prod_stops_every_process_it_started(prod: Production) -> None:
     assert production.stop(prod.topology)
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or _zombie(pid), f"pid {pid} still runs"
-    assert not production.healthy(f"http://127.0.0.1:{prod.topology.rasa_port}/")
+    assert not healthy(f"http://127.0.0.1:{prod.topology.rasa_port}/")
 
 
 def _zombie(pid: int) -> bool:
