@@ -14,8 +14,9 @@ rounds so that the machine's speed moves them alike:
 - ``applied``: and applied events worked out once per event (``nlu_components.applied``);
 - ``copies``: and each action's copy of the conversation kept up to date
   (``nlu_components.copies``), RulePolicy's debug text made only when it is logged
-  (``nlu_components.rule_log``) and its rule walk bounded (``nlu_components.rule_keys``), as
-  the Rasa server runs now (``guardrails.launch``).
+  (``nlu_components.rule_log``) and its rule walk bounded (``nlu_components.rule_keys``);
+- ``ted``: and TED's prediction made only where it could win
+  (``nlu_components.ted_on_demand``), as the Rasa server runs now (``guardrails.launch``).
 
 Every variant loads through the project's store as it is (``stores/sessions.py``).
 
@@ -41,7 +42,7 @@ from benchmarks.report import write_section
 from benchmarks.run import MODEL
 from stack.settings import ROOT, stack_env
 
-VARIANTS = ("rasa", "states", "applied", "copies")
+VARIANTS = ("rasa", "states", "applied", "copies", "ted")
 SMALL_TALK = ("hi", "ok", "bye")
 
 
@@ -64,6 +65,10 @@ def install(variant: str) -> None:
         install_incremental_copies()
         install_lazy_rule_text()
         install_bounded_rule_walk()
+    if level >= VARIANTS.index("ted"):
+        from nlu_components.ted_on_demand import install_ted_on_demand
+
+        install_ted_on_demand()
 
 
 async def conversation(turns: int, db: Path) -> list[float]:

@@ -13,8 +13,9 @@ action server's answers with a validator built once (:mod:`guardrails.action_res
 applied events, dialogue states and each action's copy of the conversation worked out once per
 event (:mod:`nlu_components.applied`, :mod:`nlu_components.history`,
 :mod:`nlu_components.copies`), RulePolicy's debug text made only for a debug line that is
-logged (:mod:`nlu_components.rule_log`) and its rule lookup stopped where no rule reaches back
-further (:mod:`nlu_components.rule_keys`). Every server it starts times its requests and serves
+logged (:mod:`nlu_components.rule_log`), its rule lookup stopped where no rule reaches back
+further (:mod:`nlu_components.rule_keys`), and TED's prediction made only where it could win
+(:mod:`nlu_components.ted_on_demand`). Every server it starts times its requests and serves
 ``/metrics`` (:mod:`webkit.metrics`).
 """
 
@@ -107,12 +108,14 @@ def main(argv: list[str]) -> None:
         from nlu_components.history import install_incremental_states
         from nlu_components.rule_keys import install_bounded_rule_walk
         from nlu_components.rule_log import install_lazy_rule_text
+        from nlu_components.ted_on_demand import install_ted_on_demand
 
         install_incremental_applied_events()
         install_incremental_states()
         install_incremental_copies()
         install_lazy_rule_text()
         install_bounded_rule_walk()
+        install_ted_on_demand()  # before the model loads: its graph keeps the methods it finds
     instrument(module, args)
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
