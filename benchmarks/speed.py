@@ -138,7 +138,12 @@ def order_status(orders: list[dict[str, str]]) -> Script:
 
 
 async def shoppers(
-    url: str, script: Script, count: int, seconds: float, think_s: float = 0.0
+    url: str,
+    script: Script,
+    count: int,
+    seconds: float,
+    think_s: float = 0.0,
+    answered: bool = True,
 ) -> Timings:
     """``count`` shoppers repeating ``script`` conversations for ``seconds``."""
     timings = Timings()
@@ -152,7 +157,7 @@ async def shoppers(
                 if time.monotonic() >= deadline:
                     return
                 try:
-                    timings.ms.append(await post(session, url, sender, text))
+                    timings.ms.append(await post(session, url, sender, text, answered=answered))
                 except (aiohttp.ClientError, RuntimeError, asyncio.TimeoutError):
                     timings.failed += 1
                 if think_s:
@@ -234,9 +239,10 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f"{ours_long:.1f}× ({long['ours'][0]:.0f} → {long['ours'][1]:.0f}) | – |",
         "",
         f"Turns measured: small talk {len(talk['bare'].ms)} + {len(talk['ours'].ms)}, "
-        f"order-status {len(order.ms)}; failed turns: "
-        f"{sum(t.failed for t in (*talk.values(), *cap.values(), *open_loop.values()))} "
-        f"small talk, {order.failed + order_cap.failed} order-status.",
+        f"order-status {len(order.ms)}; failed turns (an error, or no answer from Aftercare): "
+        f"{sum(r['bare'].failed for r in (talk, cap, open_loop))} bare small talk, "
+        f"{sum(r['ours'].failed for r in (talk, cap, open_loop))} Aftercare small talk, "
+        f"{order.failed + order_cap.failed} order-status.",
     ]
     return lines
 
@@ -262,22 +268,29 @@ def main() -> int:
             bare_rasa(tmp) as bare_url,
         ):
             urls = {"bare": bare_url, "ours": stack.rest_url}
+            ours = stack.rest_url  # the bare bot's silent turns are turns (long_conversation)
             results: dict[str, Any] = {
-                "talk": side_by_side(urls, lambda u: _turns(u, small_talk, args.turns), args.rounds)
+                "talk": side_by_side(
+                    urls, lambda u: _turns(u, small_talk, args.turns, u == ours), args.rounds
+                )
             }
             print("small talk done", flush=True)
             results["order"] = asyncio.run(
                 _turns(stack.rest_url, order_status(orders), 4 * args.turns)
             )
             results["capacity"] = side_by_side(
-                urls, lambda u: shoppers(u, small_talk, args.shoppers, args.seconds), 1
+                urls,
+                lambda u: shoppers(u, small_talk, args.shoppers, args.seconds, answered=u == ours),
+                1,
             )
             results["order_capacity"] = asyncio.run(
                 shoppers(stack.rest_url, order_status(orders), args.shoppers, args.seconds)
             )
             results["open"] = side_by_side(
                 urls,
-                lambda u: shoppers(u, small_talk, args.shoppers, args.seconds * 2, args.think_s),
+                lambda u: shoppers(
+                    u, small_talk, args.shoppers, args.seconds * 2, args.think_s, u == ours
+                ),
                 1,
             )
             results["long"] = {
@@ -291,7 +304,7 @@ def main() -> int:
     return 0
 
 
-async def _turns(url: str, script: Script, turns: int) -> Timings:
+async def _turns(url: str, script: Script, turns: int, answered: bool = True) -> Timings:
     """``turns`` turns by one shopper, conversation after conversation."""
     timings = Timings()
     started = time.monotonic()
@@ -303,7 +316,7 @@ async def _turns(url: str, script: Script, turns: int) -> Timings:
                     timings.seconds = time.monotonic() - started
                     return timings
                 try:
-                    timings.ms.append(await post(session, url, sender, text))
+                    timings.ms.append(await post(session, url, sender, text, answered=answered))
                 except (aiohttp.ClientError, RuntimeError, asyncio.TimeoutError):
                     timings.failed += 1
     raise AssertionError("unreachable")
