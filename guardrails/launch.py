@@ -15,8 +15,9 @@ event (:mod:`nlu_components.applied`, :mod:`nlu_components.history`,
 :mod:`nlu_components.copies`), RulePolicy's debug text made only for a debug line that is
 logged (:mod:`nlu_components.rule_log`), its rule lookup stopped where no rule reaches back
 further (:mod:`nlu_components.rule_keys`), and TED's prediction made only where it could win
-(:mod:`nlu_components.ted_on_demand`). Every server it starts times its requests and serves
-``/metrics`` (:mod:`webkit.metrics`).
+(:mod:`nlu_components.ted_on_demand`); once the model is loaded, what it holds is kept out of
+Python's full garbage collections (:mod:`webkit.heap`). Every server it starts times its
+requests and serves ``/metrics`` (:mod:`webkit.metrics`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from guardrails import rasa_defaults
 from guardrails.action_results import install_prebuilt_action_validation
 from guardrails.logs import install_log_scrubbing
 from guardrails.outage import install_action_outage_reply
+from webkit.heap import install_frozen_model
 from webkit.metrics import instrument_aiohttp, instrument_sanic
 
 LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
@@ -116,6 +118,7 @@ def main(argv: list[str]) -> None:
         install_lazy_rule_text()
         install_bounded_rule_walk()
         install_ted_on_demand()  # before the model loads: its graph keeps the methods it finds
+        install_frozen_model()
     instrument(module, args)
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
