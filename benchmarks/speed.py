@@ -9,7 +9,8 @@ with the same tracker store. The ratio is the result.
 - order-status turn (question, order number, e-mail, thanks): Aftercare only (bare Rasa has
   no orders);
 - capacity: 50 shoppers without think time, small talk, and order-status on Aftercare;
-- open loop: 50 shoppers with 3 s think time, small talk: P50, P90, P99;
+- open loop: 50 shoppers with 3 s think time (1.5-4.5 s, arriving independently), small
+  talk: P50, P90, P99;
 - one conversation of 200 turns: median of the last 20 turns over the first 20.
 
 The bare bot is built once under ``var/bare-rasa`` (``rasa init --no-prompt``, about a minute).
@@ -21,6 +22,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -145,12 +147,22 @@ async def shoppers(
     think_s: float = 0.0,
     answered: bool = True,
 ) -> Timings:
-    """``count`` shoppers repeating ``script`` conversations for ``seconds``."""
+    """``count`` shoppers repeating ``script`` conversations for ``seconds``.
+
+    With ``think_s``, each shopper first waits a random part of it, then pauses between 0.5
+    and 1.5 times ``think_s`` after each answer (as Locust's ``between``), so that shoppers
+    arrive independently. With one fixed pause they would stay in step: all of them sent their
+    message in the same instant every few seconds, and the last in each burst waited for all
+    the others, on bare Rasa as on Aftercare.
+    """
     timings = Timings()
     deadline = time.monotonic() + seconds
     numbers = itertools.count()
+    pauses = random.Random(42)
 
     async def shopper(session: aiohttp.ClientSession) -> None:
+        if think_s:
+            await asyncio.sleep(pauses.uniform(0, think_s))
         while time.monotonic() < deadline:
             sender = f"load-{uuid.uuid4().hex[:12]}"
             for text in script(next(numbers)):
@@ -161,7 +173,7 @@ async def shoppers(
                 except (aiohttp.ClientError, RuntimeError, asyncio.TimeoutError):
                     timings.failed += 1
                 if think_s:
-                    await asyncio.sleep(think_s)
+                    await asyncio.sleep(pauses.uniform(0.5 * think_s, 1.5 * think_s))
 
     timeout = aiohttp.ClientTimeout(total=60)
     connector = aiohttp.TCPConnector(limit=count)
@@ -229,7 +241,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f"{cap['bare'].rate:.1f} | {cap['ours'].rate:.1f} | "
         f"{ratio(cap['ours'].rate, cap['bare'].rate)} |",
         f"| capacity, order-status conversations (turns/s) | – | {order_cap.rate:.1f} | – |",
-        f"| open loop, {args.shoppers} shoppers, {args.think_s:g} s think time, P50 / P90 / P99 "
+        f"| open loop, {args.shoppers} shoppers, {args.think_s:g} s think time (on average), "
+        "P50 / P90 / P99 "
         f"(ms) | {open_loop['bare'].p(50):.0f} / {open_loop['bare'].p(90):.0f} / "
         f"{open_loop['bare'].p(99):.0f} | {open_loop['ours'].p(50):.0f} / "
         f"{open_loop['ours'].p(90):.0f} / {open_loop['ours'].p(99):.0f} | "
