@@ -11,12 +11,14 @@ Rasa zeroes it in every prediction.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from rasa.core.agent import Agent
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.core.training import load_data
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, Event, UserUttered
@@ -30,11 +32,17 @@ MODEL = ROOT / "models" / "aftercare.tar.gz"
 
 
 @pytest.fixture(scope="module")
-def agent() -> Agent:
+def agent() -> Iterator[Agent]:
+    """The model loaded with TED on demand; Rasa's methods are back for the other modules."""
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
-    install_ted_on_demand()
-    return Agent.load(str(MODEL))
+    with pytest.MonkeyPatch.context() as installed:
+        installed.setattr(TEDPolicy, "predict_action_probabilities", RASA_PREDICT)
+        installed.setattr(
+            DefaultPolicyPredictionEnsemble, "_best_policy_prediction", staticmethod(RASA_BEST)
+        )
+        install_ted_on_demand()
+        yield Agent.load(str(MODEL))
 
 
 def off_path(events: list[Event], intents: list[str], shift: int) -> list[Event]:
