@@ -233,7 +233,8 @@ async def test_when_backend_answers_too_slowly_then_client_gives_up_at_the_timeo
         finally:
             release.set()
 
-    assert 0.3 <= elapsed < 0.8
+    # the event loop may fire a timer a hair early (0.2999 s was seen): 10 ms of slack
+    assert 0.29 <= elapsed < 0.8
     assert calls == ["/api/v1/orders/AC-104233"]  # a timeout is not retried
 
 
