@@ -3,8 +3,9 @@
 Rasa's prediction graph runs every policy before each action, then the ensemble keeps one
 prediction. TED's is the costliest: featurising the conversation, then a TensorFlow call whose
 input handling alone outweighs the model, 18 % of the Rasa server's busy time under
-order-status load (docs/performance.md, "Seventh step"). Yet it is thrown away whenever a rule, a memorised
-story or a form's loop has already decided, which is most steps of a form or a rule.
+order-status load (docs/performance.md, "Seventh step"). Yet it is thrown away whenever a
+rule, a memorised story or a form's loop has already decided, which is most steps of a form or
+a rule.
 
 :func:`install_ted_on_demand` makes TED hand the ensemble a :class:`DeferredPrediction`, and
 the ensemble drop it unseen when it cannot win (:func:`cannot_win`); otherwise it is computed
