@@ -33,7 +33,7 @@ from guardrails import rasa_defaults
 from guardrails.action_results import install_prebuilt_action_validation
 from guardrails.logs import install_log_scrubbing
 from guardrails.outage import install_action_outage_reply
-from webkit.heap import install_frozen_model
+from webkit.heap import freeze_after
 from webkit.metrics import instrument_aiohttp, instrument_sanic
 
 LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
@@ -118,7 +118,9 @@ def main(argv: list[str]) -> None:
         install_lazy_rule_text()
         install_bounded_rule_walk()
         install_ted_on_demand()  # before the model loads: its graph keeps the methods it finds
-        install_frozen_model()
+        from rasa.core.agent import Agent
+
+        Agent.load_model = freeze_after(Agent.load_model)  # each model, then its heap frozen
     instrument(module, args)
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)

@@ -4,7 +4,7 @@ The Rasa server with its model loaded holds about 670,000 objects that the garba
 tracks, and a full collection walks all of them: 400 ms on this machine, during which the event
 loop answers nobody (docs/performance.md, "Eighth step"). Every turn leaves a few objects
 behind, so a full collection comes round every so often, and every shopper whose message
-arrives meanwhile waits for it. That was most of the open-loop P99, bare Rasa's too.
+arrives meanwhile waits for it.
 
 :func:`freeze_after` wraps a loader so that, once it has returned, everything alive moves to
 the permanent generation (:func:`gc.freeze`), which collections skip. Before the next load the
@@ -41,10 +41,3 @@ def freeze_after(load: F) -> F:
 
     setattr(load_then_freeze, _INSTALLED, True)
     return load_then_freeze  # type: ignore[return-value]
-
-
-def install_frozen_model() -> None:
-    """Freeze what the Rasa server holds once each model is loaded (idempotent)."""
-    from rasa.core.agent import Agent
-
-    Agent.load_model = freeze_after(Agent.load_model)

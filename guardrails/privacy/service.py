@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 
 from guardrails.pii import get_scrubber
 from guardrails.pii.events import EventProtector, fernet_from_env
+from webkit.db import sqlite_path
 
 DEFAULT_EVENT_FILE = "var/events.log"
 
@@ -219,13 +222,11 @@ def _rewrite_sqlite(url: str) -> None:
     reaches those. It locks the file for its duration: a conversation's turn waits for it.
     Other databases are left to their own vacuum.
     """
-    engine = sa.create_engine(url)
-    try:
-        if engine.dialect.name == "sqlite":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM")
-    finally:
-        engine.dispose()
+    path = sqlite_path(url)
+    if path is None:
+        return
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("VACUUM")
 
 
 def _has_events(conn: sa.engine.Connection) -> bool:
