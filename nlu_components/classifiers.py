@@ -11,13 +11,22 @@ Here both get no intent with zero confidence, and the ``FallbackClassifier`` aft
 component turns that into ``nlu_fallback``: the bot asks to rephrase, then offers a person.
 A message with an entity found by pattern (an order number, an e-mail, a ZIP) is never treated
 as unknown: those are exactly the out-of-vocabulary words shoppers type on purpose.
+
+The trained classifier is kept as plain arrays (``.npz``, read without pickle): its weights,
+intercepts and intent names, all a linear model needs to predict. Rasa's own format, skops,
+costs 5-7 s to import in a process that has loaded TensorFlow (it walks every loaded module
+for each of some 750 type names), paid at every model load (docs/performance.md, "Ninth
+step"). A model trained before keeps loading the skops way.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -74,3 +83,44 @@ class RobustLogisticRegressionClassifier(LogisticRegressionClassifier):
             message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         return messages
+
+    def persist(self) -> None:
+        """Keep the trained classifier as arrays (module notes)."""
+        with self._model_storage.write_to(self._resource) as model_dir:
+            np.savez(
+                _arrays(model_dir, self._resource),
+                coef=self.clf.coef_,
+                intercept=self.clf.intercept_,
+                classes=np.asarray(self.clf.classes_, dtype=str),
+            )
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> RobustLogisticRegressionClassifier:
+        """The trained classifier from its arrays; from skops for a model trained before."""
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                path = _arrays(model_dir, resource)
+                if not path.is_file():
+                    loaded = super().load(config, model_storage, resource, execution_context)
+                    assert isinstance(loaded, cls)
+                    return loaded
+                with np.load(path, allow_pickle=False) as arrays:
+                    component = cls(config, execution_context.node_name, model_storage, resource)
+                    component.clf.coef_ = arrays["coef"]
+                    component.clf.intercept_ = arrays["intercept"]
+                    component.clf.classes_ = arrays["classes"]
+                    component.clf.n_features_in_ = arrays["coef"].shape[1]
+                    return component
+        except ValueError:  # nothing stored: the classifier was never trained, as in Rasa's
+            return cls.create(config, model_storage, resource, execution_context)
+
+
+def _arrays(model_dir: Path, resource: Resource) -> Path:
+    return model_dir / f"{resource.name}.npz"

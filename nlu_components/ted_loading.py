@@ -1,0 +1,75 @@
+"""Rasa's TED policy, loaded without the training step Rasa takes to build it.
+
+Rasa rebuilds a trained TED model before restoring its weights by fitting it on one example:
+Keras then traces the whole training step, gradients and optimizer included, into a graph.
+That trace took about 10 of the 20 seconds a Rasa process of this model took to load
+(docs/performance.md, "Ninth step"), paid by every server start and restart, ``rasa shell``,
+``rasa test`` and ``rasa interactive``, and thrown away: a loaded model only predicts. With
+this loading alone the model loaded in 14.3 s instead of 20.7 (``make bench-start``).
+
+:class:`QuickLoadTED` builds the model by tracing its prediction instead, which creates every
+variable a prediction reads, and restores those from the checkpoint (asserting that each one
+was found there). The optimizer's state and training-only layers in the checkpoint are left
+unread. It then traces the prediction again, so that what the first trace computed once from
+the weights before the restore (the embeddings of every action) is computed from the restored
+ones. Fine-tuning (``rasa train --finetune``) and a model configured to run eagerly keep
+Rasa's own loading: the first trains on, the second never traces.
+
+:class:`QuickLoadTEDPolicy` is Rasa's ``TEDPolicy`` with this model: it trains and predicts
+exactly as Rasa's does (config.yml names it in TED's place).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.core.policies.ted_policy import TED, TEDPolicy
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.utils.tensorflow.constants import RUN_EAGERLY
+from rasa.utils.tensorflow.model_data import RasaModelData
+
+
+class QuickLoadTED(TED):
+    """TED whose :meth:`load` builds the model by tracing a prediction, not a training step."""
+
+    @classmethod
+    def load(
+        cls,
+        model_file_name: str,
+        model_data_example: RasaModelData,
+        predict_data_example: RasaModelData | None = None,
+        finetune_mode: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> TED:
+        """The trained model at ``model_file_name``, ready to predict (module notes)."""
+        eager = bool(kwargs.get("config", {}).get(RUN_EAGERLY))
+        if finetune_mode or eager or predict_data_example is None:
+            loaded: TED = super().load(
+                model_file_name,
+                model_data_example,
+                predict_data_example,
+                finetune_mode,
+                *args,
+                **kwargs,
+            )
+            return loaded
+        model = cls(*args, **kwargs)
+        model.run_inference(predict_data_example)  # creates what a prediction reads
+        status = model.load_weights(model_file_name)
+        status.assert_existing_objects_matched().expect_partial()
+        model.prepared_for_prediction = False  # the action embeddings, from the restored weights
+        model._tf_predict_step = None
+        model.run_inference(predict_data_example)
+        return model
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITH_END_TO_END_SUPPORT, is_trainable=True
+)
+class QuickLoadTEDPolicy(TEDPolicy):
+    """Rasa's TED policy with :class:`QuickLoadTED` as its model."""
+
+    @staticmethod
+    def model_class() -> type[TED]:
+        return QuickLoadTED
