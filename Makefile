@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load bench-late promtool bench-proactive bench-start
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test gates pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load bench-late promtool bench-proactive bench-start
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -108,6 +108,10 @@ nlu-gate: $(MODEL) ## Intent macro-F1 on held-out shopper messages; fails below 
 stories-test: $(MODEL) ## Test stories, failing on any prediction error
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
+# Both gates above in one process, which loads the model once (reports without plots).
+gates: $(MODEL)
+	$(PY) scripts/nlu_gate.py --model $(MODEL) --stories tests/stories --stories-out results/stories
+
 # One pytest worker per core (pytest-xdist); a test file stays on one worker, so a module's own
 # stack starts once, and each worker starts its own end-to-end stack on free ports.
 PYTEST_WORKERS ?= auto
@@ -115,7 +119,7 @@ PYTEST_WORKERS ?= auto
 pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy promtool
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
-test: lint validate nlu-gate stories-test pytest ## Every test (CI runs exactly this)
+test: lint validate gates pytest ## Every test (CI runs exactly this)
 
 bench: $(STAMP) $(MODEL) $(RAILS_MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.run --train

@@ -3,31 +3,64 @@
 The held-out sets (tests/nlu/held_out.yml, tests/nlu/held_out_2.yml) were each written apart
 from the training data, by someone who never saw it, and are never trained on. ``make test``
 runs this and fails the build when either set scores below ``GATE``.
+
+With ``--stories``, the test stories are evaluated by the same loaded model too, failing on
+any prediction error, as ``rasa test core --fail-on-prediction-errors`` does (``make
+stories-test``). ``make test`` runs both gates this way: one process loads the model once
+instead of three ``rasa test`` processes loading it once each. Reports go to ``--out``
+(``results/nlu/<set>/``, ``results/stories/``), without the plots: ``rasa test`` draws them.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
+import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 GATE = 0.95
 ROOT = Path(__file__).resolve().parent.parent
 HELD_OUT = (ROOT / "tests" / "nlu" / "held_out.yml", ROOT / "tests" / "nlu" / "held_out_2.yml")
 
 
-def evaluate(model: Path, data: Path, out: Path) -> dict[str, dict[str, float]]:
-    """Run ``rasa test nlu`` and return its intent report."""
-    rasa = Path(sys.executable).parent / "rasa"
-    subprocess.run(
-        [str(rasa), "test", "nlu", "--model", str(model), "--nlu", str(data), "--out", str(out)],
-        check=True,
-        cwd=ROOT,
+def evaluate(agent: Any, data: Path, out: Path) -> dict[str, dict[str, float]]:
+    """Rasa's NLU evaluation of ``data`` (``rasa test nlu``); its intent report."""
+    from rasa.nlu.test import run_evaluation
+
+    result = asyncio.run(
+        run_evaluation(
+            str(data),
+            agent.processor,
+            output_directory=str(out),
+            errors=True,
+            disable_plotting=True,
+            domain_path=str(ROOT / "domain.yml"),
+        )
     )
-    report: dict[str, dict[str, float]] = json.loads((out / "intent_report.json").read_text())
+    report: dict[str, dict[str, float]] = result["intent_evaluation"]["report"]
     return report
+
+
+def stories_pass(agent: Any, stories: Path, out: Path) -> bool:
+    """Rasa's story evaluation (``rasa test core``): whether every story was predicted."""
+    from rasa.core.test import WrongPredictionException, test
+
+    try:
+        asyncio.run(
+            test(
+                str(stories),
+                agent,
+                out_directory=str(out),
+                fail_on_prediction_errors=True,
+                disable_plotting=True,
+            )
+        )
+    except WrongPredictionException as wrong:
+        print(f"\n{stories}: FAIL, {wrong}")
+        return False
+    print(f"\n{stories}: every story predicted: PASS")
+    return True
 
 
 def macro_f1(report: dict[str, dict[str, float]]) -> float:
@@ -61,10 +94,15 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "nlu")
     parser.add_argument("--gate", type=float, default=GATE)
+    parser.add_argument("--stories", type=Path, help="test stories to pass as well")
+    parser.add_argument("--stories-out", type=Path, default=ROOT / "results" / "stories")
     args = parser.parse_args()
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(args.model))
     verdicts = []
     for data in args.data or HELD_OUT:
-        report = evaluate(args.model, data, args.out / data.stem)
+        report = evaluate(agent, data, args.out / data.stem)
         macro = macro_f1(report)
         accuracy = report.get("accuracy", float("nan"))
         passed = macro >= args.gate
@@ -73,6 +111,8 @@ def main() -> int:
             f"\n{data.name}: intent macro-F1 {macro:.3f} (accuracy {accuracy:.3f}) "
             f"gate {args.gate:.2f}: {'PASS' if passed else 'FAIL'}"
         )
+    if args.stories:
+        verdicts.append(stories_pass(agent, args.stories, args.stories_out))
     return 0 if all(verdicts) else 1
 
 
