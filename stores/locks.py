@@ -5,7 +5,8 @@ at once: each message waits for the conversation's lock. The settings come from
 ``endpoints.yml``, where every value is an environment variable and so a string: ``use_ssl:
 false`` would arrive as the true-looking ``"false"``, a port as ``"6379"``, an empty password as
 ``""``. ``SelectableLockStore`` reads them as what they are and builds, from ``backend``, Rasa's
-``InMemoryLockStore`` (one instance only) or ``LeaseRedisLockStore`` (any number).
+``LocalLockStore`` (one instance only, ``stores/local_locks.py``) or ``LeaseRedisLockStore`` (any
+number).
 
 Why not Rasa's own ``RedisLockStore``: its lock is one JSON blob of tickets per conversation that
 every instance reads, changes and writes back (two instances can overwrite each other's ticket,
@@ -47,7 +48,6 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import (
     DEFAULT_SOCKET_TIMEOUT_IN_SECONDS,
     LOCK_LIFETIME,
-    InMemoryLockStore,
     LockError,
     LockStore,
     RedisLockStore,
@@ -55,6 +55,8 @@ from rasa.core.lock_store import (
 from rasa.utils.endpoints import EndpointConfig
 from redis import asyncio as redis_asyncio  # type: ignore[import-untyped]
 from redis import exceptions as redis_errors
+
+from stores.local_locks import LocalLockStore
 
 logger = logging.getLogger(__name__)
 
@@ -464,14 +466,14 @@ def redis_settings(host: str | None, settings: dict[str, Any]) -> dict[str, Any]
 
 
 class SelectableLockStore:
-    """Builds the lock store of type ``backend``: Rasa's in-memory one, or ``redis`` (leases)."""
+    """Builds the lock store of type ``backend``: ``in_memory`` (one process) or ``redis``."""
 
     def __new__(cls, endpoint_config: EndpointConfig) -> LockStore:
         """Rasa calls the class with the endpoint; the object it gets is Rasa's own store."""
         settings = dict(endpoint_config.kwargs)
         backend = str(settings.pop("backend", "") or "in_memory").strip().lower()
         if backend == "in_memory":
-            return InMemoryLockStore()
+            return LocalLockStore()
         if backend == "redis":
             return LeaseRedisLockStore(**redis_settings(endpoint_config.url, settings))
         raise ValueError(f"unknown LOCK_STORE_TYPE {backend!r}: use in_memory or redis")

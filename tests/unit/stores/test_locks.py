@@ -12,6 +12,7 @@ from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.core.utils import number_of_sanic_workers
 from rasa.utils.endpoints import EndpointConfig
 
+from stores.local_locks import LocalLockStore
 from stores.locks import LeaseRedisLockStore, SelectableLockStore
 
 
@@ -20,9 +21,10 @@ def endpoint(**settings: str) -> EndpointConfig:
     return EndpointConfig(url=url, type="stores.locks.SelectableLockStore", **settings)
 
 
-def test_in_memory_backend_builds_rasas_in_memory_store() -> None:
+def test_in_memory_backend_builds_the_local_store_that_rasa_counts_as_in_memory() -> None:
     store = LockStore.create(endpoint(backend="in_memory"))
-    assert isinstance(store, InMemoryLockStore)
+    assert isinstance(store, LocalLockStore)
+    assert isinstance(store, InMemoryLockStore)  # so Rasa refuses it for several workers
 
 
 def test_redis_backend_with_string_settings_builds_a_typed_redis_store() -> None:
