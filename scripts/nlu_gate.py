@@ -46,6 +46,7 @@ def stories_pass(agent: Any, stories: Path, out: Path) -> bool:
     """Rasa's story evaluation (``rasa test core``): whether every story was predicted."""
     from rasa.core.test import WrongPredictionException, test
 
+    out.mkdir(parents=True, exist_ok=True)  # Rasa's story evaluation writes into it, unmade
     try:
         asyncio.run(
             test(
