@@ -469,7 +469,7 @@ class SelectableLockStore:
     """Builds the lock store of type ``backend``: ``in_memory`` (one process) or ``redis``."""
 
     def __new__(cls, endpoint_config: EndpointConfig) -> LockStore:
-        """Rasa calls the class with the endpoint; the object it gets is Rasa's own store."""
+        """Rasa calls the class with the endpoint; the object it gets is the store itself."""
         settings = dict(endpoint_config.kwargs)
         backend = str(settings.pop("backend", "") or "in_memory").strip().lower()
         if backend == "in_memory":
