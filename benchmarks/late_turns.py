@@ -32,15 +32,12 @@ import json
 import logging
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.report import write_section
+from benchmarks.report import child_result, write_section
 from benchmarks.run import MODEL
-from stack.settings import ROOT, stack_env
 
 VARIANTS = ("rasa", "states", "applied", "copies", "ted")
 SMALL_TALK = ("hi", "ok", "bye")
@@ -102,12 +99,7 @@ def child(variant: str, turns: int) -> None:
 
 
 def run_child(variant: str, turns: int) -> list[float]:
-    env = {**stack_env(), "LOG_LEVEL": "ERROR"}
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.late_turns", "--child", variant, "--turns", str(turns)],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = child_result("benchmarks.late_turns", "--child", variant, "--turns", str(turns))
     return [float(ms) for ms in result["ms"]]
 
 

@@ -20,16 +20,14 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.report import write_section
+from benchmarks.report import child_result, write_section
 from benchmarks.run import MODEL
-from stack.settings import ROOT, stack_env
 
 VARIANTS = ("rasa", "quick")
 
@@ -40,6 +38,8 @@ def skops_stored(model: Path, copy: Path) -> Path:
     import skops.io
     from sklearn.linear_model import LogisticRegression
 
+    from nlu_components.classifiers import restore
+
     with tarfile.open(model) as source, tarfile.open(copy, "w:gz") as target:
         for member in source.getmembers():
             content = source.extractfile(member) if member.isfile() else None
@@ -47,11 +47,8 @@ def skops_stored(model: Path, copy: Path) -> Path:
             if content is None or not (classifier and member.name.endswith(".npz")):
                 target.addfile(member, content)
                 continue
-            clf = LogisticRegression()
             with np.load(io.BytesIO(content.read()), allow_pickle=False) as arrays:
-                clf.coef_, clf.intercept_ = arrays["coef"], arrays["intercept"]
-                clf.classes_, clf.n_features_in_ = arrays["classes"], arrays["coef"].shape[1]
-            stored = skops.io.dumps(clf)
+                stored = skops.io.dumps(restore(LogisticRegression(), arrays))
             info = tarfile.TarInfo(member.name.removesuffix(".npz") + ".skops")
             info.size, info.mode, info.mtime = len(stored), member.mode, member.mtime
             target.addfile(info, io.BytesIO(stored))
@@ -74,12 +71,7 @@ def child(variant: str, model: Path) -> None:
 
 
 def run_child(variant: str, model: Path) -> float:
-    env = {**stack_env(), "LOG_LEVEL": "ERROR", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.model_load", "--child", variant, "--model", str(model)],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = child_result("benchmarks.model_load", "--child", variant, "--model", str(model))
     assert result["skops"] == (variant == "rasa"), result  # each read its classifier its way
     return float(result["s"])
 

@@ -6,7 +6,13 @@ section between ``<!-- name:start -->`` and ``<!-- name:end -->`` and keeps ever
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
+
+from stack.settings import ROOT, stack_env
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADER = "# Benchmarks\n\nEach section below is rewritten by the benchmark that owns it.\n"
@@ -23,3 +29,18 @@ def write_section(name: str, lines: list[str], out: Path = OUT) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     out.write_text(text, encoding="utf-8")
+
+
+def child_result(module: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m module ARGS`` with the stack's settings; the JSON of its last line.
+
+    A benchmark that measures in a fresh process (each variant installs its own speed-ups, or a
+    load is timed from a cold start) prints its result there.
+    """
+    env = {**stack_env(), "LOG_LEVEL": "ERROR", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result

@@ -22,6 +22,7 @@ step"). A model trained before keeps loading the skops way.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from sklearn.linear_model import LogisticRegression
 
 logger = logging.getLogger(__name__)
 
@@ -111,15 +113,21 @@ class RobustLogisticRegressionClassifier(LogisticRegressionClassifier):
                     loaded = super().load(config, model_storage, resource, execution_context)
                     assert isinstance(loaded, cls)
                     return loaded
+                component = cls(config, execution_context.node_name, model_storage, resource)
                 with np.load(path, allow_pickle=False) as arrays:
-                    component = cls(config, execution_context.node_name, model_storage, resource)
-                    component.clf.coef_ = arrays["coef"]
-                    component.clf.intercept_ = arrays["intercept"]
-                    component.clf.classes_ = arrays["classes"]
-                    component.clf.n_features_in_ = arrays["coef"].shape[1]
-                    return component
+                    restore(component.clf, arrays)
+                return component
         except ValueError:  # nothing stored: the classifier was never trained, as in Rasa's
             return cls.create(config, model_storage, resource, execution_context)
+
+
+def restore(clf: LogisticRegression, arrays: Mapping[str, np.ndarray]) -> LogisticRegression:
+    """``clf`` with the stored weights, intercepts and intent names: all predicting reads."""
+    clf.coef_ = arrays["coef"]
+    clf.intercept_ = arrays["intercept"]
+    clf.classes_ = arrays["classes"]
+    clf.n_features_in_ = clf.coef_.shape[1]
+    return clf
 
 
 def _arrays(model_dir: Path, resource: Resource) -> Path:

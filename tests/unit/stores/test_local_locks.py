@@ -6,7 +6,7 @@ import asyncio
 import time
 
 import pytest
-from rasa.core.lock_store import InMemoryLockStore, LockError
+from rasa.core.lock_store import LockError
 
 from stores.local_locks import LocalLockStore
 
@@ -29,22 +29,6 @@ async def test_the_next_message_goes_the_moment_the_first_is_done() -> None:
     await first
     assert log == ["a in", "a out", "b in", "b out"]
     assert waited < 0.5  # Rasa's in-memory store looks again after a whole second
-
-
-async def test_rasas_own_store_makes_the_same_message_wait_a_second() -> None:
-    store = InMemoryLockStore()
-
-    async def hold() -> None:
-        async with store.lock("shopper-1"):
-            await asyncio.sleep(0.1)
-
-    first = asyncio.create_task(hold())
-    await asyncio.sleep(0)
-    started = time.monotonic()
-    async with store.lock("shopper-1"):
-        waited = time.monotonic() - started
-    await first
-    assert waited >= 0.9
 
 
 async def test_messages_are_served_in_arrival_order() -> None:
