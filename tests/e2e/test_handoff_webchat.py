@@ -10,6 +10,7 @@ import socketio
 
 from stack.processes import Stack
 from tests.e2e.desk import Agent
+from tests.e2e.sockets import leave_async
 
 
 async def test_an_agents_reply_is_pushed_to_the_web_chat_and_the_bot_answers_after_hand_back(
@@ -60,4 +61,4 @@ async def test_an_agents_reply_is_pushed_to_the_web_chat_and_the_bot_answers_aft
         await say("where is my order?")
         assert "order number" in (await next_text("order number")).lower()
     finally:
-        await client.disconnect()
+        await leave_async(client)

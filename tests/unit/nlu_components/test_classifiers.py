@@ -11,7 +11,13 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    FEATURE_TYPE_SEQUENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -105,3 +111,34 @@ def test_a_classifier_never_trained_loads_untrained(
 ) -> None:
     loaded = RobustLogisticRegressionClassifier.load(CONFIG, *place)
     assert not hasattr(loaded.clf, "coef_")
+
+
+def featurized(text: str, seed: int) -> Message:
+    """A message featurized as the pipeline does: two count featurizers and an embedding, each
+    with sequence features (one row per token) and a sentence feature."""
+    rng = np.random.default_rng(seed)
+    found = Message(data={TEXT: text})
+    tokens = len(text.split())
+    for origin, width in (("word_counts", 9), ("char_counts", 14)):
+        counts = rng.integers(0, 2, size=(tokens + 1, width)).astype(float)
+        found.add_features(
+            Features(scipy.sparse.coo_matrix(counts[:-1]), FEATURE_TYPE_SEQUENCE, TEXT, origin)
+        )
+        found.add_features(
+            Features(scipy.sparse.coo_matrix(counts[-1:]), FEATURE_TYPE_SENTENCE, TEXT, origin)
+        )
+    found.add_features(Features(rng.normal(size=(tokens, 5)), FEATURE_TYPE_SEQUENCE, TEXT, "emb"))
+    found.add_features(Features(rng.normal(size=(1, 5)), FEATURE_TYPE_SENTENCE, TEXT, "emb"))
+    return found
+
+
+def test_the_rows_it_classifies_are_exactly_rasas(
+    place: tuple[LocalModelStorage, Resource, ExecutionContext],
+) -> None:
+    classifier = RobustLogisticRegressionClassifier.create(CONFIG, *place)
+    messages = [featurized("where is my parcel", 1), featurized("hi", 2), Message({TEXT: "?"})]
+    for batch in (messages[:2], messages[2:]):
+        ours = classifier._create_X(batch)
+        rasas = LogisticRegressionClassifier._create_X(classifier, batch)
+        assert ours.shape == rasas.shape
+        assert (ours != rasas).nnz == 0
