@@ -12,8 +12,6 @@ Anything else without a login is refused (401 for the API, a redirect to the log
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -44,10 +42,12 @@ from desk.keys import (
     CONVERSATIONS_KEY,
     CSRF_KEY,
     SERVICE_KEY,
+    TASKS_KEY,
 )
 from desk.masking import Masker
 from desk.metrics import watch_queue
 from desk.service import DeskService, NewTicket
+from webkit.background import LifetimeTasks
 from webkit.errors import error_middleware, error_response
 
 logger = logging.getLogger(__name__)
@@ -380,13 +380,10 @@ async def _resources_ctx(app: web.Application) -> AsyncIterator[None]:
             if config.connector == Connector.chatwoot
             else ConsoleConnector()
         )
-    syncer = asyncio.create_task(sync_forever(app, config.sync_interval_s))
+    app[TASKS_KEY].start(sync_forever(app, config.sync_interval_s), "desk-sync")
     try:
         yield
     finally:
-        syncer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await syncer
         await app[CONNECTOR_KEY].close()
         conversations = app[CONVERSATIONS_KEY]
         if isinstance(conversations, RasaConversations):
@@ -406,6 +403,7 @@ def create_app(
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG_KEY] = config
+    app[TASKS_KEY] = LifetimeTasks(app)  # before the cleanup contexts that start them
     if conversations is not None:
         app[CONVERSATIONS_KEY] = conversations
     if connector is not None:

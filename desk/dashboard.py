@@ -18,7 +18,6 @@ the purchases that followed a click on a suggestion (:func:`analytics.live.follo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import io
 import logging
@@ -36,7 +35,7 @@ from analytics.series import by_day
 from analytics.vocabulary import FORM_FLOWS, INTENT_FLOWS, OTHER
 from desk.accounts import AgentView
 from desk.config import Role
-from desk.keys import AGENT_KEY, ANALYTICS_KEY, CONFIG_KEY, CSRF_KEY
+from desk.keys import AGENT_KEY, ANALYTICS_KEY, CONFIG_KEY, CSRF_KEY, TASKS_KEY
 from webkit.errors import error_response
 
 logger = logging.getLogger(__name__)
@@ -201,19 +200,15 @@ async def _analytics_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG_KEY]
     engine = analytics_engine(config.analytics_db_url)
     app[ANALYTICS_KEY] = engine
-    tasks = []
     if config.analytics_source is not None:
-        tasks.append(asyncio.create_task(follow(engine, config.analytics_source)))
+        app[TASKS_KEY].start(follow(engine, config.analytics_source), "analytics-follow")
     if config.analytics_purchases is not None:
-        tasks.append(asyncio.create_task(follow_purchases(engine, config.analytics_purchases)))
+        purchases = follow_purchases(engine, config.analytics_purchases)
+        app[TASKS_KEY].start(purchases, "analytics-purchases")
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        engine.dispose()
+        engine.dispose()  # the tasks ended at shutdown (webkit.background.LifetimeTasks)
 
 
 def setup(app: web.Application) -> None:

@@ -194,6 +194,9 @@ def test_stop_prod_stops_every_process_it_started(prod: Production) -> None:
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or _zombie(pid), f"pid {pid} still runs"
     assert not healthy(f"http://127.0.0.1:{prod.topology.rasa_port}/")
+    # each program ended on SIGTERM, none had to be killed (and lose what it was doing)
+    log = (prod.topology.log_dir / "supervisord.log").read_text(encoding="utf-8")
+    assert "with SIGKILL" not in log, log[-3000:]
 
 
 def _zombie(pid: int) -> bool:

@@ -1,0 +1,83 @@
+"""An app's lifetime tasks end as it starts to stop, before aiohttp waits for stray tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from stack.isolated import free_port
+from webkit.background import LifetimeTasks
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+async def test_the_tasks_have_ended_when_the_cleanup_contexts_exit() -> None:
+    app = web.Application()
+    tasks = LifetimeTasks(app)
+    seen: dict[str, bool] = {}
+
+    async def forever() -> None:
+        while True:
+            await asyncio.sleep(3600)
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        task = tasks.start(forever(), "forever")
+        yield
+        seen["ended before cleanup"] = task.done()
+
+    app.cleanup_ctx.append(ctx)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await runner.cleanup()
+    assert seen == {"ended before cleanup": True}
+
+
+# A service whose loop keeps creating tasks, as aio-pika's connection does: run by run_app as
+# the desk is, it must exit on SIGTERM at once instead of after aiohttp's 60 s wait.
+SERVICE = textwrap.dedent(
+    """
+    import asyncio, sys
+    from aiohttp import web
+    from webkit.background import LifetimeTasks
+
+    async def churn():
+        while True:
+            await asyncio.wait_for(asyncio.sleep(3600), 3600)  # a task of its own each round
+
+    async def ctx(app):
+        app["tasks"].start(churn(), "churn")
+        print("up", flush=True)
+        yield
+
+    app = web.Application()
+    app["tasks"] = LifetimeTasks(app)
+    app.cleanup_ctx.append(ctx)
+    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+    """
+)
+
+
+def test_a_service_run_by_run_app_stops_on_sigterm_without_aiohttps_minute_of_waiting() -> None:
+    service = subprocess.Popen(
+        [sys.executable, "-c", SERVICE, str(free_port())],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert service.stdout is not None and service.stdout.readline().strip() == "up"
+        time.sleep(0.3)  # into the loop's first wait
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=20) == 0  # aiohttp alone would wait 60 s for the churn
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
