@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test gates pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load bench-late promtool bench-proactive bench-start
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test gates pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load bench-late promtool bench-proactive bench-start bench-parse
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -159,6 +159,9 @@ bench-late: $(STAMP) $(MODEL) ## How a turn's cost grows with the conversation i
 
 bench-start: $(STAMP) $(MODEL) ## Seconds to load the trained model in a fresh process: TED built Rasa's way against ours
 	$(PY) -m benchmarks.model_load
+
+bench-parse: $(STAMP) $(MODEL) ## Milliseconds of a message through the NLU pipeline: the intent classifier Rasa's way against ours
+	$(PY) -m benchmarks.nlu_parse
 
 bench-capacity: $(STAMP) $(MODEL) $(RAILS_MODEL) haproxy ## Turns per second of production mode with one and with two instances of each server
 	$(PY) -m benchmarks.capacity

@@ -1,0 +1,148 @@
+"""``make bench-parse``: a message's trip through the NLU pipeline, the classifier Rasa's way
+against ours.
+
+One process loads the trained model and parses a sample of the training messages (every
+third, as Rasa's ``processor.parse_message`` does for each message a shopper sends, and
+``rasa test nlu`` for each test example) in rounds, alternating two ways of running the
+intent classifier, so that the machine's speed moves them alike:
+
+- ``rasa``: Rasa's ``LogisticRegressionClassifier._create_X`` builds each row (through
+  ``Message.get_sparse_features``), and the weights are row-major, as scikit-learn trains them;
+- ``ours``: ``nlu_components.classifiers`` builds the same rows from the sentence features
+  alone, and the weights are column-major.
+
+Both must rank the intents of every message identically (checked). Reported: the median
+milliseconds per message of the whole parse and of the classifier alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from benchmarks.report import write_section
+from benchmarks.run import MODEL
+
+VARIANTS = ("rasa", "ours")
+
+
+def training_texts(every: int) -> list[str]:
+    """Every ``every``-th training message's text, entity annotations removed."""
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    importer = TrainingDataImporter.load_from_config("config.yml", "domain.yml", ["data"])
+    examples = importer.get_nlu_data().intent_examples
+    return [str(e.get("text")) for e in examples[::every]]
+
+
+class ClassifierClock:
+    """Times the intent classifier's ``process`` and switches how it builds its rows."""
+
+    def __init__(self) -> None:
+        from nlu_components.classifiers import RobustLogisticRegressionClassifier
+
+        self.cls = RobustLogisticRegressionClassifier
+        self.ours = RobustLogisticRegressionClassifier._create_X
+        self.seconds = 0.0
+        self.instance: Any = None
+        process = RobustLogisticRegressionClassifier.process
+
+        def timed(component: Any, *args: Any, **kwargs: Any) -> Any:
+            self.instance = component
+            started = time.perf_counter()
+            try:
+                return process(component, *args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        # before the model loads: each graph node binds its component's method then
+        RobustLogisticRegressionClassifier.process = timed  # type: ignore[method-assign,assignment]
+
+    def use(self, variant: str) -> None:
+        """Rasa's rows and row-major weights, or ours."""
+        from rasa.nlu.classifiers.logistic_regression_classifier import (
+            LogisticRegressionClassifier,
+        )
+
+        rows: Callable[..., Any] = (
+            LogisticRegressionClassifier._create_X if variant == "rasa" else self.ours
+        )
+        self.cls._create_X = rows  # type: ignore[method-assign]
+        if self.instance is not None:
+            coef = self.instance.clf.coef_
+            layout = np.ascontiguousarray if variant == "rasa" else np.asfortranarray
+            self.instance.clf.coef_ = layout(coef)
+
+
+async def parse_all(agent: Any, texts: list[str]) -> tuple[float, list[list[str]]]:
+    """Seconds to parse every text one by one, and each one's intent ranking."""
+    from rasa.core.channels import UserMessage
+
+    started = time.perf_counter()
+    parsed = [await agent.processor.parse_message(UserMessage(text)) for text in texts]
+    took = time.perf_counter() - started
+    return took, [[r["name"] for r in p.get("intent_ranking") or []] for p in parsed]
+
+
+def report(parse: dict[str, list[float]], classify: dict[str, list[float]], n: int) -> list[str]:
+    """Markdown: each variant's median milliseconds per message, and against ``rasa``."""
+    median = {v: statistics.median(t) * 1000 / n for v, t in parse.items()}
+    alone = {v: statistics.median(t) * 1000 / n for v, t in classify.items()}
+    lines = [
+        "## A message through the NLU pipeline (`make bench-parse`)",
+        f"Run of {time.strftime('%Y-%m-%d')} on this machine: {n} training messages parsed one by",
+        f"one with the trained model, {len(parse['rasa'])} rounds of each variant in alternation,",
+        "one process (`benchmarks/nlu_parse.py`). Both variants ranked every intent identically.",
+        "",
+        "| variant | parse, ms a message | classifier alone | classifier against `rasa` |",
+        "|---|---|---|---|",
+    ]
+    for variant in VARIANTS:
+        lines.append(
+            f"| `{variant}` | {median[variant]:.2f} | {alone[variant]:.2f} | "
+            f"{alone[variant] / alone['rasa']:.2f}× |"
+        )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.nlu_parse")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--every", type=int, default=3, help="every n-th training message")
+    parser.add_argument("--no-write", action="store_true", help="print, leave docs/ alone")
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from rasa.core.agent import Agent
+
+    clock = ClassifierClock()
+    agent = Agent.load(str(MODEL))
+    texts = training_texts(args.every)
+    asyncio.run(parse_all(agent, texts[:50]))  # warm up every component
+    parse: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    classify: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    rankings: dict[str, list[list[str]]] = {}
+    for _ in range(args.rounds):
+        for variant in VARIANTS:
+            clock.use(variant)
+            clock.seconds = 0.0
+            took, rankings[variant] = asyncio.run(parse_all(agent, texts))
+            parse[variant].append(took)
+            classify[variant].append(clock.seconds)
+            print(f"{variant}: {took * 1000 / len(texts):.2f} ms a message", flush=True)
+        assert rankings["rasa"] == rankings["ours"], "the variants ranked intents differently"
+    lines = report(parse, classify, len(texts))
+    print("\n".join(lines))
+    if not args.no_write:
+        write_section("nlu-parse", lines)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
