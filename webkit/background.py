@@ -47,7 +47,7 @@ class LifetimeTasks:
 
     def __init__(self, app: web.Application) -> None:
         self._tasks: list[asyncio.Task[None]] = []
-        app.on_shutdown.append(self._cancel)  # type: ignore[arg-type]  # aiohttp 3.9 mistypes it
+        app.on_shutdown.append(self._cancel)  # type: ignore[arg-type]  # aiohttp 3.9 types it for aiosignal<1.4
 
     def start(self, loop: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         """Run ``loop`` until the app stops."""
