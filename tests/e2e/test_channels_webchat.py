@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import socketio
 
 from merchants.identity import sign_customer_token
 from stack.processes import Stack
@@ -83,7 +84,6 @@ def test_when_the_token_is_forged_then_it_is_ignored_and_the_shopper_verifies(
 
 
 def test_when_a_chat_session_floods_then_it_is_told_to_slow_down(stack: Stack) -> None:
-    socketio = pytest.importorskip("socketio")
     client = socketio.SimpleClient()
     client.connect(
         f"http://127.0.0.1:{stack.env['RASA_PORT']}",
