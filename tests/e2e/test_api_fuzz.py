@@ -64,6 +64,23 @@ tokens = st.sampled_from(["right", "wrong", "none"])
 def _send(
     method: str, url: str, body: bytes, *, params: Any = None, headers: Any = None
 ) -> requests.Response:
+    """One request, which must answer below 500 and at once.
+
+    Two cores run both test workers and every server, so a request can now and then wait a
+    second or two for a core while the server's handler takes under a millisecond (its access
+    log says so). A slow answer is therefore asked once more: a request the server is slow to
+    answer (a held connection, a wait on a timeout) is slow both times, and fails.
+    """
+    resp, elapsed = _timed(method, url, body, params=params, headers=headers)
+    if elapsed >= AT_ONCE_S:
+        resp, elapsed = _timed(method, url, body, params=params, headers=headers)
+    assert elapsed < AT_ONCE_S, f"{method} {url}: {elapsed:.1f} s, twice"
+    return resp
+
+
+def _timed(
+    method: str, url: str, body: bytes, *, params: Any, headers: Any
+) -> tuple[requests.Response, float]:
     started = time.monotonic()
     resp = requests.request(
         method,
@@ -74,10 +91,8 @@ def _send(
         timeout=(2, 10),
         allow_redirects=False,
     )
-    elapsed = time.monotonic() - started
     assert resp.status_code < 500, f"{method} {url}: {resp.status_code} {resp.text[:300]}"
-    assert elapsed < AT_ONCE_S, f"{method} {url}: {elapsed:.1f} s"
-    return resp
+    return resp, time.monotonic() - started
 
 
 def _bearer(token: str, right: str) -> dict[str, str]:
