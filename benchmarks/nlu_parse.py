@@ -1,5 +1,5 @@
 """``make bench-parse``: a message's trip through the NLU pipeline, the classifier Rasa's way
-against ours.
+against ours, and the sentence embedding's packaged model against the int8 one.
 
 One process loads the trained model and parses a sample of the training messages (every
 third, as Rasa's ``processor.parse_message`` does for each message a shopper sends, and
@@ -13,6 +13,13 @@ intent classifier, so that the machine's speed moves them alike:
 
 Both must rank the intents of every message identically (checked). Reported: the median
 milliseconds per message of the whole parse and of the classifier alone.
+
+Then the same rounds alternate the sentence featurizer's embedding model (our classifier in
+both): ``packaged``, the packaged MiniLM file, which multiplies in float32, as the pipeline ran
+it before; ``int8``, the model training now keeps (``recommender.embeddings.int8_model``).
+Reported: the parse and the featurizer's milliseconds per message, the two embeddings' cosine
+for each message, and how many messages keep their top intent when the model trained on int8
+features is handed the packaged model's.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from benchmarks.report import write_section
 from benchmarks.run import MODEL
 
 VARIANTS = ("rasa", "ours")
+MODELS = ("packaged", "int8")
 
 
 def training_texts(every: int) -> list[str]:
@@ -81,6 +89,36 @@ class ClassifierClock:
             self.instance.clf.coef_ = layout(coef)
 
 
+class EmbeddingClock:
+    """Times the sentence featurizer's ``process`` and switches its embedding model."""
+
+    def __init__(self) -> None:
+        from nlu_components.sentences import SentenceEmbeddingFeaturizer
+
+        self.seconds = 0.0
+        self.instance: Any = None
+        self.trained: Any = None
+        process = SentenceEmbeddingFeaturizer.process
+
+        def timed(component: Any, *args: Any, **kwargs: Any) -> Any:
+            self.instance = component
+            started = time.perf_counter()
+            try:
+                return process(component, *args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        SentenceEmbeddingFeaturizer.process = timed  # type: ignore[method-assign,assignment]
+
+    def use(self, model: str) -> None:
+        """The packaged file, or the int8 model the Rasa model was trained with."""
+        from recommender.embeddings import shared_embedder
+
+        if self.trained is None:
+            self.trained = self.instance._embedder
+        self.instance._embedder = shared_embedder() if model == "packaged" else self.trained
+
+
 async def parse_all(agent: Any, texts: list[str]) -> tuple[float, list[list[str]]]:
     """Seconds to parse every text one by one, and each one's intent ranking."""
     from rasa.core.channels import UserMessage
@@ -91,10 +129,14 @@ async def parse_all(agent: Any, texts: list[str]) -> tuple[float, list[list[str]
     return took, [[r["name"] for r in p.get("intent_ranking") or []] for p in parsed]
 
 
+def per_message(seconds: dict[str, list[float]], n: int) -> dict[str, float]:
+    """Each variant's median milliseconds per message over its rounds."""
+    return {v: statistics.median(t) * 1000 / n for v, t in seconds.items()}
+
+
 def report(parse: dict[str, list[float]], classify: dict[str, list[float]], n: int) -> list[str]:
     """Markdown: each variant's median milliseconds per message, and against ``rasa``."""
-    median = {v: statistics.median(t) * 1000 / n for v, t in parse.items()}
-    alone = {v: statistics.median(t) * 1000 / n for v, t in classify.items()}
+    median, alone = per_message(parse, n), per_message(classify, n)
     lines = [
         "## A message through the NLU pipeline (`make bench-parse`)",
         f"Run of {time.strftime('%Y-%m-%d')} on this machine: {n} training messages parsed one by",
@@ -112,6 +154,82 @@ def report(parse: dict[str, list[float]], classify: dict[str, list[float]], n: i
     return lines
 
 
+def embedding_report(
+    parse: dict[str, list[float]],
+    featurize: dict[str, list[float]],
+    n: int,
+    cosines: np.ndarray,
+    same_top: int,
+) -> list[str]:
+    """Markdown: each embedding model's milliseconds per message, and how alike they read."""
+    median, alone = per_message(parse, n), per_message(featurize, n)
+    lines = [
+        "",
+        "The same messages, alternating the sentence featurizer's embedding model (the same",
+        "rounds, our classifier in both):",
+        "",
+        "| embedding model | parse, ms a message | featurizer alone | against `packaged` |",
+        "|---|---|---|---|",
+    ]
+    for model in MODELS:
+        lines.append(
+            f"| `{model}` | {median[model]:.2f} | {alone[model]:.2f} | "
+            f"{alone[model] / alone['packaged']:.2f}× |"
+        )
+    lines += [
+        "",
+        f"Cosine of the two models' embeddings of each message: {cosines.mean():.4f} on average,",
+        f"{cosines.min():.4f} at worst. Handed the packaged model's features, the model trained on",
+        f"int8 ones kept the top intent of {same_top} of {n} messages.",
+    ]
+    return lines
+
+
+def compare_classifiers(
+    agent: Any, clock: ClassifierClock, texts: list[str], rounds: int
+) -> list[str]:
+    """Rounds of Rasa's rows against ours; they must rank every intent identically."""
+    parse: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    classify: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    rankings: dict[str, list[list[str]]] = {}
+    for _ in range(rounds):
+        for variant in VARIANTS:
+            clock.use(variant)
+            clock.seconds = 0.0
+            took, rankings[variant] = asyncio.run(parse_all(agent, texts))
+            parse[variant].append(took)
+            classify[variant].append(clock.seconds)
+            print(f"{variant}: {took * 1000 / len(texts):.2f} ms a message", flush=True)
+        assert rankings["rasa"] == rankings["ours"], "the variants ranked intents differently"
+    return report(parse, classify, len(texts))
+
+
+def compare_embeddings(
+    agent: Any, clock: EmbeddingClock, texts: list[str], rounds: int
+) -> list[str]:
+    """Rounds of the packaged embedding model against the int8 one."""
+    from recommender.embeddings import shared_embedder
+
+    parse: dict[str, list[float]] = {m: [] for m in MODELS}
+    featurize: dict[str, list[float]] = {m: [] for m in MODELS}
+    rankings: dict[str, list[list[str]]] = {}
+    for _ in range(rounds):
+        for model in MODELS:
+            clock.use(model)
+            clock.seconds = 0.0
+            took, rankings[model] = asyncio.run(parse_all(agent, texts))
+            parse[model].append(took)
+            featurize[model].append(clock.seconds)
+            print(f"{model}: {took * 1000 / len(texts):.2f} ms a message", flush=True)
+    packaged = np.concatenate([shared_embedder().embed([t]) for t in texts])
+    int8 = np.concatenate([clock.trained.embed([t]) for t in texts])
+    same_top = sum(
+        a[:1] == b[:1] for a, b in zip(rankings["packaged"], rankings["int8"], strict=True)
+    )
+    cosines = (packaged * int8).sum(axis=1)
+    return embedding_report(parse, featurize, len(texts), cosines, same_top)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.nlu_parse")
     parser.add_argument("--rounds", type=int, default=3)
@@ -121,23 +239,12 @@ def main() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from rasa.core.agent import Agent
 
-    clock = ClassifierClock()
+    classifier, embedding = ClassifierClock(), EmbeddingClock()
     agent = Agent.load(str(MODEL))
     texts = training_texts(args.every)
     asyncio.run(parse_all(agent, texts[:50]))  # warm up every component
-    parse: dict[str, list[float]] = {v: [] for v in VARIANTS}
-    classify: dict[str, list[float]] = {v: [] for v in VARIANTS}
-    rankings: dict[str, list[list[str]]] = {}
-    for _ in range(args.rounds):
-        for variant in VARIANTS:
-            clock.use(variant)
-            clock.seconds = 0.0
-            took, rankings[variant] = asyncio.run(parse_all(agent, texts))
-            parse[variant].append(took)
-            classify[variant].append(clock.seconds)
-            print(f"{variant}: {took * 1000 / len(texts):.2f} ms a message", flush=True)
-        assert rankings["rasa"] == rankings["ours"], "the variants ranked intents differently"
-    lines = report(parse, classify, len(texts))
+    lines = compare_classifiers(agent, classifier, texts, args.rounds)
+    lines += compare_embeddings(agent, embedding, texts, args.rounds)
     print("\n".join(lines))
     if not args.no_write:
         write_section("nlu-parse", lines)
