@@ -43,6 +43,14 @@ def test_the_configured_ted_is_the_quick_loading_one(agents: tuple[Agent, Agent]
     assert type(ted_of(rasas).model) is TED
 
 
+def test_the_quick_loaded_ted_predicts_through_its_traced_graph(
+    agents: tuple[Agent, Agent],
+) -> None:
+    model = ted_of(agents[0]).model
+    assert not model._run_eagerly  # its first, eager prediction only created the variables
+    assert model._tf_predict_step is not None
+
+
 def test_at_every_story_step_both_loadings_predict_the_same(agents: tuple[Agent, Agent]) -> None:
     quick, rasas = agents
     domain = quick.domain
