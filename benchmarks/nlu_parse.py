@@ -50,7 +50,33 @@ def training_texts(every: int) -> list[str]:
     return [str(e.get("text")) for e in examples[::every]]
 
 
-class ClassifierClock:
+class ProcessClock:
+    """Times a pipeline component's ``process`` and keeps the loaded component.
+
+    Installed before the model loads: each graph node binds its component's method then.
+    """
+
+    def __init__(self, component: Any) -> None:
+        self.seconds = 0.0
+        self.instance: Any = None
+        process = component.process
+
+        def timed(loaded: Any, *args: Any, **kwargs: Any) -> Any:
+            self.instance = loaded
+            started = time.perf_counter()
+            try:
+                return process(loaded, *args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        component.process = timed
+
+    def use(self, variant: str) -> None:
+        """Switch the component to ``variant``."""
+        raise NotImplementedError
+
+
+class ClassifierClock(ProcessClock):
     """Times the intent classifier's ``process`` and switches how it builds its rows."""
 
     def __init__(self) -> None:
@@ -58,20 +84,7 @@ class ClassifierClock:
 
         self.cls = RobustLogisticRegressionClassifier
         self.ours = RobustLogisticRegressionClassifier._create_X
-        self.seconds = 0.0
-        self.instance: Any = None
-        process = RobustLogisticRegressionClassifier.process
-
-        def timed(component: Any, *args: Any, **kwargs: Any) -> Any:
-            self.instance = component
-            started = time.perf_counter()
-            try:
-                return process(component, *args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - started
-
-        # before the model loads: each graph node binds its component's method then
-        RobustLogisticRegressionClassifier.process = timed  # type: ignore[method-assign,assignment]
+        super().__init__(RobustLogisticRegressionClassifier)
 
     def use(self, variant: str) -> None:
         """Rasa's rows and row-major weights, or ours."""
@@ -89,26 +102,14 @@ class ClassifierClock:
             self.instance.clf.coef_ = layout(coef)
 
 
-class EmbeddingClock:
+class EmbeddingClock(ProcessClock):
     """Times the sentence featurizer's ``process`` and switches its embedding model."""
 
     def __init__(self) -> None:
         from nlu_components.sentences import SentenceEmbeddingFeaturizer
 
-        self.seconds = 0.0
-        self.instance: Any = None
         self.trained: Any = None
-        process = SentenceEmbeddingFeaturizer.process
-
-        def timed(component: Any, *args: Any, **kwargs: Any) -> Any:
-            self.instance = component
-            started = time.perf_counter()
-            try:
-                return process(component, *args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - started
-
-        SentenceEmbeddingFeaturizer.process = timed  # type: ignore[method-assign,assignment]
+        super().__init__(SentenceEmbeddingFeaturizer)
 
     def use(self, model: str) -> None:
         """The packaged file, or the int8 model the Rasa model was trained with."""
@@ -185,22 +186,30 @@ def embedding_report(
     return lines
 
 
-def compare_classifiers(
-    agent: Any, clock: ClassifierClock, texts: list[str], rounds: int
-) -> list[str]:
-    """Rounds of Rasa's rows against ours; they must rank every intent identically."""
-    parse: dict[str, list[float]] = {v: [] for v in VARIANTS}
-    classify: dict[str, list[float]] = {v: [] for v in VARIANTS}
+def alternate(
+    agent: Any, clock: ProcessClock, variants: tuple[str, ...], texts: list[str], rounds: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, list[list[str]]]]:
+    """Rounds of every variant in turn: the parse's and the component's seconds, the rankings."""
+    parse: dict[str, list[float]] = {v: [] for v in variants}
+    alone: dict[str, list[float]] = {v: [] for v in variants}
     rankings: dict[str, list[list[str]]] = {}
     for _ in range(rounds):
-        for variant in VARIANTS:
+        for variant in variants:
             clock.use(variant)
             clock.seconds = 0.0
             took, rankings[variant] = asyncio.run(parse_all(agent, texts))
             parse[variant].append(took)
-            classify[variant].append(clock.seconds)
+            alone[variant].append(clock.seconds)
             print(f"{variant}: {took * 1000 / len(texts):.2f} ms a message", flush=True)
-        assert rankings["rasa"] == rankings["ours"], "the variants ranked intents differently"
+    return parse, alone, rankings
+
+
+def compare_classifiers(
+    agent: Any, clock: ClassifierClock, texts: list[str], rounds: int
+) -> list[str]:
+    """Rounds of Rasa's rows against ours; they must rank every intent identically."""
+    parse, classify, rankings = alternate(agent, clock, VARIANTS, texts, rounds)
+    assert rankings["rasa"] == rankings["ours"], "the variants ranked intents differently"
     return report(parse, classify, len(texts))
 
 
@@ -210,17 +219,7 @@ def compare_embeddings(
     """Rounds of the packaged embedding model against the int8 one."""
     from recommender.embeddings import shared_embedder
 
-    parse: dict[str, list[float]] = {m: [] for m in MODELS}
-    featurize: dict[str, list[float]] = {m: [] for m in MODELS}
-    rankings: dict[str, list[list[str]]] = {}
-    for _ in range(rounds):
-        for model in MODELS:
-            clock.use(model)
-            clock.seconds = 0.0
-            took, rankings[model] = asyncio.run(parse_all(agent, texts))
-            parse[model].append(took)
-            featurize[model].append(clock.seconds)
-            print(f"{model}: {took * 1000 / len(texts):.2f} ms a message", flush=True)
+    parse, featurize, rankings = alternate(agent, clock, MODELS, texts, rounds)
     packaged = np.concatenate([shared_embedder().embed([t]) for t in texts])
     int8 = np.concatenate([clock.trained.embed([t]) for t in texts])
     same_top = sum(
