@@ -9,7 +9,6 @@ a 5xx or a request that takes over two seconds fails the test.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 from benchmarks.fuzz_requests import COMMERCE_ROUTES
 from stack.processes import Stack
 from tests.e2e.desk import Agent, desk_url
+from tests.e2e.timing import twice_if_slow
 
 pytestmark = pytest.mark.stack
 
@@ -64,35 +64,24 @@ tokens = st.sampled_from(["right", "wrong", "none"])
 def _send(
     method: str, url: str, body: bytes, *, params: Any = None, headers: Any = None
 ) -> requests.Response:
-    """One request, which must answer below 500 and at once.
+    """One request, which must answer below 500 and at once (a slow one is asked twice)."""
 
-    Two cores run both test workers and every server, so a request can now and then wait a
-    second or two for a core while the server's handler takes under a millisecond (its access
-    log says so). A slow answer is therefore asked once more: a request the server is slow to
-    answer (a held connection, a wait on a timeout) is slow both times, and fails.
-    """
-    resp, elapsed = _timed(method, url, body, params=params, headers=headers)
-    if elapsed >= AT_ONCE_S:
-        resp, elapsed = _timed(method, url, body, params=params, headers=headers)
+    def send() -> requests.Response:
+        resp = requests.request(
+            method,
+            url,
+            data=body if method in ("POST", "PUT", "DELETE") else None,
+            params=params,
+            headers={"Content-Type": "application/json", **(headers or {})},
+            timeout=(2, 10),
+            allow_redirects=False,
+        )
+        assert resp.status_code < 500, f"{method} {url}: {resp.status_code} {resp.text[:300]}"
+        return resp
+
+    resp, elapsed = twice_if_slow(send, AT_ONCE_S)
     assert elapsed < AT_ONCE_S, f"{method} {url}: {elapsed:.1f} s, twice"
     return resp
-
-
-def _timed(
-    method: str, url: str, body: bytes, *, params: Any, headers: Any
-) -> tuple[requests.Response, float]:
-    started = time.monotonic()
-    resp = requests.request(
-        method,
-        url,
-        data=body if method in ("POST", "PUT", "DELETE") else None,
-        params=params,
-        headers={"Content-Type": "application/json", **(headers or {})},
-        timeout=(2, 10),
-        allow_redirects=False,
-    )
-    assert resp.status_code < 500, f"{method} {url}: {resp.status_code} {resp.text[:300]}"
-    return resp, time.monotonic() - started
 
 
 def _bearer(token: str, right: str) -> dict[str, str]:
