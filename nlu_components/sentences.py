@@ -113,16 +113,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         **kwargs: Any,
     ) -> SentenceEmbeddingFeaturizer:
         """Loads the model now, while the server starts, not on a shopper's first message."""
-        embedder = shared_embedder()
-        if config[INT8]:
-            try:
-                with model_storage.read_from(resource) as directory:
-                    embedder = MiniLmEmbedder(model=(directory / MODEL_FILE).read_bytes())
-            except (ValueError, FileNotFoundError) as missing:
-                raise ModelNotTrained(
-                    f"{cls.__name__}: this Rasa model has no int8 embedding model; it was "
-                    "trained by an older Aftercare. Train it again (make train, or rasa train)."
-                ) from missing
+        embedder = _kept_embedder(model_storage, resource) if config[INT8] else shared_embedder()
         embedder.embed(["warm up"])
         return cls(config, execution_context.node_name, model_storage, resource, embedder)
 
@@ -160,3 +151,15 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """The same features for the training examples (intent examples carry the text)."""
         self.process(training_data.training_examples)
         return training_data
+
+
+def _kept_embedder(model_storage: ModelStorage, resource: Resource) -> MiniLmEmbedder:
+    """The int8 model that training kept in the Rasa model."""
+    try:
+        with model_storage.read_from(resource) as directory:
+            return MiniLmEmbedder(model=(directory / MODEL_FILE).read_bytes())
+    except (ValueError, FileNotFoundError) as missing:
+        raise ModelNotTrained(
+            "SentenceEmbeddingFeaturizer: this Rasa model has no int8 embedding model; it was "
+            "trained by an older Aftercare. Train it again (make train, or rasa train)."
+        ) from missing
