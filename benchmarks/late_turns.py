@@ -1,10 +1,10 @@
 """``make bench-late``: how a turn's cost grows with the conversation, in the Rasa process alone.
 
-One shopper's small-talk conversation of 240 turns (about 1,100 events at the end) goes through
+One shopper's small-talk conversation of 240 turns (about 1,200 events at the end) goes through
 the trained model in this process, with the project's tracker store (``stores/tracker.py``) on
 a fresh SQLite file, and each turn is timed. No action server runs: the Rasa process's own work
 is what grows with a conversation (docs/performance.md), and the custom actions' failures are
-the same in every variant.
+the same in every variant. A "thanks" calls a custom action (``action_offer_suggestion``).
 
 Variants, each in its own process (the speed-ups are installed process-wide), alternating in
 rounds so that the machine's speed moves them alike:
@@ -16,12 +16,18 @@ rounds so that the machine's speed moves them alike:
   (``nlu_components.copies``), RulePolicy's debug text made only when it is logged
   (``nlu_components.rule_log``) and its rule walk bounded (``nlu_components.rule_keys``);
 - ``ted``: and TED's prediction made only where it could win
-  (``nlu_components.ted_on_demand``), as the Rasa server runs now (``guardrails.launch``).
+  (``nlu_components.ted_on_demand``);
+- ``bodies``: and the custom actions' request bodies written by ujson
+  (``guardrails.action_calls``), as the Rasa server runs now (``guardrails.launch``).
+
+The custom actions are called at a port nothing listens on: Rasa writes each call's body (the
+whole session, a cost that grows with the conversation) before the connection is refused.
 
 Every variant loads through the project's store as it is (``stores/sessions.py``).
 
-Reported: median of turns 11-40 and of the last 30 turns, their ratio, and each variant's last
-turns against ``rasa``'s.
+Reported: median of turns 11-40 and of the last 30 turns, their ratio, each variant's last
+turns against ``rasa``'s, and the median of the last 30 turns that called a custom action
+(every third), which the overall median leaves out.
 """
 
 from __future__ import annotations
@@ -39,8 +45,8 @@ from pathlib import Path
 from benchmarks.report import child_result, write_section
 from benchmarks.run import MODEL
 
-VARIANTS = ("rasa", "states", "applied", "copies", "ted")
-SMALL_TALK = ("hi", "ok", "bye")
+VARIANTS = ("rasa", "states", "applied", "copies", "ted", "bodies")
+SMALL_TALK = ("hi", "thanks", "bye")  # as make bench-load's long conversation
 
 
 def install(variant: str) -> None:
@@ -66,18 +72,25 @@ def install(variant: str) -> None:
         from nlu_components.ted_on_demand import install_ted_on_demand
 
         install_ted_on_demand()
+    if level >= VARIANTS.index("bodies"):
+        from guardrails.action_calls import install_ujson_request_bodies
+
+        install_ujson_request_bodies()
 
 
 async def conversation(turns: int, db: Path) -> list[float]:
     """Milliseconds of each turn of one conversation through the model and the store."""
     from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
 
+    from stack.isolated import free_port
     from stores.tracker import ScrubbingTrackerStore
 
     configure_structlog(logging.WARNING)
-    logging.getLogger().setLevel(logging.ERROR)
-    agent = Agent.load(str(MODEL))
+    logging.getLogger().setLevel(logging.CRITICAL)  # each refused action call logs its error
+    nobody = EndpointConfig(f"http://127.0.0.1:{free_port()}/webhook")
+    agent = Agent.load(str(MODEL), action_endpoint=nobody)
     store = ScrubbingTrackerStore(domain=agent.domain, dialect="sqlite", db=str(db))
     agent.tracker_store = store
     assert agent.processor is not None
@@ -109,20 +122,30 @@ def report(times: dict[str, list[list[float]]], turns: int) -> list[str]:
         v: statistics.median(t for run in runs for t in run[10:40]) for v, runs in times.items()
     }
     late = {v: statistics.median(t for run in runs for t in run[-30:]) for v, runs in times.items()}
+    acting = SMALL_TALK.index("thanks")
+    late_actions = {
+        v: statistics.median(
+            t for run in runs for i, t in enumerate(run) if i >= turns - 30 and i % 3 == acting
+        )
+        for v, runs in times.items()
+    }
     rounds = len(next(iter(times.values())))
     lines = [
         "## How a turn's cost grows with the conversation, in the Rasa process (`make bench-late`)",
         f"Run of {time.strftime('%Y-%m-%d')} on this machine, {rounds} rounds of each variant in",
-        f"alternation, one small-talk conversation of {turns} turns each, the project's tracker",
-        "store on SQLite, no action server (`benchmarks/late_turns.py`).",
+        f"alternation, one small-talk conversation of {turns} turns each (hi, thanks, bye), the",
+        "project's tracker store on SQLite, custom actions called at a port nothing listens on",
+        "(`benchmarks/late_turns.py`).",
         "",
-        "| variant | turns 11-40, median ms | last 30, median ms | growth | last 30 / `rasa` |",
-        "|---|---|---|---|---|",
+        "| variant | turns 11-40, median ms | last 30, median ms | growth | last 30 / `rasa` "
+        "| last 30 with a custom action, median ms |",
+        "|---|---|---|---|---|---|",
     ]
     for variant in times:
         lines.append(
             f"| `{variant}` | {early[variant]:.1f} | {late[variant]:.1f} | "
-            f"{late[variant] / early[variant]:.2f}× | {late[variant] / late['rasa']:.2f}× |"
+            f"{late[variant] / early[variant]:.2f}× | {late[variant] / late['rasa']:.2f}× | "
+            f"{late_actions[variant]:.1f} |"
         )
     return lines
 

@@ -9,7 +9,8 @@ any Python process, this holds even in one set up without it). Then it runs ``MO
 
 For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
 shopper gets while the action server is down (:mod:`guardrails.outage`) and the check of the
-action server's answers with a validator built once (:mod:`guardrails.action_results`),
+action server's answers with a validator built once (:mod:`guardrails.action_results`), the
+calls' JSON written by ujson (:mod:`guardrails.action_calls`),
 applied events, dialogue states and each action's copy of the conversation worked out once per
 event (:mod:`nlu_components.applied`, :mod:`nlu_components.history`,
 :mod:`nlu_components.copies`), RulePolicy's debug text made only for a debug line that is
@@ -30,6 +31,7 @@ from types import ModuleType
 from typing import Any
 
 from guardrails import rasa_defaults
+from guardrails.action_calls import install_ujson_request_bodies
 from guardrails.action_results import install_prebuilt_action_validation
 from guardrails.logs import install_log_scrubbing
 from guardrails.outage import install_action_outage_reply
@@ -104,6 +106,7 @@ def main(argv: list[str]) -> None:
     if serves_conversations(module, args):
         install_action_outage_reply()
         install_prebuilt_action_validation()
+        install_ujson_request_bodies()
         # imported here: it loads Rasa's domain module (165 ms), which only this server needs
         from nlu_components.applied import install_incremental_applied_events
         from nlu_components.copies import install_incremental_copies
