@@ -56,4 +56,4 @@ def install_ujson_request_bodies() -> None:
         return await rasa_request(self, method, subpath, content_type, compress, **kwargs)
 
     setattr(request, _INSTALLED, True)
-    EndpointConfig.request = request  # type: ignore[method-assign]
+    EndpointConfig.request = request

@@ -95,6 +95,19 @@ def _instrument_built_app(owner: ModuleType, factory: str, server: str) -> None:
     setattr(owner, factory, build_instrumented)
 
 
+def freeze_after_loading_actions() -> None:
+    """Keep what the action server holds once its actions are loaded out of full collections.
+
+    As in the Rasa server (:mod:`webkit.heap`): every action call parses the whole session
+    (600 KB at 260 turns), whose objects trigger collections, and a full one walked the
+    action server's heap in the middle of a shopper's turn, about once every 200 turns of one
+    conversation (docs/performance.md, twelfth step).
+    """
+    import rasa_sdk.endpoint
+
+    rasa_sdk.endpoint.create_app = freeze_after(rasa_sdk.endpoint.create_app)
+
+
 def main(argv: list[str]) -> None:
     """Install log scrubbing, then hand the process to ``argv[0]`` as its ``__main__``."""
     if not argv:
@@ -124,6 +137,8 @@ def main(argv: list[str]) -> None:
         from rasa.core.agent import Agent
 
         Agent.load_model = freeze_after(Agent.load_model)  # each model, then its heap frozen
+    elif module == "rasa" and args[:2] == ["run", "actions"]:
+        freeze_after_loading_actions()
     instrument(module, args)
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)

@@ -23,7 +23,7 @@ def installed() -> Iterator[None]:
     original = EndpointConfig.request
     install_ujson_request_bodies()
     yield
-    EndpointConfig.request = original  # type: ignore[method-assign]
+    EndpointConfig.request = original
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ async def test_the_action_server_reads_the_call_rasa_would_have_sent(
     tracker = a_conversation(domain)
     expected = json.loads(json.dumps(action._action_call_format(tracker, domain)))
 
-    await action.run(None, None, tracker, domain)  # type: ignore[arg-type]
+    await action.run(None, None, tracker, domain)
 
     [(content_type, body)] = received
     assert content_type == "application/json"
