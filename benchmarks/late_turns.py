@@ -122,10 +122,10 @@ def report(times: dict[str, list[list[float]]], turns: int) -> list[str]:
         v: statistics.median(t for run in runs for t in run[10:40]) for v, runs in times.items()
     }
     late = {v: statistics.median(t for run in runs for t in run[-30:]) for v, runs in times.items()}
-    acting = SMALL_TALK.index("thanks")
+    acting, every = SMALL_TALK.index("thanks"), len(SMALL_TALK)
     late_actions = {
         v: statistics.median(
-            t for run in runs for i, t in enumerate(run) if i >= turns - 30 and i % 3 == acting
+            t for run in runs for i, t in enumerate(run) if i >= turns - 30 and i % every == acting
         )
         for v, runs in times.items()
     }

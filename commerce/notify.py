@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -31,6 +30,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from commerce.models import Order, Refund, Shipment
+from webkit.background import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -182,9 +182,7 @@ def notifier_ctx(db_url: str) -> Any:
         await asyncio.to_thread(notifier.changes)  # the baseline
         task = asyncio.get_running_loop().create_task(notifier.run())
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait([task])
         notifier.engine.dispose()
 
     return ctx

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rasa.shared.nlu.training_data.loading import load_data
 
 from stack.isolated import free_port
 from tests.conftest import ROOT
@@ -60,17 +61,6 @@ def rasa(*args: str, env: dict[str, str], timeout_s: float = 900) -> str:
     return output
 
 
-def messages_in(nlu_file: Path) -> list[str]:
-    """The example messages of a Rasa NLU file, one per ``- `` line of its examples."""
-    blocks = yaml.safe_load(nlu_file.read_text(encoding="utf-8"))["nlu"]
-    return [
-        line.strip()[2:]
-        for block in blocks
-        for line in block.get("examples", "").splitlines()
-        if line.strip().startswith("- ")
-    ]
-
-
 def test_rasa_test_reads_the_test_stories_and_evaluates_nlu(
     tmp_path: Path, designer_env: dict[str, str]
 ) -> None:
@@ -92,7 +82,7 @@ def test_rasa_test_nlu_evaluates_the_model_on_held_out_messages(
     held_out = ROOT / "tests" / "nlu" / "held_out.yml"
     rasa("test", "nlu", "--nlu", str(held_out), "--out", str(tmp_path), env=designer_env)
     report = json.loads((tmp_path / "intent_report.json").read_text(encoding="utf-8"))
-    assert report["weighted avg"]["support"] == len(messages_in(held_out))
+    assert report["weighted avg"]["support"] == len(load_data(str(held_out)).intent_examples)
     assert report["accuracy"] > 0.8
 
 
