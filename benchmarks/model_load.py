@@ -6,8 +6,10 @@ variants alternate in rounds so that the machine's speed moves them alike:
 - ``rasa``: as Rasa loads it. TED's model is built by fitting it on one example (a traced
   training step), then restored; the intent classifier is read with skops, from a copy of the
   model in which it is stored as Rasa stores it;
-- ``quick``: as the project loads it. TED's model is built by tracing a prediction
-  (``nlu_components.ted_loading``) and the classifier is read from plain arrays
+- ``autograph``: as the project loaded it before TED's prediction was traced without
+  AutoGraph: ``quick`` with TensorFlow's AutoGraph rewrite of the prediction;
+- ``quick``: as the project loads it. TED's model is built by tracing a prediction, without
+  AutoGraph (``nlu_components.ted_loading``), and the classifier is read from plain arrays
   (``nlu_components.classifiers``).
 
 Reported: the median seconds of ``Agent.load`` per variant, and ``quick`` against ``rasa``.
@@ -29,7 +31,7 @@ from pathlib import Path
 from benchmarks.report import child_result, write_section
 from benchmarks.run import MODEL
 
-VARIANTS = ("rasa", "quick")
+VARIANTS = ("rasa", "autograph", "quick")
 
 
 def skops_stored(model: Path, copy: Path) -> Path:
@@ -64,6 +66,8 @@ def child(variant: str, model: Path) -> None:
 
     if variant == "rasa":
         QuickLoadTED.load = TED.load  # type: ignore[method-assign]
+    if variant == "autograph":
+        QuickLoadTED._rasa_predict = TED._rasa_predict  # type: ignore[method-assign]
     started = time.perf_counter()
     Agent.load(str(model))
     took = time.perf_counter() - started
@@ -111,7 +115,8 @@ def main() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     times: dict[str, list[float]] = {v: [] for v in VARIANTS}
     with tempfile.TemporaryDirectory() as tmp:
-        models = {"rasa": skops_stored(MODEL, Path(tmp) / "rasa.tar.gz"), "quick": MODEL}
+        rasas = skops_stored(MODEL, Path(tmp) / "rasa.tar.gz")
+        models = {"rasa": rasas, "autograph": MODEL, "quick": MODEL}
         for _ in range(args.rounds):
             for variant in VARIANTS:
                 times[variant].append(run_child(variant, models[variant]))

@@ -17,6 +17,13 @@ the eager run saves one of those two traces, 0.35 s of an 8.6 s load.) Fine-tuni
 train --finetune``) and a model configured to run eagerly keep Rasa's own loading: the first
 trains on, the second never traces.
 
+The prediction is traced without AutoGraph. AutoGraph rewrites a function's Python source
+into graph code so that ``if`` and ``for`` on tensors become TensorFlow's own control flow;
+TED's prediction branches only on its configuration, so the rewrite changes nothing in the
+graph and took about 2.7 of the 8.8 s a load took (docs/performance.md, "Thirteenth step"). A
+branch on a tensor added to the prediction later would not pass silently: traced without
+AutoGraph, it raises as the model loads.
+
 :class:`QuickLoadTEDPolicy` is Rasa's ``TEDPolicy`` with this model: it trains and predicts
 exactly as Rasa's does (config.yml names it in TED's place).
 """
@@ -25,6 +32,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import tensorflow as tf
 from rasa.core.policies.ted_policy import TED, TEDPolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.utils.tensorflow.constants import RUN_EAGERLY
@@ -65,6 +74,17 @@ class QuickLoadTED(TED):
         model.prepared_for_prediction = False  # the action embeddings, from the restored weights
         model.run_inference(predict_data_example)  # the one trace, of the restored model
         return model
+
+    def _rasa_predict(self, batch_in: tuple[np.ndarray, ...]) -> dict[str, Any]:
+        """Rasa's prediction, its graph traced without AutoGraph (module notes)."""
+        # Rasa types the step with a TensorFlow name mypy cannot resolve
+        if self._tf_predict_step is None and not self._run_eagerly:  # type: ignore[has-type]
+            self._tf_predict_step = tf.function(
+                self.predict_step,
+                input_signature=self._dynamic_signature(batch_in),
+                autograph=False,
+            )
+        return super()._rasa_predict(batch_in)
 
 
 @DefaultV1Recipe.register(

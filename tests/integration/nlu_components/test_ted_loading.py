@@ -49,6 +49,8 @@ def test_the_quick_loaded_ted_predicts_through_its_traced_graph(
     model = ted_of(agents[0]).model
     assert not model._run_eagerly  # its first, eager prediction only created the variables
     assert model._tf_predict_step is not None
+    # traced as written: AutoGraph's rewrite of TED's prediction changes nothing in its graph
+    assert model._tf_predict_step._autograph is False
 
 
 def test_at_every_story_step_both_loadings_predict_the_same(agents: tuple[Agent, Agent]) -> None:
