@@ -20,7 +20,8 @@ trains on, the second never traces.
 The prediction is traced without AutoGraph. AutoGraph rewrites a function's Python source
 into graph code so that ``if`` and ``for`` on tensors become TensorFlow's own control flow;
 TED's prediction branches only on its configuration, so the rewrite changes nothing in the
-graph and took about 2.7 of the 8.8 s a load took (docs/performance.md, "Thirteenth step"). A
+graph and took about 2.4 of the 8.5 s a load took (``make bench-start``; docs/performance.md,
+"Thirteenth step"). A
 branch on a tensor added to the prediction later would not pass silently: traced without
 AutoGraph, it raises as the model loads.
 
