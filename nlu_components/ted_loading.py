@@ -21,9 +21,8 @@ The prediction is traced without AutoGraph. AutoGraph rewrites a function's Pyth
 into graph code so that ``if`` and ``for`` on tensors become TensorFlow's own control flow;
 TED's prediction branches only on its configuration, so the rewrite changes nothing in the
 graph and took about 2.4 of the 8.5 s a load took (``make bench-start``; docs/performance.md,
-"Thirteenth step"). A
-branch on a tensor added to the prediction later would not pass silently: traced without
-AutoGraph, it raises as the model loads.
+"Thirteenth step"). A branch on a tensor added to the prediction later would not pass
+silently: traced without AutoGraph, it raises as the model loads.
 
 :class:`QuickLoadTEDPolicy` is Rasa's ``TEDPolicy`` with this model: it trains and predicts
 exactly as Rasa's does (config.yml names it in TED's place).
