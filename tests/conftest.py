@@ -1,4 +1,4 @@
-"""Shared fixtures: the repository root and a freshly seeded commerce database."""
+"""Shared fixtures: the repository root, a freshly seeded commerce database, an embeddings cache."""
 
 from __future__ import annotations
 
@@ -31,3 +31,14 @@ def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[di
     """A demo store built once per test session (read-only tests share it)."""
     db_url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'commerce.db'}"
     return db_url, seed_store(db_url)
+
+
+@pytest.fixture(scope="session")
+def embeddings_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache of catalogue embeddings for every backend a test builds in this process.
+
+    Embedding the demo catalogue takes about 2.5 s of CPU and every seeded store holds the same
+    catalogue; the backend keys its cache by the product texts, so a test that changed them
+    would compute its own embeddings, never read another catalogue's.
+    """
+    return tmp_path_factory.mktemp("embeddings")

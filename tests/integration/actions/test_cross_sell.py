@@ -298,7 +298,7 @@ async def test_saying_no_stops_the_suggestions_for_the_conversation(
 
 @pytest_asyncio.fixture
 async def two_merchant_backend(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, tmp_path: Path, embeddings_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[Backend, str]]:
     """One backend for the `demo` and `outdoor` tenants; `outdoor` never suggests the
     category of the demo merchant's first suggestion. Yields it and that category."""
@@ -309,7 +309,7 @@ async def two_merchant_backend(
         api_token=TOKEN,
         merchant_policy=str(DEMO_POLICY),
         merchant_policies={"demo": str(DEMO_POLICY), "outdoor": str(outdoor)},
-        cache_dir=str(tmp_path / "cache"),
+        cache_dir=str(embeddings_cache),
     )
     server = TestServer(create_app(config), host="127.0.0.1")
     await server.start_server()

@@ -32,12 +32,12 @@ CLICKS = "/api/v1/recommendations/clicks"
 
 
 @pytest_asyncio.fixture
-async def client(store_url: str, tmp_path: Path) -> AsyncIterator[TestClient]:
+async def client(store_url: str, embeddings_cache: Path) -> AsyncIterator[TestClient]:
     config = CommerceConfig(
         db_url=store_url,
         api_token=TOKEN,
         merchant_policy=str(ROOT / "data" / "policy" / "demo.yml"),
-        cache_dir=str(tmp_path / "cache"),
+        cache_dir=str(embeddings_cache),
     )
     async with TestClient(TestServer(create_app(config, clock=lambda: NOW))) as test_client:
         yield test_client

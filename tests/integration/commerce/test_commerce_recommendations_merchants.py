@@ -30,12 +30,6 @@ RECOMMENDATIONS = "/api/v1/recommendations"
 OUTDOOR_MAX_PRICE_RATIO = 0.25
 
 
-@pytest.fixture(scope="module")
-def embeddings_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One embeddings cache for the module: every test's store has the same catalogue."""
-    return tmp_path_factory.mktemp("embeddings")
-
-
 async def serve(
     store_url: str, cache: Path, merchant_policies: Mapping[str, str]
 ) -> AsyncIterator[TestClient]:
