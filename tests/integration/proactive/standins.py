@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.fakes.threads import serve_in_thread
+
 RASA_TOKEN = "rasa-test-token"
 # What the domain's response would say, per kind (the stand-in's "domain").
 WORDS = {
@@ -37,7 +39,7 @@ WORDS = {
 
 def _serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server)
     return server
 
 

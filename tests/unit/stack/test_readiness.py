@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import http.server
-import threading
 from pathlib import Path
 
 import pytest
 
 from stack.isolated import free_port
 from stack.readiness import NotHealthy, every_server_up, log_tails, wait_until_healthy
+from tests.fakes.threads import serve_in_thread
 
 STATS_HEADER = "# pxname,svname,status,\n"
 
@@ -29,7 +29,7 @@ def serve_stats(rows: list[str]) -> tuple[str, object]:
             pass
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Stats)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server)
     return f"http://127.0.0.1:{server.server_address[1]}/stats;csv", server
 
 
