@@ -3,8 +3,9 @@
 ``python -m proactive`` serves ``POST /proactive/<tenant>/events`` (signed by the merchant's
 system, ``proactive.webhook``) and ``POST /proactive/<tenant>/inquiries`` (the action server
 noting that a shopper asked about an order, bearer token), and runs a
-:class:`~proactive.dispatcher.Dispatcher` beside them in ``cleanup_ctx``. More dispatchers may
-run in other processes against the same database; each claims rows with a lease.
+:class:`~proactive.dispatcher.Dispatcher` beside them in ``cleanup_ctx``, woken by the webhook
+as soon as an event's messages are queued. More dispatchers may run in other processes against
+the same database; each claims rows with a lease and finds them at its next poll.
 
 Settings come from the environment (:meth:`ServiceConfig.from_env`); a tenant whose policy
 file has a ``proactive:`` section takes events, and its secret must be set (fail closed).
@@ -159,10 +160,6 @@ def create_app(config: ServiceConfig) -> web.Application:
         Path(config.db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     store = ProactiveStore(config.db_url)
     app[STORE] = store
-    add_routes(app, EventWebhook(store, config.settings))
-    inquiries = InquiryRoute(store, set(config.settings), config.api_token)
-    app.router.add_post("/proactive/{tenant}/inquiries", inquiries.handle)
-    app.router.add_get("/health", health)
     state = ChannelState(config.channel_state_url)
     dispatcher = Dispatcher(
         store,
@@ -182,6 +179,10 @@ def create_app(config: ServiceConfig) -> web.Application:
         opted_out=state.is_opted_out,
     )
     app[DISPATCHER] = dispatcher
+    add_routes(app, EventWebhook(store, config.settings, queued=dispatcher.wake))
+    inquiries = InquiryRoute(store, set(config.settings), config.api_token)
+    app.router.add_post("/proactive/{tenant}/inquiries", inquiries.handle)
+    app.router.add_get("/health", health)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(store.create_schema)

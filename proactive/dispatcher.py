@@ -161,11 +161,12 @@ class Dispatcher(BackgroundLoop):
     # ---- running in the background --------------------------------------------------------
 
     async def run(self) -> None:
-        """Drain due rows, then look again every ``IDLE_POLL_S``; a database error waits."""
+        """Drain due rows, then again when woken (the webhook queued a message) or at the
+        latest after ``IDLE_POLL_S``; a database error waits."""
         while True:
             try:
                 while await self.run_once() == self.batch:
                     pass
             except Exception:  # the database is down: keep the loop, try again later
                 logger.exception("proactive: dispatch round failed")
-            await asyncio.sleep(IDLE_POLL_S)
+            await self.idle(IDLE_POLL_S)

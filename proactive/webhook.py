@@ -115,6 +115,9 @@ def _consent_conversation(tenant: str, event: OrderEvent) -> str | None:
 class EventWebhook:
     """The handler, with each tenant's settings and secret resolved at start.
 
+    ``queued`` is called once an event's messages are in the outbox: the service's dispatcher
+    sends those due now at once instead of at its next poll.
+
     Raises:
         MissingSecret: at construction, when a tenant's secret is not set (fail closed).
     """
@@ -124,11 +127,13 @@ class EventWebhook:
         store: ProactiveStore,
         settings: Mapping[str, ProactiveSettings],
         clock: Clock = lambda: dt.datetime.now(UTC),
+        queued: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
         self.settings = dict(settings)
         self.secrets = {tenant: s.webhook_secret() for tenant, s in self.settings.items()}
         self.clock = clock
+        self.queued = queued
 
     async def handle(self, request: web.Request) -> web.Response:
         try:
@@ -174,6 +179,7 @@ class EventWebhook:
             answer["consent"] = "recorded"
         else:
             answer["messages"] = [_verdict(v) for v in verdicts]
+            self.queued()
         return web.json_response(answer, status=202)
 
 

@@ -27,7 +27,6 @@ order they were stored (the lock store already serialises one conversation's sav
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -87,20 +86,13 @@ class OutboxRelay(BackgroundLoop):
         self.engine = engine
         self.deliver = deliver
         self.batch = batch
-        self._wake = asyncio.Event()
         self._postgres = engine.dialect.name == "postgresql"
-
-    def wake(self) -> None:
-        """New rows were committed: publish them now instead of at the next poll."""
-        self._wake.set()
 
     async def run(self) -> None:
         """Drain the outbox whenever woken, and at least every ``IDLE_POLL_S``."""
         failures = 0
         while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_S)
-            self._wake.clear()
+            await self.idle(IDLE_POLL_S)
             try:
                 while await self.drain_once() == self.batch:
                     pass
@@ -110,7 +102,7 @@ class OutboxRelay(BackgroundLoop):
                 failures += 1
                 logger.warning("event stream delayed (%s); retrying in %.1f s", exc, pause)
                 await asyncio.sleep(pause)
-                self._wake.set()
+                self.wake()
 
     async def drain_once(self) -> int:
         """Publish and delete one batch; the number of rows published (0: nothing to do)."""

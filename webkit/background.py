@@ -16,6 +16,27 @@ class BackgroundLoop:
 
     task_name = "background"
     _task: asyncio.Task[None] | None = None
+    _woken: asyncio.Event | None = None
+
+    def wake(self) -> None:
+        """New work was committed: end the loop's idle wait now instead of at its timeout."""
+        self._wake_event().set()
+
+    async def idle(self, timeout_s: float) -> None:
+        """Wait until :meth:`wake` is called or ``timeout_s`` has passed.
+
+        A wake that comes while the loop works is kept, so the next wait returns at once and
+        nothing committed meanwhile waits for the timeout.
+        """
+        woken = self._wake_event()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(woken.wait(), timeout_s)
+        woken.clear()
+
+    def _wake_event(self) -> asyncio.Event:
+        if self._woken is None:
+            self._woken = asyncio.Event()
+        return self._woken
 
     def start(self) -> None:
         """Run on the running event loop (once; again if it ever stopped)."""

@@ -1,4 +1,5 @@
-"""An app's lifetime tasks end as it starts to stop, before aiohttp waits for stray tasks."""
+"""An app's lifetime tasks end as it starts to stop, before aiohttp waits for stray tasks; a
+background loop's idle wait ends when it is woken."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ import textwrap
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from stack.isolated import free_port
-from webkit.background import LifetimeTasks
+from webkit.background import BackgroundLoop, LifetimeTasks
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -47,7 +49,7 @@ SERVICE = textwrap.dedent(
     """
     import asyncio, sys
     from aiohttp import web
-    from webkit.background import LifetimeTasks
+    from webkit.background import BackgroundLoop, LifetimeTasks
 
     async def churn():
         while True:
@@ -81,3 +83,23 @@ def test_a_service_run_by_run_app_stops_on_sigterm_without_aiohttps_minute_of_wa
         if service.poll() is None:
             service.kill()
             service.wait()
+
+
+async def test_a_woken_loop_stops_idling_at_once_and_keeps_a_wake_that_came_as_it_worked() -> None:
+    loop = BackgroundLoop()
+    waiting = asyncio.create_task(loop.idle(3600))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    loop.wake()
+    await asyncio.wait_for(waiting, 5)
+    loop.wake()  # while the loop works, before its next wait
+    await asyncio.wait_for(loop.idle(3600), 5)
+    assert not await _returns_within(loop.idle(3600), 0.2)  # each wake ends one wait
+
+
+async def _returns_within(wait: Any, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(wait, seconds)
+    except asyncio.TimeoutError:
+        return False
+    return True
