@@ -188,8 +188,13 @@ def create_app(config: ServiceConfig) -> web.Application:
         await asyncio.to_thread(store.create_schema)
         dispatcher.start()
         yield
-        await dispatcher.stop()
         store.close()
 
+    async def stop_dispatcher(app: web.Application) -> None:
+        # At on_shutdown, before aiohttp waits for the tasks created since the start: the
+        # dispatcher's idle wait is one (decision 56), and it would hold the stop for a poll.
+        await dispatcher.stop()
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(stop_dispatcher)  # type: ignore[arg-type]  # aiohttp 3.9 types it for aiosignal<1.4
     return app

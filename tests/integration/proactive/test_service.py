@@ -6,6 +6,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +25,8 @@ from proactive import dispatcher
 from proactive.app import STORE, ServiceConfig, create_app
 from proactive.senders import sms_conversation_id
 from proactive.webhook import SIGNATURE_HEADER, sign
+from stack.isolated import free_port
+from tests.conftest import ROOT
 from tests.integration.proactive.conftest import SETTINGS, WEBHOOK_SECRET
 from tests.integration.proactive.standins import RASA_TOKEN, WORDS, RasaStandIn, TwilioStandIn
 
@@ -88,3 +96,41 @@ async def test_a_message_due_now_goes_out_as_the_event_is_accepted_not_at_the_ne
             break
         await asyncio.sleep(0.1)
     assert [m["body"] for m in twilio.to(PHONE)] == [WORDS["delay"].format(order_id="AC-104233")]
+
+
+SERVICE = textwrap.dedent(
+    """
+    import sys
+    from aiohttp import web
+    from proactive import dispatcher
+    from proactive.app import ServiceConfig, create_app
+
+    dispatcher.IDLE_POLL_S = 3600.0  # the dispatcher idles through the whole test
+    config = ServiceConfig(
+        settings={}, db_url=sys.argv[2], api_token="t", channel_state_url=sys.argv[3]
+    )
+    web.run_app(
+        create_app(config), host="127.0.0.1", port=int(sys.argv[1]),
+        print=lambda *_: print("up", flush=True),
+    )
+    """
+)
+
+
+def test_the_service_stops_on_sigterm_while_its_dispatcher_idles(tmp_path: Path) -> None:
+    service = subprocess.Popen(
+        [sys.executable, "-c", SERVICE, str(free_port()),
+         f"sqlite:///{tmp_path / 'proactive.db'}", f"sqlite:///{tmp_path / 'channels.db'}"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert service.stdout is not None and service.stdout.readline().strip() == "up"
+        time.sleep(0.5)  # into the dispatcher's first idle wait
+        service.send_signal(signal.SIGTERM)
+        # stopped in its cleanup context, aiohttp would first wait up to 60 s for that wait
+        assert service.wait(timeout=20) == 0
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
