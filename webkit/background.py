@@ -17,6 +17,8 @@ class BackgroundLoop:
     task_name = "background"
     _task: asyncio.Task[None] | None = None
     _woken: asyncio.Event | None = None
+    # True while the loop waits for work (its ``idle``): nothing it was woken for is pending
+    idling: bool = False
 
     def wake(self) -> None:
         """New work was committed: end the loop's idle wait now instead of at its timeout."""
@@ -29,8 +31,12 @@ class BackgroundLoop:
         nothing committed meanwhile waits for the timeout.
         """
         woken = self._wake_event()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(woken.wait(), timeout_s)
+        self.idling = not woken.is_set()
+        try:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(woken.wait(), timeout_s)
+        finally:
+            self.idling = False
         woken.clear()
 
     def _wake_event(self) -> asyncio.Event:

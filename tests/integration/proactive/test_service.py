@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestServer
 
 from merchants.proactive import Channel, Kind, ProactiveSettings, QuietHours
 from proactive import dispatcher
-from proactive.app import STORE, ServiceConfig, create_app
+from proactive.app import DISPATCHER, STORE, ServiceConfig, create_app
 from proactive.senders import sms_conversation_id
 from proactive.webhook import SIGNATURE_HEADER, sign
 from stack.isolated import free_port
@@ -77,7 +77,12 @@ async def test_a_message_due_now_goes_out_as_the_event_is_accepted_not_at_the_ne
         "demo", "C-1001", Channel.sms, conversation, list(Kind), True, "conversation",
         now - dt.timedelta(days=1),
     )  # fmt: skip
-    await asyncio.sleep(0.5)  # the dispatcher's first round is over: it now waits for a wake
+    dispatching = server.app[DISPATCHER]
+    for _ in range(300):  # its first round over, the dispatcher waits: only a wake sends now
+        if dispatching.idling:
+            break
+        await asyncio.sleep(0.05)
+    assert dispatching.idling
     body = json.dumps(
         {
             "event_id": "evt-now-1",

@@ -89,9 +89,10 @@ async def test_a_woken_loop_stops_idling_at_once_and_keeps_a_wake_that_came_as_i
     loop = BackgroundLoop()
     waiting = asyncio.create_task(loop.idle(3600))
     await asyncio.sleep(0.05)
-    assert not waiting.done()
+    assert not waiting.done() and loop.idling
     loop.wake()
     await asyncio.wait_for(waiting, 5)
+    assert not loop.idling
     loop.wake()  # while the loop works, before its next wait
     await asyncio.wait_for(loop.idle(3600), 5)
     assert not await _returns_within(loop.idle(3600), 0.2)  # each wake ends one wait
