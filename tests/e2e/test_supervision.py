@@ -65,7 +65,7 @@ def killed(stack: Stack, name: str, pause_s: float = 600.0) -> Iterator[Service]
         return service.process is not None and service.process.pid != old_pid
 
     usual = stack.backoff
-    stack.backoff = dataclasses.replace(usual, first_s=pause_s)
+    stack.backoff = dataclasses.replace(usual, first_s=pause_s, max_s=pause_s)
     try:
         os.kill(old_pid, signal.SIGKILL)
         wait_until(lambda: not service.is_healthy(), 10, f"{name} down")
