@@ -3,8 +3,9 @@
 ``python -m proactive`` serves ``POST /proactive/<tenant>/events`` (signed by the merchant's
 system, ``proactive.webhook``) and ``POST /proactive/<tenant>/inquiries`` (the action server
 noting that a shopper asked about an order, bearer token), and runs a
-:class:`~proactive.dispatcher.Dispatcher` beside them in ``cleanup_ctx``, woken by the webhook
-as soon as an event's messages are queued. More dispatchers may run in other processes against
+:class:`~proactive.dispatcher.Dispatcher` beside them for as long as it serves
+(``webkit.background.LifetimeTasks``), woken by the webhook as soon as an event's messages are
+queued. More dispatchers may run in other processes against
 the same database; each claims rows with a lease and finds them at its next poll.
 
 Settings come from the environment (:meth:`ServiceConfig.from_env`); a tenant whose policy
@@ -37,6 +38,7 @@ from proactive.senders import (
 )
 from proactive.store import ProactiveStore
 from proactive.webhook import MAX_BODY_BYTES, EventWebhook, add_routes
+from webkit.background import LifetimeTasks
 from webkit.errors import error_middleware, error_response
 
 UTC = dt.timezone.utc
@@ -184,17 +186,15 @@ def create_app(config: ServiceConfig) -> web.Application:
     app.router.add_post("/proactive/{tenant}/inquiries", inquiries.handle)
     app.router.add_get("/health", health)
 
+    # Cancelled at on_shutdown, before aiohttp waits for the tasks created since the start:
+    # the dispatcher's idle wait is one (decision 56), and it would hold the stop for a poll.
+    tasks = LifetimeTasks(app)
+
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(store.create_schema)
-        dispatcher.start()
+        tasks.start(dispatcher.run(), dispatcher.task_name)
         yield
         store.close()
 
-    async def stop_dispatcher(app: web.Application) -> None:
-        # At on_shutdown, before aiohttp waits for the tasks created since the start: the
-        # dispatcher's idle wait is one (decision 56), and it would hold the stop for a poll.
-        await dispatcher.stop()
-
     app.cleanup_ctx.append(lifecycle)
-    app.on_shutdown.append(stop_dispatcher)  # type: ignore[arg-type]  # aiohttp 3.9 types it for aiosignal<1.4
     return app
