@@ -6,13 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,7 +21,7 @@ from proactive.app import DISPATCHER, STORE, ServiceConfig, create_app
 from proactive.senders import sms_conversation_id
 from proactive.webhook import SIGNATURE_HEADER, sign
 from stack.isolated import free_port
-from tests.conftest import ROOT
+from tests.fakes.services import exit_code_after_sigterm
 from tests.integration.proactive.conftest import SETTINGS, WEBHOOK_SECRET
 from tests.integration.proactive.standins import RASA_TOKEN, WORDS, RasaStandIn, TwilioStandIn
 
@@ -41,6 +36,16 @@ def settings_awake_now() -> ProactiveSettings:
     start = dt.datetime.now(ZoneInfo(SETTINGS.time_zone)) + dt.timedelta(hours=10)
     quiet = QuietHours(start=start.time(), end=(start + dt.timedelta(hours=2)).time())
     return SETTINGS.copy(update={"quiet_hours": quiet})
+
+
+async def eventually(check: Callable[[], bool], timeout_s: float = 15) -> bool:
+    """Whether ``check`` came true within ``timeout_s``, looking every 50 ms."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
 
 @pytest.fixture
@@ -77,12 +82,8 @@ async def test_a_message_due_now_goes_out_as_the_event_is_accepted_not_at_the_ne
         "demo", "C-1001", Channel.sms, conversation, list(Kind), True, "conversation",
         now - dt.timedelta(days=1),
     )  # fmt: skip
-    dispatching = server.app[DISPATCHER]
-    for _ in range(300):  # its first round over, the dispatcher waits: only a wake sends now
-        if dispatching.idling:
-            break
-        await asyncio.sleep(0.05)
-    assert dispatching.idling
+    # its first round over, the dispatcher waits: only a wake can send from now on
+    assert await eventually(lambda: server.app[DISPATCHER].idling)
     body = json.dumps(
         {
             "event_id": "evt-now-1",
@@ -96,10 +97,7 @@ async def test_a_message_due_now_goes_out_as_the_event_is_accepted_not_at_the_ne
     async with http.post(f"{base}/proactive/demo/events", data=body, headers=headers) as resp:
         assert resp.status == 202, await resp.text()
 
-    for _ in range(200):
-        if twilio.to(PHONE):
-            break
-        await asyncio.sleep(0.1)
+    await eventually(lambda: bool(twilio.to(PHONE)))
     assert [m["body"] for m in twilio.to(PHONE)] == [WORDS["delay"].format(order_id="AC-104233")]
 
 
@@ -123,19 +121,9 @@ SERVICE = textwrap.dedent(
 
 
 def test_the_service_stops_on_sigterm_while_its_dispatcher_idles(tmp_path: Path) -> None:
-    service = subprocess.Popen(
-        [sys.executable, "-c", SERVICE, str(free_port()),
-         f"sqlite:///{tmp_path / 'proactive.db'}", f"sqlite:///{tmp_path / 'channels.db'}"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert service.stdout is not None and service.stdout.readline().strip() == "up"
-        time.sleep(0.5)  # into the dispatcher's first idle wait
-        service.send_signal(signal.SIGTERM)
-        # stopped in its cleanup context, aiohttp would first wait up to 60 s for that wait
-        assert service.wait(timeout=20) == 0
-    finally:
-        if service.poll() is None:
-            service.kill()
-            service.wait()
+    stores = (f"sqlite:///{tmp_path / 'proactive.db'}", f"sqlite:///{tmp_path / 'channels.db'}")
+    # settled into the dispatcher's first idle wait; stopped in its cleanup context only, the
+    # service would first wait up to aiohttp's 60 s for that wait
+    assert (
+        exit_code_after_sigterm(SERVICE, str(free_port()), *stores, settle_s=0.5, within_s=20) == 0
+    )

@@ -4,22 +4,15 @@ background loop's idle wait ends when it is woken."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from stack.isolated import free_port
+from tests.fakes.services import exit_code_after_sigterm
 from webkit.background import BackgroundLoop, LifetimeTasks
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 async def test_the_tasks_have_ended_when_the_cleanup_contexts_exit() -> None:
@@ -49,7 +42,7 @@ SERVICE = textwrap.dedent(
     """
     import asyncio, sys
     from aiohttp import web
-    from webkit.background import BackgroundLoop, LifetimeTasks
+    from webkit.background import LifetimeTasks
 
     async def churn():
         while True:
@@ -69,20 +62,8 @@ SERVICE = textwrap.dedent(
 
 
 def test_a_service_run_by_run_app_stops_on_sigterm_without_aiohttps_minute_of_waiting() -> None:
-    service = subprocess.Popen(
-        [sys.executable, "-c", SERVICE, str(free_port())],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert service.stdout is not None and service.stdout.readline().strip() == "up"
-        time.sleep(0.3)  # into the loop's first wait
-        service.send_signal(signal.SIGTERM)
-        assert service.wait(timeout=20) == 0  # aiohttp alone would wait 60 s for the churn
-    finally:
-        if service.poll() is None:
-            service.kill()
-            service.wait()
+    # settled into the loop's first wait; aiohttp alone would wait 60 s for the churn
+    assert exit_code_after_sigterm(SERVICE, str(free_port()), settle_s=0.3, within_s=20) == 0
 
 
 async def test_a_woken_loop_stops_idling_at_once_and_keeps_a_wake_that_came_as_it_worked() -> None:
