@@ -18,6 +18,7 @@ from stack.isolated import free_port, isolated_env
 from stack.processes import Stack
 from tests.browser import CHROMIUM_FLAGS, chromium
 from tests.conftest import ROOT
+from tests.e2e.network import Tripwire
 from tests.e2e.standins import ProviderStandIn
 from tests.merchants import best_seller, write_demo_policy_quiet_later, write_outdoor_policy
 
@@ -34,6 +35,14 @@ def provider_standin() -> Iterator[ProviderStandIn]:
 
 
 @pytest.fixture(scope="session")
+def tripwire() -> Iterator[Tripwire]:
+    """Where the shared stack's proxy variables point: any call out over HTTP(S) lands here."""
+    wire = Tripwire()
+    yield wire
+    wire.close()
+
+
+@pytest.fixture(scope="session")
 def outdoor_excludes(seeded_store: tuple[str, list[dict[str, str]]]) -> str:
     """The category the `outdoor` merchant never suggests: that of the demo's best-seller."""
     return best_seller(seeded_store[0]).category
@@ -45,6 +54,7 @@ def stack(
     tmp_path_factory: pytest.TempPathFactory,
     provider_standin: ProviderStandIn,
     outdoor_excludes: str,
+    tripwire: Tripwire,
 ) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
@@ -67,6 +77,8 @@ def stack(
         DESK_SYNC_INTERVAL_S="0.5",
         HANDOFF_RULES=str(ROOT / "tests" / "e2e" / "handoff-rules.yml"),
         MERCHANT_POLICIES=f"demo={demo},outdoor={outdoor}",
+        # nothing may leave the machine (tests/e2e/test_nothing_leaves.py)
+        **tripwire.env(),
     )
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running

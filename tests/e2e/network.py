@@ -1,4 +1,5 @@
-"""Which internet sockets a process tree holds, read from ``/proc`` (Linux only)."""
+"""Which internet sockets a process tree holds (read from ``/proc``, Linux only), and a tripwire
+that records any HTTP(S) call a library makes through the proxy variables."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from stack.isolated import free_port
 
 PROC = Path("/proc")
 TCP_STATES = {"01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "0A": "LISTEN"}
@@ -132,3 +135,45 @@ class Sampler:
     def outside(self) -> list[Connection]:
         """What was seen with a remote end that is not this machine's loopback."""
         return sorted((c for c in self.seen if not c.is_loopback), key=str)
+
+
+class Tripwire:
+    """A local TCP listener that records who connected to it (as an HTTP(S) proxy would see)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.requests: list[bytes] = []
+        self._server = socket.create_server(("127.0.0.1", self.port))
+        self._server.settimeout(0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    self.requests.append(conn.recv(4096))
+                except OSError:
+                    self.requests.append(b"")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """Proxy variables that send any outbound HTTP(S) here; local addresses go direct."""
+        names = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+        env = {name: self.url for name in names} | {name.lower(): self.url for name in names}
+        local = "127.0.0.1,localhost,::1"
+        return env | {"NO_PROXY": local, "no_proxy": local}
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._server.close()

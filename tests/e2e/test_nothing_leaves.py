@@ -6,100 +6,25 @@ loopback. And the servers run with every proxy variable pointing at a local trip
 library that would call out over HTTP(S) (Rasa's telemetry, Sentry, a model hub) reaches the
 tripwire instead of the internet even where DNS would have failed before any socket showed up:
 the tripwire must stay silent. Both checks are first shown to catch a deliberate attempt.
+
+The stack is the end-to-end tests' shared one (``tests/e2e/conftest.py``), which runs with the
+tripwire from its start: the tripwire must have stayed silent through every end-to-end test
+that ran on it before this one, not only through this conversation.
 """
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from stack.isolated import free_port, isolated_env
 from stack.processes import Stack
-from tests.conftest import ROOT
-from tests.e2e.conftest import MODEL, Chat, order_in
-from tests.e2e.network import Sampler
+from tests.e2e.conftest import Chat, order_in
+from tests.e2e.network import Sampler, Tripwire
 
 # TEST-NET-3 (RFC 5737): documentation only, never a real host.
 UNREACHABLE = ("203.0.113.7", 443)
-
-
-class Tripwire:
-    """A local TCP listener that records who connected to it (as an HTTP(S) proxy would see)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.requests: list[bytes] = []
-        self._server = socket.create_server(("127.0.0.1", self.port))
-        self._server.settimeout(0.2)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._server.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.settimeout(2)
-                try:
-                    self.requests.append(conn.recv(4096))
-                except OSError:
-                    self.requests.append(b"")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def env(self) -> dict[str, str]:
-        """Proxy variables that send any outbound HTTP(S) here; local addresses go direct."""
-        names = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
-        env = {name: self.url for name in names} | {name.lower(): self.url for name in names}
-        local = "127.0.0.1,localhost,::1"
-        return env | {"NO_PROXY": local, "no_proxy": local}
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._server.close()
-
-
-@pytest.fixture(scope="module")
-def tripwire() -> Iterator[Tripwire]:
-    wire = Tripwire()
-    yield wire
-    wire.close()
-
-
-@pytest.fixture(scope="module")
-def guarded_stack(
-    seeded_store: tuple[str, list[dict[str, str]]],
-    tmp_path_factory: pytest.TempPathFactory,
-    tripwire: Tripwire,
-) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
-    tmp = tmp_path_factory.mktemp("guarded-stack")
-    overrides = isolated_env(
-        tmp,
-        seeded_store[0],
-        HANDOFF_RULES=str(ROOT / "tests" / "e2e" / "handoff-rules.yml"),
-        **tripwire.env(),
-    )
-    running = Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL))
-    running.start(timeout_s=600)  # a second stack next to the shared one: give Rasa time to load
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def stack_pids(stack: Stack) -> list[int]:
@@ -149,22 +74,22 @@ def test_the_tripwire_catches_a_library_calling_out() -> None:
 
 
 def test_every_server_runs_with_the_guard_and_without_rasa_telemetry(
-    guarded_stack: Stack, tripwire: Tripwire
+    stack: Stack, tripwire: Tripwire
 ) -> None:
-    for pid in stack_pids(guarded_stack):
+    for pid in stack_pids(stack):
         environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         assert f"HTTPS_PROXY={tripwire.url}".encode() in environ
         assert b"RASA_TELEMETRY_ENABLED=false" in environ
 
 
 def test_when_a_shopper_checks_an_order_and_asks_for_a_person_nothing_leaves_the_machine(
-    guarded_stack: Stack,
+    stack: Stack,
     tripwire: Tripwire,
     seeded_store: tuple[str, list[dict[str, str]]],
 ) -> None:
     order = order_in(seeded_store[1], "in_transit")
-    chat = Chat(guarded_stack.rest_url)
-    with Sampler(stack_pids(guarded_stack), interval_s=0.1) as sampler:
+    chat = Chat(stack.rest_url)
+    with Sampler(stack_pids(stack), interval_s=0.1) as sampler:
         assert "order number" in chat.text("hi, where is my order?").lower()
         assert "e-mail" in chat.text(order["order_id"]).lower()
         assert order["order_id"] in chat.text(order["email"])
