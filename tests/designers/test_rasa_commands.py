@@ -37,12 +37,16 @@ def trained_model() -> None:
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
 
 
-@pytest.fixture
-def designer_env(tmp_path: Path) -> dict[str, str]:
+def designer_shell(scratch: Path) -> dict[str, str]:
     """The designer's shell: nothing Rasa-specific set, conversations kept in a scratch file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RASA_")}
-    env["TRACKER_STORE_URL"] = f"sqlite:///{tmp_path / 'tracker.db'}"
+    env["TRACKER_STORE_URL"] = f"sqlite:///{scratch / 'tracker.db'}"
     return env
+
+
+@pytest.fixture
+def designer_env(tmp_path: Path) -> dict[str, str]:
+    return designer_shell(tmp_path)
 
 
 def rasa(*args: str, env: dict[str, str], timeout_s: float = 900) -> str:
@@ -99,16 +103,27 @@ def test_rasa_data_validate_passes_without_a_warning(designer_env: dict[str, str
     rasa("data", "validate", "--fail-on-warnings", env=designer_env)
 
 
-@pytest.fixture
-def action_server(designer_env: dict[str, str]) -> Iterator[dict[str, str]]:
-    """``rasa run actions`` as a designer starts it next to ``rasa shell`` (on a free port)."""
+@pytest.fixture(scope="module")
+def action_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``rasa run actions`` as a designer starts it (free port), once for shell and interactive.
+
+    The action server keeps no conversation of its own: each command's conversations stay in
+    its own scratch tracker store.
+    """
     port = free_port()
-    server = Terminal([RASA, "run", "actions", "--port", str(port)], ROOT, designer_env)
+    env = designer_shell(tmp_path_factory.mktemp("actions"))
+    server = Terminal([RASA, "run", "actions", "--port", str(port)], ROOT, env)
     try:
         server.expect(r"Action endpoint is up and running", timeout_s=300)
-        yield designer_env | {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{port}/webhook"}
+        yield f"http://127.0.0.1:{port}/webhook"
     finally:
         server.close()
+
+
+@pytest.fixture
+def action_server(designer_env: dict[str, str], action_endpoint: str) -> dict[str, str]:
+    """The designer's shell with the action server running next to it."""
+    return designer_env | {"ACTION_ENDPOINT_URL": action_endpoint}
 
 
 def test_rasa_shell_answers_and_stops(action_server: dict[str, str]) -> None:
