@@ -121,9 +121,7 @@ PYTEST_WORKERS ?= auto
 pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy promtool
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
-# `rasa data validate --fail-on-warnings` and the gates run as pytest tests (tests/designers), on
-# both cores beside the others instead of one after the other before them.
-test: lint pytest ## Every test (CI runs exactly this)
+test: lint validate gates pytest ## Every test (CI runs exactly this)
 
 bench: $(STAMP) $(MODEL) $(RAILS_MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.run --train
