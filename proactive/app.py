@@ -156,7 +156,7 @@ async def health(_: web.Request) -> web.Response:
 
 
 def create_app(config: ServiceConfig) -> web.Application:
-    """The service: store opened and the dispatcher started in ``cleanup_ctx``."""
+    """The service: store opened in ``cleanup_ctx``, the dispatcher run as a lifetime task."""
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     if config.db_url.startswith("sqlite:///") and not config.db_url.startswith("sqlite:////"):
         Path(config.db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.network import descendants
+
 TICKS = os.sysconf("SC_CLK_TCK")
 ROWS: list[tuple[str, float, float]] = []
 
@@ -27,23 +29,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--cpu-report", metavar="DIR", help="write each test's CPU seconds here")
 
 
-def _descendants(pid: int) -> Iterator[int]:
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return
-    for child in map(int, children):
-        yield child
-        yield from _descendants(child)
-
-
 def _cpu_seconds() -> float:
     """This process's CPU, its reaped children's, and that of every live process below it."""
     total = 0.0
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         usage = resource.getrusage(who)
         total += usage.ru_utime + usage.ru_stime
-    for pid in _descendants(os.getpid()):
+    for pid in descendants(os.getpid()) - {os.getpid()}:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):

@@ -11,8 +11,9 @@ from aiohttp import web
 
 
 class BackgroundLoop:
-    """Runs :meth:`run` as a task of the running event loop between :meth:`start` and
-    :meth:`stop`: the outbox relay of each Rasa process, the proactive dispatcher."""
+    """A loop that idles until woken or its poll is due: the outbox relay of each Rasa process
+    (run between :meth:`start` and :meth:`stop`) and the proactive dispatcher (run as one of its
+    app's :class:`LifetimeTasks`)."""
 
     task_name = "background"
     _task: asyncio.Task[None] | None = None

@@ -35,23 +35,22 @@ class Connection:
 
 
 def descendants(root: int) -> set[int]:
-    """``root`` and every process below it."""
-    children: dict[int, set[int]] = {}
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, set()).add(int(entry.name))
+    """``root`` and every process below it, from each thread's list of children in ``/proc``.
+
+    Only the tree is read, not every process of the machine, so a profiler can call it at
+    every test (``tests/cpu_usage.py``).
+    """
     found, todo = set(), [root]
     while todo:
         pid = todo.pop()
-        if pid not in found:
-            found.add(pid)
-            todo.extend(children.get(pid, ()))
+        if pid in found:
+            continue
+        found.add(pid)
+        for children in PROC.glob(f"{pid}/task/*/children"):
+            try:
+                todo.extend(int(child) for child in children.read_text().split())
+            except OSError:  # the thread or the process ended meanwhile
+                continue
     return found
 
 

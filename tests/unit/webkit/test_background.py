@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable
 
 from aiohttp import web
 
@@ -79,7 +78,7 @@ async def test_a_woken_loop_stops_idling_at_once_and_keeps_a_wake_that_came_as_i
     assert not await _returns_within(loop.idle(3600), 0.2)  # each wake ends one wait
 
 
-async def _returns_within(wait: Any, seconds: float) -> bool:
+async def _returns_within(wait: Awaitable[None], seconds: float) -> bool:
     try:
         await asyncio.wait_for(wait, seconds)
     except asyncio.TimeoutError:
