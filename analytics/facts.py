@@ -34,6 +34,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,14 +143,16 @@ def event_id(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def sender_key(sender_id: str) -> str:
+def sender_key(sender_id: str, environ: Mapping[str, str] | None = None) -> str:
     """A keyed digest standing for the conversation id (the same id, the same key).
+
+    ``environ`` holds the key (default: the process's environment).
 
     Raises:
         MissingSenderKey: ``AFTERCARE_PII_PSEUDONYM_KEY`` is unset (fail closed: no digest
             anyone could recompute from a guessed id is ever stored).
     """
-    key = os.environ.get(SENDER_KEY_ENV, "")
+    key = (os.environ if environ is None else environ).get(SENDER_KEY_ENV, "")
     if not key:
         raise MissingSenderKey(f"{SENDER_KEY_ENV} is not set: analytics stores no conversation id")
     message = SENDER_KEY_CONTEXT + sender_id.encode("utf-8")

@@ -15,17 +15,20 @@ waiting. Other databases need no lock; row locks and unique keys do that job.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import MetaData, create_engine, event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import MetaData, Table, create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.elements import ColumnElement
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +81,60 @@ def create_engine_for(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+@contextlib.contextmanager
+def erasing(url: str) -> Iterator[Connection]:
+    """A transaction whose deletions leave nothing of the rows behind (shoppers' erasure).
+
+    On SQLite, ``secure_delete`` zeroes the rows this connection deletes, and the file is then
+    written afresh (:func:`rewrite_sqlite`) for the copies it cannot reach. The engine is
+    disposed afterwards: erasure is rare, and a pooled connection would hold the file open.
+    """
+    engine = create_engine(url, future=True)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.execute(text("PRAGMA secure_delete = ON"))
+            yield conn
+    finally:
+        engine.dispose()
+    rewrite_sqlite(url)
+
+
+def erase_rows(url: str, deletions: Sequence[tuple[Table, ColumnElement[bool]]]) -> dict[str, int]:
+    """Delete the rows each ``(table, where)`` selects, erased as :func:`erasing` says.
+
+    A database or a table that does not exist yet holds nothing: it is not created, and
+    counts 0. Returns the rows deleted from each table, by the table's name.
+    """
+    deleted = {table.name: 0 for table, _ in deletions}
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        return deleted
+    with erasing(url) as conn:
+        existing = set(inspect(conn).get_table_names())
+        for table, where in deletions:
+            if table.name in existing:
+                deleted[table.name] += int(conn.execute(table.delete().where(where)).rowcount or 0)
+    return deleted
+
+
+def rewrite_sqlite(url: str) -> None:
+    """Write a SQLite file afresh (``VACUUM``), so nothing of the deleted rows survives in it.
+
+    ``secure_delete`` zeroes the rows its own connection deletes, but not the copies SQLite
+    left behind earlier: the free space of a page another connection rearranged, or rows a
+    connection deleted on a SQLite built without secure delete (the stock default), such as
+    the outbox rows the Rasa server removes once RabbitMQ confirmed them. Only a rewrite
+    reaches those. It locks the file for its duration: a writer waits for it. Other databases
+    are left to their own vacuum.
+    """
+    path = sqlite_path(url)
+    if path is None or not path.is_file():
+        return
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("VACUUM")
 
 
 class SqlDatabase:

@@ -2,7 +2,9 @@
 
 Settings come from the stack's environment (``stack/defaults.env``, then the real
 environment), the same the Rasa server gets: ``TRACKER_STORE_URL``, ``EVENT_BROKER``,
-``EVENT_BROKER_URL``; ``AFTERCARE_LOG_DIRS`` (default ``var/log``).
+``EVENT_BROKER_URL``; ``AFTERCARE_LOG_DIRS`` (default ``var/log``); and the databases of the
+other stores that keep something of a conversation (``DESK_DB_URL``, ``ANALYTICS_DB_URL``,
+``CHANNEL_STATE_DB_URL``, ``PROACTIVE_DB_URL``: see ``service.shopper_stores``).
 """
 
 from __future__ import annotations

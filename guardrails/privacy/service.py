@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +16,35 @@ import sqlalchemy as sa
 
 from guardrails.pii import get_scrubber
 from guardrails.pii.events import EventProtector, fernet_from_env
-from webkit.db import sqlite_path
+from webkit.db import rewrite_sqlite
 
 DEFAULT_EVENT_FILE = "var/events.log"
 
 
+# Other packages' stores that keep something of a conversation register an eraser here
+# (pyproject.toml): ``name = "package.module:erase"``, with ``erase(env, sender_ids)``
+# returning ``{"<name>_rows": n}``. This package imports none of them (the desk is a service
+# of its own), and a store added later is erased without a change here.
+SHOPPER_STORES = "aftercare.shopper_stores"
+
+Eraser = Callable[[Mapping[str, str], Sequence[str]], dict[str, int]]
+
+
 class UnknownShopper(LookupError):
     """Nothing is stored about this shopper."""
+
+
+def shopper_stores() -> dict[str, Eraser]:
+    """Each registered store's eraser, by the key of its count in a deletion's report.
+
+    Raises:
+        RuntimeError: none is registered: the project is not installed (``make install``),
+            and a deletion would silently leave the desk's, analytics' and proactive rows.
+    """
+    found = {f"{ep.name}_rows": ep.load() for ep in entry_points(group=SHOPPER_STORES)}
+    if not found:
+        raise RuntimeError(f"no {SHOPPER_STORES} entry point: install the project (make install)")
+    return dict(sorted(found.items()))
 
 
 @dataclass
@@ -36,12 +57,15 @@ class PrivacyStores:
             them; RabbitMQ and Kafka hand them to consumers, who own their retention).
         broker_url: ``EVENT_BROKER_URL``.
         log_dirs: Folders of the servers' log files.
+        env: The stack's settings, for the other stores that keep something of a
+            conversation (the desk, analytics, proactive messages: :func:`shopper_stores`).
     """
 
     tracker_url: str
     broker: str = "none"
     broker_url: str | None = None
     log_dirs: list[Path] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> PrivacyStores:
@@ -53,6 +77,7 @@ class PrivacyStores:
             broker=(env.get("EVENT_BROKER") or "none").strip().lower(),
             broker_url=env.get("EVENT_BROKER_URL") or None,
             log_dirs=[Path(d) for d in dirs.split(":") if d],
+            env=env,
         )
 
     # --- finding a shopper ---------------------------------------------------------------
@@ -111,7 +136,9 @@ class PrivacyStores:
     def delete(self, sender_ids: Iterable[str]) -> dict[str, int]:
         """Remove the conversations from every store; the count removed from each."""
         ids = sorted(set(sender_ids))
+        erasers = shopper_stores()
         report = {"tracker_events": 0, "broker_events": 0, "log_lines": 0}
+        report.update({key: 0 for key in erasers})
         if not ids:
             return report
         with self._tracker() as conn:
@@ -121,9 +148,11 @@ class PrivacyStores:
                 )
                 report["tracker_events"] += int(result.rowcount or 0)
         if report["tracker_events"]:
-            _rewrite_sqlite(self.tracker_url)
+            rewrite_sqlite(self.tracker_url)
         report["broker_events"] = self._delete_from_broker(ids)
         report["log_lines"] = self._delete_from_logs(ids)
+        for key, erase in erasers.items():
+            report[key] = erase(self.env, ids)[key]
         return report
 
     def purge(
@@ -160,7 +189,7 @@ class PrivacyStores:
                         )
                         deleted += int(result.rowcount or 0)
                 if deleted:
-                    _rewrite_sqlite(self.broker_url)
+                    rewrite_sqlite(self.broker_url)
                 return deleted
             finally:
                 engine.dispose()
@@ -210,23 +239,6 @@ class _Connection:
             self._ctx.__exit__(*exc)
         finally:
             self.engine.dispose()
-
-
-def _rewrite_sqlite(url: str) -> None:
-    """Write a SQLite file afresh (``VACUUM``), so nothing of the deleted rows survives in it.
-
-    ``secure_delete`` zeroes the rows this connection deletes, but not the copies SQLite left
-    behind earlier: the free space of a page another connection rearranged, or rows that
-    connection deleted on a SQLite built without secure delete (the stock default), such as
-    the outbox rows the Rasa server removes once RabbitMQ confirmed them. Only a rewrite
-    reaches those. It locks the file for its duration: a conversation's turn waits for it.
-    Other databases are left to their own vacuum.
-    """
-    path = sqlite_path(url)
-    if path is None:
-        return
-    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        conn.execute("VACUUM")
 
 
 def _has_events(conn: sa.engine.Connection) -> bool:

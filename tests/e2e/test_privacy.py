@@ -10,20 +10,24 @@ through the privacy admin API and every store is searched again for that convers
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
 
+from analytics.facts import sender_key
 from stack.processes import Stack
 from tests.conftest import ROOT
 from tests.e2e.conftest import Chat, backend_order, order_in, product_named_alone
+from tests.e2e.test_proactive import consent
 
 NAME = "Gwendolyn Abernathy"
 LOWER_NAME = "ezequiel thornbury"
@@ -244,3 +248,60 @@ def test_after_deletion_no_store_holds_the_conversation(
     )
     assert other.status_code == 200
     assert json.dumps(other.json()).count('"event": "user"') >= 1
+
+
+def _rows(url: str, query: str, value: str) -> int:
+    path = url.removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return int(conn.execute(query, (value,)).fetchone()[0])
+
+
+def _until(check: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.25)
+
+
+def test_after_deletion_the_desk_analytics_and_proactive_messages_keep_nothing_of_it(
+    stack: Stack, privacy_api: str, demo_orders: list[dict[str, str]]
+) -> None:
+    """A verified shopper handed to a person and signed up for order news leaves a ticket,
+    analytics rows and consents; deleting the conversation removes them, and the files."""
+    env = stack.env
+    order = order_in(demo_orders, "shipped", 2)
+    chat = Chat(stack.rest_url)
+    assert order["order_id"] in chat.text(
+        f"where is order {order['order_id']}? my email is {order['email']}"
+    )
+    assert "queue" in chat.text("can I talk to a real person please")
+    consent(stack, backend_order(stack, order["order_id"])["customer_id"], conversation=chat.sender)
+    key = sender_key(chat.sender, env)
+    tickets = "SELECT COUNT(*) FROM desk_tickets WHERE sender_id = ?"
+    consents = "SELECT COUNT(*) FROM proactive_consents WHERE conversation_id = ?"
+    facts = "SELECT COUNT(*) FROM analytics_events WHERE sender_key = ?"
+    _until(lambda: _rows(env["DESK_DB_URL"], tickets, chat.sender) == 1, "a ticket")
+    _until(lambda: _rows(env["ANALYTICS_DB_URL"], facts, key) > 0, "analytics facts")
+    assert _rows(env["PROACTIVE_DB_URL"], consents, chat.sender) == 4  # one per kind of news
+
+    resp = requests.delete(
+        f"{privacy_api}/conversations/{chat.sender}", headers=_auth(stack), timeout=30
+    )
+    assert resp.status_code == 200, resp.text
+    removed = resp.json()["removed"]
+    assert removed["desk_rows"] >= 2  # the ticket and its transcript's first message
+    assert removed["analytics_rows"] > 0 and removed["proactive_rows"] == 4
+    assert _rows(env["DESK_DB_URL"], tickets, chat.sender) == 0
+    assert _rows(env["PROACTIVE_DB_URL"], consents, chat.sender) == 0
+    assert _rows(env["ANALYTICS_DB_URL"], facts, key) == 0
+    for name, needle in (("DESK", chat.sender), ("PROACTIVE", chat.sender), ("ANALYTICS", key)):
+        path = Path(env[f"{name}_DB_URL"].removeprefix("sqlite:///"))
+        for part in path.parent.glob(path.name + "*"):  # free pages and journals too
+            assert needle.encode() not in part.read_bytes(), part
+    # the analytics follower reads the rewritten stream again: it brings back no one deleted,
+    # and goes on with what comes next
+    later = Chat(stack.rest_url)
+    assert later.text("hi").strip()
+    _until(lambda: _rows(env["ANALYTICS_DB_URL"], facts, sender_key(later.sender, env)) > 0,
+           "the next conversation's facts")  # fmt: skip
+    assert _rows(env["ANALYTICS_DB_URL"], facts, key) == 0

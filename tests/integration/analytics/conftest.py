@@ -30,3 +30,11 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             ]
             for table in metadata.sorted_tables
         }
+
+
+def tables(engine: Engine) -> dict[str, Any]:
+    """The derived tables and the stored event ids (a source adds its positions beside them)."""
+    found = dump(engine)
+    del found["analytics_offsets"]
+    found["analytics_events"] = [row[0] for row in found["analytics_events"]]
+    return found

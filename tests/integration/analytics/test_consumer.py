@@ -23,7 +23,7 @@ import analytics.consumer
 from analytics.__main__ import main
 from analytics.consumer import FileSource, RabbitConsumer, SqlBrokerSource
 from analytics.ingest import IngestReport, ingest
-from tests.integration.analytics.conftest import dump
+from tests.integration.analytics.conftest import tables
 from tests.unit.analytics.chats import DAY, a_day_at_the_store, stream
 
 pytestmark = pytest.mark.timeout(120)
@@ -43,14 +43,6 @@ def expected(tmp_path: Path) -> dict[str, Any]:
     ingest(reference, stream(a_day_at_the_store()))
     found = tables(reference)
     reference.dispose()
-    return found
-
-
-def tables(engine: Engine) -> dict[str, Any]:
-    """The derived tables and the stored event ids (a source adds its positions beside them)."""
-    found = dump(engine)
-    del found["analytics_offsets"]
-    found["analytics_events"] = [row[0] for row in found["analytics_events"]]
     return found
 
 

@@ -1,0 +1,68 @@
+"""A shopper's erasure from the desk's database: their tickets and all that hangs off them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desk.db import DeskDatabase
+from desk.erasure import erase
+from desk.models import Agent, AuditEntry, Rating, Ticket, TicketMessage
+from tests.integration.desk.conftest import BOT_TOKEN, open_ticket
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def count(db: DeskDatabase, model: type) -> int:
+    return db.run_sync(lambda s: s.scalar(select(func.count()).select_from(model)))
+
+
+async def test_the_shoppers_tickets_go_with_their_transcript_rating_and_audit(
+    desk: TestClient, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    mine = await open_ticket(desk, [("shopper", "my parcel never came")],
+                             sender_id="shopper-erased")  # fmt: skip
+    await open_ticket(desk, [("shopper", "where is my parcel")], sender_id="shopper-kept")
+    rated = await desk.post(
+        "/api/bot/ratings",
+        json={"sender_id": "shopper-erased", "ticket_id": mine, "score": 5},
+        headers={"Authorization": f"Bearer {BOT_TOKEN}"},
+    )
+    assert rated.status < 300, await rated.text()
+    db = DeskDatabase(url)
+    try:
+
+        def revealed(session: Session) -> None:  # as a supervisor's reveal records it
+            agent = session.scalars(select(Agent)).first()
+            assert agent is not None
+            session.add(AuditEntry(agent_id=agent.id, ticket_id=mine, action="reveal",
+                                   created_at=dt.datetime.now()))  # fmt: skip
+            session.commit()
+
+        db.run_write_sync(revealed)
+        assert (count(db, Rating), count(db, AuditEntry)) == (1, 1)
+        messages = count(db, TicketMessage)
+
+        assert erase({"DESK_DB_URL": url}, ["shopper-erased"]) == {
+            "desk_rows": 1 + messages // 2 + 1 + 1  # the ticket, its message, rating, audit
+        }
+        senders = db.run_sync(lambda s: list(s.scalars(select(Ticket.sender_id))))
+        assert senders == ["shopper-kept"]
+        assert (count(db, TicketMessage), count(db, Rating), count(db, AuditEntry)) == (
+            messages // 2, 0, 0,
+        )  # fmt: skip
+    finally:
+        db.close()
+    assert b"shopper-erased" not in (tmp_path / "desk.db").read_bytes()  # nor in free pages
+
+
+def test_a_desk_that_never_started_is_left_uncreated(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    assert erase({"DESK_DB_URL": url}, ["anyone"]) == {"desk_rows": 0}
+    assert not (tmp_path / "desk.db").exists()
