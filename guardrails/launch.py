@@ -33,7 +33,7 @@ from typing import Any
 from guardrails import rasa_defaults
 from guardrails.action_calls import install_ujson_request_bodies
 from guardrails.action_results import install_prebuilt_action_validation
-from guardrails.logs import install_log_scrubbing
+from guardrails.logs import install_log_scrubbing, install_structlog_scrubbing
 from guardrails.outage import install_action_outage_reply
 from webkit.heap import freeze_after
 from webkit.metrics import instrument_aiohttp, instrument_sanic
@@ -116,6 +116,8 @@ def main(argv: list[str]) -> None:
     install_log_scrubbing()
     record_guardrail_decisions()
     module, *args = argv
+    if module == "rasa":
+        install_structlog_scrubbing()
     if serves_conversations(module, args):
         install_action_outage_reply()
         install_prebuilt_action_validation()
