@@ -30,7 +30,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy.engine import Engine
 
 from analytics.facts import StreamMessage
-from analytics.ingest import Checkpoint, IngestReport, ingest, load_checkpoint
+from analytics.ingest import Checkpoint, CheckpointMoved, IngestReport, ingest, load_checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -74,18 +74,19 @@ class FileSource:
         self.batch = batch
         self.source = f"file:{self.path.resolve()}"
 
-    def _start(self) -> tuple[int, str]:
-        """The offset to read from and the identity of the file now at the path."""
+    def _start(self) -> tuple[int, str, Checkpoint | None]:
+        """The offset to read from, the identity of the file now at the path, and the stored
+        checkpoint."""
         stat = os.stat(self.path)
         identity = f"{stat.st_dev}:{stat.st_ino}"
         saved = load_checkpoint(self.engine, self.source)
         if saved is None or saved.marker != identity or saved.position > stat.st_size:
-            return 0, identity  # new, replaced (rotated) or truncated: from the start
-        return saved.position, identity
+            return 0, identity, saved  # new, replaced (rotated) or truncated: from the start
+        return saved.position, identity, saved
 
     def read(self) -> IngestReport:
         """Ingest every complete line written since the last call; what it did."""
-        offset, identity = self._start()
+        offset, identity, saved = self._start()
         reports = []
         with self.path.open("rb") as log:
             log.seek(offset)
@@ -101,10 +102,12 @@ class FileSource:
                     offset_after += len(line)
                 if offset_after == offset:
                     break
-                reports.append(
-                    ingest(self.engine, messages, Checkpoint(self.source, offset_after, identity))
-                )
-                offset = offset_after
+                done = Checkpoint(self.source, offset_after, identity)
+                try:
+                    reports.append(ingest(self.engine, messages, done, saved))
+                except CheckpointMoved:  # an erasure rewrote the log: read it again next time
+                    break
+                offset, saved = offset_after, done
                 log.seek(offset)
         return _total(reports)
 
@@ -144,7 +147,7 @@ class SqlBrokerSource:
         """Ingest every row stored since the last call; what it did."""
         saved = load_checkpoint(self.engine, self.source)
         last = saved.position if saved else 0
-        reports = []
+        reports: list[IngestReport] = []
         while True:
             with self.broker.connect() as connection:
                 rows = connection.execute(
@@ -156,8 +159,12 @@ class SqlBrokerSource:
             if not rows:
                 break
             messages = [StreamMessage(_body(row.data or ""), seq=int(row.id)) for row in rows]
-            last = int(rows[-1].id)
-            reports.append(ingest(self.engine, messages, Checkpoint(self.source, last)))
+            done = Checkpoint(self.source, int(rows[-1].id), saved.marker if saved else None)
+            try:
+                reports.append(ingest(self.engine, messages, done, saved))
+            except CheckpointMoved:  # an erasure deleted rows read here: read them again
+                break
+            last, saved = done.position, done
         return _total(reports)
 
     def close(self) -> None:

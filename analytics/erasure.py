@@ -13,11 +13,14 @@ recognised by its event id and stored once.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
+
+import sqlalchemy as sa
 
 from analytics.facts import sender_key
 from analytics.tables import OFFSETS, metadata
-from webkit.db import erase_rows
+from webkit.db import erase_rows, sqlite_path
 
 
 def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> dict[str, int]:
@@ -43,5 +46,26 @@ def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> dict[str, int]:
         for table in metadata.sorted_tables
         if "sender_key" in table.c
     ]
+    # a batch read before the erasure and committed after it is rolled back (save_checkpoint)
     deleted = erase_rows(url, [*deletions, (OFFSETS, OFFSETS.c.source.startswith("file:"))])
+    renew_sql_markers(url)
     return {"analytics_rows": sum(n for name, n in deleted.items() if name != OFFSETS.name)}
+
+
+def renew_sql_markers(url: str) -> None:
+    """Give the sql broker's stored positions a new marker (the position stays: ids do not
+    shift), so a batch read before the erasure and committed after it is rolled back."""
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        return
+    engine = sa.create_engine(url, future=True)
+    try:
+        with engine.begin() as conn:
+            if sa.inspect(conn).has_table(OFFSETS.name):
+                conn.execute(
+                    OFFSETS.update()
+                    .where(OFFSETS.c.source.startswith("sql:"))
+                    .values(marker=f"erased:{uuid.uuid4().hex}")
+                )
+    finally:
+        engine.dispose()

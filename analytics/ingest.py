@@ -53,8 +53,15 @@ class IngestReport:
     senders_rebuilt: int
 
 
+class CheckpointMoved(RuntimeError):
+    """The source's stored position changed while a batch was read (an erasure reset it)."""
+
+
 def ingest(
-    engine: Engine, messages: Iterable[StreamMessage], checkpoint: Checkpoint | None = None
+    engine: Engine,
+    messages: Iterable[StreamMessage],
+    checkpoint: Checkpoint | None = None,
+    expected: Checkpoint | None = None,
 ) -> IngestReport:
     """Store the facts of ``messages`` once each and rebuild the conversations they touch.
 
@@ -62,6 +69,10 @@ def ingest(
         engine: The analytics database (its tables are created when missing).
         messages: Stream messages in the order the source holds them.
         checkpoint: Where the source will resume once this batch is committed.
+        expected: With a checkpoint, the one stored when the batch was read (None: none was).
+
+    Raises:
+        CheckpointMoved: The stored checkpoint is no longer ``expected``; nothing was committed.
     """
     facts: list[Fact] = []
     rejected = 0
@@ -78,7 +89,7 @@ def ingest(
         senders = sorted({fact.sender_key for fact in new})
         rebuild(connection, senders, threshold)
         if checkpoint is not None:
-            save_checkpoint(connection, checkpoint)
+            save_checkpoint(connection, checkpoint, expected)
     return IngestReport(
         received=len(facts) + rejected,
         stored=len(new),
@@ -142,9 +153,33 @@ def _insert_ignoring_repeats(connection: Connection) -> Any:
     return EVENTS.insert()
 
 
-def save_checkpoint(connection: Connection, checkpoint: Checkpoint) -> None:
-    """Record where ``checkpoint.source`` resumes (in the caller's transaction)."""
-    connection.execute(OFFSETS.delete().where(OFFSETS.c.source == checkpoint.source))
+def save_checkpoint(
+    connection: Connection, checkpoint: Checkpoint, expected: Checkpoint | None
+) -> None:
+    """Record where ``checkpoint.source`` resumes (in the caller's transaction), if the stored
+    checkpoint is still ``expected``.
+
+    A shopper's erasure rewrites the file broker's log and deletes the analytics rows of the
+    conversation; a batch read before it and committed after it would bring them back. The
+    erasure changes or drops the stored checkpoints, so such a batch fails here and is read
+    again from what the source holds now.
+
+    Raises:
+        CheckpointMoved: The stored checkpoint is not ``expected`` (the transaction must roll back).
+    """
+    source = OFFSETS.c.source == checkpoint.source
+    if expected is None:
+        moved = connection.execute(sa.select(OFFSETS.c.source).where(source)).first() is not None
+    else:
+        marker = (
+            OFFSETS.c.marker.is_(None)
+            if expected.marker is None
+            else OFFSETS.c.marker == expected.marker
+        )
+        where = source & (OFFSETS.c.position == expected.position) & marker
+        moved = not connection.execute(OFFSETS.delete().where(where)).rowcount
+    if moved:
+        raise CheckpointMoved(checkpoint.source)
     connection.execute(
         OFFSETS.insert(),
         {

@@ -67,11 +67,12 @@ class PiiLogFilter(logging.Filter):
     @contextlib.contextmanager
     def scrubbing(self) -> Iterator[None]:
         """Mark this thread busy scrubbing: records logged meanwhile are dropped."""
+        before = getattr(self._busy, "on", False)
         self._busy.on = True
         try:
             yield
         finally:
-            self._busy.on = False
+            self._busy.on = before
 
     @staticmethod
     def _scrub(record: logging.LogRecord) -> None:
@@ -109,6 +110,8 @@ def _scrubbed_event(record: logging.LogRecord) -> bool:
 # Keys under which structlog carries an exception or a stack: such an event is scrubbed whole.
 _TRACES = frozenset({"exc_info", "exception", "stack", "stack_info"})
 _DEPTH = 12
+# Digits from which a number in a debug event is scrubbed as text (a phone number has 7 or more).
+LONG_NUMBER = 6
 
 
 def scrub_value(scrubber: Scrubber, value: Any, depth: int = 0) -> Any:
@@ -119,8 +122,15 @@ def scrub_value(scrubber: Scrubber, value: Any, depth: int = 0) -> Any:
     """
     if isinstance(value, str):
         return _scrub_text(scrubber, str(value))  # a subclass (numpy's) becomes a plain str
-    if value is None or isinstance(value, bool | int | float):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int | float):
+        # a number long enough to be a card or a phone number is read as the text it prints
+        text = str(value)
+        if sum(c.isdigit() for c in text) < LONG_NUMBER:
+            return value
+        scrubbed = scrubber.scrub(text)
+        return value if scrubbed == text else scrubbed
     if depth < _DEPTH:
         if isinstance(value, dict):
             return {

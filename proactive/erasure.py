@@ -1,12 +1,16 @@
-"""A shopper's erasure from the proactive tables: their conversations' consents and messages.
+"""A shopper's erasure from the proactive tables: what their conversations left there.
 
-A consent given in a conversation, and every message queued or sent to one, name that
-conversation (for SMS, the sealed phone number), so they go with it; a message still
-waiting is never sent. A withdrawal (STOP, or a "no" in the conversation) stays: it is the
-merchant's record that the shopper's wish was honoured, which the law asks them to keep
-(GDPR art. 17(3)(b)), and it lets nothing be sent. The decisions name the backend's customer
-and order ids only, no conversation, and stay as the record of why a message was or was not
-sent.
+- **Consents given in the conversation** go (``source`` ``conversation``: the shopper's "yes"
+  to order news, asked by the assistant). A consent the shop's system sent
+  (``consent.updated``, source ``backend``) is the merchant's own record, like its orders, and
+  stays: a retention purge of an old chat must not stop the news the shop was asked for.
+- **A withdrawal** (STOP, or a "no" in the conversation) stays: it is the merchant's record that
+  the shopper's wish was honoured, which the law asks them to keep (GDPR art. 17(3)(b)), and it
+  lets nothing be sent.
+- **Messages already sent, suppressed or failed** go. A message still waiting stays, to be
+  judged again when it is due, as every message is: without a consent it is not sent.
+- **The decisions** name the backend's customer and order ids only, no conversation, and stay
+  as the record of why a message was or was not sent.
 
 The shoppers'-rights tool finds this function through the ``aftercare.shopper_stores``
 entry point.
@@ -16,12 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from proactive.tables import CONSENTS, OUTBOX
+from proactive.tables import CONSENTS, OUTBOX, PENDING
 from webkit.db import erase_rows
 
 
 def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> dict[str, int]:
-    """Delete the consents given in the conversations and the messages sent to them.
+    """Delete the consents given in the conversations and the messages done with.
 
     Args:
         env: The stack's settings; ``PROACTIVE_DB_URL`` (none: nothing to do).
@@ -34,8 +38,9 @@ def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> dict[str, int]:
     if not url or not sender_ids:
         return {"proactive_rows": 0}
     ids = list(sender_ids)
+    given = CONSENTS.c.granted.is_(True) & (CONSENTS.c.source == "conversation")
     deletions = [
-        (CONSENTS, CONSENTS.c.conversation_id.in_(ids) & CONSENTS.c.granted.is_(True)),
-        (OUTBOX, OUTBOX.c.conversation_id.in_(ids)),
+        (CONSENTS, CONSENTS.c.conversation_id.in_(ids) & given),
+        (OUTBOX, OUTBOX.c.conversation_id.in_(ids) & (OUTBOX.c.status != PENDING)),
     ]
     return {"proactive_rows": sum(erase_rows(url, deletions).values())}

@@ -19,13 +19,13 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, Table, create_engine, event, inspect, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import ColumnElement
@@ -83,40 +83,33 @@ def create_engine_for(url: str) -> Engine:
     return engine
 
 
-@contextlib.contextmanager
-def erasing(url: str) -> Iterator[Connection]:
-    """A transaction whose deletions leave nothing of the rows behind (shoppers' erasure).
+def erase_rows(url: str, deletions: Sequence[tuple[Table, ColumnElement[bool]]]) -> dict[str, int]:
+    """Delete the rows each ``(table, where)`` selects, leaving nothing of them behind.
 
     On SQLite, ``secure_delete`` zeroes the rows this connection deletes, and the file is then
-    written afresh (:func:`rewrite_sqlite`) for the copies it cannot reach. The engine is
-    disposed afterwards: erasure is rare, and a pooled connection would hold the file open.
-    """
-    engine = create_engine(url, future=True)
-    try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                conn.execute(text("PRAGMA secure_delete = ON"))
-            yield conn
-    finally:
-        engine.dispose()
-    rewrite_sqlite(url)
-
-
-def erase_rows(url: str, deletions: Sequence[tuple[Table, ColumnElement[bool]]]) -> dict[str, int]:
-    """Delete the rows each ``(table, where)`` selects, erased as :func:`erasing` says.
-
-    A database or a table that does not exist yet holds nothing: it is not created, and
-    counts 0. Returns the rows deleted from each table, by the table's name.
+    written afresh (:func:`rewrite_sqlite`) for the copies it cannot reach, if anything was
+    deleted. A database or a table that does not exist yet holds nothing: it is not created,
+    and counts 0. The engine is disposed afterwards: erasure is rare, and a pooled connection
+    would hold the file open. Returns the rows deleted from each table, by the table's name.
     """
     deleted = {table.name: 0 for table, _ in deletions}
     path = sqlite_path(url)
     if path is not None and not path.is_file():
         return deleted
-    with erasing(url) as conn:
-        existing = set(inspect(conn).get_table_names())
-        for table, where in deletions:
-            if table.name in existing:
-                deleted[table.name] += int(conn.execute(table.delete().where(where)).rowcount or 0)
+    engine = create_engine(url, future=True)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.execute(text("PRAGMA secure_delete = ON"))
+            existing = set(inspect(conn).get_table_names())
+            for table, where in deletions:
+                if table.name in existing:
+                    result = conn.execute(table.delete().where(where))
+                    deleted[table.name] += int(result.rowcount or 0)
+    finally:
+        engine.dispose()
+    if any(deleted.values()):
+        rewrite_sqlite(url)
     return deleted
 
 

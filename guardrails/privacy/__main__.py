@@ -15,7 +15,7 @@ import os
 import sys
 
 from guardrails.pii import get_scrubber
-from guardrails.privacy.service import PrivacyStores, UnknownShopper
+from guardrails.privacy.service import ErasureIncomplete, PrivacyStores, UnknownShopper
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +55,16 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
         )
         return 0
+    try:
+        return _run(args, stores)
+    except ErasureIncomplete as exc:
+        print(f"error: not every store could be erased, run it again: {exc}", file=sys.stderr)
+        print(json.dumps({"removed": exc.removed}))
+        return 1
+
+
+def _run(args: argparse.Namespace, stores: PrivacyStores) -> int:
+    """export, delete or purge; exit 1 when the shopper is unknown."""
     if args.command == "purge":
         days = args.days or get_scrubber().config.retention_days
         expired, report = stores.purge(days)

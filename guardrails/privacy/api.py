@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from guardrails.pii import get_scrubber
-from guardrails.privacy.service import PrivacyStores, UnknownShopper
+from guardrails.privacy.service import ErasureIncomplete, PrivacyStores, UnknownShopper
 
 STORES: web.AppKey[PrivacyStores] = web.AppKey("stores", PrivacyStores)
 TOKEN: web.AppKey[str] = web.AppKey("token", str)
@@ -72,7 +72,12 @@ async def export(request: web.Request) -> web.Response:
 async def delete(request: web.Request) -> web.Response:
     """Delete the shopper's conversations from every store; what was removed where."""
     senders = _senders(request)
-    report = request.app[STORES].delete(senders)
+    try:
+        report = request.app[STORES].delete(senders)
+    except ErasureIncomplete as exc:
+        raise _error(
+            web.HTTPServiceUnavailable, f"not every store could be erased, try again: {exc}"
+        ) from exc
     if not any(report.values()):
         raise _error(web.HTTPNotFound, "nothing is stored for this shopper")
     return web.json_response({"deleted": senders, "removed": report})
@@ -91,7 +96,12 @@ async def purge(request: web.Request) -> web.Response:
     days = body.get("older_than_days", get_scrubber().config.retention_days)
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
         raise _error(web.HTTPBadRequest, "older_than_days must be a whole number of days >= 1")
-    expired, report = request.app[STORES].purge(days)
+    try:
+        expired, report = request.app[STORES].purge(days)
+    except ErasureIncomplete as exc:
+        raise _error(
+            web.HTTPServiceUnavailable, f"not every store could be erased, try again: {exc}"
+        ) from exc
     return web.json_response({"deleted": expired, "removed": report})
 
 

@@ -34,6 +34,20 @@ class UnknownShopper(LookupError):
     """Nothing is stored about this shopper."""
 
 
+class ErasureIncomplete(RuntimeError):
+    """A store could not be erased; the others were, and the conversation can still be found.
+
+    Args:
+        removed: What was removed where (the report so far).
+        failures: One line per store that failed, with the reason.
+    """
+
+    def __init__(self, removed: dict[str, int], failures: list[str]) -> None:
+        super().__init__("; ".join(failures))
+        self.removed = removed
+        self.failures = failures
+
+
 def shopper_stores() -> dict[str, Eraser]:
     """Each registered store's eraser, by the key of its count in a deletion's report.
 
@@ -141,6 +155,18 @@ class PrivacyStores:
         report.update({key: 0 for key in erasers})
         if not ids:
             return report
+        report["broker_events"] = self._delete_from_broker(ids)
+        report["log_lines"] = self._delete_from_logs(ids)
+        failed = []
+        for key, erase in erasers.items():  # every one, even after one failed
+            try:
+                report[key] = erase(self.env, ids)[key]
+            except Exception as exc:  # a locked database, a missing key: said, not hidden
+                failed.append(f"{key.removesuffix('_rows')}: {type(exc).__name__}: {exc}")
+        if failed:
+            raise ErasureIncomplete(report, failed)
+        # The tracker last: it is how a conversation (and a customer's) is found, so an
+        # erasure that failed above can be asked again and finds what is left.
         with self._tracker() as conn:
             for sender_id in ids if _has_events(conn) else []:
                 result = conn.execute(
@@ -149,10 +175,6 @@ class PrivacyStores:
                 report["tracker_events"] += int(result.rowcount or 0)
         if report["tracker_events"]:
             rewrite_sqlite(self.tracker_url)
-        report["broker_events"] = self._delete_from_broker(ids)
-        report["log_lines"] = self._delete_from_logs(ids)
-        for key, erase in erasers.items():
-            report[key] = erase(self.env, ids)[key]
         return report
 
     def purge(

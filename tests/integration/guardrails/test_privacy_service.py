@@ -4,6 +4,7 @@ brokers, and log files, as the CLI and the admin API see them."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +15,10 @@ from rasa.core.brokers.sql import SQLEventBroker
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
 
+from analytics.tables import create_tables
 from guardrails.export import Fakes, export
 from guardrails.privacy.__main__ import main as privacy_cli
-from guardrails.privacy.service import PrivacyStores, UnknownShopper
+from guardrails.privacy.service import ErasureIncomplete, PrivacyStores, UnknownShopper
 from stack.settings import ROOT
 from stores.tracker import ScrubbingTrackerStore
 from tests.integration.stores.test_tracker import ADDRESS, EMAIL, NAME, shopper_turns
@@ -165,3 +167,20 @@ def test_the_same_pseudonym_always_gets_the_same_fake() -> None:
     first, second = text.split(" or ")[0][5:], text.split(" or ")[1].split(",")[0]
     assert first == second and "@" in first
     assert "<" not in text and "****" not in fakes.fill("card **** **** **** 4242")
+
+
+async def test_when_a_store_cannot_be_erased_the_conversation_stays_findable_to_finish_it(
+    stores: PrivacyStores, domain: Domain, tmp_path: Path
+) -> None:
+    """Analytics can find a conversation's rows only with the key they were digested with."""
+    await converse(stores, domain, "s-ann-4", "C-1")
+    analytics = sa.create_engine(f"sqlite:///{tmp_path / 'analytics.db'}")
+    create_tables(analytics)
+    analytics.dispose()
+    stores.env = {"ANALYTICS_DB_URL": f"sqlite:///{tmp_path / 'analytics.db'}"}  # no key
+    with pytest.raises(ErasureIncomplete, match="analytics: MissingSenderKey"):
+        stores.delete(["s-ann-4"])
+    assert stores.sender_ids_for_customer("C-1") == ["s-ann-4"]  # asked again, it is found
+    stores.env["AFTERCARE_PII_PSEUDONYM_KEY"] = os.environ["AFTERCARE_PII_PSEUDONYM_KEY"]
+    assert stores.delete(["s-ann-4"])["tracker_events"] == 12
+    assert stores.sender_ids_for_customer("C-1") == []

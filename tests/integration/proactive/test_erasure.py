@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from merchants.proactive import Channel, Kind
@@ -29,27 +31,33 @@ def consents(store: ProactiveStore, conversation: str) -> list[bool]:
     return [row.granted for row in rows]
 
 
-def test_the_conversations_consents_and_waiting_message_go_and_the_others_stay(
+def test_consents_given_in_the_conversation_and_messages_done_go_and_the_rest_stays(
     any_store: ProactiveStore,
 ) -> None:
-    mine = consent(any_store)
+    mine = consent(any_store)  # the shopper's "yes" in the conversation
     other = consent(any_store, conversation=sms_conversation_id("demo", OTHER_PHONE),
                     customer="C-2002")  # fmt: skip
-    assert queue(any_store, NOON) == "sent"  # queued for C-1001 in ``mine``
-    granted = len(consents(any_store, mine))
+    assert queue(any_store, NOON) == "sent"
+    (row,) = any_store.claim(NOON, dt.timedelta(minutes=5))
+    assert any_store.mark_sending(row, NOON) and any_store.mark_sent(row, NOON)
+    assert queue(any_store, NOON, event_id="evt-2", order="AC-104234") == "sent"  # waiting
+    granted, others = len(consents(any_store, mine)), consents(any_store, other)
+    assert granted == len(Kind) and others == [True] * len(Kind)
+
     removed = erase(url_of(any_store), [mine])
-    assert removed == {"proactive_rows": granted + 1}  # its consents and its queued message
-    assert consents(any_store, mine) == [] and any_store.outbox() == []
-    assert all(consents(any_store, other))
-    assert [d["order_id"] for d in any_store.decisions()] == ["AC-104233"]  # ids only: kept
+
+    assert removed == {"proactive_rows": granted + 1}  # its consents and the message sent
+    assert consents(any_store, mine) == []
+    assert [(r["order_id"], r["status"]) for r in any_store.outbox()] == [("AC-104234", "pending")]
+    assert consents(any_store, other) == others
+    assert {d["order_id"] for d in any_store.decisions()} == {"AC-104233", "AC-104234"}
 
 
-def test_a_withdrawal_stays_as_the_record_that_it_was_honoured(
-    any_store: ProactiveStore,
-) -> None:
+def test_a_withdrawal_and_the_shops_own_consent_stay(any_store: ProactiveStore) -> None:
     mine = consent(any_store)
     any_store.record_stop("demo", mine, NOON)
-    consent(any_store, Channel.webchat, conversation="webchat-session-1")
-    removed = erase(url_of(any_store), [mine, "webchat-session-1"])
-    assert removed["proactive_rows"] == len(Kind)  # the web chat's consents
+    any_store.record_consent("demo", "C-1001", Channel.webchat, "webchat-session-1", list(Kind),
+                             True, "backend", NOON)  # fmt: skip
+    assert erase(url_of(any_store), [mine, "webchat-session-1"]) == {"proactive_rows": 0}
     assert consents(any_store, mine) == [False] * len(Kind)  # every kind still withdrawn
+    assert consents(any_store, "webchat-session-1") == [True] * len(Kind)

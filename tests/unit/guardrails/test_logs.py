@@ -16,6 +16,7 @@ from structlog.processors import JSONRenderer
 
 from guardrails.logs import (
     PiiLogFilter,
+    ScrubbedEvent,
     ScrubbingRenderer,
     install_log_scrubbing,
     install_structlog_scrubbing,
@@ -82,14 +83,33 @@ def structlog_to(stream: io.StringIO) -> tuple[structlog.stdlib.BoundLogger, log
     return structlog.wrap_logger(stdlib, processors=processors), handler
 
 
-def written(log: Callable[[Any], None]) -> str:
-    stream = io.StringIO()
+class Kept(logging.Handler):
+    """Keeps the records that reach it, as the filter left them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def logged(log: Callable[[Any], None]) -> tuple[str, list[logging.LogRecord]]:
+    """What ``log`` wrote through the handler, and the records that reached a second one."""
+    stream, kept = io.StringIO(), Kept()
     logger, handler = structlog_to(stream)
+    stdlib = logging.getLogger("aftercare.test.structlog")
+    stdlib.addHandler(kept)
     try:
         log(logger)
     finally:
-        logging.getLogger("aftercare.test.structlog").removeHandler(handler)
-    return stream.getvalue()
+        stdlib.removeHandler(handler)
+        stdlib.removeHandler(kept)
+    return stream.getvalue(), kept.records
+
+
+def written(log: Callable[[Any], None]) -> str:
+    return logged(log)[0]
 
 
 def test_rasas_slot_log_keeps_the_slots_names_and_loses_their_values() -> None:
@@ -128,14 +148,21 @@ def test_an_event_carrying_an_exception_is_scrubbed_whole() -> None:
         except ValueError:
             log.error("action.failed", exc_info=True, shopper=NAME)
 
-    line = written(fail)
+    line, (record,) = logged(fail)
     assert NAME not in line and "Oak St" not in line and "ValueError" in line
+    assert not isinstance(record.msg, ScrubbedEvent)  # left to the filter, which scrubbed it
+
+
+def test_a_long_number_in_an_event_is_scrubbed_as_text() -> None:
+    line = written(lambda log: log.debug("slot.set", card=4111111111111111, turns=12))
+    assert "4111111111111111" not in line and json.loads(line)["turns"] == 12
 
 
 def test_rasas_structlog_configuration_gets_the_scrubbing_renderer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(structlog, "configure", structlog.configure)  # restored afterwards
+    configure = structlog.configure
+    monkeypatch.setattr(structlog, "configure", configure)  # restored afterwards
     saved = structlog.get_config()
     install_structlog_scrubbing()
     try:
@@ -145,7 +172,7 @@ def test_rasas_structlog_configuration_gets_the_scrubbing_renderer(
         assert not any(isinstance(p, ScrubbingRenderer) for p in processors[:-1])
     finally:
         structlog.reset_defaults()
-        structlog.configure(**saved)
+        configure(**saved)  # the unwrapped one: later tests get the configuration they had
 
 
 def test_an_objects_address_is_left_out_of_a_line() -> None:
