@@ -125,9 +125,12 @@ def scrub_value(scrubber: Scrubber, value: Any, depth: int = 0) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        # a number long enough to be a card or a phone number is read as the text it prints
-        text = str(value)
-        if sum(c.isdigit() for c in text) < LONG_NUMBER:
+        # A whole number long enough to be a card or a phone number is read as the text it
+        # prints; a fraction (a confidence, a timestamp) is none of those.
+        if isinstance(value, float) and not value.is_integer():
+            return value
+        text = str(int(value))
+        if len(text.lstrip("-")) < LONG_NUMBER:
             return value
         scrubbed = scrubber.scrub(text)
         return value if scrubbed == text else scrubbed

@@ -154,8 +154,11 @@ def test_an_event_carrying_an_exception_is_scrubbed_whole() -> None:
 
 
 def test_a_long_number_in_an_event_is_scrubbed_as_text() -> None:
-    line = written(lambda log: log.debug("slot.set", card=4111111111111111, turns=12))
-    assert "4111111111111111" not in line and json.loads(line)["turns"] == 12
+    line = written(
+        lambda log: log.debug("slot.set", card=4111111111111111, phone=2025550188.0, turns=12)
+    )
+    assert "4111111111111111" not in line and "2025550188" not in line
+    assert json.loads(line)["turns"] == 12
 
 
 def test_rasas_structlog_configuration_gets_the_scrubbing_renderer(
