@@ -118,7 +118,8 @@ def scrub_value(scrubber: Scrubber, value: Any, depth: int = 0) -> Any:
     """``value`` with every string in it scrubbed, as JSON-like data.
 
     Containers are walked, a Rasa event becomes its dict (``as_dict``), any other object its
-    ``str``; numbers, booleans and None stay as they are.
+    ``str``; a whole number of ``LONG_NUMBER`` digits or more is scrubbed as its text; other
+    numbers, booleans and None stay as they are.
     """
     if isinstance(value, str):
         return _scrub_text(scrubber, str(value))  # a subclass (numpy's) becomes a plain str
