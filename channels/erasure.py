@@ -14,22 +14,22 @@ from channels.state import consent_table, menu_table
 from webkit.db import erase_rows
 
 
-def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> dict[str, int]:
-    """Delete the conversations' menus and their START records.
+def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
+    """Delete the conversations' menus and their START records; the rows deleted.
 
     Args:
         env: The stack's settings; ``CHANNEL_STATE_DB_URL`` (none: nothing to do).
         sender_ids: The conversations (Rasa sender ids; SMS numbers sealed in them).
-
-    Returns:
-        ``{"channels_rows": n}``.
     """
     url = env.get("CHANNEL_STATE_DB_URL")
-    if not url or not sender_ids:
-        return {"channels_rows": 0}
+    if not url:
+        return 0
     ids = list(sender_ids)
-    deletions = [
-        (menu_table, menu_table.c.sender_id.in_(ids)),
-        (consent_table, consent_table.c.sender_id.in_(ids) & consent_table.c.opted_out.is_(False)),
-    ]
-    return {"channels_rows": sum(erase_rows(url, deletions).values())}
+    started = consent_table.c.opted_out.is_(False)
+    return erase_rows(
+        url,
+        [
+            (menu_table, menu_table.c.sender_id.in_(ids)),
+            (consent_table, consent_table.c.sender_id.in_(ids) & started),
+        ],
+    )

@@ -18,25 +18,20 @@ from desk.models import AuditEntry, Rating, Ticket, TicketMessage
 from webkit.db import erase_rows
 
 
-def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> dict[str, int]:
-    """Delete every ticket of the conversations, with what hangs off it.
+def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
+    """Delete every ticket of the conversations, with what hangs off it; the rows deleted.
 
     Args:
         env: The stack's settings; ``DESK_DB_URL`` is the desk's database (none: nothing to do).
         sender_ids: The conversations (Rasa sender ids) to erase.
-
-    Returns:
-        ``{"desk_rows": n}``: the rows deleted, tickets and what hung off them.
     """
     url = env.get("DESK_DB_URL")
-    if not url or not sender_ids:
-        return {"desk_rows": 0}
-    tickets = sa.select(Ticket.__table__.c.id).where(
-        Ticket.__table__.c.sender_id.in_(list(sender_ids))
-    )
+    if not url:
+        return 0
+    tickets = Ticket.__table__
+    theirs = tickets.c.sender_id.in_(list(sender_ids))
+    hanging = (TicketMessage.__table__, Rating.__table__, AuditEntry.__table__)
     deletions = [
-        (table, table.c.ticket_id.in_(tickets))
-        for table in (TicketMessage.__table__, Rating.__table__, AuditEntry.__table__)
+        (table, table.c.ticket_id.in_(sa.select(tickets.c.id).where(theirs))) for table in hanging
     ]
-    deletions.append((Ticket.__table__, Ticket.__table__.c.sender_id.in_(list(sender_ids))))
-    return {"desk_rows": sum(erase_rows(url, deletions).values())}
+    return erase_rows(url, [*deletions, (tickets, theirs)])

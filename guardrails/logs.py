@@ -186,7 +186,7 @@ class ScrubbingRenderer:
         scrubber = get_scrubber()
         try:
             with _FILTER.scrubbing():
-                clean = {scrubber.scrub(str(k)): scrub_value(scrubber, v) for k, v in event.items()}
+                clean = scrub_value(scrubber, event)
         except Exception:  # a log line must never fail the turn that writes it
             return self.render(logger, method, event)
         rendered = self.render(logger, method, clean)

@@ -24,23 +24,23 @@ from proactive.tables import CONSENTS, OUTBOX, PENDING
 from webkit.db import erase_rows
 
 
-def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> dict[str, int]:
-    """Delete the consents given in the conversations and the messages done with.
+def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
+    """Delete the consents given in the conversations and the messages done with; the rows
+    deleted.
 
     Args:
         env: The stack's settings; ``PROACTIVE_DB_URL`` (none: nothing to do).
         sender_ids: The conversations (Rasa sender ids) to erase.
-
-    Returns:
-        ``{"proactive_rows": n}``.
     """
     url = env.get("PROACTIVE_DB_URL")
-    if not url or not sender_ids:
-        return {"proactive_rows": 0}
+    if not url:
+        return 0
     ids = list(sender_ids)
     given = CONSENTS.c.granted.is_(True) & (CONSENTS.c.source == "conversation")
-    deletions = [
-        (CONSENTS, CONSENTS.c.conversation_id.in_(ids) & given),
-        (OUTBOX, OUTBOX.c.conversation_id.in_(ids) & (OUTBOX.c.status != PENDING)),
-    ]
-    return {"proactive_rows": sum(erase_rows(url, deletions).values())}
+    return erase_rows(
+        url,
+        [
+            (CONSENTS, CONSENTS.c.conversation_id.in_(ids) & given),
+            (OUTBOX, OUTBOX.c.conversation_id.in_(ids) & (OUTBOX.c.status != PENDING)),
+        ],
+    )

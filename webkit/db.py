@@ -24,11 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import MetaData, Table, create_engine, event, inspect, text
+from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import Delete, TableClause, Update
 
 logger = logging.getLogger(__name__)
 
@@ -83,19 +84,25 @@ def create_engine_for(url: str) -> Engine:
     return engine
 
 
-def erase_rows(url: str, deletions: Sequence[tuple[Table, ColumnElement[bool]]]) -> dict[str, int]:
-    """Delete the rows each ``(table, where)`` selects, leaving nothing of them behind.
+def erase_rows(
+    url: str,
+    deletions: Sequence[tuple[TableClause, ColumnElement[bool]]],
+    also: Sequence[Delete | Update] = (),
+) -> int:
+    """Delete the rows each ``(table, where)`` selects, leaving nothing of them behind; the
+    number deleted.
 
-    On SQLite, ``secure_delete`` zeroes the rows this connection deletes, and the file is then
-    written afresh (:func:`rewrite_sqlite`) for the copies it cannot reach, if anything was
-    deleted. A database or a table that does not exist yet holds nothing: it is not created,
-    and counts 0. The engine is disposed afterwards: erasure is rare, and a pooled connection
-    would hold the file open. Returns the rows deleted from each table, by the table's name.
+    ``also`` runs in the same transaction, uncounted (bookkeeping that must change with the
+    erasure). On SQLite, ``secure_delete`` zeroes the rows this connection deletes, and the
+    file is then written afresh (:func:`rewrite_sqlite`) for the copies it cannot reach, if
+    anything was deleted. A database or a table that does not exist yet holds nothing: it is
+    not created, and counts 0. The engine is disposed afterwards: erasure is rare, and a
+    pooled connection would hold the file open.
     """
-    deleted = {table.name: 0 for table, _ in deletions}
     path = sqlite_path(url)
     if path is not None and not path.is_file():
-        return deleted
+        return 0
+    deleted = 0
     engine = create_engine(url, future=True)
     try:
         with engine.begin() as conn:
@@ -104,11 +111,13 @@ def erase_rows(url: str, deletions: Sequence[tuple[Table, ColumnElement[bool]]])
             existing = set(inspect(conn).get_table_names())
             for table, where in deletions:
                 if table.name in existing:
-                    result = conn.execute(table.delete().where(where))
-                    deleted[table.name] += int(result.rowcount or 0)
+                    deleted += int(conn.execute(table.delete().where(where)).rowcount or 0)
+            for statement in also:
+                if statement.table.name in existing:
+                    conn.execute(statement)
     finally:
         engine.dispose()
-    if any(deleted.values()):
+    if deleted:
         rewrite_sqlite(url)
     return deleted
 

@@ -43,6 +43,16 @@ async def require_token(request: web.Request, handler: Handler) -> web.StreamRes
     return await handler(request)
 
 
+@web.middleware
+async def incomplete_erasure(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """503 naming the stores an erasure could not reach: asked again, it finishes."""
+    try:
+        return await handler(request)
+    except ErasureIncomplete as exc:
+        reason = f"not every store could be erased, try again: {exc}"
+        raise _error(web.HTTPServiceUnavailable, reason) from exc
+
+
 def _id(request: web.Request, name: str) -> str:
     value = request.match_info[name]
     if not value.strip() or len(value) > MAX_ID_LENGTH:
@@ -72,12 +82,7 @@ async def export(request: web.Request) -> web.Response:
 async def delete(request: web.Request) -> web.Response:
     """Delete the shopper's conversations from every store; what was removed where."""
     senders = _senders(request)
-    try:
-        report = request.app[STORES].delete(senders)
-    except ErasureIncomplete as exc:
-        raise _error(
-            web.HTTPServiceUnavailable, f"not every store could be erased, try again: {exc}"
-        ) from exc
+    report = request.app[STORES].delete(senders)
     if not any(report.values()):
         raise _error(web.HTTPNotFound, "nothing is stored for this shopper")
     return web.json_response({"deleted": senders, "removed": report})
@@ -96,12 +101,7 @@ async def purge(request: web.Request) -> web.Response:
     days = body.get("older_than_days", get_scrubber().config.retention_days)
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
         raise _error(web.HTTPBadRequest, "older_than_days must be a whole number of days >= 1")
-    try:
-        expired, report = request.app[STORES].purge(days)
-    except ErasureIncomplete as exc:
-        raise _error(
-            web.HTTPServiceUnavailable, f"not every store could be erased, try again: {exc}"
-        ) from exc
+    expired, report = request.app[STORES].purge(days)
     return web.json_response({"deleted": expired, "removed": report})
 
 
@@ -109,7 +109,7 @@ def create_app(stores: PrivacyStores, token: str) -> web.Application:
     """The app; refuses to be built without a token (fails closed)."""
     if not token:
         raise ValueError("AFTERCARE_PRIVACY_TOKEN is not set: the privacy API needs a token")
-    app = web.Application(middlewares=[require_token])
+    app = web.Application(middlewares=[require_token, incomplete_erasure])
     app[STORES] = stores
     app[TOKEN] = token
     app.router.add_get("/privacy/v1/conversations/{sender_id}", export)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -16,18 +17,22 @@ import sqlalchemy as sa
 
 from guardrails.pii import get_scrubber
 from guardrails.pii.events import EventProtector, fernet_from_env
-from webkit.db import rewrite_sqlite
+from webkit.db import erase_rows
 
 DEFAULT_EVENT_FILE = "var/events.log"
+# Rasa's events table, in the tracker store and in the sql broker's database alike.
+EVENTS = sa.table("events", sa.column("sender_id"))
+# Conversations deleted at a time by a purge: each is a bound parameter of every store's query.
+PURGE_BATCH = 500
 
 
 # Other packages' stores that keep something of a conversation register an eraser here
 # (pyproject.toml): ``name = "package.module:erase"``, with ``erase(env, sender_ids)``
-# returning ``{"<name>_rows": n}``. This package imports none of them (the desk is a service
-# of its own), and a store added later is erased without a change here.
+# returning the rows it deleted, reported as ``<name>_rows``. This package imports none of them
+# (the desk is a service of its own), and a store added later is erased without a change here.
 SHOPPER_STORES = "aftercare.shopper_stores"
 
-Eraser = Callable[[Mapping[str, str], Sequence[str]], dict[str, int]]
+Eraser = Callable[[Mapping[str, str], Sequence[str]], int]
 
 
 class UnknownShopper(LookupError):
@@ -160,21 +165,16 @@ class PrivacyStores:
         failed = []
         for key, erase in erasers.items():  # every one, even after one failed
             try:
-                report[key] = erase(self.env, ids)[key]
+                report[key] = erase(self.env, ids)
             except Exception as exc:  # a locked database, a missing key: said, not hidden
                 failed.append(f"{key.removesuffix('_rows')}: {type(exc).__name__}: {exc}")
         if failed:
             raise ErasureIncomplete(report, failed)
         # The tracker last: it is how a conversation (and a customer's) is found, so an
         # erasure that failed above can be asked again and finds what is left.
-        with self._tracker() as conn:
-            for sender_id in ids if _has_events(conn) else []:
-                result = conn.execute(
-                    sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id}
-                )
-                report["tracker_events"] += int(result.rowcount or 0)
-        if report["tracker_events"]:
-            rewrite_sqlite(self.tracker_url)
+        report["tracker_events"] = erase_rows(
+            self.tracker_url, [(EVENTS, EVENTS.c.sender_id.in_(ids))]
+        )
         return report
 
     def purge(
@@ -195,26 +195,15 @@ class PrivacyStores:
                 {"cutoff": cutoff},
             ).all()
         expired = [r[0] for r in rows]
-        return expired, self.delete(expired)
+        report = self.delete([])
+        for start in range(0, len(expired), PURGE_BATCH):
+            for key, count in self.delete(expired[start : start + PURGE_BATCH]).items():
+                report[key] += count
+        return expired, report
 
     def _delete_from_broker(self, sender_ids: list[str]) -> int:
         if self.broker == "sql" and self.broker_url:
-            engine = sa.create_engine(self.broker_url)
-            try:
-                with engine.begin() as conn:
-                    if not sa.inspect(conn).has_table("events"):
-                        return 0
-                    deleted = 0
-                    for sender_id in sender_ids:
-                        result = conn.execute(
-                            sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender_id}
-                        )
-                        deleted += int(result.rowcount or 0)
-                if deleted:
-                    rewrite_sqlite(self.broker_url)
-                return deleted
-            finally:
-                engine.dispose()
+            return erase_rows(self.broker_url, [(EVENTS, EVENTS.c.sender_id.in_(sender_ids))])
         if self.broker == "file":
             wanted = set(sender_ids)
 
@@ -238,29 +227,15 @@ class PrivacyStores:
                 removed += _remove_lines(path, lambda line: bool(pattern.search(line)))
         return removed
 
-    def _tracker(self) -> Any:
+    @contextlib.contextmanager
+    def _tracker(self) -> Iterator[sa.engine.Connection]:
+        """The tracker store to read, on a fresh engine disposed afterwards (rare requests)."""
         engine = sa.create_engine(self.tracker_url)
-        return _Connection(engine)
-
-
-class _Connection:
-    """``with`` a transaction on a fresh engine, disposed afterwards (CLI and API are rare)."""
-
-    def __init__(self, engine: sa.engine.Engine) -> None:
-        self.engine = engine
-
-    def __enter__(self) -> sa.engine.Connection:
-        self._ctx = self.engine.begin()
-        conn = self._ctx.__enter__()
-        if conn.dialect.name == "sqlite":  # deleted rows are overwritten, not left in free pages
-            conn.execute(sa.text("PRAGMA secure_delete = ON"))
-        return conn
-
-    def __exit__(self, *exc: Any) -> None:
         try:
-            self._ctx.__exit__(*exc)
+            with engine.connect() as conn:
+                yield conn
         finally:
-            self.engine.dispose()
+            engine.dispose()
 
 
 def _has_events(conn: sa.engine.Connection) -> bool:

@@ -6,8 +6,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,18 @@ from tests.e2e.standins import ProviderStandIn
 from tests.merchants import best_seller, write_demo_policy_quiet_later, write_outdoor_policy
 
 MODEL = ROOT / "models" / "aftercare.tar.gz"
+
+
+def wait_until(
+    check: Callable[[], bool], timeout_s: float, what: str, log: Path | None = None
+) -> None:
+    """Poll ``check``; on timeout, fail with the end of the server's ``log`` if given."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() >= deadline:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log else ""
+            pytest.fail(f"timed out after {timeout_s:.0f}s: {what}\n{tail}")
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

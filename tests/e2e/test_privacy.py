@@ -16,7 +16,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import requests
 from analytics.facts import sender_key
 from stack.processes import Stack
 from tests.conftest import ROOT
-from tests.e2e.conftest import Chat, backend_order, order_in, product_named_alone
+from tests.e2e.conftest import Chat, backend_order, order_in, product_named_alone, wait_until
 from tests.e2e.test_proactive import consent
 
 NAME = "Gwendolyn Abernathy"
@@ -256,13 +255,6 @@ def _rows(url: str, query: str, value: str) -> int:
         return int(conn.execute(query, (value,)).fetchone()[0])
 
 
-def _until(check: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.25)
-
-
 def test_after_deletion_the_desk_analytics_and_proactive_messages_keep_nothing_of_it(
     stack: Stack, privacy_api: str, demo_orders: list[dict[str, str]]
 ) -> None:
@@ -281,8 +273,8 @@ def test_after_deletion_the_desk_analytics_and_proactive_messages_keep_nothing_o
     tickets = "SELECT COUNT(*) FROM desk_tickets WHERE sender_id = ?"
     consents = "SELECT COUNT(*) FROM proactive_consents WHERE conversation_id = ?"
     facts = "SELECT COUNT(*) FROM analytics_events WHERE sender_key = ?"
-    _until(lambda: _rows(env["DESK_DB_URL"], tickets, chat.sender) == 1, "a ticket")
-    _until(lambda: _rows(env["ANALYTICS_DB_URL"], facts, key) > 0, "analytics facts")
+    wait_until(lambda: _rows(env["DESK_DB_URL"], tickets, chat.sender) == 1, 30, "a ticket")
+    wait_until(lambda: _rows(env["ANALYTICS_DB_URL"], facts, key) > 0, 30, "analytics facts")
     assert _rows(env["PROACTIVE_DB_URL"], consents, chat.sender) == 4  # one per kind of news
 
     resp = requests.delete(
@@ -303,6 +295,6 @@ def test_after_deletion_the_desk_analytics_and_proactive_messages_keep_nothing_o
     # and goes on with what comes next
     later = Chat(stack.rest_url)
     assert later.text("hi").strip()
-    _until(lambda: _rows(env["ANALYTICS_DB_URL"], facts, sender_key(later.sender, env)) > 0,
-           "the next conversation's facts")  # fmt: skip
+    later_key = sender_key(later.sender, env)
+    wait_until(lambda: _rows(env["ANALYTICS_DB_URL"], facts, later_key) > 0, 30, "later facts")
     assert _rows(env["ANALYTICS_DB_URL"], facts, key) == 0

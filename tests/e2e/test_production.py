@@ -14,8 +14,7 @@ import datetime as dt
 import io
 import os
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from analytics.figures import Scope, conversations
 from stack import production
 from stack.isolated import demo_orders, postgres_role, production_beside
 from stack.processes import healthy
-from tests.e2e.conftest import Chat, order_in
+from tests.e2e.conftest import Chat, order_in, wait_until
 
 
 @dataclass
@@ -59,13 +58,6 @@ class Production:
         ).text.lstrip("# ")
         rows = csv.DictReader(io.StringIO(text))
         return {r["svname"]: int(r["stot"] or 0) for r in rows if r["pxname"] == "rasa_servers"}
-
-
-def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, f"timed out after {timeout_s:.0f}s: {what}"
-        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import yaml
 from stack.isolated import isolated_env
 from stack.processes import Service, Stack
 from tests.conftest import ROOT
-from tests.e2e.conftest import Chat, order_in
+from tests.e2e.conftest import Chat, order_in, wait_until
 from tests.e2e.desk import handoff_payload
 
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
@@ -35,18 +35,6 @@ RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["r
 def said(response: str) -> str:
     """The fixed opening of a domain response (up to its first template variable)."""
     return str(RESPONSES[response][0]["text"]).split("{")[0].strip()
-
-
-def wait_until(
-    check: Callable[[], bool], timeout_s: float, what: str, log: Path | None = None
-) -> None:
-    """Poll ``check``; on timeout, fail with the end of the server's ``log`` if given."""
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() >= deadline:
-            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log else ""
-            pytest.fail(f"timed out after {timeout_s:.0f}s: {what}\n{tail}")
-        time.sleep(0.2)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiohttp.test_utils import TestClient, TestServer
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
@@ -18,7 +19,8 @@ from rasa.shared.core.events import SlotSet
 from analytics.tables import create_tables
 from guardrails.export import Fakes, export
 from guardrails.privacy.__main__ import main as privacy_cli
-from guardrails.privacy.service import ErasureIncomplete, PrivacyStores, UnknownShopper
+from guardrails.privacy.api import create_app
+from guardrails.privacy.service import PrivacyStores, UnknownShopper
 from stack.settings import ROOT
 from stores.tracker import ScrubbingTrackerStore
 from tests.integration.stores.test_tracker import ADDRESS, EMAIL, NAME, shopper_turns
@@ -169,7 +171,7 @@ def test_the_same_pseudonym_always_gets_the_same_fake() -> None:
     assert "<" not in text and "****" not in fakes.fill("card **** **** **** 4242")
 
 
-async def test_when_a_store_cannot_be_erased_the_conversation_stays_findable_to_finish_it(
+async def test_when_a_store_cannot_be_erased_the_api_says_503_and_a_retry_finishes(
     stores: PrivacyStores, domain: Domain, tmp_path: Path
 ) -> None:
     """Analytics can find a conversation's rows only with the key they were digested with."""
@@ -178,9 +180,13 @@ async def test_when_a_store_cannot_be_erased_the_conversation_stays_findable_to_
     create_tables(analytics)
     analytics.dispose()
     stores.env = {"ANALYTICS_DB_URL": f"sqlite:///{tmp_path / 'analytics.db'}"}  # no key
-    with pytest.raises(ErasureIncomplete, match="analytics: MissingSenderKey"):
-        stores.delete(["s-ann-4"])
-    assert stores.sender_ids_for_customer("C-1") == ["s-ann-4"]  # asked again, it is found
-    stores.env["AFTERCARE_PII_PSEUDONYM_KEY"] = os.environ["AFTERCARE_PII_PSEUDONYM_KEY"]
-    assert stores.delete(["s-ann-4"])["tracker_events"] == 12
+    auth = {"Authorization": "Bearer admin-token"}
+    async with TestClient(TestServer(create_app(stores, "admin-token"))) as client:
+        refused = await client.delete("/privacy/v1/customers/C-1", headers=auth)
+        assert refused.status == 503
+        assert "analytics: MissingSenderKey" in (await refused.json())["error"]
+        stores.env["AFTERCARE_PII_PSEUDONYM_KEY"] = os.environ["AFTERCARE_PII_PSEUDONYM_KEY"]
+        again = await client.delete("/privacy/v1/customers/C-1", headers=auth)  # still found
+        assert again.status == 200
+        assert (await again.json())["removed"]["tracker_events"] == 12
     assert stores.sender_ids_for_customer("C-1") == []

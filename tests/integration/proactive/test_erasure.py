@@ -46,7 +46,7 @@ def test_consents_given_in_the_conversation_and_messages_done_go_and_the_rest_st
 
     removed = erase(url_of(any_store), [mine])
 
-    assert removed == {"proactive_rows": granted + 1}  # its consents and the message sent
+    assert removed == granted + 1  # its consents and the message sent
     assert consents(any_store, mine) == []
     assert [(r["order_id"], r["status"]) for r in any_store.outbox()] == [("AC-104234", "pending")]
     assert consents(any_store, other) == others
@@ -58,6 +58,6 @@ def test_a_withdrawal_and_the_shops_own_consent_stay(any_store: ProactiveStore) 
     any_store.record_stop("demo", mine, NOON)
     any_store.record_consent("demo", "C-1001", Channel.webchat, "webchat-session-1", list(Kind),
                              True, "backend", NOON)  # fmt: skip
-    assert erase(url_of(any_store), [mine, "webchat-session-1"]) == {"proactive_rows": 0}
+    assert erase(url_of(any_store), [mine, "webchat-session-1"]) == 0
     assert consents(any_store, mine) == [False] * len(Kind)  # every kind still withdrawn
     assert consents(any_store, "webchat-session-1") == [True] * len(Kind)
