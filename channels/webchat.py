@@ -34,6 +34,7 @@ from channels.common import (
     limiter_for,
     registry,
 )
+from merchants.tenants import WebChatChannel
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ PAGE = """<!doctype html>
     title: {title_js},
     embedded: true,
     showFullScreenButton: false,
+    customMessageDelay: (message) =>
+      Math.min({max_ms}, Math.max({min_ms}, {per_char_ms} * String(message || "").length)),
     params: {{ storage: "local" }}
   }}, null);
 </script>
@@ -88,16 +91,22 @@ def _js(value: Any) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_page(tenant: str, title: str, widget_src: str, customer_token: str | None) -> str:
+def render_page(
+    tenant: str, settings: WebChatChannel, widget_src: str, customer_token: str | None
+) -> str:
     """The chat page for one tenant; the shopper's token, if any, travels as metadata."""
     custom: dict[str, str] = dict(channel_metadata(tenant, ttl_s=PAGE_TOKEN_TTL_S))
     if customer_token:
         custom["customer_token"] = customer_token
+    delay = settings.typing_delay  # validated whole numbers: safe inside the script
     return PAGE.format(
-        title=html.escape(title),
-        title_js=_js(title),
+        title=html.escape(settings.title),
+        title_js=_js(settings.title),
         widget_src=html.escape(widget_src),
         custom_data=_js(custom),
+        per_char_ms=delay.per_char_ms,
+        min_ms=delay.min_ms,
+        max_ms=delay.max_ms,
     )
 
 
@@ -120,7 +129,7 @@ class WebChatInput(InputChannel):
         if token is not None and (len(token) > 4096 or not token.isascii()):
             raise Rejected(400, "bad_customer_token", "customer_token is not a token")
         widget = request.app.url_for("aftercare_webchat.widget")
-        body = render_page(name, tenant.webchat.title, widget, token)
+        body = render_page(name, tenant.webchat, widget, token)
         headers = {"Cache-Control": "no-store", "Content-Security-Policy": CONTENT_SECURITY_POLICY}
         return response.html(body, headers=headers)
 

@@ -116,9 +116,29 @@ class MessengerChannel(_Strict):
         self.page_token()
 
 
+class TypingDelay(_Strict):
+    """How long the widget shows "typing" before each bubble of a reply, in milliseconds.
+
+    The widget's own default waits 30 ms a character, at least 0.8 s and up to 3 s, for every
+    bubble in turn: a three-bubble tracking answer the server sent in a tenth of a second took
+    up to nine seconds to read. A short pause still reads as a reply being written.
+    """
+
+    per_char_ms: int = Field(default=8, ge=0, le=100)
+    min_ms: int = Field(default=300, ge=0, le=5000)
+    max_ms: int = Field(default=1000, ge=0, le=10000)
+
+    @root_validator(skip_on_failure=True)
+    def _ordered(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805 - pydantic
+        if values["min_ms"] > values["max_ms"]:
+            raise ValueError("typing_delay: min_ms is above max_ms")
+        return values
+
+
 class WebChatChannel(_Strict):
     path: str
     title: str = "Help"
+    typing_delay: TypingDelay = Field(default_factory=TypingDelay)
 
     _path = validator("path", allow_reuse=True)(_check_path)
 

@@ -49,6 +49,16 @@ def test_each_tenant_gets_its_own_policy_and_no_tenant_keeps_the_process_policy(
         (lambda r: r["tenants"]["demo"].update(secret="in the file"), "extra fields"),
         (lambda r: r["sms_texts"].update(help="x" * 200), "fit one SMS"),
         (lambda r: r.update(tenants={}), "at least one tenant"),
+        (
+            lambda r: r["tenants"]["demo"]["webchat"].update(
+                typing_delay={"min_ms": 2000, "max_ms": 500}
+            ),
+            "min_ms is above max_ms",
+        ),
+        (
+            lambda r: r["tenants"]["demo"]["webchat"].update(typing_delay={"per_char_ms": -5}),
+            "per_char_ms",
+        ),
     ],
 )
 def test_a_mistake_in_the_registry_fails_loudly(tmp_path: Path, change: Any, message: str) -> None:
