@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Callable
 from typing import Any
 
+from commerce.db import Database
+from commerce.demo_orders import demo_order_records
 from stack.processes import Stack
-from tests.conftest import ROOT
 from tests.e2e.conftest import backend_get, backend_order
 
 
 def samples_in(db_url: str, status: str, per_status: int = 50) -> list[dict[str, str]]:
-    """More sample orders of one status than the shared fixture lists (it keeps 3)."""
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "commerce.demo_orders",
-            "--db",
-            db_url,
-            "--per-status",
-            str(per_status),
-        ],
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout
-    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
-    return [row for row in rows if row["status"] == status]
+    """More sample orders of one status than the shared fixture lists (it keeps 3).
+
+    Read in this process with ``make demo-orders``' own query: a walk asks for each flow's
+    orders in turn, and a subprocess each time cost a fresh interpreter's imports.
+    """
+    database = Database(db_url, max_workers=1)
+    try:
+        rows = database.run_sync(lambda session: demo_order_records(session, per_status))
+    finally:
+        database.close()
+    return [{k: str(v) for k, v in row.items()} for row in rows if row["status"] == status]
 
 
 def alternative(stack: Stack, order_id: str, *, skip_lines: int = 0) -> dict[str, Any] | None:
