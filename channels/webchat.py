@@ -77,7 +77,7 @@ PAGE = """<!doctype html>
     embedded: true,
     showFullScreenButton: false,
     customMessageDelay: (message) =>
-      Math.min({max_ms}, Math.max({min_ms}, {per_char_ms} * String(message || "").length)),
+      Math.min({max_ms}, Math.max({min_ms}, {per_char_ms} * message.length)),
     params: {{ storage: "local" }}
   }}, null);
 </script>
@@ -98,15 +98,16 @@ def render_page(
     custom: dict[str, str] = dict(channel_metadata(tenant, ttl_s=PAGE_TOKEN_TTL_S))
     if customer_token:
         custom["customer_token"] = customer_token
-    delay = settings.typing_delay  # validated whole numbers: safe inside the script
+    delay = settings.typing_delay
     return PAGE.format(
         title=html.escape(settings.title),
         title_js=_js(settings.title),
         widget_src=html.escape(widget_src),
         custom_data=_js(custom),
-        per_char_ms=delay.per_char_ms,
-        min_ms=delay.min_ms,
-        max_ms=delay.max_ms,
+        # whole numbers whatever reached the model: nothing else is written into the script
+        per_char_ms=int(delay.per_char_ms),
+        min_ms=int(delay.min_ms),
+        max_ms=int(delay.max_ms),
     )
 
 

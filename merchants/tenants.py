@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Extra, Field, root_validator, validator
+from pydantic import BaseModel, Extra, Field, StrictInt, root_validator, validator
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TENANTS_PATH = ROOT / "channels" / "tenants.yml"
@@ -124,14 +124,18 @@ class TypingDelay(_Strict):
     up to nine seconds to read. A short pause still reads as a reply being written.
     """
 
-    per_char_ms: int = Field(default=8, ge=0, le=100)
-    min_ms: int = Field(default=300, ge=0, le=5000)
-    max_ms: int = Field(default=1000, ge=0, le=10000)
+    # Strict: a typo such as `8.7` or `yes` fails at start instead of becoming 8 or 1.
+    per_char_ms: StrictInt = 8
+    min_ms: StrictInt = 300
+    max_ms: StrictInt = 1000
 
     @root_validator(skip_on_failure=True)
-    def _ordered(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805 - pydantic
+    def _within_bounds(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805 - pydantic
+        for name, most in (("per_char_ms", 100), ("min_ms", 5000), ("max_ms", 10000)):
+            if not 0 <= values[name] <= most:
+                raise ValueError(f"{name} must be 0 to {most}")
         if values["min_ms"] > values["max_ms"]:
-            raise ValueError("typing_delay: min_ms is above max_ms")
+            raise ValueError("min_ms is above max_ms")
         return values
 
 

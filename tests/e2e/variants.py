@@ -22,7 +22,7 @@ def samples_in(db_url: str, status: str, per_status: int = 50) -> list[dict[str,
         rows = database.run_sync(lambda session: demo_order_records(session, per_status))
     finally:
         database.close()
-    return [{k: str(v) for k, v in row.items()} for row in rows if row["status"] == status]
+    return [row for row in rows if row["status"] == status]
 
 
 def alternative(stack: Stack, order_id: str, *, skip_lines: int = 0) -> dict[str, Any] | None:

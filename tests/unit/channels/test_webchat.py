@@ -15,7 +15,7 @@ from merchants.tenants import TypingDelay, WebChatChannel
 NODE = shutil.which("node")
 
 
-def typing_ms(page: str, messages: list[str | None]) -> list[int]:
+def typing_ms(page: str, messages: list[str]) -> list[int]:
     """The delays the page's ``customMessageDelay`` gives these bubbles, computed by node."""
     found = re.search(r"customMessageDelay: (\(message\) =>.*?\)\)),", page, re.S)
     assert found, "the page sets no customMessageDelay"
@@ -31,7 +31,7 @@ def typing_ms(page: str, messages: list[str | None]) -> list[int]:
 
 def test_a_bubble_shows_after_a_short_pause_that_grows_with_its_length_up_to_a_second() -> None:
     page = render_page("demo", WebChatChannel(path="demo"), "/w.js", None)
-    short, medium, long_, empty = typing_ms(page, ["ok", "x" * 60, "x" * 900, None])
+    short, medium, long_, empty = typing_ms(page, ["ok", "x" * 60, "x" * 900, ""])
     assert (short, medium, long_, empty) == (300, 480, 1000, 300)
 
 
@@ -46,3 +46,10 @@ def test_a_merchant_sets_its_own_pause_or_none(delay: TypingDelay, expected: lis
     settings = WebChatChannel(path="demo", typing_delay=delay)
     page = render_page("demo", settings, "/w.js", None)
     assert typing_ms(page, ["hi", "x" * 400]) == expected
+
+
+def test_a_title_cannot_close_the_script_or_the_page_markup() -> None:
+    title = "Help</script><script>alert(1)</script><b>"
+    page = render_page("demo", WebChatChannel(path="demo", title=title), "/w.js", None)
+    assert "</script><script>alert(1)" not in page
+    assert "<b>" not in page

@@ -57,7 +57,19 @@ def test_each_tenant_gets_its_own_policy_and_no_tenant_keeps_the_process_policy(
         ),
         (
             lambda r: r["tenants"]["demo"]["webchat"].update(typing_delay={"per_char_ms": -5}),
-            "per_char_ms",
+            "per_char_ms must be 0 to 100",
+        ),
+        (
+            lambda r: r["tenants"]["demo"]["webchat"].update(typing_delay={"max_ms": 60_000}),
+            "max_ms must be 0 to 10000",
+        ),
+        (
+            lambda r: r["tenants"]["demo"]["webchat"].update(typing_delay={"min_ms": 2.5}),
+            "not a valid integer",
+        ),
+        (
+            lambda r: r["tenants"]["demo"]["webchat"].update(typing_delay={"max_ms": True}),
+            "not a valid integer",
         ),
     ],
 )
