@@ -88,6 +88,9 @@ def stack(
         # debug logs quote every message: the privacy tests check they are scrubbed
         LOG_LEVEL="DEBUG",
         DESK_SYNC_INTERVAL_S="0.5",
+        # the backend looks at its shipments every second, not every 5 s: the proactive tests
+        # wait for that look, and one costs it about 4 ms of CPU (docs/proactive.md)
+        AFTERCARE_PROACTIVE_POLL_S="1",
         HANDOFF_RULES=str(ROOT / "tests" / "e2e" / "handoff-rules.yml"),
         MERCHANT_POLICIES=f"demo={demo},outdoor={outdoor}",
         # nothing may leave the machine (tests/e2e/test_nothing_leaves.py)
