@@ -29,6 +29,7 @@ restriction were chosen on data (docs/nlu.md, ``scripts/language_eval.py``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -73,9 +74,19 @@ LANGUAGES: tuple[Language, ...] = (
     Language.VIETNAMESE,
 )
 
-# Sentences that make lingua load, at start, the models of the scripts more than one of
-# LANGUAGES write: Latin and Cyrillic (build_detector).
-WARM_UP = ("where is my parcel, it was due yesterday", "где мой заказ сейчас")
+# Languages whose script no other of LANGUAGES writes: lingua's rules settle their text without
+# a model, so build_detector does not load theirs up front.
+SETTLED_BY_SCRIPT = frozenset(
+    {
+        Language.GREEK,
+        Language.ARABIC,
+        Language.HEBREW,
+        Language.HINDI,
+        Language.CHINESE,
+        Language.JAPANESE,
+        Language.KOREAN,
+    }
+)
 
 # Chosen on data (docs/nlu.md): no English message of any set fires, 95 % of the foreign do.
 DEFAULTS: dict[str, Any] = {"min_words": 3, "max_english": 0.05, "min_confidence": 0.3}
@@ -140,21 +151,22 @@ def build_detector(low_accuracy: bool = False) -> LanguageDetector:
     instead of about 20 s and parses in 0.3 ms instead of 1.4 ms, but on short shopper
     messages it read 1 to 3 % of English as another language (docs/nlu.md).
 
-    lingua's rules settle text in a script that no other language here shares (Greek,
-    Hebrew, Arabic, Devanagari, the CJK scripts) without a model, so preloading every model
-    spent a quarter of the load on models a message in one script never uses. Judging one
-    Latin and one Cyrillic sentence loads the models those two scripts need, and lingua keeps
-    them for the process. The confidences are the same as with every model preloaded. The one
-    cost left: text mixing scripts in equal measure ("my parcel заказ мой") makes lingua weigh
-    all 22 languages, and the first such message of a process loads the rest (about 0.8 s).
+    Preloading every model spent about a quarter of the load on models that text in one
+    script never uses (:data:`SETTLED_BY_SCRIPT`). So a first detector, built only to preload,
+    loads the models of the Latin and Cyrillic languages, in parallel as lingua preloads; lingua
+    keeps models for every detector of the process, and the detector returned finds them there.
+    Its confidences are those of a detector with every model preloaded. The one cost left: text
+    mixing scripts in equal measure ("my parcel заказ мой") makes lingua weigh all 22
+    languages, and the first such message of a process loads the rest (about 0.8 s of CPU).
     """
-    builder = LanguageDetectorBuilder.from_languages(*LANGUAGES)
-    if low_accuracy:
-        builder = builder.with_low_accuracy_mode()
-    detector = builder.build()
-    for sentence in WARM_UP:
-        detector.compute_language_confidence_values(sentence)
-    return detector
+
+    def builder(languages: Iterable[Language]) -> LanguageDetectorBuilder:
+        chosen = LanguageDetectorBuilder.from_languages(*languages)
+        return chosen.with_low_accuracy_mode() if low_accuracy else chosen
+
+    shared_scripts = [language for language in LANGUAGES if language not in SETTLED_BY_SCRIPT]
+    builder(shared_scripts).with_preloaded_language_models().build()
+    return builder(LANGUAGES).build()
 
 
 def detect_other_language(
