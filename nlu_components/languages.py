@@ -74,8 +74,10 @@ LANGUAGES: tuple[Language, ...] = (
     Language.VIETNAMESE,
 )
 
-# Languages whose script no other of LANGUAGES writes: lingua's rules settle their text without
-# a model, so build_detector does not load theirs up front.
+# Languages whose text lingua's rules settle without a model, given LANGUAGES: a script no
+# other of them writes (Arabic and Devanagari only because Persian, Urdu and Marathi are not
+# in LANGUAGES), and Han characters and kana, which the rules give to Chinese and Japanese.
+# build_detector preloads the models of the others (the Latin and Cyrillic languages) only.
 SETTLED_BY_SCRIPT = frozenset(
     {
         Language.GREEK,
@@ -87,6 +89,7 @@ SETTLED_BY_SCRIPT = frozenset(
         Language.KOREAN,
     }
 )
+PRELOADED = tuple(language for language in LANGUAGES if language not in SETTLED_BY_SCRIPT)
 
 # Chosen on data (docs/nlu.md): no English message of any set fires, 95 % of the foreign do.
 DEFAULTS: dict[str, Any] = {"min_words": 3, "max_english": 0.05, "min_confidence": 0.3}
@@ -147,25 +150,25 @@ def words_to_judge(text: str, min_words: int = DEFAULTS["min_words"]) -> str | N
 def build_detector(low_accuracy: bool = False) -> LanguageDetector:
     """lingua restricted to :data:`LANGUAGES`, the models a message can need loaded now.
 
-    High-accuracy mode is the default: low-accuracy mode (trigrams only) loads in a second
-    instead of about 20 s and parses in 0.3 ms instead of 1.4 ms, but on short shopper
-    messages it read 1 to 3 % of English as another language (docs/nlu.md).
+    High-accuracy mode is the default: low-accuracy mode (trigrams only) loads faster and
+    parses in 0.3 ms instead of 1.4 ms, but on short shopper messages it read 1 to 3 % of
+    English as another language (docs/nlu.md, "Cost" for the load's figures).
 
-    Preloading every model spent about a quarter of the load on models that text in one
-    script never uses (:data:`SETTLED_BY_SCRIPT`). So a first detector, built only to preload,
-    loads the models of the Latin and Cyrillic languages, in parallel as lingua preloads; lingua
-    keeps models for every detector of the process, and the detector returned finds them there.
-    Its confidences are those of a detector with every model preloaded. The one cost left: text
-    mixing scripts in equal measure ("my parcel заказ мой") makes lingua weigh all 22
-    languages, and the first such message of a process loads the rest (about 0.8 s of CPU).
+    Preloading every model spent about a quarter of the load on models that text of
+    :data:`SETTLED_BY_SCRIPT` never uses. So a first detector, built only to preload, loads the
+    models of :data:`PRELOADED` in parallel; lingua keeps models for every detector of the
+    process (until someone calls ``unload_language_models``, which nothing here does), and the
+    detector returned finds them there, so its confidences are those of a detector with every
+    model preloaded. The one cost left: text with as many letters in one script as in another
+    ("my parcel заказ мой"), or words mixing scripts, makes lingua weigh all 22 languages, and
+    the first such message of a process loads the rest (about 0.8 s of CPU).
     """
 
     def builder(languages: Iterable[Language]) -> LanguageDetectorBuilder:
         chosen = LanguageDetectorBuilder.from_languages(*languages)
         return chosen.with_low_accuracy_mode() if low_accuracy else chosen
 
-    shared_scripts = [language for language in LANGUAGES if language not in SETTLED_BY_SCRIPT]
-    builder(shared_scripts).with_preloaded_language_models().build()
+    builder(PRELOADED).with_preloaded_language_models().build()
     return builder(LANGUAGES).build()
 
 
