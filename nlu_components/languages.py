@@ -49,7 +49,11 @@ LANGUAGE_ENTITY = "language"
 
 # English and the languages shoppers of a US or European shop most often write in. Every
 # language added is one more way for short English to be misread: add one only with data.
-LANGUAGES: tuple[Language, ...] = (
+# They come in two groups, by what lingua needs to tell them apart.
+#
+# Languages that share a script (Latin, Cyrillic): lingua needs their models, and
+# build_detector loads them when the model loads.
+PRELOADED: tuple[Language, ...] = (
     Language.ENGLISH,
     Language.SPANISH,
     Language.FRENCH,
@@ -62,8 +66,14 @@ LANGUAGES: tuple[Language, ...] = (
     Language.SWEDISH,
     Language.ROMANIAN,
     Language.CZECH,
+    Language.VIETNAMESE,
     Language.RUSSIAN,
     Language.UKRAINIAN,
+)
+# Languages whose text lingua's rules settle without a model: a script no other of LANGUAGES
+# writes (Arabic and Devanagari only because Persian, Urdu and Marathi are not among them), and
+# Han characters and kana, which the rules give to Chinese and Japanese.
+SETTLED_BY_SCRIPT: tuple[Language, ...] = (
     Language.GREEK,
     Language.ARABIC,
     Language.HEBREW,
@@ -71,25 +81,8 @@ LANGUAGES: tuple[Language, ...] = (
     Language.CHINESE,
     Language.JAPANESE,
     Language.KOREAN,
-    Language.VIETNAMESE,
 )
-
-# Languages whose text lingua's rules settle without a model, given LANGUAGES: a script no
-# other of them writes (Arabic and Devanagari only because Persian, Urdu and Marathi are not
-# in LANGUAGES), and Han characters and kana, which the rules give to Chinese and Japanese.
-# build_detector preloads the models of the others (the Latin and Cyrillic languages) only.
-SETTLED_BY_SCRIPT = frozenset(
-    {
-        Language.GREEK,
-        Language.ARABIC,
-        Language.HEBREW,
-        Language.HINDI,
-        Language.CHINESE,
-        Language.JAPANESE,
-        Language.KOREAN,
-    }
-)
-PRELOADED = tuple(language for language in LANGUAGES if language not in SETTLED_BY_SCRIPT)
+LANGUAGES: tuple[Language, ...] = PRELOADED + SETTLED_BY_SCRIPT
 
 # Chosen on data (docs/nlu.md): no English message of any set fires, 95 % of the foreign do.
 DEFAULTS: dict[str, Any] = {"min_words": 3, "max_english": 0.05, "min_confidence": 0.3}
