@@ -22,8 +22,8 @@ from webkit.db import erase_rows
 DEFAULT_EVENT_FILE = "var/events.log"
 # Rasa's events table, in the tracker store and in the sql broker's database alike.
 EVENTS = sa.table("events", sa.column("sender_id"))
-# Conversations deleted at a time by a purge: each is a bound parameter of every store's query.
-PURGE_BATCH = 500
+# Conversations a database is asked to delete at a time: each is a bound parameter of the query.
+IDS_PER_QUERY = 500
 
 
 # Other packages' stores that keep something of a conversation register an eraser here
@@ -153,28 +153,34 @@ class PrivacyStores:
     # --- deletion ------------------------------------------------------------------------
 
     def delete(self, sender_ids: Iterable[str]) -> dict[str, int]:
-        """Remove the conversations from every store; the count removed from each."""
+        """Remove the conversations from every store; the count removed from each.
+
+        The files (the file broker's log, the servers' logs) are read and rewritten once;
+        the databases are asked :data:`IDS_PER_QUERY` conversations at a time, each id being a
+        bound parameter of their queries.
+        """
         ids = sorted(set(sender_ids))
         erasers = shopper_stores()
         report = {"tracker_events": 0, "broker_events": 0, "log_lines": 0}
         report.update({key: 0 for key in erasers})
         if not ids:
             return report
-        report["broker_events"] = self._delete_from_broker(ids)
+        step = IDS_PER_QUERY
+        batches = [ids[start : start + step] for start in range(0, len(ids), step)]
+        report["broker_events"] = self._delete_from_broker(batches)
         report["log_lines"] = self._delete_from_logs(ids)
         failed = []
         for key, erase in erasers.items():  # every one, even after one failed
             try:
-                report[key] = erase(self.env, ids)
+                for batch in batches:
+                    report[key] += erase(self.env, batch)
             except Exception as exc:  # a locked database, a missing key: said, not hidden
                 failed.append(f"{key.removesuffix('_rows')}: {type(exc).__name__}: {exc}")
         if failed:
             raise ErasureIncomplete(report, failed)
         # The tracker last: it is how a conversation (and a customer's) is found, so an
         # erasure that failed above can be asked again and finds what is left.
-        report["tracker_events"] = erase_rows(
-            self.tracker_url, [(EVENTS, EVENTS.c.sender_id.in_(ids))]
-        )
+        report["tracker_events"] = erase_rows(self.tracker_url, _events_of(batches))
         return report
 
     def purge(
@@ -195,17 +201,13 @@ class PrivacyStores:
                 {"cutoff": cutoff},
             ).all()
         expired = [r[0] for r in rows]
-        report = self.delete([])
-        for start in range(0, len(expired), PURGE_BATCH):
-            for key, count in self.delete(expired[start : start + PURGE_BATCH]).items():
-                report[key] += count
-        return expired, report
+        return expired, self.delete(expired)
 
-    def _delete_from_broker(self, sender_ids: list[str]) -> int:
+    def _delete_from_broker(self, batches: list[list[str]]) -> int:
         if self.broker == "sql" and self.broker_url:
-            return erase_rows(self.broker_url, [(EVENTS, EVENTS.c.sender_id.in_(sender_ids))])
+            return erase_rows(self.broker_url, _events_of(batches))
         if self.broker == "file":
-            wanted = set(sender_ids)
+            wanted = {sender_id for batch in batches for sender_id in batch}
 
             def mentions(line: str) -> bool:
                 try:
@@ -236,6 +238,11 @@ class PrivacyStores:
                 yield conn
         finally:
             engine.dispose()
+
+
+def _events_of(batches: list[list[str]]) -> list[tuple[sa.TableClause, sa.ColumnElement[bool]]]:
+    """Rasa's events of the conversations, one deletion per batch (one transaction in all)."""
+    return [(EVENTS, EVENTS.c.sender_id.in_(batch)) for batch in batches]
 
 
 def _has_events(conn: sa.engine.Connection) -> bool:

@@ -20,7 +20,7 @@ from analytics.tables import create_tables
 from guardrails.export import Fakes, export
 from guardrails.privacy.__main__ import main as privacy_cli
 from guardrails.privacy.api import create_app
-from guardrails.privacy.service import PrivacyStores, UnknownShopper
+from guardrails.privacy.service import IDS_PER_QUERY, PrivacyStores, UnknownShopper
 from stack.settings import ROOT
 from stores.tracker import ScrubbingTrackerStore
 from tests.integration.stores.test_tracker import ADDRESS, EMAIL, NAME, shopper_turns
@@ -121,6 +121,37 @@ async def test_retention_purges_only_conversations_older_than_the_limit(
     assert stores.export(["s-new"])
     with pytest.raises(ValueError, match="at least 1"):
         stores.purge(0)
+
+
+async def test_a_purge_of_more_conversations_than_one_query_takes_removes_every_one(
+    stores: PrivacyStores, domain: Domain
+) -> None:
+    await converse(stores, domain, "s-old-0", "C-1")
+    await converse(stores, domain, "s-new", "C-2")
+    old = [f"s-old-{n}" for n in range(2 * IDS_PER_QUERY + 1)]
+    for url in (stores.tracker_url, stores.broker_url):  # each old one a copy of the first
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            names = [c["name"] for c in sa.inspect(conn).get_columns("events")]
+            rest = ", ".join(name for name in names if name not in ("id", "sender_id"))
+            copy = f"INSERT INTO events (sender_id, {rest}) SELECT :s, {rest} FROM events "
+            copy += "WHERE sender_id = 's-old-0'"
+            conn.execute(sa.text(copy), [{"s": sender} for sender in old[1:]])
+            if url == stores.tracker_url:
+                conn.execute(sa.text("UPDATE events SET timestamp = timestamp - 100 * 86400 "
+                                     "WHERE sender_id LIKE 's-old-%'"))  # fmt: skip
+        engine.dispose()
+    with (stores.log_dirs[0] / "rasa.log").open("a") as log:
+        log.writelines(f"INFO processor - Logged UserUtterance for {s}\n" for s in old[1:])
+
+    expired, report = stores.purge(90)
+
+    assert sorted(expired) == sorted(old)
+    assert report["tracker_events"] == report["broker_events"] == 12 * len(old)
+    assert report["log_lines"] == len(old)
+    assert stores.export(["s-new"])
+    with pytest.raises(UnknownShopper):
+        stores.export(old)
 
 
 async def test_cli_deletes_by_customer(

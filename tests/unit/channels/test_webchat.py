@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -53,3 +54,4 @@ def test_a_title_cannot_close_the_script_or_the_page_markup() -> None:
     page = render_page("demo", WebChatChannel(path="demo", title=title), "/w.js", None)
     assert "</script><script>alert(1)" not in page
     assert "<b>" not in page
+    assert f"<header>{html.escape(title)}</header>" in page  # shown, as text
