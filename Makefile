@@ -124,11 +124,11 @@ PYTEST_WORKERS ?= auto
 pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy promtool
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
-# The data's validation and the gates are independent and take one core each: side by side, and
-# before pytest, so either failing stops the run within half a minute.
+# Lint, the data's validation and the gates are independent, each on one core: side by side
+# (lint and validate share a core while the gates hold the other), and before pytest, so any
+# of them failing stops the run within half a minute (docs/performance.md, eighteenth step).
 test: ## Every test (CI runs exactly this)
-	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory -j2 --output-sync=target validate gates
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint validate gates
 	@$(MAKE) --no-print-directory pytest
 
 bench: $(STAMP) $(MODEL) $(RAILS_MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
