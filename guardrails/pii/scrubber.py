@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from presidio_analyzer.nlp_engine import NlpArtifacts
     from presidio_anonymizer import AnonymizerEngine
     from presidio_anonymizer.entities import OperatorConfig
+    from spacy.language import Language
     from spacy.tokens import Doc
 
     from guardrails.pii.recognizers.person import PersonRecognizer
@@ -241,53 +242,14 @@ def _merge(results: list[RecognizerResult], precedence: list[str]) -> list[Recog
 
 
 def _build_analyzer(config: PiiConfig) -> AnalyzerEngine:
-    """Presidio from an explicit NLP-engine config naming the pip-installed spaCy model."""
+    """Presidio over the installed spaCy model's NER and the configured recognizers."""
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     for name in ("presidio-analyzer", "presidio-anonymizer"):
         # their debug records describe every analysis; only warnings are worth a log line
         logging.getLogger(name).setLevel(logging.WARNING)
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, predefined_recognizers
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-    nlp_configuration = {
-        "nlp_engine_name": "spacy",
-        "models": [{"lang_code": config.language, "model_name": config.spacy_model}],
-        "ner_model_configuration": {
-            "model_to_presidio_entity_mapping": {"PERSON": "PERSON", "PER": "PERSON"},
-            "labels_to_ignore": [
-                "CARDINAL",
-                "DATE",
-                "EVENT",
-                "FAC",
-                "GPE",
-                "LANGUAGE",
-                "LAW",
-                "LOC",
-                "MONEY",
-                "NORP",
-                "ORDINAL",
-                "ORG",
-                "PERCENT",
-                "PRODUCT",
-                "QUANTITY",
-                "TIME",
-                "WORK_OF_ART",
-            ],  # fmt: skip
-            "low_score_entity_names": [],
-            "low_confidence_score_multiplier": 1.0,
-        },
-    }
-    try:
-        nlp_engine = NlpEngineProvider(nlp_configuration=nlp_configuration).create_engine()
-    except OSError as exc:
-        raise PiiConfigError(f"spaCy model {config.spacy_model!r} is not installed: {exc}") from exc
-    # Only the NER component matters here (our recognizers score above the threshold without
-    # Presidio's lemma-based context boost); it has its own tok2vec, so the tagger, parser and
-    # lemmatizer can be left out: the same entities at about a quarter of the time.
-    pipeline = nlp_engine.nlp[config.language]  # type: ignore[attr-defined]
-    for name in list(pipeline.pipe_names):
-        if name != "ner":
-            pipeline.disable_pipe(name)
+    nlp_engine = _ner_only_engine(config)
     registry = RecognizerRegistry(supported_languages=[config.language])
     for name in config.recognizers:
         registry.add_recognizer(build_recognizer(name, config.language))
@@ -307,6 +269,87 @@ def _build_analyzer(config: PiiConfig) -> AnalyzerEngine:
         default_score_threshold=config.score_threshold,
         context_aware_enhancer=_no_context_boost(),
     )
+
+
+# What spaCy's NER may say that is not a person: every label but PERSON is left to the
+# project's own recognizers.
+IGNORED_LABELS = [
+    "CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP",
+    "ORDINAL", "ORG", "PERCENT", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART",
+]  # fmt: skip
+# The factories of the layers a component's listener may feed on.
+SHARED_LAYERS = ("tok2vec", "transformer", "curated_transformer")
+
+
+def _ner_only_engine(config: PiiConfig) -> Any:
+    """Presidio's spaCy engine over the installed model's NER, loaded alone.
+
+    Only the NER matters here: our recognizers score above the threshold without Presidio's
+    lemma-based context boost. Presidio's own ``load`` reads every component from disk, and
+    for a model that is not installed it runs ``spacy download``, so a server would reach for
+    the network at its start. Here a missing model is a config error, and the components the
+    NER does not feed on are never read (docs/performance.md, eighteenth step).
+    """
+    import spacy
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+
+    if not spacy.util.is_package(config.spacy_model):
+        raise PiiConfigError(
+            f"spaCy model {config.spacy_model!r} is not installed; models are never "
+            "downloaded at run time: install its package"
+        )
+    pipeline = load_ner(config.spacy_model)
+    engine = SpacyNlpEngine(
+        models=[{"lang_code": config.language, "model_name": config.spacy_model}],
+        ner_model_configuration=NerModelConfiguration(
+            model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
+            labels_to_ignore=IGNORED_LABELS,
+            low_score_entity_names=[],
+            low_confidence_score_multiplier=1.0,
+        ),
+    )
+    engine.nlp = {config.language: pipeline}  # type: ignore[assignment]  # Presidio types it None
+    return engine
+
+
+def load_ner(model: str) -> Language:
+    """The installed spaCy ``model`` with its NER and the layer the NER listens to, if any.
+
+    The ``en_core_web`` CNN models give the NER its own token-to-vector layer, so it loads
+    alone; a model whose NER listens to a shared layer (a transformer) keeps that layer. The
+    model's config tells which, before any weights are read.
+    """
+    import spacy
+
+    folders = sorted(spacy.util.get_package_path(model).glob("*/config.cfg"))
+    if not folders:
+        raise PiiConfigError(f"spaCy model {model!r} has no config.cfg")
+    components = spacy.util.load_config(folders[0]).get("components", {})
+    if "ner" not in components:
+        raise PiiConfigError(f"spaCy model {model!r} has no NER component")
+    kept = ner_and_its_layers(components)
+    return spacy.load(model, exclude=[name for name in components if name not in kept])
+
+
+def ner_and_its_layers(components: dict[str, Any]) -> set[str]:
+    """Of a spaCy config's components, the NER and the shared layers it listens to."""
+    upstreams = _listened_to(components["ner"])
+    return {"ner"} | {
+        name
+        for name, component in components.items()
+        if component.get("factory") in SHARED_LAYERS and ("*" in upstreams or name in upstreams)
+    }
+
+
+def _listened_to(node: Any) -> set[str]:
+    """The ``upstream`` names of every listener layer in a component's config."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if "Listener" in str(node.get("@architectures", "")):
+            found.add(str(node.get("upstream", "*")))
+        for value in node.values():
+            found |= _listened_to(value)
+    return found
 
 
 def _no_context_boost() -> ContextAwareEnhancer:

@@ -107,9 +107,16 @@ def test_when_an_entity_has_no_recognizer_then_the_scrubber_is_refused(tmp_path:
         Scrubber(load_config(path), pseudonym_key=b"k")
 
 
-def test_when_the_spacy_model_is_not_installed_then_the_scrubber_is_refused(
-    tmp_path: Path,
+def test_when_the_spacy_model_is_not_installed_then_the_scrubber_is_refused_without_a_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Presidio's own loader runs ``spacy download`` for a missing model: never at run time."""
+    import spacy.cli
+
+    def download(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a model download was attempted: {args}")
+
+    monkeypatch.setattr(spacy.cli, "download", download)
     path = write_config(tmp_path, spacy_model="en_core_web_lg")
-    with pytest.raises(PiiConfigError, match="en_core_web_lg"):
+    with pytest.raises(PiiConfigError, match="en_core_web_lg.*not installed"):
         Scrubber(load_config(path), pseudonym_key=b"k")

@@ -6,7 +6,7 @@ import pytest
 
 from guardrails.pii import Finding, Scrubber, scrub
 from guardrails.pii.config import DEFAULT_CONFIG, load_config
-from guardrails.pii.scrubber import mask, pseudonym
+from guardrails.pii.scrubber import load_ner, mask, ner_and_its_layers, pseudonym
 
 
 def test_scrub_replaces_each_value_by_its_operator(scrubber: Scrubber) -> None:
@@ -107,3 +107,41 @@ def test_module_scrub_uses_the_shared_scrubber(scrubber: Scrubber) -> None:
 
 def test_shipped_config_is_what_get_scrubber_uses(scrubber: Scrubber) -> None:
     assert scrubber.config == load_config(DEFAULT_CONFIG)
+
+
+def test_the_shipped_models_ner_is_loaded_without_the_components_it_never_reads() -> None:
+    """The CNN model's NER has its own token-to-vector layer: tagger, parser and the rest stay
+    on disk, and the names found are the full pipeline's (docs/performance.md, eighteenth step).
+    """
+    import spacy
+
+    model = load_config(DEFAULT_CONFIG).spacy_model
+    alone = load_ner(model)
+    full = spacy.load(model)
+    assert alone.pipe_names == ["ner"]
+    text = "Hi, this is Maria Lopez; my neighbour Jacob Smith signed for the parcel in Leeds."
+    assert [(e.text, e.label_) for e in alone(text).ents] == [
+        (e.text, e.label_) for e in full(text).ents
+    ]
+    assert ("Maria Lopez", "PERSON") in [(e.text, e.label_) for e in alone(text).ents]
+
+
+def test_a_ner_that_listens_to_a_shared_layer_keeps_that_layer() -> None:
+    listener = {"@architectures": "spacy-transformers.TransformerListener.v1", "upstream": "*"}
+    components = {
+        "transformer": {"factory": "transformer"},
+        "tagger": {"factory": "tagger", "model": {"tok2vec": listener}},
+        "ner": {"factory": "ner", "model": {"tok2vec": listener}},
+    }
+    assert ner_and_its_layers(components) == {"ner", "transformer"}
+
+
+def test_a_ner_listening_to_one_named_layer_keeps_only_that_one() -> None:
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "upstream": "tok2vec"}
+    components = {
+        "tok2vec": {"factory": "tok2vec"},
+        "other_tok2vec": {"factory": "tok2vec"},
+        "parser": {"factory": "parser", "model": {"tok2vec": listener}},
+        "ner": {"factory": "ner", "model": {"tok2vec": listener}},
+    }
+    assert ner_and_its_layers(components) == {"ner", "tok2vec"}
