@@ -1,7 +1,10 @@
 """A command driven through a pseudo-terminal, as a designer types into it.
 
 ``rasa shell`` and ``rasa interactive`` ask their questions with prompt_toolkit, which wants a
-terminal: piping stdin is not enough, a pseudo-terminal is.
+terminal: piping stdin is not enough, a pseudo-terminal is. prompt_toolkit also asks the
+terminal where its cursor is (a cursor position request, ``ESC [ 6 n``) and, when no answer
+comes, waits a second at every prompt before it goes on; a designer's terminal answers at
+once, and so does this one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from pathlib import Path
 
 from stack.processes import stop_process_group
 
+ROWS, COLUMNS = 40, 120
+CURSOR_POSITION_REQUEST = b"\x1b[6n"
 ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07]*\x07|[()][0-9A-Za-z]|[=>])")
 
 
@@ -27,7 +32,7 @@ class Terminal:
 
     def __init__(self, command: list[str], cwd: Path, env: dict[str, str]) -> None:
         master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
         self.process = subprocess.Popen(
             command,
             cwd=cwd,
@@ -40,6 +45,7 @@ class Terminal:
         os.close(slave)
         self._fd = master
         self._raw = b""
+        self._answered = 0  # cursor position requests answered so far
 
     @property
     def screen(self) -> str:
@@ -55,7 +61,24 @@ class Terminal:
         except OSError:  # the process closed the terminal
             return False
         self._raw += chunk
+        self._answer_cursor_requests()
         return bool(chunk)
+
+    def _answer_cursor_requests(self) -> None:
+        """Report the cursor's row and column (``ESC [ row ; col R``) for each new request.
+
+        The position is where the text printed so far leaves it, the screen scrolled once the
+        text is taller than it.
+        """
+        asked = self._raw.count(CURSOR_POSITION_REQUEST)
+        if asked == self._answered:
+            return
+        screen = self.screen
+        row = min(ROWS, screen.count("\n") + 1)
+        column = min(COLUMNS, len(screen) - screen.rfind("\n"))
+        for _ in range(asked - self._answered):
+            os.write(self._fd, f"\x1b[{row};{column}R".encode())
+        self._answered = asked
 
     def expect(self, pattern: str, timeout_s: float, start: int = 0) -> re.Match[str]:
         """Wait until ``pattern`` appears in the screen after character ``start``."""
