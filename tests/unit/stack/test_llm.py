@@ -89,6 +89,23 @@ def test_when_generation_is_on_locally_then_the_model_server_starts_first_with_a
     assert [s.name for s in stack.services[1:]] == SERVERS
 
 
+def test_the_model_servers_threads_sleep_while_they_wait_unless_the_operator_says_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spinning at OpenMP's barriers made a rewording take 35-41 s beside one busy process."""
+    monkeypatch.setattr(llm, "LLM_VENV", fake_venv(tmp_path))
+    local = {"AFTERCARE_GENERATION": "on", "LLM_BASE_URL": "http://127.0.0.1:9123/v1"}
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    stack = Stack(overrides=local, log_dir=tmp_path)
+    model_server = stack.services[0]
+    assert model_server.environment is not None
+    assert model_server.environment(stack.env)["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert all(s.environment is None for s in stack.services[1:])  # Rasa's and the rest: as set
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    stack = Stack(overrides=local, log_dir=tmp_path)
+    assert stack.services[0].environment(stack.env)["OMP_WAIT_POLICY"] == "ACTIVE"  # type: ignore[misc]
+
+
 @pytest.mark.parametrize(
     "overrides",
     [

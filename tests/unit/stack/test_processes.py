@@ -113,3 +113,21 @@ def test_when_a_server_keeps_crashing_then_the_supervisor_gives_up_and_says_so(
     assert "giving up on it" in lines[-1] and "the other servers keep running" in lines[-1]
     time.sleep(0.5)
     assert service.restarts == 3  # no restart after giving up
+
+
+def test_a_server_with_its_own_environment_gets_it_and_the_others_keep_the_stacks(
+    tmp_path: Path,
+) -> None:
+    printed = "import os; print(os.environ.get('SERVER_OWN', 'unset'), flush=True)"
+    own = Service(
+        "own", [sys.executable, "-c", printed], "http://127.0.0.1:1/", tmp_path / "own.log",
+        environment=lambda env: {**env, "SERVER_OWN": "yes"},
+    )  # fmt: skip
+    plain = Service(
+        "plain", [sys.executable, "-c", printed], "http://127.0.0.1:1/", tmp_path / "plain.log"
+    )
+    for service in (own, plain):
+        service.start(dict(os.environ))
+        assert service.process is not None and service.process.wait(timeout=30) == 0
+    assert (tmp_path / "own.log").read_text().strip() == "yes"
+    assert (tmp_path / "plain.log").read_text().strip() == "unset"
