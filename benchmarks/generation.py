@@ -188,10 +188,12 @@ def main() -> None:
         f"Command: `{COMMAND} --rounds {args.rounds}` (needs `make llm`). Machine: "
         f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
         f"model {configured.model} (SmolLM2-135M-Instruct Q4_1, llama.cpp server, "
-        f"2 threads). {len(names)} replies marked `rephrase` in domain.yml, each reworded "
+        f"2 threads, OMP_WAIT_POLICY={server_env(os.environ)['OMP_WAIT_POLICY']}). "
+        f"{len(names)} replies marked `rephrase` in domain.yml, each reworded "
         f"{args.rounds} times with sample values ({len(calls)} model calls). Load average "
         f"(1 min) {load_before:.1f} before, {load_after:.1f} after: other work on the same "
-        "two cores slows the model in proportion.",
+        "two cores slows the model in proportion (with OpenMP's default, spinning threads, "
+        "disproportionately: docs/performance.md, eighteenth step).",
         "",
         "| measure | value |",
         "| --- | --- |",
