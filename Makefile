@@ -125,8 +125,9 @@ pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 # Lint, the data's validation and the gates are independent, each on one core: side by side
-# (lint and validate share a core while the gates hold the other), and before pytest, so any
-# of them failing stops the run within half a minute (docs/performance.md, eighteenth step).
+# (three jobs on two cores: lint and validate take about as long together as the gates), and
+# before pytest, so any of them failing stops the run within half a minute
+# (docs/performance.md, eighteenth step).
 test: ## Every test (CI runs exactly this)
 	@$(MAKE) --no-print-directory -j3 --output-sync=target lint validate gates
 	@$(MAKE) --no-print-directory pytest

@@ -145,12 +145,13 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
+    environment = server_env(os.environ)
     args.log.parent.mkdir(parents=True, exist_ok=True)
     with args.log.open("ab") as log:
         server = subprocess.Popen(
             server_command(port, configured.model),
             cwd=ROOT,
-            env=server_env(os.environ),
+            env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -188,7 +189,7 @@ def main() -> None:
         f"Command: `{COMMAND} --rounds {args.rounds}` (needs `make llm`). Machine: "
         f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
         f"model {configured.model} (SmolLM2-135M-Instruct Q4_1, llama.cpp server, "
-        f"2 threads, OMP_WAIT_POLICY={server_env(os.environ)['OMP_WAIT_POLICY']}). "
+        f"2 threads, OMP_WAIT_POLICY={environment['OMP_WAIT_POLICY']}). "
         f"{len(names)} replies marked `rephrase` in domain.yml, each reworded "
         f"{args.rounds} times with sample values ({len(calls)} model calls). Load average "
         f"(1 min) {load_before:.1f} before, {load_after:.1f} after: other work on the same "

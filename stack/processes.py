@@ -100,7 +100,7 @@ class Service:
     command: list[str]
     health_url: str
     log_path: Path
-    # this server's own environment, given to it in place of the stack's (the model server's)
+    # builds this server's environment from the stack's (only the model server has one)
     environment: Callable[[dict[str, str]], dict[str, str]] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     # False once stopped on purpose: the supervisor restarts only servers that should run.

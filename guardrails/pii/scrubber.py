@@ -22,7 +22,7 @@ from guardrails.pii.recognizers import build as build_recognizer
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
     from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
-    from presidio_analyzer.nlp_engine import NlpArtifacts
+    from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
     from presidio_anonymizer import AnonymizerEngine
     from presidio_anonymizer.entities import OperatorConfig
     from spacy.language import Language
@@ -281,22 +281,23 @@ IGNORED_LABELS = [
 SHARED_LAYERS = ("tok2vec", "transformer", "curated_transformer")
 
 
-def _ner_only_engine(config: PiiConfig) -> Any:
+def _ner_only_engine(config: PiiConfig) -> SpacyNlpEngine:
     """Presidio's spaCy engine over the installed model's NER, loaded alone.
 
     Only the NER matters here: our recognizers score above the threshold without Presidio's
     lemma-based context boost. Presidio's own ``load`` reads every component from disk, and
     for a model that is not installed it runs ``spacy download``, so a server would reach for
-    the network at its start. Here a missing model is a config error, and the components the
-    NER does not feed on are never read (docs/performance.md, eighteenth step).
+    the network at its start. Here a model that is not an installed package is a config error,
+    and the components the NER does not feed on are never read (docs/performance.md,
+    eighteenth step).
     """
     import spacy
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
     if not spacy.util.is_package(config.spacy_model):
         raise PiiConfigError(
-            f"spaCy model {config.spacy_model!r} is not installed; models are never "
-            "downloaded at run time: install its package"
+            f"spaCy model {config.spacy_model!r} is not an installed package; models are "
+            "never downloaded at run time: install its package and name it here"
         )
     pipeline = load_ner(config.spacy_model)
     engine = SpacyNlpEngine(
@@ -313,32 +314,61 @@ def _ner_only_engine(config: PiiConfig) -> Any:
 
 
 def load_ner(model: str) -> Language:
-    """The installed spaCy ``model`` with its NER and the layer the NER listens to, if any.
+    """The installed spaCy ``model`` with its NER and the layers the NER listens to, if any.
 
     The ``en_core_web`` CNN models give the NER its own token-to-vector layer, so it loads
     alone; a model whose NER listens to a shared layer (a transformer) keeps that layer. The
-    model's config tells which, before any weights are read.
+    model's config tells which, before any weights are read. A listener whose layer did not
+    run gives zero vectors without an error, and a NER on zero vectors finds no one: so a
+    layer the NER listens to that is not there, or a NER the model leaves disabled, stops the
+    build instead (fail closed).
     """
     import spacy
 
-    folders = sorted(spacy.util.get_package_path(model).glob("*/config.cfg"))
-    if not folders:
-        raise PiiConfigError(f"spaCy model {model!r} has no config.cfg")
-    components = spacy.util.load_config(folders[0]).get("components", {})
+    try:
+        package = spacy.util.get_package_path(model)
+        meta = spacy.util.get_model_meta(package)
+        folder = package / f"{meta['lang']}_{meta['name']}-{meta['version']}"
+        components = dict(
+            spacy.util.load_config(folder / "config.cfg", interpolate=True)["components"]
+        )
+    except (ImportError, OSError, KeyError, ValueError) as exc:
+        raise PiiConfigError(f"spaCy model {model!r} cannot be read: {exc}") from exc
     if "ner" not in components:
         raise PiiConfigError(f"spaCy model {model!r} has no NER component")
     kept = ner_and_its_layers(components)
-    return spacy.load(model, exclude=[name for name in components if name not in kept])
+    try:
+        pipeline = spacy.load(model, exclude=[name for name in components if name not in kept])
+    except (ImportError, OSError, ValueError) as exc:
+        raise PiiConfigError(f"spaCy model {model!r} cannot be loaded: {exc}") from exc
+    if "ner" not in pipeline.pipe_names or not kept <= set(pipeline.pipe_names):
+        raise PiiConfigError(
+            f"spaCy model {model!r} does not run its NER with what it listens to "
+            f"({sorted(kept)} needed, {pipeline.pipe_names} enabled)"
+        )
+    return pipeline
 
 
 def ner_and_its_layers(components: dict[str, Any]) -> set[str]:
-    """Of a spaCy config's components, the NER and the shared layers it listens to."""
+    """Of a spaCy config's components, the NER and the shared layers it listens to.
+
+    A layer named as a listener's ``upstream`` is kept whatever its factory; an upstream of
+    ``*`` (any) keeps every token-to-vector and transformer layer.
+
+    Raises:
+        PiiConfigError: The NER listens to a layer the model does not have.
+    """
     upstreams = _listened_to(components["ner"])
-    return {"ner"} | {
-        name
-        for name, component in components.items()
-        if component.get("factory") in SHARED_LAYERS and ("*" in upstreams or name in upstreams)
+    named = upstreams - {"*"}
+    missing = named - set(components)
+    if missing:
+        raise PiiConfigError(f"the NER listens to {sorted(missing)}, which the model lacks")
+    shared = {
+        name for name, component in components.items() if component.get("factory") in SHARED_LAYERS
     }
+    if "*" in upstreams and not shared:
+        raise PiiConfigError("the NER listens to a shared layer and the model has none")
+    return {"ner"} | named | (shared if "*" in upstreams else set())
 
 
 def _listened_to(node: Any) -> set[str]:

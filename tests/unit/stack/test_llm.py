@@ -103,7 +103,9 @@ def test_the_model_servers_threads_sleep_while_they_wait_unless_the_operator_say
     assert all(s.environment is None for s in stack.services[1:])  # Rasa's and the rest: as set
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
     stack = Stack(overrides=local, log_dir=tmp_path)
-    assert stack.services[0].environment(stack.env)["OMP_WAIT_POLICY"] == "ACTIVE"  # type: ignore[misc]
+    environment = stack.services[0].environment
+    assert environment is not None
+    assert environment(stack.env)["OMP_WAIT_POLICY"] == "ACTIVE"
 
 
 @pytest.mark.parametrize(

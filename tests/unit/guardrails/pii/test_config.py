@@ -118,5 +118,5 @@ def test_when_the_spacy_model_is_not_installed_then_the_scrubber_is_refused_with
 
     monkeypatch.setattr(spacy.cli, "download", download)
     path = write_config(tmp_path, spacy_model="en_core_web_lg")
-    with pytest.raises(PiiConfigError, match="en_core_web_lg.*not installed"):
+    with pytest.raises(PiiConfigError, match="en_core_web_lg.*not an installed package"):
         Scrubber(load_config(path), pseudonym_key=b"k")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guardrails.pii import Finding, Scrubber, scrub
-from guardrails.pii.config import DEFAULT_CONFIG, load_config
+from guardrails.pii.config import DEFAULT_CONFIG, PiiConfigError, load_config
 from guardrails.pii.scrubber import load_ner, mask, ner_and_its_layers, pseudonym
 
 
@@ -109,7 +109,9 @@ def test_shipped_config_is_what_get_scrubber_uses(scrubber: Scrubber) -> None:
     assert scrubber.config == load_config(DEFAULT_CONFIG)
 
 
-def test_the_shipped_models_ner_is_loaded_without_the_components_it_never_reads() -> None:
+def test_the_shipped_models_ner_is_loaded_without_the_components_it_never_reads(
+    scrubber: Scrubber,
+) -> None:
     """The CNN model's NER has its own token-to-vector layer: tagger, parser and the rest stay
     on disk, and the names found are the full pipeline's (docs/performance.md, eighteenth step).
     """
@@ -118,7 +120,8 @@ def test_the_shipped_models_ner_is_loaded_without_the_components_it_never_reads(
     model = load_config(DEFAULT_CONFIG).spacy_model
     alone = load_ner(model)
     full = spacy.load(model)
-    assert alone.pipe_names == ["ner"]
+    assert alone.component_names == ["ner"]  # not loaded at all, not merely disabled
+    assert scrubber._nlp.component_names == ["ner"]
     text = "Hi, this is Maria Lopez; my neighbour Jacob Smith signed for the parcel in Leeds."
     assert [(e.text, e.label_) for e in alone(text).ents] == [
         (e.text, e.label_) for e in full(text).ents
@@ -145,3 +148,20 @@ def test_a_ner_listening_to_one_named_layer_keeps_only_that_one() -> None:
         "ner": {"factory": "ner", "model": {"tok2vec": listener}},
     }
     assert ner_and_its_layers(components) == {"ner", "tok2vec"}
+
+
+def test_a_layer_named_by_the_ners_listener_is_kept_whatever_its_factory() -> None:
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "upstream": "shop_vectors"}
+    components = {
+        "shop_vectors": {"factory": "my_vectors"},
+        "tok2vec": {"factory": "tok2vec"},
+        "ner": {"factory": "ner", "model": {"tok2vec": listener}},
+    }
+    assert ner_and_its_layers(components) == {"ner", "shop_vectors"}
+
+
+def test_a_ner_listening_to_a_layer_the_model_lacks_is_refused() -> None:
+    """Its listener would give zero vectors, and the NER would find no one, silently."""
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "upstream": "tok2vec"}
+    with pytest.raises(PiiConfigError, match="tok2vec"):
+        ner_and_its_layers({"ner": {"factory": "ner", "model": {"tok2vec": listener}}})
