@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 from analytics.facts import sender_key
 from analytics.tables import OFFSETS, metadata
-from webkit.db import erase_rows
+from webkit.db import erase_rows, in_batches
 
 
 def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
@@ -42,9 +42,10 @@ def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
         return 0
     keys = sorted({sender_key(s, env) for s in sender_ids})
     deletions = [
-        (table, table.c.sender_key.in_(keys))
+        (table, where)
         for table in metadata.sorted_tables
         if "sender_key" in table.c
+        for where in in_batches(table.c.sender_key, keys)
     ]
     positions = [
         OFFSETS.delete().where(OFFSETS.c.source.startswith("file:")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from channels.state import consent_table, menu_table
-from webkit.db import erase_rows
+from webkit.db import erase_rows, in_batches
 
 
 def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
@@ -24,12 +24,14 @@ def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
     url = env.get("CHANNEL_STATE_DB_URL")
     if not url:
         return 0
-    ids = list(sender_ids)
     started = consent_table.c.opted_out.is_(False)
     return erase_rows(
         url,
         [
-            (menu_table, menu_table.c.sender_id.in_(ids)),
-            (consent_table, consent_table.c.sender_id.in_(ids) & started),
+            *((menu_table, theirs) for theirs in in_batches(menu_table.c.sender_id, sender_ids)),
+            *(
+                (consent_table, theirs & started)
+                for theirs in in_batches(consent_table.c.sender_id, sender_ids)
+            ),
         ],
     )

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import sqlalchemy as sa
 
 from desk.models import AuditEntry, Rating, Ticket, TicketMessage
-from webkit.db import erase_rows
+from webkit.db import erase_rows, in_batches
 
 
 def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
@@ -29,9 +29,12 @@ def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
     if not url:
         return 0
     tickets = Ticket.__table__
-    theirs = tickets.c.sender_id.in_(list(sender_ids))
     hanging = (TicketMessage.__table__, Rating.__table__, AuditEntry.__table__)
-    deletions = [
-        (table, table.c.ticket_id.in_(sa.select(tickets.c.id).where(theirs))) for table in hanging
-    ]
-    return erase_rows(url, [*deletions, (tickets, theirs)])
+    deletions = []
+    for theirs in in_batches(tickets.c.sender_id, sender_ids):  # what hangs off, then tickets
+        deletions += [
+            (table, table.c.ticket_id.in_(sa.select(tickets.c.id).where(theirs)))
+            for table in hanging
+        ]
+        deletions.append((tickets, theirs))
+    return erase_rows(url, deletions)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from proactive.tables import CONSENTS, OUTBOX, PENDING
-from webkit.db import erase_rows
+from webkit.db import erase_rows, in_batches
 
 
 def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
@@ -35,12 +35,15 @@ def erase(env: Mapping[str, str], sender_ids: Sequence[str]) -> int:
     url = env.get("PROACTIVE_DB_URL")
     if not url:
         return 0
-    ids = list(sender_ids)
     given = CONSENTS.c.granted.is_(True) & (CONSENTS.c.source == "conversation")
+    done = OUTBOX.c.status != PENDING
     return erase_rows(
         url,
         [
-            (CONSENTS, CONSENTS.c.conversation_id.in_(ids) & given),
-            (OUTBOX, OUTBOX.c.conversation_id.in_(ids) & (OUTBOX.c.status != PENDING)),
+            *(
+                (CONSENTS, ours & given)
+                for ours in in_batches(CONSENTS.c.conversation_id, sender_ids)
+            ),
+            *((OUTBOX, ours & done) for ours in in_batches(OUTBOX.c.conversation_id, sender_ids)),
         ],
     )

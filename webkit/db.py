@@ -84,6 +84,22 @@ def create_engine_for(url: str) -> Engine:
     return engine
 
 
+# Ids a database is asked about at a time: each is a bound parameter of the query, and
+# databases cap those (SQLite at 999 before 3.32).
+IDS_PER_QUERY = 500
+
+
+def in_batches(column: ColumnElement[Any], ids: Sequence[str]) -> list[ColumnElement[bool]]:
+    """``column IN (...)`` over ``ids``, :data:`IDS_PER_QUERY` at a time (none for no ids).
+
+    Given to :func:`erase_rows` together, the batches are deleted in one transaction, with
+    one rewrite of a SQLite file.
+    """
+    ids = list(ids)
+    step = IDS_PER_QUERY
+    return [column.in_(ids[start : start + step]) for start in range(0, len(ids), step)]
+
+
 def erase_rows(
     url: str,
     deletions: Sequence[tuple[TableClause, ColumnElement[bool]]],

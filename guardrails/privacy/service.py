@@ -17,13 +17,11 @@ import sqlalchemy as sa
 
 from guardrails.pii import get_scrubber
 from guardrails.pii.events import EventProtector, fernet_from_env
-from webkit.db import erase_rows
+from webkit.db import erase_rows, in_batches
 
 DEFAULT_EVENT_FILE = "var/events.log"
 # Rasa's events table, in the tracker store and in the sql broker's database alike.
 EVENTS = sa.table("events", sa.column("sender_id"))
-# Conversations a database is asked to delete at a time: each is a bound parameter of the query.
-IDS_PER_QUERY = 500
 
 
 # Other packages' stores that keep something of a conversation register an eraser here
@@ -155,9 +153,9 @@ class PrivacyStores:
     def delete(self, sender_ids: Iterable[str]) -> dict[str, int]:
         """Remove the conversations from every store; the count removed from each.
 
-        The files (the file broker's log, the servers' logs) are read and rewritten once;
-        the databases are asked :data:`IDS_PER_QUERY` conversations at a time, each id being a
-        bound parameter of their queries.
+        Each store is erased once: the files (the file broker's log, the servers' logs) are
+        read and rewritten once, and each database deletes in one transaction, asked
+        :data:`webkit.db.IDS_PER_QUERY` conversations at a time (:func:`webkit.db.in_batches`).
         """
         ids = sorted(set(sender_ids))
         erasers = shopper_stores()
@@ -165,22 +163,19 @@ class PrivacyStores:
         report.update({key: 0 for key in erasers})
         if not ids:
             return report
-        step = IDS_PER_QUERY
-        batches = [ids[start : start + step] for start in range(0, len(ids), step)]
-        report["broker_events"] = self._delete_from_broker(batches)
+        report["broker_events"] = self._delete_from_broker(ids)
         report["log_lines"] = self._delete_from_logs(ids)
         failed = []
         for key, erase in erasers.items():  # every one, even after one failed
             try:
-                for batch in batches:
-                    report[key] += erase(self.env, batch)
+                report[key] = erase(self.env, ids)
             except Exception as exc:  # a locked database, a missing key: said, not hidden
                 failed.append(f"{key.removesuffix('_rows')}: {type(exc).__name__}: {exc}")
         if failed:
             raise ErasureIncomplete(report, failed)
         # The tracker last: it is how a conversation (and a customer's) is found, so an
         # erasure that failed above can be asked again and finds what is left.
-        report["tracker_events"] = erase_rows(self.tracker_url, _events_of(batches))
+        report["tracker_events"] = erase_rows(self.tracker_url, _events_of(ids))
         return report
 
     def purge(
@@ -203,11 +198,11 @@ class PrivacyStores:
         expired = [r[0] for r in rows]
         return expired, self.delete(expired)
 
-    def _delete_from_broker(self, batches: list[list[str]]) -> int:
+    def _delete_from_broker(self, sender_ids: list[str]) -> int:
         if self.broker == "sql" and self.broker_url:
-            return erase_rows(self.broker_url, _events_of(batches))
+            return erase_rows(self.broker_url, _events_of(sender_ids))
         if self.broker == "file":
-            wanted = {sender_id for batch in batches for sender_id in batch}
+            wanted = set(sender_ids)
 
             def mentions(line: str) -> bool:
                 try:
@@ -240,9 +235,9 @@ class PrivacyStores:
             engine.dispose()
 
 
-def _events_of(batches: list[list[str]]) -> list[tuple[sa.TableClause, sa.ColumnElement[bool]]]:
-    """Rasa's events of the conversations, one deletion per batch (one transaction in all)."""
-    return [(EVENTS, EVENTS.c.sender_id.in_(batch)) for batch in batches]
+def _events_of(sender_ids: list[str]) -> list[tuple[sa.TableClause, sa.ColumnElement[bool]]]:
+    """Rasa's events of the conversations, one deletion per batch of ids."""
+    return [(EVENTS, where) for where in in_batches(EVENTS.c.sender_id, sender_ids)]
 
 
 def _has_events(conn: sa.engine.Connection) -> bool:

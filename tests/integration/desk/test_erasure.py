@@ -14,6 +14,7 @@ from desk.db import DeskDatabase
 from desk.erasure import erase
 from desk.models import Agent, AuditEntry, Rating, Ticket, TicketMessage
 from tests.integration.desk.conftest import BOT_TOKEN, open_ticket
+from webkit.db import IDS_PER_QUERY
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -65,3 +66,18 @@ def test_a_desk_that_never_started_is_left_uncreated(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     assert erase({"DESK_DB_URL": url}, ["anyone"]) == 0
     assert not (tmp_path / "desk.db").exists()
+
+
+async def test_a_shopper_in_the_last_batch_of_a_long_erasure_goes_with_their_transcript(
+    desk: TestClient, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    await open_ticket(desk, [("shopper", "my parcel never came")], sender_id="shopper-late")
+    db = DeskDatabase(url)
+    try:
+        messages = count(db, TicketMessage)
+        others = [f"someone-{n}" for n in range(2 * IDS_PER_QUERY)]
+        assert erase({"DESK_DB_URL": url}, [*others, "shopper-late"]) == 1 + messages
+        assert (count(db, Ticket), count(db, TicketMessage)) == (0, 0)
+    finally:
+        db.close()

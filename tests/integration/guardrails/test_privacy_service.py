@@ -20,10 +20,11 @@ from analytics.tables import create_tables
 from guardrails.export import Fakes, export
 from guardrails.privacy.__main__ import main as privacy_cli
 from guardrails.privacy.api import create_app
-from guardrails.privacy.service import IDS_PER_QUERY, PrivacyStores, UnknownShopper
+from guardrails.privacy.service import PrivacyStores, UnknownShopper
 from stack.settings import ROOT
 from stores.tracker import ScrubbingTrackerStore
 from tests.integration.stores.test_tracker import ADDRESS, EMAIL, NAME, shopper_turns
+from webkit.db import IDS_PER_QUERY
 
 pytestmark = pytest.mark.timeout(60)
 
