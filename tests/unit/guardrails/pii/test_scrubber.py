@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from guardrails.pii import Finding, Scrubber, scrub
@@ -129,39 +131,54 @@ def test_the_shipped_models_ner_is_loaded_without_the_components_it_never_reads(
     assert ("Maria Lopez", "PERSON") in [(e.text, e.label_) for e in alone(text).ents]
 
 
-def test_a_ner_that_listens_to_a_shared_layer_keeps_that_layer() -> None:
-    listener = {"@architectures": "spacy-transformers.TransformerListener.v1", "upstream": "*"}
-    components = {
-        "transformer": {"factory": "transformer"},
-        "tagger": {"factory": "tagger", "model": {"tok2vec": listener}},
-        "ner": {"factory": "ner", "model": {"tok2vec": listener}},
-    }
-    assert ner_and_its_layers(components) == {"ner", "transformer"}
+def listening(upstream: str, architecture: str = "spacy.Tok2VecListener.v1") -> dict[str, Any]:
+    """A component's model config whose token vectors come from ``upstream``'s layer."""
+    return {"tok2vec": {"@architectures": architecture, "upstream": upstream}}
 
 
-def test_a_ner_listening_to_one_named_layer_keeps_only_that_one() -> None:
-    listener = {"@architectures": "spacy.Tok2VecListener.v1", "upstream": "tok2vec"}
-    components = {
-        "tok2vec": {"factory": "tok2vec"},
-        "other_tok2vec": {"factory": "tok2vec"},
-        "parser": {"factory": "parser", "model": {"tok2vec": listener}},
-        "ner": {"factory": "ner", "model": {"tok2vec": listener}},
-    }
-    assert ner_and_its_layers(components) == {"ner", "tok2vec"}
-
-
-def test_a_layer_named_by_the_ners_listener_is_kept_whatever_its_factory() -> None:
-    listener = {"@architectures": "spacy.Tok2VecListener.v1", "upstream": "shop_vectors"}
-    components = {
-        "shop_vectors": {"factory": "my_vectors"},
-        "tok2vec": {"factory": "tok2vec"},
-        "ner": {"factory": "ner", "model": {"tok2vec": listener}},
-    }
-    assert ner_and_its_layers(components) == {"ner", "shop_vectors"}
+@pytest.mark.parametrize(
+    ("components", "kept"),
+    [
+        pytest.param(  # a transformer model: "*" is any shared layer
+            {
+                "transformer": {"factory": "transformer"},
+                "tagger": {"factory": "tagger", "model": listening("*")},
+                "ner": {
+                    "factory": "ner",
+                    "model": listening("*", "spacy-transformers.TransformerListener.v1"),
+                },
+            },
+            {"ner", "transformer"},
+            id="any shared layer",
+        ),
+        pytest.param(
+            {
+                "tok2vec": {"factory": "tok2vec"},
+                "other_tok2vec": {"factory": "tok2vec"},
+                "parser": {"factory": "parser", "model": listening("tok2vec")},
+                "ner": {"factory": "ner", "model": listening("tok2vec")},
+            },
+            {"ner", "tok2vec"},
+            id="one named layer, not the other",
+        ),
+        pytest.param(
+            {
+                "shop_vectors": {"factory": "my_vectors"},
+                "tok2vec": {"factory": "tok2vec"},
+                "ner": {"factory": "ner", "model": listening("shop_vectors")},
+            },
+            {"ner", "shop_vectors"},
+            id="a named layer of any factory",
+        ),
+    ],
+)
+def test_a_ner_keeps_exactly_the_layers_its_listener_names(
+    components: dict[str, Any], kept: set[str]
+) -> None:
+    assert ner_and_its_layers(components) == kept
 
 
 def test_a_ner_listening_to_a_layer_the_model_lacks_is_refused() -> None:
     """Its listener would give zero vectors, and the NER would find no one, silently."""
-    listener = {"@architectures": "spacy.Tok2VecListener.v1", "upstream": "tok2vec"}
     with pytest.raises(PiiConfigError, match="tok2vec"):
-        ner_and_its_layers({"ner": {"factory": "ner", "model": {"tok2vec": listener}}})
+        ner_and_its_layers({"ner": {"factory": "ner", "model": listening("tok2vec")}})
