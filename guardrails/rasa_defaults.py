@@ -11,6 +11,13 @@
 - **``rasa test`` looks for test stories in ``tests/``.** Rasa 3.6 searches the whole working
   directory by default, which here includes the virtualenv (Rasa's own ``rasa init`` test
   stories), ``node_modules`` and the cache.
+- **Rasa checks a YAML text against its schema once, not in every process.** Rasa validates
+  every data file, the domain and every story file against its schema (pykwalify, after
+  parsing the text a second time) each time it reads one: ``rasa test`` reads the data twice,
+  and every model load checks the domain again. A text that passed is remembered by a hash of
+  the text, the schema's files and Rasa's version (an empty file named by it, in
+  ``valid-yaml`` beside the training caches); a text that fails is never remembered, so it
+  fails every time with Rasa's own error.
 - **A ``rasa`` command run from the project root has the stack's local defaults**
   (``stack/defaults.env``), as ``make run`` does: ``endpoints.yml`` and ``credentials.yml``
   name environment variables, and Rasa refuses to start while one is unset. The real
@@ -45,6 +52,7 @@ PROJECT_DEFAULTS = os.path.join("stack", "defaults.env")
 SECRET_SUFFIXES = ("_KEY", "_SECRET", "_TOKEN", "_PASSWORD")
 INSTALLED_MODULE = "aftercare_rasa_defaults"
 PTH_FILE = "aftercare-rasa-defaults.pth"
+VALID_YAML_DIR = "valid-yaml"
 
 
 def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
@@ -62,17 +70,21 @@ def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
     return values
 
 
+def _user_cache(environ: MutableMapping[str, str]) -> str:
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "aftercare")
+
+
 def cache_directory(project: str, environ: MutableMapping[str, str] = os.environ) -> str:
     """Where Rasa's training cache for ``project`` goes: the user's cache folder, one per project.
 
     One per project, as Rasa's own ``.rasa/cache`` is, so two checkouts never share (and lock)
     one cache database.
     """
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     resolved = os.path.realpath(project)
     digest = f"{zlib.crc32(resolved.encode('utf-8')):08x}"
     name = os.path.basename(resolved) or "root"
-    return os.path.join(base, "aftercare", "rasa", f"{name}-{digest}")
+    return os.path.join(_user_cache(environ), "rasa", f"{name}-{digest}")
 
 
 def apply(environ: MutableMapping[str, str] = os.environ) -> None:
@@ -86,6 +98,7 @@ def apply(environ: MutableMapping[str, str] = os.environ) -> None:
         if project:
             environ[CACHE_ENV] = cache_directory(project, environ)
     _after_import("rasa.shared.constants", _test_stories_in_tests)
+    _after_import("rasa.shared.utils.validation", _remember_valid_yaml)
     _after_import("rasa.telemetry", _keep_telemetry_off)
     _after_import("rasa.__main__", _project_environment)
 
@@ -142,6 +155,92 @@ def _keep_telemetry_off(telemetry: ModuleType) -> None:
 
     initialize_telemetry.__wrapped__ = original  # type: ignore[attr-defined]
     telemetry.initialize_telemetry = initialize_telemetry  # type: ignore[attr-defined]
+
+
+def valid_yaml_store(environ: MutableMapping[str, str] = os.environ) -> str:
+    """Where the hashes of YAML texts that passed Rasa's schema check are kept (no text)."""
+    return os.path.join(_user_cache(environ), VALID_YAML_DIR)
+
+
+class ValidYamlMemo:
+    """Rasa's ``validate_yaml_schema``, run once for each text, schema and Rasa version.
+
+    The key is a SHA-256 over Rasa's version, the schema files' bytes and the text, so an
+    upgrade or an edited schema checks every text again. Only a pass is remembered; the store
+    holds nothing but hashes, and a store that cannot be written only means checking again.
+    """
+
+    def __init__(self, check: Callable[..., None], store: str, rasa_version: str) -> None:
+        self._check = check
+        self._store = store
+        self._rasa_version = rasa_version
+        self._passed: set[str] = set()
+        self._schemas: dict[tuple[str, str], bytes] = {}
+
+    def __call__(
+        self, yaml_file_content: str, schema_path: str, package_name: str = "rasa"
+    ) -> None:
+        try:
+            key = self._key(yaml_file_content, schema_path, package_name)
+        except OSError:  # a schema file Rasa cannot find either: Rasa's check says so
+            self._check(yaml_file_content, schema_path, package_name)
+            return
+        marker = os.path.join(self._store, key)
+        if key in self._passed or os.path.exists(marker):
+            self._passed.add(key)
+            return
+        self._check(yaml_file_content, schema_path, package_name)
+        self._passed.add(key)
+        try:
+            os.makedirs(self._store, exist_ok=True)
+            with open(marker, "a"):
+                pass
+        except OSError:
+            pass
+
+    def _key(self, text: str, schema_path: str, package_name: str) -> str:
+        import hashlib
+
+        digest = hashlib.sha256(self._rasa_version.encode())
+        digest.update(self._schema_bytes(schema_path, package_name))
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def _schema_bytes(self, schema_path: str, package_name: str) -> bytes:
+        """The schema file and the two files Rasa adds to every schema, with their names."""
+        known = self._schemas.get((schema_path, package_name))
+        if known is None:
+            from rasa.shared.constants import RESPONSES_SCHEMA_FILE, SCHEMA_EXTENSIONS_FILE
+
+            parts = [(package_name, schema_path), ("rasa", RESPONSES_SCHEMA_FILE)]
+            parts.append(("rasa", SCHEMA_EXTENSIONS_FILE))
+            known = b"".join(
+                f"{package}/{path}\0".encode() + _package_file(package, path) + b"\0"
+                for package, path in parts
+            )
+            self._schemas[(schema_path, package_name)] = known
+        return known
+
+
+def _package_file(package: str, path: str) -> bytes:
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"no package {package!r} for schema {path!r}")
+    with open(os.path.join(next(iter(spec.submodule_search_locations)), path), "rb") as file:
+        return file.read()
+
+
+def _remember_valid_yaml(validation: ModuleType) -> None:
+    from rasa.version import __version__
+
+    check = validation.validate_yaml_schema
+    if isinstance(check, ValidYamlMemo) or hasattr(check, "__wrapped__"):
+        return  # applied already (the installed copy, then guardrails.launch)
+    memo = ValidYamlMemo(check, valid_yaml_store(), __version__)
+    memo.__wrapped__ = check  # type: ignore[attr-defined]
+    validation.validate_yaml_schema = memo  # type: ignore[attr-defined]
 
 
 class _PatchingLoader:

@@ -7,8 +7,10 @@ import os
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from guardrails import rasa_defaults
@@ -181,3 +183,96 @@ def test_when_installed_then_the_pth_file_applies_the_copy(tmp_path: Path) -> No
         timeout=60,
     )
     assert out.stdout.strip() == "false"
+
+
+# --- Rasa's YAML schema check, once per text ------------------------------------------------
+
+
+def rasa_check() -> Callable[..., None]:
+    """Rasa's own ``validate_yaml_schema``, under the memo the virtualenv puts over it."""
+    import rasa.shared.utils.validation as validation
+
+    return getattr(validation.validate_yaml_schema, "__wrapped__", validation.validate_yaml_schema)
+
+
+class CountingCheck:
+    """Rasa's check, counting the texts it really checked."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, text: str, schema: str, package: str = "rasa") -> None:
+        self.calls += 1
+        rasa_check()(text, schema, package)
+
+
+DOMAIN_SCHEMA = "shared/utils/schemas/domain.yml"
+NLU_SCHEMA = "shared/nlu/training_data/schemas/nlu.yml"
+DOMAIN = (ROOT / "domain.yml").read_text(encoding="utf-8")
+
+
+def test_a_text_that_passed_is_not_checked_again_by_the_next_process(tmp_path: Path) -> None:
+    check = CountingCheck()
+    first = rasa_defaults.ValidYamlMemo(check, str(tmp_path), "3.6.21")
+    first(DOMAIN, DOMAIN_SCHEMA)
+    first(DOMAIN, DOMAIN_SCHEMA)
+    later = rasa_defaults.ValidYamlMemo(check, str(tmp_path), "3.6.21")
+    later(DOMAIN, DOMAIN_SCHEMA)
+    assert check.calls == 1
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_text_that_fails_the_schema_fails_every_time_and_is_never_kept(tmp_path: Path) -> None:
+    from rasa.shared.utils.validation import YamlValidationException
+
+    broken = DOMAIN.replace("responses:", "responses:\n  utter_broken: 42", 1)
+    memo = rasa_defaults.ValidYamlMemo(CountingCheck(), str(tmp_path), "3.6.21")
+    for _ in range(2):
+        with pytest.raises(YamlValidationException):
+            memo(broken, DOMAIN_SCHEMA)
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+# valid against the domain's schema and the NLU data's alike
+MINIMAL = 'version: "3.1"\n'
+
+
+@pytest.mark.parametrize(
+    "text, schema, version",
+    [
+        (MINIMAL + "# edited\n", DOMAIN_SCHEMA, "3.6.21"),
+        (MINIMAL, DOMAIN_SCHEMA, "3.6.22"),
+        (MINIMAL, NLU_SCHEMA, "3.6.21"),
+    ],
+    ids=["another text", "another Rasa", "another schema"],
+)
+def test_another_text_schema_or_rasa_is_checked_again(
+    tmp_path: Path, text: str, schema: str, version: str
+) -> None:
+    check = CountingCheck()
+    rasa_defaults.ValidYamlMemo(check, str(tmp_path), "3.6.21")(MINIMAL, DOMAIN_SCHEMA)
+    rasa_defaults.ValidYamlMemo(check, str(tmp_path), version)(text, schema)
+    assert check.calls == 2
+
+
+def test_a_store_that_cannot_be_written_only_means_checking_again(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("", encoding="utf-8")
+    check = CountingCheck()
+    for _ in range(2):
+        rasa_defaults.ValidYamlMemo(check, str(blocked / "valid-yaml"), "3.6.21")(
+            DOMAIN, DOMAIN_SCHEMA
+        )
+    assert check.calls == 2
+
+
+def test_every_process_of_the_virtualenv_remembers_what_passed(tmp_path: Path) -> None:
+    code = (
+        "import rasa.shared.utils.validation as v\n"
+        f"v.validate_yaml_schema(open('domain.yml').read(), {DOMAIN_SCHEMA!r})\n"
+        "print(type(v.validate_yaml_schema).__name__)"
+    )
+    assert run_python(code, tmp_path).split()[-1] == "ValidYamlMemo"
+    store = Path(rasa_defaults.valid_yaml_store(clean_env(tmp_path)))
+    assert store == tmp_path / ".cache" / "aftercare" / "valid-yaml"
+    assert len(list(store.iterdir())) == 1
