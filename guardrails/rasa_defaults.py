@@ -170,6 +170,9 @@ class ValidYamlMemo:
     holds nothing but hashes, and a store that cannot be written only means checking again.
     """
 
+    # how a second application (the installed copy, then guardrails.launch) knows it is there
+    remembers_valid_yaml = True
+
     def __init__(self, check: Callable[..., None], store: str, rasa_version: str) -> None:
         self._check = check
         self._store = store
@@ -236,8 +239,8 @@ def _remember_valid_yaml(validation: ModuleType) -> None:
     from rasa.version import __version__
 
     check = validation.validate_yaml_schema
-    if isinstance(check, ValidYamlMemo) or hasattr(check, "__wrapped__"):
-        return  # applied already (the installed copy, then guardrails.launch)
+    if getattr(check, "remembers_valid_yaml", False):
+        return  # applied already
     memo = ValidYamlMemo(check, valid_yaml_store(), __version__)
     memo.__wrapped__ = check  # type: ignore[attr-defined]
     validation.validate_yaml_schema = memo  # type: ignore[attr-defined]

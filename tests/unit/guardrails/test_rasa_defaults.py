@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -264,6 +265,15 @@ def test_a_store_that_cannot_be_written_only_means_checking_again(tmp_path: Path
             DOMAIN, DOMAIN_SCHEMA
         )
     assert check.calls == 2
+
+
+def test_applied_twice_the_check_is_remembered_once() -> None:
+    validation = types.SimpleNamespace(validate_yaml_schema=rasa_check())
+    rasa_defaults._remember_valid_yaml(validation)  # type: ignore[arg-type]
+    memo = validation.validate_yaml_schema
+    rasa_defaults._remember_valid_yaml(validation)  # type: ignore[arg-type]
+    assert validation.validate_yaml_schema is memo
+    assert memo.__wrapped__ is rasa_check()
 
 
 def test_every_process_of_the_virtualenv_remembers_what_passed(tmp_path: Path) -> None:
