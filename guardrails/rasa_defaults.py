@@ -53,6 +53,7 @@ SECRET_SUFFIXES = ("_KEY", "_SECRET", "_TOKEN", "_PASSWORD")
 INSTALLED_MODULE = "aftercare_rasa_defaults"
 PTH_FILE = "aftercare-rasa-defaults.pth"
 VALID_YAML_DIR = "valid-yaml"
+KEY_FORMAT = "aftercare-valid-yaml/1"
 
 
 def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
@@ -165,27 +166,29 @@ def valid_yaml_store(environ: MutableMapping[str, str] = os.environ) -> str:
 class ValidYamlMemo:
     """Rasa's ``validate_yaml_schema``, run once for each text, schema and Rasa version.
 
-    The key is a SHA-256 over Rasa's version, the schema files' bytes and the text, so an
-    upgrade or an edited schema checks every text again. Only a pass is remembered; the store
-    holds nothing but hashes, and a store that cannot be written only means checking again.
+    The key is a SHA-256 over ``versions`` (Rasa's, the YAML parser's, the validator's and
+    Python's: :func:`checking_versions`), the schema files' bytes and the text, so an upgrade of
+    any of them or an edited schema checks every text again. Only a pass is remembered, and
+    only against Rasa's own schemas (another package's is checked every time); the store holds
+    nothing but hashes, and a store that cannot be written only means checking again.
     """
 
     # how a second application (the installed copy, then guardrails.launch) knows it is there
     remembers_valid_yaml = True
 
-    def __init__(self, check: Callable[..., None], store: str, rasa_version: str) -> None:
+    def __init__(self, check: Callable[..., None], store: str, versions: str) -> None:
         self._check = check
         self._store = store
-        self._rasa_version = rasa_version
+        self._versions = versions
         self._passed: set[str] = set()
-        self._schemas: dict[tuple[str, str], bytes] = {}
+        self._schemas: dict[str, bytes] = {}
 
     def __call__(
         self, yaml_file_content: str, schema_path: str, package_name: str = "rasa"
     ) -> None:
         try:
             key = self._key(yaml_file_content, schema_path, package_name)
-        except OSError:  # a schema file Rasa cannot find either: Rasa's check says so
+        except OSError:  # another package's schema, or one Rasa cannot find: Rasa's check runs
             self._check(yaml_file_content, schema_path, package_name)
             return
         marker = os.path.join(self._store, key)
@@ -204,44 +207,55 @@ class ValidYamlMemo:
     def _key(self, text: str, schema_path: str, package_name: str) -> str:
         import hashlib
 
-        digest = hashlib.sha256(self._rasa_version.encode())
-        digest.update(self._schema_bytes(schema_path, package_name))
+        if package_name != "rasa":  # only Rasa's own schemas are read from a known place
+            raise FileNotFoundError(f"not one of Rasa's schemas: {package_name}/{schema_path}")
+        digest = hashlib.sha256(f"{KEY_FORMAT}\0{self._versions}\0".encode())
+        digest.update(self._schema_bytes(schema_path))
         digest.update(text.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
-    def _schema_bytes(self, schema_path: str, package_name: str) -> bytes:
+    def _schema_bytes(self, schema_path: str) -> bytes:
         """The schema file and the two files Rasa adds to every schema, with their names."""
-        known = self._schemas.get((schema_path, package_name))
+        known = self._schemas.get(schema_path)
         if known is None:
             from rasa.shared.constants import RESPONSES_SCHEMA_FILE, SCHEMA_EXTENSIONS_FILE
 
-            parts = [(package_name, schema_path), ("rasa", RESPONSES_SCHEMA_FILE)]
-            parts.append(("rasa", SCHEMA_EXTENSIONS_FILE))
             known = b"".join(
-                f"{package}/{path}\0".encode() + _package_file(package, path) + b"\0"
-                for package, path in parts
+                f"{path}\0".encode() + rasa_file(path) + b"\0"
+                for path in (schema_path, RESPONSES_SCHEMA_FILE, SCHEMA_EXTENSIONS_FILE)
             )
-            self._schemas[(schema_path, package_name)] = known
+            self._schemas[schema_path] = known
         return known
 
 
-def _package_file(package: str, path: str) -> bytes:
-    import importlib.util
+def rasa_file(path: str) -> bytes:
+    """A file of the installed Rasa package (where ``pkg_resources`` finds Rasa's schemas)."""
+    import rasa
 
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"no package {package!r} for schema {path!r}")
-    with open(os.path.join(next(iter(spec.submodule_search_locations)), path), "rb") as file:
+    with open(os.path.join(os.path.dirname(rasa.__file__), path), "rb") as file:
         return file.read()
 
 
-def _remember_valid_yaml(validation: ModuleType) -> None:
+def checking_versions() -> str:
+    """The versions of what reads and checks a text: Rasa, pykwalify, ruamel.yaml, Python."""
+    import pykwalify
+    import ruamel.yaml
     from rasa.version import __version__
 
+    parts = {
+        "rasa": __version__,
+        "pykwalify": pykwalify.__version__,
+        "ruamel.yaml": ruamel.yaml.__version__,
+        "python": ".".join(map(str, sys.version_info[:3])),
+    }
+    return " ".join(f"{name} {version}" for name, version in parts.items())
+
+
+def _remember_valid_yaml(validation: ModuleType) -> None:
     check = validation.validate_yaml_schema
     if getattr(check, "remembers_valid_yaml", False):
         return  # applied already
-    memo = ValidYamlMemo(check, valid_yaml_store(), __version__)
+    memo = ValidYamlMemo(check, valid_yaml_store(), checking_versions())
     memo.__wrapped__ = check  # type: ignore[attr-defined]
     validation.validate_yaml_schema = memo  # type: ignore[attr-defined]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -209,10 +210,15 @@ class CountingCheck:
 
 DOMAIN_SCHEMA = "shared/utils/schemas/domain.yml"
 NLU_SCHEMA = "shared/nlu/training_data/schemas/nlu.yml"
+RESPONSES_SCHEMA_FILE = "shared/nlu/training_data/schemas/responses.yml"
+SCHEMA_EXTENSIONS_FILE = "shared/utils/pykwalify_extensions.py"
 DOMAIN = (ROOT / "domain.yml").read_text(encoding="utf-8")
+# valid against the domain's schema and the NLU data's alike
+MINIMAL = 'version: "3.1"\n'
 
 
-def test_a_text_that_passed_is_not_checked_again_by_the_next_process(tmp_path: Path) -> None:
+def test_a_text_that_passed_is_not_checked_again_by_a_later_process(tmp_path: Path) -> None:
+    """A second memo on the same store stands for a later process (the store is all they share)."""
     check = CountingCheck()
     first = rasa_defaults.ValidYamlMemo(check, str(tmp_path), "3.6.21")
     first(DOMAIN, DOMAIN_SCHEMA)
@@ -231,11 +237,7 @@ def test_a_text_that_fails_the_schema_fails_every_time_and_is_never_kept(tmp_pat
     for _ in range(2):
         with pytest.raises(YamlValidationException):
             memo(broken, DOMAIN_SCHEMA)
-    assert not tmp_path.exists() or not any(tmp_path.iterdir())
-
-
-# valid against the domain's schema and the NLU data's alike
-MINIMAL = 'version: "3.1"\n'
+    assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(
@@ -256,6 +258,42 @@ def test_another_text_schema_or_rasa_is_checked_again(
     assert check.calls == 2
 
 
+@pytest.mark.parametrize(
+    "edited",
+    ["shared/utils/schemas/domain.yml", RESPONSES_SCHEMA_FILE, SCHEMA_EXTENSIONS_FILE],
+    ids=["the schema", "the responses schema", "pykwalify's extensions"],
+)
+def test_an_edited_schema_file_checks_the_text_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edited: str
+) -> None:
+    check = CountingCheck()
+    rasa_defaults.ValidYamlMemo(check, str(tmp_path), "3.6.21")(MINIMAL, DOMAIN_SCHEMA)
+    installed = rasa_defaults.rasa_file
+    monkeypatch.setattr(
+        rasa_defaults,
+        "rasa_file",
+        lambda path: installed(path) + (b"\n# edited\n" if path == edited else b""),
+    )
+    rasa_defaults.ValidYamlMemo(check, str(tmp_path), "3.6.21")(MINIMAL, DOMAIN_SCHEMA)
+    assert check.calls == 2
+
+
+@pytest.mark.parametrize(
+    "schema, package",
+    [("no/such/schema.yml", "rasa"), (DOMAIN_SCHEMA, "another_package")],
+    ids=["a schema Rasa lacks", "another package's schema"],
+)
+def test_a_schema_that_is_not_one_of_rasas_is_checked_every_time(
+    tmp_path: Path, schema: str, package: str
+) -> None:
+    calls = []
+    memo = rasa_defaults.ValidYamlMemo(lambda *args: calls.append(args), str(tmp_path), "3.6.21")
+    for _ in range(2):
+        memo(MINIMAL, schema, package)
+    assert calls == [(MINIMAL, schema, package)] * 2
+    assert not any(tmp_path.iterdir())
+
+
 def test_a_store_that_cannot_be_written_only_means_checking_again(tmp_path: Path) -> None:
     blocked = tmp_path / "a-file"
     blocked.write_text("", encoding="utf-8")
@@ -274,6 +312,14 @@ def test_applied_twice_the_check_is_remembered_once() -> None:
     rasa_defaults._remember_valid_yaml(validation)  # type: ignore[arg-type]
     assert validation.validate_yaml_schema is memo
     assert memo.__wrapped__ is rasa_check()
+
+
+def test_a_decorated_rasa_check_is_remembered_too() -> None:
+    decorated = functools.wraps(rasa_check())(lambda *args: None)
+    validation = types.SimpleNamespace(validate_yaml_schema=decorated)
+    rasa_defaults._remember_valid_yaml(validation)  # type: ignore[arg-type]
+    assert getattr(validation.validate_yaml_schema, "remembers_valid_yaml", False)
+    assert validation.validate_yaml_schema.__wrapped__ is decorated
 
 
 def test_every_process_of_the_virtualenv_remembers_what_passed(tmp_path: Path) -> None:
