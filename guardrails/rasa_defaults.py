@@ -187,8 +187,11 @@ class ValidYamlMemo:
         self, yaml_file_content: str, schema_path: str, package_name: str = "rasa"
     ) -> None:
         try:
-            key = self._key(yaml_file_content, schema_path, package_name)
-        except OSError:  # another package's schema, or one Rasa cannot find: Rasa's check runs
+            # only Rasa's own schemas are read from a known place; another's is checked each time
+            key = self._key(yaml_file_content, schema_path) if package_name == "rasa" else None
+        except OSError:  # a schema Rasa lacks: Rasa's check says so
+            key = None
+        if key is None:
             self._check(yaml_file_content, schema_path, package_name)
             return
         marker = os.path.join(self._store, key)
@@ -204,11 +207,9 @@ class ValidYamlMemo:
         except OSError:
             pass
 
-    def _key(self, text: str, schema_path: str, package_name: str) -> str:
+    def _key(self, text: str, schema_path: str) -> str:
         import hashlib
 
-        if package_name != "rasa":  # only Rasa's own schemas are read from a known place
-            raise FileNotFoundError(f"not one of Rasa's schemas: {package_name}/{schema_path}")
         digest = hashlib.sha256(f"{KEY_FORMAT}\0{self._versions}\0".encode())
         digest.update(self._schema_bytes(schema_path))
         digest.update(text.encode("utf-8", "surrogatepass"))
