@@ -18,6 +18,13 @@
   the text, the schema's files and Rasa's version (an empty file named by it, in
   ``valid-yaml`` beside the training caches); a text that fails is never remembered, so it
   fails every time with Rasa's own error.
+- **TensorFlow does not import JAX.** TensorFlow Lite's utilities import JAX, if it is
+  installed (TensorFlow 2.12 requires it), for one converter, from JAX functions to TFLite,
+  that nothing here calls: half a second of CPU at every start of a process that imports
+  Rasa's policies (every Rasa server, ``rasa`` command and test worker; docs/performance.md,
+  "Twentieth step"). That one module is executed as if JAX were not installed; for the
+  converter, ``TFLiteConverter.experimental_from_jax`` then says it cannot import JAX. Any
+  other ``import jax`` works as before.
 - **A ``rasa`` command run from the project root has the stack's local defaults**
   (``stack/defaults.env``), as ``make run`` does: ``endpoints.yml`` and ``credentials.yml``
   name environment variables, and Rasa refuses to start while one is unset. The real
@@ -54,6 +61,8 @@ INSTALLED_MODULE = "aftercare_rasa_defaults"
 PTH_FILE = "aftercare-rasa-defaults.pth"
 VALID_YAML_DIR = "valid-yaml"
 KEY_FORMAT = "aftercare-valid-yaml/1"
+# TensorFlow Lite's utilities, which import JAX for their JAX converter only (module doc)
+TFLITE_UTIL = "tensorflow.lite.python.util"
 
 
 def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
@@ -102,6 +111,7 @@ def apply(environ: MutableMapping[str, str] = os.environ) -> None:
     _after_import("rasa.shared.utils.validation", _remember_valid_yaml)
     _after_import("rasa.telemetry", _keep_telemetry_off)
     _after_import("rasa.__main__", _project_environment)
+    _import_without(TFLITE_UTIL, "jax")
 
 
 def _project_environment(_: ModuleType) -> None:
@@ -262,33 +272,57 @@ def _remember_valid_yaml(validation: ModuleType) -> None:
 
 
 class _PatchingLoader:
-    """Runs a module's own loader, then ``patch`` on the new module."""
+    """Runs a module's own loader, as if ``hidden`` modules were not installed, then ``patch``.
 
-    def __init__(self, loader: Any, patch: Callable[[ModuleType], None]) -> None:
+    A hidden module is hidden only while this module executes, and only if no one has imported
+    it yet: Python's import raises ``ModuleNotFoundError`` for a name mapped to ``None`` in
+    ``sys.modules``, and the mapping is removed as soon as the module has run.
+    """
+
+    def __init__(
+        self,
+        loader: Any,
+        patch: Callable[[ModuleType], None] | None,
+        hidden: tuple[str, ...] = (),
+    ) -> None:
         self._loader = loader
         self._patch = patch
+        self._hidden = hidden
 
     def create_module(self, spec: Any) -> ModuleType | None:
         module: ModuleType | None = self._loader.create_module(spec)
         return module
 
     def exec_module(self, module: ModuleType) -> None:
-        self._loader.exec_module(module)
-        self._patch(module)
+        absent = [name for name in self._hidden if name not in sys.modules]
+        for name in absent:
+            sys.modules[name] = None  # type: ignore[assignment]
+        try:
+            self._loader.exec_module(module)
+        finally:
+            for name in absent:
+                if name in sys.modules and sys.modules[name] is None:
+                    del sys.modules[name]
+        if self._patch is not None:
+            self._patch(module)
 
     def __getattr__(self, name: str) -> Any:  # get_source, get_filename, ... for tracebacks
         return getattr(self._loader, name)
 
 
 class _AfterImportFinder:
-    """A ``sys.meta_path`` finder that patches named modules right after they are executed."""
+    """A ``sys.meta_path`` finder that loads named modules its own way (:class:`_PatchingLoader`):
+    patched right after they are executed, or executed without some modules they would import.
+    """
 
     def __init__(self) -> None:
         self.patches: dict[str, Callable[[ModuleType], None]] = {}
+        self.hidden: dict[str, tuple[str, ...]] = {}
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         patch = self.patches.get(fullname)
-        if patch is None:
+        hidden = self.hidden.get(fullname, ())
+        if patch is None and not hidden:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -296,14 +330,14 @@ class _AfterImportFinder:
             spec = finder.find_spec(fullname, path, target)
             if spec is not None:
                 if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _PatchingLoader(spec.loader, patch)  # type: ignore[assignment]
+                    spec.loader = _PatchingLoader(spec.loader, patch, hidden)  # type: ignore[assignment]
                 return spec
         return None
 
 
 def _finder() -> _AfterImportFinder:
     for finder in sys.meta_path:
-        if type(finder).__name__ == _AfterImportFinder.__name__ and hasattr(finder, "patches"):
+        if type(finder).__name__ == _AfterImportFinder.__name__ and hasattr(finder, "hidden"):
             return finder  # type: ignore[return-value]
     finder = _AfterImportFinder()
     sys.meta_path.insert(0, finder)
@@ -316,6 +350,11 @@ def _after_import(name: str, patch: Callable[[ModuleType], None]) -> None:
     if module is not None:
         patch(module)
     _finder().patches[name] = patch
+
+
+def _import_without(name: str, *hidden: str) -> None:
+    """Execute module ``name``, when it is imported, as if ``hidden`` were not installed."""
+    _finder().hidden[name] = hidden
 
 
 def install(site_packages: Path) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import os
 import subprocess
 import sys
 import sysconfig
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -332,3 +333,54 @@ def test_every_process_of_the_virtualenv_remembers_what_passed(tmp_path: Path) -
     store = Path(rasa_defaults.valid_yaml_store(clean_env(tmp_path)))
     assert store == tmp_path / ".cache" / "aftercare" / "valid-yaml"
     assert len(list(store.iterdir())) == 1
+
+
+# --- TensorFlow without JAX -------------------------------------------------------------------
+
+
+def test_a_rasa_process_imports_tensorflow_without_jax_and_can_still_import_jax(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "import sys, rasa.core.policies.policy\n"
+        "from tensorflow.lite.python import util\n"
+        "print('jax' in sys.modules, util._xla_computation is None)\n"
+        "import jax\n"
+        "print(jax.__name__)"
+    )
+    assert run_python(code, tmp_path).split()[-3:] == ["False", "True", "jax"]
+
+
+@pytest.fixture
+def optional_import(tmp_path: Path) -> Iterator[str]:
+    """Two fresh modules: ``<name>_user`` imports ``<name>_extra`` if it can."""
+    name = f"optional_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{name}_extra.py").write_text("VALUE = 1\n", encoding="utf-8")
+    (tmp_path / f"{name}_user.py").write_text(
+        f"try:\n    import {name}_extra as extra\nexcept ImportError:\n    extra = None\n",
+        encoding="utf-8",
+    )
+    sys.path.insert(0, str(tmp_path))
+    yield name
+    sys.path.remove(str(tmp_path))
+    rasa_defaults._finder().hidden.pop(f"{name}_user", None)
+    for module in (f"{name}_user", f"{name}_extra"):
+        sys.modules.pop(module, None)
+
+
+def test_a_module_imported_without_another_runs_as_if_it_were_not_installed(
+    optional_import: str,
+) -> None:
+    rasa_defaults._import_without(f"{optional_import}_user", f"{optional_import}_extra")
+    user = importlib.import_module(f"{optional_import}_user")
+    assert user.extra is None
+    assert f"{optional_import}_extra" not in sys.modules
+    assert importlib.import_module(f"{optional_import}_extra").VALUE == 1
+
+
+def test_a_module_hidden_from_another_is_not_hidden_once_imported_already(
+    optional_import: str,
+) -> None:
+    extra = importlib.import_module(f"{optional_import}_extra")
+    rasa_defaults._import_without(f"{optional_import}_user", f"{optional_import}_extra")
+    assert importlib.import_module(f"{optional_import}_user").extra is extra
