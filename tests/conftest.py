@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from stack import isolated
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-20"  # fixed so the seeded store, and every test on it, is the same each run
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file as data, parsed by libyaml (PyYAML's C parser).
+
+    For the modules that read the domain at import: every pytest worker imports every test
+    module to collect it, and the pure-Python parser takes ten times as long on domain.yml.
+    """
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 # The PII scrubber's keys, as the stack sets them from stack/defaults.env (local-only values).

@@ -21,15 +21,14 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 
 from stack.isolated import isolated_env
 from stack.processes import Service, Stack
-from tests.conftest import ROOT
+from tests.conftest import ROOT, read_yaml
 from tests.e2e.conftest import Chat, order_in, wait_until
 from tests.e2e.desk import handoff_payload
 
-RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+RESPONSES = read_yaml(ROOT / "domain.yml")["responses"]
 
 
 def said(response: str) -> str:

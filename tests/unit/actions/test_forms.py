@@ -6,13 +6,12 @@ import importlib
 import pkgutil
 
 import pytest
-import yaml
 from rasa_sdk import FormValidationAction
 
 import actions
-from tests.conftest import ROOT
+from tests.conftest import ROOT, read_yaml
 
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN = read_yaml(ROOT / "domain.yml")
 
 
 def _validators() -> dict[str, type[FormValidationAction]]:

@@ -13,7 +13,6 @@ import pkgutil
 from typing import Any
 
 import pytest
-import yaml
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -21,9 +20,9 @@ import actions
 from actions import support
 from actions.reask import LEAVE_INSTEAD, PERSON_BUTTON, STATE_SLOT, AskAction, ReaskingForm
 from actions.services.commerce import BackendUnavailable, VerificationFailed
-from tests.conftest import ROOT
+from tests.conftest import ROOT, read_yaml
 
-DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+DOMAIN: dict[str, Any] = read_yaml(ROOT / "domain.yml")
 FORM_SLOTS = [
     (form, slot) for form, spec in DOMAIN["forms"].items() for slot in spec["required_slots"]
 ]
