@@ -118,11 +118,12 @@ gates: $(MODEL)
 	$(PY) scripts/nlu_gate.py --model $(MODEL) --stories tests/stories --stories-out results/stories
 
 # One pytest worker per core (pytest-xdist); a test file stays on one worker, so a module's own
-# stack starts once, and each worker starts its own end-to-end stack on free ports.
+# stack starts once, and every file that uses the session's end-to-end stack runs on the same
+# worker, so that stack starts once per run (the groups: tests/conftest.py).
 PYTEST_WORKERS ?= auto
 
 pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy promtool
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 
 # Lint, the data's validation and the gates are independent, each on one core: side by side
 # (three jobs on two cores: lint and validate take about as long together as the gates), and

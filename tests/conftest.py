@@ -54,3 +54,27 @@ def embeddings_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     would compute its own embeddings, never read another catalogue's.
     """
     return tmp_path_factory.mktemp("embeddings")
+
+
+SHARED_STACK_GROUP = "shared-stack"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Which test files run on one pytest worker (``make pytest`` runs ``--dist loadgroup``).
+
+    Every file with a test that talks to the session's end-to-end stack (the ``stack``
+    fixture, asked for directly or through another fixture) runs on one worker, so that stack
+    starts once per run, not once per worker: a start is about 18 s of CPU
+    (docs/performance.md, "Twentieth step"). Every other file runs on one worker of its own
+    choosing, as ``--dist loadfile`` had it. A file is never split, so its own module-scoped
+    stack or browser starts once. (Runs before xdist's hook, which reads the groups.)
+    """
+    files = [item.nodeid.split("::", 1)[0] for item in items]
+    with_stack = {
+        file
+        for file, item in zip(files, items, strict=True)
+        if "stack" in getattr(item, "fixturenames", ())
+    }
+    for file, item in zip(files, items, strict=True):
+        item.add_marker(pytest.mark.xdist_group(SHARED_STACK_GROUP if file in with_stack else file))
