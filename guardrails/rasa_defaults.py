@@ -23,8 +23,9 @@
   that nothing here calls: half a second of CPU at every start of a process that imports
   Rasa's policies (every Rasa server, ``rasa`` command and test worker; docs/performance.md,
   "Twentieth step"). That one module is executed as if JAX were not installed; for the
-  converter, ``TFLiteConverter.experimental_from_jax`` then says it cannot import JAX. Any
-  other ``import jax`` works as before.
+  converter, ``TFLiteConverter.experimental_from_jax`` then says it cannot import JAX. An
+  ``import jax`` anywhere else works as before (JAX is hidden only while that module runs:
+  another thread importing JAX for the first time at that very moment would be refused).
 - **A ``rasa`` command run from the project root has the stack's local defaults**
   (``stack/defaults.env``), as ``make run`` does: ``endpoints.yml`` and ``credentials.yml``
   name environment variables, and Rasa refuses to start while one is unset. The real
@@ -325,7 +326,9 @@ class _AfterImportFinder:
         if patch is None and not hidden:
             return None
         for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
+            # another copy of this finder (this file's installed copy, an older one) would ask
+            # this one back: skip them all, so a module is found once and wrapped once
+            if _is_after_import_finder(finder) or not hasattr(finder, "find_spec"):
                 continue
             spec = finder.find_spec(fullname, path, target)
             if spec is not None:
@@ -335,13 +338,26 @@ class _AfterImportFinder:
         return None
 
 
+def _is_after_import_finder(finder: object) -> bool:
+    """Whether ``finder`` is an :class:`_AfterImportFinder` of any copy of this file."""
+    return type(finder).__name__ == _AfterImportFinder.__name__
+
+
 def _finder() -> _AfterImportFinder:
-    for finder in sys.meta_path:
-        if type(finder).__name__ == _AfterImportFinder.__name__ and hasattr(finder, "hidden"):
+    """The process's one finder: the first copy's, or, from a copy older than ``hidden``, a new
+    one in its place that keeps its patches."""
+    for index, finder in enumerate(sys.meta_path):
+        if not _is_after_import_finder(finder):
+            continue
+        if hasattr(finder, "hidden"):
             return finder  # type: ignore[return-value]
-    finder = _AfterImportFinder()
-    sys.meta_path.insert(0, finder)
-    return finder
+        newer = _AfterImportFinder()
+        newer.patches.update(getattr(finder, "patches", {}))
+        sys.meta_path[index] = newer
+        return newer
+    newer = _AfterImportFinder()
+    sys.meta_path.insert(0, newer)
+    return newer
 
 
 def _after_import(name: str, patch: Callable[[ModuleType], None]) -> None:

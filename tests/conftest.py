@@ -21,7 +21,8 @@ def read_yaml(path: Path) -> Any:
     For the modules that read the domain at import: every pytest worker imports every test
     module to collect it, and the pure-Python parser takes ten times as long on domain.yml.
     """
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # PyYAML built without libyaml
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
 
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -65,10 +66,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     Every file with a test that talks to the session's end-to-end stack (the ``stack``
     fixture, asked for directly or through another fixture) runs on one worker, so that stack
-    starts once per run, not once per worker: a start is about 18 s of CPU
+    starts once per run, not once per worker: a start is about 17 s of CPU
     (docs/performance.md, "Twentieth step"). Every other file runs on one worker of its own
     choosing, as ``--dist loadfile`` had it. A file is never split, so its own module-scoped
-    stack or browser starts once. (Runs before xdist's hook, which reads the groups.)
+    stack or browser starts once. A file that reaches the stack only through
+    ``request.getfixturevalue`` is not seen here: it would start a second stack. (Runs before
+    xdist's hook, which reads the groups, and adds ``@group`` to each node id.)
     """
     files = [item.nodeid.split("::", 1)[0] for item in items]
     with_stack = {

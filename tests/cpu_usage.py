@@ -51,7 +51,16 @@ def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
         return
     cpu, wall = _cpu_seconds(), time.monotonic()
     yield
-    ROWS.append((item.nodeid, _cpu_seconds() - cpu, time.monotonic() - wall))
+    ROWS.append((_own_id(item), _cpu_seconds() - cpu, time.monotonic() - wall))
+
+
+def _own_id(item: pytest.Item) -> str:
+    """The test's node id without the ``@<group>`` that ``--dist loadgroup`` adds to it."""
+    mark = item.get_closest_marker("xdist_group")
+    suffix = f"@{mark.args[0]}" if mark and mark.args else None
+    if suffix and item.nodeid.endswith(suffix):
+        return item.nodeid[: -len(suffix)]
+    return item.nodeid
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

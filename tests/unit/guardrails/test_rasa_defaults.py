@@ -12,6 +12,7 @@ import sysconfig
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -352,26 +353,39 @@ def test_a_rasa_process_imports_tensorflow_without_jax_and_can_still_import_jax(
 
 
 @pytest.fixture
-def optional_import(tmp_path: Path) -> Iterator[str]:
-    """Two fresh modules: ``<name>_user`` imports ``<name>_extra`` if it can."""
+def finder(monkeypatch: pytest.MonkeyPatch) -> rasa_defaults._AfterImportFinder:
+    """This file's finder first on ``sys.meta_path`` (the installed copy's stays behind it)."""
+    own = rasa_defaults._AfterImportFinder()
+    monkeypatch.setattr(sys, "meta_path", [own, *sys.meta_path])
+    return own
+
+
+@pytest.fixture
+def optional_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, finder: rasa_defaults._AfterImportFinder
+) -> Iterator[str]:
+    """Fresh modules: ``<name>_user`` imports ``<name>_extra`` if it can; ``<name>_broken``
+    imports it, then fails."""
     name = f"optional_{tmp_path.name.replace('-', '_')}"
     (tmp_path / f"{name}_extra.py").write_text("VALUE = 1\n", encoding="utf-8")
     (tmp_path / f"{name}_user.py").write_text(
         f"try:\n    import {name}_extra as extra\nexcept ImportError:\n    extra = None\n",
         encoding="utf-8",
     )
-    sys.path.insert(0, str(tmp_path))
+    (tmp_path / f"{name}_broken.py").write_text(
+        f"import {name}_extra\nraise RuntimeError('broken')\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
     yield name
-    sys.path.remove(str(tmp_path))
-    rasa_defaults._finder().hidden.pop(f"{name}_user", None)
-    for module in (f"{name}_user", f"{name}_extra"):
-        sys.modules.pop(module, None)
+    for suffix in ("user", "extra", "broken"):
+        sys.modules.pop(f"{name}_{suffix}", None)
 
 
 def test_a_module_imported_without_another_runs_as_if_it_were_not_installed(
-    optional_import: str,
+    optional_import: str, finder: rasa_defaults._AfterImportFinder
 ) -> None:
     rasa_defaults._import_without(f"{optional_import}_user", f"{optional_import}_extra")
+    assert rasa_defaults._finder() is finder
     user = importlib.import_module(f"{optional_import}_user")
     assert user.extra is None
     assert f"{optional_import}_extra" not in sys.modules
@@ -384,3 +398,41 @@ def test_a_module_hidden_from_another_is_not_hidden_once_imported_already(
     extra = importlib.import_module(f"{optional_import}_extra")
     rasa_defaults._import_without(f"{optional_import}_user", f"{optional_import}_extra")
     assert importlib.import_module(f"{optional_import}_user").extra is extra
+
+
+def test_a_module_that_fails_while_another_is_hidden_leaves_it_importable(
+    optional_import: str,
+) -> None:
+    rasa_defaults._import_without(f"{optional_import}_broken", f"{optional_import}_extra")
+    with pytest.raises(ImportError):
+        importlib.import_module(f"{optional_import}_broken")
+    assert f"{optional_import}_broken" not in sys.modules
+    assert importlib.import_module(f"{optional_import}_extra").VALUE == 1
+
+
+def test_a_finder_of_an_older_copy_is_replaced_and_its_patches_kept(
+    optional_import: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older installed copy's finder knows only patches and asks every other finder: the
+    new one takes its place instead of standing beside it (two would ask each other forever).
+    """
+
+    def older_find_spec(self: Any, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in self.patches:
+            return None
+        for other in sys.meta_path:
+            if other is not self and hasattr(other, "find_spec"):
+                spec = other.find_spec(fullname, path, target)
+                if spec is not None:
+                    return spec
+        return None
+
+    older = type("_AfterImportFinder", (), {"find_spec": older_find_spec})()
+    patched: list[str] = []
+    older.patches = {f"{optional_import}_user": lambda module: patched.append(module.__name__)}
+    others = [f for f in sys.meta_path if not rasa_defaults._is_after_import_finder(f)]
+    monkeypatch.setattr(sys, "meta_path", [older, *others])
+    rasa_defaults._import_without(f"{optional_import}_user", f"{optional_import}_extra")
+    assert older not in sys.meta_path
+    assert importlib.import_module(f"{optional_import}_user").extra is None
+    assert patched == [f"{optional_import}_user"]
