@@ -346,17 +346,15 @@ def _is_after_import_finder(finder: object) -> bool:
 def _finder() -> _AfterImportFinder:
     """The process's one finder: the first copy's, or, from a copy older than ``hidden``, a new
     one in its place that keeps its patches."""
-    for index, finder in enumerate(sys.meta_path):
-        if not _is_after_import_finder(finder):
-            continue
-        if hasattr(finder, "hidden"):
-            return finder  # type: ignore[return-value]
-        newer = _AfterImportFinder()
-        newer.patches.update(getattr(finder, "patches", {}))
-        sys.meta_path[index] = newer
-        return newer
+    found = next((f for f in sys.meta_path if _is_after_import_finder(f)), None)
+    if found is not None and hasattr(found, "hidden"):
+        return found  # type: ignore[return-value]
     newer = _AfterImportFinder()
-    sys.meta_path.insert(0, newer)
+    if found is None:
+        sys.meta_path.insert(0, newer)
+    else:
+        newer.patches.update(getattr(found, "patches", {}))
+        sys.meta_path[sys.meta_path.index(found)] = newer
     return newer
 
 

@@ -73,11 +73,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ``request.getfixturevalue`` is not seen here: it would start a second stack. (Runs before
     xdist's hook, which reads the groups, and adds ``@group`` to each node id.)
     """
-    files = [item.nodeid.split("::", 1)[0] for item in items]
-    with_stack = {
-        file
-        for file, item in zip(files, items, strict=True)
-        if "stack" in getattr(item, "fixturenames", ())
-    }
-    for file, item in zip(files, items, strict=True):
+    with_stack = {_file(item) for item in items if "stack" in getattr(item, "fixturenames", ())}
+    for item in items:
+        file = _file(item)
         item.add_marker(pytest.mark.xdist_group(SHARED_STACK_GROUP if file in with_stack else file))
+
+
+def _file(item: pytest.Item) -> str:
+    """The test's file, as its node id names it."""
+    return item.nodeid.split("::", 1)[0]
