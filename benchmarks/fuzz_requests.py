@@ -23,7 +23,7 @@ BODY_KEYS = [
     "object", "entry", "From", "Body", "To", "customData",
 ]  # fmt: skip
 QUERY_KEYS = [
-    "token", "stream", "include_events", "until", "output_channel", "emulation_mode",
+    "token", "stream", "include_events", "until", "after", "output_channel", "emulation_mode",
     "execute_side_effects", "limit", "email", "EIO", "transport", "sid", "hub.mode",
     "hub.verify_token", "hub.challenge", "customer_token", "x",
 ]  # fmt: skip
@@ -74,6 +74,9 @@ ENDPOINTS = [
     Endpoint("socket.io POST", "rasa", "POST", "/socket.io/"),
     Endpoint("rasa /model/parse", "rasa", "POST", "/model/parse", "rasa"),
     Endpoint("rasa tracker", "rasa", "GET", "/conversations/{id}/tracker", "rasa"),
+    Endpoint(
+        "rasa shopper_messages", "rasa", "GET", "/conversations/{id}/shopper_messages", "rasa"
+    ),
     Endpoint("rasa messages", "rasa", "POST", "/conversations/{id}/messages", "rasa"),
     Endpoint("rasa trigger_intent", "rasa", "POST", "/conversations/{id}/trigger_intent", "rasa"),
     Endpoint("rasa execute", "rasa", "POST", "/conversations/{id}/execute", "rasa"),

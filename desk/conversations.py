@@ -105,11 +105,14 @@ class RasaConversations:
         return [m["text"] for m in result.get("messages") or [] if m.get("text")]
 
     async def shopper_messages(self, sender_id: str, after: float) -> list[ShopperMessage]:
-        tracker = await self._call("GET", f"{sender_id}/tracker", {"include_events": "ALL"})
+        """Only the messages after ``after``, read by the Rasa server from its tracker store.
+
+        Not the whole conversation through ``/tracker``: the desk asks this of every open
+        ticket every few seconds (channels/shopper_messages.py).
+        """
+        found = await self._call("GET", f"{sender_id}/shopper_messages", {"after": repr(after)})
         return [
-            ShopperMessage(float(e["timestamp"]), str(e.get("text") or ""))
-            for e in tracker.get("events") or []
-            if e.get("event") == "user"
-            and float(e.get("timestamp") or 0) > after
-            and (e.get("text") or "").strip()
+            ShopperMessage(float(m["timestamp"]), str(m.get("text") or ""))
+            for m in found.get("messages") or []
+            if float(m.get("timestamp") or 0) > after and (m.get("text") or "").strip()
         ]

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import rasa.shared.utils.cli
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -235,6 +235,26 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         if not rows or rows[0].id != cached.first_id:
             return None
         return list(rows[1:])
+
+    async def user_events_after(self, sender_id: str, after: float) -> list[dict[str, Any]]:
+        """The conversation's user events stored with a timestamp after ``after``, oldest first.
+
+        One query on Rasa's own columns, with no conversation loaded or replayed: the desk asks
+        this of every open ticket every few seconds (``channels/shopper_messages.py``).
+        """
+        table = self.SQLEvent
+        with self.session_scope() as session:
+            rows = (
+                session.query(table.id, table.type_name, table.data)
+                .filter(
+                    table.sender_id == sender_id,
+                    table.type_name == UserUttered.type_name,
+                    table.timestamp > after,
+                )
+                .order_by(table.id)
+                .all()
+            )
+        return [self._row(row).event for row in rows]
 
     def _row(self, row: Any) -> Row:
         """A stored row with its event revealed (encrypted slots decrypted)."""

@@ -53,8 +53,8 @@ bodies = (
 )
 path_parts = st.text(max_size=30).map(lambda t: quote(t, safe=""))
 queries = st.dictionaries(
-    st.sampled_from(["token", "include_events", "until", "output_channel", "emulation_mode",
-                     "execute_side_effects", "limit", "email", "q", "days", "x"]),
+    st.sampled_from(["token", "include_events", "until", "after", "output_channel",
+                     "emulation_mode", "execute_side_effects", "limit", "email", "q", "days", "x"]),
     st.text(max_size=20),
     max_size=3,
 )  # fmt: skip
@@ -95,6 +95,7 @@ def _bearer(token: str, right: str) -> dict[str, str]:
 RASA_API = [
     ("POST", "/model/parse"),
     ("GET", "/conversations/{id}/tracker"),
+    ("GET", "/conversations/{id}/shopper_messages"),
     ("POST", "/conversations/{id}/messages"),
     ("POST", "/conversations/{id}/trigger_intent"),
     ("POST", "/conversations/{id}/execute"),

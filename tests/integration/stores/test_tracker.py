@@ -357,3 +357,39 @@ async def test_a_turn_that_changes_its_loaded_events_leaves_the_next_load_alone(
         event.metadata["changed"] = True
 
     assert dialogue(await store.retrieve(sender_id)) == expected
+
+
+async def test_the_user_events_after_a_time_are_the_later_messages_of_that_conversation_only(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    """What the desk copies into a waiting shopper's ticket (channels/shopper_messages.py)."""
+    sender_id, other = (f"{RUN}-{uuid.uuid4().hex[:6]}" for _ in range(2))
+    start = 1_700_000_000.0
+    events = [
+        ActionExecuted("action_session_start", timestamp=start),
+        SessionStarted(timestamp=start),
+        ActionExecuted("action_listen", timestamp=start),
+        UserUttered("where is my parcel?", timestamp=start + 1),
+        BotUttered("A person will take over.", timestamp=start + 2),
+        UserUttered(f"hello? I'm {NAME}, card {CARD}", timestamp=start + 3),
+        ActionExecuted("action_listen", timestamp=start + 4),
+        UserUttered("still waiting", timestamp=start + 5),
+    ]
+    await store.save(DialogueStateTracker.from_events(sender_id, events, slots=domain.slots))
+    await store.save(
+        DialogueStateTracker.from_events(other, [UserUttered("not mine", timestamp=start + 9)])
+    )
+
+    later = await store.user_events_after(sender_id, start + 1)
+
+    assert [(e["event"], e["timestamp"]) for e in later] == [
+        ("user", start + 3),
+        ("user", start + 5),
+    ]
+    assert later[1]["text"] == "still waiting"
+    assert CARD not in later[0]["text"] and NAME not in later[0]["text"]  # as stored: scrubbed
+    everything = await store.user_events_after(sender_id, 0)
+    assert [e["timestamp"] for e in everything] == [start + 1, start + 3, start + 5]
+    assert everything[0]["text"] == "where is my parcel?"
+    assert await store.user_events_after(sender_id, start + 5) == []
+    assert await store.user_events_after(f"{RUN}-nobody", 0) == []

@@ -1,0 +1,151 @@
+"""``make bench-desk-sync``: what one look of the desk's transcript sync costs the Rasa server.
+
+The agent desk copies every open ticket's new shopper messages every ``DESK_SYNC_INTERVAL_S``
+(desk/handoffs.py). It used to read them from Rasa's ``GET /conversations/<id>/tracker
+?include_events=ALL``, which loads, replays and sends the whole conversation at each look; it
+now reads ``GET /conversations/<id>/shopper_messages?after=<ts>`` (channels/shopper_messages.py),
+which asks the tracker store for the user events after the ticket's last synced one.
+
+On one isolated stack (SQLite tracker store, as ``make run``), conversations of several lengths
+are held over REST. Then rounds alternate the two reads, each round one look per conversation
+as the desk makes it (after its latest message: nothing new), and take the Rasa server's CPU
+time from ``/proc`` around each look and the look's wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from benchmarks.report import write_section
+from benchmarks.run import MODEL, seed
+from stack.isolated import isolated_env
+from stack.processes import Stack
+
+VARIANTS = ("tracker", "shopper_messages")
+# Small talk that keeps a conversation going without a form or a handoff.
+SMALL_TALK = ("hi", "thanks", "what can you help me with?", "ok")
+
+
+@dataclass
+class Looks:
+    """Per variant and conversation length: Rasa's CPU and the wall time of each look, in ms."""
+
+    cpu_ms: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    wall_ms: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+
+    def add(self, variant: str, turns: int, cpu_ms: float, wall_ms: float) -> None:
+        self.cpu_ms.setdefault((variant, turns), []).append(cpu_ms)
+        self.wall_ms.setdefault((variant, turns), []).append(wall_ms)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of one process so far (``/proc/<pid>/stat``)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def hold_conversation(stack: Stack, sender: str, turns: int) -> float:
+    """``turns`` small-talk turns over REST; the timestamp of the shopper's last message."""
+    for turn in range(turns):
+        text = SMALL_TALK[turn % len(SMALL_TALK)]
+        resp = requests.post(stack.rest_url, json={"sender": sender, "message": text}, timeout=60)
+        resp.raise_for_status()
+    found: list[dict[str, float]] = look(stack, "shopper_messages", sender, 0.0)["messages"]
+    assert len(found) == turns, (sender, len(found))
+    return float(found[-1]["timestamp"])
+
+
+def look(stack: Stack, variant: str, sender: str, after: float) -> dict[str, Any]:
+    """One look of the desk's sync at one conversation, the old way or the new."""
+    base = f"http://127.0.0.1:{stack.env['RASA_PORT']}/conversations/{sender}"
+    params = {"token": stack.env["RASA_AUTH_TOKEN"]}
+    if variant == "tracker":
+        resp = requests.get(f"{base}/tracker", params={**params, "include_events": "ALL"})
+    else:
+        resp = requests.get(f"{base}/shopper_messages", params={**params, "after": repr(after)})
+    resp.raise_for_status()
+    result: dict[str, Any] = resp.json()
+    return result
+
+
+def measure(stack: Stack, conversations: dict[int, tuple[str, float]], rounds: int) -> Looks:
+    """Rounds of both variants in alternation, each round one look per conversation."""
+    pid = stack.service("rasa server").process.pid  # type: ignore[union-attr]
+    looks = Looks()
+    for _ in range(rounds):
+        for variant in VARIANTS:
+            for turns, (sender, after) in conversations.items():
+                cpu, wall = cpu_seconds(pid), time.perf_counter()
+                look(stack, variant, sender, after)
+                looks.add(
+                    variant,
+                    turns,
+                    (cpu_seconds(pid) - cpu) * 1000,
+                    (time.perf_counter() - wall) * 1000,
+                )
+    return looks
+
+
+def report(looks: Looks, rounds: int) -> list[str]:
+    """Markdown: the median ms per look of each variant and length, and new against old."""
+    lengths = sorted({turns for _, turns in looks.cpu_ms})
+    lines = [
+        "## One look of the desk's transcript sync (`make bench-desk-sync`)",
+        f"Run of {time.strftime('%Y-%m-%d')} on this machine: one isolated stack, one",
+        f"conversation of each length held over REST, then {rounds} rounds of both reads in",
+        "alternation, one look per conversation after its latest message (nothing new), as the",
+        "desk makes it for every open ticket every `DESK_SYNC_INTERVAL_S`",
+        "(`benchmarks/desk_sync.py`). CPU: the Rasa server's, from `/proc`, around each look",
+        "(it counts in 10 ms ticks: the mean of many looks).",
+        "",
+        "| turns | `/tracker?include_events=ALL` CPU ms | `/shopper_messages` CPU ms | "
+        "wall ms, old → new | new against old (CPU) |",
+        "|---|---|---|---|---|",
+    ]
+    for turns in lengths:
+        cpu = {v: statistics.mean(looks.cpu_ms[(v, turns)]) for v in VARIANTS}
+        wall = {v: statistics.median(looks.wall_ms[(v, turns)]) for v in VARIANTS}
+        ratio = cpu["shopper_messages"] / cpu["tracker"] if cpu["tracker"] else float("nan")
+        lines.append(
+            f"| {turns} | {cpu['tracker']:.1f} | {cpu['shopper_messages']:.1f} | "
+            f"{wall['tracker']:.1f} → {wall['shopper_messages']:.1f} | {ratio:.2f}× |"
+        )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.desk_sync")
+    parser.add_argument("--turns", type=int, nargs="+", default=[5, 25, 100])
+    parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--no-write", action="store_true", help="print, leave docs/ alone")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db_url = f"sqlite:///{Path(tmp) / 'commerce.db'}"
+        seed(db_url)
+        overrides = isolated_env(Path(tmp), db_url)
+        with Stack(overrides=overrides, log_dir=Path(tmp) / "log", model=str(MODEL)) as stack:
+            conversations = {
+                turns: (sender, hold_conversation(stack, sender, turns))
+                for turns in args.turns
+                for sender in [f"bench-sync-{turns}"]
+            }
+            looks = measure(stack, conversations, args.rounds)
+    lines = report(looks, args.rounds)
+    print("\n".join(lines))
+    if not args.no_write:
+        write_section("desk-sync", lines)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

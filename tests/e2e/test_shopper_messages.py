@@ -1,0 +1,66 @@
+"""The route the desk reads a waiting shopper's new messages from, on the running Rasa server."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from stack.processes import Stack
+from tests.e2e.conftest import Chat
+
+
+def messages(stack: Stack, sender: str, **params: str) -> requests.Response:
+    url = f"http://127.0.0.1:{stack.env['RASA_PORT']}/conversations/{sender}/shopper_messages"
+    return requests.get(url, params=params, timeout=10)
+
+
+def read(stack: Stack, sender: str, after: float) -> list[dict[str, Any]]:
+    resp = messages(stack, sender, after=repr(after), token=stack.env["RASA_AUTH_TOKEN"])
+    assert resp.status_code == 200, resp.text
+    found: list[dict[str, Any]] = resp.json()["messages"]
+    return found
+
+
+def test_only_what_the_shopper_wrote_after_the_time_is_returned(stack: Stack, chat: Chat) -> None:
+    chat.say("hi")
+    chat.say("thanks, bye")
+
+    everything = read(stack, chat.sender, 0)
+    assert [m["text"] for m in everything] == ["hi", "thanks, bye"]
+    assert [m["text"] for m in read(stack, chat.sender, everything[0]["timestamp"])] == [
+        "thanks, bye"
+    ]
+    assert read(stack, chat.sender, everything[1]["timestamp"]) == []
+
+
+@pytest.mark.parametrize("token", [None, "not-the-token"])
+def test_without_the_api_token_nothing_is_read(stack: Stack, chat: Chat, token: str | None) -> None:
+    chat.say("hi")
+    resp = messages(stack, chat.sender, **({"token": token} if token else {}))
+    assert resp.status_code == 401, resp.text
+    assert "hi" not in resp.text
+
+
+@pytest.mark.parametrize("after", ["yesterday", "nan", "inf", "1e999"])
+def test_a_time_that_is_not_a_number_gets_a_400_that_says_so(stack: Stack, after: str) -> None:
+    resp = messages(stack, "test-anyone", after=after, token=stack.env["RASA_AUTH_TOKEN"])
+    assert resp.status_code == 400, resp.text
+    assert "'after' must be a number" in resp.json()["message"]
+
+
+def test_an_unknown_conversation_has_no_messages_and_is_not_created(stack: Stack) -> None:
+    sender = f"test-never-{uuid.uuid4().hex[:12]}"
+    assert read(stack, sender, 0) == []
+    engine = sa.create_engine(stack.env["TRACKER_STORE_URL"])
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT COUNT(*) FROM events WHERE sender_id = :s"), {"s": sender}
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert rows == 0

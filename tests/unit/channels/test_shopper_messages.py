@@ -1,0 +1,46 @@
+"""The desk's read of a waiting shopper's new messages, from a store without the project's query."""
+
+from __future__ import annotations
+
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from channels.shopper_messages import shopper_messages, user_events_after
+
+START = 1_700_000_000.0
+
+
+async def stored(sender: str) -> FailSafeTrackerStore:
+    """Rasa's in-memory store, wrapped as Rasa wraps every store, holding one conversation."""
+    store = FailSafeTrackerStore(InMemoryTrackerStore(Domain.empty()))
+    events = [
+        ActionExecuted("action_listen", timestamp=START),
+        UserUttered("my parcel is late", timestamp=START + 1),
+        BotUttered("A person will take over.", timestamp=START + 2),
+        UserUttered("hello?", timestamp=START + 3),
+    ]
+    await store.save(DialogueStateTracker.from_events(sender, events))
+    return store
+
+
+async def test_another_store_gives_the_user_messages_after_the_time() -> None:
+    store = await stored("shopper-1")
+
+    later = await user_events_after(store, "shopper-1", START + 1)
+
+    assert shopper_messages(later) == [{"timestamp": START + 3, "text": "hello?"}]
+    assert [
+        m["text"] for m in shopper_messages(await user_events_after(store, "shopper-1", 0))
+    ] == [
+        "my parcel is late",
+        "hello?",
+    ]
+
+
+async def test_an_unknown_conversation_has_no_messages_and_is_not_created() -> None:
+    store = await stored("shopper-1")
+
+    assert await user_events_after(store, "nobody", 0) == []
+    assert list(await store.keys()) == ["shopper-1"]
