@@ -3,7 +3,7 @@
 The agent desk copies every open ticket's new shopper messages every ``DESK_SYNC_INTERVAL_S``
 (desk/handoffs.py). It used to read them from Rasa's ``GET /conversations/<id>/tracker
 ?include_events=ALL``, which loads, replays and sends the whole conversation at each look; it
-now reads ``GET /conversations/<id>/shopper_messages?after=<ts>`` (channels/shopper_messages.py),
+now reads ``GET /conversations/<id>/shopper_messages?after=<ts>`` (stores/shopper_messages.py),
 which asks the tracker store for the user events after the ticket's last synced one.
 
 On one isolated stack (SQLite tracker store, as ``make run``), conversations of several lengths

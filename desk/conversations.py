@@ -108,7 +108,7 @@ class RasaConversations:
         """Only the messages after ``after``, read by the Rasa server from its tracker store.
 
         Not the whole conversation through ``/tracker``: the desk asks this of every open
-        ticket every few seconds (channels/shopper_messages.py).
+        ticket every few seconds (stores/shopper_messages.py).
         """
         found = await self._call("GET", f"{sender_id}/shopper_messages", {"after": repr(after)})
         return [

@@ -11,7 +11,7 @@ For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs th
 shopper gets while the action server is down (:mod:`guardrails.outage`) and the check of the
 action server's answers with a validator built once (:mod:`guardrails.action_results`), the
 calls' JSON written by ujson (:mod:`guardrails.action_calls`), the route the agent desk reads a
-waiting shopper's new messages from (:mod:`channels.shopper_messages`),
+waiting shopper's new messages from (:mod:`stores.shopper_messages`),
 applied events, dialogue states and each action's copy of the conversation worked out once per
 event (:mod:`nlu_components.applied`, :mod:`nlu_components.history`,
 :mod:`nlu_components.copies`), RulePolicy's debug text made only for a debug line that is
@@ -124,7 +124,7 @@ def main(argv: list[str]) -> None:
         install_prebuilt_action_validation()
         install_ujson_request_bodies()
         # imported here: Rasa's server module, which only this server needs
-        from channels.shopper_messages import install_shopper_messages_route
+        from stores.shopper_messages import install_shopper_messages_route
 
         install_shopper_messages_route()
         # imported here: it loads Rasa's domain module (165 ms), which only this server needs

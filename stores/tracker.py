@@ -240,7 +240,7 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         """The conversation's user events stored with a timestamp after ``after``, oldest first.
 
         One query on Rasa's own columns, with no conversation loaded or replayed: the desk asks
-        this of every open ticket every few seconds (``channels/shopper_messages.py``).
+        this of every open ticket every few seconds (``stores/shopper_messages.py``).
         """
         table = self.SQLEvent
         with self.session_scope() as session:

@@ -362,7 +362,7 @@ async def test_a_turn_that_changes_its_loaded_events_leaves_the_next_load_alone(
 async def test_the_user_events_after_a_time_are_the_later_messages_of_that_conversation_only(
     store: ScrubbingTrackerStore, domain: Domain
 ) -> None:
-    """What the desk copies into a waiting shopper's ticket (channels/shopper_messages.py)."""
+    """What the desk copies into a waiting shopper's ticket (stores/shopper_messages.py)."""
     sender_id, other = (f"{RUN}-{uuid.uuid4().hex[:6]}" for _ in range(2))
     start = 1_700_000_000.0
     events = [

@@ -7,7 +7,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from channels.shopper_messages import shopper_messages, user_events_after
+from stores.shopper_messages import shopper_messages, user_events_after
 
 START = 1_700_000_000.0
 
