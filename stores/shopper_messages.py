@@ -10,7 +10,8 @@ store: with the project's store (:mod:`stores.tracker`) one query for the conver
 events after ``after``, nothing replayed; with any other store, from the conversation it loads.
 
 It sits beside Rasa's HTTP API and behaves as its routes do: the same authentication (token or
-JWT, Rasa's own ``requires_auth``), 409 while no model is loaded, Rasa's error body. An unknown
+JWT, Rasa's own ``requires_auth``), 409 while no model is loaded, Rasa's error body; a store
+that cannot be read is a 503, which the desk's next look tries again. An unknown
 conversation has written nothing: an empty list, and no conversation is created for it (Rasa's
 tracker route creates and stores one). The launcher adds the route to the Rasa server it starts
 (:mod:`guardrails.launch`).
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import math
 from collections.abc import Callable
 from http import HTTPStatus
@@ -31,6 +33,8 @@ from rasa.shared.core.events import UserUttered
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
 
 ROUTE = "/conversations/<conversation_id:path>/shopper_messages"
 
@@ -84,6 +88,20 @@ def shopper_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+async def read(store: TrackerStore, conversation_id: str, after: float) -> list[dict[str, Any]]:
+    """The route's answer; Rasa's 503 when the store fails (the database, not the caller)."""
+    try:
+        events = await user_events_after(store, conversation_id, after)
+    except Exception as exc:  # the desk's next look tries again
+        logger.warning("shopper messages unavailable: %s", type(exc).__name__)
+        raise rasa.server.ErrorResponse(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "the conversation store could not be read; try again",
+        ) from exc
+    return shopper_messages(events)
+
+
 def add_shopper_messages_route(app: Sanic, auth_token: str | None) -> None:
     """Serve the route on Rasa's app, behind Rasa's own authentication."""
 
@@ -92,10 +110,8 @@ def add_shopper_messages_route(app: Sanic, auth_token: str | None) -> None:
     @rasa.server.ensure_loaded_agent(app)
     async def messages(request: Request, conversation_id: str) -> HTTPResponse:
         after = after_argument(request)
-        events = await user_events_after(
-            request.app.ctx.agent.tracker_store, conversation_id, after
-        )
-        return response.json({"messages": shopper_messages(events)})
+        store = request.app.ctx.agent.tracker_store
+        return response.json({"messages": await read(store, conversation_id, after)})
 
 
 def install_shopper_messages_route() -> None:

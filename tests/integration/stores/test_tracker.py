@@ -393,3 +393,28 @@ async def test_the_user_events_after_a_time_are_the_later_messages_of_that_conve
     assert everything[0]["text"] == "where is my parcel?"
     assert await store.user_events_after(sender_id, start + 5) == []
     assert await store.user_events_after(f"{RUN}-nobody", 0) == []
+
+
+async def test_when_the_database_is_gone_the_desk_gets_a_503_to_try_again(
+    domain: Domain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rasa.server
+
+    from stores.shopper_messages import read
+
+    folder = tmp_path / "db"
+    folder.mkdir()
+    for key, value in stack_env({"EVENT_BROKER": "none"}).items():
+        monkeypatch.setenv(key, value)
+    store = ScrubbingTrackerStore(domain=domain, host=f"sqlite:///{folder / 'tracker.db'}")
+    await store.save(DialogueStateTracker.from_events("shopper", [UserUttered("hello?")]))
+    assert [m["text"] for m in await read(store, "shopper", 0)] == ["hello?"]
+    store.engine.dispose()
+    (folder / "tracker.db").unlink()
+    folder.rmdir()
+
+    with pytest.raises(rasa.server.ErrorResponse) as refused:
+        await read(store, "shopper", 0)
+
+    assert refused.value.status == 503
+    assert "try again" in refused.value.error_info["message"]
