@@ -60,7 +60,7 @@ def hold_conversation(stack: Stack, sender: str, turns: int) -> float:
         text = SMALL_TALK[turn % len(SMALL_TALK)]
         resp = requests.post(stack.rest_url, json={"sender": sender, "message": text}, timeout=60)
         resp.raise_for_status()
-    found: list[dict[str, float]] = look(stack, "shopper_messages", sender, 0.0)["messages"]
+    found: list[dict[str, Any]] = look(stack, "shopper_messages", sender, 0.0)["messages"]
     assert len(found) == turns, (sender, len(found))
     return float(found[-1]["timestamp"])
 
@@ -70,20 +70,22 @@ def look(stack: Stack, variant: str, sender: str, after: float) -> dict[str, Any
     base = f"http://127.0.0.1:{stack.env['RASA_PORT']}/conversations/{sender}"
     params = {"token": stack.env["RASA_AUTH_TOKEN"]}
     if variant == "tracker":
-        resp = requests.get(f"{base}/tracker", params={**params, "include_events": "ALL"})
+        params["include_events"] = "ALL"
+        resp = requests.get(f"{base}/tracker", params=params, timeout=60)
     else:
-        resp = requests.get(f"{base}/shopper_messages", params={**params, "after": repr(after)})
+        params["after"] = repr(after)
+        resp = requests.get(f"{base}/shopper_messages", params=params, timeout=60)
     resp.raise_for_status()
     result: dict[str, Any] = resp.json()
     return result
 
 
 def measure(stack: Stack, conversations: dict[int, tuple[str, float]], rounds: int) -> Looks:
-    """Rounds of both variants in alternation, each round one look per conversation."""
+    """Rounds of both variants in alternation (each first in every other round)."""
     pid = stack.service("rasa server").process.pid  # type: ignore[union-attr]
     looks = Looks()
-    for _ in range(rounds):
-        for variant in VARIANTS:
+    for round_ in range(rounds):
+        for variant in VARIANTS if round_ % 2 == 0 else VARIANTS[::-1]:
             for turns, (sender, after) in conversations.items():
                 cpu, wall = cpu_seconds(pid), time.perf_counter()
                 look(stack, variant, sender, after)
@@ -97,7 +99,7 @@ def measure(stack: Stack, conversations: dict[int, tuple[str, float]], rounds: i
 
 
 def report(looks: Looks, rounds: int) -> list[str]:
-    """Markdown: the median ms per look of each variant and length, and new against old."""
+    """Markdown: each variant's mean CPU and median wall ms per look, and new against old."""
     lengths = sorted({turns for _, turns in looks.cpu_ms})
     lines = [
         "## One look of the desk's transcript sync (`make bench-desk-sync`)",

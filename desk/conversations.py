@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -21,7 +22,15 @@ logger = logging.getLogger(__name__)
 
 
 class ConversationUnavailable(Exception):
-    """Rasa's HTTP API could not be reached or refused the request."""
+    """Rasa's HTTP API could not be reached or refused the request.
+
+    Args:
+        status: Rasa's HTTP status when it answered; None when it could not be reached.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,7 @@ class RasaConversations:
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
+        self._warned_no_route = False
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -79,7 +89,9 @@ class RasaConversations:
             ) as resp:
                 if resp.status >= 400:
                     detail = (await resp.text())[:200]
-                    raise ConversationUnavailable(f"rasa answered {resp.status}: {detail}")
+                    raise ConversationUnavailable(
+                        f"rasa answered {resp.status}: {detail}", resp.status
+                    )
                 result: dict[str, Any] = await resp.json()
                 return result
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -108,11 +120,30 @@ class RasaConversations:
         """Only the messages after ``after``, read by the Rasa server from its tracker store.
 
         Not the whole conversation through ``/tracker``: the desk asks this of every open
-        ticket every few seconds (stores/shopper_messages.py).
+        ticket every few seconds (stores/shopper_messages.py). A Rasa server without that
+        route (started without the project's launcher, or not upgraded yet while the desk is)
+        answers 404: then the whole conversation is read as before, and the log says why once.
         """
-        found = await self._call("GET", f"{sender_id}/shopper_messages", {"after": repr(after)})
+        try:
+            found = await self._call("GET", f"{sender_id}/shopper_messages", {"after": repr(after)})
+            messages = found.get("messages") or []
+        except ConversationUnavailable as exc:
+            if exc.status != HTTPStatus.NOT_FOUND:
+                raise
+            messages = await self._user_events(sender_id)
         return [
             ShopperMessage(float(m["timestamp"]), str(m.get("text") or ""))
-            for m in found.get("messages") or []
+            for m in messages
             if float(m.get("timestamp") or 0) > after and (m.get("text") or "").strip()
         ]
+
+    async def _user_events(self, sender_id: str) -> list[dict[str, Any]]:
+        """Every user event of the conversation, from Rasa's own tracker route."""
+        if not self._warned_no_route:
+            self._warned_no_route = True
+            logger.warning(
+                "the Rasa server has no /shopper_messages route (start it with "
+                "`python -m guardrails.launch rasa run ...`); reading whole conversations"
+            )
+        tracker = await self._call("GET", f"{sender_id}/tracker", {"include_events": "ALL"})
+        return [e for e in tracker.get("events") or [] if e.get("event") == "user"]

@@ -10,11 +10,13 @@ store: with the project's store (:mod:`stores.tracker`) one query for the conver
 events after ``after``, nothing replayed; with any other store, from the conversation it loads.
 
 It sits beside Rasa's HTTP API and behaves as its routes do: the same authentication (token or
-JWT, Rasa's own ``requires_auth``), 409 while no model is loaded, Rasa's error body; a store
-that cannot be read is a 503, which the desk's next look tries again. An unknown
-conversation has written nothing: an empty list, and no conversation is created for it (Rasa's
-tracker route creates and stores one). The launcher adds the route to the Rasa server it starts
-(:mod:`guardrails.launch`).
+JWT, Rasa's own ``requires_auth``), 409 while no model is loaded, Rasa's error body; when the
+project's store cannot read its database the answer is a 503, which the desk's next look tries
+again (Rasa's fail-safe wrapper answers for any other store, with what its fallback holds).
+An unknown conversation has written nothing: an empty list, and no conversation is created for
+it (Rasa's tracker route creates and stores one). The launcher adds the route to the Rasa server
+it starts (:mod:`guardrails.launch`); a desk talking to a server without it reads whole
+conversations, as before (desk/conversations.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from rasa.shared.core.events import UserUttered
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +60,10 @@ def after_argument(request: Request) -> float:
 
 
 def primary_store(store: TrackerStore) -> TrackerStore:
-    """The store Rasa wraps in its fail-safe store (which keeps it in a private attribute)."""
-    return getattr(store, "_tracker_store", store)
+    """The store inside Rasa's wrappers (its fail-safe store keeps it in a private attribute)."""
+    while isinstance(getattr(store, "_tracker_store", None), TrackerStore):
+        store = store._tracker_store
+    return store
 
 
 async def user_events_after(
@@ -89,10 +94,13 @@ def shopper_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def read(store: TrackerStore, conversation_id: str, after: float) -> list[dict[str, Any]]:
-    """The route's answer; Rasa's 503 when the store fails (the database, not the caller)."""
+    """The route's answer; Rasa's 503 when the database fails (not the caller's fault).
+
+    Only the database's errors: any other is a fault of this server and stays a 500.
+    """
     try:
         events = await user_events_after(store, conversation_id, after)
-    except Exception as exc:  # the desk's next look tries again
+    except (SQLAlchemyError, OSError) as exc:  # the desk's next look tries again
         logger.warning("shopper messages unavailable: %s", type(exc).__name__)
         raise rasa.server.ErrorResponse(
             HTTPStatus.SERVICE_UNAVAILABLE,

@@ -371,6 +371,9 @@ async def test_the_user_events_after_a_time_are_the_later_messages_of_that_conve
         ActionExecuted("action_listen", timestamp=start),
         UserUttered("where is my parcel?", timestamp=start + 1),
         BotUttered("A person will take over.", timestamp=start + 2),
+        # a new session (the shopper came back later): the desk still gets every message
+        ActionExecuted("action_session_start", timestamp=start + 2.5),
+        SessionStarted(timestamp=start + 2.5),
         UserUttered(f"hello? I'm {NAME}, card {CARD}", timestamp=start + 3),
         ActionExecuted("action_listen", timestamp=start + 4),
         UserUttered("still waiting", timestamp=start + 5),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -39,8 +41,19 @@ async def test_another_store_gives_the_user_messages_after_the_time() -> None:
     ]
 
 
-async def test_an_unknown_conversation_has_no_messages_and_is_not_created() -> None:
-    store = await stored("shopper-1")
+class QueryingStore(InMemoryTrackerStore):
+    """A store with the project's query, as :class:`stores.tracker.ScrubbingTrackerStore`."""
 
-    assert await user_events_after(store, "nobody", 0) == []
-    assert list(await store.keys()) == ["shopper-1"]
+    async def user_events_after(self, sender_id: str, after: float) -> list[dict[str, Any]]:
+        return [{"event": "user", "timestamp": after + 1, "text": f"asked for {sender_id}"}]
+
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        raise AssertionError("the whole conversation was loaded")
+
+
+async def test_a_store_with_the_query_is_asked_through_rasas_wrapper_not_loaded() -> None:
+    store = FailSafeTrackerStore(QueryingStore(Domain.empty()))
+
+    found = await user_events_after(store, "shopper-2", START)
+
+    assert shopper_messages(found) == [{"timestamp": START + 1, "text": "asked for shopper-2"}]

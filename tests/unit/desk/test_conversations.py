@@ -1,0 +1,127 @@
+"""How the desk reads a waiting shopper's new messages from the Rasa server's HTTP API.
+
+A local stand-in answers as the Rasa server does over real HTTP: with the project's launcher it
+serves ``/shopper_messages``; a plain ``rasa run`` has only Rasa's own routes (404 otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from desk.conversations import ConversationUnavailable, RasaConversations, ShopperMessage
+
+TOKEN = "rasa-token"
+EVENTS = [
+    {"event": "user", "timestamp": 10.0, "text": "my parcel never came"},
+    {"event": "bot", "timestamp": 11.0, "text": "A person will take over."},
+    {"event": "user", "timestamp": 12.5, "text": "hello?"},
+    {"event": "user", "timestamp": 13.0, "text": "   "},
+    {"event": "user", "timestamp": 14.0, "text": "still there?"},
+]
+Routes = Callable[[web.Application, list[web.Request]], None]
+
+
+def launched(app: web.Application, seen: list[web.Request]) -> None:
+    """The Rasa server as the launcher starts it: the route, and a tracker route never used."""
+
+    async def messages(request: web.Request) -> web.Response:
+        seen.append(request)
+        after = float(request.query["after"])
+        found = [
+            {"timestamp": e["timestamp"], "text": e["text"]}
+            for e in EVENTS
+            if e["event"] == "user" and e["timestamp"] > after
+        ]
+        return web.json_response({"messages": found})
+
+    async def tracker(request: web.Request) -> web.Response:
+        seen.append(request)
+        return web.json_response({"message": "the whole conversation was read"}, status=500)
+
+    app.router.add_get("/conversations/{sender}/shopper_messages", messages)
+    app.router.add_get("/conversations/{sender}/tracker", tracker)
+
+
+def plain(app: web.Application, seen: list[web.Request]) -> None:
+    """A Rasa server started without the launcher: only Rasa's own tracker route."""
+
+    async def tracker(request: web.Request) -> web.Response:
+        seen.append(request)
+        return web.json_response({"sender_id": request.match_info["sender"], "events": EVENTS})
+
+    app.router.add_get("/conversations/{sender}/tracker", tracker)
+
+
+def failing(app: web.Application, seen: list[web.Request]) -> None:
+    """The route is there but the store cannot be read (Rasa's 503)."""
+
+    async def messages(request: web.Request) -> web.Response:
+        seen.append(request)
+        return web.json_response({"message": "try again"}, status=503)
+
+    app.router.add_get("/conversations/{sender}/shopper_messages", messages)
+
+
+@pytest.fixture
+async def rasa(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, list[web.Request]]]:
+    seen: list[web.Request] = []
+    app = web.Application()
+    routes: Routes = request.param
+    routes(app, seen)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/"), seen
+    finally:
+        await server.close()
+
+
+async def read(base: str, after: float) -> list[ShopperMessage]:
+    conversations = RasaConversations(base, TOKEN)
+    try:
+        return await conversations.shopper_messages("shopper-7", after)
+    finally:
+        await conversations.close()
+
+
+@pytest.mark.parametrize("rasa", [launched], indirect=True)
+async def test_the_desk_asks_only_for_the_messages_after_the_last_synced_one(
+    rasa: tuple[str, list[web.Request]],
+) -> None:
+    base, seen = rasa
+
+    found = await read(base, 12.5)
+
+    assert found == [ShopperMessage(14.0, "still there?")]
+    assert [r.path for r in seen] == ["/conversations/shopper-7/shopper_messages"]
+    assert seen[0].query["token"] == TOKEN and float(seen[0].query["after"]) == 12.5
+
+
+@pytest.mark.parametrize("rasa", [plain], indirect=True)
+async def test_a_rasa_server_without_the_route_still_gives_the_new_messages(
+    rasa: tuple[str, list[web.Request]], caplog: pytest.LogCaptureFixture
+) -> None:
+    base, seen = rasa
+
+    found = await read(base, 10.0)
+
+    assert found == [ShopperMessage(12.5, "hello?"), ShopperMessage(14.0, "still there?")]
+    assert seen[0].query["include_events"] == "ALL"
+    assert "no /shopper_messages route" in caplog.text
+
+
+@pytest.mark.parametrize("rasa", [failing], indirect=True)
+async def test_a_store_that_cannot_be_read_is_an_error_not_an_empty_transcript(
+    rasa: tuple[str, list[web.Request]],
+) -> None:
+    base, seen = rasa
+
+    with pytest.raises(ConversationUnavailable) as refused:
+        await read(base, 0.0)
+
+    assert refused.value.status == 503
+    assert len(seen) == 1  # no fallback to the whole conversation
