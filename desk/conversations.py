@@ -138,7 +138,7 @@ class RasaConversations:
         ]
 
     async def _user_events(self, sender_id: str) -> list[dict[str, Any]]:
-        """Every user event of the conversation, from Rasa's own tracker route."""
+        """What the shopper wrote, from Rasa's tracker route (no ``trigger_intent`` event)."""
         if not self._warned_no_route:
             self._warned_no_route = True
             logger.warning(
@@ -146,4 +146,8 @@ class RasaConversations:
                 "`python -m guardrails.launch rasa run ...`); reading whole conversations"
             )
         tracker = await self._call("GET", f"{sender_id}/tracker", {"include_events": "ALL"})
-        return [e for e in tracker.get("events") or [] if e.get("event") == "user"]
+        return [
+            e
+            for e in tracker.get("events") or []
+            if e.get("event") == "user" and not (e.get("metadata") or {}).get("is_external")
+        ]

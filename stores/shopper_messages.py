@@ -31,6 +31,7 @@ from typing import Any
 
 import rasa.server
 from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.constants import IS_EXTERNAL
 from rasa.shared.core.events import UserUttered
 from sanic import Sanic, response
 from sanic.request import Request
@@ -86,10 +87,15 @@ async def user_events_after(
 
 
 def shopper_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each event's timestamp and text: what the desk shows of a message."""
+    """Each event's timestamp and text: what the desk shows of a message.
+
+    Not the user events that ``trigger_intent`` adds (a proactive update, ``EXTERNAL: ...``):
+    the shopper never wrote them.
+    """
     return [
         {"timestamp": float(event.get("timestamp") or 0), "text": str(event.get("text") or "")}
         for event in events
+        if not (event.get("metadata") or {}).get(IS_EXTERNAL)
     ]
 
 

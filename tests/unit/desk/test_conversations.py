@@ -19,6 +19,13 @@ EVENTS = [
     {"event": "user", "timestamp": 10.0, "text": "my parcel never came"},
     {"event": "bot", "timestamp": 11.0, "text": "A person will take over."},
     {"event": "user", "timestamp": 12.5, "text": "hello?"},
+    # a proactive update Rasa's trigger_intent added: the shopper never wrote it
+    {
+        "event": "user",
+        "timestamp": 12.7,
+        "text": "EXTERNAL: EXTERNAL_proactive_update",
+        "metadata": {"is_external": True},
+    },
     {"event": "user", "timestamp": 13.0, "text": "   "},
     {"event": "user", "timestamp": 14.0, "text": "still there?"},
 ]
@@ -34,7 +41,7 @@ def launched(app: web.Application, seen: list[web.Request]) -> None:
         found = [
             {"timestamp": e["timestamp"], "text": e["text"]}
             for e in EVENTS
-            if e["event"] == "user" and e["timestamp"] > after
+            if e["event"] == "user" and e["timestamp"] > after and "metadata" not in e
         ]
         return web.json_response({"messages": found})
 

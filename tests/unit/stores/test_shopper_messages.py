@@ -22,6 +22,13 @@ async def stored(sender: str) -> FailSafeTrackerStore:
         UserUttered("my parcel is late", timestamp=START + 1),
         BotUttered("A person will take over.", timestamp=START + 2),
         UserUttered("hello?", timestamp=START + 3),
+        # a proactive update, as Rasa's trigger_intent adds it: not the shopper's words
+        UserUttered(
+            "EXTERNAL: EXTERNAL_proactive_update",
+            intent={"name": "EXTERNAL_proactive_update"},
+            metadata={"is_external": True},
+            timestamp=START + 4,
+        ),
     ]
     await store.save(DialogueStateTracker.from_events(sender, events))
     return store
