@@ -136,10 +136,10 @@ def main() -> int:
         seed(db_url)
         overrides = isolated_env(Path(tmp), db_url)
         with Stack(overrides=overrides, log_dir=Path(tmp) / "log", model=str(MODEL)) as stack:
+            senders = {turns: f"bench-sync-{turns}" for turns in args.turns}
             conversations = {
                 turns: (sender, hold_conversation(stack, sender, turns))
-                for turns in args.turns
-                for sender in [f"bench-sync-{turns}"]
+                for turns, sender in senders.items()
             }
             looks = measure(stack, conversations, args.rounds)
     lines = report(looks, args.rounds)

@@ -25,7 +25,6 @@ import functools
 import inspect
 import logging
 import math
-from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -41,6 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 logger = logging.getLogger(__name__)
 
 ROUTE = "/conversations/<conversation_id:path>/shopper_messages"
+_INSTALLED = "serves_shopper_messages"  # marks the wrapped create_app
 
 
 def after_argument(request: Request) -> float:
@@ -131,7 +131,7 @@ def add_shopper_messages_route(app: Sanic, auth_token: str | None) -> None:
 def install_shopper_messages_route() -> None:
     """Have every app ``rasa.server.create_app`` builds serve the route (once per process)."""
     create_app = rasa.server.create_app
-    if getattr(create_app, "serves_shopper_messages", False):
+    if getattr(create_app, _INSTALLED, False):
         return
     signature = inspect.signature(create_app)
 
@@ -142,6 +142,5 @@ def install_shopper_messages_route() -> None:
         add_shopper_messages_route(app, token)
         return app
 
-    marked: Callable[..., Sanic] = create_app_with_route
-    marked.serves_shopper_messages = True  # type: ignore[attr-defined]
-    rasa.server.create_app = marked
+    setattr(create_app_with_route, _INSTALLED, True)
+    rasa.server.create_app = create_app_with_route
