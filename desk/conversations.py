@@ -41,6 +41,19 @@ class ShopperMessage:
     text: str
 
 
+# Conversations the desk names in one batch request (the Rasa server takes up to 1000).
+BATCH = 500
+
+
+def later_messages(messages: list[dict[str, Any]], after: float) -> list[ShopperMessage]:
+    """The messages after ``after`` with something written in them, as the desk keeps them."""
+    return [
+        ShopperMessage(float(m["timestamp"]), str(m.get("text") or ""))
+        for m in messages
+        if float(m.get("timestamp") or 0) > after and (m.get("text") or "").strip()
+    ]
+
+
 class Conversations(Protocol):
     """What the desk needs from the assistant's side of a conversation."""
 
@@ -52,6 +65,11 @@ class Conversations(Protocol):
 
     async def shopper_messages(self, sender_id: str, after: float) -> list[ShopperMessage]:
         """What the shopper wrote after ``after`` (Rasa timestamps)."""
+
+    async def shopper_messages_of(
+        self, afters: dict[str, float]
+    ) -> dict[str, list[ShopperMessage]]:
+        """What each shopper wrote after their time: the sync round of every open ticket."""
 
 
 class RasaConversations:
@@ -82,7 +100,13 @@ class RasaConversations:
     async def _call(
         self, method: str, path: str, params: dict[str, str], body: Any = None
     ) -> dict[str, Any]:
-        url = f"{self._base}/conversations/{quote(path, safe='/')}"
+        """A route of one conversation (its id quoted into the path)."""
+        return await self._request(method, f"/conversations/{quote(path, safe='/')}", params, body)
+
+    async def _request(
+        self, method: str, path: str, params: dict[str, str], body: Any = None
+    ) -> dict[str, Any]:
+        url = f"{self._base}{path}"
         try:
             async with self._http().request(
                 method, url, params={**params, "token": self._token}, json=body
@@ -119,10 +143,10 @@ class RasaConversations:
     async def shopper_messages(self, sender_id: str, after: float) -> list[ShopperMessage]:
         """Only the messages after ``after``, read by the Rasa server from its tracker store.
 
-        Not the whole conversation through ``/tracker``: the desk asks this of every open
-        ticket every few seconds (stores/shopper_messages.py). A Rasa server without that
-        route (started without the project's launcher, or not upgraded yet while the desk is)
-        answers 404: then the whole conversation is read as before, and the log says why once.
+        Not the whole conversation through ``/tracker`` (stores/shopper_messages.py). A Rasa
+        server without that route (started without the project's launcher, or not upgraded yet
+        while the desk is) answers 404: then the whole conversation is read as before, and the
+        log says why once.
         """
         try:
             found = await self._call("GET", f"{sender_id}/shopper_messages", {"after": repr(after)})
@@ -131,11 +155,35 @@ class RasaConversations:
             if exc.status != HTTPStatus.NOT_FOUND:
                 raise
             messages = await self._user_events(sender_id)
-        return [
-            ShopperMessage(float(m["timestamp"]), str(m.get("text") or ""))
-            for m in messages
-            if float(m.get("timestamp") or 0) > after and (m.get("text") or "").strip()
-        ]
+        return later_messages(messages, after)
+
+    async def shopper_messages_of(
+        self, afters: dict[str, float]
+    ) -> dict[str, list[ShopperMessage]]:
+        """Every open ticket's new messages, in one request per ``BATCH`` conversations.
+
+        The desk asks this every few seconds: one request (and one query) a round however many
+        tickets are open, not one per ticket. A Rasa server without the batch route (404) is
+        asked conversation by conversation, as :meth:`shopper_messages` asks.
+        """
+        pairs = list(afters.items())
+        found: dict[str, list[ShopperMessage]] = {}
+        for start in range(0, len(pairs), BATCH):
+            chunk = dict(pairs[start : start + BATCH])
+            try:
+                answer = await self._request(
+                    "POST", "/shopper_messages", {}, {"conversations": chunk}
+                )
+            except ConversationUnavailable as exc:
+                if exc.status != HTTPStatus.NOT_FOUND:
+                    raise
+                for sender_id, after in chunk.items():
+                    found[sender_id] = await self.shopper_messages(sender_id, after)
+                continue
+            read = answer.get("conversations") or {}
+            for sender_id, after in chunk.items():
+                found[sender_id] = later_messages(read.get(sender_id) or [], after)
+        return found
 
     async def _user_events(self, sender_id: str) -> list[dict[str, Any]]:
         """What the shopper wrote, from Rasa's tracker route (no ``trigger_intent`` event)."""

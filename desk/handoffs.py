@@ -15,7 +15,7 @@ from aiohttp import web
 
 from desk.accounts import AgentView
 from desk.connectors.base import ConsoleConnector, TicketInfo
-from desk.conversations import ConversationUnavailable
+from desk.conversations import ConversationUnavailable, ShopperMessage
 from desk.keys import CONNECTOR_KEY, CONVERSATIONS_KEY, SERVICE_KEY
 
 logger = logging.getLogger(__name__)
@@ -86,12 +86,37 @@ async def mirror(app: web.Application, ticket_id: int) -> None:
 
 
 async def sync_ticket(app: web.Application, ticket_id: int, sender_id: str, after: float) -> None:
-    """Copy what the shopper wrote while waiting into the ticket (and the external desk)."""
+    """Copy what the shopper wrote while waiting into one ticket (an agent opening it)."""
     try:
         found = await app[CONVERSATIONS_KEY].shopper_messages(sender_id, after)
     except ConversationUnavailable as exc:
         logger.debug("no sync for ticket %s: %s", ticket_id, exc)
         return
+    await copy_shopper_messages(app, ticket_id, found)
+
+
+async def sync_open_tickets(app: web.Application) -> None:
+    """Copy what every waiting shopper wrote into their tickets: one read of the Rasa server.
+
+    A shopper with two open tickets (two merchants) is asked for once, from the older time.
+    Raises :class:`ConversationUnavailable` when the Rasa server cannot answer.
+    """
+    tickets = await app[SERVICE_KEY].open_tickets()
+    if not tickets:
+        return
+    afters: dict[str, float] = {}
+    for _, sender_id, after in tickets:
+        afters[sender_id] = min(after, afters.get(sender_id, after))
+    found = await app[CONVERSATIONS_KEY].shopper_messages_of(afters)
+    for ticket_id, sender_id, after in tickets:
+        later = [m for m in found.get(sender_id, []) if m.timestamp > after]
+        await copy_shopper_messages(app, ticket_id, later)
+
+
+async def copy_shopper_messages(
+    app: web.Application, ticket_id: int, found: list[ShopperMessage]
+) -> None:
+    """Add the messages to the ticket, and forward the new ones to the external desk."""
     if not found:
         return
     service = app[SERVICE_KEY]
@@ -111,11 +136,23 @@ async def sync_ticket(app: web.Application, ticket_id: int, sender_id: str, afte
 
 
 async def sync_forever(app: web.Application, interval_s: float) -> None:
-    """Keep every open ticket's transcript current (the console also syncs on opening one)."""
+    """Keep every open ticket's transcript current (the console also syncs on opening one).
+
+    While the Rasa server cannot answer, the log says so once, and again when it answers.
+    """
+    paused = False
     while True:
         await asyncio.sleep(interval_s)
         try:
-            for ticket_id, sender, after in await app[SERVICE_KEY].open_tickets():
-                await sync_ticket(app, ticket_id, sender, after)
+            await sync_open_tickets(app)
+        except ConversationUnavailable as exc:
+            if not paused:
+                logger.warning("transcript sync paused, trying again: %s", exc)
+            paused = True
+            continue
         except Exception:
             logger.exception("transcript sync failed; trying again")
+            continue
+        if paused:
+            logger.warning("transcript sync resumed")
+        paused = False

@@ -1,22 +1,29 @@
-"""``GET /conversations/<id>/shopper_messages?after=<ts>``: what a shopper wrote since a time.
+"""What waiting shoppers wrote since a time, read from the tracker store for the agent desk.
 
 The agent desk copies a waiting shopper's messages into the ticket, for every open ticket,
 every ``DESK_SYNC_INTERVAL_S`` (desk/handoffs.py). Through Rasa's
 ``GET /conversations/<id>/tracker?include_events=ALL`` each look loaded the whole conversation,
 every session of it, replayed it into a tracker and sent all its events, to keep the few user
 messages after the last look: the cost of a look grew with the conversation, and the looks with
-the open tickets (docs/performance.md, twenty-first step). This route answers from the tracker
-store: with the project's store (:mod:`stores.tracker`) one query for the conversation's user
-events after ``after``, nothing replayed; with any other store, from the conversation it loads.
+the open tickets (docs/performance.md, twenty-first and twenty-second steps). Two routes answer
+from the tracker store instead:
 
-It sits beside Rasa's HTTP API and behaves as its routes do: the same authentication (token or
-JWT, Rasa's own ``requires_auth``), 409 while no model is loaded, Rasa's error body; when the
-project's store cannot read its database the answer is a 503, which the desk's next look tries
-again (Rasa's fail-safe wrapper answers for any other store, with what its fallback holds).
-An unknown conversation has written nothing: an empty list, and no conversation is created for
-it (Rasa's tracker route creates and stores one). The launcher adds the route to the Rasa server
-it starts (:mod:`guardrails.launch`); a desk talking to a server without it reads whole
-conversations, as before (desk/conversations.py).
+- ``POST /shopper_messages`` with ``{"conversations": {<id>: <after>, ...}}``: every open
+  ticket's conversation in one request, answered ``{"conversations": {<id>: [messages]}}``
+  with every asked id present. The desk's sync round is this one request; with the project's
+  store (:mod:`stores.tracker`) it is one query per 200 conversations, nothing replayed. Ids
+  travel in the body, so one that a URL would need to quote is read as it is.
+- ``GET /conversations/<id>/shopper_messages?after=<ts>``: one conversation, for the console
+  opening a ticket.
+
+Both behave as Rasa's routes do: the same authentication (token or JWT, Rasa's own
+``requires_auth``), 409 while no model is loaded, Rasa's error body, a 400 that says what is
+wrong with a request. When the project's store cannot read its database the answer is a 503,
+which the desk's next look tries again (Rasa's fail-safe wrapper answers for any other store,
+with what its fallback holds). An unknown conversation has written nothing: an empty list, and
+no conversation is created for it (Rasa's tracker route creates and stores one). The launcher
+adds the routes to the Rasa server it starts (:mod:`guardrails.launch`); a desk talking to a
+server without them reads whole conversations, as before (desk/conversations.py).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.constants import IS_EXTERNAL
 from rasa.shared.core.events import UserUttered
 from sanic import Sanic, response
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,7 +48,19 @@ from sqlalchemy.exc import SQLAlchemyError
 logger = logging.getLogger(__name__)
 
 ROUTE = "/conversations/<conversation_id:path>/shopper_messages"
+BATCH_ROUTE = "/shopper_messages"
+# Conversations one batch request may name: a desk with more open tickets sends several.
+MAX_CONVERSATIONS = 1000
 _INSTALLED = "serves_shopper_messages"  # marks the wrapped create_app
+_BATCH_SHAPE = (
+    'the body must be {"conversations": {<conversation id>: <after>, ...}}, '
+    f"at most {MAX_CONVERSATIONS} conversations, each 'after' a Rasa event timestamp in seconds"
+)
+
+
+def bad_request(message: str, details: dict[str, Any]) -> rasa.server.ErrorResponse:
+    """Rasa's 400, with what is wrong in ``message``."""
+    return rasa.server.ErrorResponse(HTTPStatus.BAD_REQUEST, "BadRequest", message, details)
 
 
 def after_argument(request: Request) -> float:
@@ -51,13 +71,36 @@ def after_argument(request: Request) -> float:
     except ValueError:
         after = math.nan
     if not math.isfinite(after):
-        raise rasa.server.ErrorResponse(
-            HTTPStatus.BAD_REQUEST,
-            "BadRequest",
+        raise bad_request(
             "'after' must be a number: a Rasa event timestamp, in seconds",
             {"parameter": "after", "in": "query"},
         )
     return after
+
+
+def batch_argument(request: Request) -> dict[str, float]:
+    """The body's ``{id: after}``; Rasa's 400, saying what is wrong, for any other shape.
+
+    The ids are not quoted back: a channel's sender id can be a phone number.
+    """
+    try:
+        body = request.json
+    except InvalidUsage:  # Sanic's answer to a body that is not JSON
+        body = None
+    conversations = body.get("conversations") if isinstance(body, dict) else None
+    if not isinstance(conversations, dict) or len(conversations) > MAX_CONVERSATIONS:
+        raise bad_request(_BATCH_SHAPE, {"parameter": "conversations", "in": "body"})
+    afters: dict[str, float] = {}
+    for conversation_id, after in conversations.items():
+        if (
+            not conversation_id
+            or isinstance(after, bool)
+            or not isinstance(after, int | float)
+            or not math.isfinite(after)
+        ):
+            raise bad_request(_BATCH_SHAPE, {"parameter": "conversations", "in": "body"})
+        afters[conversation_id] = float(after)
+    return afters
 
 
 def primary_store(store: TrackerStore) -> TrackerStore:
@@ -68,14 +111,23 @@ def primary_store(store: TrackerStore) -> TrackerStore:
 
 
 async def user_events_after(
+    store: TrackerStore, afters: dict[str, float]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each conversation's user events after its time, oldest first, as the store holds them."""
+    query = getattr(primary_store(store), "user_events_after", None)
+    if query is not None:
+        found: dict[str, list[dict[str, Any]]] = await query(afters)
+        return found
+    return {
+        conversation_id: await _loaded_user_events(store, conversation_id, after)
+        for conversation_id, after in afters.items()
+    }
+
+
+async def _loaded_user_events(
     store: TrackerStore, conversation_id: str, after: float
 ) -> list[dict[str, Any]]:
-    """The conversation's user events after ``after``, oldest first, as the store holds them."""
-    primary = primary_store(store)
-    query = getattr(primary, "user_events_after", None)
-    if query is not None:
-        events: list[dict[str, Any]] = await query(conversation_id, after)
-        return events
+    """From the conversation a store without the project's query loads."""
     tracker = await store.retrieve_full_tracker(conversation_id)
     if tracker is None:
         return []
@@ -99,13 +151,13 @@ def shopper_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-async def read(store: TrackerStore, conversation_id: str, after: float) -> list[dict[str, Any]]:
-    """The route's answer; Rasa's 503 when the database fails (not the caller's fault).
+async def read(store: TrackerStore, afters: dict[str, float]) -> dict[str, list[dict[str, Any]]]:
+    """The routes' answer; Rasa's 503 when the database fails (not the caller's fault).
 
     Only the database's errors: any other is a fault of this server and stays a 500.
     """
     try:
-        events = await user_events_after(store, conversation_id, after)
+        found = await user_events_after(store, afters)
     except (SQLAlchemyError, OSError) as exc:  # the desk's next look tries again
         logger.warning("shopper messages unavailable: %s", type(exc).__name__)
         raise rasa.server.ErrorResponse(
@@ -113,11 +165,11 @@ async def read(store: TrackerStore, conversation_id: str, after: float) -> list[
             "ServiceUnavailable",
             "the conversation store could not be read; try again",
         ) from exc
-    return shopper_messages(events)
+    return {conversation_id: shopper_messages(events) for conversation_id, events in found.items()}
 
 
-def add_shopper_messages_route(app: Sanic, auth_token: str | None) -> None:
-    """Serve the route on Rasa's app, behind Rasa's own authentication."""
+def add_shopper_messages_routes(app: Sanic, auth_token: str | None) -> None:
+    """Serve the routes on Rasa's app, behind Rasa's own authentication."""
 
     @app.get(ROUTE, name="aftercare_shopper_messages")
     @rasa.server.requires_auth(app, auth_token)
@@ -125,11 +177,20 @@ def add_shopper_messages_route(app: Sanic, auth_token: str | None) -> None:
     async def messages(request: Request, conversation_id: str) -> HTTPResponse:
         after = after_argument(request)
         store = request.app.ctx.agent.tracker_store
-        return response.json({"messages": await read(store, conversation_id, after)})
+        found = await read(store, {conversation_id: after})
+        return response.json({"messages": found[conversation_id]})
+
+    @app.post(BATCH_ROUTE, name="aftercare_shopper_messages_batch")
+    @rasa.server.requires_auth(app, auth_token)
+    @rasa.server.ensure_loaded_agent(app)
+    async def batch(request: Request) -> HTTPResponse:
+        afters = batch_argument(request)
+        store = request.app.ctx.agent.tracker_store
+        return response.json({"conversations": await read(store, afters)})
 
 
 def install_shopper_messages_route() -> None:
-    """Have every app ``rasa.server.create_app`` builds serve the route (once per process)."""
+    """Have every app ``rasa.server.create_app`` builds serve the routes (once per process)."""
     create_app = rasa.server.create_app
     if getattr(create_app, _INSTALLED, False):
         return
@@ -139,7 +200,7 @@ def install_shopper_messages_route() -> None:
     def create_app_with_route(*args: Any, **kwargs: Any) -> Sanic:
         app = create_app(*args, **kwargs)
         token = signature.bind(*args, **kwargs).arguments.get("auth_token")
-        add_shopper_messages_route(app, token)
+        add_shopper_messages_routes(app, token)
         return app
 
     setattr(create_app_with_route, _INSTALLED, True)

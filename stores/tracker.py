@@ -24,10 +24,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import rasa.shared.utils.cli
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted, UserUttered
@@ -44,6 +45,10 @@ from stores.sessions import CachedSession, Row, SessionCache, deserialise
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+# Conversations whose new user events one query asks for: two bound values each, well under
+# SQLite's oldest limit (999) and PostgreSQL's (65535).
+CONVERSATIONS_PER_QUERY = 200
 
 
 class ScrubbingTrackerStore(SQLTrackerStore):
@@ -236,25 +241,35 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             return None
         return list(rows[1:])
 
-    async def user_events_after(self, sender_id: str, after: float) -> list[dict[str, Any]]:
-        """The conversation's user events stored with a timestamp after ``after``, oldest first.
+    async def user_events_after(
+        self, afters: Mapping[str, float]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Each conversation's user events stored after its time, oldest first.
 
-        One query on Rasa's own columns, with no conversation loaded or replayed: the desk asks
-        this of every open ticket every few seconds (``stores/shopper_messages.py``).
+        ``afters`` maps conversation ids to a Rasa timestamp; every id is in the answer, an
+        unknown one with no events. One query per ``CONVERSATIONS_PER_QUERY`` conversations,
+        on Rasa's own columns (its index on ``sender_id``), with nothing loaded or replayed:
+        the desk asks this for every open ticket every few seconds
+        (``stores/shopper_messages.py``).
         """
         table = self.SQLEvent
+        found: dict[str, list[dict[str, Any]]] = {sender: [] for sender in afters}
+        pairs = list(afters.items())
         with self.session_scope() as session:
-            rows = (
-                session.query(table.id, table.type_name, table.data)
-                .filter(
-                    table.sender_id == sender_id,
-                    table.type_name == UserUttered.type_name,
-                    table.timestamp > after,
+            for start in range(0, len(pairs), CONVERSATIONS_PER_QUERY):
+                chunk = pairs[start : start + CONVERSATIONS_PER_QUERY]
+                later = sa.or_(
+                    *(sa.and_(table.sender_id == s, table.timestamp > a) for s, a in chunk)
                 )
-                .order_by(table.id)
-                .all()
-            )
-        return [self._row(row).event for row in rows]
+                rows = (
+                    session.query(table.id, table.sender_id, table.type_name, table.data)
+                    .filter(table.type_name == UserUttered.type_name, later)
+                    .order_by(table.id)
+                    .all()
+                )
+                for row in rows:
+                    found[row.sender_id].append(self._row(row).event)
+        return found
 
     def _row(self, row: Any) -> Row:
         """A stored row with its event revealed (encrypted slots decrypted)."""

@@ -46,6 +46,11 @@ class QuietConversations:
     async def shopper_messages(self, sender_id: str, after: float) -> list[ShopperMessage]:
         return []
 
+    async def shopper_messages_of(
+        self, afters: dict[str, float]
+    ) -> dict[str, list[ShopperMessage]]:
+        return {sender_id: [] for sender_id in afters}
+
 
 def desk_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DeskConfig:
     """Settings of a desk on ``tmp_path``; the session cookie is not ``Secure`` (plain HTTP)."""

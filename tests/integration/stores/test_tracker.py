@@ -21,6 +21,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from stack.settings import ROOT, stack_env
+from stores import tracker as tracker_module
 from stores.sessions import MAX_CHUNKS
 from stores.tracker import ScrubbingTrackerStore
 
@@ -383,7 +384,7 @@ async def test_the_user_events_after_a_time_are_the_later_messages_of_that_conve
         DialogueStateTracker.from_events(other, [UserUttered("not mine", timestamp=start + 9)])
     )
 
-    later = await store.user_events_after(sender_id, start + 1)
+    later = (await store.user_events_after({sender_id: start + 1}))[sender_id]
 
     assert [(e["event"], e["timestamp"]) for e in later] == [
         ("user", start + 3),
@@ -391,11 +392,36 @@ async def test_the_user_events_after_a_time_are_the_later_messages_of_that_conve
     ]
     assert later[1]["text"] == "still waiting"
     assert CARD not in later[0]["text"] and NAME not in later[0]["text"]  # as stored: scrubbed
-    everything = await store.user_events_after(sender_id, 0)
+    everything = (await store.user_events_after({sender_id: 0}))[sender_id]
     assert [e["timestamp"] for e in everything] == [start + 1, start + 3, start + 5]
     assert everything[0]["text"] == "where is my parcel?"
-    assert await store.user_events_after(sender_id, start + 5) == []
-    assert await store.user_events_after(f"{RUN}-nobody", 0) == []
+    assert await store.user_events_after({sender_id: start + 5}) == {sender_id: []}
+    assert await store.user_events_after({f"{RUN}-nobody": 0}) == {f"{RUN}-nobody": []}
+
+
+async def test_one_read_gives_each_conversation_its_messages_after_its_own_time(
+    store: ScrubbingTrackerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's sync round: every open ticket at once, more than one query's worth."""
+    monkeypatch.setattr(tracker_module, "CONVERSATIONS_PER_QUERY", 2)
+    start = 1_700_000_000.0
+    senders = [f"{RUN}-{uuid.uuid4().hex[:6]}" for _ in range(5)]
+    for n, sender in enumerate(senders):
+        events = [UserUttered(f"message {i} of {n}", timestamp=start + i) for i in range(4)]
+        await store.save(DialogueStateTracker.from_events(sender, events))
+    afters = {sender: start + n % 4 - 0.5 for n, sender in enumerate(senders)}
+    afters[f"{RUN}-nobody"] = 0
+
+    found = await store.user_events_after(afters)
+
+    assert {sender: [e["text"] for e in events] for sender, events in found.items()} == {
+        senders[0]: ["message 0 of 0", "message 1 of 0", "message 2 of 0", "message 3 of 0"],
+        senders[1]: ["message 1 of 1", "message 2 of 1", "message 3 of 1"],
+        senders[2]: ["message 2 of 2", "message 3 of 2"],
+        senders[3]: ["message 3 of 3"],
+        senders[4]: ["message 0 of 4", "message 1 of 4", "message 2 of 4", "message 3 of 4"],
+        f"{RUN}-nobody": [],
+    }
 
 
 async def test_when_the_database_is_gone_the_desk_gets_a_503_to_try_again(
@@ -411,13 +437,13 @@ async def test_when_the_database_is_gone_the_desk_gets_a_503_to_try_again(
         monkeypatch.setenv(key, value)
     store = ScrubbingTrackerStore(domain=domain, host=f"sqlite:///{folder / 'tracker.db'}")
     await store.save(DialogueStateTracker.from_events("shopper", [UserUttered("hello?")]))
-    assert [m["text"] for m in await read(store, "shopper", 0)] == ["hello?"]
+    assert [m["text"] for m in (await read(store, {"shopper": 0}))["shopper"]] == ["hello?"]
     store.engine.dispose()
     (folder / "tracker.db").unlink()
     folder.rmdir()
 
     with pytest.raises(rasa.server.ErrorResponse) as refused:
-        await read(store, "shopper", 0)
+        await read(store, {"shopper": 0})
 
     assert refused.value.status == 503
     assert "try again" in refused.value.error_info["message"]

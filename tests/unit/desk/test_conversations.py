@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from desk import conversations as conversations_module
 from desk.conversations import ConversationUnavailable, RasaConversations, ShopperMessage
 
 TOKEN = "rasa-token"
@@ -49,7 +50,22 @@ def launched(app: web.Application, seen: list[web.Request]) -> None:
         seen.append(request)
         return web.json_response({"message": "the whole conversation was read"}, status=500)
 
+    async def batch(request: web.Request) -> web.Response:
+        seen.append(request)
+        asked = (await request.json())["conversations"]
+        answer = {
+            sender: [
+                # each conversation's own words; a blank message stays blank
+                {"timestamp": e["timestamp"], "text": e["text"].strip() and f"{sender}: {e['text']}"}
+                for e in EVENTS
+                if e["event"] == "user" and e["timestamp"] > after and "metadata" not in e
+            ]
+            for sender, after in asked.items()
+        }
+        return web.json_response({"conversations": answer})
+
     app.router.add_get("/conversations/{sender}/shopper_messages", messages)
+    app.router.add_post("/shopper_messages", batch)
     app.router.add_get("/conversations/{sender}/tracker", tracker)
 
 
@@ -71,6 +87,7 @@ def failing(app: web.Application, seen: list[web.Request]) -> None:
         return web.json_response({"message": "try again"}, status=503)
 
     app.router.add_get("/conversations/{sender}/shopper_messages", messages)
+    app.router.add_post("/shopper_messages", messages)
 
 
 @pytest.fixture
@@ -132,3 +149,78 @@ async def test_a_store_that_cannot_be_read_is_an_error_not_an_empty_transcript(
 
     assert refused.value.status == 503
     assert len(seen) == 1  # no fallback to the whole conversation
+
+
+async def read_all(base: str, afters: dict[str, float]) -> dict[str, list[ShopperMessage]]:
+    conversations = RasaConversations(base, TOKEN)
+    try:
+        return await conversations.shopper_messages_of(afters)
+    finally:
+        await conversations.close()
+
+
+@pytest.mark.parametrize("rasa", [launched], indirect=True)
+async def test_a_sync_round_asks_once_for_every_open_conversation(
+    rasa: tuple[str, list[web.Request]],
+) -> None:
+    base, seen = rasa
+
+    found = await read_all(base, {"shopper-7": 12.5, "shopper-8": 0.0})
+
+    assert found == {
+        "shopper-7": [ShopperMessage(14.0, "shopper-7: still there?")],
+        "shopper-8": [
+            ShopperMessage(10.0, "shopper-8: my parcel never came"),
+            ShopperMessage(12.5, "shopper-8: hello?"),
+            ShopperMessage(14.0, "shopper-8: still there?"),
+        ],
+    }
+    assert [(r.method, r.path) for r in seen] == [("POST", "/shopper_messages")]
+    assert seen[0].query["token"] == TOKEN
+
+
+@pytest.mark.parametrize("rasa", [launched], indirect=True)
+async def test_a_long_queue_is_asked_for_in_batches(
+    rasa: tuple[str, list[web.Request]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, seen = rasa
+    monkeypatch.setattr(conversations_module, "BATCH", 2)
+
+    found = await read_all(base, {f"shopper-{n}": 13.0 for n in range(5)})
+
+    assert found == {
+        f"shopper-{n}": [ShopperMessage(14.0, f"shopper-{n}: still there?")] for n in range(5)
+    }
+    assert [r.path for r in seen] == ["/shopper_messages"] * 3
+
+
+@pytest.mark.parametrize("rasa", [plain], indirect=True)
+async def test_a_rasa_server_without_the_batch_route_is_asked_conversation_by_conversation(
+    rasa: tuple[str, list[web.Request]],
+) -> None:
+    base, seen = rasa
+
+    found = await read_all(base, {"shopper-7": 12.5, "shopper-8": 13.0})
+
+    assert found == {
+        "shopper-7": [ShopperMessage(14.0, "still there?")],
+        "shopper-8": [ShopperMessage(14.0, "still there?")],
+    }
+    # the stand-in counts the requests it answered: the others got Rasa's 404
+    assert [r.path for r in seen] == [
+        "/conversations/shopper-7/tracker",
+        "/conversations/shopper-8/tracker",
+    ]
+
+
+@pytest.mark.parametrize("rasa", [failing], indirect=True)
+async def test_a_sync_round_the_store_cannot_answer_is_an_error_not_empty_transcripts(
+    rasa: tuple[str, list[web.Request]],
+) -> None:
+    base, seen = rasa
+
+    with pytest.raises(ConversationUnavailable) as refused:
+        await read_all(base, {"shopper-7": 0.0, "shopper-8": 0.0})
+
+    assert refused.value.status == 503
+    assert [r.path for r in seen] == ["/shopper_messages"]  # no fallback
