@@ -53,10 +53,14 @@ def launched(app: web.Application, seen: list[web.Request]) -> None:
     async def batch(request: web.Request) -> web.Response:
         seen.append(request)
         asked = (await request.json())["conversations"]
+
+        def words(text: str, sender: str) -> str:
+            return text.strip() and f"{sender}: {text}"
+
         answer = {
             sender: [
                 # each conversation's own words; a blank message stays blank
-                {"timestamp": e["timestamp"], "text": e["text"].strip() and f"{sender}: {e['text']}"}
+                {"timestamp": e["timestamp"], "text": words(e["text"], sender)}
                 for e in EVENTS
                 if e["event"] == "user" and e["timestamp"] > after and "metadata" not in e
             ]
