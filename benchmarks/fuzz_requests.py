@@ -20,7 +20,7 @@ BODY_KEYS = [
     "message_id", "policy", "confidence", "event", "email", "postcode", "reason", "items",
     "address", "payment_method_id", "changes", "lines", "kind", "remedy", "resolution",
     "older_than_days", "merchant", "sender_id", "summary", "priority", "ticket_id", "score",
-    "object", "entry", "From", "Body", "To", "customData",
+    "object", "entry", "From", "Body", "To", "customData", "conversations",
 ]  # fmt: skip
 QUERY_KEYS = [
     "token", "stream", "include_events", "until", "after", "output_channel", "emulation_mode",
@@ -77,6 +77,7 @@ ENDPOINTS = [
     Endpoint(
         "rasa shopper_messages", "rasa", "GET", "/conversations/{id}/shopper_messages", "rasa"
     ),
+    Endpoint("rasa shopper_messages batch", "rasa", "POST", "/shopper_messages", "rasa"),
     Endpoint("rasa messages", "rasa", "POST", "/conversations/{id}/messages", "rasa"),
     Endpoint("rasa trigger_intent", "rasa", "POST", "/conversations/{id}/trigger_intent", "rasa"),
     Endpoint("rasa execute", "rasa", "POST", "/conversations/{id}/execute", "rasa"),

@@ -44,6 +44,7 @@ body_keys = st.sampled_from(
         "event", "events", "email", "postcode", "reason", "items", "address", "payment_method_id",
         "changes", "lines", "kind", "remedy", "resolution", "older_than_days", "merchant",
         "sender_id", "summary", "priority", "ticket_id", "score", "agent", "message", "canned",
+        "conversations",
     ]
 )  # fmt: skip
 bodies = (
@@ -96,6 +97,7 @@ RASA_API = [
     ("POST", "/model/parse"),
     ("GET", "/conversations/{id}/tracker"),
     ("GET", "/conversations/{id}/shopper_messages"),
+    ("POST", "/shopper_messages"),
     ("POST", "/conversations/{id}/messages"),
     ("POST", "/conversations/{id}/trigger_intent"),
     ("POST", "/conversations/{id}/execute"),
@@ -141,6 +143,13 @@ def test_rasa_http_api_refuses_junk_with_a_4xx_at_once(
         ("/conversations/fuzz-1/execute", b"null"),
         ("/model/parse", b'{"text": 5}'),
         ("/model/parse", b"{}"),
+        ("/shopper_messages", b"not json"),
+        ("/shopper_messages", b"{}"),
+        ("/shopper_messages", b'{"conversations": ["fuzz-1"]}'),
+        ("/shopper_messages", b'{"conversations": {"fuzz-1": "yesterday"}}'),
+        ("/shopper_messages", b'{"conversations": {"fuzz-1": true}}'),
+        ("/shopper_messages", b'{"conversations": {"fuzz-1": 1e999}}'),
+        ("/shopper_messages", b'{"conversations": {"": 0}}'),
     ],
 )
 def test_when_rasa_api_body_is_malformed_then_it_says_why_with_a_400(

@@ -84,3 +84,59 @@ def test_an_unknown_conversation_has_no_messages_and_is_not_created(stack: Stack
     finally:
         engine.dispose()
     assert rows == 0
+
+
+def read_all(stack: Stack, afters: dict[str, float], **params: str) -> requests.Response:
+    return requests.post(
+        f"http://127.0.0.1:{stack.env['RASA_PORT']}/shopper_messages",
+        params=params,
+        json={"conversations": afters},
+        timeout=10,
+    )
+
+
+def test_one_request_gives_every_conversation_what_it_wrote_after_its_own_time(
+    stack: Stack,
+) -> None:
+    """The desk's sync round: the same as asking each conversation on its own."""
+    first, second = Chat(stack.rest_url), Chat(stack.rest_url)
+    first.say("hi")
+    first.say("thanks, bye")
+    second.say("where is my order?")
+    since = read(stack, first.sender, 0)[0]["timestamp"]
+    unknown = f"test-never-{uuid.uuid4().hex[:12]}"
+    afters = {first.sender: since, second.sender: 0.0, unknown: 0.0}
+
+    resp = read_all(stack, afters, token=stack.env["RASA_AUTH_TOKEN"])
+
+    assert resp.status_code == 200, resp.text
+    found = resp.json()["conversations"]
+    assert [m["text"] for m in found[first.sender]] == ["thanks, bye"]
+    assert [m["text"] for m in found[second.sender]] == ["where is my order?"]
+    assert found == {sender: read(stack, sender, after) for sender, after in afters.items()}
+
+
+def test_a_sender_id_a_url_would_quote_is_read_as_it_is(stack: Stack) -> None:
+    chat = Chat(stack.rest_url, sender=f"test-{uuid.uuid4().hex[:8]} #1 ?x=1&y/2")
+    chat.say("hi")
+
+    resp = read_all(stack, {chat.sender: 0.0}, token=stack.env["RASA_AUTH_TOKEN"])
+
+    assert resp.status_code == 200, resp.text
+    assert [m["text"] for m in resp.json()["conversations"][chat.sender]] == ["hi"]
+
+
+@pytest.mark.parametrize("token", [None, "not-the-token"])
+def test_without_the_api_token_no_conversation_is_read(
+    stack: Stack, chat: Chat, token: str | None
+) -> None:
+    chat.say("hi")
+    resp = read_all(stack, {chat.sender: 0.0}, **({"token": token} if token else {}))
+    assert resp.status_code == 401, resp.text
+
+
+def test_more_conversations_than_one_request_takes_get_a_400_that_says_so(stack: Stack) -> None:
+    afters = {f"test-many-{n}": 0.0 for n in range(1001)}
+    resp = read_all(stack, afters, token=stack.env["RASA_AUTH_TOKEN"])
+    assert resp.status_code == 400, resp.text
+    assert "at most 1000 conversations" in resp.json()["message"]
