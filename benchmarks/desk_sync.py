@@ -1,15 +1,18 @@
-"""``make bench-desk-sync``: what one look of the desk's transcript sync costs the Rasa server.
+"""``make bench-desk-sync``: what the desk's transcript sync costs the Rasa server.
 
 The agent desk copies every open ticket's new shopper messages every ``DESK_SYNC_INTERVAL_S``
 (desk/handoffs.py). It used to read them from Rasa's ``GET /conversations/<id>/tracker
-?include_events=ALL``, which loads, replays and sends the whole conversation at each look; it
-now reads ``GET /conversations/<id>/shopper_messages?after=<ts>`` (stores/shopper_messages.py),
-which asks the tracker store for the user events after the ticket's last synced one.
+?include_events=ALL``, which loads, replays and sends the whole conversation at each look, one
+look per open ticket. Then each look read ``GET /conversations/<id>/shopper_messages?after=<ts>``
+(stores/shopper_messages.py), which asks the tracker store for the user events after the
+ticket's last synced one; now a round is one ``POST /shopper_messages`` for every open ticket.
 
-On one isolated stack (SQLite tracker store, as ``make run``), conversations of several lengths
-are held over REST. Then rounds alternate the two reads, each round one look per conversation
-as the desk makes it (after its latest message: nothing new), and take the Rasa server's CPU
-time from ``/proc`` around each look and the look's wall time.
+On one isolated stack (SQLite tracker store, as ``make run``), conversations are held over
+REST. Two measures, each alternating its variants round by round and taking the Rasa server's
+CPU time from ``/proc`` and the wall time around each look or round:
+
+- one look at a conversation of several lengths: whole tracker against new messages;
+- one sync round over queues of several sizes: a look per conversation against one request.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from stack.isolated import isolated_env
 from stack.processes import Stack
 
 VARIANTS = ("tracker", "shopper_messages")
+ROUND_VARIANTS = ("per conversation", "one request")
+# Turns of each conversation of a queue of open tickets.
+QUEUE_TURNS = 3
 # Small talk that keeps a conversation going without a form or a handoff.
 SMALL_TALK = ("hi", "thanks", "what can you help me with?", "ok")
 
@@ -98,6 +104,67 @@ def measure(stack: Stack, conversations: dict[int, tuple[str, float]], rounds: i
     return looks
 
 
+def sync_round(stack: Stack, variant: str, afters: dict[str, float]) -> None:
+    """One round of the desk's sync over an open queue: a look per conversation, or one."""
+    if variant == "per conversation":
+        for sender, after in afters.items():
+            look(stack, "shopper_messages", sender, after)
+        return
+    resp = requests.post(
+        f"http://127.0.0.1:{stack.env['RASA_PORT']}/shopper_messages",
+        params={"token": stack.env["RASA_AUTH_TOKEN"]},
+        json={"conversations": afters},
+        timeout=60,
+    )
+    resp.raise_for_status()
+    assert set(resp.json()["conversations"]) == set(afters)
+
+
+def measure_rounds(stack: Stack, queues: dict[int, dict[str, float]], rounds: int) -> Looks:
+    """Sync rounds over each queue, both variants in alternation (keyed by the queue's size)."""
+    pid = stack.service("rasa server").process.pid  # type: ignore[union-attr]
+    looks = Looks()
+    for round_ in range(rounds):
+        for variant in ROUND_VARIANTS if round_ % 2 == 0 else ROUND_VARIANTS[::-1]:
+            for size, afters in queues.items():
+                cpu, wall = cpu_seconds(pid), time.perf_counter()
+                sync_round(stack, variant, afters)
+                looks.add(
+                    variant,
+                    size,
+                    (cpu_seconds(pid) - cpu) * 1000,
+                    (time.perf_counter() - wall) * 1000,
+                )
+    return looks
+
+
+def report_rounds(looks: Looks, rounds: int) -> list[str]:
+    """Markdown: per queue size, each variant's mean CPU and median wall ms per sync round."""
+    sizes = sorted({size for _, size in looks.cpu_ms})
+    lines = [
+        "## One sync round over the open tickets (`make bench-desk-sync`)",
+        f"The same run: queues of open tickets, each ticket a conversation of {QUEUE_TURNS}",
+        f"turns, then {rounds} sync rounds of both kinds in alternation, nothing new to copy:",
+        "one `GET /conversations/<id>/shopper_messages` per ticket, as the desk asked before,",
+        "against one `POST /shopper_messages` for the whole queue, as it asks now. CPU: the",
+        "Rasa server's, from `/proc`, around each round.",
+        "",
+        "| open tickets | a look per ticket CPU ms | one request CPU ms | "
+        "wall ms, old → new | new against old (CPU) |",
+        "|---|---|---|---|---|",
+    ]
+    old, new = ROUND_VARIANTS
+    for size in sizes:
+        cpu = {v: statistics.mean(looks.cpu_ms[(v, size)]) for v in ROUND_VARIANTS}
+        wall = {v: statistics.median(looks.wall_ms[(v, size)]) for v in ROUND_VARIANTS}
+        ratio = cpu[new] / cpu[old] if cpu[old] else float("nan")
+        lines.append(
+            f"| {size} | {cpu[old]:.1f} | {cpu[new]:.1f} | "
+            f"{wall[old]:.1f} → {wall[new]:.1f} | {ratio:.2f}× |"
+        )
+    return lines
+
+
 def report(looks: Looks, rounds: int) -> list[str]:
     """Markdown: each variant's mean CPU and median wall ms per look, and new against old."""
     lengths = sorted({turns for _, turns in looks.cpu_ms})
@@ -129,6 +196,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.desk_sync")
     parser.add_argument("--turns", type=int, nargs="+", default=[5, 25, 100])
     parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--queues", type=int, nargs="+", default=[1, 20, 100])
+    parser.add_argument("--queue-rounds", type=int, default=30)
     parser.add_argument("--no-write", action="store_true", help="print, leave docs/ alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,7 +211,13 @@ def main() -> int:
                 for turns, sender in senders.items()
             }
             looks = measure(stack, conversations, args.rounds)
-    lines = report(looks, args.rounds)
+            queue = {
+                sender: hold_conversation(stack, sender, QUEUE_TURNS)
+                for sender in (f"bench-queue-{n}" for n in range(max(args.queues)))
+            }
+            queues = {size: dict(list(queue.items())[:size]) for size in args.queues}
+            rounds = measure_rounds(stack, queues, args.queue_rounds)
+    lines = [*report(looks, args.rounds), "", *report_rounds(rounds, args.queue_rounds)]
     print("\n".join(lines))
     if not args.no_write:
         write_section("desk-sync", lines)
