@@ -175,7 +175,7 @@ bench-start: $(STAMP) $(MODEL) ## Seconds to load the trained model in a fresh p
 bench-parse: $(STAMP) $(MODEL) ## Milliseconds of a message through the NLU pipeline: the intent classifier Rasa's way against ours, the packaged embedding model against int8
 	$(PY) -m benchmarks.nlu_parse
 
-bench-desk-sync: $(STAMP) $(MODEL) ## The Rasa server's CPU per look of the desk's transcript sync: the whole tracker against the new messages only
+bench-desk-sync: $(STAMP) $(MODEL) ## The Rasa server's CPU for the desk's transcript sync: a look (whole tracker against new messages), a round (a look per ticket against one request)
 	$(PY) -m benchmarks.desk_sync
 
 bench-capacity: $(STAMP) $(MODEL) $(RAILS_MODEL) haproxy ## Turns per second of production mode with one and with two instances of each server
