@@ -189,8 +189,8 @@ class RasaConversations:
         """What the shopper wrote, from Rasa's tracker route (no ``trigger_intent`` event)."""
         if not self._warned_no_route:
             self._warned_no_route = True
-            logger.warning(
-                "the Rasa server has no /shopper_messages route (start it with "
+            logger.warning(  # "rasa", not "Rasa": the log scrubber reads that as a name
+                "the rasa server has no /shopper_messages route (start it with "
                 "`python -m guardrails.launch rasa run ...`); reading whole conversations"
             )
         tracker = await self._call("GET", f"{sender_id}/tracker", {"include_events": "ALL"})

