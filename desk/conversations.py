@@ -43,6 +43,12 @@ class ShopperMessage:
 
 # Conversations the desk names in one batch request (the Rasa server takes up to 1000).
 BATCH = 500
+# A batch answered with these is asked conversation by conversation: a server without the
+# batch route (404), or one conversation it could not read making the whole batch fail (400,
+# 500). A 503 (the store is down) or no answer is the whole round's: the next round asks again.
+ONE_BY_ONE = frozenset(
+    {HTTPStatus.BAD_REQUEST, HTTPStatus.NOT_FOUND, HTTPStatus.INTERNAL_SERVER_ERROR}
+)
 
 
 def later_messages(messages: list[dict[str, Any]], after: float) -> list[ShopperMessage]:
@@ -118,8 +124,12 @@ class RasaConversations:
                     )
                 result: dict[str, Any] = await resp.json()
                 return result
+        except aiohttp.ClientResponseError as exc:  # its text quotes the URL, with the token
+            raise ConversationUnavailable(
+                f"{type(exc).__name__}: {exc.message}", exc.status or None
+            ) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ConversationUnavailable(str(exc)) from exc
+            raise ConversationUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def send(self, sender_id: str, text: str, agent_name: str) -> None:
         event = {"event": "bot", "text": text, "metadata": {"agent": agent_name}}
@@ -163,8 +173,8 @@ class RasaConversations:
         """Every open ticket's new messages, in one request per ``BATCH`` conversations.
 
         The desk asks this every few seconds: one request (and one query) a round however many
-        tickets are open, not one per ticket. A Rasa server without the batch route (404) is
-        asked conversation by conversation, as :meth:`shopper_messages` asks.
+        tickets are open, not one per ticket. A batch answered 404 (a Rasa server without the
+        route), 400 or 500 is asked conversation by conversation (``ONE_BY_ONE``).
         """
         pairs = list(afters.items())
         found: dict[str, list[ShopperMessage]] = {}
@@ -175,14 +185,28 @@ class RasaConversations:
                     "POST", "/shopper_messages", {}, {"conversations": chunk}
                 )
             except ConversationUnavailable as exc:
-                if exc.status != HTTPStatus.NOT_FOUND:
+                if exc.status not in ONE_BY_ONE:
                     raise
-                for sender_id, after in chunk.items():
-                    found[sender_id] = await self.shopper_messages(sender_id, after)
+                found.update(await self._one_by_one(chunk))
                 continue
-            read = answer.get("conversations") or {}
+            read = answer.get("conversations")
+            if not isinstance(read, dict) or not all(isinstance(read.get(s), list) for s in chunk):
+                raise ConversationUnavailable("rasa's answer left out conversations it was asked")
             for sender_id, after in chunk.items():
-                found[sender_id] = later_messages(read.get(sender_id) or [], after)
+                found[sender_id] = later_messages(read[sender_id], after)
+        return found
+
+    async def _one_by_one(self, afters: dict[str, float]) -> dict[str, list[ShopperMessage]]:
+        """Each conversation on its own: one that cannot be read holds up no other.
+
+        Left out of the answer, it is asked again next round.
+        """
+        found: dict[str, list[ShopperMessage]] = {}
+        for sender_id, after in afters.items():
+            try:
+                found[sender_id] = await self.shopper_messages(sender_id, after)
+            except ConversationUnavailable as exc:
+                logger.debug("no sync of one conversation: %s", exc)
         return found
 
     async def _user_events(self, sender_id: str) -> list[dict[str, Any]]:

@@ -95,15 +95,17 @@ async def sync_ticket(app: web.Application, ticket_id: int, sender_id: str, afte
     await copy_shopper_messages(app, ticket_id, found)
 
 
-async def sync_open_tickets(app: web.Application) -> None:
+async def sync_open_tickets(app: web.Application) -> bool:
     """Copy what every waiting shopper wrote into their tickets: one read of the Rasa server.
 
-    A shopper with two open tickets (two merchants) is asked for once, from the older time.
-    Raises :class:`ConversationUnavailable` when the Rasa server cannot answer.
+    Returns whether the Rasa server was asked (not when no ticket is open). Raises
+    :class:`ConversationUnavailable` when it cannot answer. A shopper has one open ticket at a
+    time (``DeskService.open`` reuses it); were there two, the shopper is asked for once, from
+    the older time.
     """
     tickets = await app[SERVICE_KEY].open_tickets()
     if not tickets:
-        return
+        return False
     afters: dict[str, float] = {}
     for _, sender_id, after in tickets:
         afters[sender_id] = min(after, afters.get(sender_id, after))
@@ -111,6 +113,7 @@ async def sync_open_tickets(app: web.Application) -> None:
     for ticket_id, sender_id, after in tickets:
         later = [m for m in found.get(sender_id, []) if m.timestamp > after]
         await copy_shopper_messages(app, ticket_id, later)
+    return True
 
 
 async def copy_shopper_messages(
@@ -144,7 +147,7 @@ async def sync_forever(app: web.Application, interval_s: float) -> None:
     while True:
         await asyncio.sleep(interval_s)
         try:
-            await sync_open_tickets(app)
+            asked = await sync_open_tickets(app)
         except ConversationUnavailable as exc:
             if not paused:
                 # worded to survive the log scrubber: "Rasa" capitalised reads as a name
@@ -154,6 +157,6 @@ async def sync_forever(app: web.Application, interval_s: float) -> None:
         except Exception:
             logger.exception("transcript sync failed; trying again")
             continue
-        if paused:
+        if paused and asked:
             logger.warning("the transcript sync is running again")
-        paused = False
+            paused = False

@@ -92,15 +92,31 @@ def batch_argument(request: Request) -> dict[str, float]:
         raise bad_request(_BATCH_SHAPE, {"parameter": "conversations", "in": "body"})
     afters: dict[str, float] = {}
     for conversation_id, after in conversations.items():
-        if (
-            not conversation_id
-            or isinstance(after, bool)
-            or not isinstance(after, int | float)
-            or not math.isfinite(after)
-        ):
+        value = _finite(after)
+        if value is None or not _storable(conversation_id):
             raise bad_request(_BATCH_SHAPE, {"parameter": "conversations", "in": "body"})
-        afters[conversation_id] = float(after)
+        afters[conversation_id] = value
     return afters
+
+
+def _finite(after: Any) -> float | None:
+    """``after`` as a finite float; None for a bool, a string, or a number beyond a float."""
+    if isinstance(after, bool) or not isinstance(after, int | float):
+        return None
+    try:
+        value = float(after)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _storable(conversation_id: str) -> bool:
+    """A non-empty id the database can take (JSON can carry a lone surrogate; UTF-8 cannot)."""
+    try:
+        conversation_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return bool(conversation_id)
 
 
 def primary_store(store: TrackerStore) -> TrackerStore:

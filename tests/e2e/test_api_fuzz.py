@@ -143,13 +143,6 @@ def test_rasa_http_api_refuses_junk_with_a_4xx_at_once(
         ("/conversations/fuzz-1/execute", b"null"),
         ("/model/parse", b'{"text": 5}'),
         ("/model/parse", b"{}"),
-        ("/shopper_messages", b"not json"),
-        ("/shopper_messages", b"{}"),
-        ("/shopper_messages", b'{"conversations": ["fuzz-1"]}'),
-        ("/shopper_messages", b'{"conversations": {"fuzz-1": "yesterday"}}'),
-        ("/shopper_messages", b'{"conversations": {"fuzz-1": true}}'),
-        ("/shopper_messages", b'{"conversations": {"fuzz-1": 1e999}}'),
-        ("/shopper_messages", b'{"conversations": {"": 0}}'),
     ],
 )
 def test_when_rasa_api_body_is_malformed_then_it_says_why_with_a_400(
@@ -159,6 +152,31 @@ def test_when_rasa_api_body_is_malformed_then_it_says_why_with_a_400(
     resp = _send("POST", url, body, params={"token": stack.env["RASA_AUTH_TOKEN"]})
     assert resp.status_code == 400, resp.text
     assert resp.json()["reason"] == "BadRequest" and resp.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"{}",
+        b'{"conversations": ["fuzz-1"]}',
+        b'{"conversations": {"fuzz-1": "yesterday"}}',
+        b'{"conversations": {"fuzz-1": true}}',
+        b'{"conversations": {"fuzz-1": 1e999}}',
+        b'{"conversations": {"fuzz-1": ' + b"9" * 400 + b"}}",  # beyond a float
+        b'{"conversations": {"": 0}}',
+        b'{"conversations": {"fuzz-1": 0, "\\ud800": 0}}',  # a lone surrogate: no UTF-8
+    ],
+)
+def test_a_malformed_sync_round_gets_a_400_that_names_no_conversation(
+    stack: Stack, body: bytes
+) -> None:
+    """The desk's batch read: what is wrong is said, and no sender id (a phone number) echoed."""
+    url = f"http://127.0.0.1:{stack.env['RASA_PORT']}/shopper_messages"
+    resp = _send("POST", url, body, params={"token": stack.env["RASA_AUTH_TOKEN"]})
+    assert resp.status_code == 400, resp.text
+    assert "at most 1000 conversations" in resp.json()["message"]
+    assert "fuzz-1" not in resp.text
 
 
 @FUZZ

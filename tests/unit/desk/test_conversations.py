@@ -34,8 +34,8 @@ EVENTS = [
 Routes = Callable[[web.Application, list[web.Request]], None]
 
 
-def launched(app: web.Application, seen: list[web.Request]) -> None:
-    """The Rasa server as the launcher starts it: the route, and a tracker route never used."""
+def launched(app: web.Application, seen: list[web.Request], batch_route: bool = True) -> None:
+    """The Rasa server as the launcher starts it: the routes, and a tracker route never used."""
 
     async def messages(request: web.Request) -> web.Response:
         seen.append(request)
@@ -70,8 +70,53 @@ def launched(app: web.Application, seen: list[web.Request]) -> None:
         return web.json_response({"conversations": answer})
 
     app.router.add_get("/conversations/{sender}/shopper_messages", messages)
-    app.router.add_post("/shopper_messages", batch)
+    if batch_route:
+        app.router.add_post("/shopper_messages", batch)
     app.router.add_get("/conversations/{sender}/tracker", tracker)
+
+
+def previous(app: web.Application, seen: list[web.Request]) -> None:
+    """The launcher's Rasa server of the last release: the single route, not the batch one."""
+    launched(app, seen, batch_route=False)
+
+
+def one_broken(app: web.Application, seen: list[web.Request]) -> None:
+    """One conversation cannot be read (say, a row an old key encrypted): its batch fails."""
+
+    async def batch(request: web.Request) -> web.Response:
+        seen.append(request)
+        return web.json_response({"message": "internal error"}, status=500)
+
+    async def messages(request: web.Request) -> web.Response:
+        seen.append(request)
+        if request.match_info["sender"] == "shopper-broken":
+            return web.json_response({"message": "internal error"}, status=500)
+        after = float(request.query["after"])
+        found = [e for e in EVENTS[-1:] if e["timestamp"] > after]
+        return web.json_response({"messages": found})
+
+    app.router.add_post("/shopper_messages", batch)
+    app.router.add_get("/conversations/{sender}/shopper_messages", messages)
+
+
+def forgetful(app: web.Application, seen: list[web.Request]) -> None:
+    """An answer without the conversations asked (a proxy's, another version's)."""
+
+    async def batch(request: web.Request) -> web.Response:
+        seen.append(request)
+        return web.json_response({"conversations": {}})
+
+    app.router.add_post("/shopper_messages", batch)
+
+
+def not_json(app: web.Application, seen: list[web.Request]) -> None:
+    """A 200 that is no JSON (a login page of a proxy in front of Rasa)."""
+
+    async def batch(request: web.Request) -> web.Response:
+        seen.append(request)
+        return web.Response(text="<html>sign in</html>", content_type="text/html")
+
+    app.router.add_post("/shopper_messages", batch)
 
 
 def plain(app: web.Application, seen: list[web.Request]) -> None:
@@ -199,6 +244,11 @@ async def test_a_long_queue_is_asked_for_in_batches(
         f"shopper-{n}": [ShopperMessage(14.0, f"shopper-{n}: still there?")] for n in range(5)
     }
     assert [r.path for r in seen] == ["/shopper_messages"] * 3
+    assert [list((await r.json())["conversations"]) for r in seen] == [
+        ["shopper-0", "shopper-1"],
+        ["shopper-2", "shopper-3"],
+        ["shopper-4"],
+    ]
 
 
 @pytest.mark.parametrize("rasa", [plain], indirect=True)
@@ -231,3 +281,65 @@ async def test_a_sync_round_the_store_cannot_answer_is_an_error_not_empty_transc
 
     assert refused.value.status == 503
     assert [r.path for r in seen] == ["/shopper_messages"]  # no fallback
+
+
+@pytest.mark.parametrize("rasa", [previous], indirect=True)
+async def test_a_rasa_server_of_the_last_release_is_asked_for_the_new_messages_one_by_one(
+    rasa: tuple[str, list[web.Request]],
+) -> None:
+    """A desk upgraded before its Rasa server: the single route, never the whole tracker."""
+    base, seen = rasa
+
+    found = await read_all(base, {"shopper-7": 12.5, "shopper-8": 13.0})
+
+    assert found == {
+        "shopper-7": [ShopperMessage(14.0, "still there?")],
+        "shopper-8": [ShopperMessage(14.0, "still there?")],
+    }
+    assert [r.path for r in seen] == [
+        "/conversations/shopper-7/shopper_messages",
+        "/conversations/shopper-8/shopper_messages",
+    ]
+
+
+@pytest.mark.parametrize("rasa", [one_broken], indirect=True)
+async def test_a_conversation_that_cannot_be_read_holds_up_no_other(
+    rasa: tuple[str, list[web.Request]],
+) -> None:
+    base, seen = rasa
+
+    found = await read_all(base, {"shopper-7": 0.0, "shopper-broken": 0.0, "shopper-8": 0.0})
+
+    assert found == {
+        "shopper-7": [ShopperMessage(14.0, "still there?")],
+        "shopper-8": [ShopperMessage(14.0, "still there?")],
+    }  # the broken one is left out, and asked again next round
+    assert [r.path for r in seen] == [
+        "/shopper_messages",
+        "/conversations/shopper-7/shopper_messages",
+        "/conversations/shopper-broken/shopper_messages",
+        "/conversations/shopper-8/shopper_messages",
+    ]
+
+
+@pytest.mark.parametrize("rasa", [forgetful], indirect=True)
+async def test_an_answer_without_the_conversations_asked_is_an_error_not_empty_transcripts(
+    rasa: tuple[str, list[web.Request]],
+) -> None:
+    base, _ = rasa
+
+    with pytest.raises(ConversationUnavailable, match="left out conversations"):
+        await read_all(base, {"shopper-7": 0.0})
+
+
+@pytest.mark.parametrize("rasa", [not_json], indirect=True)
+async def test_an_answer_that_is_not_json_is_an_error_that_does_not_quote_the_token(
+    rasa: tuple[str, list[web.Request]],
+) -> None:
+    base, _ = rasa
+
+    with pytest.raises(ConversationUnavailable) as refused:
+        await read_all(base, {"shopper-7": 0.0})
+
+    assert "ContentTypeError: Attempt to decode JSON" in str(refused.value)
+    assert TOKEN not in str(refused.value)  # the desk logs it as a warning
