@@ -22,7 +22,9 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,26 @@ class Looks:
     def add(self, variant: str, turns: int, cpu_ms: float, wall_ms: float) -> None:
         self.cpu_ms.setdefault((variant, turns), []).append(cpu_ms)
         self.wall_ms.setdefault((variant, turns), []).append(wall_ms)
+
+    def timed(self, pid: int, variant: str, key: int, call: Callable[[], object]) -> None:
+        """Run ``call``; add process ``pid``'s CPU and the wall time it took."""
+        cpu, wall = cpu_seconds(pid), time.perf_counter()
+        call()
+        self.add(variant, key, (cpu_seconds(pid) - cpu) * 1000, (time.perf_counter() - wall) * 1000)
+
+    def rows(self, variants: tuple[str, str]) -> list[str]:
+        """A table row per key: old and new mean CPU, median wall, and new against old."""
+        old, new = variants
+        rows = []
+        for key in sorted({key for _, key in self.cpu_ms}):
+            cpu = {v: statistics.mean(self.cpu_ms[(v, key)]) for v in variants}
+            wall = {v: statistics.median(self.wall_ms[(v, key)]) for v in variants}
+            ratio = cpu[new] / cpu[old] if cpu[old] else float("nan")
+            rows.append(
+                f"| {key} | {cpu[old]:.1f} | {cpu[new]:.1f} | "
+                f"{wall[old]:.1f} → {wall[new]:.1f} | {ratio:.2f}× |"
+            )
+        return rows
 
 
 def cpu_seconds(pid: int) -> float:
@@ -93,14 +115,7 @@ def measure(stack: Stack, conversations: dict[int, tuple[str, float]], rounds: i
     for round_ in range(rounds):
         for variant in VARIANTS if round_ % 2 == 0 else VARIANTS[::-1]:
             for turns, (sender, after) in conversations.items():
-                cpu, wall = cpu_seconds(pid), time.perf_counter()
-                look(stack, variant, sender, after)
-                looks.add(
-                    variant,
-                    turns,
-                    (cpu_seconds(pid) - cpu) * 1000,
-                    (time.perf_counter() - wall) * 1000,
-                )
+                looks.timed(pid, variant, turns, partial(look, stack, variant, sender, after))
     return looks
 
 
@@ -127,21 +142,13 @@ def measure_rounds(stack: Stack, queues: dict[int, dict[str, float]], rounds: in
     for round_ in range(rounds):
         for variant in ROUND_VARIANTS if round_ % 2 == 0 else ROUND_VARIANTS[::-1]:
             for size, afters in queues.items():
-                cpu, wall = cpu_seconds(pid), time.perf_counter()
-                sync_round(stack, variant, afters)
-                looks.add(
-                    variant,
-                    size,
-                    (cpu_seconds(pid) - cpu) * 1000,
-                    (time.perf_counter() - wall) * 1000,
-                )
+                looks.timed(pid, variant, size, partial(sync_round, stack, variant, afters))
     return looks
 
 
 def report_rounds(looks: Looks, rounds: int) -> list[str]:
     """Markdown: per queue size, each variant's mean CPU and median wall ms per sync round."""
-    sizes = sorted({size for _, size in looks.cpu_ms})
-    lines = [
+    return [
         "## One sync round over the open tickets (`make bench-desk-sync`)",
         f"The same run: queues of open tickets, each ticket a conversation of {QUEUE_TURNS}",
         f"turns, then {rounds} sync rounds of both kinds in alternation, nothing new to copy:",
@@ -152,23 +159,13 @@ def report_rounds(looks: Looks, rounds: int) -> list[str]:
         "| open tickets | a look per ticket CPU ms | one request CPU ms | "
         "wall ms, old → new | new against old (CPU) |",
         "|---|---|---|---|---|",
+        *looks.rows(ROUND_VARIANTS),
     ]
-    old, new = ROUND_VARIANTS
-    for size in sizes:
-        cpu = {v: statistics.mean(looks.cpu_ms[(v, size)]) for v in ROUND_VARIANTS}
-        wall = {v: statistics.median(looks.wall_ms[(v, size)]) for v in ROUND_VARIANTS}
-        ratio = cpu[new] / cpu[old] if cpu[old] else float("nan")
-        lines.append(
-            f"| {size} | {cpu[old]:.1f} | {cpu[new]:.1f} | "
-            f"{wall[old]:.1f} → {wall[new]:.1f} | {ratio:.2f}× |"
-        )
-    return lines
 
 
 def report(looks: Looks, rounds: int) -> list[str]:
     """Markdown: each variant's mean CPU and median wall ms per look, and new against old."""
-    lengths = sorted({turns for _, turns in looks.cpu_ms})
-    lines = [
+    return [
         "## One look of the desk's transcript sync (`make bench-desk-sync`)",
         f"Run of {time.strftime('%Y-%m-%d')} on this machine: one isolated stack, one",
         f"conversation of each length held over REST, then {rounds} rounds of both reads in",
@@ -180,16 +177,8 @@ def report(looks: Looks, rounds: int) -> list[str]:
         "| turns | `/tracker?include_events=ALL` CPU ms | `/shopper_messages` CPU ms | "
         "wall ms, old → new | new against old (CPU) |",
         "|---|---|---|---|---|",
+        *looks.rows(VARIANTS),
     ]
-    for turns in lengths:
-        cpu = {v: statistics.mean(looks.cpu_ms[(v, turns)]) for v in VARIANTS}
-        wall = {v: statistics.median(looks.wall_ms[(v, turns)]) for v in VARIANTS}
-        ratio = cpu["shopper_messages"] / cpu["tracker"] if cpu["tracker"] else float("nan")
-        lines.append(
-            f"| {turns} | {cpu['tracker']:.1f} | {cpu['shopper_messages']:.1f} | "
-            f"{wall['tracker']:.1f} → {wall['shopper_messages']:.1f} | {ratio:.2f}× |"
-        )
-    return lines
 
 
 def main() -> int:

@@ -251,9 +251,18 @@ async def test_a_long_queue_is_asked_for_in_batches(
     ]
 
 
-@pytest.mark.parametrize("rasa", [plain], indirect=True)
+@pytest.mark.parametrize(
+    ("rasa", "read_from"),
+    [
+        # started without the launcher: the whole conversation, Rasa's tracker route
+        (plain, "tracker"),
+        # the launcher of the last release (a desk upgraded first): the single route
+        (previous, "shopper_messages"),
+    ],
+    indirect=["rasa"],
+)
 async def test_a_rasa_server_without_the_batch_route_is_asked_conversation_by_conversation(
-    rasa: tuple[str, list[web.Request]],
+    rasa: tuple[str, list[web.Request]], read_from: str
 ) -> None:
     base, seen = rasa
 
@@ -263,10 +272,10 @@ async def test_a_rasa_server_without_the_batch_route_is_asked_conversation_by_co
         "shopper-7": [ShopperMessage(14.0, "still there?")],
         "shopper-8": [ShopperMessage(14.0, "still there?")],
     }
-    # the stand-in counts the requests it answered: the others got Rasa's 404
+    # the stand-in counts the requests it answered: the others got a 404
     assert [r.path for r in seen] == [
-        "/conversations/shopper-7/tracker",
-        "/conversations/shopper-8/tracker",
+        f"/conversations/shopper-7/{read_from}",
+        f"/conversations/shopper-8/{read_from}",
     ]
 
 
@@ -281,25 +290,6 @@ async def test_a_sync_round_the_store_cannot_answer_is_an_error_not_empty_transc
 
     assert refused.value.status == 503
     assert [r.path for r in seen] == ["/shopper_messages"]  # no fallback
-
-
-@pytest.mark.parametrize("rasa", [previous], indirect=True)
-async def test_a_rasa_server_of_the_last_release_is_asked_for_the_new_messages_one_by_one(
-    rasa: tuple[str, list[web.Request]],
-) -> None:
-    """A desk upgraded before its Rasa server: the single route, never the whole tracker."""
-    base, seen = rasa
-
-    found = await read_all(base, {"shopper-7": 12.5, "shopper-8": 13.0})
-
-    assert found == {
-        "shopper-7": [ShopperMessage(14.0, "still there?")],
-        "shopper-8": [ShopperMessage(14.0, "still there?")],
-    }
-    assert [r.path for r in seen] == [
-        "/conversations/shopper-7/shopper_messages",
-        "/conversations/shopper-8/shopper_messages",
-    ]
 
 
 @pytest.mark.parametrize("rasa", [one_broken], indirect=True)
