@@ -9,6 +9,7 @@ a 5xx or a request that takes over two seconds fails the test.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 from urllib.parse import quote
 
@@ -152,6 +153,37 @@ def test_when_rasa_api_body_is_malformed_then_it_says_why_with_a_400(
     resp = _send("POST", url, body, params={"token": stack.env["RASA_AUTH_TOKEN"]})
     assert resp.status_code == 400, resp.text
     assert resp.json()["reason"] == "BadRequest" and resp.json()["message"]
+
+
+@FUZZ
+@given(conversations=st.dictionaries(st.text(max_size=30), json_values, max_size=6) | json_values)
+def test_the_desks_sync_round_answers_any_conversations_with_a_200_or_a_400(
+    stack: Stack, conversations: Any
+) -> None:
+    """With the right token: odd ids and times are read or refused, never a server error."""
+    url = f"http://127.0.0.1:{stack.env['RASA_PORT']}/shopper_messages"
+    body = json.dumps({"conversations": conversations}).encode()
+    resp = _send("POST", url, body, params={"token": stack.env["RASA_AUTH_TOKEN"]})
+    if readable(conversations):
+        assert resp.status_code == 200, resp.text
+        assert set(resp.json()["conversations"]) == set(conversations)
+    else:
+        assert resp.status_code == 400, resp.text
+
+
+def readable(conversations: Any) -> bool:
+    """What the route takes: ids (not empty) to finite numbers, at most 1000 of them."""
+    if not isinstance(conversations, dict) or len(conversations) > 1000:
+        return False
+    for conversation_id, after in conversations.items():
+        if not conversation_id or isinstance(after, bool) or not isinstance(after, int | float):
+            return False
+        try:
+            if not math.isfinite(after):
+                return False
+        except OverflowError:
+            return False
+    return True
 
 
 @pytest.mark.parametrize(
