@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,11 +26,11 @@ from analytics.facts import Fact, MalformedEvent, StreamMessage, fact_of
 from analytics.records import Derived
 from analytics.tables import DERIVED, EVENTS, OFFSETS, create_tables
 from analytics.vocabulary import dialogue
+from webkit.db import chunks
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 500  # ids or senders per IN (...) clause
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -196,9 +196,3 @@ def load_checkpoint(engine: Engine, source: str) -> Checkpoint | None:
     with engine.connect() as connection:
         row = connection.execute(sa.select(OFFSETS).where(OFFSETS.c.source == source)).first()
     return None if row is None else Checkpoint(row.source, int(row.position), row.marker)
-
-
-def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of at most ``size``."""
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])

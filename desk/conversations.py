@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from webkit.db import chunks
+
 logger = logging.getLogger(__name__)
 
 
@@ -176,10 +178,9 @@ class RasaConversations:
         tickets are open, not one per ticket. A batch answered 404 (a Rasa server without the
         route), 400 or 500 is asked conversation by conversation (``ONE_BY_ONE``).
         """
-        pairs = list(afters.items())
         found: dict[str, list[ShopperMessage]] = {}
-        for start in range(0, len(pairs), BATCH):
-            chunk = dict(pairs[start : start + BATCH])
+        for pairs in chunks(list(afters.items()), BATCH):
+            chunk = dict(pairs)
             try:
                 answer = await self._request(
                     "POST", "/shopper_messages", {}, {"conversations": chunk}

@@ -42,6 +42,7 @@ from stores.brokers import ConfirmingPikaEventBroker, protector_of
 from stores.metrics import count_events
 from stores.outbox import OUTBOX, OutboxRelay, create_outbox, outbox_rows
 from stores.sessions import CachedSession, Row, SessionCache, deserialise
+from webkit.db import chunks
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -254,10 +255,8 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         """
         table = self.SQLEvent
         found: dict[str, list[dict[str, Any]]] = {sender: [] for sender in afters}
-        pairs = list(afters.items())
         with self.session_scope() as session:
-            for start in range(0, len(pairs), CONVERSATIONS_PER_QUERY):
-                chunk = pairs[start : start + CONVERSATIONS_PER_QUERY]
+            for chunk in chunks(list(afters.items()), CONVERSATIONS_PER_QUERY):
                 later = sa.or_(
                     *(sa.and_(table.sender_id == s, table.timestamp > a) for s, a in chunk)
                 )

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -89,15 +89,19 @@ def create_engine_for(url: str) -> Engine:
 IDS_PER_QUERY = 500
 
 
+def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``: what one query or one request may name."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
 def in_batches(column: ColumnElement[Any], ids: Sequence[str]) -> list[ColumnElement[bool]]:
     """``column IN (...)`` over ``ids``, :data:`IDS_PER_QUERY` at a time (none for no ids).
 
     Given to :func:`erase_rows` together, the batches are deleted in one transaction, with
     one rewrite of a SQLite file.
     """
-    ids = list(ids)
-    step = IDS_PER_QUERY
-    return [column.in_(ids[start : start + step]) for start in range(0, len(ids), step)]
+    return [column.in_(chunk) for chunk in chunks(list(ids), IDS_PER_QUERY)]
 
 
 def erase_rows(
