@@ -99,20 +99,17 @@ async def sync_open_tickets(app: web.Application) -> bool:
     """Copy what every waiting shopper wrote into their tickets: one read of the Rasa server.
 
     Returns whether the Rasa server was asked (not when no ticket is open). Raises
-    :class:`ConversationUnavailable` when it cannot answer. A shopper has one open ticket at a
-    time (``DeskService.open`` reuses it); were there two, the shopper is asked for once, from
-    the older time.
+    :class:`ConversationUnavailable` when it cannot answer. A conversation has one open ticket
+    at a time (``DeskService.open_ticket`` joins a second handoff to it), so each is asked for
+    from its ticket's last synced message.
     """
     tickets = await app[SERVICE_KEY].open_tickets()
     if not tickets:
         return False
-    afters: dict[str, float] = {}
-    for _, sender_id, after in tickets:
-        afters[sender_id] = min(after, afters.get(sender_id, after))
+    afters = {sender_id: after for _, sender_id, after in tickets}
     found = await app[CONVERSATIONS_KEY].shopper_messages_of(afters)
-    for ticket_id, sender_id, after in tickets:
-        later = [m for m in found.get(sender_id, []) if m.timestamp > after]
-        await copy_shopper_messages(app, ticket_id, later)
+    for ticket_id, sender_id, _ in tickets:
+        await copy_shopper_messages(app, ticket_id, found.get(sender_id, []))
     return True
 
 
