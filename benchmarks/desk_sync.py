@@ -88,12 +88,12 @@ def hold_conversation(stack: Stack, sender: str, turns: int) -> float:
         text = SMALL_TALK[turn % len(SMALL_TALK)]
         resp = requests.post(stack.rest_url, json={"sender": sender, "message": text}, timeout=60)
         resp.raise_for_status()
-    found: list[dict[str, Any]] = look(stack, "shopper_messages", sender, 0.0)["messages"]
+    found: list[dict[str, Any]] = look(stack, sender, 0.0, "shopper_messages")["messages"]
     assert len(found) == turns, (sender, len(found))
     return float(found[-1]["timestamp"])
 
 
-def look(stack: Stack, variant: str, sender: str, after: float) -> dict[str, Any]:
+def look(stack: Stack, sender: str, after: float, variant: str) -> dict[str, Any]:
     """One look of the desk's sync at one conversation, the old way or the new."""
     base = f"http://127.0.0.1:{stack.env['RASA_PORT']}/conversations/{sender}"
     params = {"token": stack.env["RASA_AUTH_TOKEN"]}
@@ -108,22 +108,31 @@ def look(stack: Stack, variant: str, sender: str, after: float) -> dict[str, Any
     return result
 
 
-def measure(stack: Stack, conversations: dict[int, tuple[str, float]], rounds: int) -> Looks:
-    """Rounds of both variants in alternation (each first in every other round)."""
+def alternate(
+    stack: Stack,
+    variants: tuple[str, str],
+    cases: dict[int, Callable[[str], object]],
+    rounds: int,
+) -> Looks:
+    """Each case under both variants, in alternation (each first in every other round).
+
+    A case is called with the variant; the Rasa server's CPU and the wall time are taken
+    around each call, keyed by the case's number (turns, or open tickets).
+    """
     pid = stack.service("rasa server").process.pid  # type: ignore[union-attr]
     looks = Looks()
     for round_ in range(rounds):
-        for variant in VARIANTS if round_ % 2 == 0 else VARIANTS[::-1]:
-            for turns, (sender, after) in conversations.items():
-                looks.timed(pid, variant, turns, partial(look, stack, variant, sender, after))
+        for variant in variants if round_ % 2 == 0 else variants[::-1]:
+            for key, case in cases.items():
+                looks.timed(pid, variant, key, partial(case, variant))
     return looks
 
 
-def sync_round(stack: Stack, variant: str, afters: dict[str, float]) -> None:
+def sync_round(stack: Stack, afters: dict[str, float], variant: str) -> None:
     """One round of the desk's sync over an open queue: a look per conversation, or one."""
     if variant == "per conversation":
         for sender, after in afters.items():
-            look(stack, "shopper_messages", sender, after)
+            look(stack, sender, after, "shopper_messages")
         return
     resp = requests.post(
         f"http://127.0.0.1:{stack.env['RASA_PORT']}/shopper_messages",
@@ -133,17 +142,6 @@ def sync_round(stack: Stack, variant: str, afters: dict[str, float]) -> None:
     )
     resp.raise_for_status()
     assert set(resp.json()["conversations"]) == set(afters)
-
-
-def measure_rounds(stack: Stack, queues: dict[int, dict[str, float]], rounds: int) -> Looks:
-    """Sync rounds over each queue, both variants in alternation (keyed by the queue's size)."""
-    pid = stack.service("rasa server").process.pid  # type: ignore[union-attr]
-    looks = Looks()
-    for round_ in range(rounds):
-        for variant in ROUND_VARIANTS if round_ % 2 == 0 else ROUND_VARIANTS[::-1]:
-            for size, afters in queues.items():
-                looks.timed(pid, variant, size, partial(sync_round, stack, variant, afters))
-    return looks
 
 
 def report_rounds(looks: Looks, rounds: int) -> list[str]:
@@ -195,17 +193,20 @@ def main() -> int:
         overrides = isolated_env(Path(tmp), db_url)
         with Stack(overrides=overrides, log_dir=Path(tmp) / "log", model=str(MODEL)) as stack:
             senders = {turns: f"bench-sync-{turns}" for turns in args.turns}
-            conversations = {
-                turns: (sender, hold_conversation(stack, sender, turns))
+            conversations: dict[int, Callable[[str], object]] = {
+                turns: partial(look, stack, sender, hold_conversation(stack, sender, turns))
                 for turns, sender in senders.items()
             }
-            looks = measure(stack, conversations, args.rounds)
+            looks = alternate(stack, VARIANTS, conversations, args.rounds)
             queue = {
                 sender: hold_conversation(stack, sender, QUEUE_TURNS)
                 for sender in (f"bench-queue-{n}" for n in range(max(args.queues)))
             }
-            queues = {size: dict(list(queue.items())[:size]) for size in args.queues}
-            rounds = measure_rounds(stack, queues, args.queue_rounds)
+            queues: dict[int, Callable[[str], object]] = {
+                size: partial(sync_round, stack, dict(list(queue.items())[:size]))
+                for size in args.queues
+            }
+            rounds = alternate(stack, ROUND_VARIANTS, queues, args.queue_rounds)
     lines = [*report(looks, args.rounds), "", *report_rounds(rounds, args.queue_rounds)]
     print("\n".join(lines))
     if not args.no_write:
