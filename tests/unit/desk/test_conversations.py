@@ -141,34 +141,31 @@ def failing(app: web.Application, seen: list[web.Request]) -> None:
 
 
 @pytest.fixture
-async def rasa(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, list[web.Request]]]:
+async def rasa(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[tuple[RasaConversations, list[web.Request]]]:
+    """The desk's client of a stand-in Rasa server, and the requests the server answered."""
     seen: list[web.Request] = []
     app = web.Application()
     routes: Routes = request.param
     routes(app, seen)
     server = TestServer(app)
     await server.start_server()
+    desk = RasaConversations(str(server.make_url("")).rstrip("/"), TOKEN)
     try:
-        yield str(server.make_url("")).rstrip("/"), seen
+        yield desk, seen
     finally:
+        await desk.close()
         await server.close()
-
-
-async def read(base: str, after: float) -> list[ShopperMessage]:
-    conversations = RasaConversations(base, TOKEN)
-    try:
-        return await conversations.shopper_messages("shopper-7", after)
-    finally:
-        await conversations.close()
 
 
 @pytest.mark.parametrize("rasa", [launched], indirect=True)
 async def test_the_desk_asks_only_for_the_messages_after_the_last_synced_one(
-    rasa: tuple[str, list[web.Request]],
+    rasa: tuple[RasaConversations, list[web.Request]],
 ) -> None:
-    base, seen = rasa
+    desk, seen = rasa
 
-    found = await read(base, 12.5)
+    found = await desk.shopper_messages("shopper-7", 12.5)
 
     assert found == [ShopperMessage(14.0, "still there?")]
     assert [r.path for r in seen] == ["/conversations/shopper-7/shopper_messages"]
@@ -177,11 +174,11 @@ async def test_the_desk_asks_only_for_the_messages_after_the_last_synced_one(
 
 @pytest.mark.parametrize("rasa", [plain], indirect=True)
 async def test_a_rasa_server_without_the_route_still_gives_the_new_messages(
-    rasa: tuple[str, list[web.Request]], caplog: pytest.LogCaptureFixture
+    rasa: tuple[RasaConversations, list[web.Request]], caplog: pytest.LogCaptureFixture
 ) -> None:
-    base, seen = rasa
+    desk, seen = rasa
 
-    found = await read(base, 10.0)
+    found = await desk.shopper_messages("shopper-7", 10.0)
 
     assert found == [ShopperMessage(12.5, "hello?"), ShopperMessage(14.0, "still there?")]
     assert seen[0].query["include_events"] == "ALL"
@@ -192,32 +189,24 @@ async def test_a_rasa_server_without_the_route_still_gives_the_new_messages(
 
 @pytest.mark.parametrize("rasa", [failing], indirect=True)
 async def test_a_store_that_cannot_be_read_is_an_error_not_an_empty_transcript(
-    rasa: tuple[str, list[web.Request]],
+    rasa: tuple[RasaConversations, list[web.Request]],
 ) -> None:
-    base, seen = rasa
+    desk, seen = rasa
 
     with pytest.raises(ConversationUnavailable) as refused:
-        await read(base, 0.0)
+        await desk.shopper_messages("shopper-7", 0.0)
 
     assert refused.value.status == 503
     assert len(seen) == 1  # no fallback to the whole conversation
 
 
-async def read_all(base: str, afters: dict[str, float]) -> dict[str, list[ShopperMessage]]:
-    conversations = RasaConversations(base, TOKEN)
-    try:
-        return await conversations.shopper_messages_of(afters)
-    finally:
-        await conversations.close()
-
-
 @pytest.mark.parametrize("rasa", [launched], indirect=True)
 async def test_a_sync_round_asks_once_for_every_open_conversation(
-    rasa: tuple[str, list[web.Request]],
+    rasa: tuple[RasaConversations, list[web.Request]],
 ) -> None:
-    base, seen = rasa
+    desk, seen = rasa
 
-    found = await read_all(base, {"shopper-7": 12.5, "shopper-8": 0.0})
+    found = await desk.shopper_messages_of({"shopper-7": 12.5, "shopper-8": 0.0})
 
     assert found == {
         "shopper-7": [ShopperMessage(14.0, "shopper-7: still there?")],
@@ -233,12 +222,12 @@ async def test_a_sync_round_asks_once_for_every_open_conversation(
 
 @pytest.mark.parametrize("rasa", [launched], indirect=True)
 async def test_a_long_queue_is_asked_for_in_batches(
-    rasa: tuple[str, list[web.Request]], monkeypatch: pytest.MonkeyPatch
+    rasa: tuple[RasaConversations, list[web.Request]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base, seen = rasa
+    desk, seen = rasa
     monkeypatch.setattr(conversations_module, "BATCH", 2)
 
-    found = await read_all(base, {f"shopper-{n}": 13.0 for n in range(5)})
+    found = await desk.shopper_messages_of({f"shopper-{n}": 13.0 for n in range(5)})
 
     assert found == {
         f"shopper-{n}": [ShopperMessage(14.0, f"shopper-{n}: still there?")] for n in range(5)
@@ -262,11 +251,11 @@ async def test_a_long_queue_is_asked_for_in_batches(
     indirect=["rasa"],
 )
 async def test_a_rasa_server_without_the_batch_route_is_asked_conversation_by_conversation(
-    rasa: tuple[str, list[web.Request]], read_from: str
+    rasa: tuple[RasaConversations, list[web.Request]], read_from: str
 ) -> None:
-    base, seen = rasa
+    desk, seen = rasa
 
-    found = await read_all(base, {"shopper-7": 12.5, "shopper-8": 13.0})
+    found = await desk.shopper_messages_of({"shopper-7": 12.5, "shopper-8": 13.0})
 
     assert found == {
         "shopper-7": [ShopperMessage(14.0, "still there?")],
@@ -281,12 +270,12 @@ async def test_a_rasa_server_without_the_batch_route_is_asked_conversation_by_co
 
 @pytest.mark.parametrize("rasa", [failing], indirect=True)
 async def test_a_sync_round_the_store_cannot_answer_is_an_error_not_empty_transcripts(
-    rasa: tuple[str, list[web.Request]],
+    rasa: tuple[RasaConversations, list[web.Request]],
 ) -> None:
-    base, seen = rasa
+    desk, seen = rasa
 
     with pytest.raises(ConversationUnavailable) as refused:
-        await read_all(base, {"shopper-7": 0.0, "shopper-8": 0.0})
+        await desk.shopper_messages_of({"shopper-7": 0.0, "shopper-8": 0.0})
 
     assert refused.value.status == 503
     assert [r.path for r in seen] == ["/shopper_messages"]  # no fallback
@@ -294,11 +283,13 @@ async def test_a_sync_round_the_store_cannot_answer_is_an_error_not_empty_transc
 
 @pytest.mark.parametrize("rasa", [one_broken], indirect=True)
 async def test_a_conversation_that_cannot_be_read_holds_up_no_other(
-    rasa: tuple[str, list[web.Request]],
+    rasa: tuple[RasaConversations, list[web.Request]],
 ) -> None:
-    base, seen = rasa
+    desk, seen = rasa
 
-    found = await read_all(base, {"shopper-7": 0.0, "shopper-broken": 0.0, "shopper-8": 0.0})
+    afters = {"shopper-7": 0.0, "shopper-broken": 0.0, "shopper-8": 0.0}
+
+    found = await desk.shopper_messages_of(afters)
 
     assert found == {
         "shopper-7": [ShopperMessage(14.0, "still there?")],
@@ -314,22 +305,22 @@ async def test_a_conversation_that_cannot_be_read_holds_up_no_other(
 
 @pytest.mark.parametrize("rasa", [forgetful], indirect=True)
 async def test_an_answer_without_the_conversations_asked_is_an_error_not_empty_transcripts(
-    rasa: tuple[str, list[web.Request]],
+    rasa: tuple[RasaConversations, list[web.Request]],
 ) -> None:
-    base, _ = rasa
+    desk, _ = rasa
 
     with pytest.raises(ConversationUnavailable, match="left out conversations"):
-        await read_all(base, {"shopper-7": 0.0})
+        await desk.shopper_messages_of({"shopper-7": 0.0})
 
 
 @pytest.mark.parametrize("rasa", [not_json], indirect=True)
 async def test_an_answer_that_is_not_json_is_an_error_that_does_not_quote_the_token(
-    rasa: tuple[str, list[web.Request]],
+    rasa: tuple[RasaConversations, list[web.Request]],
 ) -> None:
-    base, _ = rasa
+    desk, _ = rasa
 
     with pytest.raises(ConversationUnavailable) as refused:
-        await read_all(base, {"shopper-7": 0.0})
+        await desk.shopper_messages_of({"shopper-7": 0.0})
 
     assert "ContentTypeError: Attempt to decode JSON" in str(refused.value)
     assert TOKEN not in str(refused.value)  # the desk logs it as a warning
