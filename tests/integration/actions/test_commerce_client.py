@@ -4,6 +4,7 @@ for a backend that is down, too slow, or failing on its side."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -196,20 +197,23 @@ async def test_when_token_is_wrong_then_backend_is_unavailable(
         await client.recent_orders(sample["customer_id"])
 
 
-async def test_when_nothing_listens_then_backend_is_unavailable_quickly_after_retries(
-    make_client: MakeClient,
+async def test_when_nothing_listens_then_backend_is_unavailable_after_two_backed_off_retries(
+    make_client: MakeClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = ClientSettings()
     client = make_client(closed_port_url())
 
     started = time.monotonic()
-    with pytest.raises(BackendUnavailable):
+    with caplog.at_level(logging.WARNING), pytest.raises(BackendUnavailable):
         await client.get_order("AC-104233")
     elapsed = time.monotonic() - started
 
-    # Two retries back off at least backoff_s * (1 + 2) in total; all of it stays short.
+    # Three attempts, two of them retries, which back off at least backoff_s * (1 + 2) in all.
+    # How fast it gives up is a design value, not timed here (a loaded machine stretches it).
+    retried = [r for r in caplog.records if r.getMessage().endswith("; retrying")]
     assert settings.retries == 2
-    assert settings.backoff_s * 3 <= elapsed < 2.0
+    assert len(retried) == settings.retries
+    assert elapsed >= settings.backoff_s * 3
 
 
 async def test_when_backend_answers_too_slowly_then_client_gives_up_at_the_timeout(
@@ -233,8 +237,9 @@ async def test_when_backend_answers_too_slowly_then_client_gives_up_at_the_timeo
         finally:
             release.set()
 
-    # the event loop may fire a timer a hair early (0.2999 s was seen): 10 ms of slack
-    assert 0.29 <= elapsed < 0.8
+    # the event loop may fire a timer a hair early (0.2999 s was seen): 10 ms of slack; it
+    # gave up on its own (the stand-in never answers), at its 0.3 s, not the default timeout
+    assert 0.29 <= elapsed < ClientSettings().timeout_s
     assert calls == ["/api/v1/orders/AC-104233"]  # a timeout is not retried
 
 

@@ -414,15 +414,6 @@ def test_when_as_of_moves_then_the_store_moves_with_it(tmp_path: Path) -> None:
     assert newest.date() in {later, later - dt.timedelta(days=1)}
 
 
-def test_when_seeding_the_full_store_then_it_takes_well_under_twenty_seconds(
-    tmp_path: Path,
-) -> None:
-    summary = seed_store(f"sqlite:///{tmp_path / 'timed.db'}", as_of=AS_OF)
-
-    assert summary.seconds < 20
-    assert summary.rows["orders"] == 3000
-
-
 def test_when_run_as_a_command_then_it_seeds_and_rejects_a_bad_date(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     base = [sys.executable, "-m", "commerce.seed", "--db", url, "--store", "small"]
