@@ -4,10 +4,10 @@ Each runs the virtualenv's own ``rasa`` with no ``RASA_*`` variable in its envir
 the commands need (telemetry off, the training cache outside the project, the stack's local
 defaults for ``endpoints.yml``) must come from the virtualenv itself. Only ``--out`` (so the
 checkout's ``results/`` is left alone) and, for the servers, free ports are added; every path
-Rasa searches is its default. ``rasa test nlu`` and ``rasa test core`` also get ``--no-plot``:
-``rasa test`` draws every plot those two draw (the intent, entity and story confusion matrices
-and the confidence histograms), headless, and the drawing was a third of their time
-(docs/performance.md, "Twenty-third step").
+Rasa searches is its default. ``rasa test nlu`` also gets ``--no-plot``: ``rasa test`` draws
+the same plots (the intent and entity confusion matrices, the confidence histogram), headless,
+and drawing them was a quarter of that command's CPU (docs/performance.md, "Twenty-third
+step").
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def test_rasa_test_reads_the_test_stories_and_evaluates_nlu(
     # exactly the project's test stories: none from the virtualenv, the cache or node_modules
     assert report["conversation_accuracy"]["total"] == expected
     assert (tmp_path / "intent_report.json").is_file()
-    # the plots, drawn with no screen (the other two commands' tests skip them)
+    # the plots, drawn with no screen (the held-out test below skips them)
     plots = {
         "intent_confusion_matrix.png", "intent_histogram.png", "story_confusion_matrix.png",
         "QuickLoadCRFEntityExtractor_confusion_matrix.png",
@@ -103,7 +103,7 @@ def test_rasa_test_nlu_evaluates_the_model_on_held_out_messages(
 
 
 def test_rasa_test_core_evaluates_the_stories(tmp_path: Path, designer_env: dict[str, str]) -> None:
-    rasa("test", "core", "--out", str(tmp_path), "--no-plot", env=designer_env)
+    rasa("test", "core", "--out", str(tmp_path), env=designer_env)
     assert (tmp_path / "story_report.json").is_file()
 
 
