@@ -46,7 +46,7 @@ async def test_when_the_desk_is_slow_then_the_handoff_fails_fast(slow_desk: str)
     started = time.monotonic()
     with pytest.raises(DeskUnavailable):
         await client.open_ticket(HANDOFF)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # its 0.3 s, not the 5 s default nor the desk's 10 s
     await client.close()
 
 

@@ -159,10 +159,8 @@ async def test_other_conversations_do_not_wait(redis_port: int) -> None:
     first, second = instance(redis_port), instance(redis_port)
     log: list[str] = []
     a, a_done = await holding(first, log)
-    started = time.monotonic()
     await asyncio.wait_for(turn(second, "b", log, conversation_id="shopper-2"), timeout=2)
-    assert time.monotonic() - started < 0.5
-    assert log == ["a in", "b in", "b out"]
+    assert log == ["a in", "b in", "b out"]  # b came and went while a still held its lock
     a_done.set()
     await a
 
@@ -289,7 +287,9 @@ async def test_waiting_longer_than_the_lock_lifetime_raises_lock_error(
     with pytest.raises(LockError, match="shopper-1"):
         async with second.lock("shopper-1", lock_lifetime=0.5):
             log.append("b in")
-    assert 0.4 < time.monotonic() - started < 1.5
+    # at its own lifetime (0.5 s), not never: a never lets go (the bound leaves a loaded
+    # machine room; speed is for the benchmarks)
+    assert 0.4 < time.monotonic() - started < 5
     assert inspect.llen(first.queue_key("shopper-1")) == 1  # b left the queue
     a_done.set()
     await a

@@ -168,7 +168,7 @@ async def test_when_the_model_is_slower_than_the_budget_then_the_template_is_sai
     nlg = RephrasingNaturalLanguageGenerator(domain=DOMAIN, settings=on(fake_llm, 300))
     started = time.monotonic()
     said = await reply(nlg, "utter_order_status_in_motion", **VALUES)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < fake_llm.delay_s  # it did not wait for the model
     assert without_decision(said) == await template("utter_order_status_in_motion", **VALUES)
     assert decided(said) == {"rephrased": False, "reason": "budget"}
     assert fake_llm.calls == 1

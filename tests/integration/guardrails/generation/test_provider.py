@@ -70,7 +70,7 @@ async def test_when_the_model_is_slow_then_it_times_out_once_within_the_limit(
     started = time.monotonic()
     with pytest.raises(ProviderTimeout):
         await ChatProvider(fake.base_url, MODEL, timeout_s=0.3).complete(MESSAGES)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < fake.delay_s  # it did not wait for the answer
     assert fake.calls == 1
 
 
