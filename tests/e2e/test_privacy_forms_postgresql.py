@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from stack.isolated import isolated_env
 from stack.processes import Stack
@@ -22,29 +21,9 @@ from tests.e2e.privacy_walk import (
     nothing_typed_rests_in_any_sink,
     walk_everything,
 )
+from tests.postgres import fresh_database
 
 pytestmark = pytest.mark.stack
-
-
-def postgres_database(name: str) -> str:
-    admin = sa.create_engine(
-        "postgresql://root@127.0.0.1:5432/postgres",
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 3},
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"postgresql://root@127.0.0.1:5432/{name}"
-
-
-def drop_postgres_database(name: str) -> None:
-    admin = sa.create_engine(
-        "postgresql://root@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -55,25 +34,20 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
     store_url = f"sqlite:///{tmp / 'commerce.db'}"
     seed_store(store_url)
     run = f"aftercare_walk_{uuid.uuid4().hex[:8]}"
-    try:
-        tracker_url = postgres_database(run)
-        broker_url = postgres_database(f"{run}_events")
-    except sa.exc.SQLAlchemyError as exc:
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is needed: {exc}", pytrace=False)
-    overrides = isolated_env(
-        tmp,
-        store_url,
-        LOG_LEVEL="DEBUG",
-        TRACKER_STORE_URL=tracker_url,
-        EVENT_BROKER="sql",
-        EVENT_BROKER_URL=broker_url,
-    )
-    try:
+    with (
+        fresh_database(run) as tracker_url,
+        fresh_database(f"{run}_events") as broker_url,
+    ):
+        overrides = isolated_env(
+            tmp,
+            store_url,
+            LOG_LEVEL="DEBUG",
+            TRACKER_STORE_URL=tracker_url,
+            EVENT_BROKER="sql",
+            EVENT_BROKER_URL=broker_url,
+        )
         with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as stack:
             yield walk_everything(stack, store_url)
-    finally:
-        for name in (run, f"{run}_events"):
-            drop_postgres_database(name)
 
 
 def test_every_question_of_every_form_was_asked_and_answered(walked: Walk) -> None:
