@@ -11,7 +11,13 @@ import pytest
 
 from stack.processes import Stack
 from tests.e2e.conftest import Chat, backend_get, backend_order, order_in
-from tests.e2e.variants import after_payment_question, alternative, line_sku, samples_in
+from tests.e2e.variants import (
+    after_payment_question,
+    alternative,
+    as_seeded,
+    line_sku,
+    samples_in,
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +30,7 @@ def _pending_with_option(
     stack: Stack, pending: list[dict[str, str]], start: int
 ) -> tuple[dict[str, str], dict[str, Any]]:
     for order in pending[start:]:
-        live = backend_order(stack, order["order_id"])
-        if live["status"] != "pending" or live["items_modified"]:
+        if not as_seeded(backend_order(stack, order["order_id"]), "pending"):
             continue  # another test cancelled or changed it
         found = alternative(stack, order["order_id"])
         if found is not None:

@@ -25,6 +25,13 @@ def samples_in(db_url: str, status: str, per_status: int = 50) -> list[dict[str,
     return [row for row in rows if row["status"] == status]
 
 
+def as_seeded(live: dict[str, Any], status: str) -> bool:
+    """The order, as the backend has it now, is still as seeded: in ``status``, its items never
+    changed, nothing returned. The shared stack's tests change orders they pick; each picks one
+    no other test has changed."""
+    return live["status"] == status and not live["items_modified"] and not live["returns"]
+
+
 def alternative(stack: Stack, order_id: str, *, skip_lines: int = 0) -> dict[str, Any] | None:
     """A line of the order and an in-stock variant of its product that differs in one option.
 
