@@ -11,6 +11,10 @@ import yaml
 
 from stack import isolated
 
+# Helper modules that assert for the tests (the privacy walk, the desk's, the manifests'): a
+# failure there shows the compared values, as in a test module.
+pytest.register_assert_rewrite("tests.e2e", "tests.unit", "tests.integration", "tests.fakes")
+
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-20"  # fixed so the seeded store, and every test on it, is the same each run
 

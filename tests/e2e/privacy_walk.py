@@ -251,6 +251,31 @@ def database_text(url: str) -> bytes:
     return "\n".join(rows).encode()
 
 
+def found_in(value: str, content: bytes) -> bool:
+    """Whether ``value`` is in ``content`` (any case), other than as digits of a fraction.
+
+    Rasa stamps every event with a float time (``1796544167.5550199``), thousands of them in a
+    run: by chance one spelled the planted phone's ``5550199``. A number a shopper typed is
+    never stored as the digits after a decimal point.
+    """
+    needle, haystack = value.lower().encode(), content.lower()
+    if not needle[:1].isdigit():
+        return needle in haystack
+    start = haystack.find(needle)
+    while start != -1:
+        if not _in_fraction(haystack, start):
+            return True
+        start = haystack.find(needle, start + 1)
+    return False
+
+
+def _in_fraction(text: bytes, at: int) -> bool:
+    """Whether the digits from ``at`` on follow a decimal point ("167.555…", "167.03555…")."""
+    while at > 0 and text[at - 1 : at].isdigit():
+        at -= 1
+    return at >= 2 and text[at - 1 : at] == b"." and text[at - 2 : at - 1].isdigit()
+
+
 def sinks(walk: Walk, export_dir: Path) -> dict[str, bytes]:
     """Every place the stack wrote a conversation to, as raw bytes."""
     env = walk.stack.env
@@ -302,7 +327,7 @@ def nothing_typed_rests_in_any_sink(walked: Walk, tmp_path: Path) -> None:
             (value, path)
             for value in SEARCHED
             for path, content in stored.items()
-            if value.lower().encode() in content.lower()
+            if found_in(value, content)
         }
     )
     assert leaks == []

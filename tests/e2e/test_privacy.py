@@ -26,6 +26,7 @@ from analytics.facts import sender_key
 from stack.processes import Stack
 from tests.conftest import ROOT
 from tests.e2e.conftest import Chat, backend_order, order_in, product_named_alone, wait_until
+from tests.e2e.privacy_walk import found_in
 from tests.e2e.test_proactive import consent
 
 NAME = "Gwendolyn Abernathy"
@@ -150,7 +151,7 @@ def test_no_planted_value_rests_in_any_sink(stack: Stack, planted: Planted, tmp_
         for planted_value in planted.values
         for value in variants(planted_value)
         for path, content in stored.items()
-        if value.encode() in content or value.lower().encode() in content.lower()
+        if found_in(value, content)
     ]
     assert leaks == []
 
