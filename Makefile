@@ -22,7 +22,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test gates pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load bench-late promtool bench-proactive bench-start bench-parse bench-desk-sync
+.PHONY: help install not-running run test train shell demo-orders seed bench bench-items bench-tau lint validate nlu-gate stories-test gates pytest clean webchat browser export purge llm bench-guardrails haproxy run-prod stop-prod bench-failover bench-capacity bench-load bench-late promtool bench-proactive bench-start bench-parse bench-runner bench-desk-sync
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -174,6 +174,9 @@ bench-start: $(STAMP) $(MODEL) ## Seconds to load the trained model in a fresh p
 
 bench-parse: $(STAMP) $(MODEL) ## Milliseconds of a message through the NLU pipeline: the intent classifier Rasa's way against ours, the packaged embedding model against int8
 	$(PY) -m benchmarks.nlu_parse
+
+bench-runner: $(STAMP) $(MODEL) ## Milliseconds of a parse and of a prediction: the model's graph on Rasa's Dask runner against node after node
+	$(PY) -m benchmarks.graph_runner
 
 bench-desk-sync: $(STAMP) $(MODEL) ## The Rasa server's CPU for the desk's transcript sync: a look (whole tracker against new messages), a round (a look per ticket against one request)
 	$(PY) -m benchmarks.desk_sync

@@ -130,6 +130,7 @@ def main(argv: list[str]) -> None:
         # imported here: it loads Rasa's domain module (165 ms), which only this server needs
         from nlu_components.applied import install_incremental_applied_events
         from nlu_components.copies import install_incremental_copies
+        from nlu_components.graph_runner import install_sequential_graph_runner
         from nlu_components.history import install_incremental_states
         from nlu_components.rule_keys import install_bounded_rule_walk
         from nlu_components.rule_log import install_lazy_rule_text
@@ -141,6 +142,7 @@ def main(argv: list[str]) -> None:
         install_lazy_rule_text()
         install_bounded_rule_walk()
         install_ted_on_demand()  # before the model loads: its graph keeps the methods it finds
+        install_sequential_graph_runner()  # before the model loads too
         from rasa.core.agent import Agent
 
         Agent.load_model = freeze_after(Agent.load_model)  # each model, then its heap frozen

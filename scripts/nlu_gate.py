@@ -99,7 +99,16 @@ def main() -> int:
     parser.add_argument("--stories-out", type=Path, default=ROOT / "results" / "stories")
     args = parser.parse_args()
     from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
 
+    from nlu_components.graph_runner import install_sequential_graph_runner
+
+    # Rasa's log levels as the `rasa` command sets them: unset, structlog printed every debug
+    # event (each policy's states at every story step) and rendering them cost CPU.
+    configure_logging_and_warnings(None, warn_only_once=True, filter_repeated_logs=True)
+    configure_structlog(None)
+    install_sequential_graph_runner()  # the Rasa server's runner: the model as it is served
     agent = Agent.load(str(args.model))
     verdicts = []
     for data in args.data or HELD_OUT:

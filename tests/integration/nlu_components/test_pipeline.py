@@ -11,16 +11,10 @@ from typing import Any
 import pytest
 from rasa.core.agent import Agent
 
-from tests.conftest import ROOT
 
-MODEL = ROOT / "models" / "aftercare.tar.gz"
-
-
-@pytest.fixture(scope="module")
-def agent() -> Agent:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
-    return Agent.load(str(MODEL))
+@pytest.fixture
+def agent(rasa_agent: Agent) -> Agent:
+    return rasa_agent
 
 
 async def parse(agent: Agent, text: str) -> dict[str, Any]:

@@ -26,14 +26,11 @@ def ted_of(agent: Agent) -> TEDPolicy:
 
 
 @pytest.fixture(scope="module")
-def agents() -> Iterator[tuple[Agent, Agent]]:
+def agents(rasa_agent: Agent) -> Iterator[tuple[Agent, Agent]]:
     """The model loaded as configured, and loaded with Rasa's own loading of TED's model."""
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
-    quick = Agent.load(str(MODEL))
     with pytest.MonkeyPatch.context() as rasas:
         rasas.setattr(QuickLoadTED, "load", TED.load)
-        yield quick, Agent.load(str(MODEL))
+        yield rasa_agent, Agent.load(str(MODEL))
 
 
 def test_the_configured_ted_is_the_quick_loading_one(agents: tuple[Agent, Agent]) -> None:
