@@ -22,8 +22,8 @@ from nlu_components.graph_runner import SequentialGraphRunner, install_sequentia
 from tests.conftest import ROOT
 from tests.integration.nlu_components.story_steps import MODEL, steps
 
-# Every third message of a held-out set, every fifth story step: the same graph runs for all
-# of them, and each is asked twice (about 5 s in all).
+# Every sixth message of a held-out set, every tenth story step: the same nodes run for all of
+# them, in the same order, and each is asked of both runners.
 HELD_OUT = ROOT / "tests" / "nlu" / "held_out.yml"
 
 
@@ -60,13 +60,13 @@ def test_a_model_loaded_after_install_runs_without_dask(agents: tuple[Agent, Age
 def test_every_message_is_understood_the_same_on_both_runners(
     agents: tuple[Agent, Agent],
 ) -> None:
-    texts = [str(m.get("text")) for m in load_data(str(HELD_OUT)).intent_examples[::3]]
+    texts = [str(m.get("text")) for m in load_data(str(HELD_OUT)).intent_examples[::6]]
 
     async def parse(agent: Agent) -> list[dict[str, Any]]:
         return [await agent.parse_message(text) for text in texts]
 
     theirs, ours = (asyncio.run(parse(agent)) for agent in agents)
-    assert len(texts) > 200
+    assert len(texts) > 100
     for text, expected, got in zip(texts, theirs, ours, strict=True):
         assert rounded(got) == rounded(expected), text
     assert {p["intent"]["name"] for p in ours} >= {"order_status", "start_return", "nlu_fallback"}
@@ -76,7 +76,7 @@ def test_at_every_story_step_both_runners_predict_the_same(agents: tuple[Agent, 
     rasas, ours = agents
     domain = rasas.domain
     assert domain is not None
-    cases = steps(domain)[::5]
+    cases = steps(domain)[::10]
     for tracker, _ in cases:
         expected = rasas.processor._predict_next_with_tracker(tracker)  # type: ignore[union-attr]
         got = ours.processor._predict_next_with_tracker(tracker)  # type: ignore[union-attr]
@@ -85,7 +85,7 @@ def test_at_every_story_step_both_runners_predict_the_same(agents: tuple[Agent, 
         assert got.events == expected.events
         assert got.optional_events == expected.optional_events
         assert got.is_end_to_end_prediction == expected.is_end_to_end_prediction
-    assert len(cases) > 100
+    assert len(cases) > 50
 
 
 def test_a_failing_node_fails_the_run_as_on_dask(agents: tuple[Agent, Agent]) -> None:
