@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,14 +252,26 @@ def database_text(url: str) -> bytes:
     return "\n".join(rows).encode()
 
 
-def found_in(value: str, content: bytes) -> bool:
-    """Whether ``value`` is in ``content`` (any case), other than as digits of a fraction.
+def leaks(values: Iterable[str], stored: dict[str, bytes]) -> list[tuple[str, str]]:
+    """Each value found in a sink, with the sink (any case), other than as digits of a fraction.
 
     Rasa stamps every event with a float time (``1796544167.5550199``), thousands of them in a
     run: by chance one spelled the planted phone's ``5550199``. A number a shopper typed is
     never stored as the digits after a decimal point.
     """
-    needle, haystack = value.lower().encode(), content.lower()
+    lowered = {path: content.lower() for path, content in stored.items()}
+    return sorted(
+        {
+            (value, path)
+            for value in values
+            for path, content in lowered.items()
+            if _found(value.lower().encode(), content)
+        }
+    )
+
+
+def _found(needle: bytes, haystack: bytes) -> bool:
+    """Whether ``needle`` is in ``haystack`` other than as the digits of a fraction."""
     if not needle[:1].isdigit():
         return needle in haystack
     start = haystack.find(needle)
@@ -322,12 +335,4 @@ def nothing_typed_rests_in_any_sink(walked: Walk, tmp_path: Path) -> None:
     names = {Path(p).name for p in stored}
     assert {"rasa.log", "rasa-debug.log", "actions.log", "nlu.yml", "stories.yml"} <= names
     assert any(walked.senders[0].encode() in content for content in stored.values())
-    leaks = sorted(
-        {
-            (value, path)
-            for value in SEARCHED
-            for path, content in stored.items()
-            if found_in(value, content)
-        }
-    )
-    assert leaks == []
+    assert leaks(SEARCHED, stored) == []
