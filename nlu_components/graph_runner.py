@@ -34,7 +34,9 @@ Step = tuple[str, GraphNode, tuple[str, ...]]
 class SequentialGraphRunner(DaskGraphRunner):
     """Rasa's graph runner without Dask's scheduling (see the module's doc)."""
 
-    _plans: dict[tuple[str, ...], list[Step]]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[tuple[str, ...], list[Step]] = {}
 
     def run(
         self,
@@ -57,13 +59,13 @@ class SequentialGraphRunner(DaskGraphRunner):
 
     def _plan(self, targets: tuple[str, ...]) -> list[Step]:
         """The nodes the targets need, each after its parents (worked out once per targets)."""
-        plans = self.__dict__.setdefault("_plans", {})
-        if targets not in plans:
-            plans[targets] = _ordered(self._graph_schema.minimal_graph_schema(list(targets)), self)
-        return plans[targets]
+        if targets not in self._plans:
+            schema = self._graph_schema.minimal_graph_schema(list(targets))
+            self._plans[targets] = _ordered(schema, self._instantiated_nodes)
+        return self._plans[targets]
 
 
-def _ordered(schema: GraphSchema, runner: DaskGraphRunner) -> list[Step]:
+def _ordered(schema: GraphSchema, nodes: dict[str, GraphNode]) -> list[Step]:
     """Every node of ``schema`` after the nodes it needs (depth first, parents first)."""
     steps: list[Step] = []
     placed: set[str] = set()
@@ -76,7 +78,7 @@ def _ordered(schema: GraphSchema, runner: DaskGraphRunner) -> list[Step]:
         for parent in needs:
             if parent in schema.nodes:  # else an input of the run, such as the message
                 place(parent)
-        steps.append((name, runner._instantiated_nodes[name], needs))
+        steps.append((name, nodes[name], needs))
 
     for name in schema.nodes:
         place(name)
