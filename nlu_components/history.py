@@ -40,6 +40,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 # Conversations × option sets remembered by one Rasa process (each holds its replayed tracker).
 DEFAULT_ENTRIES = 1500
 _INSTALLED = "aftercare_incremental_states"
+_MARKS = "_aftercare_marks"  # a tracker's attribute: the marks of its applied events
 # The last states a featurizer gets as copies (see IncrementalStates.featurizer_states): it
 # changes the last one, and the policies slice at most their max_history (5 here) from the end.
 FEATURIZER_TAIL = 10
@@ -131,7 +132,7 @@ class IncrementalStates:
             repr(options.rule_only_data),
         )
         progress = self._progress.pop(key, None)
-        if progress is None or not _continues(progress, applied, ids):
+        if progress is None or not _continues(progress, tracker, applied, ids):
             progress = Progress(tracker.init_copy())
         for event in applied[len(progress.ids) :]:
             if isinstance(event, ActionExecuted):
@@ -151,7 +152,9 @@ class IncrementalStates:
             self._progress.popitem(last=False)
 
 
-def _continues(progress: Progress, applied: list[Event], ids: list[int]) -> bool:
+def _continues(
+    progress: Progress, tracker: DialogueStateTracker, applied: list[Event], ids: list[int]
+) -> bool:
     """Whether the events ``progress`` replayed are still the first of ``applied``.
 
     Within a turn the tracker holds the very event objects replayed before (compared by
@@ -161,7 +164,22 @@ def _continues(progress: Progress, applied: list[Event], ids: list[int]) -> bool
     done = len(progress.ids)
     if ids[:done] == progress.ids:
         return True
-    return len(applied) >= done and [mark(e) for e in applied[:done]] == progress.marks
+    return len(applied) >= done and _marks(tracker, applied)[:done] == progress.marks
+
+
+def _marks(tracker: DialogueStateTracker, applied: list[Event]) -> list[Mark]:
+    """The marks of ``applied`` (the tracker's applied events), made once per tracker state.
+
+    A new turn's tracker is checked once for every set of options the policies ask with,
+    each time against all its events; the marks are made once for all of them and kept
+    until the tracker's events change (docs/performance.md, twenty-fifth step).
+    """
+    state = (id(tracker.events), len(tracker.events))
+    kept: tuple[tuple[int, int], list[Mark]] | None = getattr(tracker, _MARKS, None)
+    if kept is None or kept[0] != state:
+        kept = (state, [mark(e) for e in applied])
+        setattr(tracker, _MARKS, kept)
+    return kept[1]
 
 
 def _with_final(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import pickle
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,6 +153,25 @@ def test_a_changed_earlier_event_is_replayed_afresh() -> None:
     events[2].timestamp = time.time() + 1
     second = DialogueStateTracker.from_events("same-id", events, domain().slots)
     assert incremental.past_states(second, domain(), OPTIONS[0]) == rasa_states(second, OPTIONS[0])
+
+
+def test_a_reloaded_conversation_asked_with_every_option_set_continues_as_rasa() -> None:
+    """A new turn's tracker holds copies of the events, checked once for all option sets."""
+    incremental = IncrementalStates()
+    first = conversation("reloaded")
+    for options in OPTIONS:
+        incremental.past_states(first, domain(), options)
+    copies = pickle.loads(pickle.dumps(list(first.events)))
+    second = DialogueStateTracker.from_events("reloaded", copies, domain().slots)
+    asked = OPTIONS[:1]  # then the others first after the tracker changed
+    for change in [[], [UserUtteranceReverted(), UserUttered("A1002", {"name": "inform"})]]:
+        for event in change:
+            second.update(event)
+        for options in asked:
+            assert incremental.past_states(second, domain(), options) == rasa_states(
+                second, options
+            )
+        asked = OPTIONS
 
 
 def test_states_changed_as_featurizers_change_them_leave_the_next_answer_alone() -> None:

@@ -1,13 +1,21 @@
-"""RulePolicy's bounded rule walk finds exactly the rules Rasa's full walk finds."""
+"""RulePolicy's bounded rule walk finds exactly the rules Rasa's full walk finds, and a
+prediction no rule made hides its turn exactly when Rasa's would."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.policies.rule_policy import RULES_NOT_IN_STORIES, RulePolicy
+from rasa.shared.core.constants import RULE_SNIPPET_ACTION_NAME
 
-from nlu_components.rule_keys import possible_keys, rule_length
+from nlu_components.rule_keys import (
+    LONGER_THAN_EVERY_RULE,
+    _rasa_feature_key,
+    fallback_key,
+    possible_keys,
+    rule_length,
+)
 from tests.unit.nlu_components.test_history import domain, story_events
 
 
@@ -67,3 +75,53 @@ def test_a_long_conversation_is_walked_only_as_far_back_as_the_longest_rule() ->
 
     assert possible_keys(policy, lookup, states) == set(lookup)
     assert max(asked) == rule_length(next(iter(lookup))) - 1
+
+
+def hiding_policy(hiding: list[str]) -> RulePolicy:
+    policy = rule_policy()
+    policy.lookup = {RULES_NOT_IN_STORIES: hiding}
+    return policy
+
+
+def test_a_prediction_no_rule_made_hides_its_turn_exactly_when_rasas_source_would() -> None:
+    conversations = story_states()
+    # rules of one to four states from half the stories, and a rule known by its name
+    hiding = [*rules_from(conversations[::2]), "handling active loops and forms - return_form"]
+    policy = hiding_policy(hiding)
+    hidden = 0
+    for states in conversations:
+        for end in range(1, len(states) + 1):
+            ours, rasas = (
+                fallback_key(policy, states[:end]),
+                _rasa_feature_key(policy, states[:end]),
+            )
+            assert (ours in hiding) == (rasas in hiding)
+            assert ours == rasas or end > 4  # Rasa's own key wherever it can be a rule
+            hidden += rasas in hiding
+    assert hidden > 0
+
+
+def test_a_long_conversation_no_rule_answers_gets_no_json_of_its_history() -> None:
+    states = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}] * 50
+    policy = hiding_policy([json.dumps(states[:3], sort_keys=True)])
+
+    assert fallback_key(policy, states) == LONGER_THAN_EVERY_RULE
+    assert fallback_key(policy, states[:3]) == _rasa_feature_key(policy, states[:3])
+
+
+def test_a_rule_snippet_near_the_end_keeps_rasas_key() -> None:
+    """Rasa's key starts after the last rule snippet, so it is short again."""
+    greet = {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}
+    snippet = {"prev_action": {"action_name": RULE_SNIPPET_ACTION_NAME}}
+    states = [greet] * 20 + [snippet, greet]
+    policy = hiding_policy([json.dumps([greet], sort_keys=True)])
+
+    assert fallback_key(policy, states) == _rasa_feature_key(policy, states)
+    assert fallback_key(policy, states) in policy.lookup[RULES_NOT_IN_STORIES]
+
+
+def test_with_no_rule_that_hides_its_turn_the_key_is_rasas() -> None:
+    """As while training builds its lookups, before it knows which rules hide their turn."""
+    states = story_states()[0]
+
+    assert fallback_key(hiding_policy([]), states) == _rasa_feature_key(rule_policy(), states)
