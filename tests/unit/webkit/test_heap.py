@@ -1,4 +1,5 @@
-"""What a load leaves alive is skipped by full collections, and is released by the next load."""
+"""What a load leaves alive is skipped by full collections, and is released by the next load;
+after it, young collections come less often."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from webkit.heap import freeze_after
+from webkit.heap import YOUNG_THRESHOLD, freeze_after
 
 
 class Model:
@@ -20,9 +21,11 @@ class Model:
 
 @pytest.fixture(autouse=True)
 def unfrozen() -> Iterator[None]:
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def test_what_the_load_left_alive_is_frozen_and_its_garbage_is_not() -> None:
@@ -62,3 +65,12 @@ def test_wrapping_twice_freezes_once() -> None:
 
     once = freeze_after(load)
     assert freeze_after(once) is once
+
+
+def test_after_the_load_young_collections_come_less_often_and_the_older_ones_as_before() -> None:
+    gc.set_threshold(700, 10, 10)
+
+    freeze_after(lambda: None)()
+
+    assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
+    assert YOUNG_THRESHOLD > 700
