@@ -18,7 +18,10 @@ rounds so that the machine's speed moves them alike:
 - ``ted``: and TED's prediction made only where it could win
   (``nlu_components.ted_on_demand``);
 - ``bodies``: and the custom actions' request bodies written by ujson
-  (``guardrails.action_calls``), as the Rasa server runs now (``guardrails.launch``).
+  (``guardrails.action_calls``);
+- ``served``: and the model's graph run node after node (``nlu_components.graph_runner``),
+  its heap frozen and young collections every 7,000 objects once it is loaded
+  (``webkit.heap``): as the Rasa server runs now (``guardrails.launch``).
 
 The custom actions are called at a port nothing listens on: Rasa writes each call's body (the
 whole session, a cost that grows with the conversation) before the connection is refused.
@@ -45,7 +48,7 @@ from pathlib import Path
 from benchmarks.report import child_result, write_section
 from benchmarks.run import MODEL
 
-VARIANTS = ("rasa", "states", "applied", "copies", "ted", "bodies")
+VARIANTS = ("rasa", "states", "applied", "copies", "ted", "bodies", "served")
 SMALL_TALK = ("hi", "thanks", "bye")  # as make bench-load's long conversation
 
 
@@ -76,6 +79,14 @@ def install(variant: str) -> None:
         from guardrails.action_calls import install_ujson_request_bodies
 
         install_ujson_request_bodies()
+    if level >= VARIANTS.index("served"):
+        from rasa.core.agent import Agent
+
+        from nlu_components.graph_runner import install_sequential_graph_runner
+        from webkit.heap import freeze_after
+
+        install_sequential_graph_runner()
+        Agent.load_model = freeze_after(Agent.load_model)
 
 
 async def conversation(turns: int, db: Path) -> list[float]:
