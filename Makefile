@@ -9,8 +9,13 @@ STAMP     := $(VENV)/.installed
 MODEL     := models/aftercare.tar.gz
 STORE     ?= demo
 # The pipeline's own components are inputs too: what they train and keep is part of the model.
+# Not the modules only the Rasa server installs (guardrails/launch.py: how it replays a
+# conversation, runs the graph, walks the rules): they change no trained weight, so editing one
+# retrains nothing (tests/unit/test_train_inputs.py holds that no trained component imports them).
+SERVED_ONLY := applied copies graph_runner history rule_keys rule_log ted_on_demand
 TRAIN_INPUTS := $(shell find data -name '*.yml' -not -path 'data/policy/*') domain.yml config.yml \
-	$(wildcard nlu_components/*.py) recommender/embeddings.py
+	$(filter-out $(SERVED_ONLY:%=nlu_components/%.py),$(wildcard nlu_components/*.py)) \
+	recommender/embeddings.py
 # The input rails' classifiers (injection, topic): numpy weights, built from committed data.
 RAILS_MODEL := models/rails/injection.npz
 RAILS_INPUTS := $(wildcard guardrails/rails/injection/*.py guardrails/rails/injection/data/*.jsonl.gz data/nlu/*.yml)
