@@ -92,10 +92,9 @@ def _afresh(tracker: DialogueStateTracker) -> Folded:
     return memory
 
 
-# The fold's branches (see _kind); the kept kinds last.
+# The fold's branches (see _kind); the kinds that are simply kept come last.
 _RESET, _REVERT_ACTION, _REVERT_UTTERANCE, _ACTION, _LOOP, _OTHER = range(6)
-
-
+# Each event class met so far, with its branch.
 _KINDS: dict[type, int] = {}
 
 
@@ -113,6 +112,7 @@ def _kind(cls: type) -> int:
 
 
 def _decide(cls: type) -> int:
+    """Rasa's tests in Rasa's order, on the class instead of on each event."""
     if issubclass(cls, Restarted | SessionStarted):
         return _RESET
     if issubclass(cls, ActionReverted):
