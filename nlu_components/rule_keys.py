@@ -37,8 +37,13 @@ LONGER_THAN_EVERY_RULE = "(no rule: the conversation is longer than every rule)"
 
 @functools.lru_cache(maxsize=8192)
 def rule_length(rule_key: str) -> int:
-    """How many states a rule looks back (its key is the JSON of its states)."""
-    return len(json.loads(rule_key))
+    """How many states a rule looks back: its key is the JSON list of its states. 0 for a rule
+    known by its name instead (``rules_not_in_stories`` holds both kinds)."""
+    try:
+        states = json.loads(rule_key)
+    except ValueError:
+        return 0
+    return len(states) if isinstance(states, list) else 0
 
 
 def possible_keys(policy: RulePolicy, lookup: dict[str, Any], states: list[Any]) -> set[str]:
@@ -51,15 +56,6 @@ def possible_keys(policy: RulePolicy, lookup: dict[str, Any], states: list[Any])
     return keys
 
 
-@functools.lru_cache(maxsize=8192)
-def states_in(key: str) -> int:
-    """How many states a rule's key holds; 0 for a rule's name (not a key)."""
-    try:
-        return rule_length(key)
-    except (ValueError, TypeError):
-        return 0
-
-
 def fallback_key(policy: RulePolicy, states: list[State]) -> str | None:
     """Rasa's ``RulePolicy._create_feature_key(states)`` wherever it can be a rule that hides
     its turn; :data:`LONGER_THAN_EVERY_RULE` where the key would hold more states than all.
@@ -68,7 +64,7 @@ def fallback_key(policy: RulePolicy, states: list[State]) -> str | None:
     none among the last ``longest + 1`` states, it holds more than ``longest``.
     """
     hiding = policy.lookup.get(RULES_NOT_IN_STORIES, [])
-    longest = max(map(states_in, hiding), default=0)
+    longest = max(map(rule_length, hiding), default=0)
     if (
         not hiding  # none yet: training builds its lookups before it finds these rules
         or len(states) <= longest
