@@ -136,9 +136,27 @@ def test_the_rows_it_classifies_are_exactly_rasas(
     place: tuple[LocalModelStorage, Resource, ExecutionContext],
 ) -> None:
     classifier = RobustLogisticRegressionClassifier.create(CONFIG, *place)
-    messages = [featurized("where is my parcel", 1), featurized("hi", 2), Message({TEXT: "?"})]
-    for batch in (messages[:2], messages[2:]):
+    with_zeros = featurized("a dense feature with zeros", 3)
+    with_zeros.features[-1].features[0, 1:4] = 0.0
+    messages = [featurized("where is my parcel", 1), featurized("hi", 2), with_zeros]
+    counted = Message(data={TEXT: "w1 w1 w2"})  # integer counts only, as the featurizer's
+    counts = scipy.sparse.coo_matrix(np.array([[0, 2, 1]], dtype=np.int64))
+    counted.add_features(Features(counts, FEATURE_TYPE_SENTENCE, TEXT, "word_counts"))
+    for batch in (messages, [counted], [Message({TEXT: "?"})]):
         ours = classifier._create_X(batch)
         rasas = LogisticRegressionClassifier._create_X(classifier, batch)
         assert ours.shape == rasas.shape
+        assert ours.dtype == rasas.dtype
         assert (ours != rasas).nnz == 0
+        assert ours.nnz == rasas.tocsr().nnz  # no stored zero Rasa leaves out
+
+
+def test_messages_of_different_widths_are_refused_as_by_rasa(
+    place: tuple[LocalModelStorage, Resource, ExecutionContext],
+) -> None:
+    classifier = RobustLogisticRegressionClassifier.create(CONFIG, *place)
+    batch = [featurized("where is my parcel", 1), message([1, 0, 2])]
+    with pytest.raises(ValueError):
+        LogisticRegressionClassifier._create_X(classifier, batch)
+    with pytest.raises(ValueError):
+        classifier._create_X(batch)
