@@ -29,7 +29,12 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from nlu_components.history import FEATURIZER_TAIL, IncrementalStates, Options
+from nlu_components.history import (
+    FEATURIZER_TAIL,
+    IncrementalStates,
+    Options,
+    remove_user_text_if_intent,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 RULE_ONLY = {"slots": ["requested_slot"], "active_loops": ["order_lookup_form"]}
@@ -224,6 +229,7 @@ def test_what_every_featurizer_predicts_from_equals_rasa_at_every_step_of_every_
         return incremental.featurizer_states(tracker, domain, options)
 
     ours._create_states = create_states
+    ours._remove_user_text_if_intent = remove_user_text_if_intent
     for tracker in story_steps():
         for use_text in (True, False, True):
             arguments: dict[str, Any] = {
@@ -253,3 +259,32 @@ def test_a_long_conversation_gives_the_featurizer_copies_of_its_last_states_only
     assert len(first) == len(rasa_states(tracker, OPTIONS[0]))
     shared = sum(a is b for a, b in zip(first, again, strict=True))
     assert shared == len(first) - FEATURIZER_TAIL - 1
+
+
+@pytest.mark.parametrize("use_text", [True, False])
+def test_a_long_conversation_reaches_the_featurizer_stripped_as_by_rasa(use_text: bool) -> None:
+    """Every message has text and intent; the featurizer strips the text from the last ones."""
+    incremental = IncrementalStates()
+    ours, rasas = MaxHistoryTrackerFeaturizer(), MaxHistoryTrackerFeaturizer()
+
+    def create_states(
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> list[Any]:
+        options = Options(False, ignore_rule_only_turns, rule_only_data)
+        return incremental.featurizer_states(tracker, domain, options)
+
+    ours._create_states = create_states
+    ours._remove_user_text_if_intent = remove_user_text_if_intent
+    tracker = conversation("long")
+    for n in range(3 * FEATURIZER_TAIL):
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered(f"question {n}", {"name": "order_status", "confidence": 0.9}))
+        tracker.update(ActionExecuted("utter_greet"))
+        for _ in range(2):  # the second call gets the states the first one left
+            arguments = {"use_text_for_last_user_input": use_text, "rule_only_data": None}
+            assert ours.prediction_states([tracker], domain(), **arguments) == (
+                rasas.prediction_states([tracker], domain(), **arguments)
+            )
