@@ -30,7 +30,10 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasa.core.featurizers.tracker_featurizers import TrackerFeaturizer
+from rasa.core.featurizers.tracker_featurizers import (
+    TrackerFeaturizer,
+    _is_prev_action_unlikely_intent_in_state,
+)
 from rasa.shared.core.constants import USER
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted, Event
@@ -65,15 +68,18 @@ def mark(event: Event) -> Mark:
 
 
 class FeaturizerStates(list[State]):
-    """States for a tracker featurizer, whose first ``stripped_prefix`` are stripped already.
+    """States for a tracker featurizer, with what is known of their first ones.
 
-    Those are shared, with no user text beside an intent (:meth:`IncrementalStates.
-    featurizer_states`), so the featurizer's pass that strips the text
-    (:func:`remove_user_text_if_intent`) starts after them. A slice or a copy is a plain list,
-    which that pass walks whole, as Rasa's.
+    The first ``stripped_prefix`` are shared, with no user text beside an intent
+    (:meth:`IncrementalStates.featurizer_states`), so the featurizer's pass that strips the
+    text (:func:`remove_user_text_if_intent`) starts after them. None of the first
+    ``likely_prefix`` follows an ``action_unlikely_intent``, so the pass that drops such states
+    (:func:`remove_action_unlikely_intent_from_states`) starts after them too. A slice or a copy
+    is a plain list, which both passes walk whole, as Rasa's.
     """
 
     stripped_prefix: int = 0
+    likely_prefix: int = 0
 
 
 @dataclass
@@ -87,6 +93,7 @@ class Progress:
     stripped: list[State] = field(default_factory=list)  # as the featurizers leave them
     last_ml_action: Any = None
     turn_was_hidden: bool = False
+    unlikely: list[int] = field(default_factory=list)  # states after action_unlikely_intent
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,7 @@ class IncrementalStates:
         states = FeaturizerStates(progress.stripped[:cut])
         states.extend(_copy(state) for state in progress.states[cut:])
         states.stripped_prefix = cut
+        states.likely_prefix = min([cut, *progress.unlikely[:1]])
         return _with_final(states, domain, progress, options)
 
     def _advance(self, tracker: DialogueStateTracker, domain: Domain, options: Options) -> Progress:
@@ -152,6 +160,8 @@ class IncrementalStates:
             if isinstance(event, ActionExecuted):
                 state = _next_state(domain, progress, event.hide_rule_turn, options)
                 if state is not None:
+                    if _is_prev_action_unlikely_intent_in_state(state):
+                        progress.unlikely.append(len(progress.states))
                     progress.states.append(state)
                     progress.stripped.append(_stripped(state))
             progress.replay.update(event)
@@ -283,7 +293,26 @@ def remove_user_text_if_intent(trackers_as_states: list[list[State]]) -> None:
         _rasa_remove_user_text_if_intent([states[skipped:]] if skipped else [states])
 
 
+def remove_action_unlikely_intent_from_states(states: list[State]) -> list[State]:
+    """Rasa's ``TrackerFeaturizer._remove_action_unlikely_intent_from_states``, past the start.
+
+    Memoization and TED ask for it at each prediction, and Rasa walks every state of the
+    conversation for it (half a millisecond a late turn, docs/performance.md, twenty-sixth
+    step); the states known not to follow an ``action_unlikely_intent`` are kept as they are.
+    """
+    kept = states.likely_prefix if isinstance(states, FeaturizerStates) else 0
+    if not kept:
+        return _rasa_remove_action_unlikely_intent_from_states(states)
+    remaining = FeaturizerStates(states[:kept])
+    remaining.extend(_rasa_remove_action_unlikely_intent_from_states(states[kept:]))
+    remaining.stripped_prefix = remaining.likely_prefix = kept
+    return remaining
+
+
 _rasa_remove_user_text_if_intent = TrackerFeaturizer._remove_user_text_if_intent
+_rasa_remove_action_unlikely_intent_from_states = (
+    TrackerFeaturizer._remove_action_unlikely_intent_from_states
+)
 
 
 def install_incremental_states(size: int = DEFAULT_ENTRIES) -> None:
@@ -328,3 +357,6 @@ def install_incremental_states(size: int = DEFAULT_ENTRIES) -> None:
     DialogueStateTracker.past_states = past_states
     TrackerFeaturizer._create_states = create_states
     TrackerFeaturizer._remove_user_text_if_intent = staticmethod(remove_user_text_if_intent)
+    TrackerFeaturizer._remove_action_unlikely_intent_from_states = staticmethod(
+        remove_action_unlikely_intent_from_states
+    )

@@ -33,6 +33,7 @@ from nlu_components.history import (
     FEATURIZER_TAIL,
     IncrementalStates,
     Options,
+    remove_action_unlikely_intent_from_states,
     remove_user_text_if_intent,
 )
 
@@ -230,6 +231,7 @@ def test_what_every_featurizer_predicts_from_equals_rasa_at_every_step_of_every_
 
     ours._create_states = create_states
     ours._remove_user_text_if_intent = remove_user_text_if_intent
+    ours._remove_action_unlikely_intent_from_states = remove_action_unlikely_intent_from_states
     for tracker in story_steps():
         for use_text in (True, False, True):
             arguments: dict[str, Any] = {
@@ -261,9 +263,14 @@ def test_a_long_conversation_gives_the_featurizer_copies_of_its_last_states_only
     assert shared == len(first) - FEATURIZER_TAIL - 1
 
 
+@pytest.mark.parametrize("unlikely_at", [(), (2,), (2, 3 * FEATURIZER_TAIL - 2)], ids=str)
+@pytest.mark.parametrize("ignore_unlikely", [True, False])
 @pytest.mark.parametrize("use_text", [True, False])
-def test_a_long_conversation_reaches_the_featurizer_stripped_as_by_rasa(use_text: bool) -> None:
-    """Every message has text and intent; the featurizer strips the text from the last ones."""
+def test_a_long_conversation_reaches_the_featurizer_as_by_rasa(
+    use_text: bool, ignore_unlikely: bool, unlikely_at: tuple[int, ...]
+) -> None:
+    """Every message has text and intent; some turns have an ``action_unlikely_intent``, early
+    (among the states shared) or late (among the copies), which the featurizer may drop."""
     incremental = IncrementalStates()
     ours, rasas = MaxHistoryTrackerFeaturizer(), MaxHistoryTrackerFeaturizer()
 
@@ -278,13 +285,20 @@ def test_a_long_conversation_reaches_the_featurizer_stripped_as_by_rasa(use_text
 
     ours._create_states = create_states
     ours._remove_user_text_if_intent = remove_user_text_if_intent
+    ours._remove_action_unlikely_intent_from_states = remove_action_unlikely_intent_from_states
     tracker = conversation("long")
     for n in range(3 * FEATURIZER_TAIL):
         tracker.update(ActionExecuted("action_listen"))
         tracker.update(UserUttered(f"question {n}", {"name": "order_status", "confidence": 0.9}))
+        if n in unlikely_at:
+            tracker.update(ActionExecuted("action_unlikely_intent"))
         tracker.update(ActionExecuted("utter_greet"))
         for _ in range(2):  # the second call gets the states the first one left
-            arguments = {"use_text_for_last_user_input": use_text, "rule_only_data": None}
+            arguments = {
+                "use_text_for_last_user_input": use_text,
+                "rule_only_data": None,
+                "ignore_action_unlikely_intent": ignore_unlikely,
+            }
             assert ours.prediction_states([tracker], domain(), **arguments) == (
                 rasas.prediction_states([tracker], domain(), **arguments)
             )
