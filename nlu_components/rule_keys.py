@@ -26,7 +26,9 @@ import json
 from typing import Any
 
 from rasa.core.policies.rule_policy import RULES_NOT_IN_STORIES, RulePolicy
+from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
 from rasa.shared.core.domain import State
+from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
 _INSTALLED = "aftercare_bounded_rule_walk"
 _rasa_feature_key = RulePolicy._create_feature_key
@@ -46,14 +48,78 @@ def rule_length(rule_key: str) -> int:
     return len(states) if isinstance(states, list) else 0
 
 
+# What a rule's last state requires of the conversation's last state, as far as an index can
+# tell: the previous action's name and the user's intent (None where it requires neither).
+Requirement = tuple[str | None, str | None]
+# The rules of a lookup by what they require; the lookup itself is kept so that its id is not
+# reused while it is remembered.
+_INDEXES: dict[int, tuple[dict[str, Any], int, dict[Requirement, frozenset[str]]]] = {}
+
+
 def possible_keys(policy: RulePolicy, lookup: dict[str, Any], states: list[Any]) -> set[str]:
-    """Equal to Rasa's ``RulePolicy._get_possible_keys(lookup, states)``."""
+    """Equal to Rasa's ``RulePolicy._get_possible_keys(lookup, states)``.
+
+    Rasa asks every rule whether it applies to the last state. Most cannot: a rule whose last
+    state names another previous action or another intent. Only the others are asked, found
+    by an index of the rules (:func:`_index`).
+    """
     keys = set(lookup.keys())
     for i, state in enumerate(reversed(states)):
         if i >= max(map(rule_length, keys), default=0):
             break  # every rule left is shorter than i: applicable at every state from here
-        keys = {key for key in keys if policy._is_rule_applicable(key, i, state)}
+        if i == 0 and state.get(PREVIOUS_ACTION):
+            asked = _candidates(lookup, state)
+            keys = {key for key in asked if policy._is_rule_applicable(key, 0, state)}
+        else:
+            keys = {key for key in keys if policy._is_rule_applicable(key, i, state)}
     return keys
+
+
+def _candidates(lookup: dict[str, Any], state: State) -> set[str]:
+    """The rules of ``lookup`` that may apply to ``state`` (which has a previous action).
+
+    Every other rule requires, in its last state, a previous action or an intent that
+    ``state`` does not have, which Rasa's ``_does_rule_match_state`` refuses.
+    """
+    index = _index(lookup)
+    action = _named(state.get(PREVIOUS_ACTION), ACTION_NAME)
+    intent = _named(state.get(USER), INTENT)
+    found: set[str] = set()
+    for requirement in {(action, intent), (action, None), (None, intent), (None, None)}:
+        found |= index.get(requirement, frozenset())
+    return found
+
+
+def _index(lookup: dict[str, Any]) -> dict[Requirement, frozenset[str]]:
+    """The rules of ``lookup`` by :data:`Requirement`, made once per lookup."""
+    kept = _INDEXES.get(id(lookup))
+    if kept is not None and kept[0] is lookup and kept[1] == len(lookup):
+        return kept[2]
+    groups: dict[Requirement, set[str]] = {}
+    for key in lookup:
+        groups.setdefault(_requirement(key), set()).add(key)
+    index = {requirement: frozenset(keys) for requirement, keys in groups.items()}
+    _INDEXES[id(lookup)] = (lookup, len(lookup), index)
+    return index
+
+
+def _requirement(rule_key: str) -> Requirement:
+    """What the rule's last state requires (see :data:`Requirement`)."""
+    try:
+        states = json.loads(rule_key)
+    except ValueError:
+        return (None, None)
+    if not isinstance(states, list) or not states or not isinstance(states[-1], dict):
+        return (None, None)
+    last = states[-1]
+    return (_named(last.get(PREVIOUS_ACTION), ACTION_NAME), _named(last.get(USER), INTENT))
+
+
+def _named(sub_state: Any, feature: str) -> str | None:
+    """A name a state's sub-state sets for ``feature``, or None (absent, empty, or "must not
+    be set", which an index cannot require)."""
+    value = sub_state.get(feature) if isinstance(sub_state, dict) else None
+    return value if isinstance(value, str) and value and value != SHOULD_NOT_BE_SET else None
 
 
 def fallback_key(policy: RulePolicy, states: list[State]) -> str | None:

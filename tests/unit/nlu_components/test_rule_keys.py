@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from rasa.core.policies.rule_policy import RULES_NOT_IN_STORIES, RulePolicy
-from rasa.shared.core.constants import RULE_SNIPPET_ACTION_NAME
+from rasa.shared.core.constants import RULE_SNIPPET_ACTION_NAME, SHOULD_NOT_BE_SET
 
 from nlu_components.rule_keys import (
     LONGER_THAN_EVERY_RULE,
@@ -47,9 +47,26 @@ def rules_from(conversations: list[list[Any]]) -> dict[str, str]:
     return keys
 
 
+def with_loose_last_states(keys: dict[str, str]) -> dict[str, str]:
+    """``keys`` and, for every third rule, the same rule whose last state says its previous
+    action or its intent must not be set, or has neither (as a conversation's first state)."""
+    loose = dict(keys)
+    for n, key in enumerate(list(keys)[::3]):
+        states = json.loads(key)
+        last = states[-1]
+        if n % 3 == 0 and "prev_action" in last:
+            last["prev_action"] = {"action_name": SHOULD_NOT_BE_SET}
+        elif n % 3 == 1 and "intent" in last.get("user", {}):
+            last["user"]["intent"] = SHOULD_NOT_BE_SET
+        else:
+            last.pop("prev_action", None)
+        loose[json.dumps(states, sort_keys=True)] = "utter_y"
+    return loose
+
+
 def test_the_rules_found_equal_rasas_at_every_step_of_every_story() -> None:
     conversations = story_states()
-    lookup = rules_from(conversations[::2])  # rules from half the stories, asked by all
+    lookup = with_loose_last_states(rules_from(conversations[::2]))  # asked by all stories
     policy = rule_policy()
     found = 0
     for states in conversations:
@@ -58,6 +75,74 @@ def test_the_rules_found_equal_rasas_at_every_step_of_every_story() -> None:
             assert ours == RulePolicy._get_possible_keys(policy, lookup, states[:end])
             found += len(ours)
     assert found > 0
+
+
+# Last states of rules and conversations, each with or without a previous action's name and
+# an intent, "must not be set" for either, or a previous action known by its text only.
+ACTIONS: list[dict[str, Any] | None] = [
+    None,
+    {"action_name": "action_listen"},
+    {"action_name": "utter_greet"},
+    {"action_name": SHOULD_NOT_BE_SET},
+    {"action_text": "Hello!"},
+]
+USERS: list[dict[str, Any] | None] = [
+    None,
+    {"intent": "greet"},
+    {"intent": "goodbye"},
+    {"intent": SHOULD_NOT_BE_SET},
+    {"text": "hi there"},
+]
+
+
+def last_state(action: dict[str, Any] | None, user: dict[str, Any] | None) -> dict[str, Any]:
+    state: dict[str, Any] = {"slots": {"order_number": (1.0,)}}
+    if action is not None:
+        state["prev_action"] = action
+    if user is not None:
+        state["user"] = user
+    return state
+
+
+def test_every_kind_of_last_state_finds_the_rules_rasa_finds() -> None:
+    before = last_state({"action_name": "action_listen"}, {"intent": "greet"})
+    lookup = {
+        json.dumps(rule, sort_keys=True): "utter_x"
+        for action in ACTIONS
+        for user in USERS
+        for rule in ([last_state(action, user)], [before, last_state(action, user)])
+    }
+    policy = rule_policy()
+    found = 0
+    for action in ACTIONS[:3] + ACTIONS[4:]:  # a conversation never says "must not be set"
+        for user in USERS[:3] + USERS[4:]:
+            for states in ([last_state(action, user)], [before, last_state(action, user)]):
+                ours = possible_keys(policy, lookup, states)
+                assert ours == RulePolicy._get_possible_keys(policy, lookup, states)
+                found += len(ours)
+    assert found > 0
+
+
+def test_rules_that_name_another_action_or_intent_last_are_not_asked() -> None:
+    listen = {"prev_action": {"action_name": "action_listen"}}
+    lookup = {
+        json.dumps([{**listen, "user": {"intent": intent}}], sort_keys=True): "utter_x"
+        for intent in ("greet", "goodbye", "order_status")
+    }
+    lookup[json.dumps([{"prev_action": {"action_name": "utter_greet"}}])] = "action_listen"
+    policy = rule_policy()
+    asked: list[str] = []
+    rasa_check = policy._is_rule_applicable
+
+    def counted(key: str, i: int, state: Any) -> bool:
+        asked.append(key)
+        return rasa_check(key, i, state)
+
+    policy._is_rule_applicable = counted  # type: ignore[method-assign]
+    greeted = [{**listen, "user": {"intent": "greet"}}]
+
+    assert possible_keys(policy, lookup, greeted) == {json.dumps(greeted, sort_keys=True)}
+    assert asked == [json.dumps(greeted, sort_keys=True)]
 
 
 def test_a_long_conversation_is_walked_only_as_far_back_as_the_longest_rule() -> None:
