@@ -18,7 +18,7 @@ from tests.integration.nlu_components.story_steps import steps
 @pytest.fixture(scope="module")
 def policy(rasa_agent: Agent) -> RulePolicy:
     assert rasa_agent.processor is not None
-    nodes = rasa_agent.processor.graph_runner._instantiated_nodes  # type: ignore[attr-defined]
+    nodes = rasa_agent.processor.graph_runner._instantiated_nodes
     (found,) = (n._component for n in nodes.values() if type(n._component) is RulePolicy)
     return found
 
