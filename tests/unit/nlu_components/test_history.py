@@ -15,6 +15,7 @@ from rasa.core.featurizers.tracker_featurizers import (
     FullDialogueTrackerFeaturizer,
     IntentMaxHistoryTrackerFeaturizer,
     MaxHistoryTrackerFeaturizer,
+    TrackerFeaturizer,
 )
 from rasa.core.training import load_data
 from rasa.shared.core.domain import Domain
@@ -208,16 +209,11 @@ FEATURIZERS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("make", "unlikely"), [f[1:] for f in FEATURIZERS], ids=[f[0] for f in FEATURIZERS]
-)
-@pytest.mark.parametrize("options", [OPTIONS[0], OPTIONS[2]], ids=str)
-def test_what_every_featurizer_predicts_from_equals_rasa_at_every_step_of_every_story(
-    make: Any, unlikely: bool, options: Options
-) -> None:
-    """Text and intent alternately, so a featurizer's change to one call shows in the next."""
-    incremental = IncrementalStates()
-    ours, rasas = make(), make()
+def incremental_featurizer(
+    featurizer: TrackerFeaturizer, incremental: IncrementalStates
+) -> TrackerFeaturizer:
+    """``featurizer`` asking ``incremental`` for states as the Rasa server does, with both of
+    the featurizer's passes over them installed."""
 
     def create_states(
         tracker: DialogueStateTracker,
@@ -229,9 +225,24 @@ def test_what_every_featurizer_predicts_from_equals_rasa_at_every_step_of_every_
         options = Options(omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         return incremental.featurizer_states(tracker, domain, options)
 
-    ours._create_states = create_states
-    ours._remove_user_text_if_intent = remove_user_text_if_intent
-    ours._remove_action_unlikely_intent_from_states = remove_action_unlikely_intent_from_states
+    featurizer._create_states = create_states
+    featurizer._remove_user_text_if_intent = remove_user_text_if_intent
+    featurizer._remove_action_unlikely_intent_from_states = (
+        remove_action_unlikely_intent_from_states
+    )
+    return featurizer
+
+
+@pytest.mark.parametrize(
+    ("make", "unlikely"), [f[1:] for f in FEATURIZERS], ids=[f[0] for f in FEATURIZERS]
+)
+@pytest.mark.parametrize("options", [OPTIONS[0], OPTIONS[2]], ids=str)
+def test_what_every_featurizer_predicts_from_equals_rasa_at_every_step_of_every_story(
+    make: Any, unlikely: bool, options: Options
+) -> None:
+    """Text and intent alternately, so a featurizer's change to one call shows in the next."""
+    incremental = IncrementalStates()
+    ours, rasas = incremental_featurizer(make(), incremental), make()
     for tracker in story_steps():
         for use_text in (True, False, True):
             arguments: dict[str, Any] = {
@@ -271,21 +282,8 @@ def test_a_long_conversation_reaches_the_featurizer_as_by_rasa(
 ) -> None:
     """Every message has text and intent; some turns have an ``action_unlikely_intent``, early
     (among the states shared) or late (among the copies), which the featurizer may drop."""
-    incremental = IncrementalStates()
-    ours, rasas = MaxHistoryTrackerFeaturizer(), MaxHistoryTrackerFeaturizer()
-
-    def create_states(
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        ignore_rule_only_turns: bool = False,
-        rule_only_data: dict[str, Any] | None = None,
-    ) -> list[Any]:
-        options = Options(False, ignore_rule_only_turns, rule_only_data)
-        return incremental.featurizer_states(tracker, domain, options)
-
-    ours._create_states = create_states
-    ours._remove_user_text_if_intent = remove_user_text_if_intent
-    ours._remove_action_unlikely_intent_from_states = remove_action_unlikely_intent_from_states
+    ours = incremental_featurizer(MaxHistoryTrackerFeaturizer(), IncrementalStates())
+    rasas = MaxHistoryTrackerFeaturizer()
     tracker = conversation("long")
     for n in range(3 * FEATURIZER_TAIL):
         tracker.update(ActionExecuted("action_listen"))

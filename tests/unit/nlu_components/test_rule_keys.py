@@ -36,6 +36,19 @@ def story_states() -> list[list[Any]]:
     return every
 
 
+def counting(policy: RulePolicy) -> list[tuple[str, int]]:
+    """Every rule ``policy`` is asked about from now on, with how far back it was asked."""
+    asked: list[tuple[str, int]] = []
+    rasa_check = policy._is_rule_applicable
+
+    def counted(key: str, i: int, state: Any) -> bool:
+        asked.append((key, i))
+        return rasa_check(key, i, state)
+
+    policy._is_rule_applicable = counted
+    return asked
+
+
 def rules_from(conversations: list[list[Any]]) -> dict[str, str]:
     """Rule keys as RulePolicy writes them: the JSON of one to four states of a story."""
     keys = {}
@@ -131,35 +144,21 @@ def test_rules_that_name_another_action_or_intent_last_are_not_asked() -> None:
     }
     lookup[json.dumps([{"prev_action": {"action_name": "utter_greet"}}])] = "action_listen"
     policy = rule_policy()
-    asked: list[str] = []
-    rasa_check = policy._is_rule_applicable
-
-    def counted(key: str, i: int, state: Any) -> bool:
-        asked.append(key)
-        return rasa_check(key, i, state)
-
-    policy._is_rule_applicable = counted  # type: ignore[method-assign]
+    asked = counting(policy)
     greeted = [{**listen, "user": {"intent": "greet"}}]
 
     assert possible_keys(policy, lookup, greeted) == {json.dumps(greeted, sort_keys=True)}
-    assert asked == [json.dumps(greeted, sort_keys=True)]
+    assert asked == [(json.dumps(greeted, sort_keys=True), 0)]
 
 
 def test_a_long_conversation_is_walked_only_as_far_back_as_the_longest_rule() -> None:
     states = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}] * 50
     lookup = {json.dumps(states[:3], sort_keys=True): "utter_greet"}
     policy = rule_policy()
-    asked: list[int] = []
-    rasa_check = policy._is_rule_applicable
-
-    def counted(key: str, i: int, state: Any) -> bool:
-        asked.append(i)
-        return rasa_check(key, i, state)
-
-    policy._is_rule_applicable = counted  # type: ignore[method-assign]
+    asked = counting(policy)
 
     assert possible_keys(policy, lookup, states) == set(lookup)
-    assert max(asked) == rule_length(next(iter(lookup))) - 1
+    assert max(i for _, i in asked) == rule_length(next(iter(lookup))) - 1
 
 
 def hiding_policy(hiding: list[str]) -> RulePolicy:
