@@ -139,7 +139,7 @@ class IncrementalStates:
         states = FeaturizerStates(progress.stripped[:cut])
         states.extend(_copy(state) for state in progress.states[cut:])
         states.stripped_prefix = cut
-        states.likely_prefix = min([cut, *progress.unlikely[:1]])
+        states.likely_prefix = min(cut, progress.unlikely[0]) if progress.unlikely else cut
         return _with_final(states, domain, progress, options)
 
     def _advance(self, tracker: DialogueStateTracker, domain: Domain, options: Options) -> Progress:

@@ -51,9 +51,10 @@ def rule_length(rule_key: str) -> int:
 # What a rule's last state requires of the conversation's last state, as far as an index can
 # tell: the previous action's name and the user's intent (None where it requires neither).
 Requirement = tuple[str | None, str | None]
-# The rules of a lookup by what they require; the lookup itself is kept so that its id is not
-# reused while it is remembered.
-_INDEXES: dict[int, tuple[dict[str, Any], int, dict[Requirement, frozenset[str]]]] = {}
+Index = dict[Requirement, frozenset[str]]
+# A policy's attribute: its lookups' indexes, by the lookup's id (with the lookup, so that the
+# id cannot be another's, and its size). They go with the policy when a new model replaces it.
+_INDEXES = "_aftercare_rule_indexes"
 
 
 def possible_keys(policy: RulePolicy, lookup: dict[str, Any], states: list[Any]) -> set[str]:
@@ -68,20 +69,19 @@ def possible_keys(policy: RulePolicy, lookup: dict[str, Any], states: list[Any])
         if i >= max(map(rule_length, keys), default=0):
             break  # every rule left is shorter than i: applicable at every state from here
         if i == 0 and state.get(PREVIOUS_ACTION):
-            asked = _candidates(lookup, state)
+            asked = _candidates(_index(policy, lookup), state)
             keys = {key for key in asked if policy._is_rule_applicable(key, 0, state)}
         else:
             keys = {key for key in keys if policy._is_rule_applicable(key, i, state)}
     return keys
 
 
-def _candidates(lookup: dict[str, Any], state: State) -> set[str]:
-    """The rules of ``lookup`` that may apply to ``state`` (which has a previous action).
+def _candidates(index: Index, state: State) -> set[str]:
+    """The rules of ``index`` that may apply to ``state`` (which has a previous action).
 
     Every other rule requires, in its last state, a previous action or an intent that
     ``state`` does not have, which Rasa's ``_does_rule_match_state`` refuses.
     """
-    index = _index(lookup)
     action = _named(state.get(PREVIOUS_ACTION), ACTION_NAME)
     intent = _named(state.get(USER), INTENT)
     found: set[str] = set()
@@ -90,16 +90,17 @@ def _candidates(lookup: dict[str, Any], state: State) -> set[str]:
     return found
 
 
-def _index(lookup: dict[str, Any]) -> dict[Requirement, frozenset[str]]:
-    """The rules of ``lookup`` by :data:`Requirement`, made once per lookup."""
-    kept = _INDEXES.get(id(lookup))
+def _index(policy: RulePolicy, lookup: dict[str, Any]) -> Index:
+    """The rules of ``lookup`` by :data:`Requirement`, made once per lookup of ``policy``."""
+    indexes: dict[int, tuple[dict[str, Any], int, Index]] = vars(policy).setdefault(_INDEXES, {})
+    kept = indexes.get(id(lookup))
     if kept is not None and kept[0] is lookup and kept[1] == len(lookup):
         return kept[2]
     groups: dict[Requirement, set[str]] = {}
     for key in lookup:
         groups.setdefault(_requirement(key), set()).add(key)
     index = {requirement: frozenset(keys) for requirement, keys in groups.items()}
-    _INDEXES[id(lookup)] = (lookup, len(lookup), index)
+    indexes[id(lookup)] = (lookup, len(lookup), index)
     return index
 
 
