@@ -93,7 +93,7 @@ class Progress:
     stripped: list[State] = field(default_factory=list)  # as the featurizers leave them
     last_ml_action: Any = None
     turn_was_hidden: bool = False
-    unlikely: list[int] = field(default_factory=list)  # states after action_unlikely_intent
+    first_unlikely: int | None = None  # the first state after an action_unlikely_intent
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,8 @@ class IncrementalStates:
         states = FeaturizerStates(progress.stripped[:cut])
         states.extend(_copy(state) for state in progress.states[cut:])
         states.stripped_prefix = cut
-        states.likely_prefix = min(cut, progress.unlikely[0]) if progress.unlikely else cut
+        first = progress.first_unlikely
+        states.likely_prefix = cut if first is None else min(cut, first)
         return _with_final(states, domain, progress, options)
 
     def _advance(self, tracker: DialogueStateTracker, domain: Domain, options: Options) -> Progress:
@@ -160,8 +161,10 @@ class IncrementalStates:
             if isinstance(event, ActionExecuted):
                 state = _next_state(domain, progress, event.hide_rule_turn, options)
                 if state is not None:
-                    if _is_prev_action_unlikely_intent_in_state(state):
-                        progress.unlikely.append(len(progress.states))
+                    if progress.first_unlikely is None and (
+                        _is_prev_action_unlikely_intent_in_state(state)
+                    ):
+                        progress.first_unlikely = len(progress.states)
                     progress.states.append(state)
                     progress.stripped.append(_stripped(state))
             progress.replay.update(event)
