@@ -37,15 +37,20 @@ _rasa_feature_key = RulePolicy._create_feature_key
 LONGER_THAN_EVERY_RULE = "(no rule: the conversation is longer than every rule)"
 
 
-@functools.lru_cache(maxsize=8192)
-def rule_length(rule_key: str) -> int:
-    """How many states a rule looks back: its key is the JSON list of its states. 0 for a rule
-    known by its name instead (``rules_not_in_stories`` holds both kinds)."""
+def rule_states(rule_key: str) -> list[Any]:
+    """A rule's states, from its key (their JSON list); none for a rule known by its name
+    instead (``rules_not_in_stories`` holds both kinds)."""
     try:
         states = json.loads(rule_key)
     except ValueError:
-        return 0
-    return len(states) if isinstance(states, list) else 0
+        return []
+    return states if isinstance(states, list) else []
+
+
+@functools.lru_cache(maxsize=8192)
+def rule_length(rule_key: str) -> int:
+    """How many states a rule looks back; 0 for a rule known by its name."""
+    return len(rule_states(rule_key))
 
 
 # What a rule's last state requires of the conversation's last state, as far as an index can
@@ -106,11 +111,8 @@ def _index(policy: RulePolicy, lookup: dict[str, Any]) -> Index:
 
 def _requirement(rule_key: str) -> Requirement:
     """What the rule's last state requires (see :data:`Requirement`)."""
-    try:
-        states = json.loads(rule_key)
-    except ValueError:
-        return (None, None)
-    if not isinstance(states, list) or not states or not isinstance(states[-1], dict):
+    states = rule_states(rule_key)
+    if not states or not isinstance(states[-1], dict):
         return (None, None)
     last = states[-1]
     return (_named(last.get(PREVIOUS_ACTION), ACTION_NAME), _named(last.get(USER), INTENT))
