@@ -14,7 +14,7 @@ grows with the conversation (docs/performance.md). Designers keep their plain
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from rasa.core.policies.policy import PolicyPrediction
@@ -53,31 +53,34 @@ SMALL_TALK = frozenset(
 )
 # A person took part in the session: the desk asks its own question instead.
 PERSON_ACTIONS = frozenset({"action_hand_off", "action_request_human", "satisfaction_form"})
+# Actions after which the session is no longer the assistant's alone to be rated for.
+NOT_ALONE = PERSON_ACTIONS | {RATING_FORM}
 
 
-def _session(events: Iterable[Event]) -> list[Event]:
-    """The current session's events, newest first."""
-    found: list[Event] = []
-    for event in reversed(list(events)):
+def _session(events: Iterable[Event]) -> Iterator[Event]:
+    """The current session's events, newest first (a tracker's deque is walked, not copied)."""
+    for event in reversed(events if isinstance(events, Sequence) else list(events)):
         if isinstance(event, SessionStarted):
-            break
-        found.append(event)
-    return found
+            return
+        yield event
 
 
 def served_alone(events: Iterable[Event]) -> bool:
-    """Whether the session holds a request beyond small talk, no person and no rating yet."""
+    """Whether the session holds a request beyond small talk, no person and no rating yet.
+
+    Asked at every goodbye, over the whole session: one pass from the newest event, with no
+    copy of the events and no set built per action (docs/performance.md, twenty-seventh step).
+    """
     served = False
     for event in _session(events):
-        if isinstance(event, ConversationPaused | ConversationResumed):
-            return False
-        if isinstance(event, ActionExecuted) and event.action_name in PERSON_ACTIONS | {
-            RATING_FORM
-        }:
-            return False
-        if isinstance(event, UserUttered):
+        if isinstance(event, ActionExecuted):
+            if event.action_name in NOT_ALONE:
+                return False
+        elif isinstance(event, UserUttered):
             intent = event.intent_name
             served = served or (intent is not None and intent not in SMALL_TALK)
+        elif isinstance(event, ConversationPaused | ConversationResumed):
+            return False
     return served
 
 

@@ -80,6 +80,29 @@ def test_a_session_a_person_took_part_in_is_left_to_the_desks_question(tmp_path:
     assert not asks([*SERVED, *person, *GOODBYE], tmp_path)
 
 
+@pytest.mark.parametrize(
+    "sign",
+    [
+        ActionExecuted("action_hand_off"),
+        ActionExecuted("action_request_human"),
+        ActionExecuted("satisfaction_form"),
+        ConversationPaused(),
+        ConversationResumed(),
+    ],
+    ids=lambda event: repr(event),
+)
+def test_any_one_sign_of_a_person_is_enough_to_leave_the_question_to_the_desk(
+    sign: Event, tmp_path: Path
+) -> None:
+    assert not asks([*SERVED, sign, *GOODBYE], tmp_path)
+
+
+def test_a_person_early_in_the_session_counts_after_a_later_request(tmp_path: Path) -> None:
+    person = [ActionExecuted("action_hand_off"), ConversationPaused(), ConversationResumed()]
+    early = [*SERVED[:2], *person, *said("refund_status"), ActionExecuted("action_refund_status")]
+    assert not asks([*early, *GOODBYE], tmp_path)
+
+
 def test_the_question_is_asked_once_a_session(tmp_path: Path) -> None:
     asked = [*SERVED, *GOODBYE, ActionExecuted(RATING_FORM), ActiveLoop(None), *said("inform")]
     assert not asks([*asked, *GOODBYE], tmp_path)
