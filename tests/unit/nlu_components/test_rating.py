@@ -89,7 +89,7 @@ def test_a_session_a_person_took_part_in_is_left_to_the_desks_question(tmp_path:
         ConversationPaused(),
         ConversationResumed(),
     ],
-    ids=lambda event: repr(event),
+    ids=["hand-off", "request-human", "desk-form", "paused", "resumed"],
 )
 def test_any_one_sign_of_a_person_is_enough_to_leave_the_question_to_the_desk(
     sign: Event, tmp_path: Path
