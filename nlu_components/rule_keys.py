@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.policies.rule_policy import RULES_NOT_IN_STORIES, RulePolicy
@@ -57,9 +59,23 @@ def rule_length(rule_key: str) -> int:
 # tell: the previous action's name and the user's intent (None where it requires neither).
 Requirement = tuple[str | None, str | None]
 Index = dict[Requirement, frozenset[str]]
-# A policy's attribute: its lookups' indexes, by the lookup's id (with the lookup, so that the
-# id cannot be another's, and its size). They go with the policy when a new model replaces it.
+# A policy's attribute: its lookups' indexes, by the lookup's id. They go with the policy when
+# a new model replaces it.
 _INDEXES = "_aftercare_rule_indexes"
+
+
+@dataclass(frozen=True)
+class IndexedRules:
+    """One lookup's rules by :data:`Requirement`, and how many states its longest rule holds.
+
+    It keeps the lookup and its size, so that an id reused by another dict, or rules added to
+    this one, make a new index.
+    """
+
+    lookup: dict[str, Any]
+    size: int
+    by_requirement: Index
+    longest: int
 
 
 def possible_keys(policy: RulePolicy, lookup: dict[str, Any], states: list[Any]) -> set[str]:
@@ -67,18 +83,20 @@ def possible_keys(policy: RulePolicy, lookup: dict[str, Any], states: list[Any])
 
     Rasa asks every rule whether it applies to the last state. Most cannot: a rule whose last
     state names another previous action or another intent. Only the others are asked, found
-    by an index of the rules (:func:`_index`).
+    by an index of the rules (:func:`_indexed`), which also knows how far back the longest
+    reaches, so the lookup's keys are neither copied nor measured at each call.
     """
-    keys = set(lookup.keys())
+    indexed = _indexed(policy, lookup)
+    keys: Iterable[str] = lookup.keys()
+    longest = indexed.longest
     for i, state in enumerate(reversed(states)):
-        if i >= max(map(rule_length, keys), default=0):
+        if i >= longest:
             break  # every rule left is shorter than i: applicable at every state from here
         if i == 0 and state.get(PREVIOUS_ACTION):
-            asked = _candidates(_index(policy, lookup), state)
-            keys = {key for key in asked if policy._is_rule_applicable(key, 0, state)}
-        else:
-            keys = {key for key in keys if policy._is_rule_applicable(key, i, state)}
-    return keys
+            keys = _candidates(indexed.by_requirement, state)
+        keys = {key for key in keys if policy._is_rule_applicable(key, i, state)}
+        longest = max(map(rule_length, keys), default=0)
+    return set(keys)
 
 
 def _candidates(index: Index, state: State) -> set[str]:
@@ -95,18 +113,23 @@ def _candidates(index: Index, state: State) -> set[str]:
     return found
 
 
-def _index(policy: RulePolicy, lookup: dict[str, Any]) -> Index:
+def _indexed(policy: RulePolicy, lookup: dict[str, Any]) -> IndexedRules:
     """The rules of ``lookup`` by :data:`Requirement`, made once per lookup of ``policy``."""
-    indexes: dict[int, tuple[dict[str, Any], int, Index]] = vars(policy).setdefault(_INDEXES, {})
+    indexes: dict[int, IndexedRules] = vars(policy).setdefault(_INDEXES, {})
     kept = indexes.get(id(lookup))
-    if kept is not None and kept[0] is lookup and kept[1] == len(lookup):
-        return kept[2]
+    if kept is not None and kept.lookup is lookup and kept.size == len(lookup):
+        return kept
     groups: dict[Requirement, set[str]] = {}
     for key in lookup:
         groups.setdefault(_requirement(key), set()).add(key)
-    index = {requirement: frozenset(keys) for requirement, keys in groups.items()}
-    indexes[id(lookup)] = (lookup, len(lookup), index)
-    return index
+    indexed = IndexedRules(
+        lookup,
+        len(lookup),
+        {requirement: frozenset(keys) for requirement, keys in groups.items()},
+        max(map(rule_length, lookup), default=0),
+    )
+    indexes[id(lookup)] = indexed
+    return indexed
 
 
 def _requirement(rule_key: str) -> Requirement:

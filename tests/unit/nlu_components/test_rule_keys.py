@@ -151,6 +151,16 @@ def test_rules_that_name_another_action_or_intent_last_are_not_asked() -> None:
     assert asked == [(json.dumps(greeted, sort_keys=True), 0)]
 
 
+def test_a_rule_added_to_a_lookup_already_asked_is_found_by_the_next_prediction() -> None:
+    greeted = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]
+    lookup = {json.dumps([{"prev_action": {"action_name": "utter_greet"}}]): "action_listen"}
+    policy = rule_policy()
+    assert possible_keys(policy, lookup, greeted) == set()
+
+    lookup[json.dumps(greeted, sort_keys=True)] = "utter_greet"
+    assert possible_keys(policy, lookup, greeted) == {json.dumps(greeted, sort_keys=True)}
+
+
 def test_a_long_conversation_is_walked_only_as_far_back_as_the_longest_rule() -> None:
     states = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}] * 50
     lookup = {json.dumps(states[:3], sort_keys=True): "utter_greet"}
