@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,11 +68,12 @@ _INDEXES = "_aftercare_rule_indexes"
 class IndexedRules:
     """One lookup's rules by :data:`Requirement`, and how many states its longest rule holds.
 
-    It keeps the lookup and its size, so that an id reused by another dict, or rules added to
-    this one, make a new index.
+    It keeps the lookup and its size, so that an id reused by another collection, or rules
+    added to this one, make a new index. A lookup is a dict of rule keys, or the list of the
+    rules that hide their turn (:func:`fallback_key`).
     """
 
-    lookup: dict[str, Any]
+    lookup: Collection[str]
     size: int
     by_requirement: Index
     longest: int
@@ -113,7 +114,7 @@ def _candidates(index: Index, state: State) -> set[str]:
     return found
 
 
-def _indexed(policy: RulePolicy, lookup: dict[str, Any]) -> IndexedRules:
+def _indexed(policy: RulePolicy, lookup: Collection[str]) -> IndexedRules:
     """The rules of ``lookup`` by :data:`Requirement`, made once per lookup of ``policy``."""
     indexes: dict[int, IndexedRules] = vars(policy).setdefault(_INDEXES, {})
     kept = indexes.get(id(lookup))
@@ -155,11 +156,12 @@ def fallback_key(policy: RulePolicy, states: list[State]) -> str | None:
     Rasa's key holds the states after the last rule snippet (a training-only marker): with
     none among the last ``longest + 1`` states, it holds more than ``longest``.
     """
-    hiding = policy.lookup.get(RULES_NOT_IN_STORIES, [])
-    longest = max(map(rule_length, hiding), default=0)
+    hiding = policy.lookup.get(RULES_NOT_IN_STORIES)
+    if not hiding:  # none yet: training builds its lookups before it finds these rules
+        return _rasa_feature_key(policy, states)
+    longest = _indexed(policy, hiding).longest  # made once, as the rule walk's index
     if (
-        not hiding  # none yet: training builds its lookups before it finds these rules
-        or len(states) <= longest
+        len(states) <= longest
         or LONGER_THAN_EVERY_RULE in hiding
         or any(policy._is_rule_snippet_state(state) for state in states[-(longest + 1) :])
     ):
