@@ -14,7 +14,7 @@ grows with the conversation (docs/performance.md). Designers keep their plain
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rasa.core.policies.policy import PolicyPrediction
@@ -57,15 +57,15 @@ PERSON_ACTIONS = frozenset({"action_hand_off", "action_request_human", "satisfac
 NOT_ALONE = PERSON_ACTIONS | {RATING_FORM}
 
 
-def _session(events: Iterable[Event]) -> Iterator[Event]:
+def _session(events: Sequence[Event]) -> Iterator[Event]:
     """The current session's events, newest first (a tracker's deque is walked, not copied)."""
-    for event in reversed(events if isinstance(events, Sequence) else list(events)):
+    for event in reversed(events):
         if isinstance(event, SessionStarted):
             return
         yield event
 
 
-def served_alone(events: Iterable[Event]) -> bool:
+def served_alone(events: Sequence[Event]) -> bool:
     """Whether the session holds a request beyond small talk, no person and no rating yet.
 
     Asked at every goodbye, over the whole session: one pass from the newest event, with no
