@@ -18,25 +18,33 @@ Several Rasa instances share one store (production mode), so the cache never ans
 The per-conversation lock (in-memory or Redis) orders the turns of one conversation across
 instances, and a save commits before the lock is released, so for one conversation the row
 ids only grow in the order the rows were stored.
+
+The events are shared by every load of the conversation (decisions record 54): each load gets
+a list of its own holding the same event objects, as Rasa's ``DialogueStateTracker.copy`` does
+within a turn. Rasa 3.6 changes an event after the fact in two ways, both on the tracker's
+latest user message: ``DefinePrevUserUtteredFeaturization`` sets how it is featurized, and
+``EntitiesAdded`` appends the entities it does not hold yet. A replay makes each change where
+its event comes, the same at every replay, before any state is taken from the message; so a
+shared message ends every load as one built from the database does. A turn applies them to its
+latest message, which is either the one it received or the session's last stored one: each
+load gets a copy of its own of that one, so a turn that fails before its save leaves no trace.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
-import pickle
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.utils.common import all_subclasses
 
-# About 2 KB per event: 500 conversations of 40 events is some 40 MB per Rasa instance.
+# About 2 KB of memory per event: 500 conversations of 40 events is some 40 MB per Rasa
+# instance (42 MB measured, docs/performance.md, twenty-eighth step).
 DEFAULT_CONVERSATIONS = 500
-
-# Pickled batches a session may hold before they are pickled again as one (see CachedSession).
-MAX_CHUNKS = 16
 
 
 @dataclass(frozen=True)
@@ -52,37 +60,33 @@ class Row:
 class CachedSession:
     """The events of one conversation's latest session, built once, and their row ids.
 
-    The events are kept pickled, in chunks: every load gets event objects of its own, which a
-    turn may change (an ``EntitiesAdded`` appends to its user message's entity list) without
-    touching the cache. A chunk is a list of events pickled at once: a load unpickles finished
-    events, not dicts to build events from again, and one pickle stores a name or a model id
-    that recurs once for its whole chunk. Each load's new rows make one chunk; past
-    :data:`MAX_CHUNKS` the session is pickled again as one. At 1,100 events a load took 7.1 ms
-    with each event's dict pickled apart and rebuilt as an event, 3.2 ms from one chunk
-    (docs/performance.md, sixth profile).
+    Each load used to get copies of all of them (the events kept pickled): 2 ms a load at
+    1,100 events, and the 36,000 objects it made set off the collector's passes, most of what
+    a late turn still grew by (docs/performance.md, twenty-eighth step).
     """
 
     first_id: int
     last_id: int
     rows: int = 0  # rows stored for the session (an event Rasa cannot build counts too)
-    chunks: list[bytes] = field(default_factory=list)
+    built: list[Event] = field(default_factory=list)
+    last_user: int | None = None  # where the last user message is in ``built``
 
     def add(self, rows: list[Row], events: list[Event]) -> None:
         """Append rows stored after the ones cached, with the events built from them."""
-        if events:
-            self.chunks.append(pickle.dumps(events, pickle.HIGHEST_PROTOCOL))
+        for index, event in enumerate(events, start=len(self.built)):
+            if isinstance(event, UserUttered):
+                self.last_user = index
+        self.built.extend(events)
         if rows:
             self.rows += len(rows)
             self.last_id = rows[-1].id
 
     def events(self) -> list[Event]:
-        """Fresh copies of the session's events, in stored order."""
-        return [event for chunk in self.chunks for event in pickle.loads(chunk)]
-
-    def compact(self, events: list[Event]) -> None:
-        """Pickle the session as one chunk again, once it holds too many (``events`` are all)."""
-        if len(self.chunks) > MAX_CHUNKS:
-            self.chunks = [pickle.dumps(events, pickle.HIGHEST_PROTOCOL)]
+        """The session's events in stored order: shared, but for the last user message."""
+        loaded = list(self.built)
+        if self.last_user is not None:
+            loaded[self.last_user] = copy.deepcopy(loaded[self.last_user])
+        return loaded
 
 
 class SessionCache:
@@ -109,10 +113,9 @@ class SessionCache:
             self.drop(sender_id)
             return []
         cached = CachedSession(rows[0].id, rows[0].id)
-        events = deserialise(row.event for row in rows)
-        cached.add(rows, events)
+        cached.add(rows, deserialise(row.event for row in rows))
         self._remember(sender_id, cached)
-        return events
+        return cached.events()
 
     def extend(self, sender_id: str, cached: CachedSession, rows: list[Row]) -> list[Event]:
         """The cached session's events with the rows stored since (ids above ``last_id``).
@@ -124,13 +127,9 @@ class SessionCache:
         if starts:
             rows = rows[starts[-1] :]
             cached = CachedSession(rows[0].id, rows[0].id)
-        events = cached.events()
-        new = deserialise(row.event for row in rows)
-        cached.add(rows, new)
-        events.extend(new)
-        cached.compact(events)
+        cached.add(rows, deserialise(row.event for row in rows))
         self._remember(sender_id, cached)
-        return events
+        return cached.events()
 
     def _remember(self, sender_id: str, cached: CachedSession) -> None:
         self._sessions[sender_id] = cached

@@ -119,7 +119,26 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         publishes it; any other broker gets them once they are stored (scrubbed by the broker,
         ``stores/brokers.py``). Rasa's own save loads the conversation a second time to find
         the events to publish; here they are the ones just stored.
+
+        A save that fails drops the conversation from the session cache, whose events the
+        tracker shares: after a fallback took the last message back, an ``EntitiesAdded`` that
+        Rasa's HTTP API applies changes an earlier, shared message, and the event is not stored.
         """
+        try:
+            new = self._store(tracker)
+        except BaseException:
+            self.sessions.drop(tracker.sender_id)
+            raise
+        count_events(tracker.current_slot_values(), new, self.domain.intents)
+        if self.relay is not None:
+            self.relay.start()
+            self.relay.wake()
+        elif self.event_broker is not None:
+            for event in new:
+                self.event_broker.publish({"sender_id": tracker.sender_id, **event})
+
+    def _store(self, tracker: DialogueStateTracker) -> list[dict[str, Any]]:
+        """Write the tracker's unsaved events, protected, in one transaction; those events."""
         with self.session_scope() as session:
             new = self._unsaved(session, tracker)
             stored = [
@@ -130,13 +149,7 @@ class ScrubbingTrackerStore(SQLTrackerStore):
             if self.relay is not None and stored:
                 session.execute(OUTBOX.insert(), self._outbox_rows(tracker.sender_id, new, stored))
             session.commit()
-        count_events(tracker.current_slot_values(), new, self.domain.intents)
-        if self.relay is not None:
-            self.relay.start()
-            self.relay.wake()
-        elif self.event_broker is not None:
-            for event in new:
-                self.event_broker.publish({"sender_id": tracker.sender_id, **event})
+        return new
 
     def _unsaved(self, session: Session, tracker: DialogueStateTracker) -> list[dict[str, Any]]:
         """The tracker's events after those of its latest session already in the store."""
