@@ -14,8 +14,8 @@ grows with the conversation (docs/performance.md). Designers keep their plain
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -57,29 +57,54 @@ PERSON_ACTIONS = frozenset({"action_hand_off", "action_request_human", "satisfac
 NOT_ALONE = PERSON_ACTIONS | {RATING_FORM}
 
 
-def _session(events: Sequence[Event]) -> Iterator[Event]:
-    """The current session's events, newest first (a tracker's deque is walked, not copied)."""
-    for event in reversed(events):
-        if isinstance(event, SessionStarted):
-            return
-        yield event
+# What served_alone does with an event, by its class (see _kind).
+_START, _ACTION, _USER, _PAUSE, _OTHER = range(5)
+_KINDS: dict[type, int] = {}
+
+
+def _kind(cls: type) -> int:
+    """How :func:`served_alone` reads every event of class ``cls``, asked once per class.
+
+    It walks the whole session at each goodbye: one lookup per event instead of up to four
+    ``isinstance`` tests made it 0.51 -> 0.19 ms at 1,113 events (docs/performance.md,
+    twenty-eighth step).
+    """
+    kind = _KINDS.get(cls)
+    if kind is None:
+        if issubclass(cls, SessionStarted):
+            kind = _START
+        elif issubclass(cls, ActionExecuted):
+            kind = _ACTION
+        elif issubclass(cls, UserUttered):
+            kind = _USER
+        elif issubclass(cls, ConversationPaused | ConversationResumed):
+            kind = _PAUSE
+        else:
+            kind = _OTHER
+        _KINDS[cls] = kind
+    return kind
 
 
 def served_alone(events: Sequence[Event]) -> bool:
     """Whether the session holds a request beyond small talk, no person and no rating yet.
 
-    Asked at every goodbye, over the whole session: one pass from the newest event, with no
-    copy of the events and no set built per action (docs/performance.md, twenty-seventh step).
+    Asked at every goodbye, over the whole session: one pass from the newest event back to
+    the session's start, with no copy of the events (a tracker's deque is walked).
     """
     served = False
-    for event in _session(events):
-        if isinstance(event, ActionExecuted):
-            if event.action_name in NOT_ALONE:
+    for event in reversed(events):
+        kind = _kind(type(event))
+        if kind == _OTHER:
+            continue
+        if kind == _START:
+            break
+        if kind == _ACTION:
+            if cast(ActionExecuted, event).action_name in NOT_ALONE:
                 return False
-        elif isinstance(event, UserUttered):
-            intent = event.intent_name
+        elif kind == _USER:
+            intent = cast(UserUttered, event).intent_name
             served = served or (intent is not None and intent not in SMALL_TALK)
-        elif isinstance(event, ConversationPaused | ConversationResumed):
+        else:
             return False
     return served
 
