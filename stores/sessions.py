@@ -19,15 +19,16 @@ The per-conversation lock (in-memory or Redis) orders the turns of one conversat
 instances, and a save commits before the lock is released, so for one conversation the row
 ids only grow in the order the rows were stored.
 
-The events are shared by every load of the conversation (decisions record 54): each load gets
+The events are shared by every load of the conversation (decisions record 59): each load gets
 a list of its own holding the same event objects, as Rasa's ``DialogueStateTracker.copy`` does
 within a turn. Rasa 3.6 changes an event after the fact in two ways, both on the tracker's
 latest user message: ``DefinePrevUserUtteredFeaturization`` sets how it is featurized, and
 ``EntitiesAdded`` appends the entities it does not hold yet. A replay makes each change where
 its event comes, the same at every replay, before any state is taken from the message; so a
 shared message ends every load as one built from the database does. A turn applies them to its
-latest message, which is either the one it received or the session's last stored one: each
-load gets a copy of its own of that one, so a turn that fails before its save leaves no trace.
+latest message: the one it received, or the session's last stored one, of which each load gets
+a copy of its own; or, after a fallback took a message back, an earlier one, which is why a save
+that fails drops the conversation from the cache (``stores/tracker.py``).
 """
 
 from __future__ import annotations

@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import aio_pika
 import pytest
 import redis
+from rasa.core.tracker_store import TrackerStore
 from rasa.core.utils import AvailableEndpoints, read_endpoints_from_path
 from rasa.shared.core.domain import Domain
 
 from stack.settings import DEFAULTS_FILE, ROOT, read_env_file, stack_env
+from stores.tracker import ScrubbingTrackerStore
 from tests.postgres import fresh_database
 
 ENDPOINTS = ROOT / "endpoints.yml"
@@ -130,3 +133,26 @@ def production_env(postgres_url: str) -> dict[str, str]:
         "EVENT_BROKER_PASSWORD": RABBIT_PASSWORD,
         "EVENT_BROKER_QUEUES": ",".join(QUEUES),
     }
+
+
+# --- the tracker store ---------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(
+    request: pytest.FixtureRequest,
+    domain: Domain,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[ScrubbingTrackerStore]:
+    """The project's tracker store from the real ``endpoints.yml``, on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    for key, value in stack_env({"TRACKER_STORE_URL": url, "EVENT_BROKER": "none"}).items():
+        monkeypatch.setenv(key, value)
+    built = TrackerStore.create(read_endpoints_from_path(ENDPOINTS).tracker_store, domain=domain)
+    assert isinstance(built, ScrubbingTrackerStore)
+    yield built
+    built.engine.dispose()
