@@ -59,7 +59,7 @@ async def test_a_long_conversation_loads_from_the_cache_as_from_the_database(
 async def test_an_entity_added_to_a_stored_message_is_in_every_load_once_as_from_the_database(
     store: ScrubbingTrackerStore, domain: Domain
 ) -> None:
-    """Rasa's one change to a stored event: every load replays it on the shared message."""
+    """Rasa changes a stored message after the fact: every load replays it on the shared one."""
     sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
     await store.save(shopper_turns(domain, sender_id))
     waiting = await store.retrieve(sender_id)
