@@ -55,8 +55,10 @@ def mark(event: Event) -> Mark:
     """What tells one event of a conversation from another, cheaply.
 
     Stored events keep their timestamp to the bit, so an event read back from the store marks
-    the same as the one that was saved. The entity count catches the one change Rasa makes to
-    an event after the fact (``EntitiesAdded`` appends to its user message's entities).
+    the same as the one that was saved. The entity count catches the change to an event after
+    the fact that a later state can read (``EntitiesAdded`` appends to its user message's
+    entities); Rasa's other one, ``DefinePrevUserUtteredFeaturization``, comes before the
+    message's first state is taken.
     """
     return (
         type(event),
