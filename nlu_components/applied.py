@@ -35,6 +35,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from nlu_components.event_kinds import EventKinds
+
 _MEMORY = "_aftercare_applied"
 _INSTALLED = "aftercare_incremental_applied"
 
@@ -84,7 +86,7 @@ def _activates_new_loop(new: list[Event], loop_names: frozenset[str]) -> bool:
 def _afresh(tracker: DialogueStateTracker) -> Folded:
     """Fold every event of the tracker, with the names of every loop it ever activated."""
     events = list(tracker.events)
-    loops = [cast(ActiveLoop, e) for e in events if _kind(type(e)) == _LOOP]
+    loops = [cast(ActiveLoop, e) for e in events if _KINDS[type(e)] == _LOOP]
     memory = Folded(
         events_id=id(tracker.events), loop_names=frozenset(e.name for e in loops if e.name)
     )
@@ -92,43 +94,25 @@ def _afresh(tracker: DialogueStateTracker) -> Folded:
     return memory
 
 
-# The fold's branches (see _kind); the kinds that are simply kept come last.
+# The fold's branches, Rasa's tests in Rasa's order; the kinds that are simply kept come last.
 _RESET, _REVERT_ACTION, _REVERT_UTTERANCE, _ACTION, _LOOP, _OTHER = range(6)
-# Each event class met so far, with its branch.
-_KINDS: dict[type, int] = {}
-
-
-def _kind(cls: type) -> int:
-    """The fold's branch for every event of class ``cls``, by Rasa's own ``isinstance`` tests.
-
-    The fold runs over every event of each turn's tracker once it is rebuilt from the store.
-    Asking once per class, instead of testing every event against each branch's abstract
-    class, made that fold about three times faster (docs/performance.md, twenty-fifth step).
-    """
-    kind = _KINDS.get(cls)
-    if kind is None:
-        kind = _KINDS[cls] = _decide(cls)
-    return kind
-
-
-def _decide(cls: type) -> int:
-    """Rasa's tests in Rasa's order, on the class instead of on each event."""
-    if issubclass(cls, Restarted | SessionStarted):
-        return _RESET
-    if issubclass(cls, ActionReverted):
-        return _REVERT_ACTION
-    if issubclass(cls, UserUtteranceReverted):
-        return _REVERT_UTTERANCE
-    if issubclass(cls, ActionExecuted):
-        return _ACTION
-    return _LOOP if issubclass(cls, ActiveLoop) else _OTHER
+_KINDS = EventKinds(
+    [
+        (Restarted | SessionStarted, _RESET),
+        (ActionReverted, _REVERT_ACTION),
+        (UserUtteranceReverted, _REVERT_UTTERANCE),
+        (ActionExecuted, _ACTION),
+        (ActiveLoop, _LOOP),
+    ],
+    other=_OTHER,
+)
 
 
 def _fold(tracker: DialogueStateTracker, memory: Folded, events: list[Event]) -> None:
     """One step of Rasa's ``applied_events`` loop per event, on ``memory.applied``."""
     applied = memory.applied
     for event in events:
-        kind = _kind(type(event))
+        kind = _KINDS[type(event)]
         if kind >= _LOOP:
             applied.append(event)
         elif kind == _RESET:
