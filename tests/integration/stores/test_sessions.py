@@ -33,25 +33,59 @@ def dialogue(tracker: DialogueStateTracker | None) -> list[dict[str, object]]:
     return copy.deepcopy([event.as_dict() for event in tracker.events])
 
 
+async def conversation(store: ScrubbingTrackerStore, domain: Domain) -> str:
+    """A stored conversation of the shopper's turns (``shopper_turns``); its id."""
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    await store.save(shopper_turns(domain, sender_id))
+    return sender_id
+
+
+async def turn(store: ScrubbingTrackerStore, sender_id: str, *events: Event) -> None:
+    """One more turn: the conversation loaded, ``events`` applied, saved.
+
+    The events are made by the caller just before: they keep the time they were made, and
+    Rasa's store reads a session's events by time, from its ``session_started`` on.
+    """
+    tracker = await store.retrieve(sender_id)
+    assert tracker is not None
+    for event in events:
+        tracker.update(event)
+    await store.save(tracker)
+
+
+async def from_database(domain: Domain, sender_id: str) -> DialogueStateTracker:
+    """The conversation as another instance, with nothing cached, loads it."""
+    fresh = another_instance(domain)
+    tracker = await fresh.retrieve(sender_id)
+    fresh.engine.dispose()
+    assert tracker is not None
+    return tracker
+
+
 TURNS = 20  # a conversation long enough that each load extends a cached session many times
 ADDED = {"entity": "order_id", "value": "AC-204477"}
+
+
+def waiting() -> list[Event]:
+    """The shopper's question with the bot listening: an event may still join the message."""
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered("where is my other order", intent={"name": "order_status"}),
+    ]
 
 
 async def test_a_long_conversation_loads_from_the_cache_as_from_the_database(
     store: ScrubbingTrackerStore, domain: Domain
 ) -> None:
-    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
-    await store.save(shopper_turns(domain, sender_id))
+    sender_id = await conversation(store, domain)
     for n in range(TURNS):
         tracker = await store.retrieve(sender_id)
         assert tracker is not None
         await store.save(a_turn(tracker, f"and one more question, number {n}"))
-        fresh = another_instance(domain)  # nothing cached: every row from the database
 
         assert dialogue(await store.retrieve(sender_id)) == dialogue(
-            await fresh.retrieve(sender_id)
+            await from_database(domain, sender_id)
         )
-        fresh.engine.dispose()
     latest_session = 10  # shopper_turns' events from its session_started on
     assert len(dialogue(await store.retrieve(sender_id))) == latest_session + 3 * TURNS
 
@@ -60,20 +94,10 @@ async def test_an_entity_added_to_a_stored_message_is_in_every_load_once_as_from
     store: ScrubbingTrackerStore, domain: Domain
 ) -> None:
     """Rasa changes a stored message after the fact: every load replays it on the shared one."""
-    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
-    await store.save(shopper_turns(domain, sender_id))
-    waiting = await store.retrieve(sender_id)
-    assert waiting is not None
-    waiting.update(ActionExecuted("action_listen"))
-    waiting.update(UserUttered("where is my other order", intent={"name": "order_status"}))
-    await store.save(waiting)
-    added = await store.retrieve(sender_id)  # the waiting message, now cached
-    assert added is not None
-    added.update(EntitiesAdded([ADDED]))
-    await store.save(added)
-    fresh = another_instance(domain)
-    expected = dialogue(await fresh.retrieve(sender_id))
-    fresh.engine.dispose()
+    sender_id = await conversation(store, domain)
+    await turn(store, sender_id, *waiting())
+    await turn(store, sender_id, EntitiesAdded([ADDED]))
+    expected = dialogue(await from_database(domain, sender_id))
 
     for _ in range(3):
         loaded = await store.retrieve(sender_id)
@@ -86,31 +110,16 @@ async def test_states_before_an_entity_added_later_stay_as_from_the_database(
     store: ScrubbingTrackerStore, domain: Domain
 ) -> None:
     """The entity joins its message at its own place in every replay, never before it."""
-    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
-    await store.save(shopper_turns(domain, sender_id))
-    turns: list[list[Event]] = [
-        [
-            ActionExecuted("action_listen"),
-            UserUttered("where is my other order", intent={"name": "order_status"}),
-            ActionExecuted("utter_greet"),
-            ActionExecuted("action_listen"),
-        ],
-        [EntitiesAdded([ADDED])],  # the bot waits: it joins the last message
-        [
-            UserUttered("thanks", intent={"name": "thank"}),
-            ActionExecuted("utter_greet"),
-            ActionExecuted("action_listen"),
-        ],
-    ]
-    for events in turns:
-        tracker = await store.retrieve(sender_id)
-        assert tracker is not None
-        for event in events:
-            tracker.update(event)
-        await store.save(tracker)
-    fresh = another_instance(domain)
-    expected = (await fresh.retrieve(sender_id)).past_states(domain)  # type: ignore[union-attr]
-    fresh.engine.dispose()
+    sender_id = await conversation(store, domain)
+    await turn(
+        store, sender_id, *waiting(), ActionExecuted("utter_greet"), ActionExecuted("action_listen")
+    )
+    await turn(store, sender_id, EntitiesAdded([ADDED]))  # the bot waits: it joins the message
+    thanks = UserUttered("thanks", intent={"name": "thank"})
+    await turn(
+        store, sender_id, thanks, ActionExecuted("utter_greet"), ActionExecuted("action_listen")
+    )
+    expected = (await from_database(domain, sender_id)).past_states(domain)
 
     for _ in range(3):
         loaded = await store.retrieve(sender_id)
@@ -121,9 +130,7 @@ async def test_states_before_an_entity_added_later_stay_as_from_the_database(
 async def test_a_turn_that_changes_the_waiting_message_and_is_not_saved_leaves_the_next_load_alone(
     store: ScrubbingTrackerStore, domain: Domain
 ) -> None:
-    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
-    await store.save(shopper_turns(domain, sender_id))
-    await store.retrieve(sender_id)  # cached now
+    sender_id = await conversation(store, domain)
     first = await store.retrieve(sender_id)
     assert first is not None
     expected = dialogue(first)
@@ -137,18 +144,15 @@ async def test_a_save_that_fails_leaves_nothing_of_its_turn_in_the_next_load(
     store: ScrubbingTrackerStore, domain: Domain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After a fallback took the last message back, the one before it is the latest again."""
-    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
-    await store.save(shopper_turns(domain, sender_id))
-    fallback = await store.retrieve(sender_id)
-    assert fallback is not None
-    for event in [
+    sender_id = await conversation(store, domain)
+    await turn(
+        store,
+        sender_id,
         ActionExecuted("action_listen"),
         UserUttered("asdf qwer", intent={"name": "nlu_fallback"}),
         ActionExecuted("action_default_fallback"),
         UserUtteranceReverted(),
-    ]:
-        fallback.update(event)
-    await store.save(fallback)
+    )
     expected = dialogue(await store.retrieve(sender_id))  # cached now
     failing = await store.retrieve(sender_id)
     assert failing is not None
