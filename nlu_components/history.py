@@ -27,7 +27,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import compress
+from operator import attrgetter, ne
 from typing import Any
 
 from rasa.core.featurizers.tracker_featurizers import (
@@ -36,7 +38,7 @@ from rasa.core.featurizers.tracker_featurizers import (
 )
 from rasa.shared.core.constants import USER
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, TEXT
 
@@ -47,6 +49,7 @@ _MARKS = "_aftercare_marks"  # a tracker's attribute: the marks of its applied e
 # The last states a featurizer gets as copies (see IncrementalStates.featurizer_states): it
 # changes the last one, and the policies slice at most their max_history (5 here) from the end.
 FEATURIZER_TAIL = 10
+_ENTITIES = attrgetter("entities")  # a user message's list (Rasa makes one when given none)
 
 Mark = tuple[Any, ...]
 
@@ -89,8 +92,11 @@ class Progress:
     """States built so far for one conversation and one set of options."""
 
     replay: DialogueStateTracker
-    ids: list[int] = field(default_factory=list)  # the replayed events, which ``replay`` holds
+    events: list[Event] = field(default_factory=list)  # the tracker's, as last checked
+    ids: list[int] = field(default_factory=list)  # theirs
     marks: list[Mark] = field(default_factory=list)
+    users: list[int] = field(default_factory=list)  # where the user messages are in ``ids``
+    entities: list[int] = field(default_factory=list)  # how many entities each of them held
     states: list[State] = field(default_factory=list)
     stripped: list[State] = field(default_factory=list)  # as the featurizers leave them
     last_ml_action: Any = None
@@ -170,8 +176,12 @@ class IncrementalStates:
                     progress.states.append(state)
                     progress.stripped.append(_stripped(state))
             progress.replay.update(event)
-            progress.marks.append(mark(event))
-        progress.ids = ids
+            marked = mark(event)
+            if isinstance(event, UserUttered):
+                progress.users.append(len(progress.marks))
+                progress.entities.append(marked[-1])
+            progress.marks.append(marked)
+        progress.events, progress.ids = applied, ids
         self._remember(key, progress)
         return progress
 
@@ -187,13 +197,27 @@ def _continues(
     """Whether the events ``progress`` replayed are still the first of ``applied``.
 
     Within a turn the tracker holds the very event objects replayed before (compared by
-    ``id``: ``progress.replay`` keeps them alive, so no other object can have their ids). A
-    new turn's tracker comes from the store with new objects, compared by :func:`mark`.
+    ``id``: ``progress.events`` keeps them alive, so no other object can have their ids). A
+    new turn's tracker comes from the store's session cache, which shares the events of the
+    earlier turns with every load (``stores/sessions.py``): those are the very objects too.
+    The others (the last turn's events, built anew from the database, and each load's copy of
+    the last user message) are compared by :func:`mark`; a tracker that shares few of them,
+    by the marks of all its events. Either way, what Rasa may change in an event after the
+    fact is a user message's entities (``EntitiesAdded``), and a state after the message reads
+    them: each user message must still hold as many as when it was replayed.
     """
     done = len(progress.ids)
-    if ids[:done] == progress.ids:
-        return True
-    return len(applied) >= done and _marks(tracker, applied)[:done] == progress.marks
+    if len(applied) < done:
+        return False
+    marks = progress.marks
+    if ids[:done] != progress.ids:
+        others = list(compress(range(done), map(ne, ids, progress.ids)))
+        if len(others) > done // 2:
+            return _marks(tracker, applied)[:done] == marks
+        if any(mark(applied[index]) != marks[index] for index in others):
+            return False
+    users = map(applied.__getitem__, progress.users)
+    return list(map(len, map(_ENTITIES, users))) == progress.entities
 
 
 def _marks(tracker: DialogueStateTracker, applied: list[Event]) -> list[Mark]:
@@ -228,15 +252,7 @@ def _with_final(
 
 def _scratch(progress: Progress) -> Progress:
     """``progress`` for one more step that must not change it (the state after the events)."""
-    return Progress(
-        progress.replay,
-        progress.ids,
-        progress.marks,
-        progress.states,
-        progress.stripped,
-        progress.last_ml_action,
-        progress.turn_was_hidden,
-    )
+    return replace(progress)  # the same lists; a step changes only its own flags
 
 
 def _next_state(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import pickle
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
+    EntitiesAdded,
     Event,
     Restarted,
     SlotSet,
@@ -87,7 +89,22 @@ def turns(events: list[Event]) -> Iterator[int]:
     yield len(events)
 
 
-def story_steps() -> Iterator[DialogueStateTracker]:
+def reload_sharing(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    """The tracker as the store's session cache hands it over: the earlier turns' very events.
+
+    The last turn's, from the user message before the latest on, are new objects (read from
+    the database, and each load's copy of the last stored user message).
+    """
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
+    fresh = users[-2] if len(users) > 1 else len(events)
+    events[fresh:] = copy.deepcopy(events[fresh:])
+    return DialogueStateTracker.from_events(tracker.sender_id, events, domain().slots)
+
+
+def story_steps(
+    next_turn: Callable[[DialogueStateTracker], DialogueStateTracker] = reload,
+) -> Iterator[DialogueStateTracker]:
     """Every story's tracker where a live conversation asks for states, reloaded at each turn."""
     for n, events in enumerate(story_events()):
         tracker = DialogueStateTracker(f"story-{n}", domain().slots)
@@ -97,7 +114,7 @@ def story_steps() -> Iterator[DialogueStateTracker]:
                 tracker.update(event)
             done = end
             if isinstance(events[end - 1] if end else None, UserUttered):
-                tracker = reload(tracker)  # a new turn: the store hands over a new tracker
+                tracker = next_turn(tracker)  # a new turn: the store hands over a new tracker
             yield tracker
 
 
@@ -109,6 +126,15 @@ def test_story_corpus_is_not_empty() -> None:
 def test_states_equal_rasa_at_every_step_of_every_story(options: Options) -> None:
     incremental = IncrementalStates()
     for tracker in story_steps():
+        assert incremental.past_states(tracker, domain(), options) == rasa_states(tracker, options)
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+def test_states_equal_rasa_at_every_step_when_each_turn_shares_the_earlier_events(
+    options: Options,
+) -> None:
+    incremental = IncrementalStates()
+    for tracker in story_steps(next_turn=reload_sharing):
         assert incremental.past_states(tracker, domain(), options) == rasa_states(tracker, options)
 
 
@@ -160,6 +186,41 @@ def test_a_changed_earlier_event_is_replayed_afresh() -> None:
     events[2].timestamp = time.time() + 1
     second = DialogueStateTracker.from_events("same-id", events, domain().slots)
     assert incremental.past_states(second, domain(), OPTIONS[0]) == rasa_states(second, OPTIONS[0])
+
+
+def shares_all_but(tracker: DialogueStateTracker, fresh: int) -> DialogueStateTracker:
+    """The next turn's tracker with the very events of this one but its last ``fresh``."""
+    events = list(tracker.events)
+    events[-fresh:] = copy.deepcopy(events[-fresh:])
+    return DialogueStateTracker.from_events(tracker.sender_id, events, domain().slots)
+
+
+@pytest.mark.parametrize("next_turn", [False, True], ids=["same turn", "next turn"])
+def test_an_entity_added_to_an_earlier_message_reaches_the_states_after_it(
+    next_turn: bool,
+) -> None:
+    """After a fallback took the last message back, Rasa adds entities to the one before."""
+    incremental = IncrementalStates()
+    tracker = conversation("entity-later")  # ... the bot listens, "A1001"
+    for event in [ActionExecuted("utter_greet"), ActionExecuted("action_listen")]:
+        tracker.update(event)  # a state after "A1001" is taken: before "utter_greet"
+    fallback = [
+        ActionExecuted("action_listen"),
+        UserUttered("asdf qwer", {"name": "nlu_fallback", "confidence": 0.2}),
+        ActionExecuted("action_default_fallback"),
+        UserUtteranceReverted(),  # "A1001" is the latest message again, the bot listening
+    ]
+    for event in fallback:
+        tracker.update(event)
+    incremental.past_states(tracker, domain(), OPTIONS[0])
+    if next_turn:
+        tracker = shares_all_but(tracker, len(fallback))  # as the session cache loads it
+    tracker.update(EntitiesAdded([{"entity": "order_id", "value": "A1001"}]))
+
+    assert tracker.latest_message.entities
+    assert incremental.past_states(tracker, domain(), OPTIONS[0]) == rasa_states(
+        tracker, OPTIONS[0]
+    )
 
 
 def test_a_reloaded_conversation_asked_with_every_option_set_continues_as_rasa() -> None:
