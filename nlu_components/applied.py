@@ -68,6 +68,22 @@ def applied_events(tracker: DialogueStateTracker) -> list[Event]:
     return list(memory.applied)
 
 
+def carry_fold(source: DialogueStateTracker, clone: DialogueStateTracker) -> None:
+    """Give ``clone``, whose deque of its own holds ``source``'s events, ``source``'s fold.
+
+    ``source`` is folded first (only what it appended since its last fold), so ``clone``
+    folds only the events appended to it after. A tracker rebuilt at each load from a replay
+    kept between turns (``nlu_components.copies.resume``) would otherwise fold the whole
+    conversation again.
+    """
+    applied_events(source)
+    memory: Folded = getattr(source, _MEMORY)
+    carried = Folded(
+        id(clone.events), memory.seen, memory.last, memory.loop_names, list(memory.applied)
+    )
+    setattr(clone, _MEMORY, carried)
+
+
 def still_prefix(
     tracker: DialogueStateTracker, events_id: int, seen: int, last: Event | None
 ) -> bool:
@@ -140,9 +156,14 @@ def _fold_action(tracker: DialogueStateTracker, memory: Folded, event: ActionExe
         applied.append(event)
 
 
+def installed() -> bool:
+    """Whether this process folds applied events incrementally (the Rasa server)."""
+    return getattr(DialogueStateTracker.applied_events, _INSTALLED, False)
+
+
 def install_incremental_applied_events() -> None:
     """Make ``DialogueStateTracker.applied_events`` incremental in this process (idempotent)."""
-    if getattr(DialogueStateTracker.applied_events, _INSTALLED, False):
+    if installed():
         return
 
     def incremental(self: DialogueStateTracker) -> list[Event]:

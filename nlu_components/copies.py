@@ -27,12 +27,14 @@ from __future__ import annotations
 import copy
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from nlu_components import applied
 from nlu_components.applied import still_prefix
 
 _MEMORY = "_aftercare_replay"
@@ -68,24 +70,45 @@ def copy_of(tracker: DialogueStateTracker) -> DialogueStateTracker:
     return clone(memory.tracker)
 
 
-def remember_replay(tracker: DialogueStateTracker) -> None:
+def remember_replay(tracker: DialogueStateTracker, timestamps_checked: bool = False) -> None:
     """Remember a tracker just built by replaying its events as its own copy's replay.
 
     It holds what ``init_copy`` and a replay would give, as long as its slots are a plain
     dict and its sender id is set (Rasa's copy would otherwise make different ones) and it
-    has no sender source (a copy has none).
+    has no sender source (a copy has none), and every event's timestamp compares (Rasa's copy
+    stops at one that does not): ``timestamps_checked`` when the caller knows they do.
     """
     if (
         type(tracker) is not DialogueStateTracker
         or type(tracker.slots) is not dict
         or not tracker.sender_id
         or tracker.sender_source is not None
-        or not all(event.timestamp <= math.inf for event in tracker.events)
+        or not (timestamps_checked or all(event.timestamp <= math.inf for event in tracker.events))
     ):
         return
     events = tracker.events
     last = events[-1] if events else None
     setattr(tracker, _MEMORY, Replay(id(events), len(events), last, clone(tracker)))
+
+
+def resume(replay: DialogueStateTracker, events: Iterable[Event]) -> DialogueStateTracker:
+    """Rasa's ``from_events`` of the events ``replay`` holds followed by ``events``.
+
+    ``replay`` is a tracker built by replaying its events and nothing else (no processor
+    changed it); every timestamp of its events and of ``events`` compares (none is NaN). It
+    is left as it is: the tracker returned is a clone of it with ``events`` replayed, so a
+    caller that keeps a conversation's replay up to a point (``stores/sessions.py``) replays
+    each load from that point only. Its applied events and its copies' replay are carried
+    over too, as a tracker from ``from_events`` gets them here.
+    """
+    tracker = clone(replay)
+    if applied.installed():
+        applied.carry_fold(replay, tracker)
+    for event in events:
+        tracker.update(event)
+    if getattr(DialogueStateTracker.copy, _INSTALLED, False):
+        remember_replay(tracker, timestamps_checked=True)
+    return tracker
 
 
 def clone(tracker: DialogueStateTracker) -> DialogueStateTracker:

@@ -35,13 +35,18 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.shared.core.events import Event, SessionStarted, UserUttered
+from rasa.shared.core.slots import Slot
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+
+from nlu_components.copies import resume
 
 # About 2 KB of memory per event: 500 conversations of 40 events is some 40 MB per Rasa
 # instance (42 MB measured, docs/performance.md, twenty-eighth step).
@@ -71,12 +76,16 @@ class CachedSession:
     rows: int = 0  # rows stored for the session (an event Rasa cannot build counts too)
     built: list[Event] = field(default_factory=list)
     last_user: int | None = None  # where the last user message is in ``built``
+    timestamps_compare: bool = True  # no event's timestamp is NaN (see ``tracker``)
+    replay: PrefixReplay | None = None  # of ``built[:last_user]`` (see ``tracker``)
 
     def add(self, rows: list[Row], events: list[Event]) -> None:
         """Append rows stored after the ones cached, with the events built from them."""
         for index, event in enumerate(events, start=len(self.built)):
             if isinstance(event, UserUttered):
                 self.last_user = index
+            if not event.timestamp <= math.inf:
+                self.timestamps_compare = False
         self.built.extend(events)
         if rows:
             self.rows += len(rows)
@@ -88,6 +97,44 @@ class CachedSession:
         if self.last_user is not None:
             loaded[self.last_user] = copy.deepcopy(loaded[self.last_user])
         return loaded
+
+    def tracker(self, sender_id: str, slots: list[Slot]) -> DialogueStateTracker | None:
+        """The session's tracker, equal to Rasa's ``from_events`` of :meth:`events`.
+
+        Rasa replays every event of the session into a new tracker at each load: about 1 ms
+        of a late turn's growth at 1,200 events (docs/performance.md, twenty-ninth step). The
+        events before the last user message are shared and never changed (see the module
+        notes), so their replay is kept here, advanced as the session grows, and each load
+        gets a clone of it with the rest replayed: the last user message, a copy of its own,
+        and what came after it. The replay is never handed out, so no turn changes it; it
+        holds what the cached events hold and nothing a turn received.
+
+        Rasa's whole replay when there is no user message yet (the clone would share the
+        tracker's empty placeholder message), when an event's timestamp is NaN (the copies of
+        ``nlu_components.copies`` stop there), or for a domain of other slots.
+        """
+        events = self.events()
+        if not events:
+            return None
+        if self.last_user is None or not self.timestamps_compare:
+            return DialogueStateTracker.from_events(sender_id, events, slots)
+        replay = self.replay
+        if replay is None or replay.slots is not slots or replay.count > self.last_user:
+            replay = PrefixReplay(slots, 0, DialogueStateTracker(sender_id, slots))
+            self.replay = replay
+        for event in self.built[replay.count : self.last_user]:
+            replay.tracker.update(event)
+        replay.count = self.last_user
+        return resume(replay.tracker, events[self.last_user :])
+
+
+@dataclass
+class PrefixReplay:
+    """A tracker that replayed a cached session's first ``count`` events, with ``slots``."""
+
+    slots: list[Slot]
+    count: int
+    tracker: DialogueStateTracker
 
 
 class SessionCache:
@@ -108,17 +155,17 @@ class SessionCache:
         """Forget ``sender_id`` (its rows were deleted, or it is loaded in full again)."""
         self._sessions.pop(sender_id, None)
 
-    def load(self, sender_id: str, rows: list[Row]) -> list[Event]:
-        """Cache a session loaded in full (its rows in id order); its events."""
+    def load(self, sender_id: str, rows: list[Row]) -> CachedSession | None:
+        """Cache a session loaded in full (its rows in id order)."""
         if not rows:
             self.drop(sender_id)
-            return []
+            return None
         cached = CachedSession(rows[0].id, rows[0].id)
         cached.add(rows, deserialise(row.event for row in rows))
         self._remember(sender_id, cached)
-        return cached.events()
+        return cached
 
-    def extend(self, sender_id: str, cached: CachedSession, rows: list[Row]) -> list[Event]:
+    def extend(self, sender_id: str, cached: CachedSession, rows: list[Row]) -> CachedSession:
         """The cached session's events with the rows stored since (ids above ``last_id``).
 
         A ``session_started`` among them begins the session anew from that row, which is
@@ -130,7 +177,7 @@ class SessionCache:
             cached = CachedSession(rows[0].id, rows[0].id)
         cached.add(rows, deserialise(row.event for row in rows))
         self._remember(sender_id, cached)
-        return cached.events()
+        return cached
 
     def _remember(self, sender_id: str, cached: CachedSession) -> None:
         self._sessions[sender_id] = cached

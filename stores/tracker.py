@@ -207,22 +207,26 @@ class ScrubbingTrackerStore(SQLTrackerStore):
         """The conversation as Rasa's store loads it, encrypted slots decrypted.
 
         The latest session, which Rasa loads at every message, comes through the session
-        cache (``stores/sessions.py``): only the rows stored since the last load are read.
+        cache (``stores/sessions.py``): only the rows stored since the last load are read, and
+        only the events from the last user message on are replayed.
         """
         if not self.domain:
             return None
-        with self.session_scope() as session:
-            if fetch_events_from_all_sessions:
+        if fetch_events_from_all_sessions:
+            with self.session_scope() as session:
                 rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=True)
                 events = deserialise(self._row(row).event for row in rows)
-            else:
-                events = self._latest_session(session, sender_id)
-        if not events:
-            return None
-        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+            return (
+                DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+                if events
+                else None
+            )
+        with self.session_scope() as session:
+            cached = self._latest_session(session, sender_id)
+        return cached.tracker(sender_id, self.domain.slots) if cached is not None else None
 
-    def _latest_session(self, session: Session, sender_id: str) -> list[Event]:
-        """The latest session's events: the cached ones and the rows stored after them."""
+    def _latest_session(self, session: Session, sender_id: str) -> CachedSession | None:
+        """The latest session, cached, with the rows stored after it read; None when empty."""
         cached = self.sessions.get(sender_id)
         if cached is not None:
             after = self._rows_after(session, sender_id, cached, with_data=True)

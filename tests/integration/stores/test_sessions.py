@@ -14,8 +14,14 @@ import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
     EntitiesAdded,
     Event,
+    FollowupAction,
+    SlotSet,
     UserUtteranceReverted,
     UserUttered,
 )
@@ -88,6 +94,90 @@ async def test_a_long_conversation_loads_from_the_cache_as_from_the_database(
         )
     latest_session = 10  # shopper_turns' events from its session_started on
     assert len(dialogue(await store.retrieve(sender_id))) == latest_session + 3 * TURNS
+
+
+def held(tracker: DialogueStateTracker | None) -> dict[str, object]:
+    """What a turn reads of a tracker besides its events: what the replay of them left."""
+    assert tracker is not None
+    return {
+        "events": dialogue(tracker),
+        "applied": [event.as_dict() for event in tracker.applied_events()],
+        "slots": tracker.current_slot_values(),
+        "active_loop": tracker.active_loop,
+        "latest_action": tracker.latest_action,
+        "latest_message": tracker.latest_message.as_dict() if tracker.latest_message else None,
+        "latest_bot": tracker.latest_bot_utterance.as_dict()
+        if tracker.latest_bot_utterance
+        else None,
+        "followup": tracker.followup_action,
+        "paused": tracker.is_paused(),
+    }
+
+
+def order_status_turns() -> list[list[Event]]:
+    """Turns that set slots, run a form, take a message back, pause and resume."""
+    return [
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("where is my order", intent={"name": "order_status"}),
+            ActionExecuted("order_status_form"),
+            ActiveLoop("order_status_form"),
+            SlotSet("requested_slot", "order_id"),
+        ],
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("AC-104233", intent={"name": "inform"}),
+            SlotSet("order_id", "AC-104233"),
+            ActionExecuted("order_status_form"),
+            SlotSet("requested_slot", "order_verified"),
+        ],
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("asdf qwer", intent={"name": "nlu_fallback"}),
+            ActionExecuted("action_default_fallback"),
+            UserUtteranceReverted(),
+        ],
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("a person please", intent={"name": "request_human"}),
+            ActionExecuted("order_status_form"),
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            ConversationPaused(),
+            FollowupAction("utter_greet"),
+        ],
+        [ConversationResumed(), ActionExecuted("utter_greet"), BotUttered("Hi again!")],
+    ]
+
+
+async def test_each_load_holds_what_a_load_from_the_database_holds_turn_after_turn(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    """Each load resumes the cached session's replay: slots, form, latest message and all."""
+    sender_id = await conversation(store, domain)
+    for events in order_status_turns() * 3:
+        await turn(store, sender_id, *copy.deepcopy(events))
+
+        assert held(await store.retrieve(sender_id)) == held(await from_database(domain, sender_id))
+
+
+async def test_a_turn_that_changes_its_tracker_and_is_not_saved_leaves_the_next_load_alone(
+    store: ScrubbingTrackerStore, domain: Domain
+) -> None:
+    sender_id = await conversation(store, domain)
+    for events in order_status_turns()[:2]:
+        await turn(store, sender_id, *copy.deepcopy(events))
+    expected = held(await store.retrieve(sender_id))
+    changed = await store.retrieve(sender_id)
+    assert changed is not None
+    changed.slots["order_id"].value = "AC-999999"
+    assert changed.active_loop is not None
+    changed.active_loop.is_interrupted = True
+    assert changed.latest_action is not None
+    changed.latest_action["action_name"] = "utter_greet"
+    changed.update(ConversationPaused())
+
+    assert held(await store.retrieve(sender_id)) == expected
 
 
 async def test_an_entity_added_to_a_stored_message_is_in_every_load_once_as_from_the_database(
