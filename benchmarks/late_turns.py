@@ -17,8 +17,8 @@ rounds so that the machine's speed moves them alike:
   (``nlu_components.rule_log``) and its rule walk bounded (``nlu_components.rule_keys``);
 - ``ted``: and TED's prediction made only where it could win
   (``nlu_components.ted_on_demand``);
-- ``bodies``: and the custom actions' request bodies written by ujson
-  (``guardrails.action_calls``);
+- ``bodies``: and the custom actions' request bodies written by ujson, each event's JSON
+  once (``guardrails.action_calls``);
 - ``served``: and the model's graph run node after node (``nlu_components.graph_runner``),
   its heap frozen and young collections every 7,000 objects once it is loaded
   (``webkit.heap``): as the Rasa server runs now (``guardrails.launch``).
@@ -76,9 +76,10 @@ def install(variant: str) -> None:
 
         install_ted_on_demand()
     if level >= VARIANTS.index("bodies"):
-        from guardrails.action_calls import install_ujson_request_bodies
+        from guardrails.action_calls import install_event_fragments, install_ujson_request_bodies
 
         install_ujson_request_bodies()
+        install_event_fragments()
     if level >= VARIANTS.index("served"):
         from rasa.core.agent import Agent
 

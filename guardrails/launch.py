@@ -10,8 +10,8 @@ any Python process, this holds even in one set up without it). Then it runs ``MO
 For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
 shopper gets while the action server is down (:mod:`guardrails.outage`) and the check of the
 action server's answers with a validator built once (:mod:`guardrails.action_results`), the
-calls' JSON written by ujson (:mod:`guardrails.action_calls`), the route the agent desk reads a
-waiting shopper's new messages from (:mod:`stores.shopper_messages`),
+calls' JSON written by ujson, each event's once (:mod:`guardrails.action_calls`), the route
+the agent desk reads a waiting shopper's new messages from (:mod:`stores.shopper_messages`),
 applied events, dialogue states and each action's copy of the conversation worked out once per
 event (:mod:`nlu_components.applied`, :mod:`nlu_components.history`,
 :mod:`nlu_components.copies`), RulePolicy's debug text made only for a debug line that is
@@ -32,7 +32,7 @@ from types import ModuleType
 from typing import Any
 
 from guardrails import rasa_defaults
-from guardrails.action_calls import install_ujson_request_bodies
+from guardrails.action_calls import install_event_fragments, install_ujson_request_bodies
 from guardrails.action_results import install_prebuilt_action_validation
 from guardrails.logs import install_log_scrubbing, install_structlog_scrubbing
 from guardrails.outage import install_action_outage_reply
@@ -123,6 +123,7 @@ def main(argv: list[str]) -> None:
         install_action_outage_reply()
         install_prebuilt_action_validation()
         install_ujson_request_bodies()
+        install_event_fragments()
         # imported here: Rasa's server module, which only this server needs
         from stores.shopper_messages import install_shopper_messages_route
 

@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import AsyncIterator, Iterator
+import math
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    EntitiesAdded,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from guardrails.action_calls import install_ujson_request_bodies
+from guardrails.action_calls import install_event_fragments, install_ujson_request_bodies
 from stack.settings import ROOT
+
+RasaFormat = Callable[[RemoteAction, DialogueStateTracker, Domain], dict[str, Any]]
 
 
 @pytest.fixture
-def installed() -> Iterator[None]:
-    original = EndpointConfig.request
+def installed() -> Iterator[RasaFormat]:
+    """Both installed; Rasa's own body builder to compare with."""
+    original, rasa_format = EndpointConfig.request, RemoteAction._action_call_format
     install_ujson_request_bodies()
-    yield
-    EndpointConfig.request = original
+    install_event_fragments()
+    yield rasa_format
+    EndpointConfig.request, RemoteAction._action_call_format = original, rasa_format
 
 
 @pytest.fixture
@@ -67,24 +79,82 @@ def a_conversation(domain: Domain) -> DialogueStateTracker:
     return DialogueStateTracker.from_events("shopper-7", events, domain.slots)
 
 
+@functools.cache
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+async def call(url: str, tracker: DialogueStateTracker, rasa_format: RasaFormat) -> dict[str, Any]:
+    """What Rasa's own body for a custom action's call would hold; the call is then made."""
+    action = RemoteAction("action_order_status", EndpointConfig(url))
+    expected: dict[str, Any] = json.loads(json.dumps(rasa_format(action, tracker, domain())))
+    await action.run(None, None, tracker, domain())
+    return expected
+
+
 async def test_the_action_server_reads_the_call_rasa_would_have_sent(
-    installed: None, action_server: tuple[str, list[tuple[str, bytes]]]
+    installed: RasaFormat, action_server: tuple[str, list[tuple[str, bytes]]]
 ) -> None:
     url, received = action_server
-    domain = Domain.load(str(ROOT / "domain.yml"))
-    action = RemoteAction("action_order_status", EndpointConfig(url))
-    tracker = a_conversation(domain)
-    expected = json.loads(json.dumps(action._action_call_format(tracker, domain)))
-
-    await action.run(None, None, tracker, domain)
+    expected = await call(url, a_conversation(domain()), installed)
 
     [(content_type, body)] = received
     assert content_type == "application/json"
     assert json.loads(body) == expected
 
 
+async def test_an_entity_added_after_a_call_reaches_the_next_call(
+    installed: RasaFormat, action_server: tuple[str, list[tuple[str, bytes]]]
+) -> None:
+    """Rasa's HTTP API adds it to the waiting message: its JSON is written again."""
+    url, received = action_server
+    tracker = a_conversation(domain())
+    await call(url, tracker, installed)
+    tracker.update(EntitiesAdded([{"entity": "email", "value": "jane@example.com"}]))
+
+    expected = await call(url, tracker, installed)
+
+    sent = json.loads(received[-1][1])
+    assert sent == expected
+    [message] = [e for e in sent["tracker"]["events"] if e["event"] == "user"]
+    assert {"entity": "email", "value": "jane@example.com"} in message["parse_data"]["entities"]
+
+
+async def test_metadata_replaced_after_a_call_reaches_the_next_call(
+    installed: RasaFormat, action_server: tuple[str, list[tuple[str, bytes]]]
+) -> None:
+    """A tracker with a model id stamps it on an event by replacing the event's metadata."""
+    url, received = action_server
+    tracker = a_conversation(domain())
+    await call(url, tracker, installed)
+    for event in tracker.events:
+        event.metadata = {**event.metadata, "model_id": "a-newer-model"}
+
+    expected = await call(url, tracker, installed)
+
+    sent = json.loads(received[-1][1])
+    assert sent == expected
+    assert {e["metadata"]["model_id"] for e in sent["tracker"]["events"]} == {"a-newer-model"}
+
+
+async def test_an_event_ujson_cannot_write_is_sent_as_rasa_sends_it(
+    installed: RasaFormat, action_server: tuple[str, list[tuple[str, bytes]]]
+) -> None:
+    """ujson refuses NaN; the standard library writes it, and Rasa's body goes as before."""
+    url, received = action_server
+    tracker = a_conversation(domain())
+    tracker.update(SlotSet("order_total", float("nan")))
+
+    expected = await call(url, tracker, installed)
+
+    sent = json.loads(received[-1][1])
+    assert math.isnan(sent["tracker"]["events"][-1]["value"])
+    sent["tracker"]["events"][-1]["value"] = expected["tracker"]["events"][-1]["value"] = None
+    assert sent == expected
+
+
 async def test_a_body_json_cannot_write_fails_as_it_did(
-    installed: None, action_server: tuple[str, list[tuple[str, bytes]]]
+    installed: RasaFormat, action_server: tuple[str, list[tuple[str, bytes]]]
 ) -> None:
     url, received = action_server
     with pytest.raises(TypeError, match="Object of type set is not JSON serializable"):
@@ -93,7 +163,7 @@ async def test_a_body_json_cannot_write_fails_as_it_did(
 
 
 async def test_a_request_without_a_json_body_is_sent_as_rasa_sends_it(
-    installed: None, action_server: tuple[str, list[tuple[str, bytes]]]
+    installed: RasaFormat, action_server: tuple[str, list[tuple[str, bytes]]]
 ) -> None:
     url, received = action_server
     answer: Any = await EndpointConfig(url).request(data=b"{}")
@@ -101,7 +171,9 @@ async def test_a_request_without_a_json_body_is_sent_as_rasa_sends_it(
     assert received == [("application/json", b"{}")]
 
 
-def test_installing_twice_wraps_rasas_request_once(installed: None) -> None:
-    once = EndpointConfig.request
+def test_installing_twice_wraps_rasas_request_once(installed: RasaFormat) -> None:
+    once, format_once = EndpointConfig.request, RemoteAction._action_call_format
     install_ujson_request_bodies()
+    install_event_fragments()
     assert EndpointConfig.request is once
+    assert RemoteAction._action_call_format is format_once
