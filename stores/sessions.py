@@ -29,6 +29,9 @@ shared message ends every load as one built from the database does. A turn appli
 latest message: the one it received, or the session's last stored one, of which each load gets
 a copy of its own; or, after a fallback took a message back, an earlier one, which is why a save
 that fails drops the conversation from the cache (``stores/tracker.py``).
+
+The replay of the events before the last user message is kept too (decisions record 60): each
+load gets a clone of it and replays only the rest (:meth:`CachedSession.tracker`).
 """
 
 from __future__ import annotations
