@@ -103,37 +103,51 @@ async def test_the_action_server_reads_the_call_rasa_would_have_sent(
     assert json.loads(body) == expected
 
 
+async def next_call_after(
+    change: Callable[[DialogueStateTracker], None],
+    rasa_format: RasaFormat,
+    action_server: tuple[str, list[tuple[str, bytes]]],
+) -> dict[str, Any]:
+    """The body of a call made after ``change``, once a first call wrote the events' JSON.
+
+    It must be the body Rasa would have sent then.
+    """
+    url, received = action_server
+    tracker = a_conversation(domain())
+    await call(url, tracker, rasa_format)
+    change(tracker)
+    expected = await call(url, tracker, rasa_format)
+    sent: dict[str, Any] = json.loads(received[-1][1])
+    assert sent == expected
+    return sent
+
+
 async def test_an_entity_added_after_a_call_reaches_the_next_call(
     installed: RasaFormat, action_server: tuple[str, list[tuple[str, bytes]]]
 ) -> None:
     """Rasa's HTTP API adds it to the waiting message: its JSON is written again."""
-    url, received = action_server
-    tracker = a_conversation(domain())
-    await call(url, tracker, installed)
-    tracker.update(EntitiesAdded([{"entity": "email", "value": "jane@example.com"}]))
+    added = {"entity": "email", "value": "jane@example.com"}
 
-    expected = await call(url, tracker, installed)
+    def add_entity(tracker: DialogueStateTracker) -> None:
+        tracker.update(EntitiesAdded([added]))
 
-    sent = json.loads(received[-1][1])
-    assert sent == expected
+    sent = await next_call_after(add_entity, installed, action_server)
+
     [message] = [e for e in sent["tracker"]["events"] if e["event"] == "user"]
-    assert {"entity": "email", "value": "jane@example.com"} in message["parse_data"]["entities"]
+    assert added in message["parse_data"]["entities"]
 
 
 async def test_metadata_replaced_after_a_call_reaches_the_next_call(
     installed: RasaFormat, action_server: tuple[str, list[tuple[str, bytes]]]
 ) -> None:
     """A tracker with a model id stamps it on an event by replacing the event's metadata."""
-    url, received = action_server
-    tracker = a_conversation(domain())
-    await call(url, tracker, installed)
-    for event in tracker.events:
-        event.metadata = {**event.metadata, "model_id": "a-newer-model"}
 
-    expected = await call(url, tracker, installed)
+    def stamp(tracker: DialogueStateTracker) -> None:
+        for event in tracker.events:
+            event.metadata = {**event.metadata, "model_id": "a-newer-model"}
 
-    sent = json.loads(received[-1][1])
-    assert sent == expected
+    sent = await next_call_after(stamp, installed, action_server)
+
     assert {e["metadata"]["model_id"] for e in sent["tracker"]["events"]} == {"a-newer-model"}
 
 
