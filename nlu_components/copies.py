@@ -106,7 +106,7 @@ def resume(replay: DialogueStateTracker, events: Iterable[Event]) -> DialogueSta
         applied.carry_fold(replay, tracker)
     for event in events:
         tracker.update(event)
-    if getattr(DialogueStateTracker.copy, _INSTALLED, False):
+    if installed():
         remember_replay(tracker, timestamps_checked=True)
     return tracker
 
@@ -129,9 +129,14 @@ def clone(tracker: DialogueStateTracker) -> DialogueStateTracker:
     return new
 
 
+def installed() -> bool:
+    """Whether this process copies trackers incrementally (the Rasa server)."""
+    return getattr(DialogueStateTracker.copy, _INSTALLED, False)
+
+
 def install_incremental_copies() -> None:
     """Make ``DialogueStateTracker.copy`` incremental in this process (idempotent)."""
-    if getattr(DialogueStateTracker.copy, _INSTALLED, False):
+    if installed():
         return
     rasa_from_events = DialogueStateTracker.from_events.__func__
 

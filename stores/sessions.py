@@ -106,15 +106,16 @@ class CachedSession:
 
         Rasa replays every event of the session into a new tracker at each load: about 1 ms
         of a late turn's growth at 1,200 events (docs/performance.md, twenty-ninth step). The
-        events before the last user message are shared and never changed (see the module
-        notes), so their replay is kept here, advanced as the session grows, and each load
-        gets a clone of it with the rest replayed: the last user message, a copy of its own,
-        and what came after it. The replay is never handed out, so no turn changes it; it
-        holds what the cached events hold and nothing a turn received.
+        events before the last user message are shared, and what Rasa may change in them a
+        replay repeats (see the module notes), so their replay is kept here, advanced as the
+        session grows, and each load gets a clone of it with the rest replayed: the last user
+        message, a copy of its own, and what came after it. The replay is never handed out, so
+        no turn changes it; it holds what the cached events hold and nothing a turn received.
 
         Rasa's whole replay when there is no user message yet (the clone would share the
-        tracker's empty placeholder message), when an event's timestamp is NaN (the copies of
-        ``nlu_components.copies`` stop there), or for a domain of other slots.
+        tracker's empty placeholder message) or when an event's timestamp is NaN (the copies
+        of ``nlu_components.copies`` stop there); a domain of other slots starts the kept
+        replay afresh.
         """
         events = self.events()
         if not events:
