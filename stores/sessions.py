@@ -94,11 +94,11 @@ class CachedSession:
             self.rows += len(rows)
             self.last_id = rows[-1].id
 
-    def events(self) -> list[Event]:
-        """The session's events in stored order: shared, but for the last user message."""
-        loaded = list(self.built)
-        if self.last_user is not None:
-            loaded[self.last_user] = copy.deepcopy(loaded[self.last_user])
+    def events(self, start: int = 0) -> list[Event]:
+        """The session's events from ``start`` on: shared, but for the last user message."""
+        loaded = self.built[start:]
+        if self.last_user is not None and self.last_user >= start:
+            loaded[self.last_user - start] = copy.deepcopy(loaded[self.last_user - start])
         return loaded
 
     def tracker(self, sender_id: str, slots: list[Slot]) -> DialogueStateTracker | None:
@@ -117,19 +117,19 @@ class CachedSession:
         of ``nlu_components.copies`` stop there); a domain of other slots starts the kept
         replay afresh.
         """
-        events = self.events()
-        if not events:
+        if not self.built:
             return None
         if self.last_user is None or not self.timestamps_compare:
-            return DialogueStateTracker.from_events(sender_id, events, slots)
+            return DialogueStateTracker.from_events(sender_id, self.events(), slots)
         replay = self.replay
-        if replay is None or replay.slots is not slots or replay.count > self.last_user:
+        if replay is None or replay.slots is not slots:
             replay = PrefixReplay(slots, 0, DialogueStateTracker(sender_id, slots))
             self.replay = replay
+        # the last user message only moves on (``add``), so the replay only ever advances
         for event in self.built[replay.count : self.last_user]:
             replay.tracker.update(event)
         replay.count = self.last_user
-        return resume(replay.tracker, events[self.last_user :])
+        return resume(replay.tracker, self.events(self.last_user))
 
 
 @dataclass
