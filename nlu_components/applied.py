@@ -54,6 +54,11 @@ class Folded:
 
 def applied_events(tracker: DialogueStateTracker) -> list[Event]:
     """Equal to Rasa's ``tracker.applied_events()``; a new list the caller may change."""
+    return list(_folded(tracker).applied)
+
+
+def _folded(tracker: DialogueStateTracker) -> Folded:
+    """The tracker's fold, brought up to its last event and remembered on it."""
     events = tracker.events
     memory: Folded | None = getattr(tracker, _MEMORY, None)
     if memory is None or not still_prefix(tracker, memory.events_id, memory.seen, memory.last):
@@ -65,7 +70,7 @@ def applied_events(tracker: DialogueStateTracker) -> list[Event]:
         else:
             _fold(tracker, memory, new)
     setattr(tracker, _MEMORY, memory)
-    return list(memory.applied)
+    return memory
 
 
 def carry_fold(source: DialogueStateTracker, clone: DialogueStateTracker) -> None:
@@ -76,8 +81,7 @@ def carry_fold(source: DialogueStateTracker, clone: DialogueStateTracker) -> Non
     kept between turns (``nlu_components.copies.resume``) would otherwise fold the whole
     conversation again.
     """
-    applied_events(source)
-    memory: Folded = getattr(source, _MEMORY)
+    memory = _folded(source)
     carried = Folded(
         id(clone.events), memory.seen, memory.last, memory.loop_names, list(memory.applied)
     )
