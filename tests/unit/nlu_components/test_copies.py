@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from nlu_components.copies import copy_of, remember_replay
+from nlu_components.applied import install_incremental_applied_events
+from nlu_components.copies import copy_of, install_incremental_copies, remember_replay, resume
 from tests.unit.nlu_components.test_history import conversation, domain, story_events
 
 
@@ -134,3 +136,39 @@ def test_an_event_without_a_comparable_timestamp_stops_the_copy_where_rasa_stops
 
     assert state(copied) == state(rasa_copy(tracker))
     assert len(copied.events) == len(tracker.events) - 2
+
+
+@pytest.fixture
+def served() -> Iterator[Callable[[DialogueStateTracker], list[Event]]]:
+    """The Rasa server's incremental copies and applied events installed; Rasa's applied."""
+    saved = {
+        name: DialogueStateTracker.__dict__[name]
+        for name in ("copy", "from_events", "applied_events")
+    }
+    install_incremental_copies()
+    install_incremental_applied_events()
+    yield saved["applied_events"]
+    for name, method in saved.items():
+        setattr(DialogueStateTracker, name, method)
+
+
+def test_a_tracker_resumed_from_a_kept_replay_is_the_tracker_rasa_replays(
+    served: Callable[[DialogueStateTracker], list[Event]],
+) -> None:
+    """As the session cache loads it: a replay up to a user message, the rest replayed on."""
+    for n, events in enumerate(story_events()):
+        for cut in (i for i, event in enumerate(events) if isinstance(event, UserUttered)):
+            replay = DialogueStateTracker(f"kept-{n}", domain().slots)
+            for event in events[:cut]:
+                replay.update(event)
+            kept = state(replay)
+
+            resumed = resume(replay, events[cut:])
+
+            rasa = DialogueStateTracker(f"kept-{n}", domain().slots)
+            for event in events:
+                rasa.update(event)
+            assert state(resumed) == state(rasa)
+            assert list(map(id, resumed.applied_events())) == list(map(id, served(rasa)))
+            assert state(copy_of(resumed)) == state(rasa_copy(rasa))
+            assert state(replay) == kept  # the kept replay is left as it was
