@@ -30,6 +30,9 @@
   (``stack/defaults.env``), as ``make run`` does: ``endpoints.yml`` and ``credentials.yml``
   name environment variables, and Rasa refuses to start while one is unset. The real
   environment always wins.
+- **A ``rasa`` command runs the model as the Rasa server does, and ``rasa test`` loads it
+  once** (``guardrails/rasa_commands.py``): the graph node after node instead of through Dask,
+  and the NLU evaluation on the agent the dialogue's test loaded.
 
 The stack's servers get this from :mod:`guardrails.launch`. A designer's bare ``rasa train``,
 ``rasa test`` or ``rasa shell`` gets it from the virtualenv: ``scripts/bootstrap.sh`` runs
@@ -116,13 +119,35 @@ def apply(environ: MutableMapping[str, str] = os.environ) -> None:
 
 
 def _project_environment(_: ModuleType) -> None:
-    """The ``rasa`` command: the stack's local defaults for what the environment leaves unset.
+    """The ``rasa`` command: the stack's local defaults for what the environment leaves unset,
+    and the model run as the Rasa server runs it.
 
     Never in production (``AFTERCARE_ENV=production``): there a forgotten secret must stop the
     server, not be replaced by the public local value. Elsewhere the command says which
     secrets it took from the file, so a local default is never used without a word.
     """
     apply_local_defaults(PROJECT_DEFAULTS)
+    _after_import("rasa.core.processor", _served_model)
+    _after_import("rasa.model_testing", _one_load_per_model)
+
+
+def _served_model(_: ModuleType) -> None:
+    """The Rasa server's graph runner for every model the command loads (``rasa test``,
+    ``rasa shell``, ``rasa interactive``, a bare ``rasa run``); training keeps Rasa's own."""
+    try:
+        from guardrails.rasa_commands import install_served_graph_runner
+    except ImportError:  # a virtualenv without the project: the command runs as Rasa's
+        return
+    install_served_graph_runner()
+
+
+def _one_load_per_model(model_testing: ModuleType) -> None:
+    """``rasa test`` loads its model once for the dialogue's test and the NLU's."""
+    try:
+        from guardrails.rasa_commands import install_one_load_per_model
+    except ImportError:  # a virtualenv without the project: the command runs as Rasa's
+        return
+    install_one_load_per_model(model_testing)
 
 
 def apply_local_defaults(path: str | os.PathLike[str]) -> list[str]:

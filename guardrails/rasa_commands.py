@@ -1,0 +1,64 @@
+"""The designers' ``rasa`` commands run the model as the Rasa server runs it, and load it once.
+
+A conversation designer's ``rasa test``, ``rasa shell``, ``rasa interactive`` or bare ``rasa
+run`` loads the trained model through Rasa's processor, which runs the graph through Dask:
+Dask orders the same nodes again at every parse and prediction. The Rasa server runs them in
+an order worked out once (:mod:`nlu_components.graph_runner`, tested to understand and predict
+exactly as Dask does), and so do the NLU gate's scores. The commands now do too, so what a
+designer tests is the model as it is served, a seventh faster (docs/performance.md, thirtieth
+step). Training keeps Dask: it builds its graph once, with its own runner.
+
+``rasa test`` tests the dialogue and then the NLU of one model, and Rasa loads that model
+twice, once for each (``rasa.model_testing``). :func:`install_one_load_per_model` makes the
+second load the first one's agent: the NLU evaluation only parses messages, without a
+tracker, which nothing the dialogue test did can change.
+
+Both are installed by the virtualenv's Rasa defaults when the ``rasa`` command starts
+(``guardrails/rasa_defaults.py``), never in another process: a test that compares our runner
+with Dask's loads Rasa's own.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+from typing import Any
+
+_INSTALLED = "aftercare_one_load_per_model"
+
+
+def install_served_graph_runner() -> None:
+    """Every model this ``rasa`` command loads runs on the Rasa server's graph runner."""
+    from nlu_components.graph_runner import install_sequential_graph_runner
+
+    install_sequential_graph_runner()
+
+
+def install_one_load_per_model(model_testing: ModuleType) -> None:
+    """``rasa test``'s second load of a model is the agent its first load returned.
+
+    Only a load named by the model's path and nothing else (how ``test_core`` and
+    ``test_nlu`` load it) is shared; a model file replaced in between is loaded afresh.
+    """
+    if getattr(model_testing, _INSTALLED, False):
+        return
+    rasa_agent: Any = model_testing.Agent
+    loaded: dict[tuple[str, float], Any] = {}
+
+    class Agent(rasa_agent):
+        """Rasa's agent, whose path-only loads are shared within this command."""
+
+        @classmethod
+        def load(cls, model_path: Any = None, **kwargs: Any) -> Any:
+            if kwargs or not isinstance(model_path, str | os.PathLike):
+                return rasa_agent.load(model_path, **kwargs)
+            try:
+                key = (os.path.realpath(model_path), os.path.getmtime(model_path))
+            except OSError:  # Rasa's own load says what is wrong with the path
+                return rasa_agent.load(model_path)
+            if key not in loaded:
+                loaded[key] = rasa_agent.load(model_path)
+            return loaded[key]
+
+    model_testing.Agent = Agent  # type: ignore[attr-defined]
+    setattr(model_testing, _INSTALLED, True)

@@ -1,0 +1,102 @@
+"""The designers' ``rasa`` commands run the model as served and ``rasa test`` loads it once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import types
+from pathlib import Path
+from typing import Any, ClassVar
+
+from guardrails.rasa_commands import install_one_load_per_model
+from tests.conftest import ROOT
+
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+RUNNER_AND_LOADER = (
+    "import rasa.core.processor as processor, rasa.model_testing as testing\n"
+    "print(processor.DaskGraphRunner.__name__, testing.Agent.load.__qualname__)"
+)
+
+
+def venv_python(code: str) -> list[str]:
+    done = subprocess.run(
+        [str(VENV_PYTHON), "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return done.stdout.split()
+
+
+def test_the_rasa_command_runs_models_on_the_servers_runner_and_loads_once_per_test() -> None:
+    runner, load = venv_python(f"import rasa.__main__\n{RUNNER_AND_LOADER}")
+    assert runner == "SequentialGraphRunner"
+    assert load == "install_one_load_per_model.<locals>.Agent.load"
+
+
+def test_another_process_of_the_virtualenv_loads_models_as_rasa_does() -> None:
+    assert venv_python(RUNNER_AND_LOADER) == ["DaskGraphRunner", "Agent.load"]
+
+
+class CountingAgent:
+    """Stands for Rasa's agent class: each load is a new agent, and is counted."""
+
+    loads: ClassVar[list[tuple[Any, dict[str, Any]]]] = []
+
+    @classmethod
+    def load(cls, model_path: Any = None, **kwargs: Any) -> object:
+        cls.loads.append((model_path, kwargs))
+        return object()
+
+
+def model_testing() -> types.ModuleType:
+    module = types.ModuleType("model_testing")
+    CountingAgent.loads = []
+    module.Agent = CountingAgent  # type: ignore[attr-defined]
+    install_one_load_per_model(module)
+    return module
+
+
+def test_the_nlu_test_gets_the_agent_the_dialogue_test_loaded(tmp_path: Path) -> None:
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"a model")
+    testing = model_testing()
+    first = testing.Agent.load(model_path=str(model))
+    assert testing.Agent.load(model_path=str(model)) is first
+    assert CountingAgent.loads == [(str(model), {})]
+
+
+def test_another_model_or_a_replaced_one_is_loaded_afresh(tmp_path: Path) -> None:
+    one, other = tmp_path / "one.tar.gz", tmp_path / "other.tar.gz"
+    one.write_bytes(b"a model")
+    other.write_bytes(b"another model")
+    testing = model_testing()
+    first = testing.Agent.load(model_path=str(one))
+    assert testing.Agent.load(model_path=str(other)) is not first
+    stat = one.stat()
+    os.utime(one, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # retrained
+    assert testing.Agent.load(model_path=str(one)) is not first
+    assert len(CountingAgent.loads) == 3
+
+
+def test_a_load_with_other_arguments_or_no_file_is_rasas_own(tmp_path: Path) -> None:
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"a model")
+    testing = model_testing()
+    testing.Agent.load(model_path=str(model), action_endpoint="http://actions")
+    testing.Agent.load(model_path=str(model), action_endpoint="http://actions")
+    testing.Agent.load(model_path=str(tmp_path / "missing.tar.gz"))
+    testing.Agent.load(model_path=str(tmp_path / "missing.tar.gz"))
+    assert len(CountingAgent.loads) == 4
+
+
+def test_installed_twice_the_loads_are_still_shared(tmp_path: Path) -> None:
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"a model")
+    testing = model_testing()
+    install_one_load_per_model(testing)
+    testing.Agent.load(model_path=str(model))
+    testing.Agent.load(model_path=str(model))
+    assert len(CountingAgent.loads) == 1
