@@ -11,8 +11,8 @@ the same hooks) with ``run`` done without Dask: each node gets its parents' outp
 ``(node name, value)`` pairs, exactly as Dask handed them over. The order puts every node
 after its parents; which of two independent nodes runs first is not fixed, as with Dask.
 
-Only the Rasa server (``guardrails.launch``) and the NLU gate install it: training keeps
-Rasa's runner, and so do the designers' ``rasa`` commands.
+The Rasa server (``guardrails.launch``), the NLU gate and the designers' ``rasa`` commands
+(``guardrails/rasa_commands.py``) install it; training keeps Rasa's runner.
 """
 
 from __future__ import annotations
