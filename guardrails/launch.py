@@ -1,11 +1,12 @@
 """``python -m guardrails.launch MODULE [ARGS...]``: run a server with its logs scrubbed.
 
-The stack starts the commerce backend, the action server and the Rasa server through this
-launcher. It installs the PII log filter (see :mod:`guardrails.logs`) before the server's own
-code runs, so every handler the server creates later is filtered, and turns Rasa's telemetry
-and error reporting off (see :mod:`guardrails.rasa_defaults`; the virtualenv does the same for
-any Python process, this holds even in one set up without it). Then it runs ``MODULE`` as
-``python -m MODULE ARGS...`` would. The backend itself imports nothing from the assistant.
+The stack starts the commerce backend, the action server (``rasa_sdk``) and the Rasa server
+through this launcher. It installs the PII log filter (see :mod:`guardrails.logs`) before the
+server's own code runs, so every handler the server creates later is filtered, and turns
+Rasa's telemetry and error reporting off (see :mod:`guardrails.rasa_defaults`; the virtualenv
+does the same for any Python process, this holds even in one set up without it). Then it runs
+``MODULE`` as ``python -m MODULE ARGS...`` would. The backend itself imports nothing from the
+assistant.
 
 For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
 shopper gets while the action server is down (:mod:`guardrails.outage`) and the check of the
@@ -47,6 +48,18 @@ def serves_conversations(module: str, args: list[str]) -> bool:
     return module == "rasa" and args[:1] == ["run"] and args[1:2] != ["actions"]
 
 
+def serves_actions(module: str, args: list[str]) -> bool:
+    """True for the action server: ``rasa_sdk ...``, or ``rasa run actions ...`` as designers
+    start it.
+
+    The stack starts ``rasa_sdk`` itself, which is what ``rasa run actions`` hands over to:
+    Rasa's command line would first import Rasa (its tracker stores, SQLAlchemy, its other
+    commands) into a server that uses none of it, 0.65 s of CPU at every start and restart and
+    about 44 MB held for the server's life (docs/performance.md, thirtieth step).
+    """
+    return module == "rasa_sdk" or (module == "rasa" and args[:2] == ["run", "actions"])
+
+
 def record_guardrail_decisions() -> None:
     """Let the guardrails' own records through at the server's log level (INFO by default).
 
@@ -64,7 +77,7 @@ def instrument(module: str, args: list[str]) -> None:
     desk and the proactive service are aiohttp apps handed to ``web.run_app``. Each is
     instrumented where it is built, so no server's own code repeats it.
     """
-    if module == "rasa" and args[:2] == ["run", "actions"]:
+    if serves_actions(module, args):
         import rasa_sdk.endpoint
 
         _instrument_built_app(rasa_sdk.endpoint, "create_app", "actions")
@@ -147,7 +160,7 @@ def main(argv: list[str]) -> None:
         from rasa.core.agent import Agent
 
         Agent.load_model = freeze_after(Agent.load_model)  # each model, then its heap frozen
-    elif module == "rasa" and args[:2] == ["run", "actions"]:
+    elif serves_actions(module, args):
         freeze_after_loading_actions()
     instrument(module, args)
     sys.argv = [module, *args]

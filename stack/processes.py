@@ -206,16 +206,8 @@ class Stack:
             ),
             Service(
                 "action server",
-                [
-                    *LAUNCH,
-                    "rasa",
-                    "run",
-                    "actions",
-                    "--actions",
-                    "actions",
-                    "--port",
-                    e["ACTION_PORT"],
-                ],
+                # rasa_sdk itself, which `rasa run actions` hands over to (guardrails/launch.py)
+                [*LAUNCH, "rasa_sdk", "--actions", "actions", "--port", e["ACTION_PORT"]],
                 f"http://127.0.0.1:{e['ACTION_PORT']}/health",
                 self.log_dir / "actions.log",
             ),

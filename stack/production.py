@@ -312,7 +312,7 @@ def supervisord_config(topology: Topology, haproxy: str) -> str:
         *(
             _program(
                 f"actions-{i}",
-                f"{launch} rasa run actions --actions actions --port {port}",
+                f"{launch} rasa_sdk --actions actions --port {port}",
                 logs,
             )
             for i, port in enumerate(topology.action_ports, 1)

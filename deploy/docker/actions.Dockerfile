@@ -76,5 +76,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
     CMD ["python", "-c", \
          "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5055/health', timeout=4)"]
 ENTRYPOINT ["python", "deploy/docker/preflight.py"]
-CMD ["python", "-m", "guardrails.launch", "rasa", "run", "actions", "--actions", "actions", \
-     "--port", "5055"]
+CMD ["python", "-m", "guardrails.launch", "rasa_sdk", "--actions", "actions", "--port", "5055"]

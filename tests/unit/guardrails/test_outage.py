@@ -125,6 +125,7 @@ async def test_without_the_reply_rasa_says_nothing_but_raises(domain: Domain) ->
     [
         (["rasa", "run", "--enable-api"], True),
         (["rasa", "run", "actions", "--actions", "actions"], False),
+        (["rasa_sdk", "--actions", "actions"], False),
         (["commerce"], False),
     ],
 )
