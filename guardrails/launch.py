@@ -54,8 +54,8 @@ def serves_actions(module: str, args: list[str]) -> bool:
 
     The stack starts ``rasa_sdk`` itself, which is what ``rasa run actions`` hands over to:
     Rasa's command line would first import Rasa (its tracker stores, SQLAlchemy, its other
-    commands) into a server that uses none of it, 0.65 s of CPU at every start and restart and
-    about 44 MB held for the server's life (docs/performance.md, thirtieth step).
+    commands) into a server that uses none of it: about 0.7 s of CPU at every start and
+    restart, and 45 MB held for the server's life (docs/performance.md, thirtieth step).
     """
     return module == "rasa_sdk" or (module == "rasa" and args[:2] == ["run", "actions"])
 

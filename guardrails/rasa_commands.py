@@ -5,8 +5,8 @@ run`` loads the trained model through Rasa's processor, which runs the graph thr
 Dask orders the same nodes again at every parse and prediction. The Rasa server runs them in
 an order worked out once (:mod:`nlu_components.graph_runner`, tested to understand and predict
 exactly as Dask does), and so do the NLU gate's scores. The commands now do too, so what a
-designer tests is the model as it is served, a seventh faster (docs/performance.md, thirtieth
-step). Training keeps Dask: it builds its graph once, with its own runner.
+designer tests is the model as it is served, without the scheduling that was 6.4 % of ``rasa
+test`` (docs/performance.md, thirtieth step). Training keeps Dask: it runs its graph once.
 
 ``rasa test`` tests the dialogue and then the NLU of one model, and Rasa loads that model
 twice, once for each (``rasa.model_testing``). :func:`install_one_load_per_model` makes the
