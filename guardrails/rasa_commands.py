@@ -13,9 +13,9 @@ twice, once for each (``rasa.model_testing``). :func:`install_one_load_per_model
 second load the first one's agent: the NLU evaluation only parses messages, without a
 tracker, which nothing the dialogue test did can change.
 
-Both are installed by the virtualenv's Rasa defaults when the ``rasa`` command starts
-(``guardrails/rasa_defaults.py``), never in another process: a test that compares our runner
-with Dask's loads Rasa's own.
+Both are installed (:data:`PATCHES`) by the virtualenv's Rasa defaults when the ``rasa``
+command starts (``guardrails/rasa_defaults.py``), never in another process: a test that
+compares our runner with Dask's loads Rasa's own.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 _INSTALLED = "aftercare_one_load_per_model"
 
 
-def install_served_graph_runner() -> None:
+def install_served_graph_runner(_: ModuleType) -> None:
     """Every model this ``rasa`` command loads runs on the Rasa server's graph runner."""
     from nlu_components.graph_runner import install_sequential_graph_runner
 
@@ -62,3 +62,10 @@ def install_one_load_per_model(model_testing: ModuleType) -> None:
 
     model_testing.Agent = Agent  # type: ignore[attr-defined]
     setattr(model_testing, _INSTALLED, True)
+
+
+# What the ``rasa`` command installs, by the Rasa module each patches once it is imported.
+PATCHES = {
+    "rasa.core.processor": install_served_graph_runner,
+    "rasa.model_testing": install_one_load_per_model,
+}

@@ -127,27 +127,12 @@ def _project_environment(_: ModuleType) -> None:
     secrets it took from the file, so a local default is never used without a word.
     """
     apply_local_defaults(PROJECT_DEFAULTS)
-    _after_import("rasa.core.processor", _served_model)
-    _after_import("rasa.model_testing", _one_load_per_model)
-
-
-def _served_model(_: ModuleType) -> None:
-    """The Rasa server's graph runner for every model the command loads (``rasa test``,
-    ``rasa shell``, ``rasa interactive``, a bare ``rasa run``); training keeps Rasa's own."""
     try:
-        from guardrails.rasa_commands import install_served_graph_runner
-    except ImportError:  # a virtualenv without the project: the command runs as Rasa's
+        from guardrails.rasa_commands import PATCHES
+    except ImportError:  # a virtualenv without the project: the commands run as Rasa's
         return
-    install_served_graph_runner()
-
-
-def _one_load_per_model(model_testing: ModuleType) -> None:
-    """``rasa test`` loads its model once for the dialogue's test and the NLU's."""
-    try:
-        from guardrails.rasa_commands import install_one_load_per_model
-    except ImportError:  # a virtualenv without the project: the command runs as Rasa's
-        return
-    install_one_load_per_model(model_testing)
+    for name, patch in PATCHES.items():
+        _after_import(name, patch)
 
 
 def apply_local_defaults(path: str | os.PathLike[str]) -> list[str]:
