@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import types
 from pathlib import Path
 from typing import Any, ClassVar
 
 from guardrails.rasa_commands import install_one_load_per_model
-from tests.conftest import ROOT
+from tests.unit.guardrails.test_rasa_defaults import run_venv
 
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 # A pytest worker never imports rasa.__main__: its models run on Dask, as
 # tests/integration/nlu_components/test_graph_runner.py asserts before comparing the runners.
 RUNNER_AND_LOADER = (
@@ -20,20 +18,8 @@ RUNNER_AND_LOADER = (
 )
 
 
-def venv_python(code: str) -> list[str]:
-    done = subprocess.run(
-        [str(VENV_PYTHON), "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    return done.stdout.split()
-
-
 def test_the_rasa_command_runs_models_on_the_servers_runner_and_loads_once_per_test() -> None:
-    runner, load = venv_python(RUNNER_AND_LOADER)
+    runner, load = run_venv(RUNNER_AND_LOADER, dict(os.environ)).stdout.split()
     assert runner == "SequentialGraphRunner"
     assert load == "install_one_load_per_model.<locals>.Agent.load"
 
