@@ -2,13 +2,14 @@
 
 A shopper walks every form of the domain to its end (SQLite tracker store with the file broker,
 on the session's shared stack: tests/e2e/test_privacy_forms.py; PostgreSQL tracker store with
-the SQL broker, on a stack of its own: tests/e2e/test_privacy_forms_postgresql.py). Every flow
-opens with a message full of personal data, and at every question the form asks (read from the
-tracker, so a form or a question added later is walked too) the first answer is that message
-again: a name, an e-mail, a phone number, a card, an IBAN, a US and a non-US street address.
-Then a valid answer moves the form on. Afterwards the raw bytes of every sink (tracker store,
-broker stream, every log at DEBUG, the designers' export, the desk and channel databases) are
-searched. The walk and the checks are here; each store's module starts its walk and runs them.
+the SQL broker, on the stack ``make run``'s own command starts: tests/e2e/test_stack_run.py).
+Every flow opens with a message full of personal data, and at every question the form asks
+(read from the tracker, so a form or a question added later is walked too) the first answer is
+that message again: a name, an e-mail, a phone number, a card, an IBAN, a US and a non-US
+street address. Then a valid answer moves the form on. Afterwards the raw bytes of every sink
+(tracker store, broker stream, every log at DEBUG, the designers' export, the desk and channel
+databases) are searched. The walk and the checks are here; each store's module starts its walk
+and runs them.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import requests
 import sqlalchemy as sa
 import yaml
 
-from stack.processes import Stack
 from tests.conftest import ROOT
 from tests.e2e.conftest import backend_get, backend_order
 from tests.e2e.variants import as_seeded, samples_in
@@ -73,11 +73,21 @@ FLOWS = {
 }
 
 
+class Served(Protocol):
+    """A running stack as the walk sees it: a ``Stack``, or ``make run``'s, seen from outside."""
+
+    env: dict[str, str]
+    log_dir: Path
+
+    @property
+    def rest_url(self) -> str: ...
+
+
 @dataclass
 class Walk:
     """The questions each form asked, and where everything came to rest."""
 
-    stack: Stack
+    stack: Served
     asked: dict[str, set[str]] = field(default_factory=dict)
     senders: list[str] = field(default_factory=list)
     transcript: list[str] = field(default_factory=list)
@@ -86,7 +96,7 @@ class Walk:
 class Shopper:
     """One conversation over REST, with the HTTP API to read where the form is."""
 
-    def __init__(self, stack: Stack, transcript: list[str]) -> None:
+    def __init__(self, stack: Served, transcript: list[str]) -> None:
         self.stack = stack
         self.transcript = transcript
         self.sender = f"pii-{uuid.uuid4().hex[:12]}"
@@ -159,12 +169,12 @@ def walk_form(shopper: Shopper, order: dict[str, str], asked: set[str]) -> None:
     pytest.fail(f"{shopper.sender}: the form never ended")
 
 
-def several_lines(stack: Stack, order_id: str) -> bool:
+def several_lines(stack: Served, order_id: str) -> bool:
     """Several lines: "which items?" is a question."""
     return len(backend_order(stack, order_id)["lines"]) > 1
 
 
-def another_method_pays(stack: Stack, order_id: str) -> bool:
+def another_method_pays(stack: Served, order_id: str) -> bool:
     """The shopper has another payment method that covers the total (gift cards may not)."""
     order = backend_order(stack, order_id)
     paid_with = {p["method"]["payment_method_id"] for p in order["payments"]}
@@ -184,12 +194,12 @@ WALKABLE = {
 }
 
 
-def untouched(stack: Stack, order: dict[str, str]) -> bool:
+def untouched(stack: Served, order: dict[str, str]) -> bool:
     """The sample order is still as seeded (``as_seeded``), read from the backend now."""
     return as_seeded(backend_order(stack, order["order_id"]), order["status"])
 
 
-def walk_everything(stack: Stack, store_url: str) -> Walk:
+def walk_everything(stack: Served, store_url: str) -> Walk:
     """Walk every form on ``stack``, whose backend serves the store at ``store_url``.
 
     Orders are taken oldest first, and only as seeded: on the shared stack the other tests take

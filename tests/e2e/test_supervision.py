@@ -11,18 +11,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from stack.isolated import isolated_env
 from stack.processes import Service, Stack
 from tests.conftest import ROOT, read_yaml
 from tests.e2e.conftest import Chat, order_in, wait_until
@@ -138,96 +133,6 @@ def test_when_desk_is_killed_then_a_handoff_gets_an_apology_until_it_is_back(
         text = Chat(stack.rest_url).text("I want to speak to a human")
         assert said("utter_handoff_unavailable") in text and "@" in text, text
     assert handoff_payload(Chat(stack.rest_url).say("I want to speak to a human"))["ticket_id"]
-
-
-def stack_run(env: dict[str, str], out: Path) -> subprocess.Popen[bytes]:
-    """``python -m stack run`` as ``make run`` starts it, output to ``out``."""
-    with out.open("wb") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "stack", "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def healthy(env: dict[str, str]) -> bool:
-    urls = [
-        f"http://127.0.0.1:{env['RASA_PORT']}/",
-        f"http://127.0.0.1:{env['ACTION_PORT']}/health",
-        f"http://127.0.0.1:{env['COMMERCE_PORT']}/health",
-        f"http://127.0.0.1:{env['DESK_PORT']}/health",
-    ]
-    try:
-        return all(requests.get(url, timeout=2).status_code == 200 for url in urls)
-    except requests.RequestException:
-        return False
-
-
-def test_when_a_second_stack_starts_next_to_a_running_one_then_it_refuses_and_leaves_it_alone(
-    seeded_store: tuple[str, list[dict[str, str]]], tmp_path: Path
-) -> None:
-    env = {
-        **os.environ,
-        **isolated_env(
-            tmp_path,
-            seeded_store[0],
-            STACK_LOCK_FILE=str(tmp_path / "stack.lock"),
-            STACK_LOG_DIR=str(tmp_path / "log"),
-            STACK_START_TIMEOUT_S="600",  # a busy machine: Rasa's model load can take minutes
-        ),
-    }
-    first = stack_run(env, tmp_path / "first.out")
-    try:
-        # up means what the shopper's operator sees: every server healthy and the banner printed
-        # (until then a Ctrl+C aborts the start, exit 130, by design)
-        wait_until(
-            lambda: (
-                healthy(env) and "Aftercare is running" in (tmp_path / "first.out").read_text()
-            )
-            or first.poll() is not None,
-            600,
-            "first stack up",
-        )
-        assert first.poll() is None, (tmp_path / "first.out").read_text()
-        # the same stack again: the lock names the running one
-        second = subprocess.run(
-            [sys.executable, "-m", "stack", "run"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert second.returncode != 0
-        assert "Aftercare is already running" in second.stderr, second.stderr
-        assert f"pid {first.pid}" in second.stderr
-        assert f"http://127.0.0.1:{env['RASA_PORT']}/" in second.stderr
-        # another lock file (e.g. another checkout), same ports: the ports give it away
-        third = subprocess.run(
-            [sys.executable, "-m", "stack", "run"],
-            cwd=ROOT,
-            env={**env, "STACK_LOCK_FILE": str(tmp_path / "other.lock")},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert third.returncode != 0
-        assert "Aftercare is already running" in third.stderr, third.stderr
-        assert f"port {env['RASA_PORT']} (Rasa server) is in use" in third.stderr
-        # the first one never noticed
-        assert first.poll() is None and healthy(env)
-        rest = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
-        assert Chat(rest).say("hi")
-        first.send_signal(signal.SIGINT)
-        assert first.wait(timeout=60) == 0
-        assert "stopped" not in (tmp_path / "first.out").read_text()
-    finally:
-        if first.poll() is None:  # a failed test: stop it the way Ctrl+C does, servers too
-            first.send_signal(signal.SIGTERM)
-            first.wait(timeout=60)
 
 
 @pytest.fixture(autouse=True)
