@@ -69,6 +69,18 @@ def healthy(env: dict[str, str]) -> bool:
         return False
 
 
+def start_again(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m stack run`` once more, beside the running stack; what it said and returned."""
+    return subprocess.run(
+        [sys.executable, "-m", "stack", "run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 @pytest.fixture(scope="module")
 def made_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MadeRun]:
     """``python -m stack run`` on PostgreSQL, up (every server healthy, the banner printed)."""
@@ -145,27 +157,13 @@ def test_a_second_start_refuses_and_leaves_the_running_stack_alone_until_ctrl_c(
     """Last on this stack (it needs the walk done): after it, Ctrl+C stops every server."""
     env = made_run.env
     # the same stack again: the lock names the running one
-    second = subprocess.run(
-        [sys.executable, "-m", "stack", "run"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    second = start_again(env)
     assert second.returncode != 0
     assert "Aftercare is already running" in second.stderr, second.stderr
     assert f"pid {made_run.process.pid}" in second.stderr
     assert f"http://127.0.0.1:{env['RASA_PORT']}/" in second.stderr
     # another lock file (e.g. another checkout), same ports: the ports give it away
-    third = subprocess.run(
-        [sys.executable, "-m", "stack", "run"],
-        cwd=ROOT,
-        env={**env, "STACK_LOCK_FILE": str(made_run.log_dir.parent / "other.lock")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    third = start_again({**env, "STACK_LOCK_FILE": str(made_run.log_dir.parent / "other.lock")})
     assert third.returncode != 0
     assert "Aftercare is already running" in third.stderr, third.stderr
     assert f"port {env['RASA_PORT']} (Rasa server) is in use" in third.stderr
