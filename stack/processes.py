@@ -32,6 +32,9 @@ from stack.settings import ROOT, point_at_each_other, stack_env
 VENV_BIN = Path(sys.executable).parent
 # Every server runs with its log records scrubbed of personal values (guardrails/logs.py).
 LAUNCH = (str(VENV_BIN / "python"), "-m", "guardrails.launch")
+# The action server: rasa_sdk itself, which `rasa run actions` only hands its arguments to
+# (guardrails/launch.py); production mode's programs and the actions image start the same.
+ACTION_SERVER = ("rasa_sdk", "--actions", "actions")
 
 
 def say(line: str) -> None:
@@ -206,8 +209,7 @@ class Stack:
             ),
             Service(
                 "action server",
-                # rasa_sdk itself, which `rasa run actions` hands over to (guardrails/launch.py)
-                [*LAUNCH, "rasa_sdk", "--actions", "actions", "--port", e["ACTION_PORT"]],
+                [*LAUNCH, *ACTION_SERVER, "--port", e["ACTION_PORT"]],
                 f"http://127.0.0.1:{e['ACTION_PORT']}/health",
                 self.log_dir / "actions.log",
             ),

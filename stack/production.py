@@ -36,7 +36,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from stack.processes import LAUNCH, VENV_BIN
+from stack.processes import ACTION_SERVER, LAUNCH, VENV_BIN
 from stack.readiness import NotHealthy, every_server_up, log_tails, wait_until_healthy
 from stack.settings import ROOT, point_at_each_other, stack_env
 
@@ -310,11 +310,7 @@ def supervisord_config(topology: Topology, haproxy: str) -> str:
         _program("desk", f"{launch} desk", logs),
         _program("proactive", f"{launch} proactive", logs),
         *(
-            _program(
-                f"actions-{i}",
-                f"{launch} rasa_sdk --actions actions --port {port}",
-                logs,
-            )
+            _program(f"actions-{i}", f"{launch} {' '.join(ACTION_SERVER)} --port {port}", logs)
             for i, port in enumerate(topology.action_ports, 1)
         ),
         *(
