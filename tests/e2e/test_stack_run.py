@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
 from stack.isolated import isolated_env
+from stack.processes import healthy as healthy_at
 from stack.settings import stack_env
 from tests.conftest import ROOT, seed_store
 from tests.e2e.conftest import MODEL, Chat, wait_until
@@ -63,10 +63,7 @@ def healthy(env: dict[str, str]) -> bool:
         f"http://127.0.0.1:{env['COMMERCE_PORT']}/health",
         f"http://127.0.0.1:{env['DESK_PORT']}/health",
     ]
-    try:
-        return all(requests.get(url, timeout=2).status_code == 200 for url in urls)
-    except requests.RequestException:
-        return False
+    return all(healthy_at(url) for url in urls)
 
 
 def start_again(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -139,7 +136,6 @@ def made_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MadeRun]:
 
 @pytest.fixture(scope="module")
 def walked(made_run: MadeRun) -> Walk:
-    assert made_run.env["TRACKER_STORE_URL"].startswith("postgresql://")
     return walk_everything(made_run, made_run.store_url)
 
 
