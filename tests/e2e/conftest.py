@@ -9,10 +9,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import requests
+import yaml
 from playwright.sync_api import Browser, sync_playwright
 
 from stack.isolated import free_port, isolated_env
@@ -24,6 +25,39 @@ from tests.e2e.standins import ProviderStandIn
 from tests.merchants import best_seller, write_demo_policy_quiet_later, write_outdoor_policy
 
 MODEL = ROOT / "models" / "aftercare.tar.gz"
+TAU_POLICY = ROOT / "data" / "policy" / "tau-bench.yml"
+
+
+class Backed(Protocol):
+    """Anything whose ``env`` names a commerce backend: a stack, or one merchant's own."""
+
+    env: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TauTenant:
+    """The `tau` merchant of the session's stack: τ-bench's policy and a backend of its own.
+
+    Its conversations reach the shared Rasa and action servers like any merchant's; its orders
+    live in a second commerce backend holding τ-bench's store (tests/e2e/test_tau_bench.py
+    starts it), which the action server calls through the tenant's own variables.
+    """
+
+    tenants_file: Path
+    port: int
+    token: str = "tau-commerce-token"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stack_overrides(self) -> dict[str, str]:
+        """What the stack needs to know of it: the tenants file and its backend's address."""
+        return {
+            "AFTERCARE_TENANTS": str(self.tenants_file),
+            "COMMERCE_API_URL_TAU": self.url,
+            "COMMERCE_API_TOKEN_TAU": self.token,
+        }
 
 
 def wait_until(
@@ -62,12 +96,29 @@ def outdoor_excludes(seeded_store: tuple[str, list[dict[str, str]]]) -> str:
 
 
 @pytest.fixture(scope="session")
+def tau_tenant(tmp_path_factory: pytest.TempPathFactory) -> TauTenant:
+    """channels/tenants.yml with a third merchant, `tau`, whose backend is its own."""
+    registry = yaml.safe_load((ROOT / "channels" / "tenants.yml").read_text(encoding="utf-8"))
+    registry["tenants"]["tau"] = {
+        "name": "τ-bench retail (a backend of its own)",
+        "policy": str(TAU_POLICY.relative_to(ROOT)),
+        "faq": "data/faq/tau-bench.yml",
+        "commerce_api_url_env": "COMMERCE_API_URL_TAU",
+        "commerce_api_token_env": "COMMERCE_API_TOKEN_TAU",
+    }
+    path = tmp_path_factory.mktemp("tenants") / "tenants.yml"
+    path.write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
+    return TauTenant(tenants_file=path, port=free_port())
+
+
+@pytest.fixture(scope="session")
 def stack(
     seeded_store: tuple[str, list[dict[str, str]]],
     tmp_path_factory: pytest.TempPathFactory,
     provider_standin: ProviderStandIn,
     outdoor_excludes: str,
     tripwire: Tripwire,
+    tau_tenant: TauTenant,
 ) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
@@ -95,6 +146,7 @@ def stack(
         MERCHANT_POLICIES=f"demo={demo},outdoor={outdoor}",
         # nothing may leave the machine (tests/e2e/test_nothing_leaves.py)
         **tripwire.env(),
+        **tau_tenant.stack_overrides(),
     )
     with Stack(overrides=overrides, log_dir=tmp / "log", model=str(MODEL)) as running:
         yield running
@@ -174,7 +226,7 @@ def order_in(demo_orders: list[dict[str, str]], status: str, index: int = 0) -> 
     return matches[index]
 
 
-def backend_get(stack: Stack, path: str, **params: str) -> dict[str, Any]:
+def backend_get(stack: Backed, path: str, **params: str) -> dict[str, Any]:
     """GET from the commerce backend's API, as the tests' independent view of its state."""
     resp = requests.get(
         f"{stack.env['COMMERCE_API_URL']}/api/v1/{path}",
@@ -201,7 +253,7 @@ def customer_claims(stack: Stack, customer_id: str) -> list[dict[str, Any]]:
     return claims
 
 
-def backend_order(stack: Stack, order_id: str) -> dict[str, Any]:
+def backend_order(stack: Backed, order_id: str) -> dict[str, Any]:
     """The order as the backend has it right now, for comparing with what the bot said."""
     return backend_get(stack, f"orders/{order_id.lstrip('#')}")
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from commerce.db import Database
 from commerce.demo_orders import demo_order_records
-from stack.processes import Stack
-from tests.e2e.conftest import backend_get, backend_order
+from tests.e2e.conftest import Backed, backend_get, backend_order
 
 
 def samples_in(db_url: str, status: str, per_status: int = 50) -> list[dict[str, str]]:
@@ -32,7 +31,7 @@ def as_seeded(live: dict[str, Any], status: str) -> bool:
     return live["status"] == status and not live["items_modified"] and not live["returns"]
 
 
-def alternative(stack: Stack, order_id: str, *, skip_lines: int = 0) -> dict[str, Any] | None:
+def alternative(stack: Backed, order_id: str, *, skip_lines: int = 0) -> dict[str, Any] | None:
     """A line of the order and an in-stock variant of its product that differs in one option.
 
     Returns the line, the variant, the option that differs, and the words a shopper would
@@ -62,14 +61,14 @@ def alternative(stack: Stack, order_id: str, *, skip_lines: int = 0) -> dict[str
     return None
 
 
-def line_sku(stack: Stack, order_id: str, line_id: int) -> str:
+def line_sku(stack: Backed, order_id: str, line_id: int) -> str:
     """The SKU a line of the order has now."""
     order = backend_order(stack, order_id)
     return str(next(line["sku"] for line in order["lines"] if line["line_id"] == line_id))
 
 
 def returnable_lines(
-    stack: Stack, order_id: str, final_sale_categories: frozenset[str] = frozenset()
+    stack: Backed, order_id: str, final_sale_categories: frozenset[str] = frozenset()
 ) -> list[dict[str, Any]]:
     """The lines the merchant's policy lets go back, read from the backend's order."""
     body = backend_order(stack, order_id)
