@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import tempfile
 from collections.abc import Sequence
 from functools import cache
@@ -149,7 +150,9 @@ def cached_embeddings(
     vectors = (embedder or shared_embedder()).embed(texts)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp.npy")
+        # One temporary file per process: backends and test workers share the cache folder,
+        # and two writing the same name at once could leave a torn file behind.
+        temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
         np.save(temporary, vectors)
         temporary.replace(path)
     return vectors

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from commerce.config import CommerceConfig
 from stack import isolated
 
 # Helper modules that assert for the tests (the privacy walk, the desk's, the manifests'): a
@@ -51,14 +52,15 @@ def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[di
 
 
 @pytest.fixture(scope="session")
-def embeddings_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache of catalogue embeddings for every backend a test builds in this process.
+def embeddings_cache() -> Path:
+    """The cache of catalogue embeddings the stacks' backends use too (``var/cache``).
 
     Embedding the demo catalogue takes about 2.5 s of CPU and every seeded store holds the same
-    catalogue; the backend keys its cache by the product texts, so a test that changed them
-    would compute its own embeddings, never read another catalogue's.
+    catalogue, so it is embedded once per checkout rather than once per pytest worker. The
+    backend keys its cache by the product texts: a test that changed them would compute its
+    own embeddings, never read another catalogue's.
     """
-    return tmp_path_factory.mktemp("embeddings")
+    return ROOT / CommerceConfig().cache_dir
 
 
 SHARED_STACK_GROUP = "shared-stack"

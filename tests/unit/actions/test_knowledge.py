@@ -30,8 +30,9 @@ TODAYS_POLICY_ANSWER = ["utter_policy_final_sale", "utter_policy_more"]
 
 
 @pytest.fixture(autouse=True)
-def _vectors(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    monkeypatch.setenv("KNOWLEDGE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "vectors"))
+def _settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The passages' vectors come from the cache the servers use (guardrails/knowledge/retrieval.py):
+    # keyed by the passages' texts, so a changed policy file is embedded afresh, never misread.
     monkeypatch.delenv("FAQ_FILE", raising=False)
     monkeypatch.delenv("LLM_BASE_URL", raising=False)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from guardrails.knowledge.faq import Faq, parse_faq
+from guardrails.knowledge.retrieval import cache_dir
 from merchants.policy import DEFAULT_POLICY_PATH, MerchantPolicy, parse_policy
 
 ROOT = DEFAULT_POLICY_PATH.parent.parent.parent
@@ -36,6 +37,9 @@ def tau_faq() -> Faq:
 
 
 @pytest.fixture(scope="session")
-def vectors(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One vector cache for all tests, so each passage set is embedded once."""
-    return tmp_path_factory.mktemp("knowledge-vectors")
+def vectors() -> Path:
+    """The vector cache the servers use, so each passage set is embedded once per machine.
+
+    It is keyed by the passages' texts: a passage set a test changed is embedded afresh.
+    """
+    return cache_dir()
