@@ -98,10 +98,12 @@ def main() -> int:
     parser.add_argument("--stories", type=Path, help="test stories to pass as well")
     parser.add_argument("--stories-out", type=Path, default=ROOT / "results" / "stories")
     args = parser.parse_args()
+    import rasa.nlu.test
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
+    from guardrails.rasa_commands import install_annotated_extractors_only
     from nlu_components.graph_runner import install_sequential_graph_runner
 
     # Rasa's log levels as the `rasa` command sets them: unset, structlog printed every debug
@@ -109,6 +111,7 @@ def main() -> int:
     configure_logging_and_warnings(None, warn_only_once=True, filter_repeated_logs=True)
     configure_structlog(None)
     install_sequential_graph_runner()  # the Rasa server's runner: the model as it is served
+    install_annotated_extractors_only(rasa.nlu.test)  # as `rasa test nlu` scores them
     agent = Agent.load(str(args.model))
     verdicts = []
     for data in args.data or HELD_OUT:

@@ -85,7 +85,12 @@ def test_rasa_test_reads_the_test_stories_and_evaluates_nlu(
         "intent_confusion_matrix.png", "intent_histogram.png", "story_confusion_matrix.png",
         "QuickLoadCRFEntityExtractor_confusion_matrix.png",
     }  # fmt: skip
-    assert plots <= {path.name for path in tmp_path.iterdir()}
+    written = {path.name for path in tmp_path.iterdir()}
+    assert plots <= written
+    # the entities scored are the annotated ones' extractors, not the dialogue's signals
+    assert "RegexEntityExtractor_report.json" in written
+    assert not [name for name in written if name.startswith(("HandoffSignal", "RequestSplitter"))]
+    assert not [name for name in written if name.startswith("OtherLanguageClassifier")]
 
 
 def test_rasa_test_nlu_evaluates_the_model_on_held_out_messages(

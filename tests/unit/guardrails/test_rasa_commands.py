@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import types
+from collections import namedtuple
 from pathlib import Path
 from typing import Any, ClassVar
 
-from guardrails.rasa_commands import install_one_load_per_model
+import yaml
+
+from guardrails.rasa_commands import (
+    SIGNAL_EXTRACTORS,
+    install_annotated_extractors_only,
+    install_one_load_per_model,
+)
+from tests.conftest import ROOT
 from tests.unit.guardrails.test_rasa_defaults import run_venv
 
 # A pytest worker never imports rasa.__main__: its models run on Dask, as
@@ -84,3 +93,40 @@ def test_installed_twice_the_loads_are_still_shared(tmp_path: Path) -> None:
     testing.Agent.load(model_path=str(model))
     testing.Agent.load(model_path=str(model))
     assert len(CountingAgent.loads) == 1
+
+
+Result = namedtuple("Result", "entity_targets entity_predictions tokens message")
+
+
+def nlu_test_module(parsed: list[list[dict[str, str]]]) -> types.ModuleType:
+    """Stands for ``rasa.nlu.test``: each test message's predicted entities, as Rasa gets them."""
+    module = types.ModuleType("nlu_test")
+
+    async def get_eval_data(processor: object, data: object) -> tuple[list[Any], list[Any], Any]:
+        return [], [], [Result([], predicted, [], "a message") for predicted in parsed]
+
+    module.get_eval_data = get_eval_data  # type: ignore[attr-defined]
+    return module
+
+
+def test_the_nlu_evaluation_scores_the_extractors_of_annotated_entities_only() -> None:
+    crf, regex = {"extractor": "QuickLoadCRFEntityExtractor"}, {"extractor": "RegexEntityExtractor"}
+    nlu_test = nlu_test_module(
+        [
+            [crf, {"extractor": "HandoffSignalExtractor"}],
+            [regex, {"extractor": "RequestSplitter"}],
+            [{"extractor": "OtherLanguageClassifier"}],
+        ]
+    )
+    install_annotated_extractors_only(nlu_test)
+    install_annotated_extractors_only(nlu_test)  # the second install changes nothing
+    _, _, results = asyncio.run(nlu_test.get_eval_data(None, None))
+    assert [r.entity_predictions for r in results] == [[crf], [regex], []]
+    assert [r.message for r in results] == ["a message"] * 3
+
+
+def test_every_signal_left_unscored_is_a_component_of_the_pipeline() -> None:
+    """A renamed component would be scored again, silently: its name must stay in config.yml."""
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    named = {str(step["name"]).rsplit(".", 1)[-1] for step in pipeline}
+    assert named >= SIGNAL_EXTRACTORS
