@@ -17,7 +17,7 @@ tracker, which nothing the dialogue test did can change.
 ``extractor`` as an entity extractor, against the annotated entities. Three of ours add
 signals for the dialogue, not spans anyone annotates (:data:`SIGNAL_EXTRACTORS`), so each got a
 report of 0.0 on every annotated entity, some 950 "errors" and a confusion matrix: noise for a
-designer reading the results, and about a tenth of ``rasa test``'s CPU.
+designer reading the results, and about 7 % of ``rasa test``'s CPU.
 :func:`install_annotated_extractors_only` leaves their entities out of the evaluation; the
 extractors of annotated entities are scored as before.
 
