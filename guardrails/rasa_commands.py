@@ -33,6 +33,7 @@ from types import ModuleType
 from typing import Any
 
 _INSTALLED = "aftercare_one_load_per_model"
+_ANNOTATED_ONLY = "aftercare_annotated_extractors_only"
 
 
 def install_served_graph_runner(_: ModuleType) -> None:
@@ -85,16 +86,16 @@ def install_annotated_extractors_only(nlu_test: ModuleType) -> None:
     The signals are taken out of each parse's predicted entities before Rasa finds the
     extractors and aligns their predictions; every other prediction is scored as before.
     """
-    rasa_eval_data = nlu_test.get_eval_data
-    if getattr(rasa_eval_data, "annotated_only", False):
+    if getattr(nlu_test, _ANNOTATED_ONLY, False):
         return
+    rasa_eval_data = nlu_test.get_eval_data
 
     async def get_eval_data(processor: Any, test_data: Any) -> tuple[Any, Any, list[Any]]:
         intents, responses, entities = await rasa_eval_data(processor, test_data)
         return intents, responses, [without_signals(result) for result in entities]
 
-    get_eval_data.annotated_only = True  # type: ignore[attr-defined]
     nlu_test.get_eval_data = get_eval_data  # type: ignore[attr-defined]
+    setattr(nlu_test, _ANNOTATED_ONLY, True)
 
 
 def without_signals(result: Any) -> Any:

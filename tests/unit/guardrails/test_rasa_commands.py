@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import types
-from collections import namedtuple
 from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
+from rasa.nlu.test import EntityEvaluationResult
 
 from guardrails.rasa_commands import (
     SIGNAL_EXTRACTORS,
@@ -95,15 +95,13 @@ def test_installed_twice_the_loads_are_still_shared(tmp_path: Path) -> None:
     assert len(CountingAgent.loads) == 1
 
 
-Result = namedtuple("Result", "entity_targets entity_predictions tokens message")
-
-
 def nlu_test_module(parsed: list[list[dict[str, str]]]) -> types.ModuleType:
     """Stands for ``rasa.nlu.test``: each test message's predicted entities, as Rasa gets them."""
     module = types.ModuleType("nlu_test")
 
     async def get_eval_data(processor: object, data: object) -> tuple[list[Any], list[Any], Any]:
-        return [], [], [Result([], predicted, [], "a message") for predicted in parsed]
+        results = [EntityEvaluationResult([], predicted, [], "a message") for predicted in parsed]
+        return [], [], results
 
     module.get_eval_data = get_eval_data  # type: ignore[attr-defined]
     return module
