@@ -8,12 +8,16 @@ import types
 from pathlib import Path
 from typing import Any, ClassVar
 
+import matplotlib
+import numpy as np
 import yaml
 from rasa.nlu.test import EntityEvaluationResult
+from rasa.utils import plotting
 
 from guardrails.rasa_commands import (
     SIGNAL_EXTRACTORS,
     install_annotated_extractors_only,
+    install_counts_in_filled_cells,
     install_one_load_per_model,
 )
 from tests.conftest import ROOT
@@ -23,14 +27,17 @@ from tests.unit.guardrails.test_rasa_defaults import run_venv
 # tests/integration/nlu_components/test_graph_runner.py asserts before comparing the runners.
 RUNNER_AND_LOADER = (
     "import rasa.__main__, rasa.core.processor as processor, rasa.model_testing as testing\n"
-    "print(processor.DaskGraphRunner.__name__, testing.Agent.load.__qualname__)"
+    "import rasa.utils.plotting as plotting\n"
+    "print(processor.DaskGraphRunner.__name__, testing.Agent.load.__qualname__,"
+    " plotting.plot_confusion_matrix.__qualname__)"
 )
 
 
-def test_the_rasa_command_runs_models_on_the_servers_runner_and_loads_once_per_test() -> None:
-    runner, load = run_venv(RUNNER_AND_LOADER, dict(os.environ)).stdout.split()
+def test_the_rasa_command_runs_the_servers_runner_loads_once_and_blanks_empty_cells() -> None:
+    runner, load, plot = run_venv(RUNNER_AND_LOADER, dict(os.environ)).stdout.split()
     assert runner == "SequentialGraphRunner"
     assert load == "install_one_load_per_model.<locals>.Agent.load"
+    assert plot == "install_counts_in_filled_cells.<locals>.plot_confusion_matrix"
 
 
 class CountingAgent:
@@ -128,3 +135,26 @@ def test_every_signal_left_unscored_is_a_component_of_the_pipeline() -> None:
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     named = {str(step["name"]).rsplit(".", 1)[-1] for step in pipeline}
     assert named >= SIGNAL_EXTRACTORS
+
+
+def test_a_confusion_matrix_shows_counts_only_in_the_cells_that_hold_one(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    matplotlib.use("agg")
+    module = types.ModuleType("plotting")
+    module.plot_confusion_matrix = plotting.plot_confusion_matrix  # type: ignore[attr-defined]
+    install_counts_in_filled_cells(module)
+    install_counts_in_filled_cells(module)  # the second install changes nothing
+    confusions = np.array([[12, 0, 2], [0, 7, 0], [1, 0, 30]])
+    out = tmp_path / "intent_confusion_matrix.png"
+    module.plot_confusion_matrix(
+        confusions, classes=["greet", "order_status", "return"], title="Intents", output_file=out
+    )
+    cells = plt.gcf().axes[0]
+    shown = sorted(
+        (round(t.get_position()[1]), round(t.get_position()[0]), t.get_text()) for t in cells.texts
+    )
+    assert shown == [(0, 0, "12"), (0, 2, "2"), (1, 1, "7"), (2, 0, "1"), (2, 2, "30")]
+    assert cells.get_title() == "Intents"
+    assert out.stat().st_size > 0
+    assert tuple(plt.gcf().get_size_inches()) == (20, 20)
