@@ -104,7 +104,7 @@ def run_quietly(*command: str) -> None:
 
 
 def supervised_pid(topology: production.Topology, program: str) -> int:
-    out = production.supervisorctl(topology, "pid", program).stdout.strip()
+    out = production.supervisorctl(topology, "pid", production.supervised(program)).stdout.strip()
     return int(out)
 
 

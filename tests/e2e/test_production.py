@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,7 +85,7 @@ def queued_events(queue: str) -> int:
 
 def kill_program(prod: Production, name: str) -> int:
     """``kill -9`` a supervised program's whole process group; its old pid."""
-    state, pid = prod.status()[name]
+    state, pid = prod.status()[production.supervised(name)]
     assert state == "RUNNING" and pid is not None
     os.killpg(pid, signal.SIGKILL)
     return pid
@@ -94,7 +95,7 @@ def back_again(prod: Production, name: str, old_pid: int, health_url: str) -> No
     """supervisord restarted ``name`` (a new pid) and it answers its health check again."""
 
     def restarted() -> bool:
-        state, pid = prod.status()[name]
+        state, pid = prod.status()[production.supervised(name)]
         return state == "RUNNING" and pid not in (None, old_pid)
 
     wait_until(restarted, 60, f"supervisord restarts {name}")
@@ -189,6 +190,9 @@ def test_stop_prod_stops_every_process_it_started(prod: Production) -> None:
     # each program ended on SIGTERM, none had to be killed (and lose what it was doing)
     log = (prod.topology.log_dir / "supervisord.log").read_text(encoding="utf-8")
     assert "with SIGKILL" not in log, log[-3000:]
+    # the front (HAProxy, Rasa) was gone before anything it calls was stopped
+    stopped = [production.tier(name) for name in re.findall(r" stopped: (\S+) ", log)]
+    assert stopped == [production.FRONT] * 3 + [production.BACK] * 5, log[-3000:]
 
 
 def _zombie(pid: int) -> bool:
