@@ -301,7 +301,7 @@ stdout_logfile_backups=5
 
 
 # supervisord stops its groups one after another, and a program outside any group is a group
-# of its own: the eight programs stopped one by one, each only once the last had gone (5.2 s).
+# of its own: the eight programs stopped one by one, each only once the last had gone.
 # Two groups instead, each stopped at once: first the front (HAProxy and the Rasa servers,
 # where shoppers' requests come in), then what the front calls (the action servers, the
 # backend, the desk, the proactive service), so no turn still being answered loses them.
