@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import matplotlib
 import numpy as np
+import pytest
 import yaml
 from rasa.nlu.test import EntityEvaluationResult
 from rasa.utils import plotting
@@ -137,6 +138,9 @@ def test_every_signal_left_unscored_is_a_component_of_the_pipeline() -> None:
     assert named >= SIGNAL_EXTRACTORS
 
 
+# matplotlib's parsers, built at a process's first text, call pyparsing by its old names
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:matplotlib._mathtext")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:matplotlib.fontconfig_pattern")
 def test_a_confusion_matrix_shows_counts_only_in_the_cells_that_hold_one(tmp_path: Path) -> None:
     import matplotlib.pyplot as plt
 
