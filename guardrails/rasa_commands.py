@@ -34,6 +34,7 @@ compares our runner with Dask's loads Rasa's own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from types import ModuleType
 from typing import Any
@@ -132,11 +133,12 @@ def install_counts_in_filled_cells(plotting: ModuleType) -> None:
     setattr(plotting, _FILLED_ONLY, True)
 
 
-def blank_empty_cells(matrix: Any) -> None:
+def blank_empty_cells(axes: Any) -> None:
     """Remove the count Rasa wrote into each empty cell of a confusion matrix's axes."""
-    for text in list(matrix.texts):
-        if float(text.get_text()) == 0:
-            text.remove()
+    for text in list(axes.texts):
+        with contextlib.suppress(ValueError):  # not a count: kept
+            if float(text.get_text()) == 0:
+                text.remove()
 
 
 # What the ``rasa`` command installs, by the Rasa module each patches once it is imported.

@@ -301,32 +301,32 @@ stdout_logfile_backups=5
 
 
 # supervisord stops its groups one after another, and a program outside any group is a group
-# of its own: the eight programs stopped one by one, each only once the last had gone.
-# Two groups instead, each stopped at once: first the front (HAProxy and the Rasa servers,
-# where shoppers' requests come in), then what the front calls (the action servers, the
-# backend, the desk, the proactive service), so no turn still being answered loses them.
-FRONT, BACK = "front", "back"
+# of its own: the eight programs stopped one by one, each only once the last had gone. Two
+# groups instead, each stopped at once: first the Rasa servers, which finish the turns they are
+# answering, then all they use, HAProxy included (it carries those turns' replies and their
+# calls to the action servers), so no turn still being answered loses any of them.
+DIALOGUE, SERVICES = "dialogue", "services"
 
 
 def tier(program: str) -> str:
-    """The group a program belongs to: :data:`FRONT` or :data:`BACK`."""
-    return FRONT if program == "haproxy" or program.startswith("rasa-") else BACK
+    """The group a program belongs to: :data:`DIALOGUE` (the Rasa servers) or :data:`SERVICES`."""
+    return DIALOGUE if program.startswith("rasa-") else SERVICES
 
 
 def supervised(program: str) -> str:
-    """The program's name for supervisorctl (``front:rasa-1``)."""
+    """The program's name for supervisorctl (``dialogue:rasa-1``)."""
     return f"{tier(program)}:{program}"
 
 
 def _groups(programs: list[str]) -> str:
-    """The two groups' sections; the back starts first and stops last (its lower priority)."""
+    """The two groups' sections; the services start first and stop last (a lower priority)."""
     return "".join(
         f"""
 [group:{group}]
 programs={",".join(p for p in programs if tier(p) == group)}
 priority={priority}
 """
-        for group, priority in ((BACK, 100), (FRONT, 200))
+        for group, priority in ((SERVICES, 100), (DIALOGUE, 200))
     )
 
 

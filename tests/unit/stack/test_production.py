@@ -131,19 +131,21 @@ def test_supervisord_runs_every_server_restarting_and_rotating_without_secrets(
     assert not [value for value in secrets if value in text]
 
 
-def test_supervisord_stops_the_front_at_once_then_what_it_calls_at_once(tmp_path: Path) -> None:
+def test_supervisord_stops_the_rasa_servers_at_once_then_all_they_use_at_once(
+    tmp_path: Path,
+) -> None:
     topology = production.Topology.from_env(fit_env(tmp_path))
     parser = configparser.RawConfigParser()
     parser.read_string(production.supervisord_config(topology, "/usr/sbin/haproxy"))
-    front, back = parser["group:front"], parser["group:back"]
-    assert set(front["programs"].split(",")) == {"haproxy", "rasa-1", "rasa-2"}
-    assert set(back["programs"].split(",")) == {
-        "commerce", "desk", "proactive", "actions-1", "actions-2"
+    dialogue, services = parser["group:dialogue"], parser["group:services"]
+    assert set(dialogue["programs"].split(",")) == {"rasa-1", "rasa-2"}
+    assert set(services["programs"].split(",")) == {
+        "haproxy", "commerce", "desk", "proactive", "actions-1", "actions-2"
     }  # fmt: skip
     # supervisord stops the group of the highest priority first, and starts it last
-    assert int(front["priority"]) > int(back["priority"])
-    assert production.supervised("rasa-2") == "front:rasa-2"
-    assert production.supervised("actions-1") == "back:actions-1"
+    assert int(dialogue["priority"]) > int(services["priority"])
+    assert production.supervised("rasa-2") == "dialogue:rasa-2"
+    assert production.supervised("haproxy") == "services:haproxy"
 
 
 def test_start_refuses_local_defaults_before_starting_anything(tmp_path: Path) -> None:
