@@ -344,9 +344,9 @@ def supervisord_config(topology: Topology, haproxy: str) -> str:
             for i, port in enumerate(topology.action_ports, 1)
         },
         **{
-            f"rasa-{i}": f"{launch} rasa run --enable-api --auth-token %(ENV_RASA_AUTH_TOKEN)s "
+            f"rasa-{i}": f"{launch} rasa run --enable-api --auth-token=%(ENV_RASA_AUTH_TOKEN)s "
             f"--port {port} --model models --endpoints endpoints.yml "
-            f"--credentials credentials.yml --cors %(ENV_RASA_CORS)s"
+            f"--credentials credentials.yml --cors=%(ENV_RASA_CORS)s"
             for i, port in enumerate(topology.rasa_ports, 1)
         },
         "haproxy": f"{haproxy} -db -f {topology.haproxy_cfg}",

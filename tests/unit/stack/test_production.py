@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,20 @@ def test_start_refuses_local_defaults_before_starting_anything(tmp_path: Path) -
     assert "refusing to start production mode" in done.stderr
     assert "RASA_AUTH_TOKEN is the public local default" in done.stderr
     assert not (tmp_path / "supervisord.conf").exists()
+
+
+def test_a_rasa_server_takes_an_auth_token_that_begins_with_a_dash(tmp_path: Path) -> None:
+    """A random token begins with "-" one time in 64: Rasa's parser must not read an option."""
+    import argparse
+
+    from rasa.cli import run
+
+    topology = production.Topology.from_env(fit_env(tmp_path))
+    config = configparser.RawConfigParser()
+    config.read_string(production.supervisord_config(topology, "/usr/sbin/haproxy"))
+    command = config["program:rasa-1"]["command"].replace("%(ENV_RASA_AUTH_TOKEN)s", "-Xy_1")
+    words = shlex.split(command.replace("%(ENV_RASA_CORS)s", "http://localhost"))
+    rasa = argparse.ArgumentParser()
+    run.add_subparser(rasa.add_subparsers(), parents=[])
+    parsed = rasa.parse_args(words[words.index("rasa") + 1 :])
+    assert parsed.auth_token == "-Xy_1"
