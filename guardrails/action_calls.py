@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import ujson
 
+from nlu_components.patching import installs
+
 if TYPE_CHECKING:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.domain import Domain
@@ -37,8 +39,6 @@ if TYPE_CHECKING:
     from rasa.shared.core.trackers import DialogueStateTracker
 
 JSON = "application/json"
-_INSTALLED = "aftercare_ujson_bodies"
-_FRAGMENTS_INSTALLED = "aftercare_event_fragments"
 _FRAGMENT = "_aftercare_json"  # an event's attribute: (metadata, entity counts, its JSON)
 
 
@@ -122,6 +122,7 @@ def action_call(
     return result
 
 
+@installs("rasa.core.actions.action:RemoteAction._action_call_format")
 def install_event_fragments() -> None:
     """Make custom actions' bodies write each event's JSON once (idempotent).
 
@@ -130,8 +131,6 @@ def install_event_fragments() -> None:
     """
     from rasa.core.actions.action import RemoteAction
 
-    if getattr(RemoteAction._action_call_format, _FRAGMENTS_INSTALLED, False):
-        return
     rasa_format = RemoteAction._action_call_format
 
     def call_format(
@@ -139,16 +138,14 @@ def install_event_fragments() -> None:
     ) -> dict[str, Any]:
         return action_call(self, tracker, domain) or rasa_format(self, tracker, domain)
 
-    setattr(call_format, _FRAGMENTS_INSTALLED, True)
     RemoteAction._action_call_format = call_format
 
 
+@installs("rasa.utils.endpoints:EndpointConfig.request")
 def install_ujson_request_bodies() -> None:
     """Make Rasa's endpoint requests write their JSON bodies with ujson (idempotent)."""
     from rasa.utils.endpoints import EndpointConfig
 
-    if getattr(EndpointConfig.request, _INSTALLED, False):
-        return
     rasa_request = EndpointConfig.request
 
     async def request(
@@ -164,5 +161,4 @@ def install_ujson_request_bodies() -> None:
             kwargs["data"] = encode(kwargs.pop("json"))
         return await rasa_request(self, method, subpath, content_type, compress, **kwargs)
 
-    setattr(request, _INSTALLED, True)
     EndpointConfig.request = request

@@ -15,9 +15,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from nlu_components.patching import installs
+
 # Rasa and jsonschema are imported when installed: guardrails.launch imports this module in
 # every server it starts, and only the Rasa server needs them.
-_INSTALLED = "aftercare_prebuilt_validation"
 
 
 def _hint() -> str:
@@ -54,11 +55,9 @@ def validate_action_result(_action: Any, result: dict[str, Any]) -> bool:
     return True
 
 
+@installs("rasa.core.actions.action:RemoteAction._validate_action_result")
 def install_prebuilt_action_validation() -> None:
     """Make ``RemoteAction`` check answers with the prebuilt validator (idempotent)."""
     from rasa.core.actions.action import RemoteAction
 
-    if getattr(RemoteAction._validate_action_result, _INSTALLED, False):
-        return
-    setattr(validate_action_result, _INSTALLED, True)
     RemoteAction._validate_action_result = validate_action_result

@@ -30,6 +30,8 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
+from nlu_components.patching import installs
+
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
     from rasa.core.nlg import NaturalLanguageGenerator
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RESPONSE = "utter_service_unavailable"
-_INSTALLED = "_aftercare_outage_reply"
 
 
 def apologised_this_turn(tracker: DialogueStateTracker) -> bool:
@@ -114,12 +115,11 @@ async def outage_reply(
     return [create_bot_utterance(message), *listen]
 
 
+@installs("rasa.core.actions.action:RemoteAction.run")
 def install_action_outage_reply() -> None:
     """Make every custom action that cannot run answer with the apology (idempotent)."""
     from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 
-    if getattr(RemoteAction.run, _INSTALLED, False):
-        return
     original = RemoteAction.run
 
     @functools.wraps(original)
@@ -144,5 +144,4 @@ def install_action_outage_reply() -> None:
             )
             return await outage_reply(self.name(), output_channel, nlg, tracker, domain)
 
-    setattr(run, _INSTALLED, True)
     RemoteAction.run = run

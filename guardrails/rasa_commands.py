@@ -36,12 +36,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-_INSTALLED = "aftercare_one_load_per_model"
-_ANNOTATED_ONLY = "aftercare_annotated_extractors_only"
-_FILLED_ONLY = "aftercare_counts_in_filled_cells"
+from nlu_components.patching import installs
 
 
 def install_served_graph_runner(_: ModuleType) -> None:
@@ -51,14 +50,13 @@ def install_served_graph_runner(_: ModuleType) -> None:
     install_sequential_graph_runner()
 
 
+@installs()
 def install_one_load_per_model(model_testing: ModuleType) -> None:
     """``rasa test``'s second load of a model is the agent its first load returned.
 
     Only a load named by the model's path and nothing else (how ``test_core`` and
     ``test_nlu`` load it) is shared; a model file replaced in between is loaded afresh.
     """
-    if getattr(model_testing, _INSTALLED, False):
-        return
     rasa_agent: Any = model_testing.Agent
     loaded: dict[tuple[str, float], Any] = {}
 
@@ -78,7 +76,6 @@ def install_one_load_per_model(model_testing: ModuleType) -> None:
             return loaded[key]
 
     model_testing.Agent = Agent  # type: ignore[attr-defined]
-    setattr(model_testing, _INSTALLED, True)
 
 
 # The pipeline's components whose entities are signals for the dialogue (a call for a person,
@@ -88,14 +85,13 @@ SIGNAL_EXTRACTORS = frozenset(
 )
 
 
+@installs()
 def install_annotated_extractors_only(nlu_test: ModuleType) -> None:
     """Rasa's NLU evaluation scores the extractors of annotated entities, not the signals.
 
     The signals are taken out of each parse's predicted entities before Rasa finds the
     extractors and aligns their predictions; every other prediction is scored as before.
     """
-    if getattr(nlu_test, _ANNOTATED_ONLY, False):
-        return
     rasa_eval_data = nlu_test.get_eval_data
 
     async def get_eval_data(processor: Any, test_data: Any) -> tuple[Any, Any, list[Any]]:
@@ -103,7 +99,6 @@ def install_annotated_extractors_only(nlu_test: ModuleType) -> None:
         return intents, responses, [without_signals(result) for result in entities]
 
     nlu_test.get_eval_data = get_eval_data  # type: ignore[attr-defined]
-    setattr(nlu_test, _ANNOTATED_ONLY, True)
 
 
 def without_signals(result: Any) -> Any:
@@ -112,10 +107,9 @@ def without_signals(result: Any) -> Any:
     return result._replace(entity_predictions=kept)
 
 
+@installs()
 def install_counts_in_filled_cells(plotting: ModuleType) -> None:
     """Rasa's confusion matrices show a count only in the cells that hold one."""
-    if getattr(plotting, _FILLED_ONLY, False):
-        return
     rasa_plot = plotting.plot_confusion_matrix
 
     def plot_confusion_matrix(*args: Any, output_file: str | None = None, **kwargs: Any) -> None:
@@ -130,7 +124,6 @@ def install_counts_in_filled_cells(plotting: ModuleType) -> None:
             figure.savefig(output_file, bbox_inches="tight")
 
     plotting.plot_confusion_matrix = plot_confusion_matrix  # type: ignore[attr-defined]
-    setattr(plotting, _FILLED_ONLY, True)
 
 
 def blank_empty_cells(axes: Any) -> None:
@@ -142,7 +135,7 @@ def blank_empty_cells(axes: Any) -> None:
 
 
 # What the ``rasa`` command installs, by the Rasa module each patches once it is imported.
-PATCHES = {
+PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "rasa.core.processor": install_served_graph_runner,
     "rasa.model_testing": install_one_load_per_model,
     "rasa.nlu.test": install_annotated_extractors_only,

@@ -36,9 +36,9 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from nlu_components.event_kinds import EventKinds
+from nlu_components.patching import installs
 
 _MEMORY = "_aftercare_applied"
-_INSTALLED = "aftercare_incremental_applied"
 
 
 @dataclass
@@ -162,16 +162,14 @@ def _fold_action(tracker: DialogueStateTracker, memory: Folded, event: ActionExe
 
 def installed() -> bool:
     """Whether this process folds applied events incrementally (the Rasa server)."""
-    return getattr(DialogueStateTracker.applied_events, _INSTALLED, False)
+    return install_incremental_applied_events.installed()
 
 
+@installs("rasa.shared.core.trackers:DialogueStateTracker.applied_events")
 def install_incremental_applied_events() -> None:
     """Make ``DialogueStateTracker.applied_events`` incremental in this process (idempotent)."""
-    if installed():
-        return
 
     def incremental(self: DialogueStateTracker) -> list[Event]:
         return applied_events(self)
 
-    setattr(incremental, _INSTALLED, True)
     DialogueStateTracker.applied_events = incremental

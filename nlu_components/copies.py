@@ -36,9 +36,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from nlu_components import applied
 from nlu_components.applied import still_prefix
+from nlu_components.patching import installs
 
 _MEMORY = "_aftercare_replay"
-_INSTALLED = "aftercare_incremental_copies"
 
 
 @dataclass
@@ -131,13 +131,12 @@ def clone(tracker: DialogueStateTracker) -> DialogueStateTracker:
 
 def installed() -> bool:
     """Whether this process copies trackers incrementally (the Rasa server)."""
-    return getattr(DialogueStateTracker.copy, _INSTALLED, False)
+    return install_incremental_copies.installed()
 
 
+@installs("rasa.shared.core.trackers:DialogueStateTracker.copy")
 def install_incremental_copies() -> None:
     """Make ``DialogueStateTracker.copy`` incremental in this process (idempotent)."""
-    if installed():
-        return
     rasa_from_events = DialogueStateTracker.from_events.__func__
 
     def incremental(self: DialogueStateTracker) -> DialogueStateTracker:
@@ -148,6 +147,5 @@ def install_incremental_copies() -> None:
         remember_replay(tracker)
         return tracker
 
-    setattr(incremental, _INSTALLED, True)
     DialogueStateTracker.copy = incremental
     DialogueStateTracker.from_events = classmethod(from_events)

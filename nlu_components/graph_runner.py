@@ -24,9 +24,10 @@ from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import GraphNode, GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
 
+from nlu_components.patching import installs
+
 logger = logging.getLogger(__name__)
 
-_INSTALLED = "aftercare_sequential_runner"
 # A node to run, and the names of the nodes (or inputs) whose outputs it takes, in order.
 Step = tuple[str, GraphNode, tuple[str, ...]]
 
@@ -85,6 +86,7 @@ def _ordered(schema: GraphSchema, nodes: dict[str, GraphNode]) -> list[Step]:
     return steps
 
 
+@installs("rasa.core.processor")
 def install_sequential_graph_runner() -> None:
     """Make every model this process loads from now on run on :class:`SequentialGraphRunner`.
 
@@ -92,7 +94,4 @@ def install_sequential_graph_runner() -> None:
     """
     import rasa.core.processor as processor
 
-    if getattr(processor, _INSTALLED, False):
-        return
     processor.DaskGraphRunner = SequentialGraphRunner
-    setattr(processor, _INSTALLED, True)

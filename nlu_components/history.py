@@ -42,9 +42,10 @@ from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, TEXT
 
+from nlu_components.patching import installs
+
 # Conversations × option sets remembered by one Rasa process (each holds its replayed tracker).
 DEFAULT_ENTRIES = 1500
-_INSTALLED = "aftercare_incremental_states"
 _MARKS = "_aftercare_marks"  # a tracker's attribute: the marks of its applied events
 # The last states a featurizer gets as copies (see IncrementalStates.featurizer_states): it
 # changes the last one, and the policies slice at most their max_history (5 here) from the end.
@@ -336,10 +337,9 @@ _rasa_remove_action_unlikely_intent_from_states = (
 )
 
 
+@installs("rasa.shared.core.trackers:DialogueStateTracker.past_states")
 def install_incremental_states(size: int = DEFAULT_ENTRIES) -> None:
     """Make ``DialogueStateTracker.past_states`` incremental in this process (idempotent)."""
-    if getattr(DialogueStateTracker.past_states, _INSTALLED, False):
-        return
     states = IncrementalStates(size)
     rasa_past_states = DialogueStateTracker.past_states
 
@@ -374,7 +374,6 @@ def install_incremental_states(size: int = DEFAULT_ENTRIES) -> None:
         options = Options(omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         return states.featurizer_states(tracker, domain, options)
 
-    setattr(past_states, _INSTALLED, True)
     DialogueStateTracker.past_states = past_states
     TrackerFeaturizer._create_states = create_states
     TrackerFeaturizer._remove_user_text_if_intent = staticmethod(remove_user_text_if_intent)

@@ -32,7 +32,8 @@ from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
 from rasa.shared.core.domain import State
 from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
-_INSTALLED = "aftercare_bounded_rule_walk"
+from nlu_components.patching import installs
+
 _rasa_feature_key = RulePolicy._create_feature_key
 # The source of a prediction no rule made, once the conversation is longer than every rule
 # that hides its turn (see fallback_key): not JSON, so no rule's key.
@@ -169,11 +170,10 @@ def fallback_key(policy: RulePolicy, states: list[State]) -> str | None:
     return LONGER_THAN_EVERY_RULE
 
 
+@installs("rasa.core.policies.rule_policy:RulePolicy._get_possible_keys")
 def install_bounded_rule_walk() -> None:
     """Make RulePolicy stop its rule walk, and write the source of a prediction no rule made,
     only as far as either can change the prediction (idempotent)."""
-    if getattr(RulePolicy._get_possible_keys, _INSTALLED, False):
-        return
 
     def bounded(self: RulePolicy, lookup: dict[str, Any], states: list[Any]) -> set[str]:
         return possible_keys(self, lookup, states)
@@ -183,6 +183,5 @@ def install_bounded_rule_walk() -> None:
             return _rasa_feature_key(self, states)
         return fallback_key(self, states)
 
-    setattr(bounded, _INSTALLED, True)
     RulePolicy._get_possible_keys = bounded
     RulePolicy._create_feature_key = bounded_feature_key

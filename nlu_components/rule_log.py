@@ -19,7 +19,7 @@ from rasa.core.policies import rule_policy
 from rasa.core.policies.policy import Policy
 from rasa.core.policies.rule_policy import RulePolicy
 
-_INSTALLED = "aftercare_lazy_rule_text"
+from nlu_components.patching import installs
 
 
 def rule_text(states: list[dict[str, Any]]) -> str:
@@ -29,9 +29,7 @@ def rule_text(states: list[dict[str, Any]]) -> str:
     return ""
 
 
+@installs("rasa.core.policies.rule_policy:RulePolicy.format_tracker_states")
 def install_lazy_rule_text() -> None:
     """Make RulePolicy format its states only for a debug line that is logged (idempotent)."""
-    if getattr(RulePolicy.format_tracker_states, _INSTALLED, False):
-        return
-    setattr(rule_text, _INSTALLED, True)
     RulePolicy.format_tracker_states = staticmethod(rule_text)

@@ -35,7 +35,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import TEXT
 from rasa.utils.tensorflow.constants import MODEL_CONFIDENCE, SOFTMAX
 
-_INSTALLED = "aftercare_ted_on_demand"
+from nlu_components.patching import installs
+
 RASA_PREDICT = TEDPolicy.predict_action_probabilities
 RASA_BEST = DefaultPolicyPredictionEnsemble._best_policy_prediction
 
@@ -146,10 +147,8 @@ def best_on_demand(
     return RASA_BEST(predictions, tracker, domain)
 
 
+@installs("rasa.core.policies.ted_policy:TEDPolicy.predict_action_probabilities")
 def install_ted_on_demand() -> None:
     """Make TED predict only when its prediction could win (idempotent)."""
-    if getattr(TEDPolicy.predict_action_probabilities, _INSTALLED, False):
-        return
-    setattr(predict_on_demand, _INSTALLED, True)
     TEDPolicy.predict_action_probabilities = predict_on_demand
     DefaultPolicyPredictionEnsemble._best_policy_prediction = staticmethod(best_on_demand)

@@ -45,13 +45,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from nlu_components.patching import installs
+
 logger = logging.getLogger(__name__)
 
 ROUTE = "/conversations/<conversation_id:path>/shopper_messages"
 BATCH_ROUTE = "/shopper_messages"
 # Conversations one batch request may name: a desk with more open tickets sends several.
 MAX_CONVERSATIONS = 1000
-_INSTALLED = "serves_shopper_messages"  # marks the wrapped create_app
 _BATCH_SHAPE = (
     'the body must be {"conversations": {<conversation id>: <after>, ...}}, '
     f"at most {MAX_CONVERSATIONS} conversations, each 'after' a Rasa event timestamp in seconds"
@@ -205,11 +206,10 @@ def add_shopper_messages_routes(app: Sanic, auth_token: str | None) -> None:
         return response.json({"conversations": await read(store, afters)})
 
 
+@installs("rasa.server:create_app")
 def install_shopper_messages_route() -> None:
     """Have every app ``rasa.server.create_app`` builds serve the routes (once per process)."""
     create_app = rasa.server.create_app
-    if getattr(create_app, _INSTALLED, False):
-        return
     signature = inspect.signature(create_app)
 
     @functools.wraps(create_app)
@@ -219,5 +219,4 @@ def install_shopper_messages_route() -> None:
         add_shopper_messages_routes(app, token)
         return app
 
-    setattr(create_app_with_route, _INSTALLED, True)
     rasa.server.create_app = create_app_with_route

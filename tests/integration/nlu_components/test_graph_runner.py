@@ -33,7 +33,7 @@ def agents(rasa_agent: Agent) -> Iterator[tuple[Agent, Agent]]:
     with pytest.MonkeyPatch.context() as patch:
         # undone after the module: other tests in this worker load the model Rasa's way
         patch.setattr(processor, "DaskGraphRunner", DaskGraphRunner)
-        patch.setattr(processor, "aftercare_sequential_runner", False, raising=False)
+        patch.setattr(processor, install_sequential_graph_runner.mark, False, raising=False)
         install_sequential_graph_runner()
         ours = Agent.load(str(MODEL))
     yield rasa_agent, ours
