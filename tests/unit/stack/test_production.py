@@ -6,6 +6,7 @@ import configparser
 import shlex
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,24 @@ def fit_env(tmp_path: Path) -> dict[str, str]:
     return production.production_env(
         {**FIT, **production.fresh_secrets(secret_names()), "PROD_RUN_DIR": str(tmp_path)}
     )
+
+
+@dataclass(frozen=True)
+class Supervisord:
+    """Production mode's supervisord configuration, rendered for a fit environment."""
+
+    env: dict[str, str]
+    text: str
+    config: configparser.RawConfigParser
+
+
+@pytest.fixture
+def supervisord(tmp_path: Path) -> Supervisord:
+    env = fit_env(tmp_path)
+    text = production.supervisord_config(production.Topology.from_env(env), "/usr/sbin/haproxy")
+    config = configparser.RawConfigParser()
+    config.read_string(text)
+    return Supervisord(env, text, config)
 
 
 def problems_of(env: dict[str, str]) -> list[str]:
@@ -104,13 +123,9 @@ def test_haproxy_accepts_its_configuration_with_one_server_per_instance(tmp_path
 
 
 def test_supervisord_runs_every_server_restarting_and_rotating_without_secrets(
-    tmp_path: Path,
+    supervisord: Supervisord,
 ) -> None:
-    env = fit_env(tmp_path)
-    topology = production.Topology.from_env(env)
-    text = production.supervisord_config(topology, "/usr/sbin/haproxy")
-    parser = configparser.RawConfigParser()
-    parser.read_string(text)
+    parser = supervisord.config
     programs = {s.split(":", 1)[1] for s in parser.sections() if s.startswith("program:")}
     assert programs == {
         "commerce",
@@ -128,17 +143,15 @@ def test_supervisord_runs_every_server_restarting_and_rotating_without_secrets(
         assert section["stdout_logfile_maxbytes"] == "20MB"
         assert section["stopasgroup"] == "true"
     assert "%(ENV_RASA_AUTH_TOKEN)s" in parser["program:rasa-1"]["command"]
-    secrets = [env[name] for name in secret_names()]
-    assert not [value for value in secrets if value in text]
+    secrets = [supervisord.env[name] for name in secret_names()]
+    assert not [value for value in secrets if value in supervisord.text]
 
 
 def test_supervisord_stops_the_rasa_servers_at_once_then_all_they_use_at_once(
-    tmp_path: Path,
+    supervisord: Supervisord,
 ) -> None:
-    topology = production.Topology.from_env(fit_env(tmp_path))
-    parser = configparser.RawConfigParser()
-    parser.read_string(production.supervisord_config(topology, "/usr/sbin/haproxy"))
-    dialogue, services = parser["group:dialogue"], parser["group:services"]
+    dialogue = supervisord.config["group:dialogue"]
+    services = supervisord.config["group:services"]
     assert set(dialogue["programs"].split(",")) == {"rasa-1", "rasa-2"}
     assert set(services["programs"].split(",")) == {
         "haproxy", "commerce", "desk", "proactive", "actions-1", "actions-2"
@@ -164,16 +177,16 @@ def test_start_refuses_local_defaults_before_starting_anything(tmp_path: Path) -
     assert not (tmp_path / "supervisord.conf").exists()
 
 
-def test_a_rasa_server_takes_an_auth_token_that_begins_with_a_dash(tmp_path: Path) -> None:
+def test_a_rasa_server_takes_an_auth_token_that_begins_with_a_dash(
+    supervisord: Supervisord,
+) -> None:
     """A random token begins with "-" one time in 64: Rasa's parser must not read an option."""
     import argparse
 
     from rasa.cli import run
 
-    topology = production.Topology.from_env(fit_env(tmp_path))
-    config = configparser.RawConfigParser()
-    config.read_string(production.supervisord_config(topology, "/usr/sbin/haproxy"))
-    command = config["program:rasa-1"]["command"].replace("%(ENV_RASA_AUTH_TOKEN)s", "-Xy_1")
+    command = supervisord.config["program:rasa-1"]["command"]
+    command = command.replace("%(ENV_RASA_AUTH_TOKEN)s", "-Xy_1")
     words = shlex.split(command.replace("%(ENV_RASA_CORS)s", "http://localhost"))
     rasa = argparse.ArgumentParser()
     run.add_subparser(rasa.add_subparsers(), parents=[])
