@@ -11,8 +11,10 @@ the server (``exec``), so the server is the container's main process and gets it
   ``DESK_PASSWORD_ANA``-like names) still set to its value in ``stack/defaults.env`` is
   refused, as ``python -m stack check`` refuses it.
 - **``${NAME}`` in ARGS is replaced by the variable's value**, so an image's command can take
-  a secret on its command line (``rasa run --auth-token ${RASA_AUTH_TOKEN}``) without a shell;
-  an unset or empty variable stops the start instead of leaving the HTTP API open.
+  a secret on its command line (``rasa run --auth-token=${RASA_AUTH_TOKEN}``) without a shell;
+  an unset or empty variable stops the start instead of leaving the HTTP API open. A value is
+  best given in the flag's own word (``--flag=${NAME}``): a random token can begin with ``-``,
+  which Rasa's parser would take for an option if it were a word of its own.
 
 Messages name variables, never their values. It imports only the standard library and
 :mod:`guardrails.rasa_defaults` (itself standard library only), so it costs milliseconds.

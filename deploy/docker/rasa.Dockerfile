@@ -93,6 +93,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
          "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5005/webhooks/rest/ready', timeout=4)"]
 ENTRYPOINT ["python", "deploy/docker/preflight.py"]
 CMD ["python", "-m", "guardrails.launch", "rasa", "run", "--enable-api", \
-     "--auth-token", "${RASA_AUTH_TOKEN}", "--port", "5005", \
+     "--auth-token=${RASA_AUTH_TOKEN}", "--port", "5005", \
      "--model", "models/aftercare.tar.gz", "--endpoints", "endpoints.yml", \
-     "--credentials", "credentials.yml", "--cors", "${RASA_CORS}"]
+     "--credentials", "credentials.yml", "--cors=${RASA_CORS}"]

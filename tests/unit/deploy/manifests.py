@@ -7,6 +7,7 @@ renders it; a tool that is missing fails the test with what to install, never sk
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import subprocess
@@ -437,6 +438,13 @@ def final_stage(path: Path) -> list[Instruction]:
     every = instructions(path)
     last = max(i.stage for i in every)
     return [i for i in every if i.stage == last]
+
+
+def exec_form(keyword: str, server: str) -> list[str]:
+    """The JSON array of an image's ENTRYPOINT or CMD (exec form, as hadolint wants)."""
+    (found,) = (i for i in final_stage(dockerfile(server)) if i.keyword == keyword)
+    value: list[str] = json.loads(found.arguments)
+    return value
 
 
 def health_path(server: str) -> str:

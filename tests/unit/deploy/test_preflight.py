@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.unit.deploy.manifests import DEFAULTS, DOCKER, PLACEHOLDER, ROOT
+from tests.unit.deploy.manifests import DEFAULTS, DOCKER, PLACEHOLDER, ROOT, exec_form
 
 
 def load() -> ModuleType:
@@ -78,16 +78,30 @@ def test_a_public_default_is_accepted_outside_production() -> None:
 
 
 def test_a_command_argument_takes_its_value_from_the_environment() -> None:
-    args = ["rasa", "run", "--auth-token", "${RASA_AUTH_TOKEN}", "--cors", "${RASA_CORS}"]
+    args = ["rasa", "run", "--auth-token=${RASA_AUTH_TOKEN}", "--cors", "${RASA_CORS}"]
     environ = {**FILLED, "RASA_AUTH_TOKEN": "t0ken", "RASA_CORS": "https://shop.example.com"}
     assert preflight.check(args, environ, DEFAULTS) == [
         "rasa",
         "run",
-        "--auth-token",
-        "t0ken",
+        "--auth-token=t0ken",
         "--cors",
         "https://shop.example.com",
     ]
+
+
+def test_the_rasa_image_takes_an_auth_token_that_begins_with_a_dash() -> None:
+    """A random token begins with "-" one time in 64: Rasa's parser must not read an option."""
+    import argparse
+
+    from rasa.cli import run
+
+    environ = {**FILLED, "RASA_AUTH_TOKEN": "-Xy_1", "RASA_CORS": "https://shop.example.com"}
+    words = preflight.check(exec_form("CMD", "rasa"), environ, DEFAULTS)
+    rasa = argparse.ArgumentParser()
+    run.add_subparser(rasa.add_subparsers(), parents=[])
+    parsed = rasa.parse_args(words[words.index("rasa") + 1 :])
+    assert parsed.auth_token == "-Xy_1"
+    assert parsed.cors == ["https://shop.example.com"]
 
 
 @pytest.mark.parametrize("value", [None, ""])
