@@ -53,7 +53,7 @@ from rasa.core.lock_store import (
     RedisLockStore,
 )
 from rasa.utils.endpoints import EndpointConfig
-from redis import asyncio as redis_asyncio  # type: ignore[import-untyped]
+from redis import asyncio as redis_asyncio
 from redis import exceptions as redis_errors
 
 from stores.local_locks import LocalLockStore
