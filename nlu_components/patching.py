@@ -14,8 +14,10 @@ code itself: a test that puts Rasa's original back gets the change again from th
 from __future__ import annotations
 
 import functools
-import pkgutil
+import importlib
+import operator
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any, Generic, ParamSpec
 
 P = ParamSpec("P")
@@ -28,11 +30,25 @@ class Installer(Generic[P]):
         functools.update_wrapper(self, install)
         self._install = install
         self._target = target
+        self._module: ModuleType | None = None  # the target's module, once imported
+        module, _, path = (target or "").partition(":")
+        self._module_name = module
+        self._in_module: Callable[[ModuleType], Any] = (
+            operator.attrgetter(path) if path else lambda found: found
+        )
         self.mark = f"aftercare_{install.__name__}"
 
     def target(self, *args: Any) -> Any:
-        """What the install changes: the named object as it is now, or the module handed in."""
-        return args[0] if self._target is None else pkgutil.resolve_name(self._target)
+        """What the install changes: the named object as it is now, or the module handed in.
+
+        The module is imported once; the attribute is read at every call (``installed()`` is
+        asked at every tracker load, where a full name lookup would cost 15 µs).
+        """
+        if self._target is None:
+            return args[0]
+        if self._module is None:
+            self._module = importlib.import_module(self._module_name)
+        return self._in_module(self._module)
 
     def installed(self, *args: Any) -> bool:
         """Whether the change is in place (for a module's installer: in that module)."""
@@ -48,8 +64,8 @@ class Installer(Generic[P]):
 def installs(target: str | None = None) -> Callable[[Callable[P, None]], Installer[P]]:
     """Make an installer run at most once per target.
 
-    ``target`` names what it replaces as ``"module:Class.attribute"`` (read afresh at each
-    call, as :func:`pkgutil.resolve_name` finds it); without it, the target is the module the
+    ``target`` names what it replaces as ``"module:Class.attribute"`` (the attribute read
+    afresh at each call), or a module as ``"module"``; without it, the target is the module the
     installer is handed (the ``rasa`` command's patches, installed as each module is imported).
     """
 
