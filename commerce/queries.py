@@ -86,10 +86,15 @@ def find_order(session: Session, reference: str, *, for_change: bool = False) ->
     Raises:
         OrderNotFound: Nothing, or more than one order, matches.
     """
+    query = _order_for_change_query() if for_change else _order_query()
+    return _one_order(session, reference, query)
+
+
+def _one_order(session: Session, reference: str, query: Select) -> Order:
+    """The one order ``query`` finds for ``reference`` (see :func:`find_order`)."""
     key = order_ref_key(reference)
     if not key:
         raise OrderNotFound(reference)
-    query = _order_for_change_query() if for_change else _order_query()
     if key.isdigit():
         query = query.where(Order.ref_digits == key)
     else:
@@ -128,7 +133,8 @@ def answer_matches_order(order: Order, customer: Customer, answer: str) -> bool:
 
 
 def verify_order(session: Session, reference: str, answer: str) -> Order:
-    """Return the order when `answer` proves the shopper knows it.
+    """Return the order when `answer` proves the shopper knows it (its own row: no
+    relationship is loaded, and the session's end leaves none to load).
 
     Unknown orders and wrong answers raise the same error so that the endpoint cannot be
     used to discover which order numbers exist.
@@ -140,7 +146,9 @@ def verify_order(session: Session, reference: str, answer: str) -> Order:
     if not answer.strip():
         raise InvalidArgument("answer must not be empty")
     try:
-        order = find_order(session, reference)
+        # the order's own row only: the answer is checked against its postcodes and its
+        # customer, and loading its lines, payments and parcel would be seven more queries
+        order = _one_order(session, reference, select(Order))
     except OrderNotFound:
         raise VerificationFailed(reference) from None
     customer = session.get(Customer, order.customer_id)
