@@ -14,6 +14,7 @@ from types import ModuleType
 
 import pytest
 
+from tests.rasa_cli import parse_rasa_run
 from tests.unit.deploy.manifests import DEFAULTS, DOCKER, PLACEHOLDER, ROOT, exec_form
 
 
@@ -91,15 +92,9 @@ def test_a_command_argument_takes_its_value_from_the_environment() -> None:
 
 def test_the_rasa_image_takes_an_auth_token_that_begins_with_a_dash() -> None:
     """A random token begins with "-" one time in 64: Rasa's parser must not read an option."""
-    import argparse
-
-    from rasa.cli import run
-
     environ = {**FILLED, "RASA_AUTH_TOKEN": "-Xy_1", "RASA_CORS": "https://shop.example.com"}
     words = preflight.check(exec_form("CMD", "rasa"), environ, DEFAULTS)
-    rasa = argparse.ArgumentParser()
-    run.add_subparser(rasa.add_subparsers(), parents=[])
-    parsed = rasa.parse_args(words[words.index("rasa") + 1 :])
+    parsed = parse_rasa_run(words)
     assert parsed.auth_token == "-Xy_1"
     assert parsed.cors == ["https://shop.example.com"]
 

@@ -13,6 +13,7 @@ import pytest
 
 from stack.isolated import free_port
 from stack.processes import Backoff, Service, Stack, describe_exit
+from tests.rasa_cli import parse_rasa_run
 
 # A server that answers 200 on / until the file named in argv[2] exists; then, started again,
 # it exits with code 3 at once (a server that cannot come back).
@@ -131,3 +132,10 @@ def test_a_server_with_its_own_environment_gets_it_and_the_others_keep_the_stack
         assert service.process is not None and service.process.wait(timeout=30) == 0
     assert (tmp_path / "own.log").read_text().strip() == "yes"
     assert (tmp_path / "plain.log").read_text().strip() == "unset"
+
+
+def test_make_runs_rasa_server_takes_an_auth_token_that_begins_with_a_dash(tmp_path: Path) -> None:
+    """A random token begins with "-" one time in 64: Rasa's parser must not read an option."""
+    stack = Stack(overrides={"RASA_AUTH_TOKEN": "-Xy_1"}, log_dir=tmp_path)
+    parsed = parse_rasa_run(stack.service("rasa server").command)
+    assert parsed.auth_token == "-Xy_1"

@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from stack import production
 from stack.__main__ import public_defaults_in_use, secret_names
 from stack.settings import ROOT, read_env_file
+from tests.rasa_cli import parse_rasa_run
 
 FIT = {
     "TRACKER_STORE_URL": "postgresql://aftercare:pw@db:5432/tracker",
@@ -181,14 +182,7 @@ def test_a_rasa_server_takes_an_auth_token_that_begins_with_a_dash(
     supervisord: Supervisord,
 ) -> None:
     """A random token begins with "-" one time in 64: Rasa's parser must not read an option."""
-    import argparse
-
-    from rasa.cli import run
-
     command = supervisord.config["program:rasa-1"]["command"]
     command = command.replace("%(ENV_RASA_AUTH_TOKEN)s", "-Xy_1")
     words = shlex.split(command.replace("%(ENV_RASA_CORS)s", "http://localhost"))
-    rasa = argparse.ArgumentParser()
-    run.add_subparser(rasa.add_subparsers(), parents=[])
-    parsed = rasa.parse_args(words[words.index("rasa") + 1 :])
-    assert parsed.auth_token == "-Xy_1"
+    assert parse_rasa_run(words).auth_token == "-Xy_1"
