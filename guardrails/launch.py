@@ -4,9 +4,10 @@ The stack starts the commerce backend, the action server (``rasa_sdk``) and the 
 through this launcher. It installs the PII log filter (see :mod:`guardrails.logs`) before the
 server's own code runs, so every handler the server creates later is filtered, and turns
 Rasa's telemetry and error reporting off (see :mod:`guardrails.rasa_defaults`; the virtualenv
-does the same for any Python process, this holds even in one set up without it). Then it runs
-``MODULE`` as ``python -m MODULE ARGS...`` would. The backend itself imports nothing from the
-assistant.
+does the same for any Python process, this holds even in one set up without it). A Rasa
+process at DEBUG keeps its event loop out of asyncio's debug mode (:mod:`guardrails.event_loop`).
+Then it runs ``MODULE`` as ``python -m MODULE ARGS...`` would. The backend itself imports nothing
+from the assistant.
 
 For the Rasa server (``rasa run``, not ``rasa run actions``) it also installs the reply a
 shopper gets while the action server is down (:mod:`guardrails.outage`) and the check of the
@@ -35,6 +36,7 @@ from typing import Any
 from guardrails import rasa_defaults
 from guardrails.action_calls import install_event_fragments, install_ujson_request_bodies
 from guardrails.action_results import install_prebuilt_action_validation
+from guardrails.event_loop import install_loop_debug_on_request
 from guardrails.logs import install_log_scrubbing, install_structlog_scrubbing
 from guardrails.outage import install_action_outage_reply
 from webkit.heap import freeze_after
@@ -132,6 +134,9 @@ def main(argv: list[str]) -> None:
     module, *args = argv
     if module == "rasa":
         install_structlog_scrubbing()
+        import rasa.utils.io
+
+        install_loop_debug_on_request(rasa.utils.io)
     if serves_conversations(module, args):
         install_action_outage_reply()
         install_prebuilt_action_validation()

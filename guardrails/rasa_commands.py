@@ -40,6 +40,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from guardrails.event_loop import install_loop_debug_on_request
 from nlu_components.patching import installs
 
 
@@ -140,4 +141,5 @@ PATCHES: dict[str, Callable[[ModuleType], None]] = {
     "rasa.model_testing": install_one_load_per_model,
     "rasa.nlu.test": install_annotated_extractors_only,
     "rasa.utils.plotting": install_counts_in_filled_cells,
+    "rasa.utils.io": install_loop_debug_on_request,
 }

@@ -28,17 +28,20 @@ from tests.unit.guardrails.test_rasa_defaults import run_venv
 # tests/integration/nlu_components/test_graph_runner.py asserts before comparing the runners.
 RUNNER_AND_LOADER = (
     "import rasa.__main__, rasa.core.processor as processor, rasa.model_testing as testing\n"
-    "import rasa.utils.plotting as plotting\n"
+    "import rasa.utils.plotting as plotting, asyncio, rasa.utils.io as io\n"
     "print(processor.DaskGraphRunner.__name__, testing.Agent.load.__qualname__,"
-    " plotting.plot_confusion_matrix.__qualname__)"
+    " plotting.plot_confusion_matrix.__qualname__,"
+    " io.enable_async_loop_debugging(asyncio.new_event_loop()).get_debug())"
 )
 
 
 def test_the_rasa_command_runs_the_servers_runner_loads_once_and_blanks_empty_cells() -> None:
-    runner, load, plot = run_venv(RUNNER_AND_LOADER, dict(os.environ)).stdout.split()
+    runner, load, plot, loop_debug = run_venv(RUNNER_AND_LOADER, dict(os.environ)).stdout.split()
     assert runner == "SequentialGraphRunner"
     assert load == "install_one_load_per_model.<locals>.Agent.load"
     assert plot == "install_counts_in_filled_cells.<locals>.plot_confusion_matrix"
+    # at --debug, Rasa's debug lines without asyncio's debug mode (guardrails/event_loop.py)
+    assert loop_debug == "False"
 
 
 class CountingAgent:
