@@ -119,24 +119,28 @@ stories-test: $(MODEL) ## Test stories, failing on any prediction error
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories
 
 # Both gates above in one process, which loads the model once (reports without plots).
-gates: $(MODEL)
+gates: $(MODEL) ## Both gates in one process
 	$(PY) scripts/nlu_gate.py --model $(MODEL) --stories tests/stories --stories-out results/stories
 
 # One pytest worker per core (pytest-xdist); a test file stays on one worker, so a module's own
 # stack starts once, and every file that uses the session's end-to-end stack runs on the same
 # worker, so that stack starts once per run (the groups: tests/conftest.py).
 PYTEST_WORKERS ?= auto
+# What the tests need installed and built: one at a time (three of them are Debian packages,
+# and apt takes one install at a time).
+TEST_NEEDS := $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy promtool
 
-pytest: $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy promtool
+pytest: $(TEST_NEEDS)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 
-# Lint, the data's validation and the gates are independent, each on one core: side by side
-# (three jobs on two cores: lint and validate take about as long together as the gates), and
-# before pytest, so any of them failing stops the run within half a minute
-# (docs/performance.md, eighteenth step).
+# Everything installed and built first, then lint and pytest side by side: lint fills moments
+# pytest's workers wait for a server, and a lint failure is reported when pytest ends. The data's
+# validation (`rasa data validate --fail-on-warnings`) and both gates (`make nlu-gate`, `make
+# stories-test`) are the designers' tests of those commands (tests/designers/
+# test_rasa_commands.py; docs/performance.md, thirty-fifth step).
 test: ## Every test (CI runs exactly this)
-	@$(MAKE) --no-print-directory -j3 --output-sync=target lint validate gates
-	@$(MAKE) --no-print-directory pytest
+	@$(MAKE) --no-print-directory $(TEST_NEEDS)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint pytest
 
 bench: $(STAMP) $(MODEL) $(RAILS_MODEL) ## Benchmarks; numbers go to docs/benchmarks.md
 	$(PY) -m benchmarks.run --train

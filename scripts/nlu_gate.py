@@ -1,14 +1,16 @@
 """NLU quality gate: intent macro-F1 on each held-out set of shopper messages must reach the gate.
 
 The held-out sets (tests/nlu/held_out.yml, tests/nlu/held_out_2.yml) were each written apart
-from the training data, by someone who never saw it, and are never trained on. ``make test``
-runs this and fails the build when either set scores below ``GATE``.
+from the training data, by someone who never saw it, and are never trained on. ``make
+nlu-gate`` runs this and fails when either set scores below ``GATE``.
 
 With ``--stories``, the test stories are evaluated by the same loaded model too, failing on
 any prediction error, as ``rasa test core --fail-on-prediction-errors`` does (``make
-stories-test``). ``make test`` runs both gates this way: one process loads the model once
-instead of three ``rasa test`` processes loading it once each. Reports go to ``--out``
-(``results/nlu/<set>/``, ``results/stories/``), without the plots: ``rasa test`` draws them.
+stories-test``). ``make gates`` runs both gates this way: one process loads the model once.
+Reports go to ``--out`` (``results/nlu/<set>/``, ``results/stories/``), without the plots:
+``rasa test`` draws them. ``make test`` holds the model to the same gates, with this
+``GATE`` and :func:`macro_f1`, in the designers' tests of the ``rasa test`` commands
+(tests/designers/test_rasa_commands.py), which evaluate these sets anyway.
 """
 
 from __future__ import annotations
