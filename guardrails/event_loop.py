@@ -6,8 +6,8 @@ mode is a tool for finding coroutines that were never awaited and callbacks that
 loop: it records the stack where every task, future and callback handle is created, and times
 every callback. An operator who sets ``LOG_LEVEL=DEBUG`` to read what the bot understood and
 did gets it too, and pays for it at every turn: at DEBUG, an order-status turn cost the Rasa
-server 28 ms of CPU against 19.5 ms at INFO, and a sixth of it was those stack records
-(docs/performance.md, thirty-fifth step).
+server 27-28 ms of CPU against 19.5 ms at INFO, and about a tenth of it was debug mode's
+records (docs/performance.md, thirty-fifth step).
 
 :func:`install_loop_debug_on_request` replaces Rasa's function: the debug logs are unchanged,
 and the loop stays as Python set it up. Python's own switches turn asyncio's debug mode on,

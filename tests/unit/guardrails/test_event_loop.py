@@ -19,10 +19,17 @@ def loop(monkeypatch: pytest.MonkeyPatch) -> Iterator[asyncio.AbstractEventLoop]
         rasa.utils.io, "enable_async_loop_debugging", rasa.utils.io.enable_async_loop_debugging
     )
     fresh = asyncio.new_event_loop()
-    asyncio.set_event_loop(fresh)  # Rasa's function logs the current loop's id, as in a server
     yield fresh
-    asyncio.set_event_loop(None)
     fresh.close()
+
+
+def enable_from_a_task(loop: asyncio.AbstractEventLoop, **settings: float) -> None:
+    """Rasa's call as its server makes it: from a task on the loop it is about."""
+
+    async def call() -> None:
+        rasa.utils.io.enable_async_loop_debugging(loop, **settings)
+
+    loop.run_until_complete(call())
 
 
 def test_at_debug_rasas_server_loop_stays_out_of_asyncio_debug_mode(
@@ -30,7 +37,7 @@ def test_at_debug_rasas_server_loop_stays_out_of_asyncio_debug_mode(
 ) -> None:
     install_loop_debug_on_request(rasa.utils.io)
 
-    rasa.utils.io.enable_async_loop_debugging(loop)
+    enable_from_a_task(loop)
 
     assert not loop.get_debug()
 
@@ -42,7 +49,7 @@ def test_a_loop_python_put_in_debug_mode_gets_rasas_settings_for_it(
     install_loop_debug_on_request(rasa.utils.io)
 
     with warnings.catch_warnings():
-        rasa.utils.io.enable_async_loop_debugging(loop, slow_callback_duration=0.02)
+        enable_from_a_task(loop, slow_callback_duration=0.02)
         assert ("always", None, ResourceWarning, None, 0) in warnings.filters
 
     assert loop.get_debug() and loop.slow_callback_duration == 0.02
