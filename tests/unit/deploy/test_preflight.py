@@ -6,27 +6,17 @@ production pod holding ``stack/defaults.env``'s public values, must stop there.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
-from types import ModuleType
 
 import pytest
 
 from tests.rasa_cli import parse_rasa_run
+from tests.script_modules import module_from_file
 from tests.unit.deploy.manifests import DEFAULTS, DOCKER, PLACEHOLDER, ROOT, exec_form
 
-
-def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("preflight", DOCKER / "preflight.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-preflight = load()
+preflight = module_from_file(DOCKER / "preflight.py")
 SERVER = ["python", "-m", "guardrails.launch", "desk"]
 FILLED = {"AFTERCARE_ENV": "production", "DESK_API_TOKEN": "a-value-only-this-test-knows"}
 
