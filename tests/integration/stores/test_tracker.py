@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
-from rasa.core.tracker_store import TrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.core.utils import read_endpoints_from_path
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -117,6 +117,31 @@ async def test_next_turn_appends_only_its_own_events(
     assert raw.count('"event"') == 13
     full = await store.retrieve_full_tracker(sender_id)
     assert full is not None and full.get_slot("new_address") is None
+
+
+def indexed_columns(engine: sa.engine.Engine, sender_id: str) -> list[tuple[object, ...]]:
+    """Each stored row's columns besides its data: what Rasa's queries and indexes read."""
+    query = sa.text(
+        "SELECT type_name, timestamp, intent_name, action_name FROM events"
+        " WHERE sender_id = :s ORDER BY id"
+    )
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query, {"s": sender_id})]
+
+
+async def test_each_row_gets_the_columns_rasas_own_store_writes(
+    store: ScrubbingTrackerStore, domain: Domain, tmp_path: Path
+) -> None:
+    sender_id = f"{RUN}-{uuid.uuid4().hex[:6]}"
+    tracker = shopper_turns(domain, sender_id)
+    tracker.update(ActionExecuted("action_check_order"))
+    rasas = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    await rasas.save(tracker)
+    await store.save(tracker)
+    ours = indexed_columns(store.engine, sender_id)
+    assert ours == indexed_columns(rasas.engine, sender_id)
+    assert ("user", "order_status", None) in {(t, i, a) for t, _, i, a in ours}
+    assert ("action", None, "action_check_order") in {(t, i, a) for t, _, i, a in ours}
 
 
 async def test_when_the_key_changes_then_encrypted_slots_are_forgotten_not_leaked(
