@@ -131,7 +131,7 @@ PYTEST_WORKERS ?= auto
 TEST_NEEDS := $(STAMP) $(MODEL) $(RAILS_MODEL) $(LLM_STAMP) $(WEBCHAT) $(DEPLOY_TOOLS) browser haproxy promtool
 
 pytest: $(TEST_NEEDS)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25
 
 # Everything installed and built first, then lint and pytest side by side: lint fills moments
 # pytest's workers wait for a server, and a lint failure is reported when pytest ends. The data's

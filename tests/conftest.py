@@ -83,6 +83,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         file = _file(item)
         item.add_marker(pytest.mark.xdist_group(SHARED_STACK_GROUP if file in with_stack else file))
+    items.sort(key=lambda item: _start_rank(_file(item), with_stack))
+
+
+def _start_rank(file: str, with_stack: set[str]) -> int:
+    """Where a file's group stands in the workers' queue: the long ones first.
+
+    ``make pytest`` hands the groups out in collection order (``--no-loadscope-reorder``;
+    xdist's own order is by number of tests, which put the designers' commands and production
+    mode's stack, six and three tests of a minute or more each, near the end, where one worker
+    ran them while the other waited). First the shared stack, then the designers' commands,
+    then the end-to-end files that start stacks of their own, then the rest: the short groups
+    fill the end, and the waiting of the end-to-end files meets the CPU-bound commands and unit
+    tests beside them (docs/performance.md, "Thirty-seventh step"). The sort is stable: inside
+    a rank, the collection's order.
+    """
+    if file in with_stack:
+        return 0
+    for rank, folder in enumerate(("tests/designers/", "tests/e2e/"), start=1):
+        if file.startswith(folder):
+            return rank
+    return 3
 
 
 def _file(item: pytest.Item) -> str:
