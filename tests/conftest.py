@@ -83,7 +83,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         file = _file(item)
         item.add_marker(pytest.mark.xdist_group(SHARED_STACK_GROUP if file in with_stack else file))
-    items.sort(key=lambda item: _start_rank(_file(item), with_stack))
+    place = _queue_places(list(dict.fromkeys(_file(item) for item in items)), with_stack)
+    items.sort(key=lambda item: place[_file(item)])
+
+
+def _queue_places(files: list[str], with_stack: set[str]) -> dict[str, tuple[int, float]]:
+    """Each file's place in the workers' queue: its rank, then where it falls among its kind.
+
+    The integration files start servers (the backend, Redis, RabbitMQ) and wait for them; the
+    unit files keep a core busy. Inside a rank each folder's files are spread evenly over the
+    rank, in their collection order, so that the two kinds alternate and a worker waiting on a
+    server sits beside one that computes, rather than both waiting through the integration
+    files together.
+    """
+    kinds: dict[tuple[int, str], list[str]] = {}
+    for file in files:
+        kinds.setdefault((_start_rank(file, with_stack), file.split("/")[1]), []).append(file)
+    return {
+        file: (rank, n / len(kind))
+        for (rank, _), kind in kinds.items()
+        for n, file in enumerate(kind)
+    }
 
 
 def _start_rank(file: str, with_stack: set[str]) -> int:
@@ -95,8 +115,7 @@ def _start_rank(file: str, with_stack: set[str]) -> int:
     ran them while the other waited). First the shared stack, then the designers' commands,
     then the end-to-end files that start stacks of their own, then the rest: the short groups
     fill the end, and the waiting of the end-to-end files meets the CPU-bound commands and unit
-    tests beside them (docs/performance.md, "Thirty-seventh step"). The sort is stable: inside
-    a rank, the collection's order.
+    tests beside them (docs/performance.md, "Thirty-seventh step").
     """
     if file in with_stack:
         return 0
