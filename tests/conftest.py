@@ -111,8 +111,8 @@ def _start_rank(file: str, with_stack: set[str]) -> int:
 
     ``make pytest`` hands the groups out in collection order (``--no-loadscope-reorder``;
     xdist's own order is by number of tests, which put the designers' commands and production
-    mode's stack, six and three tests of a minute or more each, near the end, where they ran at
-    the same time, one on each worker). First the shared stack, then the designers' commands,
+    mode's stack, six and three tests but over a minute per file, near the end, where they ran
+    at the same time, one on each worker). First the shared stack, then the designers' commands,
     then the end-to-end files that start stacks of their own, then the rest: the short groups
     fill the end, and the waiting of the end-to-end files meets the CPU-bound commands and unit
     tests beside them (docs/performance.md, "Thirty-seventh step").
