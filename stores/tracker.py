@@ -247,10 +247,8 @@ class ScrubbingTrackerStore(SQLTrackerStore):
     ) -> list[Any] | None:
         """The rows stored after the cached session, or None when its first row is gone.
 
-        One query asks for both: the cached session's first row (erased or purged meanwhile
-        when missing) and the rows after its last one. The conversation is named in each arm
-        of the ``OR``: with it outside, SQLite walked every row of the conversation in its
-        index; with it inside, each arm is one index search (``MULTI-INDEX OR``).
+        One query (:func:`rows_after`) asks for both: the cached session's first row (erased
+        or purged meanwhile when missing) and the rows after its last one.
         """
         query = self._after_with_data if with_data else self._after
         bound = {"sender_id": sender_id, "first_id": cached.first_id, "last_id": cached.last_id}
@@ -306,9 +304,12 @@ def intent_of(event: dict[str, Any]) -> str | None:
 def rows_after(table: Any, with_data: bool) -> Select:
     """The query of :meth:`ScrubbingTrackerStore._rows_after`, built once per store.
 
-    Its values are bound at each run (``sender_id``, ``first_id``, ``last_id``). It runs at
-    every load and every save; built anew each time through the ORM's ``Query``, it took 0.54-
-    0.61 ms of CPU against 0.14-0.17 ms built once (docs/performance.md, thirty-sixth step).
+    The conversation is named in each arm of the ``OR``: with it outside, SQLite walked every
+    row of the conversation in its index; with it inside, each arm is one index search
+    (``MULTI-INDEX OR``). Its values are bound at each run (``sender_id``, ``first_id``,
+    ``last_id``). It runs at every load and every save; built anew each time through the ORM's
+    ``Query``, it took 0.54-0.61 ms of CPU against 0.14-0.17 ms built once (docs/performance.md,
+    thirty-sixth step).
     """
     ours = table.sender_id == sa.bindparam("sender_id")
     first = ours & (table.id == sa.bindparam("first_id"))

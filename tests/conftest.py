@@ -76,8 +76,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     (docs/performance.md, "Twentieth step"). Every other file runs on one worker of its own
     choosing, as ``--dist loadfile`` had it. A file is never split, so its own module-scoped
     stack or browser starts once. A file that reaches the stack only through
-    ``request.getfixturevalue`` is not seen here: it would start a second stack. (Runs before
-    xdist's hook, which reads the groups, and adds ``@group`` to each node id.)
+    ``request.getfixturevalue`` is not seen here: it would start a second stack. The files are
+    then put in the order the workers take them (:func:`_queue_places`). (Runs before xdist's
+    hook, which reads the groups, and adds ``@group`` to each node id.)
     """
     with_stack = {_file(item) for item in items if "stack" in getattr(item, "fixturenames", ())}
     for item in items:
